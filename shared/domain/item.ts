@@ -1,0 +1,80 @@
+/**
+ * The news item as Diplowire keeps it. A partner's story (identified by its `uri`) becomes
+ * an item with an opaque `id`; every accepted change is an immutable, numbered version.
+ */
+
+export type Pubstatus = 'usable' | 'withheld' | 'canceled';
+
+/** A ninjs 2.2 document that passed the schema and the Diplowire profile, normalised (NFC). */
+export interface NinjsDocument {
+  uri: string;
+  language: string;
+  pubstatus?: Pubstatus;
+  headlines?: { role?: string; contenttype?: string; value: string }[];
+  title?: string;
+  bodies?: { role?: string; contenttype?: string; charcount?: number; wordcount?: number; value: string }[];
+  subjects?: { uri?: string; name?: string; code?: string; [k: string]: unknown }[];
+  places?: { uri?: string; name?: string; code?: string; [k: string]: unknown }[];
+  [field: string]: unknown;
+}
+
+export interface Warning {
+  /** RFC 6901 pointer to the field that was changed. */
+  pointer: string;
+  code: 'bidi-control-removed';
+  message: string;
+}
+
+/** The outcome of validating and normalising a submitted body. */
+export interface PreparedItem {
+  document: NinjsDocument;
+  /** SHA-256 (hex) of the canonical JSON of `document`: equal content ⇔ equal hash. */
+  contentHash: string;
+  warnings: Warning[];
+}
+
+/** One immutable version of an item, as stored and as published. */
+export interface ItemVersion {
+  itemId: string;
+  version: number;
+  partnerId: string;
+  uri: string;
+  language: string;
+  pubstatus: Pubstatus;
+  /** ISO 8601 UTC time at which Diplowire accepted this version. */
+  receivedAt: string;
+  contentHash: string;
+  document: NinjsDocument;
+}
+
+/** The current state of an item: the latest version's metadata. */
+export interface ItemHead {
+  itemId: string;
+  partnerId: string;
+  uri: string;
+  version: number;
+  pubstatus: Pubstatus;
+  language: string;
+  contentHash: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface VersionSummary {
+  version: number;
+  pubstatus: Pubstatus;
+  receivedAt: string;
+}
+
+/** The kind of change a version represents; drives the published event type. */
+export type ChangeKind = 'published' | 'corrected' | 'retracted';
+
+export function changeKindOf(version: Pick<ItemVersion, 'version' | 'pubstatus'>): ChangeKind {
+  if (version.pubstatus === 'canceled') return 'retracted';
+  return version.version === 1 ? 'published' : 'corrected';
+}
+
+/** ETags are the version number, quoted (RFC 9110 strong validator). */
+export function etagOf(version: number): string {
+  return `"${version}"`;
+}
