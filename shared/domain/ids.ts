@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+
+/** Crockford base32: no I, L, O, U, so ids survive being read aloud or retyped. */
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const TIME_CHARS = 10; // 48 bits of milliseconds need 10 base32 digits (50 bits).
+const RANDOM_BYTES = 10; // 80 bits -> 16 base32 digits.
+
+/**
+ * A time-sortable, unguessable id: `<prefix>_` + 26 Crockford base32 characters
+ * (48-bit millisecond timestamp, then 80 random bits), like a ULID.
+ * Ids of the same prefix sort by creation time to the millisecond.
+ */
+export function newId(prefix: 'itm' | 'ptn' | (string & {}), now: number = Date.now()): string {
+  return `${prefix}_${encodeTime(now)}${encodeRandom(randomBytes(RANDOM_BYTES))}`;
+}
+
+function encodeTime(ms: number): string {
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms >= 2 ** 48) throw new RangeError(`Time out of range: ${ms}`);
+  let out = '';
+  let rest = ms;
+  for (let i = 0; i < TIME_CHARS; i++) {
+    out = CROCKFORD[rest % 32] + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
+function encodeRandom(bytes: Uint8Array): string {
+  // 80 bits = 16 groups of 5 bits, read most significant first.
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += CROCKFORD[(buffer >> bits) & 31];
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+/** True when `id` has the shape `newId(prefix)` produces (used to reject junk ids early). */
+export function isId(id: string, prefix: string): boolean {
+  return (
+    id.length === prefix.length + 27 &&
+    id.startsWith(`${prefix}_`) &&
+    /^[0-9A-HJKMNP-TV-Z]{26}$/.test(id.slice(prefix.length + 1))
+  );
+}
