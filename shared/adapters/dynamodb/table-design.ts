@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The two DynamoDB tables as plain data: the single source of truth that the CDK stack
+ * (infra) declares and that the integration tests create on DynamoDB Local. Values use the
+ * DynamoDB API spellings ('S', 'ALL', 'NEW_AND_OLD_IMAGES'), which equal the CDK enum values.
+ * Keys and access patterns are explained in docs/data-model.md.
+ */
+
+export type KeyAttributeType = 'S' | 'N' | 'B';
+
+export interface KeyAttribute {
+  name: string;
+  type: KeyAttributeType;
+}
+
+export interface GlobalIndexDesign {
+  indexName: string;
+  partitionKey: KeyAttribute;
+  sortKey: KeyAttribute;
+  projectionType: 'ALL' | 'KEYS_ONLY';
+}
+
+export interface TableDesign {
+  /** Logical name, used for construct ids and env var naming. */
+  logicalName: string;
+  partitionKey: KeyAttribute;
+  sortKey: KeyAttribute;
+  globalSecondaryIndexes: readonly GlobalIndexDesign[];
+  timeToLiveAttribute?: string;
+  stream?: 'NEW_AND_OLD_IMAGES' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'KEYS_ONLY';
+}
+
+export const ITEMS_TABLE: TableDesign = {
+  logicalName: 'Items',
+  partitionKey: { name: 'PK', type: 'S' },
+  sortKey: { name: 'SK', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      // A partner's items by last change: only heads carry GSI1PK, so the index is sparse.
+      indexName: 'GSI1',
+      partitionKey: { name: 'GSI1PK', type: 'S' },
+      sortKey: { name: 'GSI1SK', type: 'S' },
+      projectionType: 'ALL',
+    },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+  // The stream is the transactional outbox: version rows are INSERTed exactly once.
+  stream: 'NEW_AND_OLD_IMAGES',
+};
+
+export const PARTNERS_TABLE: TableDesign = {
+  logicalName: 'Partners',
+  partitionKey: { name: 'PK', type: 'S' },
+  sortKey: { name: 'SK', type: 'S' },
+  globalSecondaryIndexes: [],
+};
+
+export const GSI1 = 'GSI1';
+
+/** Sort keys of version rows start with this; the outbox filter and version queries rely on it. */
+export const VERSION_SK_PREFIX = 'V#';
+export const HEAD_SK = 'HEAD';
+export const URI_CLAIM_SK = 'URI';
+export const PROFILE_SK = 'PROFILE';
+export const KEY_SK = 'KEY';
+export const KEY_PREFIX_SK = 'KEYPREFIX';
+
+/** Entity names stored in each row's `entity` attribute (for filters and humans reading the table). */
+export const ENTITY = {
+  itemHead: 'ItemHead',
+  itemVersion: 'ItemVersion',
+  uriClaim: 'UriClaim',
+  partner: 'Partner',
+  apiKey: 'ApiKey',
+  keyPrefix: 'KeyPrefix',
+} as const;
+
+export interface TableKey {
+  PK: string;
+  SK: string;
+}
+
+const VERSION_DIGITS = 9;
+
+export function itemPk(itemId: string): string {
+  return `ITEM#${itemId}`;
+}
+
+export function itemHeadKey(itemId: string): TableKey {
+  return { PK: itemPk(itemId), SK: HEAD_SK };
+}
+
+/** Zero-padded so that versions sort numerically as strings (V#000000002 < V#000000010). */
+export function versionSk(version: number): string {
+  if (!Number.isSafeInteger(version) || version < 1 || version >= 10 ** VERSION_DIGITS) {
+    throw new RangeError(`Version out of range: ${version}`);
+  }
+  return `${VERSION_SK_PREFIX}${String(version).padStart(VERSION_DIGITS, '0')}`;
+}
+
+export function versionKey(itemId: string, version: number): TableKey {
+  return { PK: itemPk(itemId), SK: versionSk(version) };
+}
+
+/** The uri is hashed: uris can be long and contain '#', and a key must stay small and unambiguous. */
+export function uriClaimKey(partnerId: string, uri: string): TableKey {
+  return { PK: `URI#${partnerId}#${sha256Hex(uri)}`, SK: URI_CLAIM_SK };
+}
+
+export function partnerItemsGsi1Pk(partnerId: string): string {
+  return `PARTNER#${partnerId}`;
+}
+
+/** `<updatedAt>#<itemId>`: ISO timestamps sort chronologically; the id breaks ties. */
+export function partnerItemsGsi1Sk(updatedAt: string, itemId: string): string {
+  return `${updatedAt}#${itemId}`;
+}
+
+export function partnerKey(partnerId: string): TableKey {
+  return { PK: `PARTNER#${partnerId}`, SK: PROFILE_SK };
+}
+
+export function apiKeyKey(keyHash: string): TableKey {
+  return { PK: `KEY#${keyHash}`, SK: KEY_SK };
+}
+
+export function keyPrefixKey(keyPrefix: string): TableKey {
+  return { PK: `KEYPREFIX#${keyPrefix}`, SK: KEY_PREFIX_SK };
+}
+
+function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
