@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/**
+ * Version 1 of the detail shared by the news-item events (`NewsItemPublished`, `NewsItemCorrected`,
+ * `NewsItemRetracted`). Published contracts are frozen: additive, optional fields may be added here;
+ * anything else (removing or renaming a field, making one required, changing a type, dropping an enum
+ * value) goes into a new `news-item.v2.ts` with `schemaVersion: '2'`.
+ *
+ * Objects are loose (unknown properties allowed) so that subscribers validating with the published
+ * schema keep accepting events after an additive change.
+ */
+
+/** Crockford-base32-style ids: `itm_` / `ptn_` followed by 26 alphanumerics. */
+const ITEM_ID = /^itm_[0-9A-Za-z]{26}$/;
+const PARTNER_ID = /^ptn_[0-9A-Za-z]{26}$/;
+/** The API path of the version whose bodies were left out (`/v1/items/<id>/versions/<n>`). */
+export const BODY_REF_HREF = /^\/v1\/items\/itm_[0-9A-Za-z]{26}\/versions\/[1-9][0-9]*$/;
+
+export const NewsItemBodyV1 = z.looseObject({
+  role: z.string().optional(),
+  contenttype: z.string().optional(),
+  value: z.string(),
+});
+
+export const NewsItemBodyRefV1 = z.looseObject({
+  href: z.string().regex(BODY_REF_HREF),
+  bytes: z
+    .number()
+    .int()
+    .min(0)
+    .describe('UTF-8 byte length of the ninjs document served at href (JSON serialisation of the version)'),
+});
+
+export const NewsItemDetailV1 = z
+  .looseObject({
+    schemaVersion: z.literal('1'),
+    eventId: z
+      .uuid()
+      .describe(
+        'Deterministic per (itemId, version): SHA-256 of "<itemId>:<version>" as a UUIDv8. Deduplicate on it.',
+      ),
+    itemId: z.string().regex(ITEM_ID),
+    version: z.number().int().min(1),
+    partnerId: z.string().regex(PARTNER_ID),
+    uri: z.string().min(1).describe("The partner's ninjs uri of the story"),
+    language: z.string().min(1),
+    headline: z.string().describe('First non-empty headlines[].value, else title, else the empty string'),
+    places: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('One string per ninjs place: its code when present, else its uri, else its name'),
+    subjects: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('One string per ninjs subject: its code when present, else its uri, else its name'),
+    pubstatus: z.enum(['usable', 'withheld', 'canceled']),
+    receivedAt: z.iso.datetime().describe('When Diplowire accepted this version (ISO 8601, UTC)'),
+    contentHash: z.string().regex(/^[0-9a-f]{64}$/),
+    bodies: z
+      .array(NewsItemBodyV1)
+      .optional()
+      .describe('The ninjs bodies, unless the event would be too large'),
+    bodyRef: NewsItemBodyRefV1.optional().describe(
+      'Present instead of bodies when the entry would exceed the EventBridge entry limit (262144 bytes)',
+    ),
+  })
+  .superRefine((detail, ctx) => {
+    if ((detail.bodies === undefined) === (detail.bodyRef === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'exactly one of bodies or bodyRef must be present', path: [] });
+    }
+  })
+  // The exclusive choice as JSON Schema, since a refinement has no JSON Schema form.
+  .meta({ oneOf: [{ required: ['bodies'] }, { required: ['bodyRef'] }] });
+
+export type NewsItemDetailV1 = z.infer<typeof NewsItemDetailV1>;
+export type NewsItemBodyV1 = z.infer<typeof NewsItemBodyV1>;
+export type NewsItemBodyRefV1 = z.infer<typeof NewsItemBodyRefV1>;
+
+/** The detail-types that carry `NewsItemDetailV1`. (`NewsItemTranslated` will get its own contract file.) */
+export const NEWS_ITEM_DETAIL_TYPES = [
+  'NewsItemPublished',
+  'NewsItemCorrected',
+  'NewsItemRetracted',
+] as const;
+export type NewsItemDetailType = (typeof NEWS_ITEM_DETAIL_TYPES)[number];
