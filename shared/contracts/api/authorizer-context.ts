@@ -1,0 +1,10 @@
+/**
+ * The context the Lambda authorizer hands to every route (`requestContext.authorizer.lambda`).
+ * HTTP API simple responses only carry string/number/boolean values, so scopes travel
+ * space-separated, as in OAuth 2.0 (RFC 6749 §3.3).
+ */
+export type AuthorizerContext =
+  | { partnerId: string; partnerName: string; scopes: string }
+  | { authError: 'invalid-key' };
+
+export type Scope = 'items:read' | 'items:write';
