@@ -1,0 +1,83 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddyfiedHandler } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import {
+  allowedMethods,
+  CATCH_ALL_ROUTE,
+  METHOD_FALLBACK_ROUTES,
+  ROUTES,
+  type RouteKey,
+} from '../../contracts/api/routes';
+import { MethodNotAllowedError, NotFoundError } from '../../domain/errors';
+import { problemDetails } from './problem-details';
+import { type Caller, requireCaller, requireScope } from './request';
+import type { HttpEvent, HttpResponse } from './types';
+
+export type RouteHandler = (event: HttpEvent, caller: Caller) => Promise<HttpResponse>;
+export type RouteHandlers = Partial<Record<RouteKey, RouteHandler>>;
+
+export interface HttpHandlerOptions {
+  logger: Logger;
+  metrics: Metrics;
+  /** Also answer the catch-all route keys: 405 with `Allow` on known paths, 404 elsewhere. */
+  serveFallbacks?: boolean;
+}
+
+export type HttpLambdaHandler = MiddyfiedHandler<HttpEvent, HttpResponse, Error, Context>;
+
+/**
+ * The one middleware stack of every API function: Lambda context in the logs, metrics flushed
+ * as EMF, and problem+json for every error. Each route is authenticated and scope-checked from
+ * the contract's route table before its handler runs, so a handler cannot forget either.
+ */
+export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions): HttpLambdaHandler {
+  const { logger, metrics, serveFallbacks = false } = options;
+
+  const dispatch = async (event: HttpEvent): Promise<HttpResponse> => {
+    const routeKey = event.routeKey;
+    logger.appendKeys({ routeKey, requestId: event.requestContext.requestId });
+    const route = Object.hasOwn(ROUTES, routeKey) ? routes[routeKey as RouteKey] : undefined;
+    if (route) {
+      const caller = requireCaller(event);
+      logger.appendKeys({ partnerId: caller.partnerId });
+      requireScope(caller, ROUTES[routeKey as RouteKey].scope);
+      return route(event, caller);
+    }
+    if (serveFallbacks && Object.hasOwn(METHOD_FALLBACK_ROUTES, routeKey)) {
+      const path = METHOD_FALLBACK_ROUTES[routeKey as keyof typeof METHOD_FALLBACK_ROUTES];
+      const allow = allowedMethods(path).join(', ');
+      throw new MethodNotAllowedError(
+        `${event.requestContext.http.method} is not supported here; use ${allow}.`,
+        {
+          headers: { Allow: allow },
+        },
+      );
+    }
+    if (!(serveFallbacks && routeKey === CATCH_ALL_ROUTE)) {
+      // A route wired to the wrong function is a deployment fault worth seeing, but still a 404 to the client.
+      logger.warn('Route not served by this function', { routeKey });
+    }
+    throw new NotFoundError('No such resource.');
+  };
+
+  return middy<HttpEvent, HttpResponse, Error, Context>()
+    .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(problemDetails({ logger, metrics }))
+    .handler(dispatch);
+}
+
+const OUTCOME_METRICS = {
+  created: 'ItemCreated',
+  unchanged: 'ItemUnchanged',
+  corrected: 'ItemCorrected',
+  retracted: 'ItemRetracted',
+} as const;
+
+/** One count metric per write outcome, e.g. `ItemCreated`. */
+export function recordOutcome(metrics: Metrics, outcome: keyof typeof OUTCOME_METRICS): void {
+  metrics.addMetric(OUTCOME_METRICS[outcome], MetricUnit.Count, 1);
+}

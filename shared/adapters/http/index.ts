@@ -1,0 +1,35 @@
+export { ForbiddenError } from './errors';
+export {
+  type HttpHandlerOptions,
+  type HttpLambdaHandler,
+  httpHandler,
+  type RouteHandler,
+  type RouteHandlers,
+  recordOutcome,
+} from './http-handler';
+export {
+  INTERNAL_ERROR_DETAIL,
+  internalErrorResponse,
+  problemDetails,
+  problemResponse,
+} from './problem-details';
+export {
+  documentBody,
+  itemPath,
+  itemReceipt,
+  versionList,
+  versionPath,
+  versionsPath,
+} from './representations';
+export {
+  type Caller,
+  header,
+  itemIdParam,
+  parseIfMatch,
+  pathParam,
+  requireCaller,
+  requireScope,
+  versionParam,
+} from './request';
+export { JSON_CONTENT_TYPE, json, jsonText, PROBLEM_CONTENT_TYPE } from './response';
+export type { HttpEvent, HttpResponse } from './types';
