@@ -1,0 +1,225 @@
+import {
+  ConflictError,
+  NotFoundError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
+  ValidationError,
+} from './errors';
+import { newId } from './ids';
+import { contentHashOf } from './ingest/canonical-json';
+import {
+  etagOf,
+  type ItemHead,
+  type ItemVersion,
+  type NinjsDocument,
+  type PreparedItem,
+  type VersionSummary,
+} from './item';
+import type { ItemStore } from './ports';
+
+/** The authenticated partner on whose behalf a request runs. */
+export interface Caller {
+  partnerId: string;
+}
+
+export interface ItemsServiceDeps {
+  store: ItemStore;
+  clock?: () => Date;
+  newItemId?: () => string;
+}
+
+/** The same answer whether the item does not exist or is another partner's: ids leak nothing. */
+const NOT_FOUND_DETAIL = 'No item with this id exists for your account.';
+
+/**
+ * The rules of a partner's items: idempotent submission per (partner, uri), optimistic
+ * concurrency on corrections and retractions (If-Match = the version), immutable versions,
+ * and strict tenant isolation. Storage is behind the ItemStore port.
+ */
+export class ItemsService {
+  private readonly store: ItemStore;
+  private readonly clock: () => Date;
+  private readonly newItemId: () => string;
+
+  constructor(deps: ItemsServiceDeps) {
+    this.store = deps.store;
+    this.clock = deps.clock ?? (() => new Date());
+    this.newItemId = deps.newItemId ?? (() => newId('itm'));
+  }
+
+  /**
+   * Creates the item for `prepared.document.uri`. Resubmitting identical content is a no-op that
+   * returns the current version (safe client retries); different content must go through PUT.
+   */
+  async submit(
+    caller: Caller,
+    prepared: PreparedItem,
+  ): Promise<{ outcome: 'created' | 'unchanged'; version: ItemVersion }> {
+    const first: ItemVersion = {
+      ...versionFields(prepared.document, prepared.contentHash),
+      itemId: this.newItemId(),
+      version: 1,
+      partnerId: caller.partnerId,
+      receivedAt: this.now(),
+    };
+    const result = await this.store.createItem(first);
+    if (result.created) return { outcome: 'created', version: first };
+
+    const { existing } = result;
+    if (existing.contentHash !== prepared.contentHash) {
+      throw new ConflictError(
+        `An item with this uri already exists (${existing.itemId}, version ${existing.version}) with different content. ` +
+          `To change it, use PUT /v1/items/${existing.itemId} with If-Match: ${etagOf(existing.version)}.`,
+        {
+          extensions: { itemId: existing.itemId, version: existing.version },
+          headers: { Location: itemLocation(existing.itemId) },
+        },
+      );
+    }
+    return { outcome: 'unchanged', version: await this.requireVersion(existing.itemId, existing.version) };
+  }
+
+  /** Replaces the content of an item with a new version, if the caller saw the latest one. */
+  async correct(
+    caller: Caller,
+    itemId: string,
+    expectedVersion: number | undefined,
+    prepared: PreparedItem,
+  ): Promise<{ outcome: 'corrected' | 'unchanged'; version: ItemVersion }> {
+    const head = await this.ownedHead(caller, itemId);
+    assertExpectedVersion(head, expectedVersion);
+    if (head.pubstatus === 'canceled') {
+      throw new ConflictError(`Item ${itemId} has been retracted; a retracted item cannot be corrected.`, {
+        extensions: { itemId, version: head.version },
+      });
+    }
+    if (prepared.document.uri !== head.uri) {
+      throw new ValidationError('The uri of an item cannot change; submit a new item for a new uri.', {
+        errors: [{ pointer: '/uri', message: `must equal the item's uri ${JSON.stringify(head.uri)}` }],
+      });
+    }
+    if (prepared.contentHash === head.contentHash) {
+      return { outcome: 'unchanged', version: await this.requireVersion(itemId, head.version) };
+    }
+    const next: ItemVersion = {
+      ...versionFields(prepared.document, prepared.contentHash),
+      itemId,
+      version: head.version + 1,
+      partnerId: head.partnerId,
+      receivedAt: this.now(),
+    };
+    await this.append(next);
+    return { outcome: 'corrected', version: next };
+  }
+
+  /**
+   * Retracts an item: a new version with pubstatus 'canceled' that keeps the last content, so
+   * subscribers can tell what was withdrawn. Retracting again is a no-op (safe DELETE retries).
+   */
+  async retract(
+    caller: Caller,
+    itemId: string,
+    expectedVersion: number | undefined,
+  ): Promise<{ outcome: 'retracted' | 'unchanged'; version: ItemVersion }> {
+    const head = await this.ownedHead(caller, itemId);
+    if (expectedVersion === undefined) throw preconditionRequired();
+    // Checked before If-Match: a retried DELETE whose first attempt succeeded has a stale If-Match.
+    if (head.pubstatus === 'canceled') {
+      return { outcome: 'unchanged', version: await this.requireVersion(itemId, head.version) };
+    }
+    assertExpectedVersion(head, expectedVersion);
+    const previous = await this.requireVersion(itemId, head.version);
+    const document: NinjsDocument = { ...previous.document, pubstatus: 'canceled' };
+    const next: ItemVersion = {
+      ...previous,
+      version: head.version + 1,
+      pubstatus: 'canceled',
+      receivedAt: this.now(),
+      // Same hash the ingest pipeline gives a submitted document, so equal content keeps equal hashes.
+      contentHash: contentHashOf(document),
+      document,
+    };
+    await this.append(next);
+    return { outcome: 'retracted', version: next };
+  }
+
+  /** The latest version of an item. */
+  async get(caller: Caller, itemId: string): Promise<ItemVersion> {
+    const head = await this.ownedHead(caller, itemId);
+    return this.requireVersion(itemId, head.version);
+  }
+
+  async getVersion(caller: Caller, itemId: string, version: number): Promise<ItemVersion> {
+    const head = await this.ownedHead(caller, itemId);
+    if (!Number.isSafeInteger(version) || version < 1 || version > head.version) {
+      throw new NotFoundError(
+        `Item ${itemId} has no version ${version}; its latest version is ${head.version}.`,
+      );
+    }
+    return this.requireVersion(itemId, version);
+  }
+
+  async listVersions(caller: Caller, itemId: string): Promise<VersionSummary[]> {
+    await this.ownedHead(caller, itemId);
+    return this.store.listVersions(itemId);
+  }
+
+  private async ownedHead(caller: Caller, itemId: string): Promise<ItemHead> {
+    const head = await this.store.getHead(itemId);
+    if (!head || head.partnerId !== caller.partnerId) throw new NotFoundError(NOT_FOUND_DETAIL);
+    return head;
+  }
+
+  private async append(next: ItemVersion): Promise<void> {
+    // Another writer moved the head between our read and our write: same answer as a stale If-Match.
+    if (!(await this.store.appendVersion(next))) throw staleVersion(next.version - 1);
+  }
+
+  /** Versions up to the head's are immutable and always present; absence is a storage fault. */
+  private async requireVersion(itemId: string, version: number): Promise<ItemVersion> {
+    const found = await this.store.getVersion(itemId, version);
+    if (!found) throw new Error(`Version ${version} of item ${itemId} is missing from the store`);
+    return found;
+  }
+
+  /** ISO 8601 UTC with milliseconds, e.g. 2025-01-31T12:00:00.000Z. */
+  private now(): string {
+    return this.clock().toISOString();
+  }
+}
+
+function versionFields(
+  document: NinjsDocument,
+  contentHash: string,
+): Pick<ItemVersion, 'uri' | 'language' | 'pubstatus' | 'contentHash' | 'document'> {
+  return {
+    uri: document.uri,
+    language: document.language,
+    pubstatus: document.pubstatus ?? 'usable',
+    contentHash,
+    document,
+  };
+}
+
+function assertExpectedVersion(head: ItemHead, expectedVersion: number | undefined): void {
+  if (expectedVersion === undefined) throw preconditionRequired();
+  if (expectedVersion !== head.version) throw staleVersion(expectedVersion, head);
+}
+
+function preconditionRequired(): PreconditionRequiredError {
+  return new PreconditionRequiredError(
+    'Changing an item requires If-Match with the version you last read, e.g. If-Match: "1".',
+  );
+}
+
+function staleVersion(expectedVersion: number, head?: ItemHead): PreconditionFailedError {
+  const current = head ? ` The latest version is ${head.version}.` : '';
+  return new PreconditionFailedError(
+    `If-Match ${etagOf(expectedVersion)} does not match the latest version of the item.${current} Read the item again and retry.`,
+    head ? { extensions: { itemId: head.itemId, version: head.version } } : {},
+  );
+}
+
+function itemLocation(itemId: string): string {
+  return `/v1/items/${itemId}`;
+}
