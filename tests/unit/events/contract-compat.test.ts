@@ -37,7 +37,11 @@ const published: JsonSchema = {
     places: { type: 'array', items: { type: 'string' } },
     bodies: {
       type: 'array',
-      items: { type: 'object', properties: { role: { type: 'string' }, value: { type: 'string' } }, required: ['value'] },
+      items: {
+        type: 'object',
+        properties: { role: { type: 'string' }, value: { type: 'string' } },
+        required: ['value'],
+      },
     },
   },
   required: ['schemaVersion', 'itemId', 'version', 'pubstatus'],
@@ -54,7 +58,10 @@ describe('committed event schemas', () => {
     for (const [key, schema] of Object.entries(generated)) {
       expect(committed[key], `schemas/${key}.json is missing: ${REGENERATE}`).toBeDefined();
       const breaking = compareSchemas(committed[key]!, schema);
-      expect(breaking, `${key} changed incompatibly; published schemas are frozen, add a .v2 contract`).toEqual([]);
+      expect(
+        breaking,
+        `${key} changed incompatibly; published schemas are frozen, add a .v2 contract`,
+      ).toEqual([]);
       expect(committed[key], `schemas/${key}.json is stale: ${REGENERATE}`).toEqual(schema);
     }
   });
@@ -138,8 +145,9 @@ describe('compareSchemas', () => {
 
   it('descends into nested objects (bodies[].value)', () => {
     const candidate = clone();
-    const body = (candidate.properties.bodies as { items: JsonSchema & { properties: Record<string, unknown> } })
-      .items;
+    const body = (
+      candidate.properties.bodies as { items: JsonSchema & { properties: Record<string, unknown> } }
+    ).items;
     delete body.properties.role;
     body.properties.value = { type: 'array' };
     expect(compareSchemas(published, candidate).map((c) => [c.kind, c.path])).toEqual([
@@ -171,7 +179,10 @@ describe('compareContracts', () => {
 
   it('accepts a new detail-type (adding NewsItemTranslated.v1 is not breaking)', () => {
     expect(
-      compareContracts({ 'NewsItemPublished.v1': published }, { 'NewsItemPublished.v1': published, 'X.v1': {} }),
+      compareContracts(
+        { 'NewsItemPublished.v1': published },
+        { 'NewsItemPublished.v1': published, 'X.v1': {} },
+      ),
     ).toEqual([]);
   });
 });
@@ -188,7 +199,9 @@ describe('eventBridgeRegistrySchemas', () => {
       expect(content.$schema).toBe('http://json-schema.org/draft-04/schema#');
       expect(content.properties['detail-type']).toEqual({ type: 'string', enum: [schema.detailType] });
       expect(content.properties.source).toEqual({ type: 'string', enum: [EVENT_SOURCE] });
-      expect(content.required).toEqual(expect.arrayContaining(['detail-type', 'source', 'detail', 'time', 'id']));
+      expect(content.required).toEqual(
+        expect.arrayContaining(['detail-type', 'source', 'detail', 'time', 'id']),
+      );
       expect(content.properties.detail.properties.schemaVersion).toEqual({ type: 'string', enum: ['1'] });
     }
   });
@@ -196,14 +209,17 @@ describe('eventBridgeRegistrySchemas', () => {
   it('uses only draft-04 keywords (no const, $defs or numeric exclusive bounds)', () => {
     const offending: string[] = [];
     const walk = (node: unknown, path: string) => {
-      if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${path}/${i}`));
+      if (Array.isArray(node)) {
+        for (const [i, n] of node.entries()) walk(n, `${path}/${i}`);
+      }
       if (typeof node !== 'object' || node === null || Array.isArray(node)) return;
       for (const [key, value] of Object.entries(node)) {
         const isKeyword = !path.endsWith('/properties');
         if (isKeyword && ['const', '$defs', 'prefixItems', 'unevaluatedProperties', '$ref'].includes(key)) {
           offending.push(`${path}/${key}`);
         }
-        if (isKeyword && key.startsWith('exclusiveM') && typeof value !== 'boolean') offending.push(`${path}/${key}`);
+        if (isKeyword && key.startsWith('exclusiveM') && typeof value !== 'boolean')
+          offending.push(`${path}/${key}`);
         walk(value, `${path}/${key}`);
       }
     };
