@@ -7,6 +7,7 @@ import {
   PreconditionRequiredError,
   ValidationError,
 } from '../../shared/domain/errors';
+import { isId, newId } from '../../shared/domain/ids';
 import { contentHashOf } from '../../shared/domain/ingest/canonical-json';
 import type {
   ItemHead,
@@ -360,6 +361,30 @@ describe('tenant isolation', () => {
       expect((foreign as Error).message).toBe((absent as Error).message);
     }
     expect(await store.listVersions(id)).toHaveLength(1);
+  });
+});
+
+describe('default item ids (newId)', () => {
+  it('gives itm_ + 26 Crockford base32 characters to items created without an id factory', async () => {
+    const real = new ItemsService({ store: new InMemoryItemStore() });
+    const { version } = await real.submit(A, prepare(article()));
+    expect(version.itemId).toMatch(/^itm_[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(isId(version.itemId, 'itm')).toBe(true);
+    expect(isId(version.itemId, 'ptn')).toBe(false);
+  });
+
+  it('encodes the millisecond time first, so ids sort by creation time', () => {
+    expect(newId('ptn', 0).slice(4, 14)).toBe('0000000000');
+    expect(newId('ptn', 2 ** 48 - 1).slice(4, 14)).toBe('7ZZZZZZZZZ');
+    const times = [1_700_000_000_000, 1_700_000_000_001, 1_700_000_000_032, 1_800_000_000_000];
+    const ids = times.map((t) => newId('itm', t));
+    expect([...ids].sort()).toEqual(ids);
+    expect(() => newId('itm', 2 ** 48)).toThrow(RangeError);
+  });
+
+  it('fills the last 80 bits at random', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => newId('itm', 1_700_000_000_000)));
+    expect(ids.size).toBe(1000);
   });
 });
 
