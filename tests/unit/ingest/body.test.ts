@@ -38,12 +38,18 @@ describe('content type', () => {
   });
 
   it.each(['iso-8859-1', 'utf-16', 'us-ascii'])('refuses charset=%s with 415', (charset) => {
-    const error = thrownBy(() => submitJson(body, `application/json; charset=${charset}`), UnsupportedMediaTypeError);
+    const error = thrownBy(
+      () => submitJson(body, `application/json; charset=${charset}`),
+      UnsupportedMediaTypeError,
+    );
     expect(error.message).toContain(charset);
   });
 
   it('checks the content type before the body', () => {
-    thrownBy(() => prepareSubmission({ body: undefined, isBase64Encoded: false, contentType: 'text/plain' }), UnsupportedMediaTypeError);
+    thrownBy(
+      () => prepareSubmission({ body: undefined, isBase64Encoded: false, contentType: 'text/plain' }),
+      UnsupportedMediaTypeError,
+    );
   });
 });
 
@@ -121,7 +127,11 @@ describe('base64 and UTF-8', () => {
     const bytes = Buffer.concat([Buffer.from(before!), Buffer.from(bad), Buffer.from(after!)]);
     const error = thrownBy(
       () =>
-        prepareSubmission({ body: bytes.toString('base64'), isBase64Encoded: true, contentType: 'application/json' }),
+        prepareSubmission({
+          body: bytes.toString('base64'),
+          isBase64Encoded: true,
+          contentType: 'application/json',
+        }),
       ValidationError,
     );
     expect(error.message).toMatch(/UTF-8/);
@@ -132,7 +142,11 @@ describe('base64 and UTF-8', () => {
     const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]);
     const error = thrownBy(
       () =>
-        prepareSubmission({ body: withBom.toString('base64'), isBase64Encoded: true, contentType: 'application/json' }),
+        prepareSubmission({
+          body: withBom.toString('base64'),
+          isBase64Encoded: true,
+          contentType: 'application/json',
+        }),
       ValidationError,
     );
     expect(error.message).toMatch(/not valid JSON/);
@@ -143,7 +157,9 @@ describe('JSON syntax', () => {
   it('refuses malformed JSON with the parser position at the root pointer', () => {
     const error = thrownBy(() => submitJson('{"uri": "urn:x", }'), ValidationError);
     expect(error.message).toMatch(/not valid JSON.*position 17/);
-    expect(error.errors).toEqual([{ pointer: '', message: expect.stringMatching(/^malformed JSON: .*position 17/) }]);
+    expect(error.errors).toEqual([
+      { pointer: '', message: expect.stringMatching(/^malformed JSON: .*position 17/) },
+    ]);
   });
 
   it.each([

@@ -23,7 +23,10 @@ export function submit(document: unknown): PreparedItem {
 }
 
 /** Runs `action`, asserts it throws a DiplowireError of `type`, and returns the error. */
-export function thrownBy<T extends DiplowireError>(action: () => unknown, type: new (...args: never[]) => T): T {
+export function thrownBy<T extends DiplowireError>(
+  action: () => unknown,
+  type: new (...args: never[]) => T,
+): T {
   try {
     action();
   } catch (error) {
