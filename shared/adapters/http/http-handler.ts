@@ -75,9 +75,13 @@ const OUTCOME_METRICS = {
   unchanged: 'ItemUnchanged',
   corrected: 'ItemCorrected',
   retracted: 'ItemRetracted',
+  read: 'ItemRead',
 } as const;
 
-/** One count metric per write outcome, e.g. `ItemCreated`. */
+/**
+ * One count metric per outcome, e.g. `ItemCreated`. Every request records one (refusals count as
+ * `ClientError`, faults as `InternalError`), so Powertools never warns about an empty flush.
+ */
 export function recordOutcome(metrics: Metrics, outcome: keyof typeof OUTCOME_METRICS): void {
   metrics.addMetric(OUTCOME_METRICS[outcome], MetricUnit.Count, 1);
 }

@@ -65,6 +65,7 @@ export function problemDetails(options: {
     const error = request.error;
     if (error instanceof DiplowireError) {
       logger.info('Request refused', { status: error.status, problemType: `/problems/${error.slug}` });
+      metrics?.addMetric('ClientError', MetricUnit.Count, 1);
       request.response = problemResponse(error, instance);
       return;
     }

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { OPENAPI_PATH, renderOpenApi } from '../../../scripts/generate-openapi';
+import {
+  buildOpenApiDocument,
+  METHOD_FALLBACK_ROUTES,
+  ROUTES,
+  type RouteKey,
+  routeSpecs,
+} from '../../../shared/contracts/api';
+
+let handledRoutes: { function: string; keys: string[] }[] = [];
+
+beforeAll(async () => {
+  // The handlers read their table name at module load; nothing here talks to AWS.
+  process.env.ITEMS_TABLE_NAME ??= 'items-unit-test';
+  process.env.AWS_REGION ??= 'us-east-1';
+  const write = await import('../../../functions/items-write/handler');
+  const read = await import('../../../functions/items-read/handler');
+  handledRoutes = [
+    { function: 'items-write', keys: Object.keys(write.routes) },
+    { function: 'items-read', keys: Object.keys(read.routes) },
+  ];
+});
+
+describe('the API contract', () => {
+  it('docs/openapi.json is the committed output of buildOpenApiDocument() (run scripts/generate-openapi.ts)', () => {
+    expect(readFileSync(OPENAPI_PATH, 'utf8')).toBe(renderOpenApi());
+  });
+
+  it('is an OpenAPI 3.1 document whose every $ref inside it resolves', () => {
+    const document = buildOpenApiDocument();
+    expect(document.openapi).toBe('3.1.0');
+    const refs = JSON.stringify(document).match(/"\$ref":"#\/components\/schemas\/\w+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of refs) {
+      const id = ref.slice(ref.lastIndexOf('/') + 1, -1);
+      expect(document.components.schemas, id).toHaveProperty(id);
+    }
+  });
+
+  it('points the request body at the vendored ninjs 2.2 schema', () => {
+    const document = buildOpenApiDocument();
+    const ninjs = document.components.schemas.NinjsDocument as { $ref: string };
+    const schema = JSON.parse(readFileSync(new URL(ninjs.$ref, new URL(`file://${OPENAPI_PATH}`)), 'utf8'));
+    expect(schema.title).toContain('ninjs - News in JSON - version 2.2');
+  });
+
+  it('keys every route by its own method and path', () => {
+    for (const route of routeSpecs()) expect(route.key).toBe(`${route.method} ${route.path}`);
+  });
+
+  it('documents every route a handler serves, and every route is served by the function the table names', () => {
+    const paths = buildOpenApiDocument().paths;
+    const served = handledRoutes.flatMap(({ function: fn, keys }) => keys.map((key) => ({ fn, key })));
+    expect(served.map(({ key }) => key).sort()).toEqual(Object.keys(ROUTES).sort());
+    for (const { fn, key } of served) {
+      const route = ROUTES[key as RouteKey];
+      expect(route.function, key).toBe(fn);
+      expect(paths[route.path]?.[route.method.toLowerCase()], key).toBeDefined();
+    }
+  });
+
+  it('has a 405 fallback for every documented path and for nothing else', () => {
+    const documented = Object.keys(buildOpenApiDocument().paths).sort();
+    expect(Object.values(METHOD_FALLBACK_ROUTES).sort()).toEqual(documented);
+  });
+
+  it('requires If-Match exactly where a version is changed', () => {
+    const paths = buildOpenApiDocument().paths as Record<
+      string,
+      Record<string, { parameters?: { name: string }[] }>
+    >;
+    for (const route of routeSpecs()) {
+      const names = paths[route.path]?.[route.method.toLowerCase()]?.parameters?.map((p) => p.name) ?? [];
+      expect(names.includes('If-Match'), route.key).toBe(route.method === 'PUT' || route.method === 'DELETE');
+    }
+  });
+});
