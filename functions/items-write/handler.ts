@@ -1,0 +1,64 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { documentClient } from '../../shared/adapters/clients/dynamodb';
+import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
+import { requireEnv } from '../../shared/adapters/env';
+import {
+  header,
+  httpHandler,
+  itemIdParam,
+  itemPath,
+  itemReceipt,
+  json,
+  parseIfMatch,
+  type RouteHandlers,
+  recordOutcome,
+} from '../../shared/adapters/http';
+import type { HttpEvent } from '../../shared/adapters/http/types';
+import { prepareSubmission } from '../../shared/domain/ingest';
+import { etagOf } from '../../shared/domain/item';
+import { ItemsService } from '../../shared/domain/items-service';
+
+const itemsTableName = requireEnv('ITEMS_TABLE_NAME');
+const logger = new Logger();
+const metrics = new Metrics({ logger });
+const service = new ItemsService({ store: new DynamoItemStore(documentClient, itemsTableName) });
+
+const prepare = (event: HttpEvent) =>
+  prepareSubmission({
+    body: event.body,
+    isBase64Encoded: event.isBase64Encoded,
+    contentType: header(event, 'content-type'),
+  });
+
+/** POST, PUT and DELETE of items. The partner always comes from the authorizer, never from the body. */
+export const routes = {
+  'POST /v1/items': async (event, caller) => {
+    const prepared = prepare(event);
+    const { outcome, version } = await service.submit(caller, prepared);
+    recordOutcome(metrics, outcome);
+    const etag = { ETag: etagOf(version.version) };
+    return outcome === 'created'
+      ? json(201, itemReceipt(version, prepared.warnings), { ...etag, Location: itemPath(version.itemId) })
+      : json(200, itemReceipt(version, prepared.warnings), etag);
+  },
+
+  'PUT /v1/items/{id}': async (event, caller) => {
+    const itemId = itemIdParam(event);
+    const expectedVersion = parseIfMatch(header(event, 'if-match'));
+    const prepared = prepare(event);
+    const { outcome, version } = await service.correct(caller, itemId, expectedVersion, prepared);
+    recordOutcome(metrics, outcome);
+    return json(200, itemReceipt(version, prepared.warnings), { ETag: etagOf(version.version) });
+  },
+
+  'DELETE /v1/items/{id}': async (event, caller) => {
+    const itemId = itemIdParam(event);
+    const expectedVersion = parseIfMatch(header(event, 'if-match'));
+    const { outcome, version } = await service.retract(caller, itemId, expectedVersion);
+    recordOutcome(metrics, outcome);
+    return json(200, itemReceipt(version), { ETag: etagOf(version.version) });
+  },
+} satisfies RouteHandlers;
+
+export const handler = httpHandler(routes, { logger, metrics });
