@@ -345,7 +345,7 @@ function compileValueList(items: JsonNode[]): Matcher[] {
         return { test: (leaf) => leaf.kind === kind };
       }
       default:
-        invalid('Match value must be String, number, true, false, or null');
+        return invalid('Match value must be String, number, true, false, or null');
     }
   });
   if (matchers.length === 0) invalid('Empty arrays are not allowed');

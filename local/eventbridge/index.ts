@@ -1,0 +1,19 @@
+export type {
+  DeadLetterSink,
+  DeliveryOutcome,
+  DeliveryRecord,
+  EventEnvelope,
+  EventRecord,
+  LocalArchiveDefinition,
+  LocalBusDefinition,
+  LocalEventBridgeOptions,
+  LocalRuleDefinition,
+  LocalTargetDefinition,
+  TargetInvoker,
+} from './bus';
+export { LocalEventBridge, putEventsEntrySize } from './bus';
+export type { CloudFormationEventsResource, LocalEventBridgeDefinitions } from './cloudformation';
+export { fromCloudFormation } from './cloudformation';
+export type { CompiledPattern } from './pattern';
+export { InvalidEventPatternError, matches, parsePattern } from './pattern';
+export { nextCronTime, nextFireTime, parseCron, parseSchedule } from './schedule';
