@@ -1,0 +1,54 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+  Context,
+} from 'aws-lambda';
+import { documentClient } from '../../shared/adapters/clients/dynamodb';
+import { DynamoPartnerStore } from '../../shared/adapters/dynamodb/partner-store';
+import { requireEnv } from '../../shared/adapters/env';
+import type { AuthorizerContext } from '../../shared/contracts/api/authorizer-context';
+import { hashApiKey, parseBearer } from '../../shared/domain/api-keys';
+
+const partnersTableName = requireEnv('PARTNERS_TABLE_NAME');
+const logger = new Logger();
+const metrics = new Metrics({ logger });
+const partners = new DynamoPartnerStore(documentClient, partnersTableName);
+
+export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
+
+/**
+ * Always allows: an HTTP API authorizer can only deny with a 403, so a bad key is passed on as
+ * `authError` and the route answers 401 problem+json. The key itself is never logged, not even
+ * in part; only its hash is looked up.
+ */
+async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> {
+  const apiKey = parseBearer(event.headers?.authorization);
+  const record = apiKey === undefined ? undefined : await partners.findKeyByHash(hashApiKey(apiKey));
+  if (record?.status !== 'active') {
+    const reason = apiKey === undefined ? 'malformed-or-missing' : record ? 'revoked' : 'unknown';
+    logger.info('API key rejected', { reason, ...(record && { keyPrefix: record.keyPrefix }) });
+    metrics.addMetric('ApiKeyRejected', MetricUnit.Count, 1);
+    return { isAuthorized: true, context: { authError: 'invalid-key' } };
+  }
+  logger.info('API key accepted', { partnerId: record.partnerId, keyPrefix: record.keyPrefix });
+  metrics.addMetric('ApiKeyAccepted', MetricUnit.Count, 1);
+  return {
+    isAuthorized: true,
+    context: {
+      partnerId: record.partnerId,
+      partnerName: record.partnerName,
+      scopes: record.scopes.join(' '),
+    },
+  };
+}
+
+// logEvent is forced off: the event carries the Authorization header.
+export const handler = middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult, Error, Context>()
+  .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .handler(authorize);
