@@ -1,0 +1,63 @@
+import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { PROJECT, parseStage, type Stage, stageConfig } from './config';
+import { acknowledgeNagFindings } from './nag-suppressions';
+import { ApiStack } from './stacks/api-stack';
+import { DataStack } from './stacks/data-stack';
+
+export interface DiplowireApp {
+  readonly app: App;
+  readonly stage: Stage;
+  readonly dataStack: DataStack;
+  readonly apiStack: ApiStack;
+}
+
+/** Stack names: `Diplowire-<stage>-Data` and `Diplowire-<stage>-Api`. */
+export function stackName(stage: Stage, part: 'Data' | 'Api'): string {
+  return `Diplowire-${stage}-${part}`;
+}
+
+/**
+ * Builds the whole app for the stage in the `stage` context value (`-c stage=prod`; default dev).
+ * Stacks are environment-agnostic unless the CLI provides CDK_DEFAULT_ACCOUNT/REGION, so
+ * `cdk synth` needs no credentials and does no lookups.
+ */
+export function buildApp(props: AppProps = {}): DiplowireApp {
+  const app = new App({
+    ...props,
+    context: {
+      // Explicit rather than the deprecated implicit default: the API stack imports the data
+      // stack's table, stream and bus through CloudFormation exports (cdk.json may set it too).
+      '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+      ...props.context,
+    },
+  });
+  const stage = parseStage(app.node.tryGetContext('stage'));
+  const config = stageConfig(stage);
+  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+
+  const dataStack = new DataStack(app, stackName(stage, 'Data'), {
+    env,
+    config,
+    description: `Diplowire ${stage}: tables, event bus, archive and schema registry (stateful).`,
+    terminationProtection: stage === 'prod',
+  });
+  const apiStack = new ApiStack(app, stackName(stage, 'Api'), {
+    env,
+    config,
+    description: `Diplowire ${stage}: HTTP API, functions and outbox publisher (stateless).`,
+    itemsTable: dataStack.itemsTable,
+    partnersTable: dataStack.partnersTable,
+    eventBus: dataStack.eventBus,
+  });
+
+  Tags.of(app).add('project', PROJECT);
+  Tags.of(app).add('stage', stage);
+
+  // Synthesis fails on any finding (error or warning) of either pack that is not acknowledged
+  // with a reason in nag-suppressions.ts.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  acknowledgeNagFindings({ dataStack, apiStack });
+
+  return { app, stage, dataStack, apiStack };
+}

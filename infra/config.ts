@@ -1,0 +1,57 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/** Deployment stages. Everything that differs between them is in {@link StageConfig}. */
+export const STAGES = ['dev', 'prod'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const PROJECT = 'diplowire';
+
+export function parseStage(value: unknown): Stage {
+  if (value === undefined || value === null || value === '') return 'dev';
+  if (typeof value === 'string' && (STAGES as readonly string[]).includes(value)) return value as Stage;
+  throw new Error(
+    `Unknown stage ${JSON.stringify(value)}: expected one of ${STAGES.join(', ')} (-c stage=<stage>)`,
+  );
+}
+
+export interface StageConfig {
+  stage: Stage;
+  /** Stateful resources (tables, retained logs) survive a stack deletion in prod only. */
+  removalPolicy: RemovalPolicy;
+  deletionProtection: boolean;
+  logRetention: RetentionDays;
+  /** How long the bus archive keeps events for replay. */
+  archiveRetention: Duration;
+  /** Steady-state requests per second and burst bucket for the whole HTTP API stage. */
+  throttle: { rateLimit: number; burstLimit: number };
+  logLevel: 'DEBUG' | 'INFO';
+}
+
+const CONFIGS: Record<Stage, Omit<StageConfig, 'stage'>> = {
+  dev: {
+    removalPolicy: RemovalPolicy.DESTROY,
+    deletionProtection: false,
+    logRetention: RetentionDays.ONE_MONTH,
+    archiveRetention: Duration.days(30),
+    throttle: { rateLimit: 20, burstLimit: 40 },
+    logLevel: 'DEBUG',
+  },
+  prod: {
+    removalPolicy: RemovalPolicy.RETAIN,
+    deletionProtection: true,
+    logRetention: RetentionDays.ONE_YEAR,
+    archiveRetention: Duration.days(365),
+    throttle: { rateLimit: 200, burstLimit: 400 },
+    logLevel: 'INFO',
+  },
+};
+
+export function stageConfig(stage: Stage): StageConfig {
+  return { stage, ...CONFIGS[stage] };
+}
+
+/** `diplowire-<stage>-<suffix>`: every physical name carries the stage so stages can share an account. */
+export function resourceName(stage: Stage, suffix?: string): string {
+  return suffix ? `${PROJECT}-${stage}-${suffix}` : `${PROJECT}-${stage}`;
+}

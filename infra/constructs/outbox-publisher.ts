@@ -1,0 +1,130 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import {
+  type DlqDestinationConfig,
+  EventSourceMapping,
+  FilterCriteria,
+  FilterRule,
+  type IEventSourceDlq,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
+import { resourceName, type StageConfig } from '../config';
+import type { DiplowireFunction } from './diplowire-function';
+
+/**
+ * An on-failure destination that grants nothing by itself (SqsDlq would also add
+ * GetQueueAttributes/GetQueueUrl): the publisher's role gets exactly sqs:SendMessage below.
+ */
+class QueueFailureDestination implements IEventSourceDlq {
+  constructor(private readonly queue: Queue) {}
+  bind(): DlqDestinationConfig {
+    return { destination: this.queue.queueArn };
+  }
+}
+
+/**
+ * Records older than this are given up on: their shard/sequence pointer goes to the DLQ instead of
+ * being retried further. Half the stream's 24-hour retention: long enough to ride out an
+ * EventBridge or publisher incident, and it leaves 12 hours in which the records behind a DLQ
+ * pointer can still be read from the stream (a record that reached 24 h would be trimmed
+ * with no trace). Version rows are immutable, so they can always be re-published from the table.
+ */
+export const MAX_RECORD_AGE = Duration.hours(12);
+
+export interface OutboxPublisherProps {
+  readonly config: StageConfig;
+  readonly publisher: DiplowireFunction;
+  readonly itemsTable: ITable;
+  readonly eventBus: IEventBus;
+}
+
+/**
+ * The transactional outbox relay: version rows INSERTed into the items table are read from its
+ * stream (in order per item: one batch at a time per shard) and published to the bus. Batches that
+ * keep failing are bisected down to the poison record, whose pointer lands in an encrypted DLQ
+ * watched by an alarm.
+ */
+export class OutboxPublisher extends Construct {
+  readonly mapping: EventSourceMapping;
+  readonly deadLetterQueue: Queue;
+  readonly deadLetterAlarm: Alarm;
+  readonly iteratorAgeAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: OutboxPublisherProps) {
+    super(scope, id);
+    const { config, publisher, itemsTable, eventBus } = props;
+    const streamArn = itemsTable.tableStreamArn;
+    if (!streamArn) throw new Error('The items table must have a stream: it is the outbox.');
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      queueName: resourceName(config.stage, 'outbox-dlq'),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: config.removalPolicy,
+    });
+
+    publisher.allow(['events:PutEvents'], [eventBus.eventBusArn]);
+    publisher.allow(
+      ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+      [streamArn],
+    );
+    publisher.allow(['sqs:SendMessage'], [this.deadLetterQueue.queueArn]);
+
+    this.mapping = new EventSourceMapping(this, 'StreamMapping', {
+      target: publisher.function,
+      eventSourceArn: streamArn,
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: 100,
+      maxBatchingWindow: Duration.seconds(1),
+      bisectBatchOnError: true,
+      retryAttempts: 10,
+      maxRecordAge: MAX_RECORD_AGE,
+      // One concurrent batch per shard keeps each item's versions in order.
+      parallelizationFactor: 1,
+      reportBatchItemFailures: true,
+      // Only the outbox rows: new versions. Heads, uri claims, updates and TTL deletes are not events.
+      filters: [
+        FilterCriteria.filter({
+          eventName: FilterRule.isEqual('INSERT'),
+          dynamodb: { Keys: { SK: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) } } },
+        }),
+      ],
+      onFailure: new QueueFailureDestination(this.deadLetterQueue),
+    });
+    // The mapping is validated against the role at creation: create it after the role's policy.
+    this.mapping.node.addDependency(publisher.role);
+
+    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
+      alarmName: resourceName(config.stage, 'outbox-dlq-not-empty'),
+      alarmDescription:
+        'Stream records could not be published to EventBridge after all retries. Inspect the DLQ messages ' +
+        '(they point at stream shard/sequence ranges) and re-publish from the items table. See docs/operations.md.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    this.iteratorAgeAlarm = new Alarm(this, 'IteratorAgeAlarm', {
+      alarmName: resourceName(config.stage, 'outbox-lagging'),
+      alarmDescription:
+        'The outbox publisher is more than 5 minutes behind the items table stream: events are delayed. ' +
+        'Check the publisher errors and EventBridge throttling. See docs/operations.md.',
+      metric: publisher.function.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: Duration.minutes(5).toMilliseconds(),
+      evaluationPeriods: 5,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}
