@@ -1,0 +1,106 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { fromVersionRecord } from '../../shared/adapters/dynamodb/item-records';
+import { VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
+import type { EventPublisher, PublishEntry } from '../../shared/adapters/eventbridge/event-publisher';
+import { type NewsItemEvent, toNewsItemEvent } from '../../shared/domain/events';
+
+export interface StreamPublisherDeps {
+  publisher: Pick<EventPublisher, 'publish'>;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** Version rows are the outbox: only their INSERTs become events (the event source mapping filters the same way). */
+export function isOutboxRecord(record: DynamoDBRecord): boolean {
+  const sk = record.dynamodb?.NewImage?.SK?.S;
+  return record.eventName === 'INSERT' && sk !== undefined && sk.startsWith(VERSION_SK_PREFIX);
+}
+
+/**
+ * Turns one stream batch into events and puts them on the bus, 10 per PutEvents call.
+ *
+ * Powertools' BatchProcessor is not used: it hands records to a handler one at a time, which would
+ * mean one PutEvents call per record; batching across records is the point of this function.
+ *
+ * Failure reporting follows the stream semantics of ReportBatchItemFailures: Lambda checkpoints
+ * before the lowest reported sequence number and retries from there, so only the EARLIEST failed
+ * record is reported. Records after it that did publish will be published again on the retry;
+ * that is safe because their eventId is derived from (itemId, version) and subscribers deduplicate
+ * on it. A record that cannot be decoded or mapped is reported the same way, never dropped: after
+ * the mapping's retries it ends in the on-failure destination.
+ */
+export async function publishStreamRecords(
+  records: DynamoDBRecord[],
+  { publisher, logger, metrics }: StreamPublisherDeps,
+): Promise<DynamoDBBatchResponse> {
+  const failedIndexes: number[] = [];
+  const events = new Map<string, { index: number; event: NewsItemEvent }>();
+
+  records.forEach((record, index) => {
+    if (!isOutboxRecord(record)) {
+      logger.debug('Skipping a stream record that is not a version insert', {
+        eventName: record.eventName,
+        sequenceNumber: record.dynamodb?.SequenceNumber,
+      });
+      return;
+    }
+    try {
+      const image = record.dynamodb?.NewImage as Record<string, AttributeValue>;
+      const event = toNewsItemEvent(fromVersionRecord(unmarshall(image)));
+      events.set(String(index), { index, event });
+    } catch (error) {
+      failedIndexes.push(index);
+      logger.error('Outbox record cannot be turned into an event', {
+        sequenceNumber: record.dynamodb?.SequenceNumber,
+        keys: record.dynamodb?.Keys,
+        error: error as Error,
+      });
+    }
+  });
+
+  const entries: PublishEntry[] = [...events].map(([id, { event }]) => ({
+    id,
+    source: event.source,
+    detailType: event.detailType,
+    detail: event.detail,
+  }));
+  const { failures } = entries.length > 0 ? await publisher.publish(entries) : { failures: [] };
+  const failedIds = new Set(failures.map((f) => f.id));
+
+  for (const failure of failures) {
+    const { index, event } = events.get(failure.id)!;
+    failedIndexes.push(index);
+    logger.error('Event not published', {
+      itemId: event.detail.itemId,
+      version: event.detail.version,
+      eventId: event.detail.eventId,
+      detailType: event.detailType,
+      sequenceNumber: records[index]?.dynamodb?.SequenceNumber,
+      errorCode: failure.errorCode,
+      errorMessage: failure.errorMessage,
+    });
+  }
+  for (const [id, { event }] of events) {
+    if (failedIds.has(id)) continue;
+    logger.info('Event published', {
+      itemId: event.detail.itemId,
+      version: event.detail.version,
+      eventId: event.detail.eventId,
+      detailType: event.detailType,
+    });
+  }
+
+  metrics.addMetric('EventsPublished', MetricUnit.Count, entries.length - failedIds.size);
+  metrics.addMetric('EventsFailed', MetricUnit.Count, failedIndexes.length);
+
+  if (failedIndexes.length === 0) return { batchItemFailures: [] };
+  const earliest = records[Math.min(...failedIndexes)];
+  const sequenceNumber = earliest?.dynamodb?.SequenceNumber;
+  // Without a sequence number the record cannot be reported; failing the whole batch keeps it.
+  if (sequenceNumber === undefined) throw new Error('Failed stream record has no SequenceNumber');
+  return { batchItemFailures: [{ itemIdentifier: sequenceNumber }] };
+}
