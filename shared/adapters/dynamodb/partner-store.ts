@@ -1,0 +1,228 @@
+import { type DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import type { ApiKeyRecord, Partner, PartnerStore } from '../../domain/ports';
+import { MalformedRecordError } from './item-records';
+import { apiKeyKey, ENTITY, KEY_SK, keyPrefixKey, PROFILE_SK, partnerKey } from './table-design';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, transactWrite } from './transactions';
+
+/** A partner id, key hash or key prefix is already taken; nothing was written. */
+export class PartnerExistsError extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'PartnerExistsError';
+  }
+}
+
+/**
+ * PartnerStore on the partners table. Rows:
+ * - profile  `PARTNER#<id>` / `PROFILE`: name, status, and the hashes and prefixes of its keys,
+ *   so revoking a partner finds every key without a scan;
+ * - key      `KEY#<sha256hex>` / `KEY`: what the authorizer reads, one GetItem per (uncached) request;
+ * - prefix   `KEYPREFIX#<prefix>` / `KEYPREFIX`: key prefix -> hash and partner, so an operator can
+ *   revoke by the non-secret prefix they see in listings, again without a scan.
+ * The raw key is never stored. Rows that belong together are written in one transaction.
+ */
+export class DynamoPartnerStore implements PartnerStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY_POLICY,
+  ) {}
+
+  async createPartner(partner: Partner, key: ApiKeyRecord): Promise<void> {
+    if (key.partnerId !== partner.partnerId) {
+      throw new RangeError(`Key belongs to ${key.partnerId}, not to ${partner.partnerId}`);
+    }
+    const notExists = 'attribute_not_exists(PK)';
+    const outcome = await transactWrite(
+      this.client,
+      {
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              ConditionExpression: notExists,
+              Item: {
+                ...partnerKey(partner.partnerId),
+                entity: ENTITY.partner,
+                ...partner,
+                keyHashes: [key.keyHash],
+                keyPrefixes: [key.keyPrefix],
+              },
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              ConditionExpression: notExists,
+              Item: { ...apiKeyKey(key.keyHash), entity: ENTITY.apiKey, ...key },
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              ConditionExpression: notExists,
+              Item: {
+                ...keyPrefixKey(key.keyPrefix),
+                entity: ENTITY.keyPrefix,
+                keyPrefix: key.keyPrefix,
+                keyHash: key.keyHash,
+                partnerId: key.partnerId,
+              },
+            },
+          },
+        ],
+      },
+      this.retryPolicy,
+    );
+    if (outcome.committed) return;
+    const [partnerTaken, keyTaken, prefixTaken] = outcome.conditionFailed;
+    if (partnerTaken) throw new PartnerExistsError(`Partner ${partner.partnerId} already exists`);
+    if (keyTaken) throw new PartnerExistsError('This API key is already registered');
+    if (prefixTaken)
+      throw new PartnerExistsError(`Key prefix ${key.keyPrefix} is already in use; generate another key`);
+    throw new Error('Partner creation was cancelled for an unknown reason');
+  }
+
+  /** Eventually consistent: the authorizer caches answers anyway, and a revocation lags by far less than that cache. */
+  async findKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: apiKeyKey(keyHash) }),
+    );
+    return Item ? toApiKeyRecord(Item) : undefined;
+  }
+
+  /** For operators: a Scan, acceptable on a table of a few hundred partners. Oldest first. */
+  async listPartners(): Promise<(Partner & { keyPrefixes: string[] })[]> {
+    const partners: (Partner & { keyPrefixes: string[] })[] = [];
+    const pages = paginateScan(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        FilterExpression: 'SK = :profile',
+        ProjectionExpression: 'partnerId, #name, #status, createdAt, keyPrefixes',
+        ExpressionAttributeNames: { '#name': 'name', '#status': 'status' },
+        ExpressionAttributeValues: { ':profile': PROFILE_SK },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        const profile = toProfile(item);
+        partners.push({ ...profile.partner, keyPrefixes: profile.keyPrefixes });
+      }
+    }
+    return partners.sort(
+      (a, b) => a.createdAt.localeCompare(b.createdAt) || a.partnerId.localeCompare(b.partnerId),
+    );
+  }
+
+  async revoke(partnerIdOrKeyPrefix: string): Promise<string | undefined> {
+    const partnerId = await this.resolvePartnerId(partnerIdOrKeyPrefix);
+    if (partnerId === undefined) return undefined;
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: partnerKey(partnerId), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const { keyHashes } = toProfile(Item);
+
+    const now = new Date().toISOString();
+    const revoke = {
+      TableName: this.tableName,
+      ConditionExpression: 'attribute_exists(PK)',
+      // Idempotent: revoking twice keeps the time of the first revocation.
+      UpdateExpression: 'SET #status = :revoked, revokedAt = if_not_exists(revokedAt, :now)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':revoked': 'revoked', ':now': now },
+    };
+    // The profile and all its keys flip together: no window with a revoked partner but a live key.
+    const outcome = await transactWrite(
+      this.client,
+      {
+        TransactItems: [
+          { Update: { ...revoke, Key: partnerKey(partnerId) } },
+          ...keyHashes.map((keyHash) => ({ Update: { ...revoke, Key: apiKeyKey(keyHash) } })),
+        ],
+      },
+      this.retryPolicy,
+    );
+    if (!outcome.committed)
+      throw new Error(`Partner ${partnerId} has a key row missing; revocation not applied`);
+    return partnerId;
+  }
+
+  private async resolvePartnerId(partnerIdOrKeyPrefix: string): Promise<string | undefined> {
+    if (partnerIdOrKeyPrefix.startsWith('ptn_')) return partnerIdOrKeyPrefix;
+    if (!partnerIdOrKeyPrefix.startsWith('dwk_')) return undefined;
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keyPrefixKey(partnerIdOrKeyPrefix),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? new Reader(ENTITY.keyPrefix, Item).string('partnerId') : undefined;
+  }
+}
+
+function toProfile(record: Record<string, unknown>): {
+  partner: Partner;
+  keyHashes: string[];
+  keyPrefixes: string[];
+} {
+  const r = new Reader(ENTITY.partner, record);
+  return {
+    partner: {
+      partnerId: r.string('partnerId'),
+      name: r.string('name'),
+      status: r.status('status'),
+      createdAt: r.string('createdAt'),
+    },
+    keyHashes: r.optionalStrings('keyHashes'),
+    keyPrefixes: r.optionalStrings('keyPrefixes'),
+  };
+}
+
+function toApiKeyRecord(record: Record<string, unknown>): ApiKeyRecord {
+  if (record.SK !== KEY_SK) throw new MalformedRecordError(ENTITY.apiKey, 'not a key row');
+  const r = new Reader(ENTITY.apiKey, record);
+  return {
+    keyHash: r.string('keyHash'),
+    keyPrefix: r.string('keyPrefix'),
+    partnerId: r.string('partnerId'),
+    partnerName: r.string('partnerName'),
+    scopes: r.optionalStrings('scopes'),
+    status: r.status('status'),
+    createdAt: r.string('createdAt'),
+  };
+}
+
+class Reader {
+  constructor(
+    private readonly entity: string,
+    private readonly record: Record<string, unknown>,
+  ) {}
+
+  string(name: string): string {
+    const value = this.record[name];
+    if (typeof value !== 'string' || value === '') {
+      throw new MalformedRecordError(this.entity, `${name} must be a non-empty string`);
+    }
+    return value;
+  }
+
+  status(name: string): 'active' | 'revoked' {
+    const value = this.record[name];
+    if (value !== 'active' && value !== 'revoked') {
+      throw new MalformedRecordError(this.entity, `${name} must be active or revoked`);
+    }
+    return value;
+  }
+
+  optionalStrings(name: string): string[] {
+    const value = this.record[name] ?? [];
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+      throw new MalformedRecordError(this.entity, `${name} must be a list of strings`);
+    }
+    return value;
+  }
+}
