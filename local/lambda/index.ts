@@ -1,0 +1,11 @@
+export type {
+  InvokeFailure,
+  InvokeOptions,
+  InvokeResult,
+  InvokeSuccess,
+  LambdaStats,
+  LocalFunctionDefinition,
+  LocalLambdaOptions,
+} from './local-lambda';
+export { LocalLambda } from './local-lambda';
+export { LAMBDA_FUNCTION_SUPPORT, lambdaFunctionDefinition } from './template';

@@ -1,0 +1,424 @@
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+
+export interface LocalFunctionDefinition {
+  name: string;
+  arn: string;
+  /** Directory of the bundled code (`cdk.out/asset.<hash>`). */
+  codeDir: string;
+  /** `<file>.<export>`, e.g. `index.handler` (file `index.mjs`, `index.js` or `index.cjs`). */
+  handler: string;
+  runtime: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  environment: Record<string, string>;
+  reservedConcurrency?: number;
+}
+
+export interface LocalLambdaOptions {
+  /** Added to (and winning over) the function's environment: local endpoints, dummy credentials, region. */
+  extraEnv: Record<string, string>;
+  log: (line: string) => void;
+  /** Account-wide concurrency stand-in when the function has no reserved concurrency (default 10). */
+  maxConcurrency?: number;
+  /** Delays between the retries of a failed `Event` invocation (Lambda: two retries, 1 then 2 minutes). */
+  asyncRetryDelaysMs?: readonly number[];
+  /** Called when an `Event` invocation failed on every attempt (the place for an on-failure destination/DLQ). */
+  onAsyncFailure?: (event: unknown, result: InvokeFailure) => void;
+  /** Limit for the Init phase (Lambda: 10 s). */
+  initTimeoutMs?: number;
+}
+
+interface InvokeMeta {
+  requestId: string;
+  durationMs: number;
+  coldStart: boolean;
+  /** Init phase duration of a cold start. */
+  initDurationMs?: number;
+}
+export type InvokeSuccess = InvokeMeta & { ok: true; value: unknown };
+export type InvokeFailure = InvokeMeta & {
+  ok: false;
+  errorType: string;
+  errorMessage: string;
+  timedOut?: boolean;
+  /** Set by `tryInvoke` when every execution environment is busy (API callers answer 429). */
+  throttled?: boolean;
+};
+export type InvokeResult = InvokeSuccess | InvokeFailure;
+
+export interface InvokeOptions {
+  /** `Event` queues the invocation and resolves at once (with `value: null`), like an async Lambda invoke. */
+  invocationType?: 'RequestResponse' | 'Event';
+}
+
+export interface LambdaStats {
+  limit: number;
+  environments: number;
+  busy: number;
+  idle: number;
+  /** Invocations waiting for a free execution environment. */
+  queued: number;
+}
+
+type WorkerMessage =
+  | { type: 'ready'; initDurationMs: number }
+  | { type: 'init-error'; errorType: string; errorMessage: string }
+  | { type: 'result'; requestId: string; payload: string }
+  | { type: 'error' | 'fatal'; requestId?: string; errorType: string; errorMessage: string; stack?: string };
+
+type Outcome =
+  | { kind: 'value'; value: unknown }
+  | { kind: 'error'; errorType: string; errorMessage: string; fatal?: boolean; timedOut?: boolean };
+
+/** One execution environment: a worker thread that imported the handler and serves one invocation at a time. */
+interface Environment {
+  id: number;
+  worker: Worker;
+  ready: Promise<Outcome & { initDurationMs?: number }>;
+  /** Settles the running invocation (or the init phase). */
+  settle?: (outcome: Outcome) => void;
+  alive: boolean;
+  warm: boolean;
+}
+
+const WORKER_URL = new URL('./runtime-worker.mjs', import.meta.url);
+const DEFAULT_ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
+
+/**
+ * Runs one function's bundled code locally the way Lambda does: a pool of execution environments (worker threads)
+ * that grows up to the concurrency limit and reuses idle ones (warm starts). `invoke` waits for a free environment;
+ * `tryInvoke` answers "throttled" instead, for callers that map no-capacity to HTTP 429.
+ */
+export class LocalLambda {
+  private readonly environments: Environment[] = [];
+  private readonly idle: Environment[] = [];
+  private readonly waiters: Array<(env: Environment | undefined) => void> = [];
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly limit: number;
+  private nextEnvironmentId = 1;
+  private closed = false;
+
+  constructor(
+    readonly definition: LocalFunctionDefinition,
+    private readonly options: LocalLambdaOptions,
+  ) {
+    this.limit = definition.reservedConcurrency ?? options.maxConcurrency ?? 10;
+  }
+
+  get stats(): LambdaStats {
+    return {
+      limit: this.limit,
+      environments: this.environments.length,
+      busy: this.environments.length - this.idle.length,
+      idle: this.idle.length,
+      queued: this.waiters.length,
+    };
+  }
+
+  /** Invokes the function, waiting for a free execution environment when all are busy. */
+  invoke(event: unknown, options: InvokeOptions = {}): Promise<InvokeResult> {
+    if (options.invocationType === 'Event') return Promise.resolve(this.invokeAsync(event));
+    return this.run(event, false);
+  }
+
+  /** Like `invoke` (RequestResponse), but fails with `throttled: true` at once when no environment is free. */
+  tryInvoke(event: unknown): Promise<InvokeResult> {
+    return this.run(event, true);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    for (const waiter of this.waiters.splice(0)) waiter(undefined);
+    await Promise.all(this.environments.map((env) => this.destroy(env)));
+  }
+
+  private invokeAsync(event: unknown): InvokeResult {
+    const requestId = randomUUID();
+    const delays = this.options.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS;
+    const attempt = async (retry: number) => {
+      const result = await this.run(event, false, requestId);
+      if (result.ok || this.closed) return;
+      const delay = delays[retry];
+      if (delay === undefined) {
+        this.options.log(
+          `${this.definition.name} ${requestId} async invocation failed after ${retry + 1} attempts`,
+        );
+        this.options.onAsyncFailure?.(event, result);
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        void attempt(retry + 1);
+      }, delay);
+      timer.unref();
+      this.retryTimers.add(timer);
+    };
+    void attempt(0);
+    return { ok: true, value: null, requestId, durationMs: 0, coldStart: false };
+  }
+
+  private async run(
+    event: unknown,
+    failWhenBusy: boolean,
+    requestId: string = randomUUID(),
+  ): Promise<InvokeResult> {
+    const name = this.definition.name;
+    const env = this.acquireNow() ?? (failWhenBusy ? undefined : await this.waitForEnvironment());
+    if (!env) {
+      const result: InvokeFailure = {
+        ok: false,
+        requestId,
+        errorType: this.closed ? 'Runtime.Shutdown' : 'TooManyRequestsException',
+        errorMessage: this.closed ? 'The local cloud is shutting down' : 'Rate Exceeded.',
+        durationMs: 0,
+        coldStart: false,
+        throttled: !this.closed,
+      };
+      this.options.log(`${name} ${requestId} 0ms - ${result.errorType}`);
+      return result;
+    }
+
+    const coldStart = !env.warm;
+    const init = await env.ready;
+    if (init.kind === 'error') {
+      // A failed Init leaves no usable sandbox: the next invocation starts a fresh one.
+      await this.destroy(env);
+      this.handOver();
+      const result: InvokeFailure = {
+        ok: false,
+        requestId,
+        errorType: init.errorType,
+        errorMessage: init.errorMessage,
+        durationMs: 0,
+        coldStart,
+        ...(init.timedOut ? { timedOut: true } : {}),
+      };
+      this.options.log(
+        `${name} ${requestId} 0ms cold init failed ${result.errorType}: ${result.errorMessage}`,
+      );
+      return result;
+    }
+    env.warm = true;
+
+    const timeoutMs = this.definition.timeoutSeconds * 1000;
+    const started = performance.now();
+    const outcome = await new Promise<Outcome>((resolve) => {
+      const timer = setTimeout(() => {
+        resolve({
+          kind: 'error',
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `Task timed out after ${this.definition.timeoutSeconds.toFixed(2)} seconds`,
+          timedOut: true,
+          fatal: true,
+        });
+      }, timeoutMs);
+      env.settle = (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      };
+      env.worker.postMessage({
+        type: 'invoke',
+        requestId,
+        event: JSON.stringify(event ?? null),
+        deadline: Date.now() + timeoutMs,
+      });
+    });
+    env.settle = undefined;
+    const durationMs = Math.round((performance.now() - started) * 100) / 100;
+
+    if (outcome.kind === 'error' && outcome.fatal) {
+      // A timed-out or crashed sandbox is discarded; the next invocation is a cold start.
+      await this.destroy(env);
+    } else {
+      this.idle.push(env);
+    }
+    this.handOver();
+
+    const meta: InvokeMeta = { requestId, durationMs, coldStart };
+    if (coldStart && init.initDurationMs !== undefined) meta.initDurationMs = init.initDurationMs;
+    const result: InvokeResult =
+      outcome.kind === 'value'
+        ? { ...meta, ok: true, value: outcome.value }
+        : {
+            ...meta,
+            ok: false,
+            errorType: outcome.errorType,
+            errorMessage: outcome.errorMessage,
+            ...(outcome.timedOut ? { timedOut: true } : {}),
+          };
+    const start = coldStart ? `cold (Init Duration: ${meta.initDurationMs ?? '?'}ms)` : 'warm';
+    const verdict = result.ok ? 'ok' : `${result.errorType}: ${result.errorMessage}`;
+    this.options.log(`${name} ${requestId} ${durationMs}ms ${start} ${verdict}`);
+    return result;
+  }
+
+  /** An idle environment, or a new one when below the limit. */
+  private acquireNow(): Environment | undefined {
+    if (this.closed) return undefined;
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    if (this.environments.length < this.limit) return this.spawn();
+    return undefined;
+  }
+
+  private waitForEnvironment(): Promise<Environment | undefined> {
+    if (this.closed || this.limit <= 0) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Gives a freed (or newly allowed) environment to the longest-waiting invocation. */
+  private handOver(): void {
+    while (this.waiters.length > 0) {
+      const env = this.acquireNow();
+      if (!env) return;
+      this.waiters.shift()!(env);
+    }
+  }
+
+  private spawn(): Environment {
+    const def = this.definition;
+    const id = this.nextEnvironmentId++;
+    const logStream = `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomUUID().replaceAll('-', '')}`;
+    const logGroup = `/aws/lambda/${def.name}`;
+    const worker = new Worker(WORKER_URL, {
+      // A clean worker: no loader flags of the parent (tsx, vitest), only what Lambda would set up.
+      execArgv: [],
+      env: this.environmentVariables(logGroup, logStream),
+      resourceLimits: { maxOldGenerationSizeMb: def.memoryMb },
+      stdout: true,
+      stderr: true,
+      workerData: {
+        codeDir: def.codeDir,
+        handler: def.handler,
+        functionName: def.name,
+        functionVersion: '$LATEST',
+        functionArn: def.arn,
+        memoryMb: def.memoryMb,
+        logGroup,
+        logStream,
+      },
+    });
+    this.forwardLines(worker.stdout);
+    this.forwardLines(worker.stderr);
+
+    const env: Environment = {
+      id,
+      worker,
+      alive: true,
+      warm: false,
+      ready: Promise.resolve({ kind: 'value', value: null }),
+    };
+    env.ready = new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        resolve({
+          kind: 'error',
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `Init timed out after ${((this.options.initTimeoutMs ?? 10_000) / 1000).toFixed(2)} seconds`,
+          timedOut: true,
+        });
+      }, this.options.initTimeoutMs ?? 10_000);
+      env.settle = (outcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+    });
+
+    let lastError: (Error & { code?: string }) | undefined;
+    worker.on('message', (message: WorkerMessage) => {
+      switch (message.type) {
+        case 'ready':
+          env.settle?.({ kind: 'value', value: null, initDurationMs: message.initDurationMs } as Outcome);
+          break;
+        case 'init-error':
+          env.settle?.({ kind: 'error', errorType: message.errorType, errorMessage: message.errorMessage });
+          break;
+        case 'result':
+          env.settle?.({ kind: 'value', value: JSON.parse(message.payload) });
+          break;
+        case 'error':
+        case 'fatal':
+          if (message.stack)
+            this.options.log(`${def.name} ${message.stack.split('\n').slice(0, 6).join('\n')}`);
+          env.settle?.({
+            kind: 'error',
+            errorType: message.errorType,
+            errorMessage: message.errorMessage,
+            fatal: message.type === 'fatal',
+          });
+          break;
+      }
+    });
+    worker.on('error', (error: Error & { code?: string }) => {
+      lastError = error;
+    });
+    worker.on('exit', (code) => {
+      env.alive = false;
+      this.forget(env);
+      const outOfMemory = lastError?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      env.settle?.({
+        kind: 'error',
+        fatal: true,
+        errorType: this.closed
+          ? 'Runtime.Shutdown'
+          : outOfMemory
+            ? 'Runtime.OutOfMemory'
+            : 'Runtime.ExitError',
+        errorMessage: outOfMemory
+          ? `Runtime exited with error: out of memory (MemorySize ${def.memoryMb} MB)`
+          : `Runtime exited with error: exit status ${code}${lastError ? ` (${lastError.message})` : ''}`,
+      });
+      // A slot became free: a queued invocation may start a new environment.
+      this.handOver();
+    });
+
+    this.environments.push(env);
+    return env;
+  }
+
+  /** The variables Lambda defines for every function, then the template's, then the orchestrator's. */
+  private environmentVariables(logGroup: string, logStream: string): Record<string, string> {
+    const def = this.definition;
+    const reserved: Record<string, string> = {
+      _HANDLER: def.handler,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${def.runtime}`,
+      AWS_LAMBDA_FUNCTION_NAME: def.name,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(def.memoryMb),
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_LAMBDA_LOG_GROUP_NAME: logGroup,
+      AWS_LAMBDA_LOG_STREAM_NAME: logStream,
+      AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      LAMBDA_TASK_ROOT: def.codeDir,
+      LAMBDA_RUNTIME_DIR: '/var/runtime',
+      LANG: 'en_US.UTF-8',
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      TZ: ':UTC',
+    };
+    return { ...def.environment, ...reserved, ...this.options.extraEnv };
+  }
+
+  private forwardLines(stream: Readable): void {
+    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+    lines.on('line', (line) => this.options.log(`${this.definition.name} ${line}`));
+  }
+
+  private forget(env: Environment): void {
+    const index = this.environments.indexOf(env);
+    if (index >= 0) this.environments.splice(index, 1);
+    const idleIndex = this.idle.indexOf(env);
+    if (idleIndex >= 0) this.idle.splice(idleIndex, 1);
+  }
+
+  private async destroy(env: Environment): Promise<void> {
+    this.forget(env);
+    if (!env.alive) return;
+    env.alive = false;
+    await env.worker.terminate();
+  }
+}

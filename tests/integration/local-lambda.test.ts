@@ -1,0 +1,256 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type InvokeResult, type LocalFunctionDefinition, LocalLambda } from '../../local/lambda';
+
+const LAMBDAS = join(import.meta.dirname, '../fixtures/local/lambdas');
+
+const running: LocalLambda[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((fn) => fn.close()));
+});
+
+function start(
+  overrides: Partial<LocalFunctionDefinition> = {},
+  options: { extraEnv?: Record<string, string>; maxConcurrency?: number; lines?: string[] } = {},
+): LocalLambda {
+  const name = overrides.name ?? 'fn-under-test';
+  const fn = new LocalLambda(
+    {
+      name,
+      arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+      codeDir: LAMBDAS,
+      handler: 'actions.handler',
+      runtime: 'nodejs22.x',
+      memoryMb: 256,
+      timeoutSeconds: 5,
+      environment: {},
+      ...overrides,
+    },
+    {
+      extraEnv: options.extraEnv ?? { AWS_REGION: 'us-east-1' },
+      log: (line) => options.lines?.push(line),
+      maxConcurrency: options.maxConcurrency,
+    },
+  );
+  running.push(fn);
+  return fn;
+}
+
+function value<T>(result: InvokeResult): T {
+  if (!result.ok) throw new Error(`invocation failed: ${result.errorType}: ${result.errorMessage}`);
+  return result.value as T;
+}
+
+describe('LocalLambda', () => {
+  it('gives each function only its own environment plus the Lambda-defined variables', async () => {
+    const a = start(
+      { name: 'fn-a', environment: { SECRET: 'a-secret', ONLY_A: '1' } },
+      { extraEnv: { AWS_REGION: 'eu-west-1' } },
+    );
+    const b = start({ name: 'fn-b', environment: { SECRET: 'b-secret', ONLY_B: '1' }, memoryMb: 192 });
+    const [envA, envB] = await Promise.all([a.invoke({ action: 'env' }), b.invoke({ action: 'env' })]);
+    expect(value(envA)).toEqual({
+      functionName: 'fn-a',
+      secret: 'a-secret',
+      onlyA: '1',
+      onlyB: null,
+      region: 'eu-west-1',
+      handlerVar: 'actions.handler',
+      taskRoot: LAMBDAS,
+      memory: '256',
+    });
+    expect(value(envB)).toMatchObject({
+      functionName: 'fn-b',
+      secret: 'b-secret',
+      onlyA: null,
+      onlyB: '1',
+      memory: '192',
+    });
+    // The parent process is untouched.
+    expect(process.env.SECRET).toBeUndefined();
+  });
+
+  it('starts cold, then reuses the warm environment (module state survives)', async () => {
+    const lines: string[] = [];
+    const fn = start({}, { lines });
+    const first = await fn.invoke({ action: 'state' });
+    const second = await fn.invoke({ action: 'state' });
+    expect(first.coldStart).toBe(true);
+    expect(first.initDurationMs).toBeGreaterThan(0);
+    expect(second.coldStart).toBe(false);
+    expect(second.initDurationMs).toBeUndefined();
+    const [s1, s2] = [
+      value<{ loadedAt: number; invocations: number }>(first),
+      value<{ loadedAt: number; invocations: number }>(second),
+    ];
+    expect(s2.loadedAt).toBe(s1.loadedAt);
+    expect(s2.invocations).toBe(s1.invocations + 1);
+    expect(lines.filter((l) => l.includes(first.requestId))).toEqual([
+      expect.stringMatching(
+        new RegExp(`^fn-under-test ${first.requestId} [\\d.]+ms cold \\(Init Duration: [\\d.]+ms\\) ok$`),
+      ),
+    ]);
+    expect(
+      lines.some((l) => l.startsWith(`fn-under-test ${second.requestId}`) && l.includes(' warm ok')),
+    ).toBe(true);
+  });
+
+  it('terminates a timed-out environment; the next invocation is cold', async () => {
+    const fn = start({ timeoutSeconds: 1 });
+    await fn.invoke({ action: 'state' });
+    const timedOut = await fn.invoke({ action: 'sleep', ms: 5000 });
+    expect(timedOut).toMatchObject({
+      ok: false,
+      errorType: 'Sandbox.Timedout',
+      errorMessage: 'Task timed out after 1.00 seconds',
+      timedOut: true,
+      coldStart: false,
+    });
+    expect(timedOut.durationMs).toBeGreaterThanOrEqual(990);
+    expect(timedOut.durationMs).toBeLessThan(3000);
+    const next = await fn.invoke({ action: 'state' });
+    expect(next.coldStart).toBe(true);
+    expect(value<{ invocations: number }>(next).invocations).toBe(1);
+  });
+
+  it('returns a thrown error as errorType/errorMessage and keeps the environment warm', async () => {
+    const fn = start();
+    const failed = await fn.invoke({ action: 'throw', name: 'ValidationError', message: 'bad input' });
+    expect(failed).toMatchObject({ ok: false, errorType: 'ValidationError', errorMessage: 'bad input' });
+    expect(failed.ok === false && failed.timedOut).toBeFalsy();
+    const after = await fn.invoke({ action: 'state' });
+    expect(after.coldStart).toBe(false);
+  });
+
+  it('passes a context whose remaining time decreases', async () => {
+    const fn = start({ name: 'ctx-fn', timeoutSeconds: 3, memoryMb: 320 });
+    const result = await fn.invoke({ action: 'remaining' });
+    const ctx = value<Record<string, unknown> & { first: number; second: number }>(result);
+    expect(ctx.first).toBeLessThanOrEqual(3000);
+    expect(ctx.first).toBeGreaterThan(2000);
+    expect(ctx.first - ctx.second).toBeGreaterThanOrEqual(140);
+    expect(ctx).toMatchObject({
+      requestId: result.requestId,
+      functionName: 'ctx-fn',
+      functionVersion: '$LATEST',
+      arn: 'arn:aws:lambda:us-east-1:000000000000:function:ctx-fn',
+      memoryLimitInMB: '320',
+      logGroupName: '/aws/lambda/ctx-fn',
+      callbackWaitsForEmptyEventLoop: true,
+    });
+    expect(ctx.logStreamName).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
+  });
+
+  it('supports callback-style handlers', async () => {
+    const fn = start({ handler: 'callback.handler' });
+    expect(value(await fn.invoke({ n: 21 }))).toEqual({ doubled: 42 });
+    expect(await fn.invoke({ fail: true })).toMatchObject({
+      ok: false,
+      errorType: 'Error',
+      errorMessage: 'callback failure',
+    });
+  });
+
+  it('never runs more environments than the concurrency limit; extra invocations queue', async () => {
+    const fn = start({}, { maxConcurrency: 2 });
+    let maxBusy = 0;
+    const probe = setInterval(() => {
+      maxBusy = Math.max(maxBusy, fn.stats.busy);
+    }, 5);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => fn.invoke({ action: 'sleep', ms: 250 })),
+    );
+    clearInterval(probe);
+    const spans = results.map((r) => value<{ start: number; end: number }>(r));
+    // The most handlers running at one instant: count the spans open at each span's start.
+    const maxOverlap = Math.max(
+      ...spans.map((s) => spans.filter((o) => o.start <= s.start && s.start < o.end).length),
+    );
+    expect(maxOverlap).toBeLessThanOrEqual(2);
+    expect(maxBusy).toBe(2);
+    expect(results.filter((r) => r.coldStart)).toHaveLength(2);
+    expect(fn.stats).toMatchObject({ limit: 2, environments: 2, idle: 2, queued: 0 });
+  });
+
+  it('honours reserved concurrency and lets tryInvoke report throttling instead of queueing', async () => {
+    const fn = start({ reservedConcurrency: 1 }, { maxConcurrency: 5 });
+    const slow = fn.invoke({ action: 'sleep', ms: 400 });
+    await new Promise((r) => setTimeout(r, 50));
+    const throttled = await fn.tryInvoke({ action: 'state' });
+    expect(throttled).toMatchObject({ ok: false, throttled: true, errorType: 'TooManyRequestsException' });
+    expect((await slow).ok).toBe(true);
+    expect((await fn.tryInvoke({ action: 'state' })).ok).toBe(true);
+  });
+
+  it('fails an invocation that exceeds the memory limit with Runtime.OutOfMemory', async () => {
+    const fn = start({ memoryMb: 64, timeoutSeconds: 20 });
+    const result = await fn.invoke({ action: 'allocate' });
+    expect(result).toMatchObject({ ok: false, errorType: 'Runtime.OutOfMemory' });
+    // The crashed environment is replaced by a fresh one.
+    const next = await fn.invoke({ action: 'state' });
+    expect(next).toMatchObject({ ok: true, coldStart: true });
+  });
+
+  it('reports Init errors and missing handlers, and recovers on a later invocation', async () => {
+    const broken = start({ handler: 'init-error.handler' });
+    expect(await broken.invoke({})).toMatchObject({
+      ok: false,
+      coldStart: true,
+      errorType: 'Error',
+      errorMessage: 'REQUIRED_SETTING is not set',
+    });
+    const fixed = start({ handler: 'init-error.handler', environment: { REQUIRED_SETTING: 'x' } });
+    expect(value(await fixed.invoke({}))).toBe('configured');
+    expect(await start({ handler: 'actions.nope' }).invoke({})).toMatchObject({
+      errorType: 'Runtime.HandlerNotFound',
+    });
+    expect(await start({ handler: 'missing.handler' }).invoke({})).toMatchObject({
+      errorType: 'Runtime.ImportModuleError',
+    });
+  });
+
+  it('treats an unhandled rejection as fatal for the environment', async () => {
+    const fn = start();
+    expect(await fn.invoke({ action: 'unhandled' })).toMatchObject({
+      ok: false,
+      errorType: 'Runtime.UnhandledPromiseRejection',
+      errorMessage: 'nobody catches this',
+    });
+    expect((await fn.invoke({ action: 'state' })).coldStart).toBe(true);
+  });
+
+  it('forwards the function output line by line, prefixed with its name', async () => {
+    const lines: string[] = [];
+    const fn = start({ name: 'chatty' }, { lines });
+    expect(value(await fn.invoke({ action: 'log' }))).toBe('logged');
+    await expect
+      .poll(() => lines)
+      .toEqual(expect.arrayContaining(['chatty hello from chatty', 'chatty to stderr']));
+  });
+
+  it('runs Event invocations in the background and retries failures', async () => {
+    const failures: unknown[] = [];
+    const fn = new LocalLambda(
+      {
+        name: 'async-fn',
+        arn: 'arn:aws:lambda:us-east-1:000000000000:function:async-fn',
+        codeDir: LAMBDAS,
+        handler: 'actions.handler',
+        runtime: 'nodejs22.x',
+        memoryMb: 128,
+        timeoutSeconds: 3,
+        environment: {},
+      },
+      {
+        extraEnv: {},
+        log: () => {},
+        asyncRetryDelaysMs: [10, 10],
+        onAsyncFailure: (event) => failures.push(event),
+      },
+    );
+    running.push(fn);
+    const accepted = await fn.invoke({ action: 'throw', message: 'always' }, { invocationType: 'Event' });
+    expect(accepted).toMatchObject({ ok: true, value: null });
+    await expect.poll(() => failures, { timeout: 5000 }).toEqual([{ action: 'throw', message: 'always' }]);
+  });
+});
