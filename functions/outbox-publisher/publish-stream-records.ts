@@ -49,6 +49,7 @@ export async function publishStreamRecords(
       return;
     }
     try {
+      // Lambda's image JSON matches the SDK's AttributeValue except binary (base64 text), which version rows lack.
       const image = record.dynamodb?.NewImage as Record<string, AttributeValue>;
       const event = toNewsItemEvent(fromVersionRecord(unmarshall(image)));
       events.set(String(index), { index, event });

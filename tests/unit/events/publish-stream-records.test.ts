@@ -1,0 +1,107 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  isOutboxRecord,
+  publishStreamRecords,
+} from '../../../functions/outbox-publisher/publish-stream-records';
+import type { PublishEntry, PublishResult } from '../../../shared/adapters/eventbridge/event-publisher';
+import { eventIdOf } from '../../../shared/domain/events';
+
+const ITEM_ID = 'itm_01JDQ8ZK4W6M2B7Y3C9F0T5R1N';
+
+function versionImage(version: number) {
+  return marshall({
+    PK: `ITEM#${ITEM_ID}`,
+    SK: `V#${String(version).padStart(9, '0')}`,
+    entity: 'ItemVersion',
+    itemId: ITEM_ID,
+    version,
+    partnerId: 'ptn_01JDQ8X2AB3CD4EF5GH6JK7MN8',
+    uri: 'urn:test:1',
+    language: 'ar',
+    pubstatus: 'usable',
+    receivedAt: '2024-11-28T09:41:07.512Z',
+    contentHash: 'b'.repeat(64),
+    document: JSON.stringify({ uri: 'urn:test:1', language: 'ar', title: 'عنوان' }),
+  }) as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'];
+}
+
+function record(
+  eventName: DynamoDBRecord['eventName'],
+  version: number,
+  sequenceNumber?: string,
+): DynamoDBRecord {
+  const image = versionImage(version);
+  return {
+    eventName,
+    dynamodb: {
+      ...(sequenceNumber === undefined ? {} : { SequenceNumber: sequenceNumber }),
+      ...(eventName === 'REMOVE' ? { OldImage: image } : { NewImage: image }),
+    },
+  };
+}
+
+function deps(result: (entries: PublishEntry[]) => PublishResult = () => ({ failedIds: [], failures: [] })) {
+  const publish = vi.fn(async (entries: PublishEntry[]) => result(entries));
+  const logger = new Logger({ logLevel: 'SILENT' });
+  return {
+    publish,
+    deps: { publisher: { publish }, logger, metrics: new Metrics({ namespace: 'Test', logger }) },
+  };
+}
+
+describe('publishStreamRecords', () => {
+  it('only treats INSERTs of version rows as outbox records', () => {
+    expect(isOutboxRecord(record('INSERT', 1, '1'))).toBe(true);
+    expect(isOutboxRecord(record('MODIFY', 1, '1'))).toBe(false);
+    expect(isOutboxRecord(record('REMOVE', 1, '1'))).toBe(false);
+    const head = record('INSERT', 1, '1');
+    head.dynamodb!.NewImage!.SK = { S: 'HEAD' };
+    expect(isOutboxRecord(head)).toBe(false);
+  });
+
+  it('makes no PutEvents call when the batch has no outbox record', async () => {
+    const { publish, deps: d } = deps();
+    expect(await publishStreamRecords([record('MODIFY', 2, '5'), record('REMOVE', 3, '6')], d)).toEqual({
+      batchItemFailures: [],
+    });
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('publishes all outbox records of a batch in one publish call', async () => {
+    const { publish, deps: d } = deps();
+    await publishStreamRecords(
+      [record('INSERT', 1, '10'), record('MODIFY', 1, '11'), record('INSERT', 2, '12')],
+      d,
+    );
+    expect(publish).toHaveBeenCalledTimes(1);
+    const entries = publish.mock.calls[0]![0];
+    expect(entries.map((e) => [e.detailType, (e.detail as { eventId: string }).eventId])).toEqual([
+      ['NewsItemPublished', eventIdOf(ITEM_ID, 1)],
+      ['NewsItemCorrected', eventIdOf(ITEM_ID, 2)],
+    ]);
+  });
+
+  it('reports the earliest of a publish failure and a poison record', async () => {
+    const poison = record('INSERT', 3, '23');
+    poison.dynamodb!.NewImage!.document = { S: '[]' };
+    const { deps: d } = deps((entries) => ({
+      failedIds: [entries[1]!.id],
+      failures: [{ id: entries[1]!.id, errorCode: 'InternalFailure' }],
+    }));
+    const records = [record('INSERT', 1, '21'), record('INSERT', 2, '22'), poison, record('INSERT', 4, '24')];
+    expect(await publishStreamRecords(records, d)).toEqual({ batchItemFailures: [{ itemIdentifier: '22' }] });
+    expect(await publishStreamRecords(records.slice(2), deps().deps)).toEqual({
+      batchItemFailures: [{ itemIdentifier: '23' }],
+    });
+  });
+
+  it('fails the whole batch when a failed record has no sequence number to report', async () => {
+    const broken = record('INSERT', 1);
+    broken.dynamodb!.NewImage!.itemId = { S: '' };
+    await expect(publishStreamRecords([broken], deps().deps)).rejects.toThrow(/SequenceNumber/);
+  });
+});
