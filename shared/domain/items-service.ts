@@ -67,9 +67,12 @@ export class ItemsService {
 
     const { existing } = result;
     if (existing.contentHash !== prepared.contentHash) {
+      const advice =
+        existing.pubstatus === 'canceled'
+          ? 'It has been retracted and cannot be changed any more; publish the story under a new uri.'
+          : `To change it, use PUT /v1/items/${existing.itemId} with If-Match: ${etagOf(existing.version)}.`;
       throw new ConflictError(
-        `An item with this uri already exists (${existing.itemId}, version ${existing.version}) with different content. ` +
-          `To change it, use PUT /v1/items/${existing.itemId} with If-Match: ${etagOf(existing.version)}.`,
+        `An item with this uri already exists (${existing.itemId}, version ${existing.version}) with different content. ${advice}`,
         {
           extensions: { itemId: existing.itemId, version: existing.version },
           headers: { Location: itemLocation(existing.itemId) },

@@ -182,6 +182,17 @@ describe('submit', () => {
     expect(await store.listVersions(version.itemId)).toHaveLength(1);
   });
 
+  it('says a retracted item cannot be changed when its uri is resubmitted with other content', async () => {
+    const { version } = await service.submit(A, prepare(article()));
+    await service.retract(A, version.itemId, 1);
+
+    const error = await rejection(service.submit(A, prepare(article({ title: 'revived' }))));
+
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as ConflictError).message).toContain('retracted');
+    expect((error as ConflictError).extensions).toEqual({ itemId: version.itemId, version: 2 });
+  });
+
   it('lets two partners use the same uri independently', async () => {
     const a = await service.submit(A, prepare(article()));
     const b = await service.submit(B, prepare(article({ title: 'different' })));
