@@ -4,6 +4,7 @@ import { documentClient } from '../../shared/adapters/clients/dynamodb';
 import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
 import { requireEnv } from '../../shared/adapters/env';
 import {
+  type HttpEvent,
   header,
   httpHandler,
   itemIdParam,
@@ -14,7 +15,6 @@ import {
   type RouteHandlers,
   recordOutcome,
 } from '../../shared/adapters/http';
-import type { HttpEvent } from '../../shared/adapters/http/types';
 import { prepareSubmission } from '../../shared/domain/ingest';
 import { etagOf } from '../../shared/domain/item';
 import { ItemsService } from '../../shared/domain/items-service';

@@ -13,10 +13,10 @@ import {
 } from '../../contracts/api/routes';
 import { MethodNotAllowedError, NotFoundError } from '../../domain/errors';
 import { problemDetails } from './problem-details';
-import { type Caller, requireCaller, requireScope } from './request';
+import { type AuthenticatedCaller, requireCaller, requireScope } from './request';
 import type { HttpEvent, HttpResponse } from './types';
 
-export type RouteHandler = (event: HttpEvent, caller: Caller) => Promise<HttpResponse>;
+export type RouteHandler = (event: HttpEvent, caller: AuthenticatedCaller) => Promise<HttpResponse>;
 export type RouteHandlers = Partial<Record<RouteKey, RouteHandler>>;
 
 export interface HttpHandlerOptions {

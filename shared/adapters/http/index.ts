@@ -22,7 +22,7 @@ export {
   versionsPath,
 } from './representations';
 export {
-  type Caller,
+  type AuthenticatedCaller,
   header,
   itemIdParam,
   parseIfMatch,

@@ -10,7 +10,7 @@ import { ForbiddenError } from './errors';
 import type { HttpEvent } from './types';
 
 /** The partner a request acts for, as established by the Lambda authorizer (never by the body). */
-export interface Caller {
+export interface AuthenticatedCaller {
   partnerId: string;
   partnerName: string;
   scopes: ReadonlySet<string>;
@@ -25,7 +25,7 @@ export function header(event: HttpEvent, name: string): string | undefined {
  * Reads the caller from `requestContext.authorizer.lambda`. The authorizer always allows and
  * marks bad keys with `authError`, because an HTTP API authorizer deny can only be a 403.
  */
-export function requireCaller(event: HttpEvent): Caller {
+export function requireCaller(event: HttpEvent): AuthenticatedCaller {
   const context = event.requestContext.authorizer?.lambda;
   const partnerId = context?.partnerId;
   if (typeof partnerId === 'string' && partnerId !== '') {
@@ -43,7 +43,7 @@ export function requireCaller(event: HttpEvent): Caller {
   });
 }
 
-export function requireScope(caller: Caller, scope: Scope): void {
+export function requireScope(caller: AuthenticatedCaller, scope: Scope): void {
   if (caller.scopes.has(scope)) return;
   throw new ForbiddenError(`This route needs the scope ${scope}.`, {
     headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },

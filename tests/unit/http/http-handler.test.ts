@@ -1,14 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { type Caller, httpHandler, json } from '../../../shared/adapters/http';
+import { type AuthenticatedCaller, httpHandler, json } from '../../../shared/adapters/http';
 import type { HttpEvent } from '../../../shared/adapters/http/types';
 import { httpEvent, lambdaContext, partnerContext, responseHeader } from '../../support/api-events';
 
 function setup(options: { serveFallbacks?: boolean; fail?: Error } = {}) {
   const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
   const metrics = new Metrics({ namespace: 'DiplowireTest', serviceName: 'test', logger });
-  const seen: { event: HttpEvent; caller: Caller }[] = [];
+  const seen: { event: HttpEvent; caller: AuthenticatedCaller }[] = [];
   const handler = httpHandler(
     {
       'POST /v1/items': async (event, caller) => {
