@@ -6,9 +6,7 @@ export interface StandaloneValidator {
   errors?: ErrorObject[] | null;
 }
 
-/** The official IPTC ninjs 2.2 schema (with GeoJSON). */
-export declare const validateNinjs: StandaloneValidator;
-/** The official schema plus the Diplowire profile rules. */
+/** The official IPTC ninjs 2.2 schema (with GeoJSON) plus the Diplowire profile rules. */
 export declare const validateDiplowireProfile: StandaloneValidator;
 
 export interface ProfileRule {

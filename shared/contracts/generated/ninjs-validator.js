@@ -2,20 +2,2089 @@
 import * as ajvFormatsModule from "ajv-formats/dist/formats.js";
 const ajvFormats = ajvFormatsModule.default ?? ajvFormatsModule;
 
-export const validateNinjs = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json#","type":"object","title":"IPTC ninjs - News in JSON - version 2.2","description":"A news item as JSON object -- copyright 2023 IPTC - International Press Telecommunications Council - www.iptc.org - This document is published under the Creative Commons Attribution 4.0 license, see  http://creativecommons.org/licenses/by/4.0/","$defs":{"contactinfoType":{"additionalProperties":false,"type":"object","properties":{"type":{"description":"Type would be method of communication like phone, mobile, address etc.","type":"string"},"role":{"description":"Role refers to type and could be private, office etc","type":"string"},"lang":{"description":"If this contactinfo object need to be qualified with what language it is in. The value should follow IETF BCP47.","type":"string"},"name":{"description":"Human readable name of the contact method, like name for a web page, name of persons twitter account etc","type":"string"},"value":{"description":"Actual phone number, email address, web url etc.","type":"string"},"address":{"type":"object","description":"The address of a person, place or organisation.","additionalProperties":false,"properties":{"lines":{"description":"An array of lines to construct an address. The order is important to construct a correct address.","type":"array","items":{"description":"One line in the lines array.","type":"string"}},"locality":{"description":"A city/town/village etc. part of the address.","type":"string"},"area":{"description":"A subdivision of a country part of the address.","type":"string"},"postalcode":{"description":"A postal code part of the address.","type":"string"},"country":{"description":"A country part of the address.","type":"string"}}}},"oneOf":[{"required":["value"]},{"required":["address"]}]},"ninjsType":{"description":"The root schema of ninjs as a type to make it possible to combine schema parts.","type":"object","properties":{"uri":{"title":"Uniform Resource Identifier","description":"The global unique identifier for this news object. This is the only required property and should identify the ninjs object, not be used for links to external resources etc.  nar:newsItem@guid","type":"string","format":"uri"},"type":{"title":"Type","description":"The generic news type of this news object. (Value 'component' added in version 1.2 as issue #21.). See: http://cv.iptc.org/newscodes/ninature/ nar:itemClass","type":"string","enum":["text","audio","video","picture","graphic","composite","component"]},"representationtype":{"title":"Representation type","description":"Indicates how complete this representation of a news item is. No mapping to nar. Specific for ninjs.","type":"string","enum":["full","partial"]},"profile":{"title":"Profile","description":"An identifier for the structure of the news object. This can be any string but we suggest something identifying the structure of the content such as 'text-only' or 'text-photo'. Profiles are typically provider-specific. nar:profile","type":"string"},"version":{"title":"Version","description":"The version of the news object which is identified by the uri property. nar:newsItem@version","type":"string"},"firstcreated":{"title":"First created","description":"Indicates when the first version of this ninjs object was created. (Added in version 1.2 from issue #5). nar:firstCreated","type":"string","format":"date-time"},"versioncreated":{"title":"Version created","description":"The date and time when this version of this ninjs object was created. nar:versionCreated","type":"string","format":"date-time"},"contentcreated":{"title":"Content created","description":"The date and time when the content of this ninjs object was originally created. For example an old photo that is now handled as a ninjs object. nar:contentCreated","type":"string","format":"date-time"},"embargoed":{"title":"Embargoed","description":"The date and time before which all versions of the news object are embargoed. If absent, this object is not embargoed. nar:embargoed","type":"string","format":"date-time"},"pubstatus":{"title":"Publication status","description":"The publishing status of the news object, its value is *usable* by default. nar:pubStatus","type":"string","enum":["usable","withheld","canceled"]},"urgency":{"title":"Urgency","description":"The editorial urgency of the content. Values from 1 to 9. 1 represents the highest urgency, 9 the lowest. nar:urgency","type":"number"},"copyrightholder":{"title":"Copyright holder","description":"The person or organisation claiming the intellectual property for the content. nar:copyrightHolder","type":"string"},"copyrightnotice":{"title":"Copyright notice","description":"Any necessary copyright notice for claiming the intellectual property for the content. nar:copyrightNotice","type":"string"},"usageterms":{"title":"Usage terms","description":"A natural-language statement about the usage terms pertaining to the content. nar:usageTerms","type":"string"},"ednote":{"title":"Editorial note","description":"A note that is intended to be read by internal staff at the receiving organisation, but not intended to be published. (Added in version 1.2 from issue #6.). (Consider using this before using the descriptions array.) ednote: nar:edNote","type":"string"},"language":{"title":"Language","description":"The human language used by the content. The value should follow IETF BCP47. nar:language","type":"string"},"descriptions":{"title":"Descriptions","description":"An array of one or more descriptions of the ninjs object. See also ednote for information from provider to reciever. Descriptions are seen as metadata. For a simple description use an array with one object only containing the value property. Role and contenttype are then undefined and it is up to the provider.","type":"array","items":{"type":"object","required":["value"],"additionalProperties":false,"properties":{"role":{"title":"Role","description":"The role of this description","type":"string"},"contenttype":{"title":"Content Type","description":"The IANA (Internet Assigned Numbers Authority) media type of the content of this description. Used to be called MIME type.","type":"string"},"value":{"title":"Value","description":"The descriptive text identified with the above role (and contenttype).","type":"string"}}}},"bodies":{"title":"Bodies","description":"An array of body objects with the content as text or with markup. For a simple body use an array with one object only containing the value property. Role and contenttype are then undefined and it is up to the provider.","type":"array","items":{"type":"object","required":["value"],"additionalProperties":false,"properties":{"role":{"title":"Role","description":"The role of this body","type":"string"},"contenttype":{"title":"Content Type","description":"The IANA (Internet Assigned Numbers Authority) media type of the content of this body. Used to be called MIME type.","type":"string"},"charcount":{"title":"Character count","description":"The total character count in this body excluding figure captions. (Added in version 1.2 according to issue #27.). nar:charcount","type":"number"},"wordcount":{"title":"Word count","description":"The total number of words in this body excluding figure captions. (Added in version 1.2 according to issue #27.). nar:wordcount","type":"number"},"value":{"title":"Value","description":"The body text identified with the above role and contenttype.","type":"string"}}}},"headlines":{"title":"Headlines","description":"An array of objects containing various types of headlines. For a simple headline use an array with one object only containing the value property. Role and contenttype are then undefined and it is up to the provider.","type":"array","items":{"type":"object","required":["value"],"additionalProperties":false,"properties":{"role":{"title":"Role","description":"The role of this headline","type":"string"},"contenttype":{"title":"Content Type","description":"The IANA (Internet Assigned Numbers Authority) media type of the content of this headline. Used to be called MIME type.","type":"string"},"value":{"title":"Value","description":"The headline identified with the above role and contenttype.","type":"string"}}}},"people":{"title":"People","description":"An array of objects describing individual human beings. nar:subject","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of a person","type":"string"},"rel":{"title":"Relationship","description":"The relationship of the content of the news object to the person","type":"string"},"uri":{"title":"URI","description":"The identifier for the person as a complete uri with the code.","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the person as a free-text string.","type":"string"},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}}}}},"organisations":{"title":"Organisations","description":"An array of objects describing administrative and functional structures which may, for example, act as a business, as a political party or not-for-profit party. nar:subject","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the organisation","type":"string"},"rel":{"title":"Relationship","description":"The relationship of the content of the news object to the organisation","type":"string"},"uri":{"title":"URI","description":"The identifier of the organisation as a complete uri","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the organisation as a free-text string.","type":"string"},"symbols":{"title":"Symbols","description":"Symbols used for a financial instrument linked to the organisation at a specific market place","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"ticker":{"title":"Ticker","description":"Ticker symbol used for the financial instrument","type":"string"},"exchange":{"title":"Exchange","description":"Identifier for the marketplace which uses the ticker symbols of the ticker property","type":"string"},"symboltype":{"title":"Symbol type uri","description":"https://cv.iptc.org/newscodes/financialinstrumentsymboltype. Same as type in G2.","type":"string","format":"uri"},"symbol":{"title":"Symbol","description":"Compare with hasInstrument in NewsML-G2. Same as symbol in G2.","type":"string"}}}},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}}}}},"places":{"title":"Places","description":"An array of named locations. nar:subject","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the place","type":"string"},"rel":{"title":"Relationship","description":"The relationship of the content of the news object to the place","type":"string"},"uri":{"title":"URI","description":"The identifier for the place as a complete uri","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the place as a free-text string.","type":"string"},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}},"geojson":{"$ref":"https://geojson.org/schema/GeoJSON.json#"}}}},"subjects":{"title":"Subjects","description":"An array of objects holding concepts with a relationship to the content. nar:subject","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the subject","type":"string"},"rel":{"title":"Relationship","description":"The relationship of the content of the news object to the subject","type":"string"},"uri":{"title":"URI","description":"The identifier of the subject as a complete uri","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the subject as a free-text string.","type":"string"},"creator":{"title":"Creator","description":"Specifies which entity (person, organisation or system) that has created or last edited the property.","type":"string"},"relevance":{"title":"Relevance","description":"The relevance of the metadata to the news content to which it is attached.","type":"integer","minimum":0,"maximum":100},"confidence":{"title":"Confidence","description":"The confidence with which the metadata has been assigned.","type":"integer","minimum":0,"maximum":100}}}},"events":{"title":"Events","description":"An array of objects describing something which happens in a planned or unplanned manner. nar:?","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the event","type":"string"},"rel":{"title":"Relationship","description":"The relationship of the content of the news object to the event","type":"string"},"uri":{"title":"URI","description":"The identifier for the event as a complete uri","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the event as a free-text string.","type":"string"}}}},"objects":{"title":"Objects","description":"An array of objects describing something material, excluding persons. nar:subject","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the object","type":"string"},"rel":{"title":"Relationship","description":"The relationship of the content of the news object to the object","type":"string"},"uri":{"title":"URI","description":"The identifier for the object as a complete uri","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the object as a free-text string.","type":"string"}}}},"infosources":{"title":"Info sources","description":"An array of parties (person or organisation) which originated, modified, enhanced, distributed, aggregated or supplied the content or provided some information used to create or enhance the content. (Added in version 1.2 according to issue #15.) .    infosource:  nar:infoSource","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the infosource","type":"string"},"role":{"title":"Role","description":"The role the infosource in relationship to the content as a uri.","type":"string"},"uri":{"title":"URI","description":"The identifier of the infosource as a complete uri","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the infosource as a free-text string.","type":"string"},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}}}}},"title":{"title":"Title","description":"A short natural-language name for the item. Title is metadata, use headlines for publishable headlines. (Added in version 1.2 according to issue #9). nar:itemMeta/title","type":"string"},"by":{"title":"By","description":"A natural-language statement about the creator (author, photographer etc.) of the content. nar:by","type":"string"},"slugline":{"title":"Slugline","description":"A human-readable identifier for the item. (Added in version 1.2 from issue #4.). nar:slugline","type":"string"},"located":{"title":"Located","description":"The name of the location from which the content originates. nar:located","type":"string"},"renditions":{"title":"Renditions","description":"An array of objects with different renditions of the news object. nar:remoteContent","type":"array","items":{"description":"A specific rendition of the content of the news object. (Description changed in version 1.2 according to issue #17.)","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"title":"Name","description":"The name of this object in the array of renditions. For example 'thumbnail'","type":"string"},"href":{"title":"href","description":"The URL for accessing the rendition as a resource. nar:remoteContent@ref","type":"string","format":"uri"},"contenttype":{"title":"Content Type","description":"A media type which applies to this rendition. nar:remoteContent@contenttype","type":"string"},"title":{"title":"Title","description":"A title for the link to the rendition resource","type":"string"},"height":{"title":"Height","description":"For still and moving images: the height of the display area measured in pixels. nar:remoteContent@height","type":"number"},"width":{"title":"Width","description":"For still and moving images: the width of the display area measured in pixels. nar:remoteContent@width","type":"number"},"sizeinbytes":{"title":"Size in bytes","description":"The size of the rendition resource in bytes","type":"number"},"duration":{"title":"Duration","description":"The total time duration of the content in seconds. (Added in version 1.2. Issue #18). nar:remoteContent@duration","type":"number"},"format":{"title":"Format","description":"A refinement of a generic content type (i.e. IANA media type) by a literal string value. nar:remoteContent@contenttypevariant and nar:remoteContent@format","type":"string"}}}},"associations":{"title":"Associations","description":"An array of objects with content of news objects which are associated with this news object.","type":"array","items":{"description":"Each associated object can use all properties in ninjs.","type":"object","$ref":"#/$defs/ninjsType","properties":{"name":{"title":"Name (of associated object)","description":"Human-readable name of the associated object.","type":"string"}},"required":["name","uri"],"unevaluatedProperties":false}},"altids":{"title":"Alternative ids","description":"Alternative identifiers assigned to the content. Each alternative id can have a role and a value. nar:altId issue #3.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"role":{"title":"Role","description":"The role of the alternative id","type":"string"},"value":{"title":"Value","description":"The alternative id value","type":"string"}}}},"trustindicators":{"title":"Trust indicators","description":"An array of objects to allow links to documents about trust indicators. issue #44. (Added in version 1.3)","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"role":{"title":"Role","description":"The role of the trust indicator as a complete uri","type":"string","format":"uri"},"title":{"title":"Title","description":"The title of the resource being referenced.","type":"string"},"href":{"title":"href","description":"The URL for accessing the trust indicator resource.","type":"string","format":"uri"}}}},"standard":{"title":"Standard","type":"object","description":"An object with information about standard, version and schema this instance is valid against. nar:standard, nar:standardversion and xml:schema issue #43. (Added in version 1.3)","additionalProperties":false,"properties":{"name":{"title":"Name of standard.","description":"For example ninjs. nar:standard","type":"string"},"version":{"title":"Version of standard.","description":"For example 1.3. nar:standardversion","type":"string"},"schema":{"title":"Schema","description":"The uri of the json schema to use for validation.","type":"string","format":"uri"}}},"genres":{"title":"Genres","description":"A nature, intellectual or journalistic form of the content. nar:genre. (Added in version 1.3)","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the genre","type":"string"},"uri":{"title":"URI","description":"The identifier of  the genre as a complete uri","type":"string"},"literal":{"title":"Literal","description":"An identifier for the genre as a free-text string.","type":"string"}}}},"expires":{"title":"Expires","description":"The date and time after which the Item is no longer considered editorially relevant by its provider. nar:expires (Added in 2.1)","type":"string","format":"date-time"},"rightsinfo":{"title":"Rights information","type":"object","description":"Expression of rights to be applied to content. nar:rightsInfo","properties":{"langid":{"type":"string","title":"Language id","description":"Identifier for the Rights Expression language used. nar:@langid","format":"uri"},"linkedrights":{"title":"Linked rights","description":"A link from the current Item to Web resource with rights related information. nar:link","type":"string","format":"uri"},"encodedrights":{"title":"Encoded Rights","type":"string","description":"Contains a rights expression as defined by a Rights Expression Language. nar:rightsExpressionXML or nar:rightsExpressionData"}},"oneOf":[{"required":["linkedrights"]},{"required":["encodedrights"]}]},"digitalsourcetype":{"title":"Digital Source Type","description":"Indicates the source type from which the content was created","type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the digital source type.","type":"string"},"uri":{"title":"URI","description":"The identifier of the digital source type as a complete URI. Suggested CV: http://cv.iptc.org/newscodes/digitalsourcetype/","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the digital source type as a free-text string.","type":"string"}}}}},"unevaluatedProperties":false},"$ref":"#/$defs/ninjsType","required":["uri"],"unevaluatedProperties":false};
-const schema32 = {"description":"The root schema of ninjs as a type to make it possible to combine schema parts.","type":"object","properties":{"uri":{"title":"Uniform Resource Identifier","description":"The global unique identifier for this news object. This is the only required property and should identify the ninjs object, not be used for links to external resources etc.  nar:newsItem@guid","type":"string","format":"uri"},"type":{"title":"Type","description":"The generic news type of this news object. (Value 'component' added in version 1.2 as issue #21.). See: http://cv.iptc.org/newscodes/ninature/ nar:itemClass","type":"string","enum":["text","audio","video","picture","graphic","composite","component"]},"representationtype":{"title":"Representation type","description":"Indicates how complete this representation of a news item is. No mapping to nar. Specific for ninjs.","type":"string","enum":["full","partial"]},"profile":{"title":"Profile","description":"An identifier for the structure of the news object. This can be any string but we suggest something identifying the structure of the content such as 'text-only' or 'text-photo'. Profiles are typically provider-specific. nar:profile","type":"string"},"version":{"title":"Version","description":"The version of the news object which is identified by the uri property. nar:newsItem@version","type":"string"},"firstcreated":{"title":"First created","description":"Indicates when the first version of this ninjs object was created. (Added in version 1.2 from issue #5). nar:firstCreated","type":"string","format":"date-time"},"versioncreated":{"title":"Version created","description":"The date and time when this version of this ninjs object was created. nar:versionCreated","type":"string","format":"date-time"},"contentcreated":{"title":"Content created","description":"The date and time when the content of this ninjs object was originally created. For example an old photo that is now handled as a ninjs object. nar:contentCreated","type":"string","format":"date-time"},"embargoed":{"title":"Embargoed","description":"The date and time before which all versions of the news object are embargoed. If absent, this object is not embargoed. nar:embargoed","type":"string","format":"date-time"},"pubstatus":{"title":"Publication status","description":"The publishing status of the news object, its value is *usable* by default. nar:pubStatus","type":"string","enum":["usable","withheld","canceled"]},"urgency":{"title":"Urgency","description":"The editorial urgency of the content. Values from 1 to 9. 1 represents the highest urgency, 9 the lowest. nar:urgency","type":"number"},"copyrightholder":{"title":"Copyright holder","description":"The person or organisation claiming the intellectual property for the content. nar:copyrightHolder","type":"string"},"copyrightnotice":{"title":"Copyright notice","description":"Any necessary copyright notice for claiming the intellectual property for the content. nar:copyrightNotice","type":"string"},"usageterms":{"title":"Usage terms","description":"A natural-language statement about the usage terms pertaining to the content. nar:usageTerms","type":"string"},"ednote":{"title":"Editorial note","description":"A note that is intended to be read by internal staff at the receiving organisation, but not intended to be published. (Added in version 1.2 from issue #6.). (Consider using this before using the descriptions array.) ednote: nar:edNote","type":"string"},"language":{"title":"Language","description":"The human language used by the content. The value should follow IETF BCP47. nar:language","type":"string"},"descriptions":{"title":"Descriptions","description":"An array of one or more descriptions of the ninjs object. See also ednote for information from provider to reciever. Descriptions are seen as metadata. For a simple description use an array with one object only containing the value property. Role and contenttype are then undefined and it is up to the provider.","type":"array","items":{"type":"object","required":["value"],"additionalProperties":false,"properties":{"role":{"title":"Role","description":"The role of this description","type":"string"},"contenttype":{"title":"Content Type","description":"The IANA (Internet Assigned Numbers Authority) media type of the content of this description. Used to be called MIME type.","type":"string"},"value":{"title":"Value","description":"The descriptive text identified with the above role (and contenttype).","type":"string"}}}},"bodies":{"title":"Bodies","description":"An array of body objects with the content as text or with markup. For a simple body use an array with one object only containing the value property. Role and contenttype are then undefined and it is up to the provider.","type":"array","items":{"type":"object","required":["value"],"additionalProperties":false,"properties":{"role":{"title":"Role","description":"The role of this body","type":"string"},"contenttype":{"title":"Content Type","description":"The IANA (Internet Assigned Numbers Authority) media type of the content of this body. Used to be called MIME type.","type":"string"},"charcount":{"title":"Character count","description":"The total character count in this body excluding figure captions. (Added in version 1.2 according to issue #27.). nar:charcount","type":"number"},"wordcount":{"title":"Word count","description":"The total number of words in this body excluding figure captions. (Added in version 1.2 according to issue #27.). nar:wordcount","type":"number"},"value":{"title":"Value","description":"The body text identified with the above role and contenttype.","type":"string"}}}},"headlines":{"title":"Headlines","description":"An array of objects containing various types of headlines. For a simple headline use an array with one object only containing the value property. Role and contenttype are then undefined and it is up to the provider.","type":"array","items":{"type":"object","required":["value"],"additionalProperties":false,"properties":{"role":{"title":"Role","description":"The role of this headline","type":"string"},"contenttype":{"title":"Content Type","description":"The IANA (Internet Assigned Numbers Authority) media type of the content of this headline. Used to be called MIME type.","type":"string"},"value":{"title":"Value","description":"The headline identified with the above role and contenttype.","type":"string"}}}},"people":{"title":"People","description":"An array of objects describing individual human beings. nar:subject","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of a person","type":"string"},"rel":{"title":"Relationship","description":"The relationship of the content of the news object to the person","type":"string"},"uri":{"title":"URI","description":"The identifier for the person as a complete uri with the code.","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the person as a free-text string.","type":"string"},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}}}}},"organisations":{"title":"Organisations","description":"An array of objects describing administrative and functional structures which may, for example, act as a business, as a political party or not-for-profit party. nar:subject","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the organisation","type":"string"},"rel":{"title":"Relationship","description":"The relationship of the content of the news object to the organisation","type":"string"},"uri":{"title":"URI","description":"The identifier of the organisation as a complete uri","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the organisation as a free-text string.","type":"string"},"symbols":{"title":"Symbols","description":"Symbols used for a financial instrument linked to the organisation at a specific market place","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"ticker":{"title":"Ticker","description":"Ticker symbol used for the financial instrument","type":"string"},"exchange":{"title":"Exchange","description":"Identifier for the marketplace which uses the ticker symbols of the ticker property","type":"string"},"symboltype":{"title":"Symbol type uri","description":"https://cv.iptc.org/newscodes/financialinstrumentsymboltype. Same as type in G2.","type":"string","format":"uri"},"symbol":{"title":"Symbol","description":"Compare with hasInstrument in NewsML-G2. Same as symbol in G2.","type":"string"}}}},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}}}}},"places":{"title":"Places","description":"An array of named locations. nar:subject","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the place","type":"string"},"rel":{"title":"Relationship","description":"The relationship of the content of the news object to the place","type":"string"},"uri":{"title":"URI","description":"The identifier for the place as a complete uri","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the place as a free-text string.","type":"string"},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}},"geojson":{"$ref":"https://geojson.org/schema/GeoJSON.json#"}}}},"subjects":{"title":"Subjects","description":"An array of objects holding concepts with a relationship to the content. nar:subject","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the subject","type":"string"},"rel":{"title":"Relationship","description":"The relationship of the content of the news object to the subject","type":"string"},"uri":{"title":"URI","description":"The identifier of the subject as a complete uri","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the subject as a free-text string.","type":"string"},"creator":{"title":"Creator","description":"Specifies which entity (person, organisation or system) that has created or last edited the property.","type":"string"},"relevance":{"title":"Relevance","description":"The relevance of the metadata to the news content to which it is attached.","type":"integer","minimum":0,"maximum":100},"confidence":{"title":"Confidence","description":"The confidence with which the metadata has been assigned.","type":"integer","minimum":0,"maximum":100}}}},"events":{"title":"Events","description":"An array of objects describing something which happens in a planned or unplanned manner. nar:?","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the event","type":"string"},"rel":{"title":"Relationship","description":"The relationship of the content of the news object to the event","type":"string"},"uri":{"title":"URI","description":"The identifier for the event as a complete uri","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the event as a free-text string.","type":"string"}}}},"objects":{"title":"Objects","description":"An array of objects describing something material, excluding persons. nar:subject","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the object","type":"string"},"rel":{"title":"Relationship","description":"The relationship of the content of the news object to the object","type":"string"},"uri":{"title":"URI","description":"The identifier for the object as a complete uri","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the object as a free-text string.","type":"string"}}}},"infosources":{"title":"Info sources","description":"An array of parties (person or organisation) which originated, modified, enhanced, distributed, aggregated or supplied the content or provided some information used to create or enhance the content. (Added in version 1.2 according to issue #15.) .    infosource:  nar:infoSource","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the infosource","type":"string"},"role":{"title":"Role","description":"The role the infosource in relationship to the content as a uri.","type":"string"},"uri":{"title":"URI","description":"The identifier of the infosource as a complete uri","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the infosource as a free-text string.","type":"string"},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}}}}},"title":{"title":"Title","description":"A short natural-language name for the item. Title is metadata, use headlines for publishable headlines. (Added in version 1.2 according to issue #9). nar:itemMeta/title","type":"string"},"by":{"title":"By","description":"A natural-language statement about the creator (author, photographer etc.) of the content. nar:by","type":"string"},"slugline":{"title":"Slugline","description":"A human-readable identifier for the item. (Added in version 1.2 from issue #4.). nar:slugline","type":"string"},"located":{"title":"Located","description":"The name of the location from which the content originates. nar:located","type":"string"},"renditions":{"title":"Renditions","description":"An array of objects with different renditions of the news object. nar:remoteContent","type":"array","items":{"description":"A specific rendition of the content of the news object. (Description changed in version 1.2 according to issue #17.)","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"title":"Name","description":"The name of this object in the array of renditions. For example 'thumbnail'","type":"string"},"href":{"title":"href","description":"The URL for accessing the rendition as a resource. nar:remoteContent@ref","type":"string","format":"uri"},"contenttype":{"title":"Content Type","description":"A media type which applies to this rendition. nar:remoteContent@contenttype","type":"string"},"title":{"title":"Title","description":"A title for the link to the rendition resource","type":"string"},"height":{"title":"Height","description":"For still and moving images: the height of the display area measured in pixels. nar:remoteContent@height","type":"number"},"width":{"title":"Width","description":"For still and moving images: the width of the display area measured in pixels. nar:remoteContent@width","type":"number"},"sizeinbytes":{"title":"Size in bytes","description":"The size of the rendition resource in bytes","type":"number"},"duration":{"title":"Duration","description":"The total time duration of the content in seconds. (Added in version 1.2. Issue #18). nar:remoteContent@duration","type":"number"},"format":{"title":"Format","description":"A refinement of a generic content type (i.e. IANA media type) by a literal string value. nar:remoteContent@contenttypevariant and nar:remoteContent@format","type":"string"}}}},"associations":{"title":"Associations","description":"An array of objects with content of news objects which are associated with this news object.","type":"array","items":{"description":"Each associated object can use all properties in ninjs.","type":"object","$ref":"#/$defs/ninjsType","properties":{"name":{"title":"Name (of associated object)","description":"Human-readable name of the associated object.","type":"string"}},"required":["name","uri"],"unevaluatedProperties":false}},"altids":{"title":"Alternative ids","description":"Alternative identifiers assigned to the content. Each alternative id can have a role and a value. nar:altId issue #3.","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"role":{"title":"Role","description":"The role of the alternative id","type":"string"},"value":{"title":"Value","description":"The alternative id value","type":"string"}}}},"trustindicators":{"title":"Trust indicators","description":"An array of objects to allow links to documents about trust indicators. issue #44. (Added in version 1.3)","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"role":{"title":"Role","description":"The role of the trust indicator as a complete uri","type":"string","format":"uri"},"title":{"title":"Title","description":"The title of the resource being referenced.","type":"string"},"href":{"title":"href","description":"The URL for accessing the trust indicator resource.","type":"string","format":"uri"}}}},"standard":{"title":"Standard","type":"object","description":"An object with information about standard, version and schema this instance is valid against. nar:standard, nar:standardversion and xml:schema issue #43. (Added in version 1.3)","additionalProperties":false,"properties":{"name":{"title":"Name of standard.","description":"For example ninjs. nar:standard","type":"string"},"version":{"title":"Version of standard.","description":"For example 1.3. nar:standardversion","type":"string"},"schema":{"title":"Schema","description":"The uri of the json schema to use for validation.","type":"string","format":"uri"}}},"genres":{"title":"Genres","description":"A nature, intellectual or journalistic form of the content. nar:genre. (Added in version 1.3)","type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the genre","type":"string"},"uri":{"title":"URI","description":"The identifier of  the genre as a complete uri","type":"string"},"literal":{"title":"Literal","description":"An identifier for the genre as a free-text string.","type":"string"}}}},"expires":{"title":"Expires","description":"The date and time after which the Item is no longer considered editorially relevant by its provider. nar:expires (Added in 2.1)","type":"string","format":"date-time"},"rightsinfo":{"title":"Rights information","type":"object","description":"Expression of rights to be applied to content. nar:rightsInfo","properties":{"langid":{"type":"string","title":"Language id","description":"Identifier for the Rights Expression language used. nar:@langid","format":"uri"},"linkedrights":{"title":"Linked rights","description":"A link from the current Item to Web resource with rights related information. nar:link","type":"string","format":"uri"},"encodedrights":{"title":"Encoded Rights","type":"string","description":"Contains a rights expression as defined by a Rights Expression Language. nar:rightsExpressionXML or nar:rightsExpressionData"}},"oneOf":[{"required":["linkedrights"]},{"required":["encodedrights"]}]},"digitalsourcetype":{"title":"Digital Source Type","description":"Indicates the source type from which the content was created","type":"object","additionalProperties":false,"properties":{"name":{"title":"Name","description":"The name of the digital source type.","type":"string"},"uri":{"title":"URI","description":"The identifier of the digital source type as a complete URI. Suggested CV: http://cv.iptc.org/newscodes/digitalsourcetype/","type":"string","format":"uri"},"literal":{"title":"Literal","description":"An identifier for the digital source type as a free-text string.","type":"string"}}}}};
-const schema33 = {"additionalProperties":false,"type":"object","properties":{"type":{"description":"Type would be method of communication like phone, mobile, address etc.","type":"string"},"role":{"description":"Role refers to type and could be private, office etc","type":"string"},"lang":{"description":"If this contactinfo object need to be qualified with what language it is in. The value should follow IETF BCP47.","type":"string"},"name":{"description":"Human readable name of the contact method, like name for a web page, name of persons twitter account etc","type":"string"},"value":{"description":"Actual phone number, email address, web url etc.","type":"string"},"address":{"type":"object","description":"The address of a person, place or organisation.","additionalProperties":false,"properties":{"lines":{"description":"An array of lines to construct an address. The order is important to construct a correct address.","type":"array","items":{"description":"One line in the lines array.","type":"string"}},"locality":{"description":"A city/town/village etc. part of the address.","type":"string"},"area":{"description":"A subdivision of a country part of the address.","type":"string"},"postalcode":{"description":"A postal code part of the address.","type":"string"},"country":{"description":"A country part of the address.","type":"string"}}}},"oneOf":[{"required":["value"]},{"required":["address"]}]};
-const schema36 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://geojson.org/schema/GeoJSON.json","title":"GeoJSON","oneOf":[{"title":"GeoJSON Point","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Point"]},"coordinates":{"type":"array","minItems":2,"items":{"type":"number"}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON LineString","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["LineString"]},"coordinates":{"type":"array","minItems":2,"items":{"type":"array","minItems":2,"items":{"type":"number"}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON Polygon","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Polygon"]},"coordinates":{"type":"array","items":{"type":"array","minItems":4,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiPoint","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPoint"]},"coordinates":{"type":"array","items":{"type":"array","minItems":2,"items":{"type":"number"}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiLineString","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiLineString"]},"coordinates":{"type":"array","items":{"type":"array","minItems":2,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiPolygon","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPolygon"]},"coordinates":{"type":"array","items":{"type":"array","items":{"type":"array","minItems":4,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON GeometryCollection","type":"object","required":["type","geometries"],"properties":{"type":{"type":"string","enum":["GeometryCollection"]},"geometries":{"type":"array","items":{"oneOf":[{"title":"GeoJSON Point","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Point"]},"coordinates":{"type":"array","minItems":2,"items":{"type":"number"}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON LineString","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["LineString"]},"coordinates":{"type":"array","minItems":2,"items":{"type":"array","minItems":2,"items":{"type":"number"}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON Polygon","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Polygon"]},"coordinates":{"type":"array","items":{"type":"array","minItems":4,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiPoint","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPoint"]},"coordinates":{"type":"array","items":{"type":"array","minItems":2,"items":{"type":"number"}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiLineString","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiLineString"]},"coordinates":{"type":"array","items":{"type":"array","minItems":2,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiPolygon","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPolygon"]},"coordinates":{"type":"array","items":{"type":"array","items":{"type":"array","minItems":4,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}}]}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON Feature","type":"object","required":["type","properties","geometry"],"properties":{"type":{"type":"string","enum":["Feature"]},"id":{"oneOf":[{"type":"number"},{"type":"string"}]},"properties":{"oneOf":[{"type":"null"},{"type":"object"}]},"geometry":{"oneOf":[{"type":"null"},{"title":"GeoJSON Point","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Point"]},"coordinates":{"type":"array","minItems":2,"items":{"type":"number"}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON LineString","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["LineString"]},"coordinates":{"type":"array","minItems":2,"items":{"type":"array","minItems":2,"items":{"type":"number"}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON Polygon","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Polygon"]},"coordinates":{"type":"array","items":{"type":"array","minItems":4,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiPoint","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPoint"]},"coordinates":{"type":"array","items":{"type":"array","minItems":2,"items":{"type":"number"}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiLineString","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiLineString"]},"coordinates":{"type":"array","items":{"type":"array","minItems":2,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiPolygon","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPolygon"]},"coordinates":{"type":"array","items":{"type":"array","items":{"type":"array","minItems":4,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON GeometryCollection","type":"object","required":["type","geometries"],"properties":{"type":{"type":"string","enum":["GeometryCollection"]},"geometries":{"type":"array","items":{"oneOf":[{"title":"GeoJSON Point","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Point"]},"coordinates":{"type":"array","minItems":2,"items":{"type":"number"}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON LineString","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["LineString"]},"coordinates":{"type":"array","minItems":2,"items":{"type":"array","minItems":2,"items":{"type":"number"}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON Polygon","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Polygon"]},"coordinates":{"type":"array","items":{"type":"array","minItems":4,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiPoint","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPoint"]},"coordinates":{"type":"array","items":{"type":"array","minItems":2,"items":{"type":"number"}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiLineString","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiLineString"]},"coordinates":{"type":"array","items":{"type":"array","minItems":2,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiPolygon","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPolygon"]},"coordinates":{"type":"array","items":{"type":"array","items":{"type":"array","minItems":4,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}}]}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}}]},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON FeatureCollection","type":"object","required":["type","features"],"properties":{"type":{"type":"string","enum":["FeatureCollection"]},"features":{"type":"array","items":{"title":"GeoJSON Feature","type":"object","required":["type","properties","geometry"],"properties":{"type":{"type":"string","enum":["Feature"]},"id":{"oneOf":[{"type":"number"},{"type":"string"}]},"properties":{"oneOf":[{"type":"null"},{"type":"object"}]},"geometry":{"oneOf":[{"type":"null"},{"title":"GeoJSON Point","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Point"]},"coordinates":{"type":"array","minItems":2,"items":{"type":"number"}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON LineString","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["LineString"]},"coordinates":{"type":"array","minItems":2,"items":{"type":"array","minItems":2,"items":{"type":"number"}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON Polygon","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Polygon"]},"coordinates":{"type":"array","items":{"type":"array","minItems":4,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiPoint","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPoint"]},"coordinates":{"type":"array","items":{"type":"array","minItems":2,"items":{"type":"number"}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiLineString","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiLineString"]},"coordinates":{"type":"array","items":{"type":"array","minItems":2,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiPolygon","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPolygon"]},"coordinates":{"type":"array","items":{"type":"array","items":{"type":"array","minItems":4,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON GeometryCollection","type":"object","required":["type","geometries"],"properties":{"type":{"type":"string","enum":["GeometryCollection"]},"geometries":{"type":"array","items":{"oneOf":[{"title":"GeoJSON Point","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Point"]},"coordinates":{"type":"array","minItems":2,"items":{"type":"number"}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON LineString","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["LineString"]},"coordinates":{"type":"array","minItems":2,"items":{"type":"array","minItems":2,"items":{"type":"number"}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON Polygon","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Polygon"]},"coordinates":{"type":"array","items":{"type":"array","minItems":4,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiPoint","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPoint"]},"coordinates":{"type":"array","items":{"type":"array","minItems":2,"items":{"type":"number"}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiLineString","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiLineString"]},"coordinates":{"type":"array","items":{"type":"array","minItems":2,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}},{"title":"GeoJSON MultiPolygon","type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPolygon"]},"coordinates":{"type":"array","items":{"type":"array","items":{"type":"array","minItems":4,"items":{"type":"array","minItems":2,"items":{"type":"number"}}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}}]}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}}]},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}}},"bbox":{"type":"array","minItems":4,"items":{"type":"number"}}}}]};
+export const validateDiplowireProfile = validate52;
+const schema19 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://diplowire.invalid/schemas/ninjs-profile.schema.json","type":"object","allOf":[{"$ref":"http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json#"},{"x-diplowire-error":{"pointer":"/uri","message":"uri is required and must be a non-empty string"},"required":["uri"],"properties":{"uri":{"type":"string","not":{"const":""}}}},{"x-diplowire-error":{"pointer":"/language","message":"language is required and must be a BCP 47 language tag such as \"ar\" or \"en-GB\""},"required":["language"],"properties":{"language":{"type":"string","not":{"const":""}}}},{"x-diplowire-error":{"pointer":"/headlines","message":"at least one headline is required: a non-empty headlines[].value or a non-empty title"},"anyOf":[{"required":["title"],"properties":{"title":{"type":"string","not":{"const":""}}}},{"required":["headlines"],"properties":{"headlines":{"type":"array","contains":{"type":"object","required":["value"],"properties":{"value":{"type":"string","not":{"const":""}}}}}}}]},{"x-diplowire-error":{"pointer":"/bodies","message":"at least one body with a non-empty value is required (bodies[].value)"},"required":["bodies"],"properties":{"bodies":{"type":"array","contains":{"type":"object","required":["value"],"properties":{"value":{"type":"string","not":{"const":""}}}}}}},{"x-diplowire-error":{"pointer":"/pubstatus","message":"pubstatus must be \"usable\" or \"withheld\"; an item is canceled only by retracting it with DELETE /v1/items/{id}"},"properties":{"pubstatus":{"enum":["usable","withheld"]}}}]};
+const schema20 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json#","type":"object","$defs":{"contactinfoType":{"additionalProperties":false,"type":"object","properties":{"type":{"type":"string"},"role":{"type":"string"},"lang":{"type":"string"},"name":{"type":"string"},"value":{"type":"string"},"address":{"type":"object","additionalProperties":false,"properties":{"lines":{"type":"array","items":{"type":"string"}},"locality":{"type":"string"},"area":{"type":"string"},"postalcode":{"type":"string"},"country":{"type":"string"}}}},"oneOf":[{"required":["value"]},{"required":["address"]}]},"ninjsType":{"type":"object","properties":{"uri":{"type":"string","format":"uri"},"type":{"type":"string","enum":["text","audio","video","picture","graphic","composite","component"]},"representationtype":{"type":"string","enum":["full","partial"]},"profile":{"type":"string"},"version":{"type":"string"},"firstcreated":{"type":"string","format":"date-time"},"versioncreated":{"type":"string","format":"date-time"},"contentcreated":{"type":"string","format":"date-time"},"embargoed":{"type":"string","format":"date-time"},"pubstatus":{"type":"string","enum":["usable","withheld","canceled"]},"urgency":{"type":"number"},"copyrightholder":{"type":"string"},"copyrightnotice":{"type":"string"},"usageterms":{"type":"string"},"ednote":{"type":"string"},"language":{"type":"string"},"descriptions":{"type":"array","items":{"type":"object","required":["value"],"additionalProperties":false,"properties":{"role":{"type":"string"},"contenttype":{"type":"string"},"value":{"type":"string"}}}},"bodies":{"type":"array","items":{"type":"object","required":["value"],"additionalProperties":false,"properties":{"role":{"type":"string"},"contenttype":{"type":"string"},"charcount":{"type":"number"},"wordcount":{"type":"number"},"value":{"type":"string"}}}},"headlines":{"type":"array","items":{"type":"object","required":["value"],"additionalProperties":false,"properties":{"role":{"type":"string"},"contenttype":{"type":"string"},"value":{"type":"string"}}}},"people":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"rel":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}}}}},"organisations":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"rel":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"},"symbols":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"ticker":{"type":"string"},"exchange":{"type":"string"},"symboltype":{"type":"string","format":"uri"},"symbol":{"type":"string"}}}},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}}}}},"places":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"rel":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}},"geojson":{"$ref":"https://geojson.org/schema/GeoJSON.json#"}}}},"subjects":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"rel":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"},"creator":{"type":"string"},"relevance":{"type":"integer","minimum":0,"maximum":100},"confidence":{"type":"integer","minimum":0,"maximum":100}}}},"events":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"rel":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"}}}},"objects":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"rel":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"}}}},"infosources":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"role":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}}}}},"title":{"type":"string"},"by":{"type":"string"},"slugline":{"type":"string"},"located":{"type":"string"},"renditions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string"},"href":{"type":"string","format":"uri"},"contenttype":{"type":"string"},"title":{"type":"string"},"height":{"type":"number"},"width":{"type":"number"},"sizeinbytes":{"type":"number"},"duration":{"type":"number"},"format":{"type":"string"}}}},"associations":{"type":"array","items":{"type":"object","$ref":"#/$defs/ninjsType","properties":{"name":{"type":"string"}},"required":["name","uri"],"unevaluatedProperties":false}},"altids":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"role":{"type":"string"},"value":{"type":"string"}}}},"trustindicators":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"role":{"type":"string","format":"uri"},"title":{"type":"string"},"href":{"type":"string","format":"uri"}}}},"standard":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"version":{"type":"string"},"schema":{"type":"string","format":"uri"}}},"genres":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"uri":{"type":"string"},"literal":{"type":"string"}}}},"expires":{"type":"string","format":"date-time"},"rightsinfo":{"type":"object","properties":{"langid":{"type":"string","format":"uri"},"linkedrights":{"type":"string","format":"uri"},"encodedrights":{"type":"string"}},"oneOf":[{"required":["linkedrights"]},{"required":["encodedrights"]}]},"digitalsourcetype":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"}}}}},"unevaluatedProperties":false},"$ref":"#/$defs/ninjsType","required":["uri"],"unevaluatedProperties":false};
+const schema21 = {"type":"object","properties":{"uri":{"type":"string","format":"uri"},"type":{"type":"string","enum":["text","audio","video","picture","graphic","composite","component"]},"representationtype":{"type":"string","enum":["full","partial"]},"profile":{"type":"string"},"version":{"type":"string"},"firstcreated":{"type":"string","format":"date-time"},"versioncreated":{"type":"string","format":"date-time"},"contentcreated":{"type":"string","format":"date-time"},"embargoed":{"type":"string","format":"date-time"},"pubstatus":{"type":"string","enum":["usable","withheld","canceled"]},"urgency":{"type":"number"},"copyrightholder":{"type":"string"},"copyrightnotice":{"type":"string"},"usageterms":{"type":"string"},"ednote":{"type":"string"},"language":{"type":"string"},"descriptions":{"type":"array","items":{"type":"object","required":["value"],"additionalProperties":false,"properties":{"role":{"type":"string"},"contenttype":{"type":"string"},"value":{"type":"string"}}}},"bodies":{"type":"array","items":{"type":"object","required":["value"],"additionalProperties":false,"properties":{"role":{"type":"string"},"contenttype":{"type":"string"},"charcount":{"type":"number"},"wordcount":{"type":"number"},"value":{"type":"string"}}}},"headlines":{"type":"array","items":{"type":"object","required":["value"],"additionalProperties":false,"properties":{"role":{"type":"string"},"contenttype":{"type":"string"},"value":{"type":"string"}}}},"people":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"rel":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}}}}},"organisations":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"rel":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"},"symbols":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"ticker":{"type":"string"},"exchange":{"type":"string"},"symboltype":{"type":"string","format":"uri"},"symbol":{"type":"string"}}}},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}}}}},"places":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"rel":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}},"geojson":{"$ref":"https://geojson.org/schema/GeoJSON.json#"}}}},"subjects":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"rel":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"},"creator":{"type":"string"},"relevance":{"type":"integer","minimum":0,"maximum":100},"confidence":{"type":"integer","minimum":0,"maximum":100}}}},"events":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"rel":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"}}}},"objects":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"rel":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"}}}},"infosources":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"role":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"},"contactinfo":{"type":"array","items":{"$ref":"#/$defs/contactinfoType"}}}}},"title":{"type":"string"},"by":{"type":"string"},"slugline":{"type":"string"},"located":{"type":"string"},"renditions":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string"},"href":{"type":"string","format":"uri"},"contenttype":{"type":"string"},"title":{"type":"string"},"height":{"type":"number"},"width":{"type":"number"},"sizeinbytes":{"type":"number"},"duration":{"type":"number"},"format":{"type":"string"}}}},"associations":{"type":"array","items":{"type":"object","$ref":"#/$defs/ninjsType","properties":{"name":{"type":"string"}},"required":["name","uri"],"unevaluatedProperties":false}},"altids":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"role":{"type":"string"},"value":{"type":"string"}}}},"trustindicators":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"role":{"type":"string","format":"uri"},"title":{"type":"string"},"href":{"type":"string","format":"uri"}}}},"standard":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"version":{"type":"string"},"schema":{"type":"string","format":"uri"}}},"genres":{"type":"array","items":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"uri":{"type":"string"},"literal":{"type":"string"}}}},"expires":{"type":"string","format":"date-time"},"rightsinfo":{"type":"object","properties":{"langid":{"type":"string","format":"uri"},"linkedrights":{"type":"string","format":"uri"},"encodedrights":{"type":"string"}},"oneOf":[{"required":["linkedrights"]},{"required":["encodedrights"]}]},"digitalsourcetype":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"uri":{"type":"string","format":"uri"},"literal":{"type":"string"}}}}};
 const formats0 = ajvFormats.fullFormats.uri;
 const formats2 = ajvFormats.fullFormats["date-time"];
-const func1 = Object.prototype.hasOwnProperty;
-const wrapper0 = {validate: validate21};
+const schema22 = {"additionalProperties":false,"type":"object","properties":{"type":{"type":"string"},"role":{"type":"string"},"lang":{"type":"string"},"name":{"type":"string"},"value":{"type":"string"},"address":{"type":"object","additionalProperties":false,"properties":{"lines":{"type":"array","items":{"type":"string"}},"locality":{"type":"string"},"area":{"type":"string"},"postalcode":{"type":"string"},"country":{"type":"string"}}}},"oneOf":[{"required":["value"]},{"required":["address"]}]};
 
-function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate21.evaluated;
+const evaluated0 = validate55.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs1 = errors;
+let valid0 = false;
+let passing0 = null;
+const _errs2 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.value === undefined){
+const err0 = {instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var _valid0 = _errs2 === errors;
+if(_valid0){
+valid0 = true;
+passing0 = 0;
+}
+const _errs3 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.address === undefined){
+const err1 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs3 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 1;
+}
+}
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+else {
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((((key0 === "type") || (key0 === "role")) || (key0 === "lang")) || (key0 === "name")) || (key0 === "value")) || (key0 === "address"))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+if(typeof data.type !== "string"){
+const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.role !== undefined){
+if(typeof data.role !== "string"){
+const err5 = {instancePath:instancePath+"/role",schemaPath:"#/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.lang !== undefined){
+if(typeof data.lang !== "string"){
+const err6 = {instancePath:instancePath+"/lang",schemaPath:"#/properties/lang/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+if(typeof data.name !== "string"){
+const err7 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.value !== undefined){
+if(typeof data.value !== "string"){
+const err8 = {instancePath:instancePath+"/value",schemaPath:"#/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.address !== undefined){
+let data5 = data.address;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+for(const key1 in data5){
+if(!(((((key1 === "lines") || (key1 === "locality")) || (key1 === "area")) || (key1 === "postalcode")) || (key1 === "country"))){
+const err9 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data5.lines !== undefined){
+let data6 = data5.lines;
+if(Array.isArray(data6)){
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data6[i0] !== "string"){
+const err10 = {instancePath:instancePath+"/address/lines/" + i0,schemaPath:"#/properties/address/properties/lines/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/address/lines",schemaPath:"#/properties/address/properties/lines/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data5.locality !== undefined){
+if(typeof data5.locality !== "string"){
+const err12 = {instancePath:instancePath+"/address/locality",schemaPath:"#/properties/address/properties/locality/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data5.area !== undefined){
+if(typeof data5.area !== "string"){
+const err13 = {instancePath:instancePath+"/address/area",schemaPath:"#/properties/address/properties/area/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data5.postalcode !== undefined){
+if(typeof data5.postalcode !== "string"){
+const err14 = {instancePath:instancePath+"/address/postalcode",schemaPath:"#/properties/address/properties/postalcode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data5.country !== undefined){
+if(typeof data5.country !== "string"){
+const err15 = {instancePath:instancePath+"/address/country",schemaPath:"#/properties/address/properties/country/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+validate55.errors = vErrors;
+return errors === 0;
+}
+validate55.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema23 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://geojson.org/schema/GeoJSON.json","oneOf":[{"$ref":"#/$defs/Point"},{"$ref":"#/$defs/LineString"},{"$ref":"#/$defs/Polygon"},{"$ref":"#/$defs/MultiPoint"},{"$ref":"#/$defs/MultiLineString"},{"$ref":"#/$defs/MultiPolygon"},{"$ref":"#/$defs/GeometryCollection"},{"$ref":"#/$defs/Feature"},{"$ref":"#/$defs/FeatureCollection"}],"$defs":{"Position":{"type":"array","minItems":2,"items":{"type":"number"}},"BoundingBox":{"type":"array","minItems":4,"items":{"type":"number"}},"LineStringCoordinates":{"type":"array","minItems":2,"items":{"$ref":"#/$defs/Position"}},"LinearRing":{"type":"array","minItems":4,"items":{"$ref":"#/$defs/Position"}},"PolygonCoordinates":{"type":"array","items":{"$ref":"#/$defs/LinearRing"}},"Point":{"type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Point"]},"coordinates":{"$ref":"#/$defs/Position"},"bbox":{"$ref":"#/$defs/BoundingBox"}}},"LineString":{"type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["LineString"]},"coordinates":{"$ref":"#/$defs/LineStringCoordinates"},"bbox":{"$ref":"#/$defs/BoundingBox"}}},"Polygon":{"type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Polygon"]},"coordinates":{"$ref":"#/$defs/PolygonCoordinates"},"bbox":{"$ref":"#/$defs/BoundingBox"}}},"MultiPoint":{"type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPoint"]},"coordinates":{"type":"array","items":{"$ref":"#/$defs/Position"}},"bbox":{"$ref":"#/$defs/BoundingBox"}}},"MultiLineString":{"type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiLineString"]},"coordinates":{"type":"array","items":{"$ref":"#/$defs/LineStringCoordinates"}},"bbox":{"$ref":"#/$defs/BoundingBox"}}},"MultiPolygon":{"type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPolygon"]},"coordinates":{"type":"array","items":{"$ref":"#/$defs/PolygonCoordinates"}},"bbox":{"$ref":"#/$defs/BoundingBox"}}},"Geometry":{"oneOf":[{"$ref":"#/$defs/Point"},{"$ref":"#/$defs/LineString"},{"$ref":"#/$defs/Polygon"},{"$ref":"#/$defs/MultiPoint"},{"$ref":"#/$defs/MultiLineString"},{"$ref":"#/$defs/MultiPolygon"}]},"GeometryCollection":{"type":"object","required":["type","geometries"],"properties":{"type":{"type":"string","enum":["GeometryCollection"]},"geometries":{"type":"array","items":{"$ref":"#/$defs/Geometry"}},"bbox":{"$ref":"#/$defs/BoundingBox"}}},"Feature":{"type":"object","required":["type","properties","geometry"],"properties":{"type":{"type":"string","enum":["Feature"]},"id":{"oneOf":[{"type":"number"},{"type":"string"}]},"properties":{"oneOf":[{"type":"null"},{"type":"object"}]},"geometry":{"oneOf":[{"type":"null"},{"$ref":"#/$defs/Point"},{"$ref":"#/$defs/LineString"},{"$ref":"#/$defs/Polygon"},{"$ref":"#/$defs/MultiPoint"},{"$ref":"#/$defs/MultiLineString"},{"$ref":"#/$defs/MultiPolygon"},{"$ref":"#/$defs/GeometryCollection"}]},"bbox":{"$ref":"#/$defs/BoundingBox"}}},"FeatureCollection":{"type":"object","required":["type","features"],"properties":{"type":{"type":"string","enum":["FeatureCollection"]},"features":{"type":"array","items":{"$ref":"#/$defs/Feature"}},"bbox":{"$ref":"#/$defs/BoundingBox"}}}}};
+const schema24 = {"type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Point"]},"coordinates":{"$ref":"#/$defs/Position"},"bbox":{"$ref":"#/$defs/BoundingBox"}}};
+const schema25 = {"type":"array","minItems":2,"items":{"type":"number"}};
+
+function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate61.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(Array.isArray(data)){
+if(data.length < 2){
+const err0 = {instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+const len0 = data.length;
+for(let i0=0; i0<len0; i0++){
+let data0 = data[i0];
+if(!((typeof data0 == "number") && (isFinite(data0)))){
+const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+validate61.errors = vErrors;
+return errors === 0;
+}
+validate61.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema26 = {"type":"array","minItems":4,"items":{"type":"number"}};
+
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate63.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(Array.isArray(data)){
+if(data.length < 4){
+const err0 = {instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+const len0 = data.length;
+for(let i0=0; i0<len0; i0++){
+let data0 = data[i0];
+if(!((typeof data0 == "number") && (isFinite(data0)))){
+const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+else {
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+validate63.errors = vErrors;
+return errors === 0;
+}
+validate63.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate60.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.coordinates === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!(data0 === "Point")){
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema24.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.coordinates !== undefined){
+if(!(validate61(data.coordinates, {instancePath:instancePath+"/coordinates",parentData:data,parentDataProperty:"coordinates",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+errors = vErrors.length;
+}
+}
+if(data.bbox !== undefined){
+if(!(validate63(data.bbox, {instancePath:instancePath+"/bbox",parentData:data,parentDataProperty:"bbox",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate60.errors = vErrors;
+return errors === 0;
+}
+validate60.evaluated = {"props":{"type":true,"coordinates":true,"bbox":true},"dynamicProps":false,"dynamicItems":false};
+
+const schema27 = {"type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["LineString"]},"coordinates":{"$ref":"#/$defs/LineStringCoordinates"},"bbox":{"$ref":"#/$defs/BoundingBox"}}};
+const schema28 = {"type":"array","minItems":2,"items":{"$ref":"#/$defs/Position"}};
+
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate67.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(Array.isArray(data)){
+if(data.length < 2){
+const err0 = {instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+const len0 = data.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate61(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate67.errors = vErrors;
+return errors === 0;
+}
+validate67.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate66.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.coordinates === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!(data0 === "LineString")){
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema27.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.coordinates !== undefined){
+if(!(validate67(data.coordinates, {instancePath:instancePath+"/coordinates",parentData:data,parentDataProperty:"coordinates",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+errors = vErrors.length;
+}
+}
+if(data.bbox !== undefined){
+if(!(validate63(data.bbox, {instancePath:instancePath+"/bbox",parentData:data,parentDataProperty:"bbox",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate66.errors = vErrors;
+return errors === 0;
+}
+validate66.evaluated = {"props":{"type":true,"coordinates":true,"bbox":true},"dynamicProps":false,"dynamicItems":false};
+
+const schema29 = {"type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["Polygon"]},"coordinates":{"$ref":"#/$defs/PolygonCoordinates"},"bbox":{"$ref":"#/$defs/BoundingBox"}}};
+const schema30 = {"type":"array","items":{"$ref":"#/$defs/LinearRing"}};
+const schema31 = {"type":"array","minItems":4,"items":{"$ref":"#/$defs/Position"}};
+
+function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate74.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(Array.isArray(data)){
+if(data.length < 4){
+const err0 = {instancePath,schemaPath:"#/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+const len0 = data.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate61(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+validate74.errors = vErrors;
+return errors === 0;
+}
+validate74.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate73.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(Array.isArray(data)){
+const len0 = data.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate74(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+validate73.errors = vErrors;
+return errors === 0;
+}
+validate73.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate72.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.coordinates === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!(data0 === "Polygon")){
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema29.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.coordinates !== undefined){
+if(!(validate73(data.coordinates, {instancePath:instancePath+"/coordinates",parentData:data,parentDataProperty:"coordinates",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
+errors = vErrors.length;
+}
+}
+if(data.bbox !== undefined){
+if(!(validate63(data.bbox, {instancePath:instancePath+"/bbox",parentData:data,parentDataProperty:"bbox",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate72.errors = vErrors;
+return errors === 0;
+}
+validate72.evaluated = {"props":{"type":true,"coordinates":true,"bbox":true},"dynamicProps":false,"dynamicItems":false};
+
+const schema32 = {"type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPoint"]},"coordinates":{"type":"array","items":{"$ref":"#/$defs/Position"}},"bbox":{"$ref":"#/$defs/BoundingBox"}}};
+
+function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate80.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.coordinates === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!(data0 === "MultiPoint")){
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema32.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.coordinates !== undefined){
+let data1 = data.coordinates;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate61(data1[i0], {instancePath:instancePath+"/coordinates/" + i0,parentData:data1,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/coordinates",schemaPath:"#/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.bbox !== undefined){
+if(!(validate63(data.bbox, {instancePath:instancePath+"/bbox",parentData:data,parentDataProperty:"bbox",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate80.errors = vErrors;
+return errors === 0;
+}
+validate80.evaluated = {"props":{"type":true,"coordinates":true,"bbox":true},"dynamicProps":false,"dynamicItems":false};
+
+const schema33 = {"type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiLineString"]},"coordinates":{"type":"array","items":{"$ref":"#/$defs/LineStringCoordinates"}},"bbox":{"$ref":"#/$defs/BoundingBox"}}};
+
+function validate84(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate84.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.coordinates === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!(data0 === "MultiLineString")){
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema33.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.coordinates !== undefined){
+let data1 = data.coordinates;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate67(data1[i0], {instancePath:instancePath+"/coordinates/" + i0,parentData:data1,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/coordinates",schemaPath:"#/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.bbox !== undefined){
+if(!(validate63(data.bbox, {instancePath:instancePath+"/bbox",parentData:data,parentDataProperty:"bbox",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate84.errors = vErrors;
+return errors === 0;
+}
+validate84.evaluated = {"props":{"type":true,"coordinates":true,"bbox":true},"dynamicProps":false,"dynamicItems":false};
+
+const schema34 = {"type":"object","required":["type","coordinates"],"properties":{"type":{"type":"string","enum":["MultiPolygon"]},"coordinates":{"type":"array","items":{"$ref":"#/$defs/PolygonCoordinates"}},"bbox":{"$ref":"#/$defs/BoundingBox"}}};
+
+function validate88(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate88.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.coordinates === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!(data0 === "MultiPolygon")){
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema34.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.coordinates !== undefined){
+let data1 = data.coordinates;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate73(data1[i0], {instancePath:instancePath+"/coordinates/" + i0,parentData:data1,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/coordinates",schemaPath:"#/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.bbox !== undefined){
+if(!(validate63(data.bbox, {instancePath:instancePath+"/bbox",parentData:data,parentDataProperty:"bbox",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate88.errors = vErrors;
+return errors === 0;
+}
+validate88.evaluated = {"props":{"type":true,"coordinates":true,"bbox":true},"dynamicProps":false,"dynamicItems":false};
+
+const schema35 = {"type":"object","required":["type","geometries"],"properties":{"type":{"type":"string","enum":["GeometryCollection"]},"geometries":{"type":"array","items":{"$ref":"#/$defs/Geometry"}},"bbox":{"$ref":"#/$defs/BoundingBox"}}};
+const schema36 = {"oneOf":[{"$ref":"#/$defs/Point"},{"$ref":"#/$defs/LineString"},{"$ref":"#/$defs/Polygon"},{"$ref":"#/$defs/MultiPoint"},{"$ref":"#/$defs/MultiLineString"},{"$ref":"#/$defs/MultiPolygon"}]};
+
+function validate93(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate93.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
+let valid0 = false;
+let passing0 = null;
+const _errs1 = errors;
+if(!(validate60(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+if(_valid0){
+valid0 = true;
+passing0 = 0;
+var props0 = {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+const _errs2 = errors;
+if(!(validate66(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 1;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+const _errs3 = errors;
+if(!(validate72(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs3 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 2];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 2;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+const _errs4 = errors;
+if(!(validate80(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs4 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 3];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 3;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+const _errs5 = errors;
+if(!(validate84(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs5 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 4];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 4;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+const _errs6 = errors;
+if(!(validate88(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 5];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 5;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+}
+}
+}
+}
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate93.errors = vErrors;
+evaluated0.props = props0;
+return errors === 0;
+}
+validate93.evaluated = {"dynamicProps":true,"dynamicItems":false};
+
+
+function validate92(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate92.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.geometries === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "geometries"},message:"must have required property '"+"geometries"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!(data0 === "GeometryCollection")){
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema35.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.geometries !== undefined){
+let data1 = data.geometries;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate93(data1[i0], {instancePath:instancePath+"/geometries/" + i0,parentData:data1,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate93.errors : vErrors.concat(validate93.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/geometries",schemaPath:"#/properties/geometries/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.bbox !== undefined){
+if(!(validate63(data.bbox, {instancePath:instancePath+"/bbox",parentData:data,parentDataProperty:"bbox",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate92.errors = vErrors;
+return errors === 0;
+}
+validate92.evaluated = {"props":{"type":true,"geometries":true,"bbox":true},"dynamicProps":false,"dynamicItems":false};
+
+const schema37 = {"type":"object","required":["type","properties","geometry"],"properties":{"type":{"type":"string","enum":["Feature"]},"id":{"oneOf":[{"type":"number"},{"type":"string"}]},"properties":{"oneOf":[{"type":"null"},{"type":"object"}]},"geometry":{"oneOf":[{"type":"null"},{"$ref":"#/$defs/Point"},{"$ref":"#/$defs/LineString"},{"$ref":"#/$defs/Polygon"},{"$ref":"#/$defs/MultiPoint"},{"$ref":"#/$defs/MultiLineString"},{"$ref":"#/$defs/MultiPolygon"},{"$ref":"#/$defs/GeometryCollection"}]},"bbox":{"$ref":"#/$defs/BoundingBox"}}};
+
+function validate103(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate103.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.properties === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "properties"},message:"must have required property '"+"properties"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.geometry === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "geometry"},message:"must have required property '"+"geometry"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 !== "string"){
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(!(data0 === "Feature")){
+const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema37.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+const _errs4 = errors;
+let valid1 = false;
+let passing0 = null;
+const _errs5 = errors;
+if(!((typeof data1 == "number") && (isFinite(data1)))){
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+var _valid0 = _errs5 === errors;
+if(_valid0){
+valid1 = true;
+passing0 = 0;
+}
+const _errs7 = errors;
+if(typeof data1 !== "string"){
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid0 = _errs7 === errors;
+if(_valid0 && valid1){
+valid1 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid1 = true;
+passing0 = 1;
+}
+}
+if(!valid1){
+const err7 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+else {
+errors = _errs4;
+if(vErrors !== null){
+if(_errs4){
+vErrors.length = _errs4;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.properties !== undefined){
+let data2 = data.properties;
+const _errs10 = errors;
+let valid2 = false;
+let passing1 = null;
+const _errs11 = errors;
+if(data2 !== null){
+const err8 = {instancePath:instancePath+"/properties",schemaPath:"#/properties/properties/oneOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+var _valid1 = _errs11 === errors;
+if(_valid1){
+valid2 = true;
+passing1 = 0;
+}
+const _errs13 = errors;
+if(!(data2 && typeof data2 == "object" && !Array.isArray(data2))){
+const err9 = {instancePath:instancePath+"/properties",schemaPath:"#/properties/properties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+var _valid1 = _errs13 === errors;
+if(_valid1 && valid2){
+valid2 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid1){
+valid2 = true;
+passing1 = 1;
+}
+}
+if(!valid2){
+const err10 = {instancePath:instancePath+"/properties",schemaPath:"#/properties/properties/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+else {
+errors = _errs10;
+if(vErrors !== null){
+if(_errs10){
+vErrors.length = _errs10;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.geometry !== undefined){
+let data3 = data.geometry;
+const _errs16 = errors;
+let valid3 = false;
+let passing2 = null;
+const _errs17 = errors;
+if(data3 !== null){
+const err11 = {instancePath:instancePath+"/geometry",schemaPath:"#/properties/geometry/oneOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+var _valid2 = _errs17 === errors;
+if(_valid2){
+valid3 = true;
+passing2 = 0;
+}
+const _errs19 = errors;
+if(!(validate60(data3, {instancePath:instancePath+"/geometry",parentData:data,parentDataProperty:"geometry",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs19 === errors;
+if(_valid2 && valid3){
+valid3 = false;
+passing2 = [passing2, 1];
+}
+else {
+if(_valid2){
+valid3 = true;
+passing2 = 1;
+var props0 = {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+const _errs20 = errors;
+if(!(validate66(data3, {instancePath:instancePath+"/geometry",parentData:data,parentDataProperty:"geometry",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs20 === errors;
+if(_valid2 && valid3){
+valid3 = false;
+passing2 = [passing2, 2];
+}
+else {
+if(_valid2){
+valid3 = true;
+passing2 = 2;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+const _errs21 = errors;
+if(!(validate72(data3, {instancePath:instancePath+"/geometry",parentData:data,parentDataProperty:"geometry",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs21 === errors;
+if(_valid2 && valid3){
+valid3 = false;
+passing2 = [passing2, 3];
+}
+else {
+if(_valid2){
+valid3 = true;
+passing2 = 3;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+const _errs22 = errors;
+if(!(validate80(data3, {instancePath:instancePath+"/geometry",parentData:data,parentDataProperty:"geometry",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs22 === errors;
+if(_valid2 && valid3){
+valid3 = false;
+passing2 = [passing2, 4];
+}
+else {
+if(_valid2){
+valid3 = true;
+passing2 = 4;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+const _errs23 = errors;
+if(!(validate84(data3, {instancePath:instancePath+"/geometry",parentData:data,parentDataProperty:"geometry",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs23 === errors;
+if(_valid2 && valid3){
+valid3 = false;
+passing2 = [passing2, 5];
+}
+else {
+if(_valid2){
+valid3 = true;
+passing2 = 5;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+const _errs24 = errors;
+if(!(validate88(data3, {instancePath:instancePath+"/geometry",parentData:data,parentDataProperty:"geometry",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs24 === errors;
+if(_valid2 && valid3){
+valid3 = false;
+passing2 = [passing2, 6];
+}
+else {
+if(_valid2){
+valid3 = true;
+passing2 = 6;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+const _errs25 = errors;
+if(!(validate92(data3, {instancePath:instancePath+"/geometry",parentData:data,parentDataProperty:"geometry",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
+errors = vErrors.length;
+}
+var _valid2 = _errs25 === errors;
+if(_valid2 && valid3){
+valid3 = false;
+passing2 = [passing2, 7];
+}
+else {
+if(_valid2){
+valid3 = true;
+passing2 = 7;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.geometries = true;
+props0.bbox = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+if(!valid3){
+const err12 = {instancePath:instancePath+"/geometry",schemaPath:"#/properties/geometry/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+else {
+errors = _errs16;
+if(vErrors !== null){
+if(_errs16){
+vErrors.length = _errs16;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.bbox !== undefined){
+if(!(validate63(data.bbox, {instancePath:instancePath+"/bbox",parentData:data,parentDataProperty:"bbox",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+validate103.errors = vErrors;
+return errors === 0;
+}
+validate103.evaluated = {"props":{"type":true,"id":true,"properties":true,"geometry":true,"bbox":true},"dynamicProps":false,"dynamicItems":false};
+
+const schema38 = {"type":"object","required":["type","features"],"properties":{"type":{"type":"string","enum":["FeatureCollection"]},"features":{"type":"array","items":{"$ref":"#/$defs/Feature"}},"bbox":{"$ref":"#/$defs/BoundingBox"}}};
+
+function validate113(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate113.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.features === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "features"},message:"must have required property '"+"features"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if(typeof data0 !== "string"){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(!(data0 === "FeatureCollection")){
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema38.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.features !== undefined){
+let data1 = data.features;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+if(!(validate103(data1[i0], {instancePath:instancePath+"/features/" + i0,parentData:data1,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/features",schemaPath:"#/properties/features/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.bbox !== undefined){
+if(!(validate63(data.bbox, {instancePath:instancePath+"/bbox",parentData:data,parentDataProperty:"bbox",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate113.errors = vErrors;
+return errors === 0;
+}
+validate113.evaluated = {"props":{"type":true,"features":true,"bbox":true},"dynamicProps":false,"dynamicItems":false};
+
+
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://geojson.org/schema/GeoJSON.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate59.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
+let valid0 = false;
+let passing0 = null;
+const _errs1 = errors;
+if(!(validate60(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate60.errors : vErrors.concat(validate60.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs1 === errors;
+if(_valid0){
+valid0 = true;
+passing0 = 0;
+var props0 = {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+const _errs2 = errors;
+if(!(validate66(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate66.errors : vErrors.concat(validate66.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs2 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 1;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+const _errs3 = errors;
+if(!(validate72(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs3 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 2];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 2;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+const _errs4 = errors;
+if(!(validate80(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate80.errors : vErrors.concat(validate80.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs4 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 3];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 3;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+const _errs5 = errors;
+if(!(validate84(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate84.errors : vErrors.concat(validate84.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs5 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 4];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 4;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+const _errs6 = errors;
+if(!(validate88(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate88.errors : vErrors.concat(validate88.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs6 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 5];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 5;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.coordinates = true;
+props0.bbox = true;
+}
+}
+const _errs7 = errors;
+if(!(validate92(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate92.errors : vErrors.concat(validate92.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs7 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 6];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 6;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.geometries = true;
+props0.bbox = true;
+}
+}
+const _errs8 = errors;
+if(!(validate103(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate103.errors : vErrors.concat(validate103.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs8 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 7];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 7;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.id = true;
+props0.properties = true;
+props0.geometry = true;
+props0.bbox = true;
+}
+}
+const _errs9 = errors;
+if(!(validate113(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate113.errors : vErrors.concat(validate113.errors);
+errors = vErrors.length;
+}
+var _valid0 = _errs9 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 8];
+}
+else {
+if(_valid0){
+valid0 = true;
+passing0 = 8;
+if(props0 !== true){
+props0 = props0 || {};
+props0.type = true;
+props0.features = true;
+props0.bbox = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+if(!valid0){
+const err0 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate59.errors = vErrors;
+evaluated0.props = props0;
+return errors === 0;
+}
+validate59.evaluated = {"dynamicProps":true,"dynamicItems":false};
+
+const func1 = Object.prototype.hasOwnProperty;
+const wrapper0 = {validate: validate54};
+
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate54.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -61,7 +2130,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!(((((((data1 === "text") || (data1 === "audio")) || (data1 === "video")) || (data1 === "picture")) || (data1 === "graphic")) || (data1 === "composite")) || (data1 === "component"))){
-const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema32.properties.type.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema21.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -84,7 +2153,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!((data2 === "full") || (data2 === "partial"))){
-const err5 = {instancePath:instancePath+"/representationtype",schemaPath:"#/properties/representationtype/enum",keyword:"enum",params:{allowedValues: schema32.properties.representationtype.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/representationtype",schemaPath:"#/properties/representationtype/enum",keyword:"enum",params:{allowedValues: schema21.properties.representationtype.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -231,7 +2300,7 @@ vErrors.push(err16);
 errors++;
 }
 if(!(((data9 === "usable") || (data9 === "withheld")) || (data9 === "canceled"))){
-const err17 = {instancePath:instancePath+"/pubstatus",schemaPath:"#/properties/pubstatus/enum",keyword:"enum",params:{allowedValues: schema32.properties.pubstatus.enum},message:"must be equal to one of the allowed values"};
+const err17 = {instancePath:instancePath+"/pubstatus",schemaPath:"#/properties/pubstatus/enum",keyword:"enum",params:{allowedValues: schema21.properties.pubstatus.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -692,14 +2761,14 @@ let data39 = data34.contactinfo;
 if(Array.isArray(data39)){
 const len4 = data39.length;
 for(let i4=0; i4<len4; i4++){
-let data40 = data39[i4];
-const _errs88 = errors;
-let valid16 = false;
-let passing0 = null;
-const _errs89 = errors;
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-if(data40.value === undefined){
-const err53 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4,schemaPath:"#/$defs/contactinfoType/oneOf/0/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
+if(!(validate55(data39[i4], {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4,parentData:data39,parentDataProperty:i4,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/people/" + i3+"/contactinfo",schemaPath:"#/properties/people/items/properties/contactinfo/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -709,15 +2778,9 @@ vErrors.push(err53);
 errors++;
 }
 }
-var _valid0 = _errs89 === errors;
-if(_valid0){
-valid16 = true;
-passing0 = 0;
 }
-const _errs90 = errors;
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-if(data40.address === undefined){
-const err54 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4,schemaPath:"#/$defs/contactinfoType/oneOf/1/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'"};
+else {
+const err54 = {instancePath:instancePath+"/people/" + i3,schemaPath:"#/properties/people/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -727,19 +2790,9 @@ vErrors.push(err54);
 errors++;
 }
 }
-var _valid0 = _errs90 === errors;
-if(_valid0 && valid16){
-valid16 = false;
-passing0 = [passing0, 1];
 }
 else {
-if(_valid0){
-valid16 = true;
-passing0 = 1;
-}
-}
-if(!valid16){
-const err55 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4,schemaPath:"#/$defs/contactinfoType/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err55 = {instancePath:instancePath+"/people",schemaPath:"#/properties/people/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -748,21 +2801,17 @@ vErrors.push(err55);
 }
 errors++;
 }
-else {
-errors = _errs88;
-if(vErrors !== null){
-if(_errs88){
-vErrors.length = _errs88;
 }
-else {
-vErrors = null;
-}
-}
-}
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-for(const key4 in data40){
-if(!((((((key4 === "type") || (key4 === "role")) || (key4 === "lang")) || (key4 === "name")) || (key4 === "value")) || (key4 === "address"))){
-const err56 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4,schemaPath:"#/$defs/contactinfoType/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(data.organisations !== undefined){
+let data41 = data.organisations;
+if(Array.isArray(data41)){
+const len5 = data41.length;
+for(let i5=0; i5<len5; i5++){
+let data42 = data41[i5];
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+for(const key4 in data42){
+if(!((((((key4 === "name") || (key4 === "rel")) || (key4 === "uri")) || (key4 === "literal")) || (key4 === "symbols")) || (key4 === "contactinfo"))){
+const err56 = {instancePath:instancePath+"/organisations/" + i5,schemaPath:"#/properties/organisations/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -772,9 +2821,9 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data40.type !== undefined){
-if(typeof data40.type !== "string"){
-const err57 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4+"/type",schemaPath:"#/$defs/contactinfoType/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data42.name !== undefined){
+if(typeof data42.name !== "string"){
+const err57 = {instancePath:instancePath+"/organisations/" + i5+"/name",schemaPath:"#/properties/organisations/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -784,9 +2833,9 @@ vErrors.push(err57);
 errors++;
 }
 }
-if(data40.role !== undefined){
-if(typeof data40.role !== "string"){
-const err58 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4+"/role",schemaPath:"#/$defs/contactinfoType/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data42.rel !== undefined){
+if(typeof data42.rel !== "string"){
+const err58 = {instancePath:instancePath+"/organisations/" + i5+"/rel",schemaPath:"#/properties/organisations/items/properties/rel/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -796,9 +2845,11 @@ vErrors.push(err58);
 errors++;
 }
 }
-if(data40.lang !== undefined){
-if(typeof data40.lang !== "string"){
-const err59 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4+"/lang",schemaPath:"#/$defs/contactinfoType/properties/lang/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data42.uri !== undefined){
+let data45 = data42.uri;
+if(typeof data45 === "string"){
+if(!(formats0(data45))){
+const err59 = {instancePath:instancePath+"/organisations/" + i5+"/uri",schemaPath:"#/properties/organisations/items/properties/uri/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -808,9 +2859,8 @@ vErrors.push(err59);
 errors++;
 }
 }
-if(data40.name !== undefined){
-if(typeof data40.name !== "string"){
-const err60 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4+"/name",schemaPath:"#/$defs/contactinfoType/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err60 = {instancePath:instancePath+"/organisations/" + i5+"/uri",schemaPath:"#/properties/organisations/items/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -820,9 +2870,9 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data40.value !== undefined){
-if(typeof data40.value !== "string"){
-const err61 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4+"/value",schemaPath:"#/$defs/contactinfoType/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data42.literal !== undefined){
+if(typeof data42.literal !== "string"){
+const err61 = {instancePath:instancePath+"/organisations/" + i5+"/literal",schemaPath:"#/properties/organisations/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -832,12 +2882,16 @@ vErrors.push(err61);
 errors++;
 }
 }
-if(data40.address !== undefined){
-let data46 = data40.address;
-if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
-for(const key5 in data46){
-if(!(((((key5 === "lines") || (key5 === "locality")) || (key5 === "area")) || (key5 === "postalcode")) || (key5 === "country"))){
-const err62 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4+"/address",schemaPath:"#/$defs/contactinfoType/properties/address/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(data42.symbols !== undefined){
+let data47 = data42.symbols;
+if(Array.isArray(data47)){
+const len6 = data47.length;
+for(let i6=0; i6<len6; i6++){
+let data48 = data47[i6];
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+for(const key5 in data48){
+if(!((((key5 === "ticker") || (key5 === "exchange")) || (key5 === "symboltype")) || (key5 === "symbol"))){
+const err62 = {instancePath:instancePath+"/organisations/" + i5+"/symbols/" + i6,schemaPath:"#/properties/organisations/items/properties/symbols/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -847,13 +2901,9 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data46.lines !== undefined){
-let data47 = data46.lines;
-if(Array.isArray(data47)){
-const len5 = data47.length;
-for(let i5=0; i5<len5; i5++){
-if(typeof data47[i5] !== "string"){
-const err63 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4+"/address/lines/" + i5,schemaPath:"#/$defs/contactinfoType/properties/address/properties/lines/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data48.ticker !== undefined){
+if(typeof data48.ticker !== "string"){
+const err63 = {instancePath:instancePath+"/organisations/" + i5+"/symbols/" + i6+"/ticker",schemaPath:"#/properties/organisations/items/properties/symbols/items/properties/ticker/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -863,9 +2913,9 @@ vErrors.push(err63);
 errors++;
 }
 }
-}
-else {
-const err64 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4+"/address/lines",schemaPath:"#/$defs/contactinfoType/properties/address/properties/lines/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data48.exchange !== undefined){
+if(typeof data48.exchange !== "string"){
+const err64 = {instancePath:instancePath+"/organisations/" + i5+"/symbols/" + i6+"/exchange",schemaPath:"#/properties/organisations/items/properties/symbols/items/properties/exchange/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -875,9 +2925,11 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data46.locality !== undefined){
-if(typeof data46.locality !== "string"){
-const err65 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4+"/address/locality",schemaPath:"#/$defs/contactinfoType/properties/address/properties/locality/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data48.symboltype !== undefined){
+let data51 = data48.symboltype;
+if(typeof data51 === "string"){
+if(!(formats0(data51))){
+const err65 = {instancePath:instancePath+"/organisations/" + i5+"/symbols/" + i6+"/symboltype",schemaPath:"#/properties/organisations/items/properties/symbols/items/properties/symboltype/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -887,9 +2939,8 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data46.area !== undefined){
-if(typeof data46.area !== "string"){
-const err66 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4+"/address/area",schemaPath:"#/$defs/contactinfoType/properties/address/properties/area/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err66 = {instancePath:instancePath+"/organisations/" + i5+"/symbols/" + i6+"/symboltype",schemaPath:"#/properties/organisations/items/properties/symbols/items/properties/symboltype/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -899,9 +2950,9 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data46.postalcode !== undefined){
-if(typeof data46.postalcode !== "string"){
-const err67 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4+"/address/postalcode",schemaPath:"#/$defs/contactinfoType/properties/address/properties/postalcode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data48.symbol !== undefined){
+if(typeof data48.symbol !== "string"){
+const err67 = {instancePath:instancePath+"/organisations/" + i5+"/symbols/" + i6+"/symbol",schemaPath:"#/properties/organisations/items/properties/symbols/items/properties/symbol/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -911,9 +2962,9 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data46.country !== undefined){
-if(typeof data46.country !== "string"){
-const err68 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4+"/address/country",schemaPath:"#/$defs/contactinfoType/properties/address/properties/country/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err68 = {instancePath:instancePath+"/organisations/" + i5+"/symbols/" + i6,schemaPath:"#/properties/organisations/items/properties/symbols/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -925,7 +2976,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4+"/address",schemaPath:"#/$defs/contactinfoType/properties/address/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err69 = {instancePath:instancePath+"/organisations/" + i5+"/symbols",schemaPath:"#/properties/organisations/items/properties/symbols/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -935,9 +2986,19 @@ vErrors.push(err69);
 errors++;
 }
 }
+if(data42.contactinfo !== undefined){
+let data53 = data42.contactinfo;
+if(Array.isArray(data53)){
+const len7 = data53.length;
+for(let i7=0; i7<len7; i7++){
+if(!(validate55(data53[i7], {instancePath:instancePath+"/organisations/" + i5+"/contactinfo/" + i7,parentData:data53,parentDataProperty:i7,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
+}
+}
 }
 else {
-const err70 = {instancePath:instancePath+"/people/" + i3+"/contactinfo/" + i4,schemaPath:"#/$defs/contactinfoType/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err70 = {instancePath:instancePath+"/organisations/" + i5+"/contactinfo",schemaPath:"#/properties/organisations/items/properties/contactinfo/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -949,7 +3010,7 @@ errors++;
 }
 }
 else {
-const err71 = {instancePath:instancePath+"/people/" + i3+"/contactinfo",schemaPath:"#/properties/people/items/properties/contactinfo/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err71 = {instancePath:instancePath+"/organisations/" + i5,schemaPath:"#/properties/organisations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -961,7 +3022,7 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/people/" + i3,schemaPath:"#/properties/people/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err72 = {instancePath:instancePath+"/organisations",schemaPath:"#/properties/organisations/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -971,9 +3032,16 @@ vErrors.push(err72);
 errors++;
 }
 }
-}
-else {
-const err73 = {instancePath:instancePath+"/people",schemaPath:"#/properties/people/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.places !== undefined){
+let data55 = data.places;
+if(Array.isArray(data55)){
+const len8 = data55.length;
+for(let i8=0; i8<len8; i8++){
+let data56 = data55[i8];
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+for(const key6 in data56){
+if(!((((((key6 === "name") || (key6 === "rel")) || (key6 === "uri")) || (key6 === "literal")) || (key6 === "contactinfo")) || (key6 === "geojson"))){
+const err73 = {instancePath:instancePath+"/places/" + i8,schemaPath:"#/properties/places/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -983,16 +3051,9 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data.organisations !== undefined){
-let data53 = data.organisations;
-if(Array.isArray(data53)){
-const len6 = data53.length;
-for(let i6=0; i6<len6; i6++){
-let data54 = data53[i6];
-if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
-for(const key6 in data54){
-if(!((((((key6 === "name") || (key6 === "rel")) || (key6 === "uri")) || (key6 === "literal")) || (key6 === "symbols")) || (key6 === "contactinfo"))){
-const err74 = {instancePath:instancePath+"/organisations/" + i6,schemaPath:"#/properties/organisations/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(data56.name !== undefined){
+if(typeof data56.name !== "string"){
+const err74 = {instancePath:instancePath+"/places/" + i8+"/name",schemaPath:"#/properties/places/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1002,9 +3063,9 @@ vErrors.push(err74);
 errors++;
 }
 }
-if(data54.name !== undefined){
-if(typeof data54.name !== "string"){
-const err75 = {instancePath:instancePath+"/organisations/" + i6+"/name",schemaPath:"#/properties/organisations/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data56.rel !== undefined){
+if(typeof data56.rel !== "string"){
+const err75 = {instancePath:instancePath+"/places/" + i8+"/rel",schemaPath:"#/properties/places/items/properties/rel/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1014,9 +3075,11 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data54.rel !== undefined){
-if(typeof data54.rel !== "string"){
-const err76 = {instancePath:instancePath+"/organisations/" + i6+"/rel",schemaPath:"#/properties/organisations/items/properties/rel/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data56.uri !== undefined){
+let data59 = data56.uri;
+if(typeof data59 === "string"){
+if(!(formats0(data59))){
+const err76 = {instancePath:instancePath+"/places/" + i8+"/uri",schemaPath:"#/properties/places/items/properties/uri/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1026,11 +3089,8 @@ vErrors.push(err76);
 errors++;
 }
 }
-if(data54.uri !== undefined){
-let data57 = data54.uri;
-if(typeof data57 === "string"){
-if(!(formats0(data57))){
-const err77 = {instancePath:instancePath+"/organisations/" + i6+"/uri",schemaPath:"#/properties/organisations/items/properties/uri/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
+else {
+const err77 = {instancePath:instancePath+"/places/" + i8+"/uri",schemaPath:"#/properties/places/items/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1040,8 +3100,9 @@ vErrors.push(err77);
 errors++;
 }
 }
-else {
-const err78 = {instancePath:instancePath+"/organisations/" + i6+"/uri",schemaPath:"#/properties/organisations/items/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data56.literal !== undefined){
+if(typeof data56.literal !== "string"){
+const err78 = {instancePath:instancePath+"/places/" + i8+"/literal",schemaPath:"#/properties/places/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1051,9 +3112,19 @@ vErrors.push(err78);
 errors++;
 }
 }
-if(data54.literal !== undefined){
-if(typeof data54.literal !== "string"){
-const err79 = {instancePath:instancePath+"/organisations/" + i6+"/literal",schemaPath:"#/properties/organisations/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data56.contactinfo !== undefined){
+let data61 = data56.contactinfo;
+if(Array.isArray(data61)){
+const len9 = data61.length;
+for(let i9=0; i9<len9; i9++){
+if(!(validate55(data61[i9], {instancePath:instancePath+"/places/" + i8+"/contactinfo/" + i9,parentData:data61,parentDataProperty:i9,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/places/" + i8+"/contactinfo",schemaPath:"#/properties/places/items/properties/contactinfo/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1063,16 +3134,15 @@ vErrors.push(err79);
 errors++;
 }
 }
-if(data54.symbols !== undefined){
-let data59 = data54.symbols;
-if(Array.isArray(data59)){
-const len7 = data59.length;
-for(let i7=0; i7<len7; i7++){
-let data60 = data59[i7];
-if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-for(const key7 in data60){
-if(!((((key7 === "ticker") || (key7 === "exchange")) || (key7 === "symboltype")) || (key7 === "symbol"))){
-const err80 = {instancePath:instancePath+"/organisations/" + i6+"/symbols/" + i7,schemaPath:"#/properties/organisations/items/properties/symbols/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(data56.geojson !== undefined){
+if(!(validate59(data56.geojson, {instancePath:instancePath+"/places/" + i8+"/geojson",parentData:data56,parentDataProperty:"geojson",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/places/" + i8,schemaPath:"#/properties/places/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1082,9 +3152,9 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data60.ticker !== undefined){
-if(typeof data60.ticker !== "string"){
-const err81 = {instancePath:instancePath+"/organisations/" + i6+"/symbols/" + i7+"/ticker",schemaPath:"#/properties/organisations/items/properties/symbols/items/properties/ticker/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err81 = {instancePath:instancePath+"/places",schemaPath:"#/properties/places/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1094,9 +3164,16 @@ vErrors.push(err81);
 errors++;
 }
 }
-if(data60.exchange !== undefined){
-if(typeof data60.exchange !== "string"){
-const err82 = {instancePath:instancePath+"/organisations/" + i6+"/symbols/" + i7+"/exchange",schemaPath:"#/properties/organisations/items/properties/symbols/items/properties/exchange/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.subjects !== undefined){
+let data64 = data.subjects;
+if(Array.isArray(data64)){
+const len10 = data64.length;
+for(let i10=0; i10<len10; i10++){
+let data65 = data64[i10];
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+for(const key7 in data65){
+if(!(((((((key7 === "name") || (key7 === "rel")) || (key7 === "uri")) || (key7 === "literal")) || (key7 === "creator")) || (key7 === "relevance")) || (key7 === "confidence"))){
+const err82 = {instancePath:instancePath+"/subjects/" + i10,schemaPath:"#/properties/subjects/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1106,11 +3183,9 @@ vErrors.push(err82);
 errors++;
 }
 }
-if(data60.symboltype !== undefined){
-let data63 = data60.symboltype;
-if(typeof data63 === "string"){
-if(!(formats0(data63))){
-const err83 = {instancePath:instancePath+"/organisations/" + i6+"/symbols/" + i7+"/symboltype",schemaPath:"#/properties/organisations/items/properties/symbols/items/properties/symboltype/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
+if(data65.name !== undefined){
+if(typeof data65.name !== "string"){
+const err83 = {instancePath:instancePath+"/subjects/" + i10+"/name",schemaPath:"#/properties/subjects/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1120,8 +3195,9 @@ vErrors.push(err83);
 errors++;
 }
 }
-else {
-const err84 = {instancePath:instancePath+"/organisations/" + i6+"/symbols/" + i7+"/symboltype",schemaPath:"#/properties/organisations/items/properties/symbols/items/properties/symboltype/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data65.rel !== undefined){
+if(typeof data65.rel !== "string"){
+const err84 = {instancePath:instancePath+"/subjects/" + i10+"/rel",schemaPath:"#/properties/subjects/items/properties/rel/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1131,9 +3207,11 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data60.symbol !== undefined){
-if(typeof data60.symbol !== "string"){
-const err85 = {instancePath:instancePath+"/organisations/" + i6+"/symbols/" + i7+"/symbol",schemaPath:"#/properties/organisations/items/properties/symbols/items/properties/symbol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data65.uri !== undefined){
+let data68 = data65.uri;
+if(typeof data68 === "string"){
+if(!(formats0(data68))){
+const err85 = {instancePath:instancePath+"/subjects/" + i10+"/uri",schemaPath:"#/properties/subjects/items/properties/uri/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1143,9 +3221,8 @@ vErrors.push(err85);
 errors++;
 }
 }
-}
 else {
-const err86 = {instancePath:instancePath+"/organisations/" + i6+"/symbols/" + i7,schemaPath:"#/properties/organisations/items/properties/symbols/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err86 = {instancePath:instancePath+"/subjects/" + i10+"/uri",schemaPath:"#/properties/subjects/items/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1155,9 +3232,9 @@ vErrors.push(err86);
 errors++;
 }
 }
-}
-else {
-const err87 = {instancePath:instancePath+"/organisations/" + i6+"/symbols",schemaPath:"#/properties/organisations/items/properties/symbols/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data65.literal !== undefined){
+if(typeof data65.literal !== "string"){
+const err87 = {instancePath:instancePath+"/subjects/" + i10+"/literal",schemaPath:"#/properties/subjects/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1167,19 +3244,9 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data54.contactinfo !== undefined){
-let data65 = data54.contactinfo;
-if(Array.isArray(data65)){
-const len8 = data65.length;
-for(let i8=0; i8<len8; i8++){
-let data66 = data65[i8];
-const _errs148 = errors;
-let valid30 = false;
-let passing1 = null;
-const _errs149 = errors;
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-if(data66.value === undefined){
-const err88 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8,schemaPath:"#/$defs/contactinfoType/oneOf/0/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
+if(data65.creator !== undefined){
+if(typeof data65.creator !== "string"){
+const err88 = {instancePath:instancePath+"/subjects/" + i10+"/creator",schemaPath:"#/properties/subjects/items/properties/creator/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1189,15 +3256,10 @@ vErrors.push(err88);
 errors++;
 }
 }
-var _valid1 = _errs149 === errors;
-if(_valid1){
-valid30 = true;
-passing1 = 0;
-}
-const _errs150 = errors;
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-if(data66.address === undefined){
-const err89 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8,schemaPath:"#/$defs/contactinfoType/oneOf/1/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'"};
+if(data65.relevance !== undefined){
+let data71 = data65.relevance;
+if(!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))){
+const err89 = {instancePath:instancePath+"/subjects/" + i10+"/relevance",schemaPath:"#/properties/subjects/items/properties/relevance/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1206,20 +3268,9 @@ vErrors.push(err89);
 }
 errors++;
 }
-}
-var _valid1 = _errs150 === errors;
-if(_valid1 && valid30){
-valid30 = false;
-passing1 = [passing1, 1];
-}
-else {
-if(_valid1){
-valid30 = true;
-passing1 = 1;
-}
-}
-if(!valid30){
-const err90 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8,schemaPath:"#/$defs/contactinfoType/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+if((typeof data71 == "number") && (isFinite(data71))){
+if(data71 > 100 || isNaN(data71)){
+const err90 = {instancePath:instancePath+"/subjects/" + i10+"/relevance",schemaPath:"#/properties/subjects/items/properties/relevance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1228,21 +3279,8 @@ vErrors.push(err90);
 }
 errors++;
 }
-else {
-errors = _errs148;
-if(vErrors !== null){
-if(_errs148){
-vErrors.length = _errs148;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-for(const key8 in data66){
-if(!((((((key8 === "type") || (key8 === "role")) || (key8 === "lang")) || (key8 === "name")) || (key8 === "value")) || (key8 === "address"))){
-const err91 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8,schemaPath:"#/$defs/contactinfoType/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(data71 < 0 || isNaN(data71)){
+const err91 = {instancePath:instancePath+"/subjects/" + i10+"/relevance",schemaPath:"#/properties/subjects/items/properties/relevance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1252,9 +3290,11 @@ vErrors.push(err91);
 errors++;
 }
 }
-if(data66.type !== undefined){
-if(typeof data66.type !== "string"){
-const err92 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8+"/type",schemaPath:"#/$defs/contactinfoType/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data65.confidence !== undefined){
+let data72 = data65.confidence;
+if(!(((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72))) && (isFinite(data72)))){
+const err92 = {instancePath:instancePath+"/subjects/" + i10+"/confidence",schemaPath:"#/properties/subjects/items/properties/confidence/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1263,10 +3303,9 @@ vErrors.push(err92);
 }
 errors++;
 }
-}
-if(data66.role !== undefined){
-if(typeof data66.role !== "string"){
-const err93 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8+"/role",schemaPath:"#/$defs/contactinfoType/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data72 == "number") && (isFinite(data72))){
+if(data72 > 100 || isNaN(data72)){
+const err93 = {instancePath:instancePath+"/subjects/" + i10+"/confidence",schemaPath:"#/properties/subjects/items/properties/confidence/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1275,10 +3314,8 @@ vErrors.push(err93);
 }
 errors++;
 }
-}
-if(data66.lang !== undefined){
-if(typeof data66.lang !== "string"){
-const err94 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8+"/lang",schemaPath:"#/$defs/contactinfoType/properties/lang/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data72 < 0 || isNaN(data72)){
+const err94 = {instancePath:instancePath+"/subjects/" + i10+"/confidence",schemaPath:"#/properties/subjects/items/properties/confidence/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1288,9 +3325,10 @@ vErrors.push(err94);
 errors++;
 }
 }
-if(data66.name !== undefined){
-if(typeof data66.name !== "string"){
-const err95 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8+"/name",schemaPath:"#/$defs/contactinfoType/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+else {
+const err95 = {instancePath:instancePath+"/subjects/" + i10,schemaPath:"#/properties/subjects/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1300,9 +3338,9 @@ vErrors.push(err95);
 errors++;
 }
 }
-if(data66.value !== undefined){
-if(typeof data66.value !== "string"){
-const err96 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8+"/value",schemaPath:"#/$defs/contactinfoType/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err96 = {instancePath:instancePath+"/subjects",schemaPath:"#/properties/subjects/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1312,12 +3350,16 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data66.address !== undefined){
-let data72 = data66.address;
-if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
-for(const key9 in data72){
-if(!(((((key9 === "lines") || (key9 === "locality")) || (key9 === "area")) || (key9 === "postalcode")) || (key9 === "country"))){
-const err97 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8+"/address",schemaPath:"#/$defs/contactinfoType/properties/address/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(data.events !== undefined){
+let data73 = data.events;
+if(Array.isArray(data73)){
+const len11 = data73.length;
+for(let i11=0; i11<len11; i11++){
+let data74 = data73[i11];
+if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
+for(const key8 in data74){
+if(!((((key8 === "name") || (key8 === "rel")) || (key8 === "uri")) || (key8 === "literal"))){
+const err97 = {instancePath:instancePath+"/events/" + i11,schemaPath:"#/properties/events/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1327,13 +3369,9 @@ vErrors.push(err97);
 errors++;
 }
 }
-if(data72.lines !== undefined){
-let data73 = data72.lines;
-if(Array.isArray(data73)){
-const len9 = data73.length;
-for(let i9=0; i9<len9; i9++){
-if(typeof data73[i9] !== "string"){
-const err98 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8+"/address/lines/" + i9,schemaPath:"#/$defs/contactinfoType/properties/address/properties/lines/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data74.name !== undefined){
+if(typeof data74.name !== "string"){
+const err98 = {instancePath:instancePath+"/events/" + i11+"/name",schemaPath:"#/properties/events/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1343,9 +3381,9 @@ vErrors.push(err98);
 errors++;
 }
 }
-}
-else {
-const err99 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8+"/address/lines",schemaPath:"#/$defs/contactinfoType/properties/address/properties/lines/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data74.rel !== undefined){
+if(typeof data74.rel !== "string"){
+const err99 = {instancePath:instancePath+"/events/" + i11+"/rel",schemaPath:"#/properties/events/items/properties/rel/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1355,9 +3393,11 @@ vErrors.push(err99);
 errors++;
 }
 }
-if(data72.locality !== undefined){
-if(typeof data72.locality !== "string"){
-const err100 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8+"/address/locality",schemaPath:"#/$defs/contactinfoType/properties/address/properties/locality/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data74.uri !== undefined){
+let data77 = data74.uri;
+if(typeof data77 === "string"){
+if(!(formats0(data77))){
+const err100 = {instancePath:instancePath+"/events/" + i11+"/uri",schemaPath:"#/properties/events/items/properties/uri/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1367,9 +3407,8 @@ vErrors.push(err100);
 errors++;
 }
 }
-if(data72.area !== undefined){
-if(typeof data72.area !== "string"){
-const err101 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8+"/address/area",schemaPath:"#/$defs/contactinfoType/properties/address/properties/area/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err101 = {instancePath:instancePath+"/events/" + i11+"/uri",schemaPath:"#/properties/events/items/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1379,9 +3418,9 @@ vErrors.push(err101);
 errors++;
 }
 }
-if(data72.postalcode !== undefined){
-if(typeof data72.postalcode !== "string"){
-const err102 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8+"/address/postalcode",schemaPath:"#/$defs/contactinfoType/properties/address/properties/postalcode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data74.literal !== undefined){
+if(typeof data74.literal !== "string"){
+const err102 = {instancePath:instancePath+"/events/" + i11+"/literal",schemaPath:"#/properties/events/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1391,9 +3430,9 @@ vErrors.push(err102);
 errors++;
 }
 }
-if(data72.country !== undefined){
-if(typeof data72.country !== "string"){
-const err103 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8+"/address/country",schemaPath:"#/$defs/contactinfoType/properties/address/properties/country/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err103 = {instancePath:instancePath+"/events/" + i11,schemaPath:"#/properties/events/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1405,7 +3444,7 @@ errors++;
 }
 }
 else {
-const err104 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8+"/address",schemaPath:"#/$defs/contactinfoType/properties/address/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err104 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1415,9 +3454,16 @@ vErrors.push(err104);
 errors++;
 }
 }
-}
-else {
-const err105 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo/" + i8,schemaPath:"#/$defs/contactinfoType/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.objects !== undefined){
+let data79 = data.objects;
+if(Array.isArray(data79)){
+const len12 = data79.length;
+for(let i12=0; i12<len12; i12++){
+let data80 = data79[i12];
+if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
+for(const key9 in data80){
+if(!((((key9 === "name") || (key9 === "rel")) || (key9 === "uri")) || (key9 === "literal"))){
+const err105 = {instancePath:instancePath+"/objects/" + i12,schemaPath:"#/properties/objects/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1427,9 +3473,9 @@ vErrors.push(err105);
 errors++;
 }
 }
-}
-else {
-const err106 = {instancePath:instancePath+"/organisations/" + i6+"/contactinfo",schemaPath:"#/properties/organisations/items/properties/contactinfo/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data80.name !== undefined){
+if(typeof data80.name !== "string"){
+const err106 = {instancePath:instancePath+"/objects/" + i12+"/name",schemaPath:"#/properties/objects/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1439,9 +3485,9 @@ vErrors.push(err106);
 errors++;
 }
 }
-}
-else {
-const err107 = {instancePath:instancePath+"/organisations/" + i6,schemaPath:"#/properties/organisations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data80.rel !== undefined){
+if(typeof data80.rel !== "string"){
+const err107 = {instancePath:instancePath+"/objects/" + i12+"/rel",schemaPath:"#/properties/objects/items/properties/rel/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1451,9 +3497,11 @@ vErrors.push(err107);
 errors++;
 }
 }
-}
-else {
-const err108 = {instancePath:instancePath+"/organisations",schemaPath:"#/properties/organisations/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data80.uri !== undefined){
+let data83 = data80.uri;
+if(typeof data83 === "string"){
+if(!(formats0(data83))){
+const err108 = {instancePath:instancePath+"/objects/" + i12+"/uri",schemaPath:"#/properties/objects/items/properties/uri/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1463,16 +3511,8 @@ vErrors.push(err108);
 errors++;
 }
 }
-if(data.places !== undefined){
-let data79 = data.places;
-if(Array.isArray(data79)){
-const len10 = data79.length;
-for(let i10=0; i10<len10; i10++){
-let data80 = data79[i10];
-if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
-for(const key10 in data80){
-if(!((((((key10 === "name") || (key10 === "rel")) || (key10 === "uri")) || (key10 === "literal")) || (key10 === "contactinfo")) || (key10 === "geojson"))){
-const err109 = {instancePath:instancePath+"/places/" + i10,schemaPath:"#/properties/places/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+else {
+const err109 = {instancePath:instancePath+"/objects/" + i12+"/uri",schemaPath:"#/properties/objects/items/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1482,9 +3522,9 @@ vErrors.push(err109);
 errors++;
 }
 }
-if(data80.name !== undefined){
-if(typeof data80.name !== "string"){
-const err110 = {instancePath:instancePath+"/places/" + i10+"/name",schemaPath:"#/properties/places/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data80.literal !== undefined){
+if(typeof data80.literal !== "string"){
+const err110 = {instancePath:instancePath+"/objects/" + i12+"/literal",schemaPath:"#/properties/objects/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1494,9 +3534,9 @@ vErrors.push(err110);
 errors++;
 }
 }
-if(data80.rel !== undefined){
-if(typeof data80.rel !== "string"){
-const err111 = {instancePath:instancePath+"/places/" + i10+"/rel",schemaPath:"#/properties/places/items/properties/rel/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err111 = {instancePath:instancePath+"/objects/" + i12,schemaPath:"#/properties/objects/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1506,11 +3546,9 @@ vErrors.push(err111);
 errors++;
 }
 }
-if(data80.uri !== undefined){
-let data83 = data80.uri;
-if(typeof data83 === "string"){
-if(!(formats0(data83))){
-const err112 = {instancePath:instancePath+"/places/" + i10+"/uri",schemaPath:"#/properties/places/items/properties/uri/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
+}
+else {
+const err112 = {instancePath:instancePath+"/objects",schemaPath:"#/properties/objects/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1520,8 +3558,16 @@ vErrors.push(err112);
 errors++;
 }
 }
-else {
-const err113 = {instancePath:instancePath+"/places/" + i10+"/uri",schemaPath:"#/properties/places/items/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.infosources !== undefined){
+let data85 = data.infosources;
+if(Array.isArray(data85)){
+const len13 = data85.length;
+for(let i13=0; i13<len13; i13++){
+let data86 = data85[i13];
+if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
+for(const key10 in data86){
+if(!(((((key10 === "name") || (key10 === "role")) || (key10 === "uri")) || (key10 === "literal")) || (key10 === "contactinfo"))){
+const err113 = {instancePath:instancePath+"/infosources/" + i13,schemaPath:"#/properties/infosources/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1531,9 +3577,9 @@ vErrors.push(err113);
 errors++;
 }
 }
-if(data80.literal !== undefined){
-if(typeof data80.literal !== "string"){
-const err114 = {instancePath:instancePath+"/places/" + i10+"/literal",schemaPath:"#/properties/places/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data86.name !== undefined){
+if(typeof data86.name !== "string"){
+const err114 = {instancePath:instancePath+"/infosources/" + i13+"/name",schemaPath:"#/properties/infosources/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1543,19 +3589,9 @@ vErrors.push(err114);
 errors++;
 }
 }
-if(data80.contactinfo !== undefined){
-let data85 = data80.contactinfo;
-if(Array.isArray(data85)){
-const len11 = data85.length;
-for(let i11=0; i11<len11; i11++){
-let data86 = data85[i11];
-const _errs195 = errors;
-let valid41 = false;
-let passing2 = null;
-const _errs196 = errors;
-if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
-if(data86.value === undefined){
-const err115 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11,schemaPath:"#/$defs/contactinfoType/oneOf/0/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
+if(data86.role !== undefined){
+if(typeof data86.role !== "string"){
+const err115 = {instancePath:instancePath+"/infosources/" + i13+"/role",schemaPath:"#/properties/infosources/items/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1565,15 +3601,11 @@ vErrors.push(err115);
 errors++;
 }
 }
-var _valid2 = _errs196 === errors;
-if(_valid2){
-valid41 = true;
-passing2 = 0;
-}
-const _errs197 = errors;
-if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
-if(data86.address === undefined){
-const err116 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11,schemaPath:"#/$defs/contactinfoType/oneOf/1/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'"};
+if(data86.uri !== undefined){
+let data89 = data86.uri;
+if(typeof data89 === "string"){
+if(!(formats0(data89))){
+const err116 = {instancePath:instancePath+"/infosources/" + i13+"/uri",schemaPath:"#/properties/infosources/items/properties/uri/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1583,19 +3615,8 @@ vErrors.push(err116);
 errors++;
 }
 }
-var _valid2 = _errs197 === errors;
-if(_valid2 && valid41){
-valid41 = false;
-passing2 = [passing2, 1];
-}
 else {
-if(_valid2){
-valid41 = true;
-passing2 = 1;
-}
-}
-if(!valid41){
-const err117 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11,schemaPath:"#/$defs/contactinfoType/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
+const err117 = {instancePath:instancePath+"/infosources/" + i13+"/uri",schemaPath:"#/properties/infosources/items/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1604,21 +3625,10 @@ vErrors.push(err117);
 }
 errors++;
 }
-else {
-errors = _errs195;
-if(vErrors !== null){
-if(_errs195){
-vErrors.length = _errs195;
 }
-else {
-vErrors = null;
-}
-}
-}
-if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
-for(const key11 in data86){
-if(!((((((key11 === "type") || (key11 === "role")) || (key11 === "lang")) || (key11 === "name")) || (key11 === "value")) || (key11 === "address"))){
-const err118 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11,schemaPath:"#/$defs/contactinfoType/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(data86.literal !== undefined){
+if(typeof data86.literal !== "string"){
+const err118 = {instancePath:instancePath+"/infosources/" + i13+"/literal",schemaPath:"#/properties/infosources/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1628,9 +3638,19 @@ vErrors.push(err118);
 errors++;
 }
 }
-if(data86.type !== undefined){
-if(typeof data86.type !== "string"){
-const err119 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11+"/type",schemaPath:"#/$defs/contactinfoType/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data86.contactinfo !== undefined){
+let data91 = data86.contactinfo;
+if(Array.isArray(data91)){
+const len14 = data91.length;
+for(let i14=0; i14<len14; i14++){
+if(!(validate55(data91[i14], {instancePath:instancePath+"/infosources/" + i13+"/contactinfo/" + i14,parentData:data91,parentDataProperty:i14,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err119 = {instancePath:instancePath+"/infosources/" + i13+"/contactinfo",schemaPath:"#/properties/infosources/items/properties/contactinfo/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1640,9 +3660,9 @@ vErrors.push(err119);
 errors++;
 }
 }
-if(data86.role !== undefined){
-if(typeof data86.role !== "string"){
-const err120 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11+"/role",schemaPath:"#/$defs/contactinfoType/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err120 = {instancePath:instancePath+"/infosources/" + i13,schemaPath:"#/properties/infosources/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1652,9 +3672,9 @@ vErrors.push(err120);
 errors++;
 }
 }
-if(data86.lang !== undefined){
-if(typeof data86.lang !== "string"){
-const err121 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11+"/lang",schemaPath:"#/$defs/contactinfoType/properties/lang/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err121 = {instancePath:instancePath+"/infosources",schemaPath:"#/properties/infosources/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1664,9 +3684,9 @@ vErrors.push(err121);
 errors++;
 }
 }
-if(data86.name !== undefined){
-if(typeof data86.name !== "string"){
-const err122 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11+"/name",schemaPath:"#/$defs/contactinfoType/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err122 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1676,9 +3696,9 @@ vErrors.push(err122);
 errors++;
 }
 }
-if(data86.value !== undefined){
-if(typeof data86.value !== "string"){
-const err123 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11+"/value",schemaPath:"#/$defs/contactinfoType/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.by !== undefined){
+if(typeof data.by !== "string"){
+const err123 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1688,12 +3708,9 @@ vErrors.push(err123);
 errors++;
 }
 }
-if(data86.address !== undefined){
-let data92 = data86.address;
-if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
-for(const key12 in data92){
-if(!(((((key12 === "lines") || (key12 === "locality")) || (key12 === "area")) || (key12 === "postalcode")) || (key12 === "country"))){
-const err124 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11+"/address",schemaPath:"#/$defs/contactinfoType/properties/address/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(data.slugline !== undefined){
+if(typeof data.slugline !== "string"){
+const err124 = {instancePath:instancePath+"/slugline",schemaPath:"#/properties/slugline/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1703,13 +3720,9 @@ vErrors.push(err124);
 errors++;
 }
 }
-if(data92.lines !== undefined){
-let data93 = data92.lines;
-if(Array.isArray(data93)){
-const len12 = data93.length;
-for(let i12=0; i12<len12; i12++){
-if(typeof data93[i12] !== "string"){
-const err125 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11+"/address/lines/" + i12,schemaPath:"#/$defs/contactinfoType/properties/address/properties/lines/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.located !== undefined){
+if(typeof data.located !== "string"){
+const err125 = {instancePath:instancePath+"/located",schemaPath:"#/properties/located/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1719,9 +3732,15 @@ vErrors.push(err125);
 errors++;
 }
 }
-}
-else {
-const err126 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11+"/address/lines",schemaPath:"#/$defs/contactinfoType/properties/address/properties/lines/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.renditions !== undefined){
+let data97 = data.renditions;
+if(Array.isArray(data97)){
+const len15 = data97.length;
+for(let i15=0; i15<len15; i15++){
+let data98 = data97[i15];
+if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
+if(data98.name === undefined){
+const err126 = {instancePath:instancePath+"/renditions/" + i15,schemaPath:"#/properties/renditions/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1730,10 +3749,9 @@ vErrors.push(err126);
 }
 errors++;
 }
-}
-if(data92.locality !== undefined){
-if(typeof data92.locality !== "string"){
-const err127 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11+"/address/locality",schemaPath:"#/$defs/contactinfoType/properties/address/properties/locality/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key11 in data98){
+if(!(func1.call(schema21.properties.renditions.items.properties, key11))){
+const err127 = {instancePath:instancePath+"/renditions/" + i15,schemaPath:"#/properties/renditions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1743,9 +3761,9 @@ vErrors.push(err127);
 errors++;
 }
 }
-if(data92.area !== undefined){
-if(typeof data92.area !== "string"){
-const err128 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11+"/address/area",schemaPath:"#/$defs/contactinfoType/properties/address/properties/area/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data98.name !== undefined){
+if(typeof data98.name !== "string"){
+const err128 = {instancePath:instancePath+"/renditions/" + i15+"/name",schemaPath:"#/properties/renditions/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1755,9 +3773,11 @@ vErrors.push(err128);
 errors++;
 }
 }
-if(data92.postalcode !== undefined){
-if(typeof data92.postalcode !== "string"){
-const err129 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11+"/address/postalcode",schemaPath:"#/$defs/contactinfoType/properties/address/properties/postalcode/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data98.href !== undefined){
+let data100 = data98.href;
+if(typeof data100 === "string"){
+if(!(formats0(data100))){
+const err129 = {instancePath:instancePath+"/renditions/" + i15+"/href",schemaPath:"#/properties/renditions/items/properties/href/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1767,9 +3787,8 @@ vErrors.push(err129);
 errors++;
 }
 }
-if(data92.country !== undefined){
-if(typeof data92.country !== "string"){
-const err130 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11+"/address/country",schemaPath:"#/$defs/contactinfoType/properties/address/properties/country/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err130 = {instancePath:instancePath+"/renditions/" + i15+"/href",schemaPath:"#/properties/renditions/items/properties/href/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1779,9 +3798,9 @@ vErrors.push(err130);
 errors++;
 }
 }
-}
-else {
-const err131 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11+"/address",schemaPath:"#/$defs/contactinfoType/properties/address/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data98.contenttype !== undefined){
+if(typeof data98.contenttype !== "string"){
+const err131 = {instancePath:instancePath+"/renditions/" + i15+"/contenttype",schemaPath:"#/properties/renditions/items/properties/contenttype/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1791,9 +3810,9 @@ vErrors.push(err131);
 errors++;
 }
 }
-}
-else {
-const err132 = {instancePath:instancePath+"/places/" + i10+"/contactinfo/" + i11,schemaPath:"#/$defs/contactinfoType/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data98.title !== undefined){
+if(typeof data98.title !== "string"){
+const err132 = {instancePath:instancePath+"/renditions/" + i15+"/title",schemaPath:"#/properties/renditions/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1803,9 +3822,10 @@ vErrors.push(err132);
 errors++;
 }
 }
-}
-else {
-const err133 = {instancePath:instancePath+"/places/" + i10+"/contactinfo",schemaPath:"#/properties/places/items/properties/contactinfo/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data98.height !== undefined){
+let data103 = data98.height;
+if(!((typeof data103 == "number") && (isFinite(data103)))){
+const err133 = {instancePath:instancePath+"/renditions/" + i15+"/height",schemaPath:"#/properties/renditions/items/properties/height/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1815,15 +3835,10 @@ vErrors.push(err133);
 errors++;
 }
 }
-if(data80.geojson !== undefined){
-let data99 = data80.geojson;
-const _errs226 = errors;
-let valid47 = false;
-let passing3 = null;
-const _errs227 = errors;
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.type === undefined){
-const err134 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/0/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(data98.width !== undefined){
+let data104 = data98.width;
+if(!((typeof data104 == "number") && (isFinite(data104)))){
+const err134 = {instancePath:instancePath+"/renditions/" + i15+"/width",schemaPath:"#/properties/renditions/items/properties/width/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1832,8 +3847,11 @@ vErrors.push(err134);
 }
 errors++;
 }
-if(data99.coordinates === undefined){
-const err135 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/0/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
+}
+if(data98.sizeinbytes !== undefined){
+let data105 = data98.sizeinbytes;
+if(!((typeof data105 == "number") && (isFinite(data105)))){
+const err135 = {instancePath:instancePath+"/renditions/" + i15+"/sizeinbytes",schemaPath:"#/properties/renditions/items/properties/sizeinbytes/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1842,10 +3860,11 @@ vErrors.push(err135);
 }
 errors++;
 }
-if(data99.type !== undefined){
-let data100 = data99.type;
-if(typeof data100 !== "string"){
-const err136 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/0/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data98.duration !== undefined){
+let data106 = data98.duration;
+if(!((typeof data106 == "number") && (isFinite(data106)))){
+const err136 = {instancePath:instancePath+"/renditions/" + i15+"/duration",schemaPath:"#/properties/renditions/items/properties/duration/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1854,8 +3873,10 @@ vErrors.push(err136);
 }
 errors++;
 }
-if(!(data100 === "Point")){
-const err137 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/0/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[0].properties.type.enum},message:"must be equal to one of the allowed values"};
+}
+if(data98.format !== undefined){
+if(typeof data98.format !== "string"){
+const err137 = {instancePath:instancePath+"/renditions/" + i15+"/format",schemaPath:"#/properties/renditions/items/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1865,11 +3886,9 @@ vErrors.push(err137);
 errors++;
 }
 }
-if(data99.coordinates !== undefined){
-let data101 = data99.coordinates;
-if(Array.isArray(data101)){
-if(data101.length < 2){
-const err138 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/0/properties/coordinates/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+}
+else {
+const err138 = {instancePath:instancePath+"/renditions/" + i15,schemaPath:"#/properties/renditions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1878,11 +3897,10 @@ vErrors.push(err138);
 }
 errors++;
 }
-const len13 = data101.length;
-for(let i13=0; i13<len13; i13++){
-let data102 = data101[i13];
-if(!((typeof data102 == "number") && (isFinite(data102)))){
-const err139 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i13,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/0/properties/coordinates/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
+}
+}
+else {
+const err139 = {instancePath:instancePath+"/renditions",schemaPath:"#/properties/renditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1892,9 +3910,22 @@ vErrors.push(err139);
 errors++;
 }
 }
+if(data.associations !== undefined){
+let data108 = data.associations;
+if(Array.isArray(data108)){
+const len16 = data108.length;
+for(let i16=0; i16<len16; i16++){
+let data109 = data108[i16];
+if(!(wrapper0.validate(data109, {instancePath:instancePath+"/associations/" + i16,parentData:data108,parentDataProperty:i16,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? wrapper0.validate.errors : vErrors.concat(wrapper0.validate.errors);
+errors = vErrors.length;
 }
 else {
-const err140 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/0/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
+var props1 = wrapper0.validate.evaluated.props;
+}
+if(data109 && typeof data109 == "object" && !Array.isArray(data109)){
+if(data109.name === undefined){
+const err140 = {instancePath:instancePath+"/associations/" + i16,schemaPath:"#/properties/associations/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1903,12 +3934,8 @@ vErrors.push(err140);
 }
 errors++;
 }
-}
-if(data99.bbox !== undefined){
-let data103 = data99.bbox;
-if(Array.isArray(data103)){
-if(data103.length < 4){
-const err141 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/0/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
+if(data109.uri === undefined){
+const err141 = {instancePath:instancePath+"/associations/" + i16,schemaPath:"#/properties/associations/items/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1917,11 +3944,13 @@ vErrors.push(err141);
 }
 errors++;
 }
-const len14 = data103.length;
-for(let i14=0; i14<len14; i14++){
-let data104 = data103[i14];
-if(!((typeof data104 == "number") && (isFinite(data104)))){
-const err142 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox/" + i14,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/0/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(props1 !== true){
+props1 = props1 || {};
+props1.name = true;
+}
+if(data109.name !== undefined){
+if(typeof data109.name !== "string"){
+const err142 = {instancePath:instancePath+"/associations/" + i16+"/name",schemaPath:"#/properties/associations/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1931,9 +3960,10 @@ vErrors.push(err142);
 errors++;
 }
 }
-}
-else {
-const err143 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/0/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(props1 !== true){
+for(const key12 in data109){
+if(!props1 || !props1[key12]){
+const err143 = {instancePath:instancePath+"/associations/" + i16,schemaPath:"#/properties/associations/items/unevaluatedProperties",keyword:"unevaluatedProperties",params:{unevaluatedProperty: key12},message:"must NOT have unevaluated properties"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1944,8 +3974,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err144 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err144 = {instancePath:instancePath+"/associations/" + i16,schemaPath:"#/properties/associations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1954,19 +3985,10 @@ vErrors.push(err144);
 }
 errors++;
 }
-var _valid3 = _errs227 === errors;
-if(_valid3){
-valid47 = true;
-passing3 = 0;
-var props0 = {};
-props0.type = true;
-props0.coordinates = true;
-props0.bbox = true;
 }
-const _errs239 = errors;
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.type === undefined){
-const err145 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+}
+else {
+const err145 = {instancePath:instancePath+"/associations",schemaPath:"#/properties/associations/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1975,8 +3997,17 @@ vErrors.push(err145);
 }
 errors++;
 }
-if(data99.coordinates === undefined){
-const err146 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/1/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
+}
+if(data.altids !== undefined){
+let data111 = data.altids;
+if(Array.isArray(data111)){
+const len17 = data111.length;
+for(let i17=0; i17<len17; i17++){
+let data112 = data111[i17];
+if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
+for(const key13 in data112){
+if(!((key13 === "role") || (key13 === "value"))){
+const err146 = {instancePath:instancePath+"/altids/" + i17,schemaPath:"#/properties/altids/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1985,10 +4016,10 @@ vErrors.push(err146);
 }
 errors++;
 }
-if(data99.type !== undefined){
-let data105 = data99.type;
-if(typeof data105 !== "string"){
-const err147 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/1/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data112.role !== undefined){
+if(typeof data112.role !== "string"){
+const err147 = {instancePath:instancePath+"/altids/" + i17+"/role",schemaPath:"#/properties/altids/items/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1997,8 +4028,10 @@ vErrors.push(err147);
 }
 errors++;
 }
-if(!(data105 === "LineString")){
-const err148 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values"};
+}
+if(data112.value !== undefined){
+if(typeof data112.value !== "string"){
+const err148 = {instancePath:instancePath+"/altids/" + i17+"/value",schemaPath:"#/properties/altids/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2008,11 +4041,9 @@ vErrors.push(err148);
 errors++;
 }
 }
-if(data99.coordinates !== undefined){
-let data106 = data99.coordinates;
-if(Array.isArray(data106)){
-if(data106.length < 2){
-const err149 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/1/properties/coordinates/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+}
+else {
+const err149 = {instancePath:instancePath+"/altids/" + i17,schemaPath:"#/properties/altids/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2021,12 +4052,10 @@ vErrors.push(err149);
 }
 errors++;
 }
-const len15 = data106.length;
-for(let i15=0; i15<len15; i15++){
-let data107 = data106[i15];
-if(Array.isArray(data107)){
-if(data107.length < 2){
-const err150 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i15,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/1/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+}
+}
+else {
+const err150 = {instancePath:instancePath+"/altids",schemaPath:"#/properties/altids/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -2035,11 +4064,17 @@ vErrors.push(err150);
 }
 errors++;
 }
-const len16 = data107.length;
-for(let i16=0; i16<len16; i16++){
-let data108 = data107[i16];
-if(!((typeof data108 == "number") && (isFinite(data108)))){
-const err151 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i15+"/" + i16,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/1/properties/coordinates/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
+}
+if(data.trustindicators !== undefined){
+let data115 = data.trustindicators;
+if(Array.isArray(data115)){
+const len18 = data115.length;
+for(let i18=0; i18<len18; i18++){
+let data116 = data115[i18];
+if(data116 && typeof data116 == "object" && !Array.isArray(data116)){
+for(const key14 in data116){
+if(!(((key14 === "role") || (key14 === "title")) || (key14 === "href"))){
+const err151 = {instancePath:instancePath+"/trustindicators/" + i18,schemaPath:"#/properties/trustindicators/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2049,9 +4084,11 @@ vErrors.push(err151);
 errors++;
 }
 }
-}
-else {
-const err152 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i15,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/1/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data116.role !== undefined){
+let data117 = data116.role;
+if(typeof data117 === "string"){
+if(!(formats0(data117))){
+const err152 = {instancePath:instancePath+"/trustindicators/" + i18+"/role",schemaPath:"#/properties/trustindicators/items/properties/role/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2061,9 +4098,8 @@ vErrors.push(err152);
 errors++;
 }
 }
-}
 else {
-const err153 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/1/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err153 = {instancePath:instancePath+"/trustindicators/" + i18+"/role",schemaPath:"#/properties/trustindicators/items/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2073,11 +4109,9 @@ vErrors.push(err153);
 errors++;
 }
 }
-if(data99.bbox !== undefined){
-let data109 = data99.bbox;
-if(Array.isArray(data109)){
-if(data109.length < 4){
-const err154 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/1/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
+if(data116.title !== undefined){
+if(typeof data116.title !== "string"){
+const err154 = {instancePath:instancePath+"/trustindicators/" + i18+"/title",schemaPath:"#/properties/trustindicators/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2086,11 +4120,12 @@ vErrors.push(err154);
 }
 errors++;
 }
-const len17 = data109.length;
-for(let i17=0; i17<len17; i17++){
-let data110 = data109[i17];
-if(!((typeof data110 == "number") && (isFinite(data110)))){
-const err155 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox/" + i17,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/1/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
+}
+if(data116.href !== undefined){
+let data119 = data116.href;
+if(typeof data119 === "string"){
+if(!(formats0(data119))){
+const err155 = {instancePath:instancePath+"/trustindicators/" + i18+"/href",schemaPath:"#/properties/trustindicators/items/properties/href/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2100,9 +4135,8 @@ vErrors.push(err155);
 errors++;
 }
 }
-}
 else {
-const err156 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/1/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err156 = {instancePath:instancePath+"/trustindicators/" + i18+"/href",schemaPath:"#/properties/trustindicators/items/properties/href/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2114,7 +4148,7 @@ errors++;
 }
 }
 else {
-const err157 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err157 = {instancePath:instancePath+"/trustindicators/" + i18,schemaPath:"#/properties/trustindicators/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2123,26 +4157,10 @@ vErrors.push(err157);
 }
 errors++;
 }
-var _valid3 = _errs239 === errors;
-if(_valid3 && valid47){
-valid47 = false;
-passing3 = [passing3, 1];
+}
 }
 else {
-if(_valid3){
-valid47 = true;
-passing3 = 1;
-if(props0 !== true){
-props0 = props0 || {};
-props0.type = true;
-props0.coordinates = true;
-props0.bbox = true;
-}
-}
-const _errs253 = errors;
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.type === undefined){
-const err158 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/2/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+const err158 = {instancePath:instancePath+"/trustindicators",schemaPath:"#/properties/trustindicators/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2151,8 +4169,13 @@ vErrors.push(err158);
 }
 errors++;
 }
-if(data99.coordinates === undefined){
-const err159 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/2/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
+}
+if(data.standard !== undefined){
+let data120 = data.standard;
+if(data120 && typeof data120 == "object" && !Array.isArray(data120)){
+for(const key15 in data120){
+if(!(((key15 === "name") || (key15 === "version")) || (key15 === "schema"))){
+const err159 = {instancePath:instancePath+"/standard",schemaPath:"#/properties/standard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2161,10 +4184,10 @@ vErrors.push(err159);
 }
 errors++;
 }
-if(data99.type !== undefined){
-let data111 = data99.type;
-if(typeof data111 !== "string"){
-const err160 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/2/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data120.name !== undefined){
+if(typeof data120.name !== "string"){
+const err160 = {instancePath:instancePath+"/standard/name",schemaPath:"#/properties/standard/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2173,8 +4196,10 @@ vErrors.push(err160);
 }
 errors++;
 }
-if(!(data111 === "Polygon")){
-const err161 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/2/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[2].properties.type.enum},message:"must be equal to one of the allowed values"};
+}
+if(data120.version !== undefined){
+if(typeof data120.version !== "string"){
+const err161 = {instancePath:instancePath+"/standard/version",schemaPath:"#/properties/standard/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2184,15 +4209,11 @@ vErrors.push(err161);
 errors++;
 }
 }
-if(data99.coordinates !== undefined){
-let data112 = data99.coordinates;
-if(Array.isArray(data112)){
-const len18 = data112.length;
-for(let i18=0; i18<len18; i18++){
-let data113 = data112[i18];
-if(Array.isArray(data113)){
-if(data113.length < 4){
-const err162 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i18,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/2/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
+if(data120.schema !== undefined){
+let data123 = data120.schema;
+if(typeof data123 === "string"){
+if(!(formats0(data123))){
+const err162 = {instancePath:instancePath+"/standard/schema",schemaPath:"#/properties/standard/properties/schema/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2201,12 +4222,9 @@ vErrors.push(err162);
 }
 errors++;
 }
-const len19 = data113.length;
-for(let i19=0; i19<len19; i19++){
-let data114 = data113[i19];
-if(Array.isArray(data114)){
-if(data114.length < 2){
-const err163 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i18+"/" + i19,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/2/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+}
+else {
+const err163 = {instancePath:instancePath+"/standard/schema",schemaPath:"#/properties/standard/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2215,11 +4233,10 @@ vErrors.push(err163);
 }
 errors++;
 }
-const len20 = data114.length;
-for(let i20=0; i20<len20; i20++){
-let data115 = data114[i20];
-if(!((typeof data115 == "number") && (isFinite(data115)))){
-const err164 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i18+"/" + i19+"/" + i20,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/2/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
+}
+}
+else {
+const err164 = {instancePath:instancePath+"/standard",schemaPath:"#/properties/standard/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2229,9 +4246,16 @@ vErrors.push(err164);
 errors++;
 }
 }
-}
-else {
-const err165 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i18+"/" + i19,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/2/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.genres !== undefined){
+let data124 = data.genres;
+if(Array.isArray(data124)){
+const len19 = data124.length;
+for(let i19=0; i19<len19; i19++){
+let data125 = data124[i19];
+if(data125 && typeof data125 == "object" && !Array.isArray(data125)){
+for(const key16 in data125){
+if(!(((key16 === "name") || (key16 === "uri")) || (key16 === "literal"))){
+const err165 = {instancePath:instancePath+"/genres/" + i19,schemaPath:"#/properties/genres/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2241,9 +4265,9 @@ vErrors.push(err165);
 errors++;
 }
 }
-}
-else {
-const err166 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i18,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/2/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data125.name !== undefined){
+if(typeof data125.name !== "string"){
+const err166 = {instancePath:instancePath+"/genres/" + i19+"/name",schemaPath:"#/properties/genres/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2253,9 +4277,9 @@ vErrors.push(err166);
 errors++;
 }
 }
-}
-else {
-const err167 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/2/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data125.uri !== undefined){
+if(typeof data125.uri !== "string"){
+const err167 = {instancePath:instancePath+"/genres/" + i19+"/uri",schemaPath:"#/properties/genres/items/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2265,11 +4289,9 @@ vErrors.push(err167);
 errors++;
 }
 }
-if(data99.bbox !== undefined){
-let data116 = data99.bbox;
-if(Array.isArray(data116)){
-if(data116.length < 4){
-const err168 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/2/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
+if(data125.literal !== undefined){
+if(typeof data125.literal !== "string"){
+const err168 = {instancePath:instancePath+"/genres/" + i19+"/literal",schemaPath:"#/properties/genres/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2278,11 +4300,10 @@ vErrors.push(err168);
 }
 errors++;
 }
-const len21 = data116.length;
-for(let i21=0; i21<len21; i21++){
-let data117 = data116[i21];
-if(!((typeof data117 == "number") && (isFinite(data117)))){
-const err169 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox/" + i21,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/2/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
+}
+}
+else {
+const err169 = {instancePath:instancePath+"/genres/" + i19,schemaPath:"#/properties/genres/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2294,7 +4315,7 @@ errors++;
 }
 }
 else {
-const err170 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/2/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err170 = {instancePath:instancePath+"/genres",schemaPath:"#/properties/genres/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2304,9 +4325,11 @@ vErrors.push(err170);
 errors++;
 }
 }
-}
-else {
-const err171 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.expires !== undefined){
+let data129 = data.expires;
+if(typeof data129 === "string"){
+if(!(formats2.validate(data129))){
+const err171 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2315,26 +4338,9 @@ vErrors.push(err171);
 }
 errors++;
 }
-var _valid3 = _errs253 === errors;
-if(_valid3 && valid47){
-valid47 = false;
-passing3 = [passing3, 2];
 }
 else {
-if(_valid3){
-valid47 = true;
-passing3 = 2;
-if(props0 !== true){
-props0 = props0 || {};
-props0.type = true;
-props0.coordinates = true;
-props0.bbox = true;
-}
-}
-const _errs269 = errors;
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.type === undefined){
-const err172 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/3/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+const err172 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2343,8 +4349,16 @@ vErrors.push(err172);
 }
 errors++;
 }
-if(data99.coordinates === undefined){
-const err173 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/3/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
+}
+if(data.rightsinfo !== undefined){
+let data130 = data.rightsinfo;
+const _errs275 = errors;
+let valid58 = false;
+let passing0 = null;
+const _errs276 = errors;
+if(data130 && typeof data130 == "object" && !Array.isArray(data130)){
+if(data130.linkedrights === undefined){
+const err173 = {instancePath:instancePath+"/rightsinfo",schemaPath:"#/properties/rightsinfo/oneOf/0/required",keyword:"required",params:{missingProperty: "linkedrights"},message:"must have required property '"+"linkedrights"+"'"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2353,10 +4367,16 @@ vErrors.push(err173);
 }
 errors++;
 }
-if(data99.type !== undefined){
-let data118 = data99.type;
-if(typeof data118 !== "string"){
-const err174 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/3/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+var _valid0 = _errs276 === errors;
+if(_valid0){
+valid58 = true;
+passing0 = 0;
+}
+const _errs277 = errors;
+if(data130 && typeof data130 == "object" && !Array.isArray(data130)){
+if(data130.encodedrights === undefined){
+const err174 = {instancePath:instancePath+"/rightsinfo",schemaPath:"#/properties/rightsinfo/oneOf/1/required",keyword:"required",params:{missingProperty: "encodedrights"},message:"must have required property '"+"encodedrights"+"'"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2365,8 +4385,20 @@ vErrors.push(err174);
 }
 errors++;
 }
-if(!(data118 === "MultiPoint")){
-const err175 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/3/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[3].properties.type.enum},message:"must be equal to one of the allowed values"};
+}
+var _valid0 = _errs277 === errors;
+if(_valid0 && valid58){
+valid58 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid58 = true;
+passing0 = 1;
+}
+}
+if(!valid58){
+const err175 = {instancePath:instancePath+"/rightsinfo",schemaPath:"#/properties/rightsinfo/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2375,16 +4407,23 @@ vErrors.push(err175);
 }
 errors++;
 }
+else {
+errors = _errs275;
+if(vErrors !== null){
+if(_errs275){
+vErrors.length = _errs275;
 }
-if(data99.coordinates !== undefined){
-let data119 = data99.coordinates;
-if(Array.isArray(data119)){
-const len22 = data119.length;
-for(let i22=0; i22<len22; i22++){
-let data120 = data119[i22];
-if(Array.isArray(data120)){
-if(data120.length < 2){
-const err176 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i22,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/3/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+else {
+vErrors = null;
+}
+}
+}
+if(data130 && typeof data130 == "object" && !Array.isArray(data130)){
+if(data130.langid !== undefined){
+let data131 = data130.langid;
+if(typeof data131 === "string"){
+if(!(formats0(data131))){
+const err176 = {instancePath:instancePath+"/rightsinfo/langid",schemaPath:"#/properties/rightsinfo/properties/langid/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2393,11 +4432,9 @@ vErrors.push(err176);
 }
 errors++;
 }
-const len23 = data120.length;
-for(let i23=0; i23<len23; i23++){
-let data121 = data120[i23];
-if(!((typeof data121 == "number") && (isFinite(data121)))){
-const err177 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i22+"/" + i23,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/3/properties/coordinates/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
+}
+else {
+const err177 = {instancePath:instancePath+"/rightsinfo/langid",schemaPath:"#/properties/rightsinfo/properties/langid/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2407,9 +4444,11 @@ vErrors.push(err177);
 errors++;
 }
 }
-}
-else {
-const err178 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i22,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/3/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data130.linkedrights !== undefined){
+let data132 = data130.linkedrights;
+if(typeof data132 === "string"){
+if(!(formats0(data132))){
+const err178 = {instancePath:instancePath+"/rightsinfo/linkedrights",schemaPath:"#/properties/rightsinfo/properties/linkedrights/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2419,9 +4458,8 @@ vErrors.push(err178);
 errors++;
 }
 }
-}
 else {
-const err179 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/3/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err179 = {instancePath:instancePath+"/rightsinfo/linkedrights",schemaPath:"#/properties/rightsinfo/properties/linkedrights/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2431,11 +4469,9 @@ vErrors.push(err179);
 errors++;
 }
 }
-if(data99.bbox !== undefined){
-let data122 = data99.bbox;
-if(Array.isArray(data122)){
-if(data122.length < 4){
-const err180 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/3/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
+if(data130.encodedrights !== undefined){
+if(typeof data130.encodedrights !== "string"){
+const err180 = {instancePath:instancePath+"/rightsinfo/encodedrights",schemaPath:"#/properties/rightsinfo/properties/encodedrights/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2444,11 +4480,10 @@ vErrors.push(err180);
 }
 errors++;
 }
-const len24 = data122.length;
-for(let i24=0; i24<len24; i24++){
-let data123 = data122[i24];
-if(!((typeof data123 == "number") && (isFinite(data123)))){
-const err181 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox/" + i24,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/3/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
+}
+}
+else {
+const err181 = {instancePath:instancePath+"/rightsinfo",schemaPath:"#/properties/rightsinfo/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2458,9 +4493,12 @@ vErrors.push(err181);
 errors++;
 }
 }
-}
-else {
-const err182 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/3/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.digitalsourcetype !== undefined){
+let data134 = data.digitalsourcetype;
+if(data134 && typeof data134 == "object" && !Array.isArray(data134)){
+for(const key17 in data134){
+if(!(((key17 === "name") || (key17 === "uri")) || (key17 === "literal"))){
+const err182 = {instancePath:instancePath+"/digitalsourcetype",schemaPath:"#/properties/digitalsourcetype/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2470,9 +4508,9 @@ vErrors.push(err182);
 errors++;
 }
 }
-}
-else {
-const err183 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data134.name !== undefined){
+if(typeof data134.name !== "string"){
+const err183 = {instancePath:instancePath+"/digitalsourcetype/name",schemaPath:"#/properties/digitalsourcetype/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2481,26 +4519,12 @@ vErrors.push(err183);
 }
 errors++;
 }
-var _valid3 = _errs269 === errors;
-if(_valid3 && valid47){
-valid47 = false;
-passing3 = [passing3, 3];
 }
-else {
-if(_valid3){
-valid47 = true;
-passing3 = 3;
-if(props0 !== true){
-props0 = props0 || {};
-props0.type = true;
-props0.coordinates = true;
-props0.bbox = true;
-}
-}
-const _errs283 = errors;
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.type === undefined){
-const err184 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/4/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(data134.uri !== undefined){
+let data136 = data134.uri;
+if(typeof data136 === "string"){
+if(!(formats0(data136))){
+const err184 = {instancePath:instancePath+"/digitalsourcetype/uri",schemaPath:"#/properties/digitalsourcetype/properties/uri/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2509,8 +4533,9 @@ vErrors.push(err184);
 }
 errors++;
 }
-if(data99.coordinates === undefined){
-const err185 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/4/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
+}
+else {
+const err185 = {instancePath:instancePath+"/digitalsourcetype/uri",schemaPath:"#/properties/digitalsourcetype/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2519,10 +4544,10 @@ vErrors.push(err185);
 }
 errors++;
 }
-if(data99.type !== undefined){
-let data124 = data99.type;
-if(typeof data124 !== "string"){
-const err186 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/4/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data134.literal !== undefined){
+if(typeof data134.literal !== "string"){
+const err186 = {instancePath:instancePath+"/digitalsourcetype/literal",schemaPath:"#/properties/digitalsourcetype/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2531,8 +4556,10 @@ vErrors.push(err186);
 }
 errors++;
 }
-if(!(data124 === "MultiLineString")){
-const err187 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/4/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[4].properties.type.enum},message:"must be equal to one of the allowed values"};
+}
+}
+else {
+const err187 = {instancePath:instancePath+"/digitalsourcetype",schemaPath:"#/properties/digitalsourcetype/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2542,15 +4569,9 @@ vErrors.push(err187);
 errors++;
 }
 }
-if(data99.coordinates !== undefined){
-let data125 = data99.coordinates;
-if(Array.isArray(data125)){
-const len25 = data125.length;
-for(let i25=0; i25<len25; i25++){
-let data126 = data125[i25];
-if(Array.isArray(data126)){
-if(data126.length < 2){
-const err188 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i25,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/4/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+}
+else {
+const err188 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2559,8672 +4580,25 @@ vErrors.push(err188);
 }
 errors++;
 }
-const len26 = data126.length;
-for(let i26=0; i26<len26; i26++){
-let data127 = data126[i26];
-if(Array.isArray(data127)){
-if(data127.length < 2){
-const err189 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i25+"/" + i26,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/4/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err189];
-}
-else {
-vErrors.push(err189);
-}
-errors++;
-}
-const len27 = data127.length;
-for(let i27=0; i27<len27; i27++){
-let data128 = data127[i27];
-if(!((typeof data128 == "number") && (isFinite(data128)))){
-const err190 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i25+"/" + i26+"/" + i27,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/4/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err190];
-}
-else {
-vErrors.push(err190);
-}
-errors++;
-}
-}
-}
-else {
-const err191 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i25+"/" + i26,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/4/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err191];
-}
-else {
-vErrors.push(err191);
-}
-errors++;
-}
-}
-}
-else {
-const err192 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i25,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/4/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err192];
-}
-else {
-vErrors.push(err192);
-}
-errors++;
-}
-}
-}
-else {
-const err193 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/4/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err193];
-}
-else {
-vErrors.push(err193);
-}
-errors++;
-}
-}
-if(data99.bbox !== undefined){
-let data129 = data99.bbox;
-if(Array.isArray(data129)){
-if(data129.length < 4){
-const err194 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/4/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err194];
-}
-else {
-vErrors.push(err194);
-}
-errors++;
-}
-const len28 = data129.length;
-for(let i28=0; i28<len28; i28++){
-let data130 = data129[i28];
-if(!((typeof data130 == "number") && (isFinite(data130)))){
-const err195 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox/" + i28,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/4/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err195];
-}
-else {
-vErrors.push(err195);
-}
-errors++;
-}
-}
-}
-else {
-const err196 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/4/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err196];
-}
-else {
-vErrors.push(err196);
-}
-errors++;
-}
-}
-}
-else {
-const err197 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/4/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err197];
-}
-else {
-vErrors.push(err197);
-}
-errors++;
-}
-var _valid3 = _errs283 === errors;
-if(_valid3 && valid47){
-valid47 = false;
-passing3 = [passing3, 4];
-}
-else {
-if(_valid3){
-valid47 = true;
-passing3 = 4;
-if(props0 !== true){
-props0 = props0 || {};
-props0.type = true;
-props0.coordinates = true;
-props0.bbox = true;
-}
-}
-const _errs299 = errors;
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.type === undefined){
-const err198 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err198];
-}
-else {
-vErrors.push(err198);
-}
-errors++;
-}
-if(data99.coordinates === undefined){
-const err199 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err199];
-}
-else {
-vErrors.push(err199);
-}
-errors++;
-}
-if(data99.type !== undefined){
-let data131 = data99.type;
-if(typeof data131 !== "string"){
-const err200 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err200];
-}
-else {
-vErrors.push(err200);
-}
-errors++;
-}
-if(!(data131 === "MultiPolygon")){
-const err201 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[5].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err201];
-}
-else {
-vErrors.push(err201);
-}
-errors++;
-}
-}
-if(data99.coordinates !== undefined){
-let data132 = data99.coordinates;
-if(Array.isArray(data132)){
-const len29 = data132.length;
-for(let i29=0; i29<len29; i29++){
-let data133 = data132[i29];
-if(Array.isArray(data133)){
-const len30 = data133.length;
-for(let i30=0; i30<len30; i30++){
-let data134 = data133[i30];
-if(Array.isArray(data134)){
-if(data134.length < 4){
-const err202 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i29+"/" + i30,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err202];
-}
-else {
-vErrors.push(err202);
-}
-errors++;
-}
-const len31 = data134.length;
-for(let i31=0; i31<len31; i31++){
-let data135 = data134[i31];
-if(Array.isArray(data135)){
-if(data135.length < 2){
-const err203 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i29+"/" + i30+"/" + i31,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/properties/coordinates/items/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err203];
-}
-else {
-vErrors.push(err203);
-}
-errors++;
-}
-const len32 = data135.length;
-for(let i32=0; i32<len32; i32++){
-let data136 = data135[i32];
-if(!((typeof data136 == "number") && (isFinite(data136)))){
-const err204 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i29+"/" + i30+"/" + i31+"/" + i32,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/properties/coordinates/items/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err204];
-}
-else {
-vErrors.push(err204);
-}
-errors++;
-}
-}
-}
-else {
-const err205 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i29+"/" + i30+"/" + i31,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err205];
-}
-else {
-vErrors.push(err205);
-}
-errors++;
-}
-}
-}
-else {
-const err206 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i29+"/" + i30,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err206];
-}
-else {
-vErrors.push(err206);
-}
-errors++;
-}
-}
-}
-else {
-const err207 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates/" + i29,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err207];
-}
-else {
-vErrors.push(err207);
-}
-errors++;
-}
-}
-}
-else {
-const err208 = {instancePath:instancePath+"/places/" + i10+"/geojson/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err208];
-}
-else {
-vErrors.push(err208);
-}
-errors++;
-}
-}
-if(data99.bbox !== undefined){
-let data137 = data99.bbox;
-if(Array.isArray(data137)){
-if(data137.length < 4){
-const err209 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err209];
-}
-else {
-vErrors.push(err209);
-}
-errors++;
-}
-const len33 = data137.length;
-for(let i33=0; i33<len33; i33++){
-let data138 = data137[i33];
-if(!((typeof data138 == "number") && (isFinite(data138)))){
-const err210 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox/" + i33,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err210];
-}
-else {
-vErrors.push(err210);
-}
-errors++;
-}
-}
-}
-else {
-const err211 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err211];
-}
-else {
-vErrors.push(err211);
-}
-errors++;
-}
-}
-}
-else {
-const err212 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/5/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err212];
-}
-else {
-vErrors.push(err212);
-}
-errors++;
-}
-var _valid3 = _errs299 === errors;
-if(_valid3 && valid47){
-valid47 = false;
-passing3 = [passing3, 5];
-}
-else {
-if(_valid3){
-valid47 = true;
-passing3 = 5;
-if(props0 !== true){
-props0 = props0 || {};
-props0.type = true;
-props0.coordinates = true;
-props0.bbox = true;
-}
-}
-const _errs317 = errors;
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.type === undefined){
-const err213 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err213];
-}
-else {
-vErrors.push(err213);
-}
-errors++;
-}
-if(data99.geometries === undefined){
-const err214 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/required",keyword:"required",params:{missingProperty: "geometries"},message:"must have required property '"+"geometries"+"'"};
-if(vErrors === null){
-vErrors = [err214];
-}
-else {
-vErrors.push(err214);
-}
-errors++;
-}
-if(data99.type !== undefined){
-let data139 = data99.type;
-if(typeof data139 !== "string"){
-const err215 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err215];
-}
-else {
-vErrors.push(err215);
-}
-errors++;
-}
-if(!(data139 === "GeometryCollection")){
-const err216 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[6].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err216];
-}
-else {
-vErrors.push(err216);
-}
-errors++;
-}
-}
-if(data99.geometries !== undefined){
-let data140 = data99.geometries;
-if(Array.isArray(data140)){
-const len34 = data140.length;
-for(let i34=0; i34<len34; i34++){
-let data141 = data140[i34];
-const _errs324 = errors;
-let valid99 = false;
-let passing4 = null;
-const _errs325 = errors;
-if(data141 && typeof data141 == "object" && !Array.isArray(data141)){
-if(data141.type === undefined){
-const err217 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/0/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err217];
-}
-else {
-vErrors.push(err217);
-}
-errors++;
-}
-if(data141.coordinates === undefined){
-const err218 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/0/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err218];
-}
-else {
-vErrors.push(err218);
-}
-errors++;
-}
-if(data141.type !== undefined){
-let data142 = data141.type;
-if(typeof data142 !== "string"){
-const err219 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/0/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err219];
-}
-else {
-vErrors.push(err219);
-}
-errors++;
-}
-if(!(data142 === "Point")){
-const err220 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/0/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[6].properties.geometries.items.oneOf[0].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err220];
-}
-else {
-vErrors.push(err220);
-}
-errors++;
-}
-}
-if(data141.coordinates !== undefined){
-let data143 = data141.coordinates;
-if(Array.isArray(data143)){
-if(data143.length < 2){
-const err221 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/0/properties/coordinates/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err221];
-}
-else {
-vErrors.push(err221);
-}
-errors++;
-}
-const len35 = data143.length;
-for(let i35=0; i35<len35; i35++){
-let data144 = data143[i35];
-if(!((typeof data144 == "number") && (isFinite(data144)))){
-const err222 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i35,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/0/properties/coordinates/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err222];
-}
-else {
-vErrors.push(err222);
-}
-errors++;
-}
-}
-}
-else {
-const err223 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/0/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err223];
-}
-else {
-vErrors.push(err223);
-}
-errors++;
-}
-}
-if(data141.bbox !== undefined){
-let data145 = data141.bbox;
-if(Array.isArray(data145)){
-if(data145.length < 4){
-const err224 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/0/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err224];
-}
-else {
-vErrors.push(err224);
-}
-errors++;
-}
-const len36 = data145.length;
-for(let i36=0; i36<len36; i36++){
-let data146 = data145[i36];
-if(!((typeof data146 == "number") && (isFinite(data146)))){
-const err225 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox/" + i36,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/0/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err225];
-}
-else {
-vErrors.push(err225);
-}
-errors++;
-}
-}
-}
-else {
-const err226 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/0/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err226];
-}
-else {
-vErrors.push(err226);
-}
-errors++;
-}
-}
-}
-else {
-const err227 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err227];
-}
-else {
-vErrors.push(err227);
-}
-errors++;
-}
-var _valid4 = _errs325 === errors;
-if(_valid4){
-valid99 = true;
-passing4 = 0;
-var props1 = {};
-props1.type = true;
-props1.coordinates = true;
-props1.bbox = true;
-}
-const _errs337 = errors;
-if(data141 && typeof data141 == "object" && !Array.isArray(data141)){
-if(data141.type === undefined){
-const err228 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err228];
-}
-else {
-vErrors.push(err228);
-}
-errors++;
-}
-if(data141.coordinates === undefined){
-const err229 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/1/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err229];
-}
-else {
-vErrors.push(err229);
-}
-errors++;
-}
-if(data141.type !== undefined){
-let data147 = data141.type;
-if(typeof data147 !== "string"){
-const err230 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/1/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err230];
-}
-else {
-vErrors.push(err230);
-}
-errors++;
-}
-if(!(data147 === "LineString")){
-const err231 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[6].properties.geometries.items.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err231];
-}
-else {
-vErrors.push(err231);
-}
-errors++;
-}
-}
-if(data141.coordinates !== undefined){
-let data148 = data141.coordinates;
-if(Array.isArray(data148)){
-if(data148.length < 2){
-const err232 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/1/properties/coordinates/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err232];
-}
-else {
-vErrors.push(err232);
-}
-errors++;
-}
-const len37 = data148.length;
-for(let i37=0; i37<len37; i37++){
-let data149 = data148[i37];
-if(Array.isArray(data149)){
-if(data149.length < 2){
-const err233 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i37,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/1/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err233];
-}
-else {
-vErrors.push(err233);
-}
-errors++;
-}
-const len38 = data149.length;
-for(let i38=0; i38<len38; i38++){
-let data150 = data149[i38];
-if(!((typeof data150 == "number") && (isFinite(data150)))){
-const err234 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i37+"/" + i38,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/1/properties/coordinates/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err234];
-}
-else {
-vErrors.push(err234);
-}
-errors++;
-}
-}
-}
-else {
-const err235 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i37,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/1/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err235];
-}
-else {
-vErrors.push(err235);
-}
-errors++;
-}
-}
-}
-else {
-const err236 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/1/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err236];
-}
-else {
-vErrors.push(err236);
-}
-errors++;
-}
-}
-if(data141.bbox !== undefined){
-let data151 = data141.bbox;
-if(Array.isArray(data151)){
-if(data151.length < 4){
-const err237 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/1/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err237];
-}
-else {
-vErrors.push(err237);
-}
-errors++;
-}
-const len39 = data151.length;
-for(let i39=0; i39<len39; i39++){
-let data152 = data151[i39];
-if(!((typeof data152 == "number") && (isFinite(data152)))){
-const err238 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox/" + i39,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/1/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err238];
-}
-else {
-vErrors.push(err238);
-}
-errors++;
-}
-}
-}
-else {
-const err239 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/1/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err239];
-}
-else {
-vErrors.push(err239);
-}
-errors++;
-}
-}
-}
-else {
-const err240 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err240];
-}
-else {
-vErrors.push(err240);
-}
-errors++;
-}
-var _valid4 = _errs337 === errors;
-if(_valid4 && valid99){
-valid99 = false;
-passing4 = [passing4, 1];
-}
-else {
-if(_valid4){
-valid99 = true;
-passing4 = 1;
-if(props1 !== true){
-props1 = props1 || {};
-props1.type = true;
-props1.coordinates = true;
-props1.bbox = true;
-}
-}
-const _errs351 = errors;
-if(data141 && typeof data141 == "object" && !Array.isArray(data141)){
-if(data141.type === undefined){
-const err241 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/2/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err241];
-}
-else {
-vErrors.push(err241);
-}
-errors++;
-}
-if(data141.coordinates === undefined){
-const err242 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/2/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err242];
-}
-else {
-vErrors.push(err242);
-}
-errors++;
-}
-if(data141.type !== undefined){
-let data153 = data141.type;
-if(typeof data153 !== "string"){
-const err243 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/2/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err243];
-}
-else {
-vErrors.push(err243);
-}
-errors++;
-}
-if(!(data153 === "Polygon")){
-const err244 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/2/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[6].properties.geometries.items.oneOf[2].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err244];
-}
-else {
-vErrors.push(err244);
-}
-errors++;
-}
-}
-if(data141.coordinates !== undefined){
-let data154 = data141.coordinates;
-if(Array.isArray(data154)){
-const len40 = data154.length;
-for(let i40=0; i40<len40; i40++){
-let data155 = data154[i40];
-if(Array.isArray(data155)){
-if(data155.length < 4){
-const err245 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i40,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/2/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err245];
-}
-else {
-vErrors.push(err245);
-}
-errors++;
-}
-const len41 = data155.length;
-for(let i41=0; i41<len41; i41++){
-let data156 = data155[i41];
-if(Array.isArray(data156)){
-if(data156.length < 2){
-const err246 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i40+"/" + i41,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/2/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err246];
-}
-else {
-vErrors.push(err246);
-}
-errors++;
-}
-const len42 = data156.length;
-for(let i42=0; i42<len42; i42++){
-let data157 = data156[i42];
-if(!((typeof data157 == "number") && (isFinite(data157)))){
-const err247 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i40+"/" + i41+"/" + i42,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/2/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err247];
-}
-else {
-vErrors.push(err247);
-}
-errors++;
-}
-}
-}
-else {
-const err248 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i40+"/" + i41,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/2/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err248];
-}
-else {
-vErrors.push(err248);
-}
-errors++;
-}
-}
-}
-else {
-const err249 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i40,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/2/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err249];
-}
-else {
-vErrors.push(err249);
-}
-errors++;
-}
-}
-}
-else {
-const err250 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/2/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err250];
-}
-else {
-vErrors.push(err250);
-}
-errors++;
-}
-}
-if(data141.bbox !== undefined){
-let data158 = data141.bbox;
-if(Array.isArray(data158)){
-if(data158.length < 4){
-const err251 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/2/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err251];
-}
-else {
-vErrors.push(err251);
-}
-errors++;
-}
-const len43 = data158.length;
-for(let i43=0; i43<len43; i43++){
-let data159 = data158[i43];
-if(!((typeof data159 == "number") && (isFinite(data159)))){
-const err252 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox/" + i43,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/2/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err252];
-}
-else {
-vErrors.push(err252);
-}
-errors++;
-}
-}
-}
-else {
-const err253 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/2/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err253];
-}
-else {
-vErrors.push(err253);
-}
-errors++;
-}
-}
-}
-else {
-const err254 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err254];
-}
-else {
-vErrors.push(err254);
-}
-errors++;
-}
-var _valid4 = _errs351 === errors;
-if(_valid4 && valid99){
-valid99 = false;
-passing4 = [passing4, 2];
-}
-else {
-if(_valid4){
-valid99 = true;
-passing4 = 2;
-if(props1 !== true){
-props1 = props1 || {};
-props1.type = true;
-props1.coordinates = true;
-props1.bbox = true;
-}
-}
-const _errs367 = errors;
-if(data141 && typeof data141 == "object" && !Array.isArray(data141)){
-if(data141.type === undefined){
-const err255 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/3/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err255];
-}
-else {
-vErrors.push(err255);
-}
-errors++;
-}
-if(data141.coordinates === undefined){
-const err256 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/3/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err256];
-}
-else {
-vErrors.push(err256);
-}
-errors++;
-}
-if(data141.type !== undefined){
-let data160 = data141.type;
-if(typeof data160 !== "string"){
-const err257 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/3/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err257];
-}
-else {
-vErrors.push(err257);
-}
-errors++;
-}
-if(!(data160 === "MultiPoint")){
-const err258 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/3/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[6].properties.geometries.items.oneOf[3].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err258];
-}
-else {
-vErrors.push(err258);
-}
-errors++;
-}
-}
-if(data141.coordinates !== undefined){
-let data161 = data141.coordinates;
-if(Array.isArray(data161)){
-const len44 = data161.length;
-for(let i44=0; i44<len44; i44++){
-let data162 = data161[i44];
-if(Array.isArray(data162)){
-if(data162.length < 2){
-const err259 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i44,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/3/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err259];
-}
-else {
-vErrors.push(err259);
-}
-errors++;
-}
-const len45 = data162.length;
-for(let i45=0; i45<len45; i45++){
-let data163 = data162[i45];
-if(!((typeof data163 == "number") && (isFinite(data163)))){
-const err260 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i44+"/" + i45,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/3/properties/coordinates/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err260];
-}
-else {
-vErrors.push(err260);
-}
-errors++;
-}
-}
-}
-else {
-const err261 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i44,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/3/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err261];
-}
-else {
-vErrors.push(err261);
-}
-errors++;
-}
-}
-}
-else {
-const err262 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/3/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err262];
-}
-else {
-vErrors.push(err262);
-}
-errors++;
-}
-}
-if(data141.bbox !== undefined){
-let data164 = data141.bbox;
-if(Array.isArray(data164)){
-if(data164.length < 4){
-const err263 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/3/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err263];
-}
-else {
-vErrors.push(err263);
-}
-errors++;
-}
-const len46 = data164.length;
-for(let i46=0; i46<len46; i46++){
-let data165 = data164[i46];
-if(!((typeof data165 == "number") && (isFinite(data165)))){
-const err264 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox/" + i46,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/3/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err264];
-}
-else {
-vErrors.push(err264);
-}
-errors++;
-}
-}
-}
-else {
-const err265 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/3/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err265];
-}
-else {
-vErrors.push(err265);
-}
-errors++;
-}
-}
-}
-else {
-const err266 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err266];
-}
-else {
-vErrors.push(err266);
-}
-errors++;
-}
-var _valid4 = _errs367 === errors;
-if(_valid4 && valid99){
-valid99 = false;
-passing4 = [passing4, 3];
-}
-else {
-if(_valid4){
-valid99 = true;
-passing4 = 3;
-if(props1 !== true){
-props1 = props1 || {};
-props1.type = true;
-props1.coordinates = true;
-props1.bbox = true;
-}
-}
-const _errs381 = errors;
-if(data141 && typeof data141 == "object" && !Array.isArray(data141)){
-if(data141.type === undefined){
-const err267 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/4/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err267];
-}
-else {
-vErrors.push(err267);
-}
-errors++;
-}
-if(data141.coordinates === undefined){
-const err268 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/4/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err268];
-}
-else {
-vErrors.push(err268);
-}
-errors++;
-}
-if(data141.type !== undefined){
-let data166 = data141.type;
-if(typeof data166 !== "string"){
-const err269 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/4/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err269];
-}
-else {
-vErrors.push(err269);
-}
-errors++;
-}
-if(!(data166 === "MultiLineString")){
-const err270 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/4/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[6].properties.geometries.items.oneOf[4].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err270];
-}
-else {
-vErrors.push(err270);
-}
-errors++;
-}
-}
-if(data141.coordinates !== undefined){
-let data167 = data141.coordinates;
-if(Array.isArray(data167)){
-const len47 = data167.length;
-for(let i47=0; i47<len47; i47++){
-let data168 = data167[i47];
-if(Array.isArray(data168)){
-if(data168.length < 2){
-const err271 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i47,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/4/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err271];
-}
-else {
-vErrors.push(err271);
-}
-errors++;
-}
-const len48 = data168.length;
-for(let i48=0; i48<len48; i48++){
-let data169 = data168[i48];
-if(Array.isArray(data169)){
-if(data169.length < 2){
-const err272 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i47+"/" + i48,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/4/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err272];
-}
-else {
-vErrors.push(err272);
-}
-errors++;
-}
-const len49 = data169.length;
-for(let i49=0; i49<len49; i49++){
-let data170 = data169[i49];
-if(!((typeof data170 == "number") && (isFinite(data170)))){
-const err273 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i47+"/" + i48+"/" + i49,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/4/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err273];
-}
-else {
-vErrors.push(err273);
-}
-errors++;
-}
-}
-}
-else {
-const err274 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i47+"/" + i48,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/4/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err274];
-}
-else {
-vErrors.push(err274);
-}
-errors++;
-}
-}
-}
-else {
-const err275 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i47,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/4/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err275];
-}
-else {
-vErrors.push(err275);
-}
-errors++;
-}
-}
-}
-else {
-const err276 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/4/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err276];
-}
-else {
-vErrors.push(err276);
-}
-errors++;
-}
-}
-if(data141.bbox !== undefined){
-let data171 = data141.bbox;
-if(Array.isArray(data171)){
-if(data171.length < 4){
-const err277 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/4/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err277];
-}
-else {
-vErrors.push(err277);
-}
-errors++;
-}
-const len50 = data171.length;
-for(let i50=0; i50<len50; i50++){
-let data172 = data171[i50];
-if(!((typeof data172 == "number") && (isFinite(data172)))){
-const err278 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox/" + i50,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/4/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err278];
-}
-else {
-vErrors.push(err278);
-}
-errors++;
-}
-}
-}
-else {
-const err279 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/4/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err279];
-}
-else {
-vErrors.push(err279);
-}
-errors++;
-}
-}
-}
-else {
-const err280 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/4/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err280];
-}
-else {
-vErrors.push(err280);
-}
-errors++;
-}
-var _valid4 = _errs381 === errors;
-if(_valid4 && valid99){
-valid99 = false;
-passing4 = [passing4, 4];
-}
-else {
-if(_valid4){
-valid99 = true;
-passing4 = 4;
-if(props1 !== true){
-props1 = props1 || {};
-props1.type = true;
-props1.coordinates = true;
-props1.bbox = true;
-}
-}
-const _errs397 = errors;
-if(data141 && typeof data141 == "object" && !Array.isArray(data141)){
-if(data141.type === undefined){
-const err281 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err281];
-}
-else {
-vErrors.push(err281);
-}
-errors++;
-}
-if(data141.coordinates === undefined){
-const err282 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err282];
-}
-else {
-vErrors.push(err282);
-}
-errors++;
-}
-if(data141.type !== undefined){
-let data173 = data141.type;
-if(typeof data173 !== "string"){
-const err283 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err283];
-}
-else {
-vErrors.push(err283);
-}
-errors++;
-}
-if(!(data173 === "MultiPolygon")){
-const err284 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[6].properties.geometries.items.oneOf[5].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err284];
-}
-else {
-vErrors.push(err284);
-}
-errors++;
-}
-}
-if(data141.coordinates !== undefined){
-let data174 = data141.coordinates;
-if(Array.isArray(data174)){
-const len51 = data174.length;
-for(let i51=0; i51<len51; i51++){
-let data175 = data174[i51];
-if(Array.isArray(data175)){
-const len52 = data175.length;
-for(let i52=0; i52<len52; i52++){
-let data176 = data175[i52];
-if(Array.isArray(data176)){
-if(data176.length < 4){
-const err285 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i51+"/" + i52,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err285];
-}
-else {
-vErrors.push(err285);
-}
-errors++;
-}
-const len53 = data176.length;
-for(let i53=0; i53<len53; i53++){
-let data177 = data176[i53];
-if(Array.isArray(data177)){
-if(data177.length < 2){
-const err286 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i51+"/" + i52+"/" + i53,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/properties/coordinates/items/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err286];
-}
-else {
-vErrors.push(err286);
-}
-errors++;
-}
-const len54 = data177.length;
-for(let i54=0; i54<len54; i54++){
-let data178 = data177[i54];
-if(!((typeof data178 == "number") && (isFinite(data178)))){
-const err287 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i51+"/" + i52+"/" + i53+"/" + i54,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/properties/coordinates/items/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err287];
-}
-else {
-vErrors.push(err287);
-}
-errors++;
-}
-}
-}
-else {
-const err288 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i51+"/" + i52+"/" + i53,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err288];
-}
-else {
-vErrors.push(err288);
-}
-errors++;
-}
-}
-}
-else {
-const err289 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i51+"/" + i52,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err289];
-}
-else {
-vErrors.push(err289);
-}
-errors++;
-}
-}
-}
-else {
-const err290 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates/" + i51,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err290];
-}
-else {
-vErrors.push(err290);
-}
-errors++;
-}
-}
-}
-else {
-const err291 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err291];
-}
-else {
-vErrors.push(err291);
-}
-errors++;
-}
-}
-if(data141.bbox !== undefined){
-let data179 = data141.bbox;
-if(Array.isArray(data179)){
-if(data179.length < 4){
-const err292 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err292];
-}
-else {
-vErrors.push(err292);
-}
-errors++;
-}
-const len55 = data179.length;
-for(let i55=0; i55<len55; i55++){
-let data180 = data179[i55];
-if(!((typeof data180 == "number") && (isFinite(data180)))){
-const err293 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox/" + i55,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err293];
-}
-else {
-vErrors.push(err293);
-}
-errors++;
-}
-}
-}
-else {
-const err294 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err294];
-}
-else {
-vErrors.push(err294);
-}
-errors++;
-}
-}
-}
-else {
-const err295 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf/5/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err295];
-}
-else {
-vErrors.push(err295);
-}
-errors++;
-}
-var _valid4 = _errs397 === errors;
-if(_valid4 && valid99){
-valid99 = false;
-passing4 = [passing4, 5];
-}
-else {
-if(_valid4){
-valid99 = true;
-passing4 = 5;
-if(props1 !== true){
-props1 = props1 || {};
-props1.type = true;
-props1.coordinates = true;
-props1.bbox = true;
-}
-}
-}
-}
-}
-}
-}
-if(!valid99){
-const err296 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries/" + i34,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err296];
-}
-else {
-vErrors.push(err296);
-}
-errors++;
-}
-else {
-errors = _errs324;
-if(vErrors !== null){
-if(_errs324){
-vErrors.length = _errs324;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err297 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometries",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/geometries/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err297];
-}
-else {
-vErrors.push(err297);
-}
-errors++;
-}
-}
-if(data99.bbox !== undefined){
-let data181 = data99.bbox;
-if(Array.isArray(data181)){
-if(data181.length < 4){
-const err298 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err298];
-}
-else {
-vErrors.push(err298);
-}
-errors++;
-}
-const len56 = data181.length;
-for(let i56=0; i56<len56; i56++){
-let data182 = data181[i56];
-if(!((typeof data182 == "number") && (isFinite(data182)))){
-const err299 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox/" + i56,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err299];
-}
-else {
-vErrors.push(err299);
-}
-errors++;
-}
-}
-}
-else {
-const err300 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err300];
-}
-else {
-vErrors.push(err300);
-}
-errors++;
-}
-}
-}
-else {
-const err301 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/6/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err301];
-}
-else {
-vErrors.push(err301);
-}
-errors++;
-}
-var _valid3 = _errs317 === errors;
-if(_valid3 && valid47){
-valid47 = false;
-passing3 = [passing3, 6];
-}
-else {
-if(_valid3){
-valid47 = true;
-passing3 = 6;
-if(props0 !== true){
-props0 = props0 || {};
-props0.type = true;
-props0.geometries = true;
-props0.bbox = true;
-}
-}
-const _errs419 = errors;
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.type === undefined){
-const err302 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err302];
-}
-else {
-vErrors.push(err302);
-}
-errors++;
-}
-if(data99.properties === undefined){
-const err303 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/required",keyword:"required",params:{missingProperty: "properties"},message:"must have required property '"+"properties"+"'"};
-if(vErrors === null){
-vErrors = [err303];
-}
-else {
-vErrors.push(err303);
-}
-errors++;
-}
-if(data99.geometry === undefined){
-const err304 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/required",keyword:"required",params:{missingProperty: "geometry"},message:"must have required property '"+"geometry"+"'"};
-if(vErrors === null){
-vErrors = [err304];
-}
-else {
-vErrors.push(err304);
-}
-errors++;
-}
-if(data99.type !== undefined){
-let data183 = data99.type;
-if(typeof data183 !== "string"){
-const err305 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err305];
-}
-else {
-vErrors.push(err305);
-}
-errors++;
-}
-if(!(data183 === "Feature")){
-const err306 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[7].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err306];
-}
-else {
-vErrors.push(err306);
-}
-errors++;
-}
-}
-if(data99.id !== undefined){
-let data184 = data99.id;
-const _errs424 = errors;
-let valid151 = false;
-let passing5 = null;
-const _errs425 = errors;
-if(!((typeof data184 == "number") && (isFinite(data184)))){
-const err307 = {instancePath:instancePath+"/places/" + i10+"/geojson/id",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/id/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err307];
-}
-else {
-vErrors.push(err307);
-}
-errors++;
-}
-var _valid5 = _errs425 === errors;
-if(_valid5){
-valid151 = true;
-passing5 = 0;
-}
-const _errs427 = errors;
-if(typeof data184 !== "string"){
-const err308 = {instancePath:instancePath+"/places/" + i10+"/geojson/id",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/id/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err308];
-}
-else {
-vErrors.push(err308);
-}
-errors++;
-}
-var _valid5 = _errs427 === errors;
-if(_valid5 && valid151){
-valid151 = false;
-passing5 = [passing5, 1];
-}
-else {
-if(_valid5){
-valid151 = true;
-passing5 = 1;
-}
-}
-if(!valid151){
-const err309 = {instancePath:instancePath+"/places/" + i10+"/geojson/id",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/id/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err309];
-}
-else {
-vErrors.push(err309);
-}
-errors++;
-}
-else {
-errors = _errs424;
-if(vErrors !== null){
-if(_errs424){
-vErrors.length = _errs424;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data99.properties !== undefined){
-let data185 = data99.properties;
-const _errs430 = errors;
-let valid152 = false;
-let passing6 = null;
-const _errs431 = errors;
-if(data185 !== null){
-const err310 = {instancePath:instancePath+"/places/" + i10+"/geojson/properties",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/properties/oneOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err310];
-}
-else {
-vErrors.push(err310);
-}
-errors++;
-}
-var _valid6 = _errs431 === errors;
-if(_valid6){
-valid152 = true;
-passing6 = 0;
-}
-const _errs433 = errors;
-if(!(data185 && typeof data185 == "object" && !Array.isArray(data185))){
-const err311 = {instancePath:instancePath+"/places/" + i10+"/geojson/properties",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/properties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err311];
-}
-else {
-vErrors.push(err311);
-}
-errors++;
-}
-var _valid6 = _errs433 === errors;
-if(_valid6 && valid152){
-valid152 = false;
-passing6 = [passing6, 1];
-}
-else {
-if(_valid6){
-valid152 = true;
-passing6 = 1;
-}
-}
-if(!valid152){
-const err312 = {instancePath:instancePath+"/places/" + i10+"/geojson/properties",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/properties/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err312];
-}
-else {
-vErrors.push(err312);
-}
-errors++;
-}
-else {
-errors = _errs430;
-if(vErrors !== null){
-if(_errs430){
-vErrors.length = _errs430;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data99.geometry !== undefined){
-let data186 = data99.geometry;
-const _errs436 = errors;
-let valid153 = false;
-let passing7 = null;
-const _errs437 = errors;
-if(data186 !== null){
-const err313 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err313];
-}
-else {
-vErrors.push(err313);
-}
-errors++;
-}
-var _valid7 = _errs437 === errors;
-if(_valid7){
-valid153 = true;
-passing7 = 0;
-}
-const _errs439 = errors;
-if(data186 && typeof data186 == "object" && !Array.isArray(data186)){
-if(data186.type === undefined){
-const err314 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err314];
-}
-else {
-vErrors.push(err314);
-}
-errors++;
-}
-if(data186.coordinates === undefined){
-const err315 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/1/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err315];
-}
-else {
-vErrors.push(err315);
-}
-errors++;
-}
-if(data186.type !== undefined){
-let data187 = data186.type;
-if(typeof data187 !== "string"){
-const err316 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/1/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err316];
-}
-else {
-vErrors.push(err316);
-}
-errors++;
-}
-if(!(data187 === "Point")){
-const err317 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[7].properties.geometry.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err317];
-}
-else {
-vErrors.push(err317);
-}
-errors++;
-}
-}
-if(data186.coordinates !== undefined){
-let data188 = data186.coordinates;
-if(Array.isArray(data188)){
-if(data188.length < 2){
-const err318 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/1/properties/coordinates/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err318];
-}
-else {
-vErrors.push(err318);
-}
-errors++;
-}
-const len57 = data188.length;
-for(let i57=0; i57<len57; i57++){
-let data189 = data188[i57];
-if(!((typeof data189 == "number") && (isFinite(data189)))){
-const err319 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i57,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/1/properties/coordinates/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err319];
-}
-else {
-vErrors.push(err319);
-}
-errors++;
-}
-}
-}
-else {
-const err320 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/1/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err320];
-}
-else {
-vErrors.push(err320);
-}
-errors++;
-}
-}
-if(data186.bbox !== undefined){
-let data190 = data186.bbox;
-if(Array.isArray(data190)){
-if(data190.length < 4){
-const err321 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/1/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err321];
-}
-else {
-vErrors.push(err321);
-}
-errors++;
-}
-const len58 = data190.length;
-for(let i58=0; i58<len58; i58++){
-let data191 = data190[i58];
-if(!((typeof data191 == "number") && (isFinite(data191)))){
-const err322 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox/" + i58,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/1/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err322];
-}
-else {
-vErrors.push(err322);
-}
-errors++;
-}
-}
-}
-else {
-const err323 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/1/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err323];
-}
-else {
-vErrors.push(err323);
-}
-errors++;
-}
-}
-}
-else {
-const err324 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err324];
-}
-else {
-vErrors.push(err324);
-}
-errors++;
-}
-var _valid7 = _errs439 === errors;
-if(_valid7 && valid153){
-valid153 = false;
-passing7 = [passing7, 1];
-}
-else {
-if(_valid7){
-valid153 = true;
-passing7 = 1;
-var props2 = {};
-props2.type = true;
-props2.coordinates = true;
-props2.bbox = true;
-}
-const _errs451 = errors;
-if(data186 && typeof data186 == "object" && !Array.isArray(data186)){
-if(data186.type === undefined){
-const err325 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/2/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err325];
-}
-else {
-vErrors.push(err325);
-}
-errors++;
-}
-if(data186.coordinates === undefined){
-const err326 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/2/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err326];
-}
-else {
-vErrors.push(err326);
-}
-errors++;
-}
-if(data186.type !== undefined){
-let data192 = data186.type;
-if(typeof data192 !== "string"){
-const err327 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/2/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err327];
-}
-else {
-vErrors.push(err327);
-}
-errors++;
-}
-if(!(data192 === "LineString")){
-const err328 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/2/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[7].properties.geometry.oneOf[2].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err328];
-}
-else {
-vErrors.push(err328);
-}
-errors++;
-}
-}
-if(data186.coordinates !== undefined){
-let data193 = data186.coordinates;
-if(Array.isArray(data193)){
-if(data193.length < 2){
-const err329 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/2/properties/coordinates/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err329];
-}
-else {
-vErrors.push(err329);
-}
-errors++;
-}
-const len59 = data193.length;
-for(let i59=0; i59<len59; i59++){
-let data194 = data193[i59];
-if(Array.isArray(data194)){
-if(data194.length < 2){
-const err330 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i59,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/2/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err330];
-}
-else {
-vErrors.push(err330);
-}
-errors++;
-}
-const len60 = data194.length;
-for(let i60=0; i60<len60; i60++){
-let data195 = data194[i60];
-if(!((typeof data195 == "number") && (isFinite(data195)))){
-const err331 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i59+"/" + i60,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/2/properties/coordinates/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err331];
-}
-else {
-vErrors.push(err331);
-}
-errors++;
-}
-}
-}
-else {
-const err332 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i59,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/2/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err332];
-}
-else {
-vErrors.push(err332);
-}
-errors++;
-}
-}
-}
-else {
-const err333 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/2/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err333];
-}
-else {
-vErrors.push(err333);
-}
-errors++;
-}
-}
-if(data186.bbox !== undefined){
-let data196 = data186.bbox;
-if(Array.isArray(data196)){
-if(data196.length < 4){
-const err334 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/2/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err334];
-}
-else {
-vErrors.push(err334);
-}
-errors++;
-}
-const len61 = data196.length;
-for(let i61=0; i61<len61; i61++){
-let data197 = data196[i61];
-if(!((typeof data197 == "number") && (isFinite(data197)))){
-const err335 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox/" + i61,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/2/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err335];
-}
-else {
-vErrors.push(err335);
-}
-errors++;
-}
-}
-}
-else {
-const err336 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/2/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err336];
-}
-else {
-vErrors.push(err336);
-}
-errors++;
-}
-}
-}
-else {
-const err337 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err337];
-}
-else {
-vErrors.push(err337);
-}
-errors++;
-}
-var _valid7 = _errs451 === errors;
-if(_valid7 && valid153){
-valid153 = false;
-passing7 = [passing7, 2];
-}
-else {
-if(_valid7){
-valid153 = true;
-passing7 = 2;
-if(props2 !== true){
-props2 = props2 || {};
-props2.type = true;
-props2.coordinates = true;
-props2.bbox = true;
-}
-}
-const _errs465 = errors;
-if(data186 && typeof data186 == "object" && !Array.isArray(data186)){
-if(data186.type === undefined){
-const err338 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/3/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err338];
-}
-else {
-vErrors.push(err338);
-}
-errors++;
-}
-if(data186.coordinates === undefined){
-const err339 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/3/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err339];
-}
-else {
-vErrors.push(err339);
-}
-errors++;
-}
-if(data186.type !== undefined){
-let data198 = data186.type;
-if(typeof data198 !== "string"){
-const err340 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/3/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err340];
-}
-else {
-vErrors.push(err340);
-}
-errors++;
-}
-if(!(data198 === "Polygon")){
-const err341 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/3/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[7].properties.geometry.oneOf[3].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err341];
-}
-else {
-vErrors.push(err341);
-}
-errors++;
-}
-}
-if(data186.coordinates !== undefined){
-let data199 = data186.coordinates;
-if(Array.isArray(data199)){
-const len62 = data199.length;
-for(let i62=0; i62<len62; i62++){
-let data200 = data199[i62];
-if(Array.isArray(data200)){
-if(data200.length < 4){
-const err342 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i62,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/3/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err342];
-}
-else {
-vErrors.push(err342);
-}
-errors++;
-}
-const len63 = data200.length;
-for(let i63=0; i63<len63; i63++){
-let data201 = data200[i63];
-if(Array.isArray(data201)){
-if(data201.length < 2){
-const err343 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i62+"/" + i63,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/3/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err343];
-}
-else {
-vErrors.push(err343);
-}
-errors++;
-}
-const len64 = data201.length;
-for(let i64=0; i64<len64; i64++){
-let data202 = data201[i64];
-if(!((typeof data202 == "number") && (isFinite(data202)))){
-const err344 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i62+"/" + i63+"/" + i64,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/3/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err344];
-}
-else {
-vErrors.push(err344);
-}
-errors++;
-}
-}
-}
-else {
-const err345 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i62+"/" + i63,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/3/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err345];
-}
-else {
-vErrors.push(err345);
-}
-errors++;
-}
-}
-}
-else {
-const err346 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i62,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/3/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err346];
-}
-else {
-vErrors.push(err346);
-}
-errors++;
-}
-}
-}
-else {
-const err347 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/3/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err347];
-}
-else {
-vErrors.push(err347);
-}
-errors++;
-}
-}
-if(data186.bbox !== undefined){
-let data203 = data186.bbox;
-if(Array.isArray(data203)){
-if(data203.length < 4){
-const err348 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/3/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err348];
-}
-else {
-vErrors.push(err348);
-}
-errors++;
-}
-const len65 = data203.length;
-for(let i65=0; i65<len65; i65++){
-let data204 = data203[i65];
-if(!((typeof data204 == "number") && (isFinite(data204)))){
-const err349 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox/" + i65,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/3/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err349];
-}
-else {
-vErrors.push(err349);
-}
-errors++;
-}
-}
-}
-else {
-const err350 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/3/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err350];
-}
-else {
-vErrors.push(err350);
-}
-errors++;
-}
-}
-}
-else {
-const err351 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err351];
-}
-else {
-vErrors.push(err351);
-}
-errors++;
-}
-var _valid7 = _errs465 === errors;
-if(_valid7 && valid153){
-valid153 = false;
-passing7 = [passing7, 3];
-}
-else {
-if(_valid7){
-valid153 = true;
-passing7 = 3;
-if(props2 !== true){
-props2 = props2 || {};
-props2.type = true;
-props2.coordinates = true;
-props2.bbox = true;
-}
-}
-const _errs481 = errors;
-if(data186 && typeof data186 == "object" && !Array.isArray(data186)){
-if(data186.type === undefined){
-const err352 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/4/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err352];
-}
-else {
-vErrors.push(err352);
-}
-errors++;
-}
-if(data186.coordinates === undefined){
-const err353 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/4/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err353];
-}
-else {
-vErrors.push(err353);
-}
-errors++;
-}
-if(data186.type !== undefined){
-let data205 = data186.type;
-if(typeof data205 !== "string"){
-const err354 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/4/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err354];
-}
-else {
-vErrors.push(err354);
-}
-errors++;
-}
-if(!(data205 === "MultiPoint")){
-const err355 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/4/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[7].properties.geometry.oneOf[4].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err355];
-}
-else {
-vErrors.push(err355);
-}
-errors++;
-}
-}
-if(data186.coordinates !== undefined){
-let data206 = data186.coordinates;
-if(Array.isArray(data206)){
-const len66 = data206.length;
-for(let i66=0; i66<len66; i66++){
-let data207 = data206[i66];
-if(Array.isArray(data207)){
-if(data207.length < 2){
-const err356 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i66,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/4/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err356];
-}
-else {
-vErrors.push(err356);
-}
-errors++;
-}
-const len67 = data207.length;
-for(let i67=0; i67<len67; i67++){
-let data208 = data207[i67];
-if(!((typeof data208 == "number") && (isFinite(data208)))){
-const err357 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i66+"/" + i67,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/4/properties/coordinates/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err357];
-}
-else {
-vErrors.push(err357);
-}
-errors++;
-}
-}
-}
-else {
-const err358 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i66,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/4/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err358];
-}
-else {
-vErrors.push(err358);
-}
-errors++;
-}
-}
-}
-else {
-const err359 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/4/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err359];
-}
-else {
-vErrors.push(err359);
-}
-errors++;
-}
-}
-if(data186.bbox !== undefined){
-let data209 = data186.bbox;
-if(Array.isArray(data209)){
-if(data209.length < 4){
-const err360 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/4/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err360];
-}
-else {
-vErrors.push(err360);
-}
-errors++;
-}
-const len68 = data209.length;
-for(let i68=0; i68<len68; i68++){
-let data210 = data209[i68];
-if(!((typeof data210 == "number") && (isFinite(data210)))){
-const err361 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox/" + i68,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/4/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err361];
-}
-else {
-vErrors.push(err361);
-}
-errors++;
-}
-}
-}
-else {
-const err362 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/4/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err362];
-}
-else {
-vErrors.push(err362);
-}
-errors++;
-}
-}
-}
-else {
-const err363 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/4/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err363];
-}
-else {
-vErrors.push(err363);
-}
-errors++;
-}
-var _valid7 = _errs481 === errors;
-if(_valid7 && valid153){
-valid153 = false;
-passing7 = [passing7, 4];
-}
-else {
-if(_valid7){
-valid153 = true;
-passing7 = 4;
-if(props2 !== true){
-props2 = props2 || {};
-props2.type = true;
-props2.coordinates = true;
-props2.bbox = true;
-}
-}
-const _errs495 = errors;
-if(data186 && typeof data186 == "object" && !Array.isArray(data186)){
-if(data186.type === undefined){
-const err364 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/5/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err364];
-}
-else {
-vErrors.push(err364);
-}
-errors++;
-}
-if(data186.coordinates === undefined){
-const err365 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/5/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err365];
-}
-else {
-vErrors.push(err365);
-}
-errors++;
-}
-if(data186.type !== undefined){
-let data211 = data186.type;
-if(typeof data211 !== "string"){
-const err366 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/5/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err366];
-}
-else {
-vErrors.push(err366);
-}
-errors++;
-}
-if(!(data211 === "MultiLineString")){
-const err367 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/5/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[7].properties.geometry.oneOf[5].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err367];
-}
-else {
-vErrors.push(err367);
-}
-errors++;
-}
-}
-if(data186.coordinates !== undefined){
-let data212 = data186.coordinates;
-if(Array.isArray(data212)){
-const len69 = data212.length;
-for(let i69=0; i69<len69; i69++){
-let data213 = data212[i69];
-if(Array.isArray(data213)){
-if(data213.length < 2){
-const err368 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i69,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/5/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err368];
-}
-else {
-vErrors.push(err368);
-}
-errors++;
-}
-const len70 = data213.length;
-for(let i70=0; i70<len70; i70++){
-let data214 = data213[i70];
-if(Array.isArray(data214)){
-if(data214.length < 2){
-const err369 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i69+"/" + i70,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/5/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err369];
-}
-else {
-vErrors.push(err369);
-}
-errors++;
-}
-const len71 = data214.length;
-for(let i71=0; i71<len71; i71++){
-let data215 = data214[i71];
-if(!((typeof data215 == "number") && (isFinite(data215)))){
-const err370 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i69+"/" + i70+"/" + i71,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/5/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err370];
-}
-else {
-vErrors.push(err370);
-}
-errors++;
-}
-}
-}
-else {
-const err371 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i69+"/" + i70,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/5/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err371];
-}
-else {
-vErrors.push(err371);
-}
-errors++;
-}
-}
-}
-else {
-const err372 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i69,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/5/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err372];
-}
-else {
-vErrors.push(err372);
-}
-errors++;
-}
-}
-}
-else {
-const err373 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/5/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err373];
-}
-else {
-vErrors.push(err373);
-}
-errors++;
-}
-}
-if(data186.bbox !== undefined){
-let data216 = data186.bbox;
-if(Array.isArray(data216)){
-if(data216.length < 4){
-const err374 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/5/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err374];
-}
-else {
-vErrors.push(err374);
-}
-errors++;
-}
-const len72 = data216.length;
-for(let i72=0; i72<len72; i72++){
-let data217 = data216[i72];
-if(!((typeof data217 == "number") && (isFinite(data217)))){
-const err375 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox/" + i72,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/5/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err375];
-}
-else {
-vErrors.push(err375);
-}
-errors++;
-}
-}
-}
-else {
-const err376 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/5/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err376];
-}
-else {
-vErrors.push(err376);
-}
-errors++;
-}
-}
-}
-else {
-const err377 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/5/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err377];
-}
-else {
-vErrors.push(err377);
-}
-errors++;
-}
-var _valid7 = _errs495 === errors;
-if(_valid7 && valid153){
-valid153 = false;
-passing7 = [passing7, 5];
-}
-else {
-if(_valid7){
-valid153 = true;
-passing7 = 5;
-if(props2 !== true){
-props2 = props2 || {};
-props2.type = true;
-props2.coordinates = true;
-props2.bbox = true;
-}
-}
-const _errs511 = errors;
-if(data186 && typeof data186 == "object" && !Array.isArray(data186)){
-if(data186.type === undefined){
-const err378 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err378];
-}
-else {
-vErrors.push(err378);
-}
-errors++;
-}
-if(data186.coordinates === undefined){
-const err379 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err379];
-}
-else {
-vErrors.push(err379);
-}
-errors++;
-}
-if(data186.type !== undefined){
-let data218 = data186.type;
-if(typeof data218 !== "string"){
-const err380 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err380];
-}
-else {
-vErrors.push(err380);
-}
-errors++;
-}
-if(!(data218 === "MultiPolygon")){
-const err381 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[7].properties.geometry.oneOf[6].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err381];
-}
-else {
-vErrors.push(err381);
-}
-errors++;
-}
-}
-if(data186.coordinates !== undefined){
-let data219 = data186.coordinates;
-if(Array.isArray(data219)){
-const len73 = data219.length;
-for(let i73=0; i73<len73; i73++){
-let data220 = data219[i73];
-if(Array.isArray(data220)){
-const len74 = data220.length;
-for(let i74=0; i74<len74; i74++){
-let data221 = data220[i74];
-if(Array.isArray(data221)){
-if(data221.length < 4){
-const err382 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i73+"/" + i74,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err382];
-}
-else {
-vErrors.push(err382);
-}
-errors++;
-}
-const len75 = data221.length;
-for(let i75=0; i75<len75; i75++){
-let data222 = data221[i75];
-if(Array.isArray(data222)){
-if(data222.length < 2){
-const err383 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i73+"/" + i74+"/" + i75,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/properties/coordinates/items/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err383];
-}
-else {
-vErrors.push(err383);
-}
-errors++;
-}
-const len76 = data222.length;
-for(let i76=0; i76<len76; i76++){
-let data223 = data222[i76];
-if(!((typeof data223 == "number") && (isFinite(data223)))){
-const err384 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i73+"/" + i74+"/" + i75+"/" + i76,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/properties/coordinates/items/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err384];
-}
-else {
-vErrors.push(err384);
-}
-errors++;
-}
-}
-}
-else {
-const err385 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i73+"/" + i74+"/" + i75,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err385];
-}
-else {
-vErrors.push(err385);
-}
-errors++;
-}
-}
-}
-else {
-const err386 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i73+"/" + i74,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err386];
-}
-else {
-vErrors.push(err386);
-}
-errors++;
-}
-}
-}
-else {
-const err387 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates/" + i73,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err387];
-}
-else {
-vErrors.push(err387);
-}
-errors++;
-}
-}
-}
-else {
-const err388 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err388];
-}
-else {
-vErrors.push(err388);
-}
-errors++;
-}
-}
-if(data186.bbox !== undefined){
-let data224 = data186.bbox;
-if(Array.isArray(data224)){
-if(data224.length < 4){
-const err389 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err389];
-}
-else {
-vErrors.push(err389);
-}
-errors++;
-}
-const len77 = data224.length;
-for(let i77=0; i77<len77; i77++){
-let data225 = data224[i77];
-if(!((typeof data225 == "number") && (isFinite(data225)))){
-const err390 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox/" + i77,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err390];
-}
-else {
-vErrors.push(err390);
-}
-errors++;
-}
-}
-}
-else {
-const err391 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err391];
-}
-else {
-vErrors.push(err391);
-}
-errors++;
-}
-}
-}
-else {
-const err392 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/6/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err392];
-}
-else {
-vErrors.push(err392);
-}
-errors++;
-}
-var _valid7 = _errs511 === errors;
-if(_valid7 && valid153){
-valid153 = false;
-passing7 = [passing7, 6];
-}
-else {
-if(_valid7){
-valid153 = true;
-passing7 = 6;
-if(props2 !== true){
-props2 = props2 || {};
-props2.type = true;
-props2.coordinates = true;
-props2.bbox = true;
-}
-}
-const _errs529 = errors;
-if(data186 && typeof data186 == "object" && !Array.isArray(data186)){
-if(data186.type === undefined){
-const err393 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err393];
-}
-else {
-vErrors.push(err393);
-}
-errors++;
-}
-if(data186.geometries === undefined){
-const err394 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/required",keyword:"required",params:{missingProperty: "geometries"},message:"must have required property '"+"geometries"+"'"};
-if(vErrors === null){
-vErrors = [err394];
-}
-else {
-vErrors.push(err394);
-}
-errors++;
-}
-if(data186.type !== undefined){
-let data226 = data186.type;
-if(typeof data226 !== "string"){
-const err395 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err395];
-}
-else {
-vErrors.push(err395);
-}
-errors++;
-}
-if(!(data226 === "GeometryCollection")){
-const err396 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[7].properties.geometry.oneOf[7].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err396];
-}
-else {
-vErrors.push(err396);
-}
-errors++;
-}
-}
-if(data186.geometries !== undefined){
-let data227 = data186.geometries;
-if(Array.isArray(data227)){
-const len78 = data227.length;
-for(let i78=0; i78<len78; i78++){
-let data228 = data227[i78];
-const _errs536 = errors;
-let valid205 = false;
-let passing8 = null;
-const _errs537 = errors;
-if(data228 && typeof data228 == "object" && !Array.isArray(data228)){
-if(data228.type === undefined){
-const err397 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err397];
-}
-else {
-vErrors.push(err397);
-}
-errors++;
-}
-if(data228.coordinates === undefined){
-const err398 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err398];
-}
-else {
-vErrors.push(err398);
-}
-errors++;
-}
-if(data228.type !== undefined){
-let data229 = data228.type;
-if(typeof data229 !== "string"){
-const err399 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err399];
-}
-else {
-vErrors.push(err399);
-}
-errors++;
-}
-if(!(data229 === "Point")){
-const err400 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[7].properties.geometry.oneOf[7].properties.geometries.items.oneOf[0].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err400];
-}
-else {
-vErrors.push(err400);
-}
-errors++;
-}
-}
-if(data228.coordinates !== undefined){
-let data230 = data228.coordinates;
-if(Array.isArray(data230)){
-if(data230.length < 2){
-const err401 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/coordinates/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err401];
-}
-else {
-vErrors.push(err401);
-}
-errors++;
-}
-const len79 = data230.length;
-for(let i79=0; i79<len79; i79++){
-let data231 = data230[i79];
-if(!((typeof data231 == "number") && (isFinite(data231)))){
-const err402 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i79,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/coordinates/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err402];
-}
-else {
-vErrors.push(err402);
-}
-errors++;
-}
-}
-}
-else {
-const err403 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err403];
-}
-else {
-vErrors.push(err403);
-}
-errors++;
-}
-}
-if(data228.bbox !== undefined){
-let data232 = data228.bbox;
-if(Array.isArray(data232)){
-if(data232.length < 4){
-const err404 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err404];
-}
-else {
-vErrors.push(err404);
-}
-errors++;
-}
-const len80 = data232.length;
-for(let i80=0; i80<len80; i80++){
-let data233 = data232[i80];
-if(!((typeof data233 == "number") && (isFinite(data233)))){
-const err405 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox/" + i80,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err405];
-}
-else {
-vErrors.push(err405);
-}
-errors++;
-}
-}
-}
-else {
-const err406 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err406];
-}
-else {
-vErrors.push(err406);
-}
-errors++;
-}
-}
-}
-else {
-const err407 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err407];
-}
-else {
-vErrors.push(err407);
-}
-errors++;
-}
-var _valid8 = _errs537 === errors;
-if(_valid8){
-valid205 = true;
-passing8 = 0;
-var props3 = {};
-props3.type = true;
-props3.coordinates = true;
-props3.bbox = true;
-}
-const _errs549 = errors;
-if(data228 && typeof data228 == "object" && !Array.isArray(data228)){
-if(data228.type === undefined){
-const err408 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err408];
-}
-else {
-vErrors.push(err408);
-}
-errors++;
-}
-if(data228.coordinates === undefined){
-const err409 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err409];
-}
-else {
-vErrors.push(err409);
-}
-errors++;
-}
-if(data228.type !== undefined){
-let data234 = data228.type;
-if(typeof data234 !== "string"){
-const err410 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err410];
-}
-else {
-vErrors.push(err410);
-}
-errors++;
-}
-if(!(data234 === "LineString")){
-const err411 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[7].properties.geometry.oneOf[7].properties.geometries.items.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err411];
-}
-else {
-vErrors.push(err411);
-}
-errors++;
-}
-}
-if(data228.coordinates !== undefined){
-let data235 = data228.coordinates;
-if(Array.isArray(data235)){
-if(data235.length < 2){
-const err412 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/coordinates/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err412];
-}
-else {
-vErrors.push(err412);
-}
-errors++;
-}
-const len81 = data235.length;
-for(let i81=0; i81<len81; i81++){
-let data236 = data235[i81];
-if(Array.isArray(data236)){
-if(data236.length < 2){
-const err413 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i81,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err413];
-}
-else {
-vErrors.push(err413);
-}
-errors++;
-}
-const len82 = data236.length;
-for(let i82=0; i82<len82; i82++){
-let data237 = data236[i82];
-if(!((typeof data237 == "number") && (isFinite(data237)))){
-const err414 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i81+"/" + i82,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/coordinates/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err414];
-}
-else {
-vErrors.push(err414);
-}
-errors++;
-}
-}
-}
-else {
-const err415 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i81,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err415];
-}
-else {
-vErrors.push(err415);
-}
-errors++;
-}
-}
-}
-else {
-const err416 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err416];
-}
-else {
-vErrors.push(err416);
-}
-errors++;
-}
-}
-if(data228.bbox !== undefined){
-let data238 = data228.bbox;
-if(Array.isArray(data238)){
-if(data238.length < 4){
-const err417 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err417];
-}
-else {
-vErrors.push(err417);
-}
-errors++;
-}
-const len83 = data238.length;
-for(let i83=0; i83<len83; i83++){
-let data239 = data238[i83];
-if(!((typeof data239 == "number") && (isFinite(data239)))){
-const err418 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox/" + i83,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err418];
-}
-else {
-vErrors.push(err418);
-}
-errors++;
-}
-}
-}
-else {
-const err419 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err419];
-}
-else {
-vErrors.push(err419);
-}
-errors++;
-}
-}
-}
-else {
-const err420 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err420];
-}
-else {
-vErrors.push(err420);
-}
-errors++;
-}
-var _valid8 = _errs549 === errors;
-if(_valid8 && valid205){
-valid205 = false;
-passing8 = [passing8, 1];
-}
-else {
-if(_valid8){
-valid205 = true;
-passing8 = 1;
-if(props3 !== true){
-props3 = props3 || {};
-props3.type = true;
-props3.coordinates = true;
-props3.bbox = true;
-}
-}
-const _errs563 = errors;
-if(data228 && typeof data228 == "object" && !Array.isArray(data228)){
-if(data228.type === undefined){
-const err421 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err421];
-}
-else {
-vErrors.push(err421);
-}
-errors++;
-}
-if(data228.coordinates === undefined){
-const err422 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err422];
-}
-else {
-vErrors.push(err422);
-}
-errors++;
-}
-if(data228.type !== undefined){
-let data240 = data228.type;
-if(typeof data240 !== "string"){
-const err423 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err423];
-}
-else {
-vErrors.push(err423);
-}
-errors++;
-}
-if(!(data240 === "Polygon")){
-const err424 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[7].properties.geometry.oneOf[7].properties.geometries.items.oneOf[2].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err424];
-}
-else {
-vErrors.push(err424);
-}
-errors++;
-}
-}
-if(data228.coordinates !== undefined){
-let data241 = data228.coordinates;
-if(Array.isArray(data241)){
-const len84 = data241.length;
-for(let i84=0; i84<len84; i84++){
-let data242 = data241[i84];
-if(Array.isArray(data242)){
-if(data242.length < 4){
-const err425 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i84,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err425];
-}
-else {
-vErrors.push(err425);
-}
-errors++;
-}
-const len85 = data242.length;
-for(let i85=0; i85<len85; i85++){
-let data243 = data242[i85];
-if(Array.isArray(data243)){
-if(data243.length < 2){
-const err426 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i84+"/" + i85,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err426];
-}
-else {
-vErrors.push(err426);
-}
-errors++;
-}
-const len86 = data243.length;
-for(let i86=0; i86<len86; i86++){
-let data244 = data243[i86];
-if(!((typeof data244 == "number") && (isFinite(data244)))){
-const err427 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i84+"/" + i85+"/" + i86,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err427];
-}
-else {
-vErrors.push(err427);
-}
-errors++;
-}
-}
-}
-else {
-const err428 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i84+"/" + i85,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err428];
-}
-else {
-vErrors.push(err428);
-}
-errors++;
-}
-}
-}
-else {
-const err429 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i84,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err429];
-}
-else {
-vErrors.push(err429);
-}
-errors++;
-}
-}
-}
-else {
-const err430 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err430];
-}
-else {
-vErrors.push(err430);
-}
-errors++;
-}
-}
-if(data228.bbox !== undefined){
-let data245 = data228.bbox;
-if(Array.isArray(data245)){
-if(data245.length < 4){
-const err431 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err431];
-}
-else {
-vErrors.push(err431);
-}
-errors++;
-}
-const len87 = data245.length;
-for(let i87=0; i87<len87; i87++){
-let data246 = data245[i87];
-if(!((typeof data246 == "number") && (isFinite(data246)))){
-const err432 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox/" + i87,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err432];
-}
-else {
-vErrors.push(err432);
-}
-errors++;
-}
-}
-}
-else {
-const err433 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err433];
-}
-else {
-vErrors.push(err433);
-}
-errors++;
-}
-}
-}
-else {
-const err434 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err434];
-}
-else {
-vErrors.push(err434);
-}
-errors++;
-}
-var _valid8 = _errs563 === errors;
-if(_valid8 && valid205){
-valid205 = false;
-passing8 = [passing8, 2];
-}
-else {
-if(_valid8){
-valid205 = true;
-passing8 = 2;
-if(props3 !== true){
-props3 = props3 || {};
-props3.type = true;
-props3.coordinates = true;
-props3.bbox = true;
-}
-}
-const _errs579 = errors;
-if(data228 && typeof data228 == "object" && !Array.isArray(data228)){
-if(data228.type === undefined){
-const err435 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err435];
-}
-else {
-vErrors.push(err435);
-}
-errors++;
-}
-if(data228.coordinates === undefined){
-const err436 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err436];
-}
-else {
-vErrors.push(err436);
-}
-errors++;
-}
-if(data228.type !== undefined){
-let data247 = data228.type;
-if(typeof data247 !== "string"){
-const err437 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err437];
-}
-else {
-vErrors.push(err437);
-}
-errors++;
-}
-if(!(data247 === "MultiPoint")){
-const err438 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[7].properties.geometry.oneOf[7].properties.geometries.items.oneOf[3].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err438];
-}
-else {
-vErrors.push(err438);
-}
-errors++;
-}
-}
-if(data228.coordinates !== undefined){
-let data248 = data228.coordinates;
-if(Array.isArray(data248)){
-const len88 = data248.length;
-for(let i88=0; i88<len88; i88++){
-let data249 = data248[i88];
-if(Array.isArray(data249)){
-if(data249.length < 2){
-const err439 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i88,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err439];
-}
-else {
-vErrors.push(err439);
-}
-errors++;
-}
-const len89 = data249.length;
-for(let i89=0; i89<len89; i89++){
-let data250 = data249[i89];
-if(!((typeof data250 == "number") && (isFinite(data250)))){
-const err440 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i88+"/" + i89,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/coordinates/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err440];
-}
-else {
-vErrors.push(err440);
-}
-errors++;
-}
-}
-}
-else {
-const err441 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i88,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err441];
-}
-else {
-vErrors.push(err441);
-}
-errors++;
-}
-}
-}
-else {
-const err442 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err442];
-}
-else {
-vErrors.push(err442);
-}
-errors++;
-}
-}
-if(data228.bbox !== undefined){
-let data251 = data228.bbox;
-if(Array.isArray(data251)){
-if(data251.length < 4){
-const err443 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err443];
-}
-else {
-vErrors.push(err443);
-}
-errors++;
-}
-const len90 = data251.length;
-for(let i90=0; i90<len90; i90++){
-let data252 = data251[i90];
-if(!((typeof data252 == "number") && (isFinite(data252)))){
-const err444 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox/" + i90,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err444];
-}
-else {
-vErrors.push(err444);
-}
-errors++;
-}
-}
-}
-else {
-const err445 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err445];
-}
-else {
-vErrors.push(err445);
-}
-errors++;
-}
-}
-}
-else {
-const err446 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err446];
-}
-else {
-vErrors.push(err446);
-}
-errors++;
-}
-var _valid8 = _errs579 === errors;
-if(_valid8 && valid205){
-valid205 = false;
-passing8 = [passing8, 3];
-}
-else {
-if(_valid8){
-valid205 = true;
-passing8 = 3;
-if(props3 !== true){
-props3 = props3 || {};
-props3.type = true;
-props3.coordinates = true;
-props3.bbox = true;
-}
-}
-const _errs593 = errors;
-if(data228 && typeof data228 == "object" && !Array.isArray(data228)){
-if(data228.type === undefined){
-const err447 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err447];
-}
-else {
-vErrors.push(err447);
-}
-errors++;
-}
-if(data228.coordinates === undefined){
-const err448 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err448];
-}
-else {
-vErrors.push(err448);
-}
-errors++;
-}
-if(data228.type !== undefined){
-let data253 = data228.type;
-if(typeof data253 !== "string"){
-const err449 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err449];
-}
-else {
-vErrors.push(err449);
-}
-errors++;
-}
-if(!(data253 === "MultiLineString")){
-const err450 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[7].properties.geometry.oneOf[7].properties.geometries.items.oneOf[4].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err450];
-}
-else {
-vErrors.push(err450);
-}
-errors++;
-}
-}
-if(data228.coordinates !== undefined){
-let data254 = data228.coordinates;
-if(Array.isArray(data254)){
-const len91 = data254.length;
-for(let i91=0; i91<len91; i91++){
-let data255 = data254[i91];
-if(Array.isArray(data255)){
-if(data255.length < 2){
-const err451 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i91,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err451];
-}
-else {
-vErrors.push(err451);
-}
-errors++;
-}
-const len92 = data255.length;
-for(let i92=0; i92<len92; i92++){
-let data256 = data255[i92];
-if(Array.isArray(data256)){
-if(data256.length < 2){
-const err452 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i91+"/" + i92,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err452];
-}
-else {
-vErrors.push(err452);
-}
-errors++;
-}
-const len93 = data256.length;
-for(let i93=0; i93<len93; i93++){
-let data257 = data256[i93];
-if(!((typeof data257 == "number") && (isFinite(data257)))){
-const err453 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i91+"/" + i92+"/" + i93,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err453];
-}
-else {
-vErrors.push(err453);
-}
-errors++;
-}
-}
-}
-else {
-const err454 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i91+"/" + i92,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err454];
-}
-else {
-vErrors.push(err454);
-}
-errors++;
-}
-}
-}
-else {
-const err455 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i91,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err455];
-}
-else {
-vErrors.push(err455);
-}
-errors++;
-}
-}
-}
-else {
-const err456 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err456];
-}
-else {
-vErrors.push(err456);
-}
-errors++;
-}
-}
-if(data228.bbox !== undefined){
-let data258 = data228.bbox;
-if(Array.isArray(data258)){
-if(data258.length < 4){
-const err457 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err457];
-}
-else {
-vErrors.push(err457);
-}
-errors++;
-}
-const len94 = data258.length;
-for(let i94=0; i94<len94; i94++){
-let data259 = data258[i94];
-if(!((typeof data259 == "number") && (isFinite(data259)))){
-const err458 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox/" + i94,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err458];
-}
-else {
-vErrors.push(err458);
-}
-errors++;
-}
-}
-}
-else {
-const err459 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err459];
-}
-else {
-vErrors.push(err459);
-}
-errors++;
-}
-}
-}
-else {
-const err460 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err460];
-}
-else {
-vErrors.push(err460);
-}
-errors++;
-}
-var _valid8 = _errs593 === errors;
-if(_valid8 && valid205){
-valid205 = false;
-passing8 = [passing8, 4];
-}
-else {
-if(_valid8){
-valid205 = true;
-passing8 = 4;
-if(props3 !== true){
-props3 = props3 || {};
-props3.type = true;
-props3.coordinates = true;
-props3.bbox = true;
-}
-}
-const _errs609 = errors;
-if(data228 && typeof data228 == "object" && !Array.isArray(data228)){
-if(data228.type === undefined){
-const err461 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err461];
-}
-else {
-vErrors.push(err461);
-}
-errors++;
-}
-if(data228.coordinates === undefined){
-const err462 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err462];
-}
-else {
-vErrors.push(err462);
-}
-errors++;
-}
-if(data228.type !== undefined){
-let data260 = data228.type;
-if(typeof data260 !== "string"){
-const err463 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err463];
-}
-else {
-vErrors.push(err463);
-}
-errors++;
-}
-if(!(data260 === "MultiPolygon")){
-const err464 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[7].properties.geometry.oneOf[7].properties.geometries.items.oneOf[5].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err464];
-}
-else {
-vErrors.push(err464);
-}
-errors++;
-}
-}
-if(data228.coordinates !== undefined){
-let data261 = data228.coordinates;
-if(Array.isArray(data261)){
-const len95 = data261.length;
-for(let i95=0; i95<len95; i95++){
-let data262 = data261[i95];
-if(Array.isArray(data262)){
-const len96 = data262.length;
-for(let i96=0; i96<len96; i96++){
-let data263 = data262[i96];
-if(Array.isArray(data263)){
-if(data263.length < 4){
-const err465 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i95+"/" + i96,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err465];
-}
-else {
-vErrors.push(err465);
-}
-errors++;
-}
-const len97 = data263.length;
-for(let i97=0; i97<len97; i97++){
-let data264 = data263[i97];
-if(Array.isArray(data264)){
-if(data264.length < 2){
-const err466 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i95+"/" + i96+"/" + i97,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/coordinates/items/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err466];
-}
-else {
-vErrors.push(err466);
-}
-errors++;
-}
-const len98 = data264.length;
-for(let i98=0; i98<len98; i98++){
-let data265 = data264[i98];
-if(!((typeof data265 == "number") && (isFinite(data265)))){
-const err467 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i95+"/" + i96+"/" + i97+"/" + i98,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/coordinates/items/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err467];
-}
-else {
-vErrors.push(err467);
-}
-errors++;
-}
-}
-}
-else {
-const err468 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i95+"/" + i96+"/" + i97,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err468];
-}
-else {
-vErrors.push(err468);
-}
-errors++;
-}
-}
-}
-else {
-const err469 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i95+"/" + i96,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err469];
-}
-else {
-vErrors.push(err469);
-}
-errors++;
-}
-}
-}
-else {
-const err470 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates/" + i95,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err470];
-}
-else {
-vErrors.push(err470);
-}
-errors++;
-}
-}
-}
-else {
-const err471 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err471];
-}
-else {
-vErrors.push(err471);
-}
-errors++;
-}
-}
-if(data228.bbox !== undefined){
-let data266 = data228.bbox;
-if(Array.isArray(data266)){
-if(data266.length < 4){
-const err472 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err472];
-}
-else {
-vErrors.push(err472);
-}
-errors++;
-}
-const len99 = data266.length;
-for(let i99=0; i99<len99; i99++){
-let data267 = data266[i99];
-if(!((typeof data267 == "number") && (isFinite(data267)))){
-const err473 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox/" + i99,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err473];
-}
-else {
-vErrors.push(err473);
-}
-errors++;
-}
-}
-}
-else {
-const err474 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err474];
-}
-else {
-vErrors.push(err474);
-}
-errors++;
-}
-}
-}
-else {
-const err475 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err475];
-}
-else {
-vErrors.push(err475);
-}
-errors++;
-}
-var _valid8 = _errs609 === errors;
-if(_valid8 && valid205){
-valid205 = false;
-passing8 = [passing8, 5];
-}
-else {
-if(_valid8){
-valid205 = true;
-passing8 = 5;
-if(props3 !== true){
-props3 = props3 || {};
-props3.type = true;
-props3.coordinates = true;
-props3.bbox = true;
-}
-}
-}
-}
-}
-}
-}
-if(!valid205){
-const err476 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries/" + i78,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err476];
-}
-else {
-vErrors.push(err476);
-}
-errors++;
-}
-else {
-errors = _errs536;
-if(vErrors !== null){
-if(_errs536){
-vErrors.length = _errs536;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err477 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/geometries",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/geometries/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err477];
-}
-else {
-vErrors.push(err477);
-}
-errors++;
-}
-}
-if(data186.bbox !== undefined){
-let data268 = data186.bbox;
-if(Array.isArray(data268)){
-if(data268.length < 4){
-const err478 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err478];
-}
-else {
-vErrors.push(err478);
-}
-errors++;
-}
-const len100 = data268.length;
-for(let i100=0; i100<len100; i100++){
-let data269 = data268[i100];
-if(!((typeof data269 == "number") && (isFinite(data269)))){
-const err479 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox/" + i100,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err479];
-}
-else {
-vErrors.push(err479);
-}
-errors++;
-}
-}
-}
-else {
-const err480 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err480];
-}
-else {
-vErrors.push(err480);
-}
-errors++;
-}
-}
-}
-else {
-const err481 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf/7/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err481];
-}
-else {
-vErrors.push(err481);
-}
-errors++;
-}
-var _valid7 = _errs529 === errors;
-if(_valid7 && valid153){
-valid153 = false;
-passing7 = [passing7, 7];
-}
-else {
-if(_valid7){
-valid153 = true;
-passing7 = 7;
-if(props2 !== true){
-props2 = props2 || {};
-props2.type = true;
-props2.geometries = true;
-props2.bbox = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-if(!valid153){
-const err482 = {instancePath:instancePath+"/places/" + i10+"/geojson/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/geometry/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err482];
-}
-else {
-vErrors.push(err482);
-}
-errors++;
-}
-else {
-errors = _errs436;
-if(vErrors !== null){
-if(_errs436){
-vErrors.length = _errs436;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data99.bbox !== undefined){
-let data270 = data99.bbox;
-if(Array.isArray(data270)){
-if(data270.length < 4){
-const err483 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err483];
-}
-else {
-vErrors.push(err483);
-}
-errors++;
-}
-const len101 = data270.length;
-for(let i101=0; i101<len101; i101++){
-let data271 = data270[i101];
-if(!((typeof data271 == "number") && (isFinite(data271)))){
-const err484 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox/" + i101,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err484];
-}
-else {
-vErrors.push(err484);
-}
-errors++;
-}
-}
-}
-else {
-const err485 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err485];
-}
-else {
-vErrors.push(err485);
-}
-errors++;
-}
-}
-}
-else {
-const err486 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/7/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err486];
-}
-else {
-vErrors.push(err486);
-}
-errors++;
-}
-var _valid3 = _errs419 === errors;
-if(_valid3 && valid47){
-valid47 = false;
-passing3 = [passing3, 7];
-}
-else {
-if(_valid3){
-valid47 = true;
-passing3 = 7;
-if(props0 !== true){
-props0 = props0 || {};
-props0.type = true;
-props0.id = true;
-props0.properties = true;
-props0.geometry = true;
-props0.bbox = true;
-}
-}
-const _errs635 = errors;
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.type === undefined){
-const err487 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err487];
-}
-else {
-vErrors.push(err487);
-}
-errors++;
-}
-if(data99.features === undefined){
-const err488 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/required",keyword:"required",params:{missingProperty: "features"},message:"must have required property '"+"features"+"'"};
-if(vErrors === null){
-vErrors = [err488];
-}
-else {
-vErrors.push(err488);
-}
-errors++;
-}
-if(data99.type !== undefined){
-let data272 = data99.type;
-if(typeof data272 !== "string"){
-const err489 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err489];
-}
-else {
-vErrors.push(err489);
-}
-errors++;
-}
-if(!(data272 === "FeatureCollection")){
-const err490 = {instancePath:instancePath+"/places/" + i10+"/geojson/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err490];
-}
-else {
-vErrors.push(err490);
-}
-errors++;
-}
-}
-if(data99.features !== undefined){
-let data273 = data99.features;
-if(Array.isArray(data273)){
-const len102 = data273.length;
-for(let i102=0; i102<len102; i102++){
-let data274 = data273[i102];
-if(data274 && typeof data274 == "object" && !Array.isArray(data274)){
-if(data274.type === undefined){
-const err491 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err491];
-}
-else {
-vErrors.push(err491);
-}
-errors++;
-}
-if(data274.properties === undefined){
-const err492 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/required",keyword:"required",params:{missingProperty: "properties"},message:"must have required property '"+"properties"+"'"};
-if(vErrors === null){
-vErrors = [err492];
-}
-else {
-vErrors.push(err492);
-}
-errors++;
-}
-if(data274.geometry === undefined){
-const err493 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/required",keyword:"required",params:{missingProperty: "geometry"},message:"must have required property '"+"geometry"+"'"};
-if(vErrors === null){
-vErrors = [err493];
-}
-else {
-vErrors.push(err493);
-}
-errors++;
-}
-if(data274.type !== undefined){
-let data275 = data274.type;
-if(typeof data275 !== "string"){
-const err494 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err494];
-}
-else {
-vErrors.push(err494);
-}
-errors++;
-}
-if(!(data275 === "Feature")){
-const err495 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.features.items.properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err495];
-}
-else {
-vErrors.push(err495);
-}
-errors++;
-}
-}
-if(data274.id !== undefined){
-let data276 = data274.id;
-const _errs646 = errors;
-let valid262 = false;
-let passing9 = null;
-const _errs647 = errors;
-if(!((typeof data276 == "number") && (isFinite(data276)))){
-const err496 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/id",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/id/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err496];
-}
-else {
-vErrors.push(err496);
-}
-errors++;
-}
-var _valid9 = _errs647 === errors;
-if(_valid9){
-valid262 = true;
-passing9 = 0;
-}
-const _errs649 = errors;
-if(typeof data276 !== "string"){
-const err497 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/id",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/id/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err497];
-}
-else {
-vErrors.push(err497);
-}
-errors++;
-}
-var _valid9 = _errs649 === errors;
-if(_valid9 && valid262){
-valid262 = false;
-passing9 = [passing9, 1];
-}
-else {
-if(_valid9){
-valid262 = true;
-passing9 = 1;
-}
-}
-if(!valid262){
-const err498 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/id",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/id/oneOf",keyword:"oneOf",params:{passingSchemas: passing9},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err498];
-}
-else {
-vErrors.push(err498);
-}
-errors++;
-}
-else {
-errors = _errs646;
-if(vErrors !== null){
-if(_errs646){
-vErrors.length = _errs646;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data274.properties !== undefined){
-let data277 = data274.properties;
-const _errs652 = errors;
-let valid263 = false;
-let passing10 = null;
-const _errs653 = errors;
-if(data277 !== null){
-const err499 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/properties",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/properties/oneOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err499];
-}
-else {
-vErrors.push(err499);
-}
-errors++;
-}
-var _valid10 = _errs653 === errors;
-if(_valid10){
-valid263 = true;
-passing10 = 0;
-}
-const _errs655 = errors;
-if(!(data277 && typeof data277 == "object" && !Array.isArray(data277))){
-const err500 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/properties",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/properties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err500];
-}
-else {
-vErrors.push(err500);
-}
-errors++;
-}
-var _valid10 = _errs655 === errors;
-if(_valid10 && valid263){
-valid263 = false;
-passing10 = [passing10, 1];
-}
-else {
-if(_valid10){
-valid263 = true;
-passing10 = 1;
-}
-}
-if(!valid263){
-const err501 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/properties",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/properties/oneOf",keyword:"oneOf",params:{passingSchemas: passing10},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err501];
-}
-else {
-vErrors.push(err501);
-}
-errors++;
-}
-else {
-errors = _errs652;
-if(vErrors !== null){
-if(_errs652){
-vErrors.length = _errs652;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data274.geometry !== undefined){
-let data278 = data274.geometry;
-const _errs658 = errors;
-let valid264 = false;
-let passing11 = null;
-const _errs659 = errors;
-if(data278 !== null){
-const err502 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err502];
-}
-else {
-vErrors.push(err502);
-}
-errors++;
-}
-var _valid11 = _errs659 === errors;
-if(_valid11){
-valid264 = true;
-passing11 = 0;
-}
-const _errs661 = errors;
-if(data278 && typeof data278 == "object" && !Array.isArray(data278)){
-if(data278.type === undefined){
-const err503 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err503];
-}
-else {
-vErrors.push(err503);
-}
-errors++;
-}
-if(data278.coordinates === undefined){
-const err504 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/1/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err504];
-}
-else {
-vErrors.push(err504);
-}
-errors++;
-}
-if(data278.type !== undefined){
-let data279 = data278.type;
-if(typeof data279 !== "string"){
-const err505 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/1/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err505];
-}
-else {
-vErrors.push(err505);
-}
-errors++;
-}
-if(!(data279 === "Point")){
-const err506 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.features.items.properties.geometry.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err506];
-}
-else {
-vErrors.push(err506);
-}
-errors++;
-}
-}
-if(data278.coordinates !== undefined){
-let data280 = data278.coordinates;
-if(Array.isArray(data280)){
-if(data280.length < 2){
-const err507 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/1/properties/coordinates/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err507];
-}
-else {
-vErrors.push(err507);
-}
-errors++;
-}
-const len103 = data280.length;
-for(let i103=0; i103<len103; i103++){
-let data281 = data280[i103];
-if(!((typeof data281 == "number") && (isFinite(data281)))){
-const err508 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i103,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/1/properties/coordinates/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err508];
-}
-else {
-vErrors.push(err508);
-}
-errors++;
-}
-}
-}
-else {
-const err509 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/1/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err509];
-}
-else {
-vErrors.push(err509);
-}
-errors++;
-}
-}
-if(data278.bbox !== undefined){
-let data282 = data278.bbox;
-if(Array.isArray(data282)){
-if(data282.length < 4){
-const err510 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/1/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err510];
-}
-else {
-vErrors.push(err510);
-}
-errors++;
-}
-const len104 = data282.length;
-for(let i104=0; i104<len104; i104++){
-let data283 = data282[i104];
-if(!((typeof data283 == "number") && (isFinite(data283)))){
-const err511 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox/" + i104,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/1/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err511];
-}
-else {
-vErrors.push(err511);
-}
-errors++;
-}
-}
-}
-else {
-const err512 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/1/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err512];
-}
-else {
-vErrors.push(err512);
-}
-errors++;
-}
-}
-}
-else {
-const err513 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err513];
-}
-else {
-vErrors.push(err513);
-}
-errors++;
-}
-var _valid11 = _errs661 === errors;
-if(_valid11 && valid264){
-valid264 = false;
-passing11 = [passing11, 1];
-}
-else {
-if(_valid11){
-valid264 = true;
-passing11 = 1;
-var props4 = {};
-props4.type = true;
-props4.coordinates = true;
-props4.bbox = true;
-}
-const _errs673 = errors;
-if(data278 && typeof data278 == "object" && !Array.isArray(data278)){
-if(data278.type === undefined){
-const err514 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/2/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err514];
-}
-else {
-vErrors.push(err514);
-}
-errors++;
-}
-if(data278.coordinates === undefined){
-const err515 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/2/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err515];
-}
-else {
-vErrors.push(err515);
-}
-errors++;
-}
-if(data278.type !== undefined){
-let data284 = data278.type;
-if(typeof data284 !== "string"){
-const err516 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/2/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err516];
-}
-else {
-vErrors.push(err516);
-}
-errors++;
-}
-if(!(data284 === "LineString")){
-const err517 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/2/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.features.items.properties.geometry.oneOf[2].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err517];
-}
-else {
-vErrors.push(err517);
-}
-errors++;
-}
-}
-if(data278.coordinates !== undefined){
-let data285 = data278.coordinates;
-if(Array.isArray(data285)){
-if(data285.length < 2){
-const err518 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/2/properties/coordinates/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err518];
-}
-else {
-vErrors.push(err518);
-}
-errors++;
-}
-const len105 = data285.length;
-for(let i105=0; i105<len105; i105++){
-let data286 = data285[i105];
-if(Array.isArray(data286)){
-if(data286.length < 2){
-const err519 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i105,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/2/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err519];
-}
-else {
-vErrors.push(err519);
-}
-errors++;
-}
-const len106 = data286.length;
-for(let i106=0; i106<len106; i106++){
-let data287 = data286[i106];
-if(!((typeof data287 == "number") && (isFinite(data287)))){
-const err520 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i105+"/" + i106,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/2/properties/coordinates/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err520];
-}
-else {
-vErrors.push(err520);
-}
-errors++;
-}
-}
-}
-else {
-const err521 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i105,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/2/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err521];
-}
-else {
-vErrors.push(err521);
-}
-errors++;
-}
-}
-}
-else {
-const err522 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/2/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err522];
-}
-else {
-vErrors.push(err522);
-}
-errors++;
-}
-}
-if(data278.bbox !== undefined){
-let data288 = data278.bbox;
-if(Array.isArray(data288)){
-if(data288.length < 4){
-const err523 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/2/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err523];
-}
-else {
-vErrors.push(err523);
-}
-errors++;
-}
-const len107 = data288.length;
-for(let i107=0; i107<len107; i107++){
-let data289 = data288[i107];
-if(!((typeof data289 == "number") && (isFinite(data289)))){
-const err524 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox/" + i107,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/2/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err524];
-}
-else {
-vErrors.push(err524);
-}
-errors++;
-}
-}
-}
-else {
-const err525 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/2/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err525];
-}
-else {
-vErrors.push(err525);
-}
-errors++;
-}
-}
-}
-else {
-const err526 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err526];
-}
-else {
-vErrors.push(err526);
-}
-errors++;
-}
-var _valid11 = _errs673 === errors;
-if(_valid11 && valid264){
-valid264 = false;
-passing11 = [passing11, 2];
-}
-else {
-if(_valid11){
-valid264 = true;
-passing11 = 2;
-if(props4 !== true){
-props4 = props4 || {};
-props4.type = true;
-props4.coordinates = true;
-props4.bbox = true;
-}
-}
-const _errs687 = errors;
-if(data278 && typeof data278 == "object" && !Array.isArray(data278)){
-if(data278.type === undefined){
-const err527 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/3/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err527];
-}
-else {
-vErrors.push(err527);
-}
-errors++;
-}
-if(data278.coordinates === undefined){
-const err528 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/3/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err528];
-}
-else {
-vErrors.push(err528);
-}
-errors++;
-}
-if(data278.type !== undefined){
-let data290 = data278.type;
-if(typeof data290 !== "string"){
-const err529 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/3/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err529];
-}
-else {
-vErrors.push(err529);
-}
-errors++;
-}
-if(!(data290 === "Polygon")){
-const err530 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/3/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.features.items.properties.geometry.oneOf[3].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err530];
-}
-else {
-vErrors.push(err530);
-}
-errors++;
-}
-}
-if(data278.coordinates !== undefined){
-let data291 = data278.coordinates;
-if(Array.isArray(data291)){
-const len108 = data291.length;
-for(let i108=0; i108<len108; i108++){
-let data292 = data291[i108];
-if(Array.isArray(data292)){
-if(data292.length < 4){
-const err531 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i108,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/3/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err531];
-}
-else {
-vErrors.push(err531);
-}
-errors++;
-}
-const len109 = data292.length;
-for(let i109=0; i109<len109; i109++){
-let data293 = data292[i109];
-if(Array.isArray(data293)){
-if(data293.length < 2){
-const err532 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i108+"/" + i109,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/3/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err532];
-}
-else {
-vErrors.push(err532);
-}
-errors++;
-}
-const len110 = data293.length;
-for(let i110=0; i110<len110; i110++){
-let data294 = data293[i110];
-if(!((typeof data294 == "number") && (isFinite(data294)))){
-const err533 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i108+"/" + i109+"/" + i110,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/3/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err533];
-}
-else {
-vErrors.push(err533);
-}
-errors++;
-}
-}
-}
-else {
-const err534 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i108+"/" + i109,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/3/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err534];
-}
-else {
-vErrors.push(err534);
-}
-errors++;
-}
-}
-}
-else {
-const err535 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i108,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/3/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err535];
-}
-else {
-vErrors.push(err535);
-}
-errors++;
-}
-}
-}
-else {
-const err536 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/3/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err536];
-}
-else {
-vErrors.push(err536);
-}
-errors++;
-}
-}
-if(data278.bbox !== undefined){
-let data295 = data278.bbox;
-if(Array.isArray(data295)){
-if(data295.length < 4){
-const err537 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/3/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err537];
-}
-else {
-vErrors.push(err537);
-}
-errors++;
-}
-const len111 = data295.length;
-for(let i111=0; i111<len111; i111++){
-let data296 = data295[i111];
-if(!((typeof data296 == "number") && (isFinite(data296)))){
-const err538 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox/" + i111,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/3/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err538];
-}
-else {
-vErrors.push(err538);
-}
-errors++;
-}
-}
-}
-else {
-const err539 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/3/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err539];
-}
-else {
-vErrors.push(err539);
-}
-errors++;
-}
-}
-}
-else {
-const err540 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err540];
-}
-else {
-vErrors.push(err540);
-}
-errors++;
-}
-var _valid11 = _errs687 === errors;
-if(_valid11 && valid264){
-valid264 = false;
-passing11 = [passing11, 3];
-}
-else {
-if(_valid11){
-valid264 = true;
-passing11 = 3;
-if(props4 !== true){
-props4 = props4 || {};
-props4.type = true;
-props4.coordinates = true;
-props4.bbox = true;
-}
-}
-const _errs703 = errors;
-if(data278 && typeof data278 == "object" && !Array.isArray(data278)){
-if(data278.type === undefined){
-const err541 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/4/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err541];
-}
-else {
-vErrors.push(err541);
-}
-errors++;
-}
-if(data278.coordinates === undefined){
-const err542 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/4/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err542];
-}
-else {
-vErrors.push(err542);
-}
-errors++;
-}
-if(data278.type !== undefined){
-let data297 = data278.type;
-if(typeof data297 !== "string"){
-const err543 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/4/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err543];
-}
-else {
-vErrors.push(err543);
-}
-errors++;
-}
-if(!(data297 === "MultiPoint")){
-const err544 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/4/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.features.items.properties.geometry.oneOf[4].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err544];
-}
-else {
-vErrors.push(err544);
-}
-errors++;
-}
-}
-if(data278.coordinates !== undefined){
-let data298 = data278.coordinates;
-if(Array.isArray(data298)){
-const len112 = data298.length;
-for(let i112=0; i112<len112; i112++){
-let data299 = data298[i112];
-if(Array.isArray(data299)){
-if(data299.length < 2){
-const err545 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i112,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/4/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err545];
-}
-else {
-vErrors.push(err545);
-}
-errors++;
-}
-const len113 = data299.length;
-for(let i113=0; i113<len113; i113++){
-let data300 = data299[i113];
-if(!((typeof data300 == "number") && (isFinite(data300)))){
-const err546 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i112+"/" + i113,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/4/properties/coordinates/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err546];
-}
-else {
-vErrors.push(err546);
-}
-errors++;
-}
-}
-}
-else {
-const err547 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i112,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/4/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err547];
-}
-else {
-vErrors.push(err547);
-}
-errors++;
-}
-}
-}
-else {
-const err548 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/4/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err548];
-}
-else {
-vErrors.push(err548);
-}
-errors++;
-}
-}
-if(data278.bbox !== undefined){
-let data301 = data278.bbox;
-if(Array.isArray(data301)){
-if(data301.length < 4){
-const err549 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/4/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err549];
-}
-else {
-vErrors.push(err549);
-}
-errors++;
-}
-const len114 = data301.length;
-for(let i114=0; i114<len114; i114++){
-let data302 = data301[i114];
-if(!((typeof data302 == "number") && (isFinite(data302)))){
-const err550 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox/" + i114,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/4/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err550];
-}
-else {
-vErrors.push(err550);
-}
-errors++;
-}
-}
-}
-else {
-const err551 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/4/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err551];
-}
-else {
-vErrors.push(err551);
-}
-errors++;
-}
-}
-}
-else {
-const err552 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/4/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err552];
-}
-else {
-vErrors.push(err552);
-}
-errors++;
-}
-var _valid11 = _errs703 === errors;
-if(_valid11 && valid264){
-valid264 = false;
-passing11 = [passing11, 4];
-}
-else {
-if(_valid11){
-valid264 = true;
-passing11 = 4;
-if(props4 !== true){
-props4 = props4 || {};
-props4.type = true;
-props4.coordinates = true;
-props4.bbox = true;
-}
-}
-const _errs717 = errors;
-if(data278 && typeof data278 == "object" && !Array.isArray(data278)){
-if(data278.type === undefined){
-const err553 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/5/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err553];
-}
-else {
-vErrors.push(err553);
-}
-errors++;
-}
-if(data278.coordinates === undefined){
-const err554 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/5/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err554];
-}
-else {
-vErrors.push(err554);
-}
-errors++;
-}
-if(data278.type !== undefined){
-let data303 = data278.type;
-if(typeof data303 !== "string"){
-const err555 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/5/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err555];
-}
-else {
-vErrors.push(err555);
-}
-errors++;
-}
-if(!(data303 === "MultiLineString")){
-const err556 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/5/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.features.items.properties.geometry.oneOf[5].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err556];
-}
-else {
-vErrors.push(err556);
-}
-errors++;
-}
-}
-if(data278.coordinates !== undefined){
-let data304 = data278.coordinates;
-if(Array.isArray(data304)){
-const len115 = data304.length;
-for(let i115=0; i115<len115; i115++){
-let data305 = data304[i115];
-if(Array.isArray(data305)){
-if(data305.length < 2){
-const err557 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i115,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/5/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err557];
-}
-else {
-vErrors.push(err557);
-}
-errors++;
-}
-const len116 = data305.length;
-for(let i116=0; i116<len116; i116++){
-let data306 = data305[i116];
-if(Array.isArray(data306)){
-if(data306.length < 2){
-const err558 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i115+"/" + i116,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/5/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err558];
-}
-else {
-vErrors.push(err558);
-}
-errors++;
-}
-const len117 = data306.length;
-for(let i117=0; i117<len117; i117++){
-let data307 = data306[i117];
-if(!((typeof data307 == "number") && (isFinite(data307)))){
-const err559 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i115+"/" + i116+"/" + i117,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/5/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err559];
-}
-else {
-vErrors.push(err559);
-}
-errors++;
-}
-}
-}
-else {
-const err560 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i115+"/" + i116,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/5/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err560];
-}
-else {
-vErrors.push(err560);
-}
-errors++;
-}
-}
-}
-else {
-const err561 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i115,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/5/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err561];
-}
-else {
-vErrors.push(err561);
-}
-errors++;
-}
-}
-}
-else {
-const err562 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/5/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err562];
-}
-else {
-vErrors.push(err562);
-}
-errors++;
-}
-}
-if(data278.bbox !== undefined){
-let data308 = data278.bbox;
-if(Array.isArray(data308)){
-if(data308.length < 4){
-const err563 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/5/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err563];
-}
-else {
-vErrors.push(err563);
-}
-errors++;
-}
-const len118 = data308.length;
-for(let i118=0; i118<len118; i118++){
-let data309 = data308[i118];
-if(!((typeof data309 == "number") && (isFinite(data309)))){
-const err564 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox/" + i118,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/5/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err564];
-}
-else {
-vErrors.push(err564);
-}
-errors++;
-}
-}
-}
-else {
-const err565 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/5/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err565];
-}
-else {
-vErrors.push(err565);
-}
-errors++;
-}
-}
-}
-else {
-const err566 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/5/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err566];
-}
-else {
-vErrors.push(err566);
-}
-errors++;
-}
-var _valid11 = _errs717 === errors;
-if(_valid11 && valid264){
-valid264 = false;
-passing11 = [passing11, 5];
-}
-else {
-if(_valid11){
-valid264 = true;
-passing11 = 5;
-if(props4 !== true){
-props4 = props4 || {};
-props4.type = true;
-props4.coordinates = true;
-props4.bbox = true;
-}
-}
-const _errs733 = errors;
-if(data278 && typeof data278 == "object" && !Array.isArray(data278)){
-if(data278.type === undefined){
-const err567 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err567];
-}
-else {
-vErrors.push(err567);
-}
-errors++;
-}
-if(data278.coordinates === undefined){
-const err568 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err568];
-}
-else {
-vErrors.push(err568);
-}
-errors++;
-}
-if(data278.type !== undefined){
-let data310 = data278.type;
-if(typeof data310 !== "string"){
-const err569 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err569];
-}
-else {
-vErrors.push(err569);
-}
-errors++;
-}
-if(!(data310 === "MultiPolygon")){
-const err570 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.features.items.properties.geometry.oneOf[6].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err570];
-}
-else {
-vErrors.push(err570);
-}
-errors++;
-}
-}
-if(data278.coordinates !== undefined){
-let data311 = data278.coordinates;
-if(Array.isArray(data311)){
-const len119 = data311.length;
-for(let i119=0; i119<len119; i119++){
-let data312 = data311[i119];
-if(Array.isArray(data312)){
-const len120 = data312.length;
-for(let i120=0; i120<len120; i120++){
-let data313 = data312[i120];
-if(Array.isArray(data313)){
-if(data313.length < 4){
-const err571 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i119+"/" + i120,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err571];
-}
-else {
-vErrors.push(err571);
-}
-errors++;
-}
-const len121 = data313.length;
-for(let i121=0; i121<len121; i121++){
-let data314 = data313[i121];
-if(Array.isArray(data314)){
-if(data314.length < 2){
-const err572 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i119+"/" + i120+"/" + i121,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/properties/coordinates/items/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err572];
-}
-else {
-vErrors.push(err572);
-}
-errors++;
-}
-const len122 = data314.length;
-for(let i122=0; i122<len122; i122++){
-let data315 = data314[i122];
-if(!((typeof data315 == "number") && (isFinite(data315)))){
-const err573 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i119+"/" + i120+"/" + i121+"/" + i122,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/properties/coordinates/items/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err573];
-}
-else {
-vErrors.push(err573);
-}
-errors++;
-}
-}
-}
-else {
-const err574 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i119+"/" + i120+"/" + i121,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err574];
-}
-else {
-vErrors.push(err574);
-}
-errors++;
-}
-}
-}
-else {
-const err575 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i119+"/" + i120,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err575];
-}
-else {
-vErrors.push(err575);
-}
-errors++;
-}
-}
-}
-else {
-const err576 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates/" + i119,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err576];
-}
-else {
-vErrors.push(err576);
-}
-errors++;
-}
-}
-}
-else {
-const err577 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err577];
-}
-else {
-vErrors.push(err577);
-}
-errors++;
-}
-}
-if(data278.bbox !== undefined){
-let data316 = data278.bbox;
-if(Array.isArray(data316)){
-if(data316.length < 4){
-const err578 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err578];
-}
-else {
-vErrors.push(err578);
-}
-errors++;
-}
-const len123 = data316.length;
-for(let i123=0; i123<len123; i123++){
-let data317 = data316[i123];
-if(!((typeof data317 == "number") && (isFinite(data317)))){
-const err579 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox/" + i123,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err579];
-}
-else {
-vErrors.push(err579);
-}
-errors++;
-}
-}
-}
-else {
-const err580 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err580];
-}
-else {
-vErrors.push(err580);
-}
-errors++;
-}
-}
-}
-else {
-const err581 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/6/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err581];
-}
-else {
-vErrors.push(err581);
-}
-errors++;
-}
-var _valid11 = _errs733 === errors;
-if(_valid11 && valid264){
-valid264 = false;
-passing11 = [passing11, 6];
-}
-else {
-if(_valid11){
-valid264 = true;
-passing11 = 6;
-if(props4 !== true){
-props4 = props4 || {};
-props4.type = true;
-props4.coordinates = true;
-props4.bbox = true;
-}
-}
-const _errs751 = errors;
-if(data278 && typeof data278 == "object" && !Array.isArray(data278)){
-if(data278.type === undefined){
-const err582 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err582];
-}
-else {
-vErrors.push(err582);
-}
-errors++;
-}
-if(data278.geometries === undefined){
-const err583 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/required",keyword:"required",params:{missingProperty: "geometries"},message:"must have required property '"+"geometries"+"'"};
-if(vErrors === null){
-vErrors = [err583];
-}
-else {
-vErrors.push(err583);
-}
-errors++;
-}
-if(data278.type !== undefined){
-let data318 = data278.type;
-if(typeof data318 !== "string"){
-const err584 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err584];
-}
-else {
-vErrors.push(err584);
-}
-errors++;
-}
-if(!(data318 === "GeometryCollection")){
-const err585 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.features.items.properties.geometry.oneOf[7].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err585];
-}
-else {
-vErrors.push(err585);
-}
-errors++;
-}
-}
-if(data278.geometries !== undefined){
-let data319 = data278.geometries;
-if(Array.isArray(data319)){
-const len124 = data319.length;
-for(let i124=0; i124<len124; i124++){
-let data320 = data319[i124];
-const _errs758 = errors;
-let valid316 = false;
-let passing12 = null;
-const _errs759 = errors;
-if(data320 && typeof data320 == "object" && !Array.isArray(data320)){
-if(data320.type === undefined){
-const err586 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err586];
-}
-else {
-vErrors.push(err586);
-}
-errors++;
-}
-if(data320.coordinates === undefined){
-const err587 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err587];
-}
-else {
-vErrors.push(err587);
-}
-errors++;
-}
-if(data320.type !== undefined){
-let data321 = data320.type;
-if(typeof data321 !== "string"){
-const err588 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err588];
-}
-else {
-vErrors.push(err588);
-}
-errors++;
-}
-if(!(data321 === "Point")){
-const err589 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.features.items.properties.geometry.oneOf[7].properties.geometries.items.oneOf[0].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err589];
-}
-else {
-vErrors.push(err589);
-}
-errors++;
-}
-}
-if(data320.coordinates !== undefined){
-let data322 = data320.coordinates;
-if(Array.isArray(data322)){
-if(data322.length < 2){
-const err590 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/coordinates/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err590];
-}
-else {
-vErrors.push(err590);
-}
-errors++;
-}
-const len125 = data322.length;
-for(let i125=0; i125<len125; i125++){
-let data323 = data322[i125];
-if(!((typeof data323 == "number") && (isFinite(data323)))){
-const err591 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i125,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/coordinates/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err591];
-}
-else {
-vErrors.push(err591);
-}
-errors++;
-}
-}
-}
-else {
-const err592 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err592];
-}
-else {
-vErrors.push(err592);
-}
-errors++;
-}
-}
-if(data320.bbox !== undefined){
-let data324 = data320.bbox;
-if(Array.isArray(data324)){
-if(data324.length < 4){
-const err593 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err593];
-}
-else {
-vErrors.push(err593);
-}
-errors++;
-}
-const len126 = data324.length;
-for(let i126=0; i126<len126; i126++){
-let data325 = data324[i126];
-if(!((typeof data325 == "number") && (isFinite(data325)))){
-const err594 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox/" + i126,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err594];
-}
-else {
-vErrors.push(err594);
-}
-errors++;
-}
-}
-}
-else {
-const err595 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err595];
-}
-else {
-vErrors.push(err595);
-}
-errors++;
-}
-}
-}
-else {
-const err596 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err596];
-}
-else {
-vErrors.push(err596);
-}
-errors++;
-}
-var _valid12 = _errs759 === errors;
-if(_valid12){
-valid316 = true;
-passing12 = 0;
-var props5 = {};
-props5.type = true;
-props5.coordinates = true;
-props5.bbox = true;
-}
-const _errs771 = errors;
-if(data320 && typeof data320 == "object" && !Array.isArray(data320)){
-if(data320.type === undefined){
-const err597 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err597];
-}
-else {
-vErrors.push(err597);
-}
-errors++;
-}
-if(data320.coordinates === undefined){
-const err598 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err598];
-}
-else {
-vErrors.push(err598);
-}
-errors++;
-}
-if(data320.type !== undefined){
-let data326 = data320.type;
-if(typeof data326 !== "string"){
-const err599 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err599];
-}
-else {
-vErrors.push(err599);
-}
-errors++;
-}
-if(!(data326 === "LineString")){
-const err600 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.features.items.properties.geometry.oneOf[7].properties.geometries.items.oneOf[1].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err600];
-}
-else {
-vErrors.push(err600);
-}
-errors++;
-}
-}
-if(data320.coordinates !== undefined){
-let data327 = data320.coordinates;
-if(Array.isArray(data327)){
-if(data327.length < 2){
-const err601 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/coordinates/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err601];
-}
-else {
-vErrors.push(err601);
-}
-errors++;
-}
-const len127 = data327.length;
-for(let i127=0; i127<len127; i127++){
-let data328 = data327[i127];
-if(Array.isArray(data328)){
-if(data328.length < 2){
-const err602 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i127,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err602];
-}
-else {
-vErrors.push(err602);
-}
-errors++;
-}
-const len128 = data328.length;
-for(let i128=0; i128<len128; i128++){
-let data329 = data328[i128];
-if(!((typeof data329 == "number") && (isFinite(data329)))){
-const err603 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i127+"/" + i128,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/coordinates/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err603];
-}
-else {
-vErrors.push(err603);
-}
-errors++;
-}
-}
-}
-else {
-const err604 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i127,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err604];
-}
-else {
-vErrors.push(err604);
-}
-errors++;
-}
-}
-}
-else {
-const err605 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err605];
-}
-else {
-vErrors.push(err605);
-}
-errors++;
-}
-}
-if(data320.bbox !== undefined){
-let data330 = data320.bbox;
-if(Array.isArray(data330)){
-if(data330.length < 4){
-const err606 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err606];
-}
-else {
-vErrors.push(err606);
-}
-errors++;
-}
-const len129 = data330.length;
-for(let i129=0; i129<len129; i129++){
-let data331 = data330[i129];
-if(!((typeof data331 == "number") && (isFinite(data331)))){
-const err607 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox/" + i129,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err607];
-}
-else {
-vErrors.push(err607);
-}
-errors++;
-}
-}
-}
-else {
-const err608 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err608];
-}
-else {
-vErrors.push(err608);
-}
-errors++;
-}
-}
-}
-else {
-const err609 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err609];
-}
-else {
-vErrors.push(err609);
-}
-errors++;
-}
-var _valid12 = _errs771 === errors;
-if(_valid12 && valid316){
-valid316 = false;
-passing12 = [passing12, 1];
-}
-else {
-if(_valid12){
-valid316 = true;
-passing12 = 1;
-if(props5 !== true){
-props5 = props5 || {};
-props5.type = true;
-props5.coordinates = true;
-props5.bbox = true;
-}
-}
-const _errs785 = errors;
-if(data320 && typeof data320 == "object" && !Array.isArray(data320)){
-if(data320.type === undefined){
-const err610 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err610];
-}
-else {
-vErrors.push(err610);
-}
-errors++;
-}
-if(data320.coordinates === undefined){
-const err611 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err611];
-}
-else {
-vErrors.push(err611);
-}
-errors++;
-}
-if(data320.type !== undefined){
-let data332 = data320.type;
-if(typeof data332 !== "string"){
-const err612 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err612];
-}
-else {
-vErrors.push(err612);
-}
-errors++;
-}
-if(!(data332 === "Polygon")){
-const err613 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.features.items.properties.geometry.oneOf[7].properties.geometries.items.oneOf[2].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err613];
-}
-else {
-vErrors.push(err613);
-}
-errors++;
-}
-}
-if(data320.coordinates !== undefined){
-let data333 = data320.coordinates;
-if(Array.isArray(data333)){
-const len130 = data333.length;
-for(let i130=0; i130<len130; i130++){
-let data334 = data333[i130];
-if(Array.isArray(data334)){
-if(data334.length < 4){
-const err614 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i130,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err614];
-}
-else {
-vErrors.push(err614);
-}
-errors++;
-}
-const len131 = data334.length;
-for(let i131=0; i131<len131; i131++){
-let data335 = data334[i131];
-if(Array.isArray(data335)){
-if(data335.length < 2){
-const err615 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i130+"/" + i131,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err615];
-}
-else {
-vErrors.push(err615);
-}
-errors++;
-}
-const len132 = data335.length;
-for(let i132=0; i132<len132; i132++){
-let data336 = data335[i132];
-if(!((typeof data336 == "number") && (isFinite(data336)))){
-const err616 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i130+"/" + i131+"/" + i132,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err616];
-}
-else {
-vErrors.push(err616);
-}
-errors++;
-}
-}
-}
-else {
-const err617 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i130+"/" + i131,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err617];
-}
-else {
-vErrors.push(err617);
-}
-errors++;
-}
-}
-}
-else {
-const err618 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i130,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err618];
-}
-else {
-vErrors.push(err618);
-}
-errors++;
-}
-}
-}
-else {
-const err619 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err619];
-}
-else {
-vErrors.push(err619);
-}
-errors++;
-}
-}
-if(data320.bbox !== undefined){
-let data337 = data320.bbox;
-if(Array.isArray(data337)){
-if(data337.length < 4){
-const err620 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err620];
-}
-else {
-vErrors.push(err620);
-}
-errors++;
-}
-const len133 = data337.length;
-for(let i133=0; i133<len133; i133++){
-let data338 = data337[i133];
-if(!((typeof data338 == "number") && (isFinite(data338)))){
-const err621 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox/" + i133,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err621];
-}
-else {
-vErrors.push(err621);
-}
-errors++;
-}
-}
-}
-else {
-const err622 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err622];
-}
-else {
-vErrors.push(err622);
-}
-errors++;
-}
-}
-}
-else {
-const err623 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err623];
-}
-else {
-vErrors.push(err623);
-}
-errors++;
-}
-var _valid12 = _errs785 === errors;
-if(_valid12 && valid316){
-valid316 = false;
-passing12 = [passing12, 2];
-}
-else {
-if(_valid12){
-valid316 = true;
-passing12 = 2;
-if(props5 !== true){
-props5 = props5 || {};
-props5.type = true;
-props5.coordinates = true;
-props5.bbox = true;
-}
-}
-const _errs801 = errors;
-if(data320 && typeof data320 == "object" && !Array.isArray(data320)){
-if(data320.type === undefined){
-const err624 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err624];
-}
-else {
-vErrors.push(err624);
-}
-errors++;
-}
-if(data320.coordinates === undefined){
-const err625 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err625];
-}
-else {
-vErrors.push(err625);
-}
-errors++;
-}
-if(data320.type !== undefined){
-let data339 = data320.type;
-if(typeof data339 !== "string"){
-const err626 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err626];
-}
-else {
-vErrors.push(err626);
-}
-errors++;
-}
-if(!(data339 === "MultiPoint")){
-const err627 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.features.items.properties.geometry.oneOf[7].properties.geometries.items.oneOf[3].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err627];
-}
-else {
-vErrors.push(err627);
-}
-errors++;
-}
-}
-if(data320.coordinates !== undefined){
-let data340 = data320.coordinates;
-if(Array.isArray(data340)){
-const len134 = data340.length;
-for(let i134=0; i134<len134; i134++){
-let data341 = data340[i134];
-if(Array.isArray(data341)){
-if(data341.length < 2){
-const err628 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i134,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err628];
-}
-else {
-vErrors.push(err628);
-}
-errors++;
-}
-const len135 = data341.length;
-for(let i135=0; i135<len135; i135++){
-let data342 = data341[i135];
-if(!((typeof data342 == "number") && (isFinite(data342)))){
-const err629 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i134+"/" + i135,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/coordinates/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err629];
-}
-else {
-vErrors.push(err629);
-}
-errors++;
-}
-}
-}
-else {
-const err630 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i134,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err630];
-}
-else {
-vErrors.push(err630);
-}
-errors++;
-}
-}
-}
-else {
-const err631 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err631];
-}
-else {
-vErrors.push(err631);
-}
-errors++;
-}
-}
-if(data320.bbox !== undefined){
-let data343 = data320.bbox;
-if(Array.isArray(data343)){
-if(data343.length < 4){
-const err632 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err632];
-}
-else {
-vErrors.push(err632);
-}
-errors++;
-}
-const len136 = data343.length;
-for(let i136=0; i136<len136; i136++){
-let data344 = data343[i136];
-if(!((typeof data344 == "number") && (isFinite(data344)))){
-const err633 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox/" + i136,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err633];
-}
-else {
-vErrors.push(err633);
-}
-errors++;
-}
-}
-}
-else {
-const err634 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err634];
-}
-else {
-vErrors.push(err634);
-}
-errors++;
-}
-}
-}
-else {
-const err635 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err635];
-}
-else {
-vErrors.push(err635);
-}
-errors++;
-}
-var _valid12 = _errs801 === errors;
-if(_valid12 && valid316){
-valid316 = false;
-passing12 = [passing12, 3];
-}
-else {
-if(_valid12){
-valid316 = true;
-passing12 = 3;
-if(props5 !== true){
-props5 = props5 || {};
-props5.type = true;
-props5.coordinates = true;
-props5.bbox = true;
-}
-}
-const _errs815 = errors;
-if(data320 && typeof data320 == "object" && !Array.isArray(data320)){
-if(data320.type === undefined){
-const err636 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err636];
-}
-else {
-vErrors.push(err636);
-}
-errors++;
-}
-if(data320.coordinates === undefined){
-const err637 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err637];
-}
-else {
-vErrors.push(err637);
-}
-errors++;
-}
-if(data320.type !== undefined){
-let data345 = data320.type;
-if(typeof data345 !== "string"){
-const err638 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err638];
-}
-else {
-vErrors.push(err638);
-}
-errors++;
-}
-if(!(data345 === "MultiLineString")){
-const err639 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.features.items.properties.geometry.oneOf[7].properties.geometries.items.oneOf[4].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err639];
-}
-else {
-vErrors.push(err639);
-}
-errors++;
-}
-}
-if(data320.coordinates !== undefined){
-let data346 = data320.coordinates;
-if(Array.isArray(data346)){
-const len137 = data346.length;
-for(let i137=0; i137<len137; i137++){
-let data347 = data346[i137];
-if(Array.isArray(data347)){
-if(data347.length < 2){
-const err640 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i137,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/coordinates/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err640];
-}
-else {
-vErrors.push(err640);
-}
-errors++;
-}
-const len138 = data347.length;
-for(let i138=0; i138<len138; i138++){
-let data348 = data347[i138];
-if(Array.isArray(data348)){
-if(data348.length < 2){
-const err641 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i137+"/" + i138,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err641];
-}
-else {
-vErrors.push(err641);
-}
-errors++;
-}
-const len139 = data348.length;
-for(let i139=0; i139<len139; i139++){
-let data349 = data348[i139];
-if(!((typeof data349 == "number") && (isFinite(data349)))){
-const err642 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i137+"/" + i138+"/" + i139,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err642];
-}
-else {
-vErrors.push(err642);
-}
-errors++;
-}
-}
-}
-else {
-const err643 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i137+"/" + i138,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err643];
-}
-else {
-vErrors.push(err643);
-}
-errors++;
-}
-}
-}
-else {
-const err644 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i137,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err644];
-}
-else {
-vErrors.push(err644);
-}
-errors++;
-}
-}
-}
-else {
-const err645 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err645];
-}
-else {
-vErrors.push(err645);
-}
-errors++;
-}
-}
-if(data320.bbox !== undefined){
-let data350 = data320.bbox;
-if(Array.isArray(data350)){
-if(data350.length < 4){
-const err646 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err646];
-}
-else {
-vErrors.push(err646);
-}
-errors++;
-}
-const len140 = data350.length;
-for(let i140=0; i140<len140; i140++){
-let data351 = data350[i140];
-if(!((typeof data351 == "number") && (isFinite(data351)))){
-const err647 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox/" + i140,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err647];
-}
-else {
-vErrors.push(err647);
-}
-errors++;
-}
-}
-}
-else {
-const err648 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err648];
-}
-else {
-vErrors.push(err648);
-}
-errors++;
-}
-}
-}
-else {
-const err649 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/4/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err649];
-}
-else {
-vErrors.push(err649);
-}
-errors++;
-}
-var _valid12 = _errs815 === errors;
-if(_valid12 && valid316){
-valid316 = false;
-passing12 = [passing12, 4];
-}
-else {
-if(_valid12){
-valid316 = true;
-passing12 = 4;
-if(props5 !== true){
-props5 = props5 || {};
-props5.type = true;
-props5.coordinates = true;
-props5.bbox = true;
-}
-}
-const _errs831 = errors;
-if(data320 && typeof data320 == "object" && !Array.isArray(data320)){
-if(data320.type === undefined){
-const err650 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
-if(vErrors === null){
-vErrors = [err650];
-}
-else {
-vErrors.push(err650);
-}
-errors++;
-}
-if(data320.coordinates === undefined){
-const err651 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/required",keyword:"required",params:{missingProperty: "coordinates"},message:"must have required property '"+"coordinates"+"'"};
-if(vErrors === null){
-vErrors = [err651];
-}
-else {
-vErrors.push(err651);
-}
-errors++;
-}
-if(data320.type !== undefined){
-let data352 = data320.type;
-if(typeof data352 !== "string"){
-const err652 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err652];
-}
-else {
-vErrors.push(err652);
-}
-errors++;
-}
-if(!(data352 === "MultiPolygon")){
-const err653 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/type",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/type/enum",keyword:"enum",params:{allowedValues: schema36.oneOf[8].properties.features.items.properties.geometry.oneOf[7].properties.geometries.items.oneOf[5].properties.type.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err653];
-}
-else {
-vErrors.push(err653);
-}
-errors++;
-}
-}
-if(data320.coordinates !== undefined){
-let data353 = data320.coordinates;
-if(Array.isArray(data353)){
-const len141 = data353.length;
-for(let i141=0; i141<len141; i141++){
-let data354 = data353[i141];
-if(Array.isArray(data354)){
-const len142 = data354.length;
-for(let i142=0; i142<len142; i142++){
-let data355 = data354[i142];
-if(Array.isArray(data355)){
-if(data355.length < 4){
-const err654 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i141+"/" + i142,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/coordinates/items/items/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err654];
-}
-else {
-vErrors.push(err654);
-}
-errors++;
-}
-const len143 = data355.length;
-for(let i143=0; i143<len143; i143++){
-let data356 = data355[i143];
-if(Array.isArray(data356)){
-if(data356.length < 2){
-const err655 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i141+"/" + i142+"/" + i143,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/coordinates/items/items/items/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
-if(vErrors === null){
-vErrors = [err655];
-}
-else {
-vErrors.push(err655);
-}
-errors++;
-}
-const len144 = data356.length;
-for(let i144=0; i144<len144; i144++){
-let data357 = data356[i144];
-if(!((typeof data357 == "number") && (isFinite(data357)))){
-const err656 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i141+"/" + i142+"/" + i143+"/" + i144,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/coordinates/items/items/items/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err656];
-}
-else {
-vErrors.push(err656);
-}
-errors++;
-}
-}
-}
-else {
-const err657 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i141+"/" + i142+"/" + i143,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/coordinates/items/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err657];
-}
-else {
-vErrors.push(err657);
-}
-errors++;
-}
-}
-}
-else {
-const err658 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i141+"/" + i142,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/coordinates/items/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err658];
-}
-else {
-vErrors.push(err658);
-}
-errors++;
-}
-}
-}
-else {
-const err659 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates/" + i141,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/coordinates/items/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err659];
-}
-else {
-vErrors.push(err659);
-}
-errors++;
-}
-}
-}
-else {
-const err660 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/coordinates",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/coordinates/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err660];
-}
-else {
-vErrors.push(err660);
-}
-errors++;
-}
-}
-if(data320.bbox !== undefined){
-let data358 = data320.bbox;
-if(Array.isArray(data358)){
-if(data358.length < 4){
-const err661 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err661];
-}
-else {
-vErrors.push(err661);
-}
-errors++;
-}
-const len145 = data358.length;
-for(let i145=0; i145<len145; i145++){
-let data359 = data358[i145];
-if(!((typeof data359 == "number") && (isFinite(data359)))){
-const err662 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox/" + i145,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err662];
-}
-else {
-vErrors.push(err662);
-}
-errors++;
-}
-}
-}
-else {
-const err663 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err663];
-}
-else {
-vErrors.push(err663);
-}
-errors++;
-}
-}
-}
-else {
-const err664 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf/5/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err664];
-}
-else {
-vErrors.push(err664);
-}
-errors++;
-}
-var _valid12 = _errs831 === errors;
-if(_valid12 && valid316){
-valid316 = false;
-passing12 = [passing12, 5];
-}
-else {
-if(_valid12){
-valid316 = true;
-passing12 = 5;
-if(props5 !== true){
-props5 = props5 || {};
-props5.type = true;
-props5.coordinates = true;
-props5.bbox = true;
-}
-}
-}
-}
-}
-}
-}
-if(!valid316){
-const err665 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries/" + i124,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing12},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err665];
-}
-else {
-vErrors.push(err665);
-}
-errors++;
-}
-else {
-errors = _errs758;
-if(vErrors !== null){
-if(_errs758){
-vErrors.length = _errs758;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err666 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/geometries",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/geometries/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err666];
-}
-else {
-vErrors.push(err666);
-}
-errors++;
-}
-}
-if(data278.bbox !== undefined){
-let data360 = data278.bbox;
-if(Array.isArray(data360)){
-if(data360.length < 4){
-const err667 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err667];
-}
-else {
-vErrors.push(err667);
-}
-errors++;
-}
-const len146 = data360.length;
-for(let i146=0; i146<len146; i146++){
-let data361 = data360[i146];
-if(!((typeof data361 == "number") && (isFinite(data361)))){
-const err668 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox/" + i146,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err668];
-}
-else {
-vErrors.push(err668);
-}
-errors++;
-}
-}
-}
-else {
-const err669 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err669];
-}
-else {
-vErrors.push(err669);
-}
-errors++;
-}
-}
-}
-else {
-const err670 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf/7/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err670];
-}
-else {
-vErrors.push(err670);
-}
-errors++;
-}
-var _valid11 = _errs751 === errors;
-if(_valid11 && valid264){
-valid264 = false;
-passing11 = [passing11, 7];
-}
-else {
-if(_valid11){
-valid264 = true;
-passing11 = 7;
-if(props4 !== true){
-props4 = props4 || {};
-props4.type = true;
-props4.geometries = true;
-props4.bbox = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-if(!valid264){
-const err671 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/geometry",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/geometry/oneOf",keyword:"oneOf",params:{passingSchemas: passing11},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err671];
-}
-else {
-vErrors.push(err671);
-}
-errors++;
-}
-else {
-errors = _errs658;
-if(vErrors !== null){
-if(_errs658){
-vErrors.length = _errs658;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data274.bbox !== undefined){
-let data362 = data274.bbox;
-if(Array.isArray(data362)){
-if(data362.length < 4){
-const err672 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err672];
-}
-else {
-vErrors.push(err672);
-}
-errors++;
-}
-const len147 = data362.length;
-for(let i147=0; i147<len147; i147++){
-let data363 = data362[i147];
-if(!((typeof data363 == "number") && (isFinite(data363)))){
-const err673 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/bbox/" + i147,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err673];
-}
-else {
-vErrors.push(err673);
-}
-errors++;
-}
-}
-}
-else {
-const err674 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102+"/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err674];
-}
-else {
-vErrors.push(err674);
-}
-errors++;
-}
-}
-}
-else {
-const err675 = {instancePath:instancePath+"/places/" + i10+"/geojson/features/" + i102,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err675];
-}
-else {
-vErrors.push(err675);
-}
-errors++;
-}
-}
-}
-else {
-const err676 = {instancePath:instancePath+"/places/" + i10+"/geojson/features",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/features/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err676];
-}
-else {
-vErrors.push(err676);
-}
-errors++;
-}
-}
-if(data99.bbox !== undefined){
-let data364 = data99.bbox;
-if(Array.isArray(data364)){
-if(data364.length < 4){
-const err677 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/bbox/minItems",keyword:"minItems",params:{limit: 4},message:"must NOT have fewer than 4 items"};
-if(vErrors === null){
-vErrors = [err677];
-}
-else {
-vErrors.push(err677);
-}
-errors++;
-}
-const len148 = data364.length;
-for(let i148=0; i148<len148; i148++){
-let data365 = data364[i148];
-if(!((typeof data365 == "number") && (isFinite(data365)))){
-const err678 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox/" + i148,schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/bbox/items/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err678];
-}
-else {
-vErrors.push(err678);
-}
-errors++;
-}
-}
-}
-else {
-const err679 = {instancePath:instancePath+"/places/" + i10+"/geojson/bbox",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/properties/bbox/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err679];
-}
-else {
-vErrors.push(err679);
-}
-errors++;
-}
-}
-}
-else {
-const err680 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf/8/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err680];
-}
-else {
-vErrors.push(err680);
-}
-errors++;
-}
-var _valid3 = _errs635 === errors;
-if(_valid3 && valid47){
-valid47 = false;
-passing3 = [passing3, 8];
-}
-else {
-if(_valid3){
-valid47 = true;
-passing3 = 8;
-if(props0 !== true){
-props0 = props0 || {};
-props0.type = true;
-props0.features = true;
-props0.bbox = true;
-}
-}
-}
-}
-}
-}
-}
-}
-}
-}
-if(!valid47){
-const err681 = {instancePath:instancePath+"/places/" + i10+"/geojson",schemaPath:"https://geojson.org/schema/GeoJSON.json#/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err681];
-}
-else {
-vErrors.push(err681);
-}
-errors++;
-}
-else {
-errors = _errs226;
-if(vErrors !== null){
-if(_errs226){
-vErrors.length = _errs226;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err682 = {instancePath:instancePath+"/places/" + i10,schemaPath:"#/properties/places/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err682];
-}
-else {
-vErrors.push(err682);
-}
-errors++;
-}
-}
-}
-else {
-const err683 = {instancePath:instancePath+"/places",schemaPath:"#/properties/places/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err683];
-}
-else {
-vErrors.push(err683);
-}
-errors++;
-}
-}
-if(data.subjects !== undefined){
-let data366 = data.subjects;
-if(Array.isArray(data366)){
-const len149 = data366.length;
-for(let i149=0; i149<len149; i149++){
-let data367 = data366[i149];
-if(data367 && typeof data367 == "object" && !Array.isArray(data367)){
-for(const key13 in data367){
-if(!(((((((key13 === "name") || (key13 === "rel")) || (key13 === "uri")) || (key13 === "literal")) || (key13 === "creator")) || (key13 === "relevance")) || (key13 === "confidence"))){
-const err684 = {instancePath:instancePath+"/subjects/" + i149,schemaPath:"#/properties/subjects/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err684];
-}
-else {
-vErrors.push(err684);
-}
-errors++;
-}
-}
-if(data367.name !== undefined){
-if(typeof data367.name !== "string"){
-const err685 = {instancePath:instancePath+"/subjects/" + i149+"/name",schemaPath:"#/properties/subjects/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err685];
-}
-else {
-vErrors.push(err685);
-}
-errors++;
-}
-}
-if(data367.rel !== undefined){
-if(typeof data367.rel !== "string"){
-const err686 = {instancePath:instancePath+"/subjects/" + i149+"/rel",schemaPath:"#/properties/subjects/items/properties/rel/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err686];
-}
-else {
-vErrors.push(err686);
-}
-errors++;
-}
-}
-if(data367.uri !== undefined){
-let data370 = data367.uri;
-if(typeof data370 === "string"){
-if(!(formats0(data370))){
-const err687 = {instancePath:instancePath+"/subjects/" + i149+"/uri",schemaPath:"#/properties/subjects/items/properties/uri/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err687];
-}
-else {
-vErrors.push(err687);
-}
-errors++;
-}
-}
-else {
-const err688 = {instancePath:instancePath+"/subjects/" + i149+"/uri",schemaPath:"#/properties/subjects/items/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err688];
-}
-else {
-vErrors.push(err688);
-}
-errors++;
-}
-}
-if(data367.literal !== undefined){
-if(typeof data367.literal !== "string"){
-const err689 = {instancePath:instancePath+"/subjects/" + i149+"/literal",schemaPath:"#/properties/subjects/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err689];
-}
-else {
-vErrors.push(err689);
-}
-errors++;
-}
-}
-if(data367.creator !== undefined){
-if(typeof data367.creator !== "string"){
-const err690 = {instancePath:instancePath+"/subjects/" + i149+"/creator",schemaPath:"#/properties/subjects/items/properties/creator/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err690];
-}
-else {
-vErrors.push(err690);
-}
-errors++;
-}
-}
-if(data367.relevance !== undefined){
-let data373 = data367.relevance;
-if(!(((typeof data373 == "number") && (!(data373 % 1) && !isNaN(data373))) && (isFinite(data373)))){
-const err691 = {instancePath:instancePath+"/subjects/" + i149+"/relevance",schemaPath:"#/properties/subjects/items/properties/relevance/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err691];
-}
-else {
-vErrors.push(err691);
-}
-errors++;
-}
-if((typeof data373 == "number") && (isFinite(data373))){
-if(data373 > 100 || isNaN(data373)){
-const err692 = {instancePath:instancePath+"/subjects/" + i149+"/relevance",schemaPath:"#/properties/subjects/items/properties/relevance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
-if(vErrors === null){
-vErrors = [err692];
-}
-else {
-vErrors.push(err692);
-}
-errors++;
-}
-if(data373 < 0 || isNaN(data373)){
-const err693 = {instancePath:instancePath+"/subjects/" + i149+"/relevance",schemaPath:"#/properties/subjects/items/properties/relevance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err693];
-}
-else {
-vErrors.push(err693);
-}
-errors++;
-}
-}
-}
-if(data367.confidence !== undefined){
-let data374 = data367.confidence;
-if(!(((typeof data374 == "number") && (!(data374 % 1) && !isNaN(data374))) && (isFinite(data374)))){
-const err694 = {instancePath:instancePath+"/subjects/" + i149+"/confidence",schemaPath:"#/properties/subjects/items/properties/confidence/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err694];
-}
-else {
-vErrors.push(err694);
-}
-errors++;
-}
-if((typeof data374 == "number") && (isFinite(data374))){
-if(data374 > 100 || isNaN(data374)){
-const err695 = {instancePath:instancePath+"/subjects/" + i149+"/confidence",schemaPath:"#/properties/subjects/items/properties/confidence/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
-if(vErrors === null){
-vErrors = [err695];
-}
-else {
-vErrors.push(err695);
-}
-errors++;
-}
-if(data374 < 0 || isNaN(data374)){
-const err696 = {instancePath:instancePath+"/subjects/" + i149+"/confidence",schemaPath:"#/properties/subjects/items/properties/confidence/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err696];
-}
-else {
-vErrors.push(err696);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err697 = {instancePath:instancePath+"/subjects/" + i149,schemaPath:"#/properties/subjects/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err697];
-}
-else {
-vErrors.push(err697);
-}
-errors++;
-}
-}
-}
-else {
-const err698 = {instancePath:instancePath+"/subjects",schemaPath:"#/properties/subjects/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err698];
-}
-else {
-vErrors.push(err698);
-}
-errors++;
-}
-}
-if(data.events !== undefined){
-let data375 = data.events;
-if(Array.isArray(data375)){
-const len150 = data375.length;
-for(let i150=0; i150<len150; i150++){
-let data376 = data375[i150];
-if(data376 && typeof data376 == "object" && !Array.isArray(data376)){
-for(const key14 in data376){
-if(!((((key14 === "name") || (key14 === "rel")) || (key14 === "uri")) || (key14 === "literal"))){
-const err699 = {instancePath:instancePath+"/events/" + i150,schemaPath:"#/properties/events/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err699];
-}
-else {
-vErrors.push(err699);
-}
-errors++;
-}
-}
-if(data376.name !== undefined){
-if(typeof data376.name !== "string"){
-const err700 = {instancePath:instancePath+"/events/" + i150+"/name",schemaPath:"#/properties/events/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err700];
-}
-else {
-vErrors.push(err700);
-}
-errors++;
-}
-}
-if(data376.rel !== undefined){
-if(typeof data376.rel !== "string"){
-const err701 = {instancePath:instancePath+"/events/" + i150+"/rel",schemaPath:"#/properties/events/items/properties/rel/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err701];
-}
-else {
-vErrors.push(err701);
-}
-errors++;
-}
-}
-if(data376.uri !== undefined){
-let data379 = data376.uri;
-if(typeof data379 === "string"){
-if(!(formats0(data379))){
-const err702 = {instancePath:instancePath+"/events/" + i150+"/uri",schemaPath:"#/properties/events/items/properties/uri/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err702];
-}
-else {
-vErrors.push(err702);
-}
-errors++;
-}
-}
-else {
-const err703 = {instancePath:instancePath+"/events/" + i150+"/uri",schemaPath:"#/properties/events/items/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err703];
-}
-else {
-vErrors.push(err703);
-}
-errors++;
-}
-}
-if(data376.literal !== undefined){
-if(typeof data376.literal !== "string"){
-const err704 = {instancePath:instancePath+"/events/" + i150+"/literal",schemaPath:"#/properties/events/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err704];
-}
-else {
-vErrors.push(err704);
-}
-errors++;
-}
-}
-}
-else {
-const err705 = {instancePath:instancePath+"/events/" + i150,schemaPath:"#/properties/events/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err705];
-}
-else {
-vErrors.push(err705);
-}
-errors++;
-}
-}
-}
-else {
-const err706 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err706];
-}
-else {
-vErrors.push(err706);
-}
-errors++;
-}
-}
-if(data.objects !== undefined){
-let data381 = data.objects;
-if(Array.isArray(data381)){
-const len151 = data381.length;
-for(let i151=0; i151<len151; i151++){
-let data382 = data381[i151];
-if(data382 && typeof data382 == "object" && !Array.isArray(data382)){
-for(const key15 in data382){
-if(!((((key15 === "name") || (key15 === "rel")) || (key15 === "uri")) || (key15 === "literal"))){
-const err707 = {instancePath:instancePath+"/objects/" + i151,schemaPath:"#/properties/objects/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err707];
-}
-else {
-vErrors.push(err707);
-}
-errors++;
-}
-}
-if(data382.name !== undefined){
-if(typeof data382.name !== "string"){
-const err708 = {instancePath:instancePath+"/objects/" + i151+"/name",schemaPath:"#/properties/objects/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err708];
-}
-else {
-vErrors.push(err708);
-}
-errors++;
-}
-}
-if(data382.rel !== undefined){
-if(typeof data382.rel !== "string"){
-const err709 = {instancePath:instancePath+"/objects/" + i151+"/rel",schemaPath:"#/properties/objects/items/properties/rel/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err709];
-}
-else {
-vErrors.push(err709);
-}
-errors++;
-}
-}
-if(data382.uri !== undefined){
-let data385 = data382.uri;
-if(typeof data385 === "string"){
-if(!(formats0(data385))){
-const err710 = {instancePath:instancePath+"/objects/" + i151+"/uri",schemaPath:"#/properties/objects/items/properties/uri/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err710];
-}
-else {
-vErrors.push(err710);
-}
-errors++;
-}
-}
-else {
-const err711 = {instancePath:instancePath+"/objects/" + i151+"/uri",schemaPath:"#/properties/objects/items/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err711];
-}
-else {
-vErrors.push(err711);
-}
-errors++;
-}
-}
-if(data382.literal !== undefined){
-if(typeof data382.literal !== "string"){
-const err712 = {instancePath:instancePath+"/objects/" + i151+"/literal",schemaPath:"#/properties/objects/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err712];
-}
-else {
-vErrors.push(err712);
-}
-errors++;
-}
-}
-}
-else {
-const err713 = {instancePath:instancePath+"/objects/" + i151,schemaPath:"#/properties/objects/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err713];
-}
-else {
-vErrors.push(err713);
-}
-errors++;
-}
-}
-}
-else {
-const err714 = {instancePath:instancePath+"/objects",schemaPath:"#/properties/objects/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err714];
-}
-else {
-vErrors.push(err714);
-}
-errors++;
-}
-}
-if(data.infosources !== undefined){
-let data387 = data.infosources;
-if(Array.isArray(data387)){
-const len152 = data387.length;
-for(let i152=0; i152<len152; i152++){
-let data388 = data387[i152];
-if(data388 && typeof data388 == "object" && !Array.isArray(data388)){
-for(const key16 in data388){
-if(!(((((key16 === "name") || (key16 === "role")) || (key16 === "uri")) || (key16 === "literal")) || (key16 === "contactinfo"))){
-const err715 = {instancePath:instancePath+"/infosources/" + i152,schemaPath:"#/properties/infosources/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err715];
-}
-else {
-vErrors.push(err715);
-}
-errors++;
-}
-}
-if(data388.name !== undefined){
-if(typeof data388.name !== "string"){
-const err716 = {instancePath:instancePath+"/infosources/" + i152+"/name",schemaPath:"#/properties/infosources/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err716];
-}
-else {
-vErrors.push(err716);
-}
-errors++;
-}
-}
-if(data388.role !== undefined){
-if(typeof data388.role !== "string"){
-const err717 = {instancePath:instancePath+"/infosources/" + i152+"/role",schemaPath:"#/properties/infosources/items/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err717];
-}
-else {
-vErrors.push(err717);
-}
-errors++;
-}
-}
-if(data388.uri !== undefined){
-let data391 = data388.uri;
-if(typeof data391 === "string"){
-if(!(formats0(data391))){
-const err718 = {instancePath:instancePath+"/infosources/" + i152+"/uri",schemaPath:"#/properties/infosources/items/properties/uri/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err718];
-}
-else {
-vErrors.push(err718);
-}
-errors++;
-}
-}
-else {
-const err719 = {instancePath:instancePath+"/infosources/" + i152+"/uri",schemaPath:"#/properties/infosources/items/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err719];
-}
-else {
-vErrors.push(err719);
-}
-errors++;
-}
-}
-if(data388.literal !== undefined){
-if(typeof data388.literal !== "string"){
-const err720 = {instancePath:instancePath+"/infosources/" + i152+"/literal",schemaPath:"#/properties/infosources/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err720];
-}
-else {
-vErrors.push(err720);
-}
-errors++;
-}
-}
-if(data388.contactinfo !== undefined){
-let data393 = data388.contactinfo;
-if(Array.isArray(data393)){
-const len153 = data393.length;
-for(let i153=0; i153<len153; i153++){
-let data394 = data393[i153];
-const _errs924 = errors;
-let valid386 = false;
-let passing13 = null;
-const _errs925 = errors;
-if(data394 && typeof data394 == "object" && !Array.isArray(data394)){
-if(data394.value === undefined){
-const err721 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153,schemaPath:"#/$defs/contactinfoType/oneOf/0/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};
-if(vErrors === null){
-vErrors = [err721];
-}
-else {
-vErrors.push(err721);
-}
-errors++;
-}
-}
-var _valid13 = _errs925 === errors;
-if(_valid13){
-valid386 = true;
-passing13 = 0;
-}
-const _errs926 = errors;
-if(data394 && typeof data394 == "object" && !Array.isArray(data394)){
-if(data394.address === undefined){
-const err722 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153,schemaPath:"#/$defs/contactinfoType/oneOf/1/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'"};
-if(vErrors === null){
-vErrors = [err722];
-}
-else {
-vErrors.push(err722);
-}
-errors++;
-}
-}
-var _valid13 = _errs926 === errors;
-if(_valid13 && valid386){
-valid386 = false;
-passing13 = [passing13, 1];
-}
-else {
-if(_valid13){
-valid386 = true;
-passing13 = 1;
-}
-}
-if(!valid386){
-const err723 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153,schemaPath:"#/$defs/contactinfoType/oneOf",keyword:"oneOf",params:{passingSchemas: passing13},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err723];
-}
-else {
-vErrors.push(err723);
-}
-errors++;
-}
-else {
-errors = _errs924;
-if(vErrors !== null){
-if(_errs924){
-vErrors.length = _errs924;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data394 && typeof data394 == "object" && !Array.isArray(data394)){
-for(const key17 in data394){
-if(!((((((key17 === "type") || (key17 === "role")) || (key17 === "lang")) || (key17 === "name")) || (key17 === "value")) || (key17 === "address"))){
-const err724 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153,schemaPath:"#/$defs/contactinfoType/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err724];
-}
-else {
-vErrors.push(err724);
-}
-errors++;
-}
-}
-if(data394.type !== undefined){
-if(typeof data394.type !== "string"){
-const err725 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153+"/type",schemaPath:"#/$defs/contactinfoType/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err725];
-}
-else {
-vErrors.push(err725);
-}
-errors++;
-}
-}
-if(data394.role !== undefined){
-if(typeof data394.role !== "string"){
-const err726 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153+"/role",schemaPath:"#/$defs/contactinfoType/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err726];
-}
-else {
-vErrors.push(err726);
-}
-errors++;
-}
-}
-if(data394.lang !== undefined){
-if(typeof data394.lang !== "string"){
-const err727 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153+"/lang",schemaPath:"#/$defs/contactinfoType/properties/lang/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err727];
-}
-else {
-vErrors.push(err727);
-}
-errors++;
-}
-}
-if(data394.name !== undefined){
-if(typeof data394.name !== "string"){
-const err728 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153+"/name",schemaPath:"#/$defs/contactinfoType/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err728];
-}
-else {
-vErrors.push(err728);
-}
-errors++;
-}
-}
-if(data394.value !== undefined){
-if(typeof data394.value !== "string"){
-const err729 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153+"/value",schemaPath:"#/$defs/contactinfoType/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err729];
-}
-else {
-vErrors.push(err729);
-}
-errors++;
-}
-}
-if(data394.address !== undefined){
-let data400 = data394.address;
-if(data400 && typeof data400 == "object" && !Array.isArray(data400)){
-for(const key18 in data400){
-if(!(((((key18 === "lines") || (key18 === "locality")) || (key18 === "area")) || (key18 === "postalcode")) || (key18 === "country"))){
-const err730 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153+"/address",schemaPath:"#/$defs/contactinfoType/properties/address/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err730];
-}
-else {
-vErrors.push(err730);
-}
-errors++;
-}
-}
-if(data400.lines !== undefined){
-let data401 = data400.lines;
-if(Array.isArray(data401)){
-const len154 = data401.length;
-for(let i154=0; i154<len154; i154++){
-if(typeof data401[i154] !== "string"){
-const err731 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153+"/address/lines/" + i154,schemaPath:"#/$defs/contactinfoType/properties/address/properties/lines/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err731];
-}
-else {
-vErrors.push(err731);
-}
-errors++;
-}
-}
-}
-else {
-const err732 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153+"/address/lines",schemaPath:"#/$defs/contactinfoType/properties/address/properties/lines/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err732];
-}
-else {
-vErrors.push(err732);
-}
-errors++;
-}
-}
-if(data400.locality !== undefined){
-if(typeof data400.locality !== "string"){
-const err733 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153+"/address/locality",schemaPath:"#/$defs/contactinfoType/properties/address/properties/locality/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err733];
-}
-else {
-vErrors.push(err733);
-}
-errors++;
-}
-}
-if(data400.area !== undefined){
-if(typeof data400.area !== "string"){
-const err734 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153+"/address/area",schemaPath:"#/$defs/contactinfoType/properties/address/properties/area/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err734];
-}
-else {
-vErrors.push(err734);
-}
-errors++;
-}
-}
-if(data400.postalcode !== undefined){
-if(typeof data400.postalcode !== "string"){
-const err735 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153+"/address/postalcode",schemaPath:"#/$defs/contactinfoType/properties/address/properties/postalcode/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err735];
-}
-else {
-vErrors.push(err735);
-}
-errors++;
-}
-}
-if(data400.country !== undefined){
-if(typeof data400.country !== "string"){
-const err736 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153+"/address/country",schemaPath:"#/$defs/contactinfoType/properties/address/properties/country/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err736];
-}
-else {
-vErrors.push(err736);
-}
-errors++;
-}
-}
-}
-else {
-const err737 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153+"/address",schemaPath:"#/$defs/contactinfoType/properties/address/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err737];
-}
-else {
-vErrors.push(err737);
-}
-errors++;
-}
-}
-}
-else {
-const err738 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo/" + i153,schemaPath:"#/$defs/contactinfoType/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err738];
-}
-else {
-vErrors.push(err738);
-}
-errors++;
-}
-}
-}
-else {
-const err739 = {instancePath:instancePath+"/infosources/" + i152+"/contactinfo",schemaPath:"#/properties/infosources/items/properties/contactinfo/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err739];
-}
-else {
-vErrors.push(err739);
-}
-errors++;
-}
-}
-}
-else {
-const err740 = {instancePath:instancePath+"/infosources/" + i152,schemaPath:"#/properties/infosources/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err740];
-}
-else {
-vErrors.push(err740);
-}
-errors++;
-}
-}
-}
-else {
-const err741 = {instancePath:instancePath+"/infosources",schemaPath:"#/properties/infosources/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err741];
-}
-else {
-vErrors.push(err741);
-}
-errors++;
-}
-}
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err742 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err742];
-}
-else {
-vErrors.push(err742);
-}
-errors++;
-}
-}
-if(data.by !== undefined){
-if(typeof data.by !== "string"){
-const err743 = {instancePath:instancePath+"/by",schemaPath:"#/properties/by/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err743];
-}
-else {
-vErrors.push(err743);
-}
-errors++;
-}
-}
-if(data.slugline !== undefined){
-if(typeof data.slugline !== "string"){
-const err744 = {instancePath:instancePath+"/slugline",schemaPath:"#/properties/slugline/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err744];
-}
-else {
-vErrors.push(err744);
-}
-errors++;
-}
-}
-if(data.located !== undefined){
-if(typeof data.located !== "string"){
-const err745 = {instancePath:instancePath+"/located",schemaPath:"#/properties/located/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err745];
-}
-else {
-vErrors.push(err745);
-}
-errors++;
-}
-}
-if(data.renditions !== undefined){
-let data411 = data.renditions;
-if(Array.isArray(data411)){
-const len155 = data411.length;
-for(let i155=0; i155<len155; i155++){
-let data412 = data411[i155];
-if(data412 && typeof data412 == "object" && !Array.isArray(data412)){
-if(data412.name === undefined){
-const err746 = {instancePath:instancePath+"/renditions/" + i155,schemaPath:"#/properties/renditions/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err746];
-}
-else {
-vErrors.push(err746);
-}
-errors++;
-}
-for(const key19 in data412){
-if(!(func1.call(schema32.properties.renditions.items.properties, key19))){
-const err747 = {instancePath:instancePath+"/renditions/" + i155,schemaPath:"#/properties/renditions/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err747];
-}
-else {
-vErrors.push(err747);
-}
-errors++;
-}
-}
-if(data412.name !== undefined){
-if(typeof data412.name !== "string"){
-const err748 = {instancePath:instancePath+"/renditions/" + i155+"/name",schemaPath:"#/properties/renditions/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err748];
-}
-else {
-vErrors.push(err748);
-}
-errors++;
-}
-}
-if(data412.href !== undefined){
-let data414 = data412.href;
-if(typeof data414 === "string"){
-if(!(formats0(data414))){
-const err749 = {instancePath:instancePath+"/renditions/" + i155+"/href",schemaPath:"#/properties/renditions/items/properties/href/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err749];
-}
-else {
-vErrors.push(err749);
-}
-errors++;
-}
-}
-else {
-const err750 = {instancePath:instancePath+"/renditions/" + i155+"/href",schemaPath:"#/properties/renditions/items/properties/href/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err750];
-}
-else {
-vErrors.push(err750);
-}
-errors++;
-}
-}
-if(data412.contenttype !== undefined){
-if(typeof data412.contenttype !== "string"){
-const err751 = {instancePath:instancePath+"/renditions/" + i155+"/contenttype",schemaPath:"#/properties/renditions/items/properties/contenttype/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err751];
-}
-else {
-vErrors.push(err751);
-}
-errors++;
-}
-}
-if(data412.title !== undefined){
-if(typeof data412.title !== "string"){
-const err752 = {instancePath:instancePath+"/renditions/" + i155+"/title",schemaPath:"#/properties/renditions/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err752];
-}
-else {
-vErrors.push(err752);
-}
-errors++;
-}
-}
-if(data412.height !== undefined){
-let data417 = data412.height;
-if(!((typeof data417 == "number") && (isFinite(data417)))){
-const err753 = {instancePath:instancePath+"/renditions/" + i155+"/height",schemaPath:"#/properties/renditions/items/properties/height/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err753];
-}
-else {
-vErrors.push(err753);
-}
-errors++;
-}
-}
-if(data412.width !== undefined){
-let data418 = data412.width;
-if(!((typeof data418 == "number") && (isFinite(data418)))){
-const err754 = {instancePath:instancePath+"/renditions/" + i155+"/width",schemaPath:"#/properties/renditions/items/properties/width/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err754];
-}
-else {
-vErrors.push(err754);
-}
-errors++;
-}
-}
-if(data412.sizeinbytes !== undefined){
-let data419 = data412.sizeinbytes;
-if(!((typeof data419 == "number") && (isFinite(data419)))){
-const err755 = {instancePath:instancePath+"/renditions/" + i155+"/sizeinbytes",schemaPath:"#/properties/renditions/items/properties/sizeinbytes/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err755];
-}
-else {
-vErrors.push(err755);
-}
-errors++;
-}
-}
-if(data412.duration !== undefined){
-let data420 = data412.duration;
-if(!((typeof data420 == "number") && (isFinite(data420)))){
-const err756 = {instancePath:instancePath+"/renditions/" + i155+"/duration",schemaPath:"#/properties/renditions/items/properties/duration/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err756];
-}
-else {
-vErrors.push(err756);
-}
-errors++;
-}
-}
-if(data412.format !== undefined){
-if(typeof data412.format !== "string"){
-const err757 = {instancePath:instancePath+"/renditions/" + i155+"/format",schemaPath:"#/properties/renditions/items/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err757];
-}
-else {
-vErrors.push(err757);
-}
-errors++;
-}
-}
-}
-else {
-const err758 = {instancePath:instancePath+"/renditions/" + i155,schemaPath:"#/properties/renditions/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err758];
-}
-else {
-vErrors.push(err758);
-}
-errors++;
-}
-}
-}
-else {
-const err759 = {instancePath:instancePath+"/renditions",schemaPath:"#/properties/renditions/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err759];
-}
-else {
-vErrors.push(err759);
-}
-errors++;
-}
-}
-if(data.associations !== undefined){
-let data422 = data.associations;
-if(Array.isArray(data422)){
-const len156 = data422.length;
-for(let i156=0; i156<len156; i156++){
-let data423 = data422[i156];
-if(!(wrapper0.validate(data423, {instancePath:instancePath+"/associations/" + i156,parentData:data422,parentDataProperty:i156,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? wrapper0.validate.errors : vErrors.concat(wrapper0.validate.errors);
-errors = vErrors.length;
-}
-else {
-var props6 = wrapper0.validate.evaluated.props;
-}
-if(data423 && typeof data423 == "object" && !Array.isArray(data423)){
-if(data423.name === undefined){
-const err760 = {instancePath:instancePath+"/associations/" + i156,schemaPath:"#/properties/associations/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
-if(vErrors === null){
-vErrors = [err760];
-}
-else {
-vErrors.push(err760);
-}
-errors++;
-}
-if(data423.uri === undefined){
-const err761 = {instancePath:instancePath+"/associations/" + i156,schemaPath:"#/properties/associations/items/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};
-if(vErrors === null){
-vErrors = [err761];
-}
-else {
-vErrors.push(err761);
-}
-errors++;
-}
-if(props6 !== true){
-props6 = props6 || {};
-props6.name = true;
-}
-if(data423.name !== undefined){
-if(typeof data423.name !== "string"){
-const err762 = {instancePath:instancePath+"/associations/" + i156+"/name",schemaPath:"#/properties/associations/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err762];
-}
-else {
-vErrors.push(err762);
-}
-errors++;
-}
-}
-if(props6 !== true){
-for(const key20 in data423){
-if(!props6 || !props6[key20]){
-const err763 = {instancePath:instancePath+"/associations/" + i156,schemaPath:"#/properties/associations/items/unevaluatedProperties",keyword:"unevaluatedProperties",params:{unevaluatedProperty: key20},message:"must NOT have unevaluated properties"};
-if(vErrors === null){
-vErrors = [err763];
-}
-else {
-vErrors.push(err763);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err764 = {instancePath:instancePath+"/associations/" + i156,schemaPath:"#/properties/associations/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err764];
-}
-else {
-vErrors.push(err764);
-}
-errors++;
-}
-}
-}
-else {
-const err765 = {instancePath:instancePath+"/associations",schemaPath:"#/properties/associations/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err765];
-}
-else {
-vErrors.push(err765);
-}
-errors++;
-}
-}
-if(data.altids !== undefined){
-let data425 = data.altids;
-if(Array.isArray(data425)){
-const len157 = data425.length;
-for(let i157=0; i157<len157; i157++){
-let data426 = data425[i157];
-if(data426 && typeof data426 == "object" && !Array.isArray(data426)){
-for(const key21 in data426){
-if(!((key21 === "role") || (key21 === "value"))){
-const err766 = {instancePath:instancePath+"/altids/" + i157,schemaPath:"#/properties/altids/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err766];
-}
-else {
-vErrors.push(err766);
-}
-errors++;
-}
-}
-if(data426.role !== undefined){
-if(typeof data426.role !== "string"){
-const err767 = {instancePath:instancePath+"/altids/" + i157+"/role",schemaPath:"#/properties/altids/items/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err767];
-}
-else {
-vErrors.push(err767);
-}
-errors++;
-}
-}
-if(data426.value !== undefined){
-if(typeof data426.value !== "string"){
-const err768 = {instancePath:instancePath+"/altids/" + i157+"/value",schemaPath:"#/properties/altids/items/properties/value/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err768];
-}
-else {
-vErrors.push(err768);
-}
-errors++;
-}
-}
-}
-else {
-const err769 = {instancePath:instancePath+"/altids/" + i157,schemaPath:"#/properties/altids/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err769];
-}
-else {
-vErrors.push(err769);
-}
-errors++;
-}
-}
-}
-else {
-const err770 = {instancePath:instancePath+"/altids",schemaPath:"#/properties/altids/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err770];
-}
-else {
-vErrors.push(err770);
-}
-errors++;
-}
-}
-if(data.trustindicators !== undefined){
-let data429 = data.trustindicators;
-if(Array.isArray(data429)){
-const len158 = data429.length;
-for(let i158=0; i158<len158; i158++){
-let data430 = data429[i158];
-if(data430 && typeof data430 == "object" && !Array.isArray(data430)){
-for(const key22 in data430){
-if(!(((key22 === "role") || (key22 === "title")) || (key22 === "href"))){
-const err771 = {instancePath:instancePath+"/trustindicators/" + i158,schemaPath:"#/properties/trustindicators/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err771];
-}
-else {
-vErrors.push(err771);
-}
-errors++;
-}
-}
-if(data430.role !== undefined){
-let data431 = data430.role;
-if(typeof data431 === "string"){
-if(!(formats0(data431))){
-const err772 = {instancePath:instancePath+"/trustindicators/" + i158+"/role",schemaPath:"#/properties/trustindicators/items/properties/role/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err772];
-}
-else {
-vErrors.push(err772);
-}
-errors++;
-}
-}
-else {
-const err773 = {instancePath:instancePath+"/trustindicators/" + i158+"/role",schemaPath:"#/properties/trustindicators/items/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err773];
-}
-else {
-vErrors.push(err773);
-}
-errors++;
-}
-}
-if(data430.title !== undefined){
-if(typeof data430.title !== "string"){
-const err774 = {instancePath:instancePath+"/trustindicators/" + i158+"/title",schemaPath:"#/properties/trustindicators/items/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err774];
-}
-else {
-vErrors.push(err774);
-}
-errors++;
-}
-}
-if(data430.href !== undefined){
-let data433 = data430.href;
-if(typeof data433 === "string"){
-if(!(formats0(data433))){
-const err775 = {instancePath:instancePath+"/trustindicators/" + i158+"/href",schemaPath:"#/properties/trustindicators/items/properties/href/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err775];
-}
-else {
-vErrors.push(err775);
-}
-errors++;
-}
-}
-else {
-const err776 = {instancePath:instancePath+"/trustindicators/" + i158+"/href",schemaPath:"#/properties/trustindicators/items/properties/href/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err776];
-}
-else {
-vErrors.push(err776);
-}
-errors++;
-}
-}
-}
-else {
-const err777 = {instancePath:instancePath+"/trustindicators/" + i158,schemaPath:"#/properties/trustindicators/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err777];
-}
-else {
-vErrors.push(err777);
-}
-errors++;
-}
-}
-}
-else {
-const err778 = {instancePath:instancePath+"/trustindicators",schemaPath:"#/properties/trustindicators/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err778];
-}
-else {
-vErrors.push(err778);
-}
-errors++;
-}
-}
-if(data.standard !== undefined){
-let data434 = data.standard;
-if(data434 && typeof data434 == "object" && !Array.isArray(data434)){
-for(const key23 in data434){
-if(!(((key23 === "name") || (key23 === "version")) || (key23 === "schema"))){
-const err779 = {instancePath:instancePath+"/standard",schemaPath:"#/properties/standard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err779];
-}
-else {
-vErrors.push(err779);
-}
-errors++;
-}
-}
-if(data434.name !== undefined){
-if(typeof data434.name !== "string"){
-const err780 = {instancePath:instancePath+"/standard/name",schemaPath:"#/properties/standard/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err780];
-}
-else {
-vErrors.push(err780);
-}
-errors++;
-}
-}
-if(data434.version !== undefined){
-if(typeof data434.version !== "string"){
-const err781 = {instancePath:instancePath+"/standard/version",schemaPath:"#/properties/standard/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err781];
-}
-else {
-vErrors.push(err781);
-}
-errors++;
-}
-}
-if(data434.schema !== undefined){
-let data437 = data434.schema;
-if(typeof data437 === "string"){
-if(!(formats0(data437))){
-const err782 = {instancePath:instancePath+"/standard/schema",schemaPath:"#/properties/standard/properties/schema/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err782];
-}
-else {
-vErrors.push(err782);
-}
-errors++;
-}
-}
-else {
-const err783 = {instancePath:instancePath+"/standard/schema",schemaPath:"#/properties/standard/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err783];
-}
-else {
-vErrors.push(err783);
-}
-errors++;
-}
-}
-}
-else {
-const err784 = {instancePath:instancePath+"/standard",schemaPath:"#/properties/standard/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err784];
-}
-else {
-vErrors.push(err784);
-}
-errors++;
-}
-}
-if(data.genres !== undefined){
-let data438 = data.genres;
-if(Array.isArray(data438)){
-const len159 = data438.length;
-for(let i159=0; i159<len159; i159++){
-let data439 = data438[i159];
-if(data439 && typeof data439 == "object" && !Array.isArray(data439)){
-for(const key24 in data439){
-if(!(((key24 === "name") || (key24 === "uri")) || (key24 === "literal"))){
-const err785 = {instancePath:instancePath+"/genres/" + i159,schemaPath:"#/properties/genres/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err785];
-}
-else {
-vErrors.push(err785);
-}
-errors++;
-}
-}
-if(data439.name !== undefined){
-if(typeof data439.name !== "string"){
-const err786 = {instancePath:instancePath+"/genres/" + i159+"/name",schemaPath:"#/properties/genres/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err786];
-}
-else {
-vErrors.push(err786);
-}
-errors++;
-}
-}
-if(data439.uri !== undefined){
-if(typeof data439.uri !== "string"){
-const err787 = {instancePath:instancePath+"/genres/" + i159+"/uri",schemaPath:"#/properties/genres/items/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err787];
-}
-else {
-vErrors.push(err787);
-}
-errors++;
-}
-}
-if(data439.literal !== undefined){
-if(typeof data439.literal !== "string"){
-const err788 = {instancePath:instancePath+"/genres/" + i159+"/literal",schemaPath:"#/properties/genres/items/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err788];
-}
-else {
-vErrors.push(err788);
-}
-errors++;
-}
-}
-}
-else {
-const err789 = {instancePath:instancePath+"/genres/" + i159,schemaPath:"#/properties/genres/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err789];
-}
-else {
-vErrors.push(err789);
-}
-errors++;
-}
-}
-}
-else {
-const err790 = {instancePath:instancePath+"/genres",schemaPath:"#/properties/genres/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err790];
-}
-else {
-vErrors.push(err790);
-}
-errors++;
-}
-}
-if(data.expires !== undefined){
-let data443 = data.expires;
-if(typeof data443 === "string"){
-if(!(formats2.validate(data443))){
-const err791 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
-if(vErrors === null){
-vErrors = [err791];
-}
-else {
-vErrors.push(err791);
-}
-errors++;
-}
-}
-else {
-const err792 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err792];
-}
-else {
-vErrors.push(err792);
-}
-errors++;
-}
-}
-if(data.rightsinfo !== undefined){
-let data444 = data.rightsinfo;
-const _errs1035 = errors;
-let valid407 = false;
-let passing14 = null;
-const _errs1036 = errors;
-if(data444 && typeof data444 == "object" && !Array.isArray(data444)){
-if(data444.linkedrights === undefined){
-const err793 = {instancePath:instancePath+"/rightsinfo",schemaPath:"#/properties/rightsinfo/oneOf/0/required",keyword:"required",params:{missingProperty: "linkedrights"},message:"must have required property '"+"linkedrights"+"'"};
-if(vErrors === null){
-vErrors = [err793];
-}
-else {
-vErrors.push(err793);
-}
-errors++;
-}
-}
-var _valid14 = _errs1036 === errors;
-if(_valid14){
-valid407 = true;
-passing14 = 0;
-}
-const _errs1037 = errors;
-if(data444 && typeof data444 == "object" && !Array.isArray(data444)){
-if(data444.encodedrights === undefined){
-const err794 = {instancePath:instancePath+"/rightsinfo",schemaPath:"#/properties/rightsinfo/oneOf/1/required",keyword:"required",params:{missingProperty: "encodedrights"},message:"must have required property '"+"encodedrights"+"'"};
-if(vErrors === null){
-vErrors = [err794];
-}
-else {
-vErrors.push(err794);
-}
-errors++;
-}
-}
-var _valid14 = _errs1037 === errors;
-if(_valid14 && valid407){
-valid407 = false;
-passing14 = [passing14, 1];
-}
-else {
-if(_valid14){
-valid407 = true;
-passing14 = 1;
-}
-}
-if(!valid407){
-const err795 = {instancePath:instancePath+"/rightsinfo",schemaPath:"#/properties/rightsinfo/oneOf",keyword:"oneOf",params:{passingSchemas: passing14},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err795];
-}
-else {
-vErrors.push(err795);
-}
-errors++;
-}
-else {
-errors = _errs1035;
-if(vErrors !== null){
-if(_errs1035){
-vErrors.length = _errs1035;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data444 && typeof data444 == "object" && !Array.isArray(data444)){
-if(data444.langid !== undefined){
-let data445 = data444.langid;
-if(typeof data445 === "string"){
-if(!(formats0(data445))){
-const err796 = {instancePath:instancePath+"/rightsinfo/langid",schemaPath:"#/properties/rightsinfo/properties/langid/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err796];
-}
-else {
-vErrors.push(err796);
-}
-errors++;
-}
-}
-else {
-const err797 = {instancePath:instancePath+"/rightsinfo/langid",schemaPath:"#/properties/rightsinfo/properties/langid/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err797];
-}
-else {
-vErrors.push(err797);
-}
-errors++;
-}
-}
-if(data444.linkedrights !== undefined){
-let data446 = data444.linkedrights;
-if(typeof data446 === "string"){
-if(!(formats0(data446))){
-const err798 = {instancePath:instancePath+"/rightsinfo/linkedrights",schemaPath:"#/properties/rightsinfo/properties/linkedrights/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err798];
-}
-else {
-vErrors.push(err798);
-}
-errors++;
-}
-}
-else {
-const err799 = {instancePath:instancePath+"/rightsinfo/linkedrights",schemaPath:"#/properties/rightsinfo/properties/linkedrights/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err799];
-}
-else {
-vErrors.push(err799);
-}
-errors++;
-}
-}
-if(data444.encodedrights !== undefined){
-if(typeof data444.encodedrights !== "string"){
-const err800 = {instancePath:instancePath+"/rightsinfo/encodedrights",schemaPath:"#/properties/rightsinfo/properties/encodedrights/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err800];
-}
-else {
-vErrors.push(err800);
-}
-errors++;
-}
-}
-}
-else {
-const err801 = {instancePath:instancePath+"/rightsinfo",schemaPath:"#/properties/rightsinfo/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err801];
-}
-else {
-vErrors.push(err801);
-}
-errors++;
-}
-}
-if(data.digitalsourcetype !== undefined){
-let data448 = data.digitalsourcetype;
-if(data448 && typeof data448 == "object" && !Array.isArray(data448)){
-for(const key25 in data448){
-if(!(((key25 === "name") || (key25 === "uri")) || (key25 === "literal"))){
-const err802 = {instancePath:instancePath+"/digitalsourcetype",schemaPath:"#/properties/digitalsourcetype/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err802];
-}
-else {
-vErrors.push(err802);
-}
-errors++;
-}
-}
-if(data448.name !== undefined){
-if(typeof data448.name !== "string"){
-const err803 = {instancePath:instancePath+"/digitalsourcetype/name",schemaPath:"#/properties/digitalsourcetype/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err803];
-}
-else {
-vErrors.push(err803);
-}
-errors++;
-}
-}
-if(data448.uri !== undefined){
-let data450 = data448.uri;
-if(typeof data450 === "string"){
-if(!(formats0(data450))){
-const err804 = {instancePath:instancePath+"/digitalsourcetype/uri",schemaPath:"#/properties/digitalsourcetype/properties/uri/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};
-if(vErrors === null){
-vErrors = [err804];
-}
-else {
-vErrors.push(err804);
-}
-errors++;
-}
-}
-else {
-const err805 = {instancePath:instancePath+"/digitalsourcetype/uri",schemaPath:"#/properties/digitalsourcetype/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err805];
-}
-else {
-vErrors.push(err805);
-}
-errors++;
-}
-}
-if(data448.literal !== undefined){
-if(typeof data448.literal !== "string"){
-const err806 = {instancePath:instancePath+"/digitalsourcetype/literal",schemaPath:"#/properties/digitalsourcetype/properties/literal/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err806];
-}
-else {
-vErrors.push(err806);
-}
-errors++;
-}
-}
-}
-else {
-const err807 = {instancePath:instancePath+"/digitalsourcetype",schemaPath:"#/properties/digitalsourcetype/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err807];
-}
-else {
-vErrors.push(err807);
-}
-errors++;
-}
-}
-}
-else {
-const err808 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err808];
-}
-else {
-vErrors.push(err808);
-}
-errors++;
-}
-validate21.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
-validate21.evaluated = {"props":{"uri":true,"type":true,"representationtype":true,"profile":true,"version":true,"firstcreated":true,"versioncreated":true,"contentcreated":true,"embargoed":true,"pubstatus":true,"urgency":true,"copyrightholder":true,"copyrightnotice":true,"usageterms":true,"ednote":true,"language":true,"descriptions":true,"bodies":true,"headlines":true,"people":true,"organisations":true,"places":true,"subjects":true,"events":true,"objects":true,"infosources":true,"title":true,"by":true,"slugline":true,"located":true,"renditions":true,"associations":true,"altids":true,"trustindicators":true,"standard":true,"genres":true,"expires":true,"rightsinfo":true,"digitalsourcetype":true},"dynamicProps":false,"dynamicItems":false};
+validate54.evaluated = {"props":{"uri":true,"type":true,"representationtype":true,"profile":true,"version":true,"firstcreated":true,"versioncreated":true,"contentcreated":true,"embargoed":true,"pubstatus":true,"urgency":true,"copyrightholder":true,"copyrightnotice":true,"usageterms":true,"ednote":true,"language":true,"descriptions":true,"bodies":true,"headlines":true,"people":true,"organisations":true,"places":true,"subjects":true,"events":true,"objects":true,"infosources":true,"title":true,"by":true,"slugline":true,"located":true,"renditions":true,"associations":true,"altids":true,"trustindicators":true,"standard":true,"genres":true,"expires":true,"rightsinfo":true,"digitalsourcetype":true},"dynamicProps":false,"dynamicItems":false};
 
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json#" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate20.evaluated;
+const evaluated0 = validate53.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
 if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
-if(!(validate21(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+if(!(validate54(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11261,19 +4635,17 @@ vErrors.push(err2);
 }
 errors++;
 }
-validate20.errors = vErrors;
+validate53.errors = vErrors;
 return errors === 0;
 }
-validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate53.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateDiplowireProfile = validate23;
-const schema38 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://diplowire.invalid/schemas/ninjs-profile.schema.json","title":"Diplowire profile of IPTC ninjs 2.2","description":"A ninjs 2.2 item as Diplowire accepts it: the official schema plus the rules below. Each allOf entry after the first is one profile rule; when it fails, its x-diplowire-error replaces the raw schema errors. Size limits and the BCP 47 grammar are checked in code (shared/domain/ingest). Non-empty is written as not-const-empty, which needs no ajv runtime helper in the generated code.","type":"object","allOf":[{"$ref":"http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json#"},{"x-diplowire-error":{"pointer":"/uri","message":"uri is required and must be a non-empty string"},"required":["uri"],"properties":{"uri":{"type":"string","not":{"const":""}}}},{"x-diplowire-error":{"pointer":"/language","message":"language is required and must be a BCP 47 language tag such as \"ar\" or \"en-GB\""},"required":["language"],"properties":{"language":{"type":"string","not":{"const":""}}}},{"x-diplowire-error":{"pointer":"/headlines","message":"at least one headline is required: a non-empty headlines[].value or a non-empty title"},"anyOf":[{"required":["title"],"properties":{"title":{"type":"string","not":{"const":""}}}},{"required":["headlines"],"properties":{"headlines":{"type":"array","contains":{"type":"object","required":["value"],"properties":{"value":{"type":"string","not":{"const":""}}}}}}}]},{"x-diplowire-error":{"pointer":"/bodies","message":"at least one body with a non-empty value is required (bodies[].value)"},"required":["bodies"],"properties":{"bodies":{"type":"array","contains":{"type":"object","required":["value"],"properties":{"value":{"type":"string","not":{"const":""}}}}}}},{"x-diplowire-error":{"pointer":"/pubstatus","message":"pubstatus must be \"usable\" or \"withheld\"; an item is canceled only by retracting it with DELETE /v1/items/{id}"},"properties":{"pubstatus":{"enum":["usable","withheld"]}}}]};
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="https://diplowire.invalid/schemas/ninjs-profile.schema.json" */;
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate23.evaluated;
+const evaluated0 = validate52.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -11290,8 +4662,8 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(!(validate20(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+if(!(validate53(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
 errors = vErrors.length;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -11768,7 +5140,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.pubstatus !== undefined){
 let data9 = data.pubstatus;
 if(!((data9 === "usable") || (data9 === "withheld"))){
-const err30 = {instancePath:instancePath+"/pubstatus",schemaPath:"#/allOf/5/properties/pubstatus/enum",keyword:"enum",params:{allowedValues: schema38.allOf[5].properties.pubstatus.enum},message:"must be equal to one of the allowed values"};
+const err30 = {instancePath:instancePath+"/pubstatus",schemaPath:"#/allOf/5/properties/pubstatus/enum",keyword:"enum",params:{allowedValues: schema19.allOf[5].properties.pubstatus.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -11779,10 +5151,10 @@ errors++;
 }
 }
 }
-validate23.errors = vErrors;
+validate52.errors = vErrors;
 return errors === 0;
 }
-validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate52.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const profileRules = [
   {

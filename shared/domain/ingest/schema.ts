@@ -10,8 +10,23 @@ import { childPointer } from './json-pointer';
  */
 export function schemaErrorsOf(document: unknown): FieldError[] {
   if (validateDiplowireProfile(document)) return [];
-  const raw = validateDiplowireProfile.errors ?? [];
-  const failedRules = profileRules.filter((rule) =>
+  return fieldErrorsFrom(validateDiplowireProfile.errors ?? [], profileRules);
+}
+
+/** A profile rule: its ajv schemaPath prefix, and the one field error that replaces its raw errors. */
+export interface ProfileRuleError extends FieldError {
+  schemaPath: string;
+}
+
+/**
+ * The field errors for the raw ajv errors (`allErrors`, in ajv's order) of a failed validation.
+ * Exported for tests that compare validators compiled in different ways.
+ */
+export function fieldErrorsFrom(
+  raw: readonly ErrorObject[],
+  rules: readonly ProfileRuleError[],
+): FieldError[] {
+  const failedRules = rules.filter((rule) =>
     raw.some((error) => isWithin(error.schemaPath, rule.schemaPath)),
   );
   const rulePointers = new Set(failedRules.map((rule) => rule.pointer));
@@ -31,19 +46,26 @@ function isWithin(schemaPath: string, prefix: string): boolean {
 
 /**
  * A failed oneOf/anyOf also reports why each alternative failed, which for GeoJSON is dozens of
- * errors; keep only the summary.
+ * errors; keep only the summary. An alternative that is a `$ref` is compiled as its own function,
+ * whose errors carry paths relative to the referenced schema (`#/required`), not under the summary's,
+ * so details are found by position: ajv reports the alternatives' errors as one run right before the
+ * summary, at or below its instance. That holds because no oneOf/anyOf in our schemas has a sibling
+ * keyword that ajv checks before it (the generator refuses such a schema). At the document root,
+ * where every error is at or below, only inline alternatives (under the summary's schemaPath) count.
  */
 function withoutAlternativeDetails(errors: ErrorObject[]): ErrorObject[] {
-  const summaries = errors.filter((error) => error.keyword === 'oneOf' || error.keyword === 'anyOf');
-  return errors.filter(
-    (error) =>
-      !summaries.some(
-        (summary) =>
-          summary !== error &&
-          isWithin(error.schemaPath, summary.schemaPath) &&
-          isWithinPointer(error.instancePath, summary.instancePath),
-      ),
-  );
+  const details = new Set<ErrorObject>();
+  errors.forEach((summary, index) => {
+    if (summary.keyword !== 'oneOf' && summary.keyword !== 'anyOf') return;
+    for (let before = index - 1; before >= 0; before--) {
+      const error = errors[before]!;
+      if (!isWithinPointer(error.instancePath, summary.instancePath)) break;
+      // At the root every error is "at or below"; there only inline alternatives are told apart.
+      if (summary.instancePath === '' && !isWithin(error.schemaPath, summary.schemaPath)) continue;
+      details.add(error);
+    }
+  });
+  return errors.filter((error) => !details.has(error));
 }
 
 function isWithinPointer(pointer: string, prefix: string): boolean {
