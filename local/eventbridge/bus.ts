@@ -549,7 +549,6 @@ export class LocalEventBridge {
   describeReplay(input: { ReplayName?: string }) {
     const replay = this.replays.get(input.ReplayName ?? '');
     if (replay === undefined) throw notFound(`Replay ${input.ReplayName} does not exist.`);
-    const seconds = (ms: number | undefined) => (ms === undefined ? {} : ms / 1000);
     return {
       ReplayName: replay.name,
       ReplayArn: replay.arn,
@@ -561,9 +560,9 @@ export class LocalEventBridge {
       EventEndTime: replay.eventEndTime / 1000,
       ReplayStartTime: replay.replayStartTime / 1000,
       ...(replay.eventLastReplayedTime !== undefined
-        ? { EventLastReplayedTime: seconds(replay.eventLastReplayedTime) }
+        ? { EventLastReplayedTime: replay.eventLastReplayedTime / 1000 }
         : {}),
-      ...(replay.replayEndTime !== undefined ? { ReplayEndTime: seconds(replay.replayEndTime) } : {}),
+      ...(replay.replayEndTime !== undefined ? { ReplayEndTime: replay.replayEndTime / 1000 } : {}),
     };
   }
 
