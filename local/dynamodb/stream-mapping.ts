@@ -189,11 +189,18 @@ interface ShardState {
   lastRead: string | undefined;
 }
 
+/** Granularity of DynamoDB Local's ApproximateCreationDateTime (real DynamoDB reports seconds). */
+const CREATION_TIME_ROUNDING_MS = 60_000;
+
 type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
 
 export async function startStreamMapping(options: StreamMappingOptions): Promise<StreamMapping> {
   const settings = settingsFrom(options.properties);
   const filter = compileFilterCriteria(options.properties.FilterCriteria);
+  if (options.properties.Enabled === false) {
+    (options.log ?? console.log)(`[esm ${options.id}] disabled (Enabled: false); not polling`);
+    return { id: options.id, checkpoints: () => ({}), stop: async () => {} };
+  }
   const store = new CheckpointStore(options.stateDir, options.id, options.properties.EventSourceArn);
   const restored = await store.load();
   const source = await options.createSource({
@@ -209,6 +216,7 @@ export async function startStreamMapping(options: StreamMappingOptions): Promise
 class RunningMapping implements StreamMapping {
   readonly id: string;
   private readonly shards = new Map<string, ShardState>();
+  private readonly readAt = new WeakMap<DynamoDBRecord, number>();
   private readonly log: (line: string) => void;
   private readonly pollIntervalMs: number;
   private readonly retryDelayMs: number;
@@ -298,7 +306,9 @@ class RunningMapping implements StreamMapping {
         shard = { shardId, pending: [], pendingSince: undefined, lastRead: undefined };
         this.shards.set(shardId, shard);
       }
+      const now = Date.now();
       for (const record of records) {
+        this.readAt.set(record, now);
         shard.lastRead = record.dynamodb?.SequenceNumber ?? shard.lastRead;
         if (!this.filter(record)) continue;
         if (shard.pending.length === 0) shard.pendingSince = Date.now();
@@ -429,8 +439,19 @@ class RunningMapping implements StreamMapping {
     if (!Number.isFinite(this.settings.maxRecordAgeMs)) return [];
     const now = Date.now();
     let count = 0;
-    while (count < batch.length && now - createdAtMs(batch[count]!) > this.settings.maxRecordAgeMs) count++;
+    while (count < batch.length && now - this.latestCreation(batch[count]!) > this.settings.maxRecordAgeMs)
+      count++;
     return batch.slice(0, count);
+  }
+
+  /**
+   * DynamoDB Local rounds ApproximateCreationDateTime down to the minute, so a record's age is judged from
+   * the latest moment it can have been written: within that minute, and no later than when it was read.
+   * Records are never expired early; at worst up to a minute late.
+   */
+  private latestCreation(record: DynamoDBRecord): number {
+    const readAt = this.readAt.get(record) ?? Date.now();
+    return Math.min(createdAtMs(record) + CREATION_TIME_ROUNDING_MS, readAt);
   }
 
   private async fail(

@@ -248,7 +248,11 @@ describe('DynamoDB stream event source mapping', () => {
       eventSourceARN: streamArn,
     });
     expect(typeof first.dynamodb?.ApproximateCreationDateTime).toBe('number');
-    expect(logs.filter((line) => line.includes(' ok '))).toHaveLength(3);
+    // One log line per batch, written once its checkpoint is saved.
+    await waitFor(() => logs.filter((line) => line.includes(' ok ')).length >= 3);
+    expect(logs.filter((line) => line.includes(' ok ')).map((line) => /batch=(\d+)/.exec(line)?.[1])).toEqual(
+      ['3', '3', '1'],
+    );
   });
 
   it('drops records that match no filter and checkpoints past them', async () => {
@@ -381,6 +385,68 @@ describe('DynamoDB stream event source mapping', () => {
     );
     expect(Number.isNaN(Date.parse(body.timestamp))).toBe(false);
     expect(typeof body.requestContext.requestId).toBe('string');
+  });
+
+  it('sends records older than MaximumRecordAgeInSeconds to the destination without invoking', async () => {
+    // DynamoDB Local stamps records to the minute, so an hour-old record comes from a scripted source.
+    const streamArn = 'arn:aws:dynamodb:ddblocal:000000000000:table/aged/stream/2026-01-01T00:00:00.000';
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const record = (n: number, createdSeconds: number): DynamoDBRecord => ({
+      eventID: String(n),
+      eventName: 'INSERT',
+      eventSource: 'aws:dynamodb',
+      eventSourceARN: streamArn,
+      dynamodb: {
+        ApproximateCreationDateTime: createdSeconds,
+        Keys: { PK: { S: `ITEM#${n}` }, SK: { S: 'V#000000001' } },
+        SequenceNumber: String(100 + n),
+      },
+    });
+    let served = false;
+    const fn = recorder();
+    const sent: Array<{ arn: string; body: string }> = [];
+    const mapping = await startStreamMapping({
+      id: 'age',
+      properties: {
+        EventSourceArn: streamArn,
+        StartingPosition: 'TRIM_HORIZON',
+        MaximumRecordAgeInSeconds: 60,
+        DestinationConfig: { OnFailure: { Destination: DLQ_ARN } },
+      },
+      functionArn: FUNCTION_ARN,
+      invoke: fn.invoke,
+      createSource: () => ({
+        read: async () => {
+          if (served) return [];
+          served = true;
+          const shardId = 'shardId-00000001-aged';
+          return [
+            {
+              shardId,
+              records: [record(1, nowSeconds - 3600), record(2, nowSeconds - 3500), record(3, nowSeconds)],
+            },
+          ];
+        },
+      }),
+      sendToQueue: async (arn, body) => {
+        sent.push({ arn, body });
+      },
+      stateDir: join(stateRoot, 'age'),
+      log: () => {},
+      pollIntervalMs: 50,
+    });
+    running.push(mapping);
+    await waitFor(() => fn.batches.length >= 1);
+    expect(sent).toHaveLength(1);
+    const body = JSON.parse(sent[0]!.body) as FailureRecord;
+    expect(body.requestContext).toMatchObject({ condition: 'RecordAgeExceeded', approximateInvokeCount: 0 });
+    expect(body).not.toHaveProperty('responseContext');
+    expect(body.DDBStreamBatchInfo).toMatchObject({
+      startSequenceNumber: '101',
+      endSequenceNumber: '102',
+      batchSize: 2,
+    });
+    expect(fn.batches.flat().map((r) => r.dynamodb?.SequenceNumber)).toEqual(['103']);
   });
 
   it('resumes from the persisted checkpoint after a restart, delivering only unprocessed records', async () => {
