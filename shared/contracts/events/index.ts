@@ -1,21 +1,33 @@
 import { z } from 'zod';
 import type { JsonSchema } from './compat';
 import { NEWS_ITEM_DETAIL_TYPES, NewsItemDetailV1 } from './news-item.v1';
+import { NEWS_ITEM_TRANSLATED, NewsItemTranslatedDetailV1 } from './news-item-translated.v1';
 
 export type { BreakingChange, BreakingChangeKind, JsonSchema } from './compat';
 export { compareContracts, compareSchemas } from './compat';
 export type { NewsItemBodyRefV1, NewsItemBodyV1, NewsItemDetailType } from './news-item.v1';
 export { BODY_REF_HREF, NEWS_ITEM_DETAIL_TYPES, NewsItemDetailV1 } from './news-item.v1';
+export type { TranslationProvider, TranslationStatus } from './news-item-translated.v1';
+export {
+  NEWS_ITEM_TRANSLATED,
+  NewsItemTranslatedDetailV1,
+  TRANSLATION_PROVIDERS,
+  TRANSLATION_STATUSES,
+} from './news-item-translated.v1';
 
-/** The EventBridge `source` of every Diplowire item event. */
-export const EVENT_SOURCE = 'diplowire.items' as const;
-export type EventSource = typeof EVENT_SOURCE;
+/**
+ * The EventBridge `source` of every Diplowire item event, `NewsItemTranslated` included: it is an
+ * event about an item, so it is archived and replayable with the others (see docs/translation.md).
+ */
+import { EVENT_SOURCE } from './names';
+
+export { EVENT_SOURCE, type EventSource } from './names';
 
 /**
  * Every published detail-type. A new event (e.g. `NewsItemTranslated`) gets its own contract file
  * (`news-item-translated.v1.ts`), a name here and an entry in `EVENT_CONTRACTS`.
  */
-export const DETAIL_TYPES = [...NEWS_ITEM_DETAIL_TYPES] as const;
+export const DETAIL_TYPES = [...NEWS_ITEM_DETAIL_TYPES, NEWS_ITEM_TRANSLATED] as const;
 export type DetailType = (typeof DETAIL_TYPES)[number];
 
 /** The detail each detail-type carries, at its current major version. */
@@ -23,6 +35,7 @@ export interface DetailByType {
   NewsItemPublished: NewsItemDetailV1;
   NewsItemCorrected: NewsItemDetailV1;
   NewsItemRetracted: NewsItemDetailV1;
+  NewsItemTranslated: NewsItemTranslatedDetailV1;
 }
 
 export interface EventContract {
@@ -51,6 +64,12 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     majorVersion: 1,
     description: 'A version with pubstatus "canceled" was accepted: subscribers should withdraw the item.',
     detail: NewsItemDetailV1,
+  },
+  {
+    detailType: 'NewsItemTranslated',
+    majorVersion: 1,
+    description: 'One version of a news item was translated into (or skipped for) one target language.',
+    detail: NewsItemTranslatedDetailV1,
   },
 ];
 
