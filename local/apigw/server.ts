@@ -442,6 +442,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 /** Drains without buffering so the client can read the 413; cuts off clients that keep streaming. */
 function discard(req: IncomingMessage, allowance: number): void {
   let discarded = 0;
+  // The client may hang up once it sees the 413; that is not an error worth surfacing.
+  req.on('error', () => {});
   req.on('data', (chunk: Buffer) => {
     discarded += chunk.length;
     if (discarded > allowance * 2) req.socket.destroy();
