@@ -19,8 +19,9 @@ export function stackName(stage: Stage, part: 'Data' | 'Api'): string {
 
 /**
  * Builds the whole app for the stage in the `stage` context value (`-c stage=prod`; default dev).
- * Stacks are environment-agnostic unless the CLI provides CDK_DEFAULT_ACCOUNT/REGION, so
- * `cdk synth` needs no credentials and does no lookups.
+ * Stacks are environment-agnostic (account and region are the AWS::AccountId/AWS::Region of the
+ * deployment, never CDK_DEFAULT_*): `cdk synth` needs no credentials, does no lookups, and the
+ * same template deploys to any account and region (and runs on the local cloud).
  */
 export function buildApp(props: AppProps = {}): DiplowireApp {
   const app = new App({
@@ -34,16 +35,13 @@ export function buildApp(props: AppProps = {}): DiplowireApp {
   });
   const stage = parseStage(app.node.tryGetContext('stage'));
   const config = stageConfig(stage);
-  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
 
   const dataStack = new DataStack(app, stackName(stage, 'Data'), {
-    env,
     config,
     description: `Diplowire ${stage}: tables, event bus, archive and schema registry (stateful).`,
     terminationProtection: stage === 'prod',
   });
   const apiStack = new ApiStack(app, stackName(stage, 'Api'), {
-    env,
     config,
     description: `Diplowire ${stage}: HTTP API, functions and outbox publisher (stateless).`,
     itemsTable: dataStack.itemsTable,

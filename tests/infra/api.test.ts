@@ -1,0 +1,153 @@
+import type { Stack } from 'aws-cdk-lib';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DiplowireFunction } from '../../infra/constructs/diplowire-function';
+import {
+  disposeSynths,
+  findOne,
+  resourceById,
+  resourcesOfType,
+  type SynthesizedApp,
+  synthStage,
+} from './support/synth';
+
+let dev: SynthesizedApp;
+let prod: SynthesizedApp;
+
+beforeAll(() => {
+  dev = synthStage('dev');
+  prod = synthStage('prod');
+});
+afterAll(disposeSynths);
+
+function logicalId(stack: Stack, fn: DiplowireFunction): string {
+  return stack.getLogicalId(fn.function.node.defaultChild as CfnFunction);
+}
+
+type Ref = { Ref: string };
+type Join = { 'Fn::Join': [string, unknown[]] };
+
+const WRITE_ROUTES = ['POST /v1/items', 'PUT /v1/items/{id}', 'DELETE /v1/items/{id}'];
+const READ_ROUTES = [
+  'GET /v1/items/{id}',
+  'GET /v1/items/{id}/versions',
+  'GET /v1/items/{id}/versions/{version}',
+  'ANY /v1/items',
+  'ANY /v1/items/{id}',
+  'ANY /v1/items/{id}/versions',
+  'ANY /v1/items/{id}/versions/{version}',
+  'ANY /{proxy+}',
+];
+
+describe('HTTP API routes', () => {
+  it('declares exactly the documented routes', () => {
+    const routeKeys = resourcesOfType(dev.api, 'AWS::ApiGatewayV2::Route').map(
+      ([, r]) => r.Properties.RouteKey,
+    );
+    expect(routeKeys.sort()).toEqual([...WRITE_ROUTES, ...READ_ROUTES].sort());
+  });
+
+  it.each([
+    ...WRITE_ROUTES.map((routeKey) => [routeKey, 'itemsWrite'] as const),
+    ...READ_ROUTES.map((routeKey) => [routeKey, 'itemsRead'] as const),
+  ])('%s -> %s, behind the Lambda authorizer', (routeKey, target) => {
+    const [, route] = findOne(dev.api, 'AWS::ApiGatewayV2::Route', (p) => p.RouteKey === routeKey);
+    const [authorizerId] = findOne(dev.api, 'AWS::ApiGatewayV2::Authorizer', () => true);
+    expect(route.Properties.AuthorizationType).toBe('CUSTOM');
+    expect(route.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+
+    const integrationRef = ((route.Properties.Target as Join)['Fn::Join'][1] as [string, Ref])[1].Ref;
+    const integration = resourceById(dev.api, integrationRef);
+    expect(integration.Type).toBe('AWS::ApiGatewayV2::Integration');
+    expect(integration.Properties).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [logicalId(dev.apiStack, dev.apiStack[target]), 'Arn'] },
+    });
+  });
+
+  it('lets API Gateway invoke the item functions and nothing else', () => {
+    const invoked = new Set(
+      resourcesOfType(dev.api, 'AWS::Lambda::Permission').map(([, p]) => {
+        expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
+        expect(p.Properties.Action).toBe('lambda:InvokeFunction');
+        return (p.Properties.FunctionName as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      }),
+    );
+    const { authorizer, itemsWrite, itemsRead, outboxPublisher } = dev.apiStack;
+    expect(invoked).toEqual(
+      new Set([authorizer, itemsWrite, itemsRead].map((fn) => logicalId(dev.apiStack, fn))),
+    );
+    expect(invoked.has(logicalId(dev.apiStack, outboxPublisher))).toBe(false);
+  });
+});
+
+describe('Lambda authorizer', () => {
+  it('uses simple responses, the Authorization header as identity and a 60 s cache', () => {
+    const [, authorizer] = findOne(dev.api, 'AWS::ApiGatewayV2::Authorizer', () => true);
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 60,
+    });
+    const uri = JSON.stringify(authorizer.Properties.AuthorizerUri);
+    expect(uri).toContain(logicalId(dev.apiStack, dev.apiStack.authorizer));
+  });
+});
+
+describe('default stage', () => {
+  const stageOf = (app: SynthesizedApp) =>
+    findOne(app.api, 'AWS::ApiGatewayV2::Stage', () => true)[1].Properties;
+
+  it('is the auto-deployed $default stage', () => {
+    expect(stageOf(dev)).toMatchObject({ StageName: '$default', AutoDeploy: true });
+  });
+
+  it('throttles every route, prod higher than dev', () => {
+    const devLimits = stageOf(dev).DefaultRouteSettings as Record<string, number>;
+    const prodLimits = stageOf(prod).DefaultRouteSettings as Record<string, number>;
+    expect(devLimits).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    expect(prodLimits).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+  });
+
+  it('writes JSON access logs with the request, caller, route, outcome and authorizer error', () => {
+    const settings = stageOf(dev).AccessLogSettings as { DestinationArn: unknown; Format: string };
+    const [logGroupId] = findOne(dev.api, 'AWS::Logs::LogGroup', (p) =>
+      String(p.LogGroupName).endsWith('diplowire-dev-api-access'),
+    );
+    expect(settings.DestinationArn).toEqual({ 'Fn::GetAtt': [logGroupId, 'Arn'] });
+    expect(JSON.parse(settings.Format)).toMatchObject({
+      requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      method: '$context.httpMethod',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      latency: '$context.responseLatency',
+      integrationError: '$context.integrationErrorMessage',
+      authorizerError: '$context.authorizer.error',
+    });
+  });
+
+  it.each([
+    ['dev', 30],
+    ['prod', 365],
+  ] as const)('keeps %s access logs for %i days', (stage, days) => {
+    const app = stage === 'dev' ? dev : prod;
+    const [, logGroup] = findOne(app.api, 'AWS::Logs::LogGroup', (p) =>
+      String(p.LogGroupName).endsWith(`diplowire-${stage}-api-access`),
+    );
+    expect(logGroup.Properties.RetentionInDays).toBe(days);
+  });
+});
+
+describe('outputs', () => {
+  it('exports the API URL of the $default stage', () => {
+    const outputs = dev.api.findOutputs('ApiUrl');
+    const url = JSON.stringify(outputs.ApiUrl?.Value);
+    expect(url).toContain('https://');
+    expect(url).toContain('.execute-api.');
+    expect(url).toContain('AWS::Region');
+  });
+});

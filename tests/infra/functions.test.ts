@@ -1,0 +1,317 @@
+import type { Stack } from 'aws-cdk-lib';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DiplowireFunction } from '../../infra/constructs/diplowire-function';
+import type { ApiStack } from '../../infra/stacks/api-stack';
+import {
+  disposeSynths,
+  findOne,
+  resourceById,
+  resourcesOfType,
+  type SynthesizedApp,
+  synthStage,
+} from './support/synth';
+
+let dev: SynthesizedApp;
+let prod: SynthesizedApp;
+
+beforeAll(() => {
+  dev = synthStage('dev');
+  prod = synthStage('prod');
+});
+afterAll(disposeSynths);
+
+type FunctionKey = 'authorizer' | 'itemsWrite' | 'itemsRead' | 'outboxPublisher';
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+function logicalIdOf(stack: Stack, fn: DiplowireFunction): string {
+  return stack.getLogicalId(fn.function.node.defaultChild as CfnFunction);
+}
+
+function functionProperties(app: SynthesizedApp, key: FunctionKey) {
+  const id = logicalIdOf(app.apiStack, app.apiStack[key]);
+  return resourceById(app.api, id).Properties;
+}
+
+/** The statements of the policies attached to this function's role. */
+function roleStatements(app: SynthesizedApp, key: FunctionKey): Statement[] {
+  const fn = app.apiStack[key];
+  const roleId = app.apiStack.getLogicalId(fn.role.node.defaultChild as never);
+  const policies = resourcesOfType(app.api, 'AWS::IAM::Policy').filter(([, p]) =>
+    (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
+  );
+  expect(policies).toHaveLength(1);
+  return (policies[0]![1].Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+}
+
+const actions = (s: Statement) => [s.Action].flat().sort();
+
+/** Resolves a policy resource to a readable name: the data stack export or the local resource it points at. */
+function describeResource(resource: unknown): string {
+  const json = JSON.stringify(resource);
+  const imported = /ExportsOutput(?:FnGetAtt|Ref)([A-Za-z]+?)[0-9A-F]{8}(Arn|StreamArn)?[0-9A-F]{8}/.exec(
+    json,
+  );
+  if (imported) return `${imported[1]}${imported[2] ? `.${imported[2]}` : ''}`;
+  const local = /"Fn::GetAtt":\["([A-Za-z]+?)[0-9A-F]{8}","Arn"\]/.exec(json);
+  if (local) return `${local[1]}.Arn`;
+  return json;
+}
+
+function grants(app: SynthesizedApp, key: FunctionKey): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  for (const statement of roleStatements(app, key)) {
+    expect(statement.Effect).toBe('Allow');
+    const resources = [statement.Resource].flat();
+    expect(resources).toHaveLength(1);
+    result[describeResource(resources[0])] = actions(statement);
+  }
+  return result;
+}
+
+describe.each([
+  ['authorizer', 128, 10],
+  ['itemsWrite', 256, 10],
+  ['itemsRead', 256, 10],
+  ['outboxPublisher', 256, 60],
+] as const)('%s function', (key, memory, timeout) => {
+  it(`runs nodejs22.x on arm64 with ${memory} MB, ${timeout} s, active tracing and JSON logs`, () => {
+    const props = functionProperties(dev, key);
+    expect(props).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      MemorySize: memory,
+      Timeout: timeout,
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogFormat: 'JSON' },
+      Handler: 'index.handler',
+    });
+  });
+
+  it('is named per stage and configures Powertools', () => {
+    const name = dev.apiStack[key].functionName;
+    const props = functionProperties(dev, key);
+    expect(props.FunctionName).toBe(name);
+    expect(name).toMatch(/^diplowire-dev-[a-z-]+$/);
+    expect(props.Environment.Variables).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: name.replace('diplowire-dev-', ''),
+      POWERTOOLS_METRICS_NAMESPACE: 'Diplowire',
+    });
+    // No source maps are shipped, so Node must not be told to look for them.
+    expect(props.Environment.Variables.NODE_OPTIONS).toBeUndefined();
+  });
+
+  it.each([
+    ['dev', 30, 'Delete'],
+    ['prod', 365, 'Retain'],
+  ] as const)('logs to its own %s log group (%i days, %s)', (stage, days, policy) => {
+    const app = stage === 'dev' ? dev : prod;
+    const fn = app.apiStack[key];
+    const [logGroupId, logGroup] = findOne(
+      app.api,
+      'AWS::Logs::LogGroup',
+      (p) => p.LogGroupName === `/aws/lambda/${fn.functionName}`,
+    );
+    expect(logGroup.Properties.RetentionInDays).toBe(days);
+    expect(logGroup.DeletionPolicy).toBe(policy);
+    expect(functionProperties(app, key).LoggingConfig.LogGroup).toEqual({ Ref: logGroupId });
+  });
+
+  it('has a role of its own, with no managed policies', () => {
+    const roleId = dev.apiStack.getLogicalId(dev.apiStack[key].role.node.defaultChild as never);
+    expect(functionProperties(dev, key).Role).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+    const role = resourceById(dev.api, roleId);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+    ]);
+  });
+});
+
+describe('environment', () => {
+  const variables = (key: FunctionKey) => functionProperties(dev, key).Environment.Variables;
+  const importOf = (value: unknown) => JSON.stringify(value);
+
+  it('gives each function the table or bus it uses, by its fixed variable name', () => {
+    expect(importOf(variables('authorizer').PARTNERS_TABLE_NAME)).toMatch(/ExportsOutputRefPartnersTable/);
+    expect(importOf(variables('itemsWrite').ITEMS_TABLE_NAME)).toMatch(/ExportsOutputRefItemsTable/);
+    expect(importOf(variables('itemsRead').ITEMS_TABLE_NAME)).toMatch(/ExportsOutputRefItemsTable/);
+    expect(importOf(variables('outboxPublisher').EVENT_BUS_NAME)).toMatch(/ExportsOutputRefEventBus/);
+    expect(variables('authorizer').ITEMS_TABLE_NAME).toBeUndefined();
+    expect(variables('itemsRead').PARTNERS_TABLE_NAME).toBeUndefined();
+  });
+
+  it('logs at DEBUG in dev and INFO in prod', () => {
+    expect(variables('itemsWrite').POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
+    expect(functionProperties(prod, 'itemsWrite').Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+  });
+});
+
+describe('least-privilege IAM', () => {
+  const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+  const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+  it('authorizer: reads one item of the partners table', () => {
+    expect(grants(dev, 'authorizer')).toEqual({
+      'AuthorizerLogGroup.Arn': LOGS,
+      '"*"': XRAY,
+      'PartnersTable.Arn': ['dynamodb:GetItem'],
+    });
+  });
+
+  it('items-write: reads and transactionally writes the items table, never deletes', () => {
+    expect(grants(dev, 'itemsWrite')).toEqual({
+      'ItemsWriteLogGroup.Arn': LOGS,
+      '"*"': XRAY,
+      'ItemsTable.Arn': [
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ],
+    });
+  });
+
+  it('items-read: gets and queries the items table only', () => {
+    expect(grants(dev, 'itemsRead')).toEqual({
+      'ItemsReadLogGroup.Arn': LOGS,
+      '"*"': XRAY,
+      'ItemsTable.Arn': ['dynamodb:GetItem', 'dynamodb:Query'],
+    });
+  });
+
+  it('outbox-publisher: reads the stream, puts events on the bus, sends to its DLQ', () => {
+    expect(grants(dev, 'outboxPublisher')).toEqual({
+      'OutboxPublisherLogGroup.Arn': LOGS,
+      '"*"': XRAY,
+      'ItemsTable.StreamArn': [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+      ],
+      'EventBus.Arn': ['events:PutEvents'],
+      'OutboxDeadLetterQueue.Arn': ['sqs:SendMessage'],
+    });
+  });
+
+  it.each(['dev', 'prod'] as const)(
+    '%s: no statement anywhere allows "*" except the X-Ray actions',
+    (stage) => {
+      const app = stage === 'dev' ? dev : prod;
+      const templates = [app.api, app.data];
+      let checked = 0;
+      for (const template of templates) {
+        for (const type of ['AWS::IAM::Policy', 'AWS::IAM::Role']) {
+          for (const [, resource] of resourcesOfType(template, type)) {
+            const documents = [
+              resource.Properties.PolicyDocument,
+              ...((resource.Properties.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map(
+                (p) => p.PolicyDocument,
+              ),
+            ].filter(Boolean) as { Statement: Statement[] }[];
+            for (const statement of documents.flatMap((d) => d.Statement)) {
+              checked++;
+              expect(actions(statement).some((a) => a.includes('*'))).toBe(false);
+              if ([statement.Resource].flat().includes('*')) expect(actions(statement)).toEqual(XRAY);
+            }
+          }
+        }
+      }
+      expect(checked).toBeGreaterThanOrEqual(4 * 3);
+    },
+  );
+});
+
+describe('outbox stream mapping', () => {
+  const mappingOf = (app: SynthesizedApp) =>
+    findOne(app.api, 'AWS::Lambda::EventSourceMapping', () => true)[1].Properties;
+  const apiStackOf = (app: SynthesizedApp): ApiStack => app.apiStack;
+
+  it('reads the items table stream from the trim horizon into the publisher', () => {
+    const mapping = mappingOf(dev);
+    expect(JSON.stringify(mapping.EventSourceArn)).toMatch(
+      /ExportsOutputFnGetAttItemsTable[0-9A-F]+StreamArn/,
+    );
+    expect(mapping.FunctionName).toEqual({ Ref: logicalIdOf(dev.apiStack, apiStackOf(dev).outboxPublisher) });
+    expect(mapping.StartingPosition).toBe('TRIM_HORIZON');
+  });
+
+  it('batches, retries, bisects and reports partial failures; one batch per shard at a time', () => {
+    expect(mappingOf(dev)).toMatchObject({
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 12 * 3600,
+      ParallelizationFactor: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('only delivers INSERTs of version rows (SK begins with V#)', () => {
+    const filters = mappingOf(dev).FilterCriteria.Filters as { Pattern: string }[];
+    expect(filters.map((f) => JSON.parse(f.Pattern))).toEqual([
+      { eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'V#' }] } } } },
+    ]);
+  });
+
+  it('sends failed batches to an encrypted, TLS-only DLQ kept 14 days', () => {
+    const [queueId, queue] = findOne(dev.api, 'AWS::SQS::Queue', () => true);
+    expect(mappingOf(dev).DestinationConfig).toEqual({
+      OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+    });
+    expect(queue.Properties).toMatchObject({
+      QueueName: 'diplowire-dev-outbox-dlq',
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    const [, policy] = findOne(dev.api, 'AWS::SQS::QueuePolicy', () => true);
+    expect(policy.Properties.PolicyDocument).toMatchObject({
+      Statement: [{ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
+    });
+  });
+
+  it('is created only after the publisher role can read the stream', () => {
+    const [, mapping] = findOne(dev.api, 'AWS::Lambda::EventSourceMapping', () => true);
+    const policyId = resourcesOfType(dev.api, 'AWS::IAM::Policy')
+      .map(([id]) => id)
+      .find((id) => id.startsWith('OutboxPublisherRoleDefaultPolicy'));
+    expect(mapping.DependsOn).toContain(policyId);
+  });
+
+  it('alarms as soon as one message is in the DLQ', () => {
+    const [queueId] = findOne(dev.api, 'AWS::SQS::Queue', () => true);
+    const [, alarm] = findOne(dev.api, 'AWS::CloudWatch::Alarm', (p) => p.Namespace === 'AWS/SQS');
+    expect(alarm.Properties).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+    });
+  });
+
+  it('alarms when the publisher lags the stream by more than 5 minutes', () => {
+    const [, alarm] = findOne(dev.api, 'AWS::CloudWatch::Alarm', (p) => p.MetricName === 'IteratorAge');
+    expect(alarm.Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Threshold: 300_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Dimensions: [
+        { Name: 'FunctionName', Value: { Ref: logicalIdOf(dev.apiStack, dev.apiStack.outboxPublisher) } },
+      ],
+    });
+  });
+
+  it('retains the DLQ in prod', () => {
+    expect(findOne(prod.api, 'AWS::SQS::Queue', () => true)[1].DeletionPolicy).toBe('Retain');
+    expect(findOne(dev.api, 'AWS::SQS::Queue', () => true)[1].DeletionPolicy).toBe('Delete');
+  });
+});

@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp, type DiplowireApp } from '../../../infra/build-app';
+import type { Stage } from '../../../infra/config';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The context `cdk synth` would pass (feature flags from cdk.json), plus overrides. */
+export function cdkJsonContext(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
+  return { ...cdkJson.context, ...overrides };
+}
+
+export interface SynthOptions {
+  /**
+   * Run esbuild for the four functions. Off by default: templates do not depend on the bundle
+   * (bundling is checked once, by the `cdk synth` CLI test), and it keeps each synth fast.
+   */
+  readonly bundle?: boolean;
+  readonly context?: Record<string, unknown>;
+}
+
+export interface SynthesizedApp extends DiplowireApp {
+  readonly data: Template;
+  readonly api: Template;
+  readonly outdir: string;
+}
+
+/** Builds the app for a stage in a temp dir without synthesizing (to add things first). */
+export function buildForTest(stage: Stage, options: SynthOptions = {}): DiplowireApp & { outdir: string } {
+  const outdir = mkdtempSync(join(tmpdir(), `diplowire-infra-${stage}-`));
+  const skipBundling = options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] };
+  const built = buildApp({ outdir, context: cdkJsonContext({ stage, ...skipBundling, ...options.context }) });
+  return { ...built, outdir };
+}
+
+const cache = new Map<Stage, SynthesizedApp>();
+
+/**
+ * Synthesizes the app for a stage once per test file (vitest isolates files) and returns both
+ * templates. Synthesis runs the cdk-nag packs, so it throws if any finding is unacknowledged.
+ */
+export function synthStage(stage: Stage): SynthesizedApp {
+  const cached = cache.get(stage);
+  if (cached) return cached;
+  const built = buildForTest(stage);
+  const assembly = built.app.synth();
+  const template = (stackName: string) =>
+    Template.fromJSON(assembly.getStackByName(stackName).template as Record<string, unknown>);
+  const result: SynthesizedApp = {
+    ...built,
+    data: template(built.dataStack.stackName),
+    api: template(built.apiStack.stackName),
+  };
+  cache.set(stage, result);
+  return result;
+}
+
+/** Deletes the temp cloud assemblies of this file's synths (call in afterAll). */
+export function disposeSynths(): void {
+  for (const { outdir } of cache.values()) removeOutdir(outdir);
+  cache.clear();
+}
+
+export function removeOutdir(outdir: string): void {
+  rmSync(outdir, { recursive: true, force: true });
+}
+
+export interface CfnResource {
+  Type: string;
+  // biome-ignore lint/suspicious/noExplicitAny: template JSON is untyped; tests assert its shape.
+  Properties: Record<string, any>;
+  DependsOn?: string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+
+/** Logical id and definition of every resource of a type (Properties defaults to {}). */
+export function resourcesOfType(template: Template, type: string): [string, CfnResource][] {
+  return Object.entries(template.findResources(type) as Record<string, Partial<CfnResource>>).map(
+    ([id, resource]) => [id, { ...resource, Type: type, Properties: resource.Properties ?? {} }],
+  );
+}
+
+export function resourceById(template: Template, logicalId: string): CfnResource {
+  const resource = (template.toJSON().Resources as Record<string, Partial<CfnResource>>)[logicalId];
+  if (!resource?.Type) throw new Error(`No resource ${logicalId} in the template`);
+  return { ...resource, Type: resource.Type, Properties: resource.Properties ?? {} };
+}
+
+/** The single resource of a type whose properties satisfy the predicate. */
+export function findOne(
+  template: Template,
+  type: string,
+  // biome-ignore lint/suspicious/noExplicitAny: see CfnResource.
+  predicate: (properties: Record<string, any>) => boolean,
+): [string, CfnResource] {
+  const matches = resourcesOfType(template, type).filter(([, r]) => predicate(r.Properties));
+  if (matches.length !== 1) {
+    throw new Error(`Expected exactly one ${type} to match, found ${matches.length}`);
+  }
+  return matches[0]!;
+}
