@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   evaluateIdentitySource,
   functionArnFromUri,
+  type IdentityInput,
   InvalidAuthorizerError,
   LambdaAuthorizer,
 } from '../../../../local/apigw/authorizer';
@@ -10,7 +11,7 @@ import type { AuthorizerProperties, InvokeResult } from '../../../../local/apigw
 
 const FN = 'arn:aws:lambda:us-east-1:123456789012:function:auth';
 const ROUTE_ARN = 'arn:aws:execute-api:us-east-1:123456789012:api/$default/GET/v1/items/a';
-const identity = (authorization?: string) => ({
+const identity = (authorization?: string): IdentityInput => ({
   headers: authorization === undefined ? {} : { authorization },
   queryStringParameters: undefined,
   stageVariables: undefined,
