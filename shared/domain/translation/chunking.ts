@@ -1,0 +1,251 @@
+/**
+ * Splits text into pieces that each fit a translation request, measured in UTF-8 bytes (the unit of
+ * Amazon Translate's limits; `.length` counts UTF-16 code units and would undercount Arabic by half).
+ *
+ * Every function here returns pieces whose concatenation is exactly the input: separators stay
+ * attached to the end of the piece they follow, so translating piece by piece and joining the
+ * results keeps paragraphs, line breaks and their order intact. Pure: no I/O.
+ */
+
+/** Amazon Translate TranslateText: at most 10,000 bytes of UTF-8 text per request. */
+export const MAX_TEXT_BYTES = 10_000;
+/** Amazon Translate TranslateDocument: at most 102,400 bytes of content; kept a little below. */
+export const MAX_DOCUMENT_BYTES = 100_000;
+
+export class ChunkingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChunkingError';
+  }
+}
+
+export function utf8ByteLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** Characters as providers bill them: Unicode code points (an emoji is one, not two UTF-16 units). */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/** Pieces of `text` cut right after every match of `boundary` (which must be global). */
+function splitAfter(text: string, boundary: RegExp): string[] {
+  const pieces: string[] = [];
+  let start = 0;
+  for (const match of text.matchAll(boundary)) {
+    const end = match.index + match[0].length;
+    if (end > start && end < text.length) {
+      pieces.push(text.slice(start, end));
+      start = end;
+    }
+  }
+  pieces.push(text.slice(start));
+  return pieces;
+}
+
+/** A blank line (possibly with spaces), and any further blank lines: the paragraph separator. */
+const PARAGRAPH_BOUNDARY = /\r?\n[ \t\u00a0]*(?:\r?\n[ \t\u00a0]*)+/g;
+const LINE_BOUNDARY = /\r?\n/g;
+/**
+ * Sentence ends, Arabic included: . ! ? … plus the Arabic question mark ؟ (U+061F), semicolon ؛
+ * (U+061B) and full stop ۔ (U+06D4), optionally followed by closing quotes or brackets, then
+ * whitespace. Requiring whitespace keeps "3.5" and "e.g." inside words together.
+ */
+const SENTENCE_BOUNDARY = /[.!?\u2026\u061f\u061b\u06d4]+["'\u00bb\u201d\u2019)\]]*\s+/gu;
+const WORD_BOUNDARY = /\s+/gu;
+
+const TEXT_LEVELS: readonly RegExp[] = [PARAGRAPH_BOUNDARY, LINE_BOUNDARY, SENTENCE_BOUNDARY, WORD_BOUNDARY];
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * Last resort for a run without any whitespace longer than the limit (e.g. a pasted URL or base64):
+ * cut between grapheme clusters, so no code point, surrogate pair or Arabic diacritic is split
+ * from its letter.
+ */
+function splitGraphemes(text: string, maxBytes: number): string[] {
+  const pieces: string[] = [];
+  let current = '';
+  let bytes = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const size = utf8ByteLength(segment);
+    if (size > maxBytes) throw new ChunkingError(`A single grapheme of ${size} bytes exceeds ${maxBytes}`);
+    if (bytes + size > maxBytes) {
+      pieces.push(current);
+      current = '';
+      bytes = 0;
+    }
+    current += segment;
+    bytes += size;
+  }
+  if (current !== '') pieces.push(current);
+  return pieces;
+}
+
+/** Greedily packs consecutive pieces into chunks of at most maxBytes; oversize pieces are split further. */
+function pack(pieces: string[], maxBytes: number, splitOversize: (piece: string) => string[]): string[] {
+  const chunks: string[] = [];
+  let current = '';
+  let bytes = 0;
+  const flush = () => {
+    if (current !== '') chunks.push(current);
+    current = '';
+    bytes = 0;
+  };
+  for (const piece of pieces) {
+    const size = utf8ByteLength(piece);
+    if (size > maxBytes) {
+      flush();
+      chunks.push(...splitOversize(piece));
+      continue;
+    }
+    if (bytes + size > maxBytes) flush();
+    current += piece;
+    bytes += size;
+  }
+  flush();
+  return chunks;
+}
+
+function chunkAtLevel(text: string, maxBytes: number, level: number): string[] {
+  const boundary = TEXT_LEVELS[level];
+  if (boundary === undefined) return splitGraphemes(text, maxBytes);
+  return pack(splitAfter(text, boundary), maxBytes, (piece) => chunkAtLevel(piece, maxBytes, level + 1));
+}
+
+/**
+ * Splits plain text into chunks of at most `maxBytes` UTF-8 bytes: at paragraph boundaries first,
+ * then line breaks, then sentence ends, then (for a single sentence still too long) whitespace;
+ * never inside a word, except a whitespace-free run longer than the limit, which is cut between
+ * grapheme clusters. `chunks.join('') === text`.
+ */
+export function chunkText(text: string, maxBytes: number = MAX_TEXT_BYTES): string[] {
+  if (maxBytes < 4) throw new RangeError('maxBytes must hold at least one code point (4 bytes)');
+  if (utf8ByteLength(text) <= maxBytes) return [text];
+  return chunkAtLevel(text, maxBytes, 0);
+}
+
+/** A tag (attribute values may contain '>'), a comment, or a doctype/CDATA-like declaration. */
+const HTML_TOKEN = /<!--[\s\S]*?-->|<![^>]*>|<\/?([A-Za-z][\w:-]*)(?:[^>"']|"[^"]*"|'[^']*')*>/g;
+const VOID_ELEMENTS = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'source',
+  'track',
+  'wbr',
+]);
+const BLOCK_ELEMENTS = new Set([
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'dd',
+  'details',
+  'div',
+  'dl',
+  'dt',
+  'figcaption',
+  'figure',
+  'footer',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'table',
+  'ul',
+]);
+/** Void elements that end a line, so cutting after them at the top level is a visual boundary. */
+const BREAKING_VOID_ELEMENTS = new Set(['br', 'hr']);
+
+/**
+ * Cut positions between top-level blocks: right after a top-level block's closing tag or a
+ * top-level `<br>`/`<hr>`, with the whitespace that follows. Never inside a tag, never inside an
+ * element that is still open.
+ */
+function topLevelHtmlPieces(html: string): string[] {
+  const cuts: number[] = [];
+  let depth = 0;
+  for (const match of html.matchAll(HTML_TOKEN)) {
+    const [tag, rawName] = match;
+    if (rawName === undefined) continue; // comment or declaration
+    const name = rawName.toLowerCase();
+    const end = match.index + tag.length;
+    const closing = tag.startsWith('</');
+    const selfClosing = tag.endsWith('/>');
+    if (closing) {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0 && BLOCK_ELEMENTS.has(name)) cuts.push(end);
+    } else if (VOID_ELEMENTS.has(name) || selfClosing) {
+      if (depth === 0 && BREAKING_VOID_ELEMENTS.has(name)) cuts.push(end);
+    } else {
+      depth++;
+    }
+  }
+  const pieces: string[] = [];
+  let start = 0;
+  for (const cut of cuts) {
+    const whitespace = /^\s*/.exec(html.slice(cut))![0];
+    const end = cut + whitespace.length;
+    if (end > start && end < html.length) {
+      pieces.push(html.slice(start, end));
+      start = end;
+    }
+  }
+  pieces.push(html.slice(start));
+  return pieces;
+}
+
+/**
+ * Splits an HTML fragment into chunks of at most `maxBytes` without breaking markup: only between
+ * top-level block elements (after `</p>`, `</div>`, `</li>`, ..., `<br>`, `<hr>`). A single
+ * top-level block larger than the limit cannot be cut safely and raises a ChunkingError.
+ * `chunks.join('') === html`.
+ */
+export function chunkHtml(html: string, maxBytes: number = MAX_DOCUMENT_BYTES): string[] {
+  if (utf8ByteLength(html) <= maxBytes) return [html];
+  return pack(topLevelHtmlPieces(html), maxBytes, (piece) => {
+    throw new ChunkingError(
+      `An HTML block of ${utf8ByteLength(piece)} bytes exceeds the ${maxBytes}-byte request limit and has no top-level boundary to split at`,
+    );
+  });
+}
+
+const LEADING_WHITESPACE = /^\s*/u;
+const TRAILING_WHITESPACE = /\s*$/u;
+
+/**
+ * Gives a translated chunk the leading and trailing whitespace of its source chunk. Translation
+ * engines trim or normalise edge whitespace; the separators between chunks live there, so
+ * restoring them keeps the paragraph structure when the chunks are joined again.
+ */
+export function withSourceWhitespace(source: string, translated: string): string {
+  const leading = LEADING_WHITESPACE.exec(source)![0];
+  if (leading.length === source.length) return source;
+  const trailing = TRAILING_WHITESPACE.exec(source)![0];
+  return leading + translated.trim() + trailing;
+}
+
+/** True when there is nothing to translate (the engines reject empty text). */
+export function isBlank(text: string): boolean {
+  return text.trim() === '';
+}

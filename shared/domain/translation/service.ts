@@ -1,0 +1,270 @@
+import type { NewsItemDetailV1 } from '../../contracts/events/news-item.v1';
+import type { ItemHead } from '../item';
+import { isBlank } from './chunking';
+import { planTranslation, providerLanguageCode, targetsFor } from './decision';
+import {
+  SKIP_REASONS,
+  type TranslatedText,
+  type Translation,
+  type TranslationKey,
+  type TranslationProvider,
+} from './model';
+import {
+  type ItemReader,
+  type TextTranslator,
+  type TranslationEventPublisher,
+  type TranslationStore,
+  UnsupportedLanguagePairError,
+} from './ports';
+
+/** Another invocation is translating this key right now: retry later (the event is not lost). */
+export class TranslationInProgressError extends Error {
+  readonly retryable = true;
+  constructor(
+    readonly key: TranslationKey,
+    readonly leaseUntil: number,
+  ) {
+    super(
+      `Translation of ${key.itemId} v${key.version} into ${key.language} is in progress until ${new Date(leaseUntil).toISOString()}`,
+    );
+    this.name = 'TranslationInProgressError';
+  }
+}
+
+/** The items table does not (yet) show the version the event is about: retry later. */
+export class ItemNotReadableError extends Error {
+  readonly retryable = true;
+  constructor(itemId: string, version: number, detail: string) {
+    super(`Cannot translate ${itemId} v${version}: ${detail}`);
+    this.name = 'ItemNotReadableError';
+  }
+}
+
+export interface TranslatorSettings {
+  /** Provider language codes, e.g. ['en']. */
+  targetLanguages: readonly string[];
+  provider: TranslationProvider;
+  /** How long a claim is held; must exceed the function timeout so a live run is never overtaken. */
+  leaseMs: number;
+}
+
+export interface TranslationServiceDeps {
+  items: ItemReader;
+  store: TranslationStore;
+  /** Required when the provider is not 'none'. */
+  translator?: TextTranslator;
+  publisher: TranslationEventPublisher;
+  settings: TranslatorSettings;
+  now?: () => Date;
+}
+
+export type TargetOutcome =
+  | { language: string; outcome: 'translated' | 'skipped'; charactersBilled: number; reason?: string }
+  /** Recorded before (a duplicate or redelivered event); its event was re-published if it had not gone out. */
+  | { language: string; outcome: 'duplicate'; republished: boolean };
+
+interface SourceContent {
+  headlines: TranslatedText[];
+  bodies: TranslatedText[];
+}
+
+/**
+ * Translates one version of an item into every configured target language that differs from its
+ * own, exactly once per (item, version, language):
+ *
+ * claim (conditional write with a lease) -> decide (retracted / superseded / no provider -> skip)
+ * -> translate -> record the outcome -> publish NewsItemTranslated -> mark it published.
+ *
+ * A duplicate finds the outcome recorded and makes no provider call (it only re-publishes an event
+ * that a crash kept from going out); one that finds a live lease throws TranslationInProgressError,
+ * so the event is retried later rather than dropped. Every failure is thrown after releasing the
+ * claim, for the EventBridge retry policy and its DLQ to take over.
+ */
+export class TranslationService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: TranslationServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+    if (deps.settings.provider !== 'none' && deps.translator === undefined) {
+      throw new Error(`Translation provider "${deps.settings.provider}" needs a translator`);
+    }
+  }
+
+  /** The target languages this version needs (none when it is already in every target language). */
+  targetsOf(detail: Pick<NewsItemDetailV1, 'language'>): string[] {
+    return targetsFor(detail.language, this.deps.settings.targetLanguages);
+  }
+
+  async translateVersion(detail: NewsItemDetailV1): Promise<TargetOutcome[]> {
+    const targets = this.targetsOf(detail);
+    if (targets.length === 0) return [];
+    const head = await this.deps.items.getHead(detail.itemId);
+    if (head === undefined) throw new ItemNotReadableError(detail.itemId, detail.version, 'no item head');
+    if (head.version < detail.version) {
+      throw new ItemNotReadableError(detail.itemId, detail.version, `the head is still at v${head.version}`);
+    }
+
+    const outcomes: TargetOutcome[] = [];
+    let content: SourceContent | undefined;
+    for (const language of targets) {
+      outcomes.push(
+        await this.translateInto(detail, head, language, async () => {
+          content ??= await this.sourceContentOf(detail);
+          return content;
+        }),
+      );
+    }
+    return outcomes;
+  }
+
+  private async translateInto(
+    detail: NewsItemDetailV1,
+    head: ItemHead,
+    language: string,
+    loadContent: () => Promise<SourceContent>,
+  ): Promise<TargetOutcome> {
+    const key: TranslationKey = { itemId: detail.itemId, version: detail.version, language };
+    const claim = await this.deps.store.claim(key, this.deps.settings.leaseMs);
+    if (!claim.claimed) {
+      if (claim.state === 'busy') throw new TranslationInProgressError(key, claim.leaseUntil);
+      if (claim.published) return { language, outcome: 'duplicate', republished: false };
+      await this.publish(claim.translation);
+      return { language, outcome: 'duplicate', republished: true };
+    }
+
+    let translation: Translation;
+    try {
+      translation = await this.outcomeOf(detail, head, language, loadContent);
+      await this.deps.store.complete(translation, claim.token);
+    } catch (error) {
+      await this.deps.store.release(key, claim.token).catch(() => {
+        // The lease runs out by itself; the original error is the one worth reporting.
+      });
+      throw error;
+    }
+    await this.publish(translation);
+    return {
+      language,
+      outcome: translation.status,
+      charactersBilled: translation.charactersBilled,
+      ...(translation.reason === undefined ? {} : { reason: translation.reason }),
+    };
+  }
+
+  private async outcomeOf(
+    detail: NewsItemDetailV1,
+    head: ItemHead,
+    language: string,
+    loadContent: () => Promise<SourceContent>,
+  ): Promise<Translation> {
+    const plan = planTranslation({ version: detail.version, head, provider: this.deps.settings.provider });
+    if (plan.action === 'skip') return this.skipped(detail, language, plan.reason);
+    const translator = this.deps.translator!;
+    const content = await loadContent();
+    const sourceLanguage = providerLanguageCode(detail.language);
+    let charactersBilled = 0;
+    const translateAll = async (texts: TranslatedText[]): Promise<TranslatedText[]> => {
+      const translated: TranslatedText[] = [];
+      // One text after another: the provider's throughput quota is shared, and order keeps logs readable.
+      for (const { value, ...meta } of texts) {
+        if (isBlank(value)) {
+          translated.push({ ...meta, value });
+          continue;
+        }
+        const result = await translator.translate({
+          text: value,
+          sourceLanguage,
+          targetLanguage: language,
+          ...(meta.contenttype === undefined ? {} : { contentType: meta.contenttype }),
+        });
+        charactersBilled += result.charactersBilled;
+        translated.push({ ...meta, value: result.text });
+      }
+      return translated;
+    };
+    try {
+      const headlines = await translateAll(content.headlines);
+      const bodies = await translateAll(content.bodies);
+      return {
+        ...this.base(detail, language),
+        status: 'translated',
+        headlines,
+        bodies,
+        charactersBilled,
+      };
+    } catch (error) {
+      if (error instanceof UnsupportedLanguagePairError) {
+        return this.skipped(detail, language, SKIP_REASONS.unsupportedLanguagePair(sourceLanguage, language));
+      }
+      throw error;
+    }
+  }
+
+  private skipped(detail: NewsItemDetailV1, language: string, reason: string): Translation {
+    return {
+      ...this.base(detail, language),
+      status: 'skipped',
+      reason,
+      headlines: [],
+      bodies: [],
+      charactersBilled: 0,
+    };
+  }
+
+  private base(detail: NewsItemDetailV1, language: string) {
+    return {
+      itemId: detail.itemId,
+      version: detail.version,
+      partnerId: detail.partnerId,
+      uri: detail.uri,
+      language,
+      sourceLanguage: detail.language,
+      provider: this.deps.settings.provider,
+      translatedAt: this.now().toISOString(),
+    };
+  }
+
+  private async publish(translation: Translation): Promise<void> {
+    await this.deps.publisher.publishTranslated(translation);
+    await this.deps.store.markPublished(translation);
+  }
+
+  /**
+   * The texts to translate. Inline events carry the first headline and the bodies; an event with
+   * only a bodyRef (too large for EventBridge) is completed from the stored version, whose
+   * headlines are all translated.
+   */
+  private async sourceContentOf(detail: NewsItemDetailV1): Promise<SourceContent> {
+    if (detail.bodies !== undefined) {
+      return {
+        headlines: detail.headline === '' ? [] : [{ value: detail.headline }],
+        bodies: detail.bodies.map(({ role, contenttype, value }) => ({
+          ...(role === undefined ? {} : { role }),
+          ...(contenttype === undefined ? {} : { contenttype }),
+          value,
+        })),
+      };
+    }
+    const version = await this.deps.items.getVersion(detail.itemId, detail.version);
+    if (version === undefined) {
+      throw new ItemNotReadableError(detail.itemId, detail.version, 'the version row is missing');
+    }
+    const { document } = version;
+    const headlines = (document.headlines ?? [])
+      .filter((h) => h.value.trim() !== '')
+      .map(({ role, contenttype, value }) => ({
+        ...(role === undefined ? {} : { role }),
+        ...(contenttype === undefined ? {} : { contenttype }),
+        value,
+      }));
+    if (headlines.length === 0 && document.title) headlines.push({ value: document.title });
+    return {
+      headlines,
+      bodies: (document.bodies ?? []).map(({ role, contenttype, value }) => ({
+        ...(role === undefined ? {} : { role }),
+        ...(contenttype === undefined ? {} : { contenttype }),
+        value,
+      })),
+    };
+  }
+}
