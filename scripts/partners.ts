@@ -3,6 +3,7 @@
  * Exit codes: 0 ok, 1 operational error (AWS, unknown partner), 2 usage error.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -232,7 +233,9 @@ function connect(
 }
 
 function readLocalEndpoints(): { dynamodb: string; partnersTable: string } {
-  const path = fileURLToPath(new URL('../.local/endpoints.json', import.meta.url));
+  // DIPLOWIRE_LOCAL_DIR: the local cloud's data directory when started with --data-dir (tests do).
+  const dir = process.env.DIPLOWIRE_LOCAL_DIR ?? fileURLToPath(new URL('../.local', import.meta.url));
+  const path = join(dir, 'endpoints.json');
   if (!existsSync(path)) {
     throw new OperationalError(
       `The local cloud is not running (${path} not found). Start it with: npm start`,

@@ -1,0 +1,54 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BundledFunction } from './support';
+import { median } from './support';
+
+const RUNNER = `import { pathToFileURL } from 'node:url';
+const mod = await import(pathToFileURL(process.argv[2]).href);
+if (typeof mod.handler !== 'function') { console.error('no handler export'); process.exit(3); }
+`;
+
+const HELLO = 'export const handler = async () => ({ statusCode: 200, body: "hello" });\n';
+
+/**
+ * Time to start `node` and import a bundled handler (module scope included: clients, config),
+ * as a ratio to the same for a hello-world handler. Runs are interleaved so machine noise hits
+ * every subject alike.
+ */
+export function measureColdInit(functions: BundledFunction[], runs: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'diplowire-cold-'));
+  const runner = join(dir, 'runner.mjs');
+  const hello = join(dir, 'hello.mjs');
+  writeFileSync(runner, RUNNER);
+  writeFileSync(hello, HELLO);
+  const baseEnv = {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+  };
+  const subjects = [{ name: 'hello-world', file: hello, environment: {} }, ...functions];
+  const samples = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const subject of subjects) {
+      const started = process.hrtime.bigint();
+      const result = spawnSync(process.execPath, [runner, subject.file], {
+        env: { ...baseEnv, ...subject.environment },
+        encoding: 'utf8',
+      });
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+      if (result.status !== 0) throw new Error(`importing ${subject.name} failed: ${result.stderr}`);
+      samples.get(subject.name)!.push(elapsed);
+    }
+  }
+  const helloMedian = median(samples.get('hello-world')!);
+  return {
+    helloMedianMs: helloMedian,
+    functions: functions.map((f) => {
+      const medianMs = median(samples.get(f.name)!);
+      return { name: f.name, medianMs, ratio: medianMs / helloMedian };
+    }),
+  };
+}

@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { displayName, functionCode, loadAssembly } from '../local/template';
+
+export function median(values: number[]): number {
+  return percentile(values, 50);
+}
+
+/** Nearest-rank percentile. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+export function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+export interface BundledFunction {
+  name: string;
+  file: string;
+  environment: Record<string, string>;
+}
+
+/** The bundled handler of every Lambda function in the synthesized app, as `cdk deploy` would ship it. */
+export function bundledFunctions(cdkOut: string): BundledFunction[] {
+  const assembly = loadAssembly(cdkOut);
+  const out: BundledFunction[] = [];
+  for (const stack of assembly.stacks) {
+    for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const code = functionCode(stack, resource.Properties?.Code, assembly.dir);
+      if (code.kind !== 'directory') continue;
+      const file = ['index.mjs', 'index.js'].map((f) => join(code.dir, f)).find((f) => existsSync(f));
+      if (!file) continue;
+      const variables = (
+        resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
+      )?.Variables;
+      const environment: Record<string, string> = {};
+      for (const [key, value] of Object.entries(variables ?? {})) {
+        // Intrinsics (table names, bus names) only need a placeholder to import the module.
+        environment[key] = typeof value === 'string' ? value : `bench-${key.toLowerCase()}`;
+      }
+      out.push({ name: displayName(stack, logicalId), file, environment });
+    }
+  }
+  return out;
+}

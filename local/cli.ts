@@ -1,0 +1,193 @@
+/**
+ * `npm start`: synthesizes the CDK app (or reuses a fresh cdk.out), runs it on the local cloud, seeds a
+ * demo partner on the first start, writes `<data-dir>/endpoints.json` and prints `ready`.
+ *
+ *   npm start -- [--fresh] [--port 3000] [--data-dir .local] [--cdk-out cdk.out] [--no-synth]
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type LocalCloud, type LocalCloudPorts, startLocalCloud } from './cloud';
+import { seedDemoPartner } from './demo-partner';
+import { createLog } from './log';
+import { freePort, isPortInUse } from './support/ports';
+import { ensureSynth } from './synth';
+
+const USAGE = `Usage: npm start -- [options]
+  --fresh                 start with empty data (deletes the data directory first)
+  --port <n>              API port (default: $PORT or 3000; the other services use the next free ports)
+  --eventbridge-port <n>  --sqs-port <n>  --dynamodb-port <n>
+  --data-dir <dir>        persistent state (default .local)
+  --cdk-out <dir>         cloud assembly to run (default cdk.out; synthesized when stale)
+  --no-synth              run the cloud assembly as it is
+  --help`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      fresh: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      'eventbridge-port': { type: 'string' },
+      'sqs-port': { type: 'string' },
+      'dynamodb-port': { type: 'string' },
+      'data-dir': { type: 'string', default: '.local' },
+      'cdk-out': { type: 'string', default: 'cdk.out' },
+      'no-synth': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const log = createLog('local');
+  const started = performance.now();
+  const dataDir = resolve(values['data-dir']);
+  const cdkOut = resolve(values['cdk-out']);
+  if (values.fresh) rmSync(dataDir, { recursive: true, force: true });
+  // A stale endpoints file would point the partners CLI at a cloud that is not up yet.
+  rmSync(resolve(dataDir, 'endpoints.json'), { force: true });
+
+  if (!values['no-synth']) ensureSynth(cdkOut, (line) => log(line));
+  const ports = await choosePorts(values);
+  const cloud = await startLocalCloud({
+    cdkOut,
+    dataDir,
+    ports,
+    functionEnv: functionEnvironment(),
+    log: (line) => process.stderr.write(`${timestamp()} ${line}\n`),
+  });
+  installShutdown(cloud);
+
+  for (const warning of cloud.warnings) log(`warning: ${warning}`);
+  const tables = tableNames(cloud);
+  const demo = await seedDemoPartner({
+    dataDir,
+    dynamodbEndpoint: cloud.endpoints.dynamodb,
+    partnersTable: tables.partnersTable,
+  });
+  const endpoints = {
+    ...cloud.endpoints,
+    demoApiKey: demo.apiKey,
+    demoPartnerId: demo.partnerId,
+    ...tables,
+    dataDir,
+  };
+  writeFileSync(resolve(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    [
+      '',
+      `Diplowire local cloud`,
+      `  API           ${cloud.endpoints.api}`,
+      `  EventBridge   ${cloud.endpoints.eventbridge}   (events: ${cloud.endpoints.eventbridge}/_local/events)`,
+      `  SQS           ${cloud.endpoints.sqs}   (queues: ${cloud.endpoints.sqs}/_local/queues)`,
+      `  DynamoDB      ${cloud.endpoints.dynamodb}`,
+      `  Data          ${dataDir}`,
+      `  Demo partner  ${demo.partnerId}${demo.created ? ' (created now)' : ''}`,
+      `  Demo API key  ${demo.apiKey}`,
+      '',
+      `  curl -H "Authorization: Bearer ${demo.apiKey}" ${cloud.endpoints.api}/v1/items/itm_00000000000000000000000000`,
+      '',
+      `ready in ${seconds}s (endpoints: ${resolve(dataDir, 'endpoints.json')})`,
+    ].join('\n'),
+  );
+}
+
+/** Table and bus names come from the stacks' outputs, so they follow infra/. */
+function tableNames(cloud: LocalCloud): { partnersTable: string; itemsTable: string; eventBusName: string } {
+  const all = Object.assign({}, ...Object.values(cloud.outputs)) as Record<string, unknown>;
+  const pick = (name: string) => {
+    const value = all[name];
+    if (typeof value !== 'string') throw new Error(`the template has no ${name} output`);
+    return value;
+  };
+  return {
+    partnersTable: pick('PartnersTableName'),
+    itemsTable: pick('ItemsTableName'),
+    eventBusName: pick('EventBusName'),
+  };
+}
+
+/**
+ * Environment every local function gets on top of its template environment. Translation uses a real
+ * Translate-protocol endpoint when one is configured, and records "skipped" otherwise.
+ */
+function functionEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  const translate = process.env.AWS_ENDPOINT_URL_TRANSLATE;
+  env.TRANSLATION_PROVIDER = translate ? 'aws' : 'none';
+  if (translate) env.AWS_ENDPOINT_URL_TRANSLATE = translate;
+  // Lets developers point webhook subscriptions at receivers on their own machine.
+  env.WEBHOOKS_ALLOW_LOOPBACK = process.env.WEBHOOKS_ALLOW_LOOPBACK ?? 'true';
+  return env;
+}
+
+async function choosePorts(values: Record<string, unknown>): Promise<LocalCloudPorts> {
+  const explicit = (name: string): number | undefined => {
+    const raw = values[name];
+    if (raw === undefined) return undefined;
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new Error(`--${name} must be a port number`);
+    return port === 0 ? undefined : port;
+  };
+  const taken = new Set<number>();
+  const pick = async (wanted: number | undefined, near: number): Promise<number> => {
+    if (wanted !== undefined) {
+      if (await isPortInUse(wanted)) throw new Error(`port ${wanted} is already in use`);
+      taken.add(wanted);
+      return wanted;
+    }
+    // Next free port above `near`; falls back to any free port if that range is crowded.
+    for (let port = near; port < near + 100 && port <= 65535; port++) {
+      if (!taken.has(port) && !(await isPortInUse(port))) {
+        taken.add(port);
+        return port;
+      }
+    }
+    const port = await freePort();
+    taken.add(port);
+    return port;
+  };
+  const envPort = process.env.PORT ? Number(process.env.PORT) : undefined;
+  const requestedApi = explicit('port') ?? envPort;
+  const api = await pick(requestedApi, 3000);
+  return {
+    api,
+    eventbridge: await pick(explicit('eventbridge-port'), api + 1),
+    sqs: await pick(explicit('sqs-port'), api + 1),
+    dynamodb: await pick(explicit('dynamodb-port'), api + 1),
+  };
+}
+
+function installShutdown(cloud: LocalCloud): void {
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${timestamp()} [local] ${signal}: stopping\n`);
+    cloud
+      .stop()
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+function timestamp(): string {
+  return new Date().toISOString().slice(11, 23);
+}
+
+export function readEndpoints(dataDir: string): Record<string, unknown> | undefined {
+  const file = resolve(dataDir, 'endpoints.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `local cloud failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

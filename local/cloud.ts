@@ -1,0 +1,461 @@
+/**
+ * The local cloud: "deploys" a synthesized cloud assembly (cdk.out) onto local emulators, the way
+ * CloudFormation would deploy it onto AWS. Everything comes from the templates and the bundled
+ * assets; nothing here knows the project's resources by name, so the local cloud follows infra/.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { LocalHttpApi } from './apigw';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/launcher';
+import {
+  dynamoDbStreamSource,
+  type StreamMapping,
+  type StreamMappingProperties,
+  SUPPORTED_MAPPING_PROPERTIES,
+  startStreamMapping,
+} from './dynamodb/stream-mapping';
+import { ensureTable, SUPPORTED_TABLE_PROPERTIES, type TableProperties } from './dynamodb/tables';
+import { fromCloudFormation, LocalEventBridge } from './eventbridge';
+import { LAMBDA_FUNCTION_SUPPORT, LocalLambda, lambdaFunctionDefinition } from './lambda';
+import {
+  LocalSqs,
+  queueDefinitionFromTemplate,
+  SQS_QUEUE_SUPPORT,
+  type SqsEventSource,
+  sqsEventSourceSettings,
+  sqsResourceProvider,
+  startSqsEventSource,
+} from './sqs';
+import {
+  type Assembly,
+  functionCode,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_REGION,
+  loadAssembly,
+  type ResolvedResource,
+  type ResolvedStack,
+  type ResourceProviders,
+  resolveAssembly,
+  type SupportRegistry,
+  unsupportedReport,
+} from './template';
+
+export interface LocalCloudPorts {
+  api: number;
+  eventbridge: number;
+  sqs: number;
+  dynamodb: number;
+}
+
+export interface LocalCloudOptions {
+  cdkOut: string;
+  /** Persistent state: DynamoDB Local files, stream checkpoints, queues, the event log. */
+  dataDir: string;
+  ports: LocalCloudPorts;
+  host?: string;
+  /** Extra environment for every function (e.g. AWS_ENDPOINT_URL_TRANSLATE). */
+  functionEnv?: Record<string, string>;
+  /** Context/parameters are fixed at synth time; this only changes how fast retries happen. */
+  retryBaseDelayMs?: number;
+  log: (line: string) => void;
+}
+
+export interface LocalEndpoints {
+  api: string;
+  eventbridge: string;
+  sqs: string;
+  dynamodb: string;
+  region: string;
+}
+
+export interface LocalCloud {
+  endpoints: LocalEndpoints;
+  /** Stack outputs by stack name, resolved to local values. */
+  outputs: Record<string, Record<string, unknown>>;
+  /** Every resource type or property the local cloud does not emulate. */
+  warnings: string[];
+  functions: Map<string, LocalLambda>;
+  stop(): Promise<void>;
+}
+
+/** Types created as local resources, and properties each honours; anything else is reported at start. */
+const SUPPORT: SupportRegistry = {
+  'AWS::DynamoDB::Table': { supportedProperties: SUPPORTED_TABLE_PROPERTIES },
+  'AWS::Lambda::Function': LAMBDA_FUNCTION_SUPPORT,
+  'AWS::Lambda::EventSourceMapping': { supportedProperties: SUPPORTED_MAPPING_PROPERTIES },
+  'AWS::SQS::Queue': SQS_QUEUE_SUPPORT,
+  'AWS::Events::EventBus': { supportedProperties: ['Name', 'Description', 'Tags'] },
+  'AWS::Events::Rule': {
+    supportedProperties: [
+      'Name',
+      'Description',
+      'EventBusName',
+      'EventPattern',
+      'ScheduleExpression',
+      'State',
+      'Targets',
+    ],
+  },
+  'AWS::Events::Archive': {
+    supportedProperties: ['ArchiveName', 'Description', 'EventPattern', 'RetentionDays', 'SourceArn'],
+  },
+  'AWS::ApiGatewayV2::Api': { supportedProperties: ['Name', 'ProtocolType', 'Description', 'Tags'] },
+  'AWS::ApiGatewayV2::Route': {
+    supportedProperties: [
+      'ApiId',
+      'RouteKey',
+      'Target',
+      'AuthorizationType',
+      'AuthorizerId',
+      'OperationName',
+    ],
+  },
+  'AWS::ApiGatewayV2::Integration': {
+    supportedProperties: [
+      'ApiId',
+      'IntegrationType',
+      'IntegrationUri',
+      'PayloadFormatVersion',
+      'TimeoutInMillis',
+    ],
+  },
+  'AWS::ApiGatewayV2::Authorizer': {
+    supportedProperties: [
+      'ApiId',
+      'Name',
+      'AuthorizerType',
+      'AuthorizerUri',
+      'AuthorizerPayloadFormatVersion',
+      'EnableSimpleResponses',
+      'IdentitySource',
+      'AuthorizerResultTtlInSeconds',
+    ],
+  },
+  'AWS::ApiGatewayV2::Stage': {
+    supportedProperties: ['ApiId', 'StageName', 'AutoDeploy', 'DefaultRouteSettings', 'AccessLogSettings'],
+  },
+  // Accepted as no-ops: IAM and resource policies are not enforced locally, logs go to the console,
+  // and the schema registry is documentation. Saying so once here keeps the start-up report honest.
+  'AWS::IAM::Role': { supportedProperties: '*' },
+  'AWS::IAM::Policy': { supportedProperties: '*' },
+  'AWS::Lambda::Permission': { supportedProperties: '*' },
+  'AWS::SQS::QueuePolicy': { supportedProperties: '*' },
+  'AWS::Logs::LogGroup': { supportedProperties: '*' },
+  'AWS::EventSchemas::Registry': { supportedProperties: '*' },
+  'AWS::EventSchemas::Schema': { supportedProperties: '*' },
+  'AWS::CDK::Metadata': { supportedProperties: '*' },
+};
+
+const NOT_ENFORCED_NOTE =
+  'IAM roles and policies, Lambda permissions, queue policies, log groups and the schema registry are accepted ' +
+  'but not enforced locally.';
+
+export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const { log } = options;
+  const host = options.host ?? '127.0.0.1';
+  const region = LOCAL_REGION;
+  const accountId = LOCAL_ACCOUNT_ID;
+  mkdirSync(options.dataDir, { recursive: true });
+  const assembly = loadAssembly(options.cdkOut);
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const fn of stoppers.reverse()) await fn().catch((e) => log(`[cloud] stop error: ${e}`));
+  };
+
+  try {
+    const endpoints: LocalEndpoints = {
+      api: `http://${host}:${options.ports.api}`,
+      eventbridge: `http://${host}:${options.ports.eventbridge}`,
+      sqs: `http://${host}:${options.ports.sqs}`,
+      dynamodb: `http://${host}:${options.ports.dynamodb}`,
+      region,
+    };
+    const ddb = await startDynamoDb(options, log);
+    stoppers.push(() => ddb.stop());
+    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const dynamo = new DynamoDBClient({ endpoint: ddb.endpoint, region, credentials });
+    const streams = new DynamoDBStreamsClient({ endpoint: ddb.endpoint, region, credentials });
+    stoppers.push(async () => {
+      dynamo.destroy();
+      streams.destroy();
+    });
+
+    // Pass 1 resolves table properties; the tables' stream ARNs only exist once DynamoDB Local created them.
+    const streamArns = new Map<string, string>();
+    const providers = resourceProviders(endpoints, streamArns);
+    for (const stack of resolveAssembly(assembly, { region, accountId, providers })) {
+      for (const resource of resourcesOfType(stack, 'AWS::DynamoDB::Table')) {
+        const table = await ensureTable(dynamo, resource.properties as unknown as TableProperties);
+        for (const warning of table.warnings) log(`[dynamodb] ${warning}`);
+        if (table.streamArn) streamArns.set(table.tableName, table.streamArn);
+        log(`[dynamodb] table ${table.tableName} ${table.created ? 'created' : 'found'}`);
+      }
+    }
+    // Pass 2: every intrinsic now resolves to its local value.
+    const stacks = resolveAssembly(assembly, { region, accountId, providers });
+    const warnings = unsupportedReport(stacks, SUPPORT).map((w) => w.message);
+
+    const sqs = new LocalSqs({
+      queues: stacks.flatMap((s) => resourcesOfType(s, 'AWS::SQS::Queue').map(queueDefinitionFromTemplate)),
+      region,
+      accountId,
+      dataDir: join(options.dataDir, 'sqs'),
+      log: prefixed(log, 'sqs'),
+    });
+    await sqs.listen(options.ports.sqs, host);
+    stoppers.push(() => sqs.close());
+
+    const functions = createFunctions(assembly, stacks, endpoints, options, warnings);
+    stoppers.push(async () => {
+      await Promise.all([...functions.values()].map((f) => f.close()));
+    });
+    const functionByArn = (arn: string): LocalLambda => {
+      const fn = functions.get(arn) ?? functions.get(arn.replace(/:(\$LATEST|\d+)$/, ''));
+      if (!fn) throw new Error(`no local function for ${arn}`);
+      return fn;
+    };
+
+    const definitions = fromCloudFormation(
+      stacks.flatMap((s) =>
+        Object.values(s.resources)
+          .filter((r) => r.type.startsWith('AWS::Events::'))
+          .map((r) => ({ logicalId: r.logicalId, type: r.type, properties: r.properties })),
+      ),
+      { region, accountId },
+    );
+    const eventBridge = new LocalEventBridge({
+      ...definitions,
+      region,
+      accountId,
+      dataDir: join(options.dataDir, 'eventbridge'),
+      log: prefixed(log, 'events'),
+      ...(options.retryBaseDelayMs !== undefined && { retryBaseDelayMs: options.retryBaseDelayMs }),
+      invokeTarget: async (target, payload) => {
+        if (target.arn.startsWith('arn:aws:sqs:')) {
+          await sqs.send(target.arn, payload);
+          return;
+        }
+        // EventBridge hands events to Lambda asynchronously; a function error counts as a failed delivery
+        // here so the rule's retry policy and dead-letter queue apply (the subscriber construct also sets
+        // the function's own async on-failure destination to that queue on AWS).
+        const result = await functionByArn(target.arn).invoke(JSON.parse(payload));
+        if (!result.ok) throw Object.assign(new Error(result.errorMessage), { code: result.errorType });
+      },
+      sendToDeadLetter: async (arn, payload, attributes) => {
+        await sqs.send(
+          arn,
+          payload,
+          Object.fromEntries(
+            Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+          ),
+        );
+      },
+    });
+    await eventBridge.listen(options.ports.eventbridge, host);
+    stoppers.push(() => eventBridge.close());
+
+    const mappings: Array<StreamMapping | SqsEventSource> = [];
+    stoppers.push(async () => {
+      await Promise.all(mappings.map((m) => m.stop()));
+    });
+    for (const stack of stacks) {
+      for (const resource of resourcesOfType(stack, 'AWS::Lambda::EventSourceMapping')) {
+        const props = resource.properties;
+        const fn = functionByArnOrName(functions, String(props.FunctionName));
+        const sourceArn = String(props.EventSourceArn);
+        if (sourceArn.startsWith('arn:aws:sqs:')) {
+          const settings = sqsEventSourceSettings(props);
+          if (!settings.enabled) continue;
+          mappings.push(
+            startSqsEventSource({
+              queue: sqs.queue(settings.queueArn),
+              batchSize: settings.batchSize,
+              maximumBatchingWindowSeconds: settings.maximumBatchingWindowSeconds,
+              reportBatchItemFailures: settings.reportBatchItemFailures,
+              invoke: (event) => fn.invoke(event),
+              log: prefixed(log, 'sqs-mapping'),
+            }),
+          );
+        } else {
+          mappings.push(
+            await startStreamMapping({
+              id: `${stack.stackName}-${resource.logicalId}`,
+              properties: props as unknown as StreamMappingProperties,
+              functionArn: fn.definition.arn,
+              invoke: (event) => fn.invoke(event),
+              createSource: dynamoDbStreamSource(streams),
+              sendToQueue: async (queueArn, body) => {
+                await sqs.send(queueArn, body);
+              },
+              stateDir: join(options.dataDir, 'streams'),
+              log: prefixed(log, 'stream'),
+            }),
+          );
+        }
+      }
+    }
+
+    const apis = createHttpApis(stacks, functionByArn, log);
+    if (apis.length > 1)
+      warnings.push(`${apis.length} HTTP APIs found; only the first is served on the API port`);
+    if (apis[0]) {
+      await apis[0].listen(options.ports.api, host);
+      stoppers.push(() => apis[0]!.close());
+    }
+
+    const outputs: Record<string, Record<string, unknown>> = {};
+    for (const stack of stacks) {
+      outputs[stack.stackName] = Object.fromEntries(
+        Object.entries(stack.outputs).map(([name, output]) => [name, output.value]),
+      );
+    }
+    warnings.push(NOT_ENFORCED_NOTE);
+    return { endpoints, outputs, warnings, functions: functionsByName(functions), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function prefixed(log: (line: string) => void, component: string) {
+  return (line: string) => log(`[${component}] ${line}`);
+}
+
+function resourcesOfType(stack: ResolvedStack, type: string): ResolvedResource[] {
+  return stack.order.map((id) => stack.resources[id]!).filter((r) => r.type === type);
+}
+
+/** Local values for `Ref`/`Fn::GetAtt` where AWS's conventions are not enough. */
+function resourceProviders(endpoints: LocalEndpoints, streamArns: Map<string, string>): ResourceProviders {
+  return {
+    'AWS::SQS::Queue': sqsResourceProvider(endpoints.sqs),
+    'AWS::DynamoDB::Table': {
+      getAtt: (r, attribute) =>
+        attribute === 'StreamArn'
+          ? (streamArns.get(r.physicalId) ??
+            `arn:aws:dynamodb:${r.region}:${r.accountId}:table/${r.physicalId}/stream/pending`)
+          : undefined,
+    },
+    'AWS::ApiGatewayV2::Api': {
+      getAtt: (_r, attribute) => (attribute === 'ApiEndpoint' ? endpoints.api : undefined),
+    },
+  };
+}
+
+/**
+ * DynamoDB Local persists under the data directory. A local cloud killed with SIGKILL leaves its JVM
+ * running; its pid file lets the next start stop it before reusing the files.
+ */
+async function startDynamoDb(
+  options: LocalCloudOptions,
+  log: (line: string) => void,
+): Promise<DynamoDbLocal> {
+  const pidFile = join(options.dataDir, 'dynamodb.pid');
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    if (pid > 0 && isAlive(pid)) {
+      log(`[dynamodb] stopping DynamoDB Local left over from an earlier run (pid ${pid})`);
+      process.kill(pid, 'SIGKILL');
+      for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const ddb = await startDynamoDbLocal({
+    dbPath: join(options.dataDir, 'dynamodb'),
+    port: options.ports.dynamodb,
+  });
+  writeFileSync(pidFile, String(ddb.pid));
+  log(`[dynamodb] DynamoDB Local on ${ddb.endpoint}`);
+  return ddb;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function createFunctions(
+  assembly: Assembly,
+  stacks: ResolvedStack[],
+  endpoints: LocalEndpoints,
+  options: LocalCloudOptions,
+  warnings: string[],
+): Map<string, LocalLambda> {
+  const byArn = new Map<string, LocalLambda>();
+  for (const stack of stacks) {
+    const assemblyStack = assembly.stack(stack.stackName);
+    for (const resource of resourcesOfType(stack, 'AWS::Lambda::Function')) {
+      const code = functionCode(assemblyStack, resource.properties.Code, assembly.dir);
+      if (code.kind !== 'directory') {
+        warnings.push(
+          `${stack.stackName}/${resource.logicalId}: function not started: ${code.kind === 'unavailable' ? code.reason : 'inline code is not supported'}`,
+        );
+        continue;
+      }
+      const arn = String(resource.getAtt('Arn'));
+      const definition = lambdaFunctionDefinition(resource, arn, code.dir);
+      const fn = new LocalLambda(definition, {
+        extraEnv: {
+          AWS_REGION: endpoints.region,
+          AWS_DEFAULT_REGION: endpoints.region,
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+          AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge,
+          AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+          ...options.functionEnv,
+        },
+        log: prefixed(options.log, 'lambda'),
+      });
+      byArn.set(arn, fn);
+    }
+  }
+  return byArn;
+}
+
+function functionByArnOrName(functions: Map<string, LocalLambda>, ref: string): LocalLambda {
+  for (const fn of functions.values()) {
+    if (fn.definition.arn === ref || fn.definition.name === ref) return fn;
+  }
+  throw new Error(`event source mapping names an unknown function ${ref}`);
+}
+
+function functionsByName(byArn: Map<string, LocalLambda>): Map<string, LocalLambda> {
+  return new Map([...byArn.values()].map((fn) => [fn.definition.name, fn]));
+}
+
+function createHttpApis(
+  stacks: ResolvedStack[],
+  functionByArn: (arn: string) => LocalLambda,
+  log: (line: string) => void,
+): LocalHttpApi[] {
+  const all = stacks.flatMap((s) => Object.values(s.resources));
+  const ofApi = (type: string, apiRef: unknown) =>
+    all.filter((r) => r.type === type && r.properties.ApiId === apiRef);
+  return all
+    .filter((r) => r.type === 'AWS::ApiGatewayV2::Api')
+    .map((api) => {
+      const stage = ofApi('AWS::ApiGatewayV2::Stage', api.ref)[0];
+      return new LocalHttpApi({
+        api: api.properties,
+        apiId: String(api.ref),
+        routes: ofApi('AWS::ApiGatewayV2::Route', api.ref).map((r) => r.properties as never),
+        integrations: Object.fromEntries(
+          ofApi('AWS::ApiGatewayV2::Integration', api.ref).map((r) => [String(r.ref), r.properties as never]),
+        ),
+        authorizers: Object.fromEntries(
+          ofApi('AWS::ApiGatewayV2::Authorizer', api.ref).map((r) => [String(r.ref), r.properties as never]),
+        ),
+        ...(stage && { stage: stage.properties }),
+        resolveFunction: (arn) => (event) => functionByArn(arn).invoke(event),
+        log: prefixed(log, 'api'),
+        accountId: LOCAL_ACCOUNT_ID,
+        region: LOCAL_REGION,
+      });
+    });
+}

@@ -1,0 +1,57 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoPartnerStore } from '../shared/adapters/dynamodb/partner-store';
+import { generateApiKey } from '../shared/domain/api-keys';
+import { newId } from '../shared/domain/ids';
+
+export interface DemoPartner {
+  partnerId: string;
+  apiKey: string;
+  created: boolean;
+}
+
+/**
+ * Creates the demo partner on the first start and keeps its key in the (git-ignored) data directory,
+ * so later starts can print it again. Production keys are only ever shown once; this is local-only.
+ */
+export async function seedDemoPartner(options: {
+  dataDir: string;
+  dynamodbEndpoint: string;
+  partnersTable: string;
+}): Promise<DemoPartner> {
+  const file = join(options.dataDir, 'demo-partner.json');
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Omit<DemoPartner, 'created'>;
+    return { ...saved, created: false };
+  }
+  const client = new DynamoDBClient({
+    endpoint: options.dynamodbEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const store = new DynamoPartnerStore(DynamoDBDocumentClient.from(client), options.partnersTable);
+    const key = generateApiKey();
+    const partnerId = newId('ptn');
+    const createdAt = new Date().toISOString();
+    await store.createPartner(
+      { partnerId, name: 'Demo partner', status: 'active', createdAt },
+      {
+        keyHash: key.keyHash,
+        keyPrefix: key.keyPrefix,
+        partnerId,
+        partnerName: 'Demo partner',
+        scopes: ['items:read', 'items:write'],
+        status: 'active',
+        createdAt,
+      },
+    );
+    const demo = { partnerId, apiKey: key.apiKey };
+    writeFileSync(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
+    return { ...demo, created: true };
+  } finally {
+    client.destroy();
+  }
+}
