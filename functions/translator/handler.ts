@@ -1,0 +1,32 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { documentClient } from '../../shared/adapters/clients/dynamodb';
+import { eventBridge } from '../../shared/adapters/clients/eventbridge';
+import { translate } from '../../shared/adapters/clients/translate';
+import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
+import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
+import { EventPublisher } from '../../shared/adapters/eventbridge/event-publisher';
+import { AmazonTranslator } from '../../shared/adapters/translate/amazon-translator';
+import { EventBridgeTranslationPublisher } from '../../shared/adapters/translate/translated-event-publisher';
+import { TranslationService } from '../../shared/domain/translation/service';
+import { readTranslatorConfig } from './config';
+import { createTranslatorHandler } from './translator';
+
+const config = readTranslatorConfig();
+const logger = new Logger();
+const metrics = new Metrics({ logger });
+
+const service = new TranslationService({
+  // Only getHead and getVersion are used: the translator reads items, never writes them.
+  items: new DynamoItemStore(documentClient, config.itemsTableName),
+  store: new DynamoTranslationStore(documentClient, config.itemsTableName),
+  ...(config.settings.provider === 'aws' ? { translator: new AmazonTranslator(translate) } : {}),
+  publisher: new EventBridgeTranslationPublisher(new EventPublisher(eventBridge, config.eventBusName)),
+  settings: config.settings,
+});
+
+/** EventBridge rule target for NewsItemPublished and NewsItemCorrected of items not in a target language. */
+export const handler = createTranslatorHandler({ service, logger, metrics }).use(
+  logMetrics(metrics, { captureColdStartMetric: true }),
+);

@@ -1,0 +1,48 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { defineSubscriber, type SubscriberHandler } from '../../shared/adapters/subscriber/index';
+import type { NewsItemDetailV1 } from '../../shared/contracts/events/index';
+import type { TranslationService } from '../../shared/domain/translation/service';
+
+export interface TranslatorHandlerDeps {
+  service: TranslationService;
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+/** The translator's subscriber name (logs). */
+export const TRANSLATOR_SUBSCRIBER = 'translator';
+
+/**
+ * NewsItemPublished / NewsItemCorrected -> one translation per configured target language.
+ * No dedupe store: the translation store's claim per (item, version, language) is the finer
+ * exactly-once guard, and it also lets a redelivery finish publishing an outcome whose event was lost.
+ */
+export function createTranslatorHandler({
+  service,
+  logger,
+  metrics,
+}: TranslatorHandlerDeps): SubscriberHandler {
+  return defineSubscriber({
+    name: TRANSLATOR_SUBSCRIBER,
+    detailType: ['NewsItemPublished', 'NewsItemCorrected'],
+    ...(logger === undefined ? {} : { logger }),
+    handle: async (detail: NewsItemDetailV1, ctx) => {
+      const outcomes = await service.translateVersion(detail);
+      if (outcomes.length === 0) {
+        ctx.logger.info('Already in every target language; nothing to translate', {
+          language: detail.language,
+        });
+      }
+      for (const outcome of outcomes) {
+        ctx.logger.info('Translation outcome', { version: detail.version, ...outcome });
+        if (outcome.outcome === 'translated') {
+          metrics?.addMetric('TranslationsCompleted', MetricUnit.Count, 1);
+          metrics?.addMetric('CharactersTranslated', MetricUnit.Count, outcome.charactersBilled);
+        } else if (outcome.outcome === 'skipped') {
+          metrics?.addMetric('TranslationsSkipped', MetricUnit.Count, 1);
+        }
+      }
+    },
+  });
+}

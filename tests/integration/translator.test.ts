@@ -1,0 +1,482 @@
+import { createHash } from 'node:crypto';
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+  type PutEventsResultEntry,
+} from '@aws-sdk/client-eventbridge';
+import { TranslateClient } from '@aws-sdk/client-translate';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTranslatorHandler } from '../../functions/translator/translator';
+import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
+import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
+import { EventPublisher } from '../../shared/adapters/eventbridge/event-publisher';
+import {
+  DedupeInProgressError,
+  DynamoDedupeStore,
+  defineSubscriber,
+  InvalidEventError,
+  type SubscriberHandler,
+} from '../../shared/adapters/subscriber/index';
+import { AmazonTranslator } from '../../shared/adapters/translate/amazon-translator';
+import { EventBridgeTranslationPublisher } from '../../shared/adapters/translate/translated-event-publisher';
+import { type NewsItemDetailV1, NewsItemTranslatedDetailV1 } from '../../shared/contracts/events/index';
+import { toNewsItemEvent, versionHref } from '../../shared/domain/events';
+import { newId } from '../../shared/domain/ids';
+import type { ItemVersion, NinjsDocument, Pubstatus } from '../../shared/domain/item';
+import { characterCount, utf8ByteLength } from '../../shared/domain/translation/chunking';
+import type { TranslationProvider } from '../../shared/domain/translation/model';
+import { translationEventIdOf } from '../../shared/domain/translation/model';
+import { TranslationInProgressError, TranslationService } from '../../shared/domain/translation/service';
+import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
+import {
+  type LocalTranslateServer,
+  SERVICE_UNAVAILABLE,
+  startLocalTranslateServer,
+  THROTTLING,
+  TOO_MANY_REQUESTS,
+  UNSUPPORTED_PAIR,
+} from '../support/local-translate-server';
+import { createItemsTable } from '../support/tables';
+
+const BUS = 'diplowire-test-bus';
+const eventBridgeClient = new EventBridgeClient({
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+// Only PutEvents is mocked, to capture what the translator publishes.
+const eventBridge = mockClient(eventBridgeClient);
+
+interface Published {
+  source: string;
+  detailType: string;
+  detail: NewsItemTranslatedDetailV1;
+}
+let published: Published[];
+let failPutEvents: string | undefined;
+
+function fakePutEvents({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) {
+  const results: PutEventsResultEntry[] = Entries.map((entry) => {
+    expect(entry.EventBusName).toBe(BUS);
+    if (failPutEvents) return { ErrorCode: failPutEvents, ErrorMessage: 'injected' };
+    published.push({
+      source: entry.Source!,
+      detailType: entry.DetailType!,
+      detail: NewsItemTranslatedDetailV1.parse(JSON.parse(entry.Detail!)),
+    });
+    return { EventId: `ev-${published.length}` };
+  });
+  return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
+}
+
+const context = {
+  functionName: 'translator',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:translator',
+  memoryLimitInMB: '512',
+  awsRequestId: 'req-1',
+  logGroupName: '/aws/lambda/translator',
+  logStreamName: 'stream',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 60_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+} as Context;
+
+let server: LocalTranslateServer;
+let items: DynamoItemStore;
+let translations: DynamoTranslationStore;
+let tableName: string;
+let documentClient: DynamoDBDocumentClient;
+const savedEnv = { ...process.env };
+
+/** The translator handler wired like functions/translator/handler.ts, but on local endpoints. */
+function translatorHandler(
+  provider: TranslationProvider = 'aws',
+  targetLanguages = ['en'],
+): SubscriberHandler {
+  const translate = new TranslateClient({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 2,
+  });
+  const service = new TranslationService({
+    items,
+    store: translations,
+    translator: new AmazonTranslator(translate, { maxAttempts: 3, sleep: async () => {} }),
+    publisher: new EventBridgeTranslationPublisher(
+      new EventPublisher(eventBridgeClient, BUS, { maxAttempts: 1, sleep: async () => {} }),
+    ),
+    settings: { targetLanguages, provider, leaseMs: 60_000 },
+  });
+  return createTranslatorHandler({ service });
+}
+
+const SENTENCE =
+  'أجرى نائب وزير الخارجية الكويتي اتصالاً هاتفياً بأمين عام وزارة الخارجية البلجيكية؛ هل بحثا التعاون؟ ';
+
+function document(version: number, pubstatus: Pubstatus, bodies?: NinjsDocument['bodies']): NinjsDocument {
+  return {
+    uri: 'urn:kuna:test',
+    language: 'ar',
+    pubstatus,
+    headlines: [
+      { role: 'main', value: `الكويت وبلجيكا تبحثان تعزيز العلاقات — ${version}` },
+      { role: 'sub', value: 'اتصال هاتفي بين الوزارتين' },
+    ],
+    bodies: bodies ?? [
+      { role: 'main', contenttype: 'text/plain', value: `${SENTENCE}\n\nالنسخة ${version}.` },
+    ],
+  };
+}
+
+function versionOf(itemId: string, partnerId: string, version: number, doc: NinjsDocument): ItemVersion {
+  return {
+    itemId,
+    version,
+    partnerId,
+    uri: `urn:kuna:test:${itemId}`,
+    language: doc.language,
+    pubstatus: doc.pubstatus ?? 'usable',
+    receivedAt: new Date(Date.UTC(2024, 10, 28, 9, 0, version)).toISOString(),
+    contentHash: createHash('sha256').update(JSON.stringify(doc)).digest('hex'),
+    document: { ...doc, uri: `urn:kuna:test:${itemId}` },
+  };
+}
+
+/** Writes an item's versions through the real item store (as the API would). */
+async function writeItem(documents: NinjsDocument[]): Promise<ItemVersion[]> {
+  const itemId = newId('itm');
+  const partnerId = newId('ptn');
+  const versions = documents.map((doc, i) => versionOf(itemId, partnerId, i + 1, doc));
+  expect(await items.createItem(versions[0]!)).toEqual({ created: true });
+  for (const next of versions.slice(1)) expect(await items.appendVersion(next)).toBe(true);
+  return versions;
+}
+
+/** The EventBridge event the outbox publisher puts on the bus for `version`. */
+function eventOf(version: ItemVersion, detail?: NewsItemDetailV1): EventBridgeEvent<string, unknown> {
+  const event = toNewsItemEvent(version);
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': event.detailType,
+    source: event.source,
+    account: '123456789012',
+    time: '2024-11-28T09:41:08Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: detail ?? event.detail,
+  };
+}
+
+const sourceCharacters = (texts: string[]) => texts.reduce((sum, t) => sum + characterCount(t), 0);
+
+beforeAll(async () => {
+  Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
+  server = await startLocalTranslateServer();
+  const client = localDynamoClient();
+  tableName = await createItemsTable(client, uniqueTableName('translator'));
+  documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  items = new DynamoItemStore(documentClient, tableName);
+  translations = new DynamoTranslationStore(documentClient, tableName);
+});
+
+afterAll(async () => {
+  eventBridge.restore();
+  process.env = savedEnv;
+  await server.close();
+});
+
+beforeEach(() => {
+  server.reset();
+  published = [];
+  failPutEvents = undefined;
+  eventBridge.reset();
+  eventBridge.on(PutEventsCommand).callsFake(fakePutEvents);
+});
+
+describe('translator', () => {
+  it('translates a published Arabic item, stores it linked to the version and publishes NewsItemTranslated', async () => {
+    const [v1] = await writeItem([document(1, 'usable')]);
+    const event = eventOf(v1!);
+    await translatorHandler()(event, context);
+
+    const detail = event.detail as NewsItemDetailV1;
+    const bodies = detail.bodies!.map((b) => b.value);
+    // Inline events carry the first headline; every character is sent once and billed once.
+    expect(server.calls.map((c) => c.operation)).toEqual(['TranslateText', 'TranslateText']);
+    expect(server.calls.every((c) => c.sourceLanguage === 'ar' && c.targetLanguage === 'en')).toBe(true);
+    const expectedCharacters = sourceCharacters([detail.headline, ...bodies]);
+    expect(server.charactersTranslated).toBe(expectedCharacters);
+
+    const stored = await translations.get(v1!.itemId, 'en');
+    expect(stored).toMatchObject({
+      itemId: v1!.itemId,
+      version: 1,
+      language: 'en',
+      sourceLanguage: 'ar',
+      provider: 'aws',
+      status: 'translated',
+      charactersBilled: expectedCharacters,
+      headlines: [{ value: `[en] ${detail.headline}` }],
+    });
+    // Paragraph structure survives: the blank line between the two paragraphs is still there.
+    expect(stored!.bodies).toEqual([
+      { role: 'main', contenttype: 'text/plain', value: `[en] ${SENTENCE}\n\nالنسخة 1.` },
+    ]);
+    expect(await translations.getVersion(v1!.itemId, 1, 'en')).toEqual(stored);
+
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({ source: 'diplowire.items', detailType: 'NewsItemTranslated' });
+    expect(published[0]!.detail).toEqual({
+      schemaVersion: '1',
+      eventId: translationEventIdOf({ itemId: v1!.itemId, version: 1, language: 'en' }),
+      itemId: v1!.itemId,
+      version: 1,
+      partnerId: v1!.partnerId,
+      uri: v1!.uri,
+      sourceLanguage: 'ar',
+      language: 'en',
+      provider: 'aws',
+      status: 'translated',
+      charactersBilled: expectedCharacters,
+      translatedAt: stored!.translatedAt,
+      headline: `[en] ${detail.headline}`,
+    });
+  });
+
+  it('makes no second TranslateText call for a duplicated or redelivered event', async () => {
+    const [v1] = await writeItem([document(1, 'usable')]);
+    const handler = translatorHandler();
+    await handler(eventOf(v1!), context);
+    const calls = server.calls.length;
+    // Redelivery: same detail (same eventId), new envelope id.
+    await handler(eventOf(v1!), context);
+    await translatorHandler()(eventOf(v1!), context);
+    expect(server.calls).toHaveLength(calls);
+    expect(published).toHaveLength(1);
+  });
+
+  it('lets only one of two concurrent duplicates translate; the other is retried later, not dropped', async () => {
+    const [v1] = await writeItem([document(1, 'usable')]);
+    const handler = translatorHandler();
+    const results = await Promise.allSettled([
+      handler(eventOf(v1!), context),
+      handler(eventOf(v1!), context),
+    ]);
+    const rejected = results.filter((r) => r.status === 'rejected');
+    // Either the second one saw the finished translation or the live lease (and must be retried).
+    for (const r of rejected)
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TranslationInProgressError);
+    expect(server.calls).toHaveLength(2); // headline + body, once
+    await handler(eventOf(v1!), context); // the EventBridge retry of the loser
+    expect(server.calls).toHaveLength(2);
+    expect(published).toHaveLength(1);
+  });
+
+  it.each([
+    ['ThrottlingException (400)', THROTTLING],
+    ['TooManyRequestsException (429)', TOO_MANY_REQUESTS],
+    ['ServiceUnavailableException (503)', SERVICE_UNAVAILABLE],
+  ])('retries a call failing with %s, then succeeds', async (_, failure) => {
+    const [v1] = await writeItem([document(1, 'usable')]);
+    server.failNext(3, failure); // more than the SDK's 2 attempts: our own retry has to step in
+    await translatorHandler()(eventOf(v1!), context);
+    expect(server.calls.filter((c) => c.errorType === failure.type)).toHaveLength(3);
+    expect(server.translatedCalls).toHaveLength(2);
+    expect((await translations.get(v1!.itemId, 'en'))?.status).toBe('translated');
+    expect(published).toHaveLength(1);
+  });
+
+  it('throws on persistent throttling, records nothing and releases the claim for the retry', async () => {
+    const [v1] = await writeItem([document(1, 'usable')]);
+    server.failAlways(THROTTLING);
+    await expect(translatorHandler()(eventOf(v1!), context)).rejects.toMatchObject({
+      name: 'ThrottlingException',
+    });
+    expect(server.calls).toHaveLength(2 * 3); // SDK attempts x own attempts, bounded
+    expect(await translations.getVersion(v1!.itemId, 1, 'en')).toBeUndefined();
+    expect(published).toEqual([]);
+
+    server.reset(); // the service recovers; EventBridge retries the event
+    await translatorHandler()(eventOf(v1!), context);
+    expect((await translations.get(v1!.itemId, 'en'))?.status).toBe('translated');
+    expect(published).toHaveLength(1);
+  });
+
+  it('re-publishes, without translating again, an outcome whose event failed to go out', async () => {
+    const [v1] = await writeItem([document(1, 'usable')]);
+    failPutEvents = 'InternalFailure';
+    await expect(translatorHandler()(eventOf(v1!), context)).rejects.toMatchObject({
+      name: 'EventNotPublishedError',
+    });
+    expect((await translations.getVersion(v1!.itemId, 1, 'en'))?.status).toBe('translated');
+    const calls = server.calls.length;
+
+    failPutEvents = undefined;
+    await translatorHandler()(eventOf(v1!), context);
+    expect(server.calls).toHaveLength(calls);
+    expect(published.map((p) => p.detail.status)).toEqual(['translated']);
+    await translatorHandler()(eventOf(v1!), context);
+    expect(published).toHaveLength(1);
+  });
+
+  it('translates a correction again and serves the latest translated version', async () => {
+    const [v1, v2] = await writeItem([document(1, 'usable'), document(2, 'usable')]);
+    const handler = translatorHandler();
+    await handler(eventOf(v2!), context);
+    // v1's event arrives late: v2 exists, so v1 is skipped with a reason, not translated.
+    await handler(eventOf(v1!), context);
+    const translatedTexts = server.calls.map((c) => c.text);
+    expect(translatedTexts.some((t) => t.includes('النسخة 2'))).toBe(true);
+    expect(translatedTexts.some((t) => t.includes('النسخة 1'))).toBe(false);
+
+    expect((await translations.get(v1!.itemId, 'en'))?.version).toBe(2);
+    expect(await translations.getVersion(v1!.itemId, 1, 'en')).toMatchObject({
+      status: 'skipped',
+      reason: 'superseded by version 2',
+      charactersBilled: 0,
+      headlines: [],
+      bodies: [],
+    });
+    expect(published.map((p) => [p.detail.version, p.detail.status])).toEqual([
+      [2, 'translated'],
+      [1, 'skipped'],
+    ]);
+  });
+
+  it('does not translate a retracted item', async () => {
+    const [v1] = await writeItem([document(1, 'usable'), document(2, 'canceled')]);
+    await translatorHandler()(eventOf(v1!), context);
+    expect(server.calls).toEqual([]);
+    expect(await translations.get(v1!.itemId, 'en')).toBeUndefined();
+    expect(await translations.getVersion(v1!.itemId, 1, 'en')).toMatchObject({
+      status: 'skipped',
+      reason: 'item retracted',
+    });
+    expect(published.map((p) => [p.detail.status, p.detail.reason, p.detail.headline])).toEqual([
+      ['skipped', 'item retracted', ''],
+    ]);
+  });
+
+  it('does nothing for an item already in the target language', async () => {
+    const [v1] = await writeItem([{ ...document(1, 'usable'), language: 'en-GB' }]);
+    await translatorHandler()(eventOf(v1!), context);
+    expect(server.calls).toEqual([]);
+    expect(await translations.getVersion(v1!.itemId, 1, 'en')).toBeUndefined();
+    expect(published).toEqual([]);
+  });
+
+  it('records "no translation provider" when the provider is none, with no fake translation', async () => {
+    const [v1] = await writeItem([document(1, 'usable')]);
+    await translatorHandler('none')(eventOf(v1!), context);
+    expect(server.calls).toEqual([]);
+    expect(await translations.getVersion(v1!.itemId, 1, 'en')).toMatchObject({
+      provider: 'none',
+      status: 'skipped',
+      reason: 'no translation provider',
+      headlines: [],
+      bodies: [],
+    });
+    expect(published[0]!.detail).toMatchObject({ provider: 'none', status: 'skipped', charactersBilled: 0 });
+  });
+
+  it('records an unsupported language pair as skipped instead of retrying forever', async () => {
+    const [v1] = await writeItem([document(1, 'usable')]);
+    server.failAlways(UNSUPPORTED_PAIR);
+    await translatorHandler()(eventOf(v1!), context);
+    expect(server.calls).toHaveLength(1);
+    expect(published[0]!.detail).toMatchObject({
+      status: 'skipped',
+      reason: 'unsupported language pair ar->en',
+    });
+  });
+
+  it('reads the stored version for a bodyRef event and chunks a 30 KB body and an HTML body', async () => {
+    const paragraphs = Array.from({ length: 84 }, (_, i) => `${SENTENCE.repeat(2)}فقرة ${i}.`);
+    const longText = paragraphs.join('\n\n');
+    const html = paragraphs.map((p, i) => `<p data-i="${i}">${p}</p>`).join('\n');
+    expect(utf8ByteLength(longText)).toBeGreaterThan(30_000);
+    const [v1] = await writeItem([
+      document(1, 'usable', [
+        { role: 'main', contenttype: 'text/plain', value: longText },
+        { role: 'html', contenttype: 'text/html', value: html },
+      ]),
+    ]);
+    const inline = toNewsItemEvent(v1!).detail;
+    const { bodies: _, ...withoutBodies } = inline;
+    const detail: NewsItemDetailV1 = {
+      ...withoutBodies,
+      bodyRef: { href: versionHref(v1!.itemId, 1), bytes: utf8ByteLength(JSON.stringify(v1!.document)) },
+    };
+    await translatorHandler()(eventOf(v1!, detail), context);
+
+    const textCalls = server.calls.filter((c) => c.operation === 'TranslateText');
+    const documentCalls = server.calls.filter((c) => c.operation === 'TranslateDocument');
+    // Both headlines from the stored document, then the long body in several chunks under 10,000 bytes.
+    expect(textCalls.length).toBeGreaterThanOrEqual(2 + 4);
+    for (const call of textCalls) expect(utf8ByteLength(call.text)).toBeLessThanOrEqual(10_000);
+    expect(documentCalls).toHaveLength(1);
+    expect(documentCalls[0]!.contentType).toBe('text/html');
+
+    const stored = await translations.get(v1!.itemId, 'en');
+    expect(stored!.headlines.map((h) => h.role)).toEqual(['main', 'sub']);
+    const [plain, markup] = stored!.bodies;
+    // Reassembled in order with the paragraph separators intact.
+    expect(plain!.value.split('\n\n')).toEqual(paragraphs.map((p) => expect.stringContaining(p)));
+    expect(markup!.value.split('\n')).toEqual(paragraphs.map((p, i) => `<p data-i="${i}">[en] ${p}</p>`));
+    const source = [...v1!.document.headlines!.map((h) => h.value), longText, html];
+    expect(server.charactersTranslated).toBe(sourceCharacters(source));
+    expect(stored!.charactersBilled).toBe(sourceCharacters(source));
+  });
+
+  it('rejects an event that breaks the contract (poison: thrown for the DLQ, nothing translated)', async () => {
+    const [v1] = await writeItem([document(1, 'usable')]);
+    const event = eventOf(v1!);
+    const broken = { ...event, detail: { ...(event.detail as object), version: 0 } };
+    await expect(translatorHandler()(broken, context)).rejects.toBeInstanceOf(InvalidEventError);
+    const wrongType = { ...event, 'detail-type': 'NewsItemRetracted' };
+    await expect(translatorHandler()(wrongType, context)).rejects.toBeInstanceOf(InvalidEventError);
+    expect(server.calls).toEqual([]);
+  });
+});
+
+describe('defineSubscriber with a DynamoDB dedupe store', () => {
+  it('handles an eventId once, lets a failed attempt be retried, and blocks a concurrent duplicate', async () => {
+    const [v1] = await writeItem([document(1, 'usable')]);
+    const seen: string[] = [];
+    let fail = true;
+    let release: () => void = () => {};
+    let gate: Promise<void> | undefined;
+    const handler = defineSubscriber({
+      name: 'audit-log',
+      detailType: ['NewsItemPublished', 'NewsItemCorrected'],
+      dedupe: new DynamoDedupeStore(documentClient, tableName),
+      handle: async (detail, ctx) => {
+        expect(ctx.eventId).toBe(detail.eventId);
+        if (gate) await gate;
+        if (fail) throw new Error('downstream unavailable');
+        seen.push(`${detail.itemId}:${detail.version}`);
+      },
+    });
+
+    await expect(handler(eventOf(v1!), context)).rejects.toThrow('downstream unavailable');
+    fail = false;
+    gate = new Promise((resolve) => {
+      release = resolve;
+    });
+    const first = handler(eventOf(v1!), context);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(handler(eventOf(v1!), context)).rejects.toBeInstanceOf(DedupeInProgressError);
+    release();
+    await first;
+    await handler(eventOf(v1!), context); // a later redelivery: skipped
+    expect(seen).toEqual([`${v1!.itemId}:1`]);
+  });
+});
