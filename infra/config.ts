@@ -23,7 +23,7 @@ export interface StageConfig {
   logRetention: RetentionDays;
   /** How long the bus archive keeps events for replay. */
   archiveRetention: Duration;
-  /** Steady-state requests per second and burst bucket for the whole HTTP API stage. */
+  /** Default route throttling of the HTTP API stage: each route gets this rate (req/s) and burst. */
   throttle: { rateLimit: number; burstLimit: number };
   logLevel: 'DEBUG' | 'INFO';
 }
