@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -12,6 +13,15 @@ export const METRICS_NAMESPACE = 'Diplowire';
  * Output is ESM, but some dependencies are CommonJS and call `require` (for Node built-ins):
  * give the bundle a real `require` so esbuild's shim does not throw "Dynamic require is not supported".
  */
+/**
+ * Lambda always hands a function its role's credentials in environment variables, so the bundles
+ * swap the SDK's full default chain (SSO, INI, process, IMDS: ~95 KB never used in Lambda) for an
+ * env-only provider. The SDK clients themselves are unmodified; scripts and tests use the full chain.
+ */
+const LAMBDA_CREDENTIALS = fileURLToPath(
+  new URL('../../shared/adapters/clients/lambda-credentials.ts', import.meta.url),
+);
+
 const CJS_REQUIRE_SHIM =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
@@ -86,6 +96,7 @@ export class DiplowireFunction extends Construct {
         bundleAwsSDK: true,
         externalModules: [],
         banner: CJS_REQUIRE_SHIM,
+        esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS },
         forceDockerBundling: false,
       },
     });
