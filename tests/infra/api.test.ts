@@ -108,8 +108,8 @@ describe('default stage', () => {
   it('throttles every route, prod higher than dev', () => {
     const devLimits = stageOf(dev).DefaultRouteSettings as Record<string, number>;
     const prodLimits = stageOf(prod).DefaultRouteSettings as Record<string, number>;
-    expect(devLimits).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
-    expect(prodLimits).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+    expect(devLimits).toEqual({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
+    expect(prodLimits).toEqual({ ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 4000 });
   });
 
   it('writes JSON access logs with the request, caller, route, outcome and authorizer error', () => {
