@@ -4,16 +4,18 @@ import { PROJECT, parseStage, type Stage, stageConfig } from './config';
 import { acknowledgeNagFindings } from './nag-suppressions';
 import { ApiStack } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
+import { SubscribersStack } from './stacks/subscribers-stack';
 
 export interface DiplowireApp {
   readonly app: App;
   readonly stage: Stage;
   readonly dataStack: DataStack;
   readonly apiStack: ApiStack;
+  readonly subscribersStack: SubscribersStack;
 }
 
 /** Stack names: `Diplowire-<stage>-Data` and `Diplowire-<stage>-Api`. */
-export function stackName(stage: Stage, part: 'Data' | 'Api'): string {
+export function stackName(stage: Stage, part: 'Data' | 'Api' | 'Subscribers'): string {
   return `Diplowire-${stage}-${part}`;
 }
 
@@ -49,13 +51,20 @@ export function buildApp(props: AppProps = {}): DiplowireApp {
     eventBus: dataStack.eventBus,
   });
 
+  const subscribersStack = new SubscribersStack(app, stackName(stage, 'Subscribers'), {
+    config,
+    description: `Diplowire ${stage}: subscribers (translation) reacting to item events (stateless).`,
+    itemsTable: dataStack.itemsTable,
+    eventBus: dataStack.eventBus,
+  });
+
   Tags.of(app).add('project', PROJECT);
   Tags.of(app).add('stage', stage);
 
   // Synthesis fails on any finding (error or warning) of either pack that is not acknowledged
   // with a reason in nag-suppressions.ts.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
-  acknowledgeNagFindings({ dataStack, apiStack });
+  acknowledgeNagFindings({ dataStack, apiStack, subscribersStack });
 
-  return { app, stage, dataStack, apiStack };
+  return { app, stage, dataStack, apiStack, subscribersStack };
 }

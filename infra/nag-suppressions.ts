@@ -1,8 +1,10 @@
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { DiplowireFunction } from './constructs/diplowire-function';
+import type { Subscriber } from './constructs/subscriber';
 import type { ApiStack } from './stacks/api-stack';
 import type { DataStack } from './stacks/data-stack';
+import type { SubscribersStack } from './stacks/subscribers-stack';
 
 /**
  * Every cdk-nag finding this app accepts, in one place for review. (cdk-nag 3 replaced
@@ -16,6 +18,7 @@ import type { DataStack } from './stacks/data-stack';
 export interface NagTargets {
   readonly dataStack: DataStack;
   readonly apiStack: ApiStack;
+  readonly subscribersStack: SubscribersStack;
 }
 
 interface Acknowledgement {
@@ -42,7 +45,41 @@ const SYNCHRONOUS_API_FUNCTION: Acknowledgement = {
     'returned to the caller, there is no asynchronous invocation whose event a DLQ could keep.',
 };
 
-export function acknowledgeNagFindings({ apiStack }: NagTargets): void {
+const SUBSCRIBER_DLQ: readonly Acknowledgement[] = [
+  {
+    id: 'AwsSolutions-SQS3',
+    reason:
+      "This queue is itself a dead-letter queue: the subscriber rule target's DLQ and the function's " +
+      'asynchronous on-failure destination.',
+  },
+  {
+    id: 'Serverless-SQSRedrivePolicy',
+    reason:
+      'A dead-letter queue has no consumer to fail and nowhere further to redrive to; an alarm fires when ' +
+      'it is not empty and messages are kept 14 days for inspection and redrive by operators.',
+  },
+];
+
+const TRANSLATE_AND_XRAY_WILDCARD: Acknowledgement = {
+  id: 'AwsSolutions-IAM5[Resource::*]',
+  reason:
+    'Two statements need "*": the X-Ray actions of active tracing, and translate:TranslateText / ' +
+    'translate:TranslateDocument, which Amazon Translate does not scope to resources (only terminologies ' +
+    'and parallel data have ARNs, and none are used). Every other statement names its table or bus ARN.',
+};
+
+function acknowledgeSubscriber(subscriber: Subscriber, roleWildcard: Acknowledgement = XRAY_WILDCARD): void {
+  acknowledge(subscriber.fn.function, [
+    { id: 'AwsSolutions-L1', reason: RUNTIME_PINNED },
+    { id: 'Serverless-LambdaLatestVersion', reason: RUNTIME_PINNED },
+  ]);
+  acknowledge(subscriber.fn.role, [roleWildcard]);
+  acknowledge(subscriber.deadLetterQueue, SUBSCRIBER_DLQ);
+}
+
+export function acknowledgeNagFindings({ apiStack, subscribersStack }: NagTargets): void {
+  acknowledgeSubscriber(subscribersStack.translator, TRANSLATE_AND_XRAY_WILDCARD);
+
   const functions: DiplowireFunction[] = [
     apiStack.authorizer,
     apiStack.itemsWrite,

@@ -1,0 +1,81 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { type EventPattern, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EVENT_SOURCE } from '../../shared/contracts/events/names';
+import { resourceName, type StageConfig } from '../config';
+import { DiplowireFunction, type DiplowireFunctionProps } from './diplowire-function';
+
+export interface SubscriberProps extends Omit<DiplowireFunctionProps, 'config' | 'memorySize' | 'timeout'> {
+  readonly config: StageConfig;
+  readonly bus: IEventBus;
+  /** The detail-types it reacts to (source is always Diplowire's). */
+  readonly detailTypes: readonly string[];
+  /** Extra matching on the event detail, e.g. `{ language: [{ 'anything-but': ['en'] }] }`. */
+  readonly detail?: EventPattern['detail'];
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
+  /** EventBridge delivery retries before the event goes to the DLQ (default 8). */
+  readonly retryAttempts?: number;
+  readonly maxEventAge?: Duration;
+}
+
+/**
+ * A subscriber in a few lines: one function behind one rule on the Diplowire bus, with a
+ * dead-letter queue that collects what could not be handled. Failed deliveries (EventBridge) and
+ * failed asynchronous invocations (the function threw on every Lambda retry: its DeadLetterConfig) both land in it, so
+ * nothing is dropped silently, and an alarm says when it is not empty. Grants are added by the
+ * caller with `subscriber.fn.allow(...)`.
+ */
+export class Subscriber extends Construct {
+  readonly fn: DiplowireFunction;
+  readonly rule: Rule;
+  readonly deadLetterQueue: Queue;
+  readonly deadLetterAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: SubscriberProps) {
+    super(scope, id);
+    const { config } = props;
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      queueName: resourceName(config.stage, `${props.name}-dlq`),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: config.removalPolicy,
+    });
+    this.fn = new DiplowireFunction(this, 'Handler', {
+      ...props,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(60),
+      deadLetterQueue: this.deadLetterQueue,
+    });
+    this.rule = new Rule(this, 'Rule', {
+      ruleName: resourceName(config.stage, props.name),
+      description: `Diplowire ${props.detailTypes.join(', ')} -> ${props.name}`,
+      eventBus: props.bus,
+      eventPattern: {
+        source: [EVENT_SOURCE],
+        detailType: [...props.detailTypes],
+        ...(props.detail && { detail: props.detail }),
+      },
+      targets: [
+        new LambdaFunction(this.fn.function, {
+          retryAttempts: props.retryAttempts ?? 8,
+          maxEventAge: props.maxEventAge ?? Duration.hours(24),
+          deadLetterQueue: this.deadLetterQueue,
+        }),
+      ],
+    });
+    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
+      alarmName: resourceName(config.stage, `${props.name}-dlq-not-empty`),
+      alarmDescription: `Events ${props.name} could not handle are waiting in its DLQ.`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}
