@@ -38,6 +38,14 @@ export interface DetailByType {
   NewsItemTranslated: NewsItemTranslatedDetailV1;
 }
 
+/** The detail of each contract, keyed by `contractKey` (what the generated validators are typed with). */
+export interface DetailByContract {
+  'NewsItemPublished.v1': NewsItemDetailV1;
+  'NewsItemCorrected.v1': NewsItemDetailV1;
+  'NewsItemRetracted.v1': NewsItemDetailV1;
+  'NewsItemTranslated.v1': NewsItemTranslatedDetailV1;
+}
+
 export interface EventContract {
   detailType: DetailType;
   majorVersion: number;

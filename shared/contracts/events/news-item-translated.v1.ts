@@ -41,11 +41,13 @@ export const NewsItemTranslatedDetailV1 = z.looseObject({
   translatedAt: z.iso.datetime().describe('When the outcome was recorded (ISO 8601, UTC)'),
   headline: z
     .string()
-    .describe('The first translated headline; "" when skipped (no fake translation) or when the item has none'),
+    .describe(
+      'The first translated headline; "" when skipped (no fake translation) or when the item has none',
+    ),
 });
 
 export type NewsItemTranslatedDetailV1 = z.infer<typeof NewsItemTranslatedDetailV1>;
 export type TranslationStatus = (typeof TRANSLATION_STATUSES)[number];
 export type TranslationProvider = (typeof TRANSLATION_PROVIDERS)[number];
 
-export const NEWS_ITEM_TRANSLATED = 'NewsItemTranslated' as const;
+export { NEWS_ITEM_TRANSLATED } from './names';
