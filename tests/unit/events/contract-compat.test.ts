@@ -5,11 +5,15 @@ import {
   type BreakingChangeKind,
   compareContracts,
   compareSchemas,
+  contractKey,
   DETAIL_TYPES,
+  EVENT_CONTRACTS,
   EVENT_SOURCE,
   eventBridgeRegistrySchemas,
   eventDetailJsonSchemas,
   type JsonSchema,
+  NEWS_ITEM_DETAIL_TYPES,
+  NEWS_ITEM_TRANSLATED,
 } from '../../../shared/contracts/events/index';
 
 const schemaDir = join(import.meta.dirname, '../../../shared/contracts/events/schemas');
@@ -70,11 +74,49 @@ describe('committed event schemas', () => {
     expect(compareContracts(committedSchemas(), eventDetailJsonSchemas())).toEqual([]);
   });
 
-  it('are draft 2020-12 and require exactly one of bodies or bodyRef', () => {
+  it('are all draft 2020-12', () => {
     for (const schema of Object.values(eventDetailJsonSchemas())) {
       expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-      expect(schema.oneOf).toEqual([{ required: ['bodies'] }, { required: ['bodyRef'] }]);
     }
+  });
+
+  it.each(NEWS_ITEM_DETAIL_TYPES)('%s requires exactly one of bodies or bodyRef', (detailType) => {
+    const schemas = eventDetailJsonSchemas();
+    for (const contract of EVENT_CONTRACTS.filter((c) => c.detailType === detailType)) {
+      const schema = schemas[contractKey(contract)]!;
+      expect(schema.oneOf).toEqual([{ required: ['bodies'] }, { required: ['bodyRef'] }]);
+      expect(schema.required).not.toContain('bodies');
+      expect(schema.required).not.toContain('bodyRef');
+    }
+  });
+
+  it('NewsItemTranslated is a loose object with its exact required members and enums', () => {
+    const schema = eventDetailJsonSchemas()[`${NEWS_ITEM_TRANSLATED}.v1`] as JsonSchema & {
+      properties: Record<string, JsonSchema>;
+    };
+    expect(schema.type).toBe('object');
+    expect(schema.additionalProperties).toEqual({});
+    expect(schema).not.toHaveProperty('oneOf');
+    expect(schema.required).toEqual([
+      'schemaVersion',
+      'eventId',
+      'itemId',
+      'version',
+      'partnerId',
+      'uri',
+      'sourceLanguage',
+      'language',
+      'provider',
+      'status',
+      'charactersBilled',
+      'translatedAt',
+      'headline',
+    ]);
+    expect(Object.keys(schema.properties)).toContain('reason');
+    expect(schema.properties.schemaVersion).toEqual({ type: 'string', const: '1' });
+    expect(schema.properties.status).toMatchObject({ type: 'string', enum: ['translated', 'skipped'] });
+    expect(schema.properties.provider).toMatchObject({ type: 'string', enum: ['aws', 'none'] });
+    expect(schema.properties.charactersBilled).toMatchObject({ type: 'integer', minimum: 0 });
   });
 });
 
