@@ -1,9 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { type DetailByType, type DetailType, EVENT_CONTRACTS } from '../../contracts/events/index';
+// Types only: the contracts' zod source never reaches a Lambda bundle (see docs/events.md).
+import type { DetailByType, DetailType } from '../../contracts/events/index';
+import {
+  type DetailIssue,
+  describeIssues,
+  isDetailType,
+  validateEventDetail,
+} from '../../contracts/events/validate';
 import type { DedupeStore } from './dedupe-store';
 
 export type { DedupeClaim, DedupeStore, DynamoDedupeStoreOptions } from './dedupe-store';
@@ -33,7 +39,10 @@ export interface SubscriberDefinition<T extends DetailType> {
   logger?: Logger;
 }
 
-/** The event does not match the contract of its detail-type (or is of a type not subscribed to). */
+/**
+ * The event does not match the contract of its detail-type (or is of a type not subscribed to).
+ * `issues` lists `{ pointer, message }` with JSON pointers into the event (e.g. `/detail/version`).
+ */
 export class InvalidEventError extends Error {
   constructor(
     message: string,
@@ -48,16 +57,30 @@ export class InvalidEventError extends Error {
 export type SubscriberEvent = EventBridgeEvent<string, unknown>;
 export type SubscriberHandler = middy.MiddyfiedHandler<SubscriberEvent, void, Error, Context>;
 
-function issuesOf(error: unknown): unknown {
-  const cause = (error as { cause?: { issues?: unknown } } | undefined)?.cause;
-  return cause?.issues ?? String(error);
+/** The envelope members the subscriber relies on; EventBridge always sets them. */
+function envelopeIssuesOf(event: unknown): DetailIssue[] {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    return [{ pointer: '', message: 'must be an EventBridge event object' }];
+  }
+  const envelope = event as Record<string, unknown>;
+  const issues: DetailIssue[] = [];
+  for (const member of ['id', 'time'] as const) {
+    if (typeof envelope[member] !== 'string')
+      issues.push({ pointer: `/${member}`, message: 'must be string' });
+  }
+  const { detail } = envelope;
+  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+    issues.push({ pointer: '/detail', message: 'must be object' });
+  }
+  return issues;
 }
 
 /**
  * A Lambda handler for an EventBridge rule target, typed by the event contract:
  *
- * - validates the envelope and the detail with the contract's zod schema (Powertools parser,
- *   EventBridge envelope); an invalid event is logged and thrown, so it ends in the target's DLQ;
+ * - validates the detail with the generated validator of its contract (zod-derived JSON Schema,
+ *   compiled ahead of time: no zod at runtime); an invalid event is logged and thrown as
+ *   `InvalidEventError`, with JSON pointers into the event, so it ends in the target's DLQ;
  * - optionally deduplicates on `detail.eventId` (claim, handle, complete; a failure releases the claim);
  * - logs with Powertools, every line carrying subscriber, detailType, eventId and itemId;
  * - rethrows every error: the rule target's retry policy and DLQ take over, nothing is dropped.
@@ -68,39 +91,41 @@ export function defineSubscriber<T extends DetailType>(
   const detailTypes: readonly T[] = Array.isArray(definition.detailType)
     ? (definition.detailType as readonly T[])
     : [definition.detailType as T];
-  const contracts = new Map(
-    detailTypes.map((detailType) => {
-      const contract = EVENT_CONTRACTS.find((c) => c.detailType === detailType);
-      if (contract === undefined) throw new Error(`No event contract for detail-type ${detailType}`);
-      return [detailType as string, contract] as const;
-    }),
-  );
+  for (const detailType of detailTypes) {
+    if (!isDetailType(detailType)) throw new Error(`No event contract for detail-type ${detailType}`);
+  }
+  const handled = new Set<string>(detailTypes);
   const logger = definition.logger ?? new Logger({ serviceName: definition.name });
 
   const handle = async (event: SubscriberEvent, lambdaContext: Context): Promise<void> => {
     logger.appendKeys({ subscriber: definition.name, detailType: event?.['detail-type'] });
-    const contract = contracts.get(event?.['detail-type']);
-    if (contract === undefined) {
+    const detailType = event?.['detail-type'] as T;
+    if (!handled.has(detailType)) {
       const error = new InvalidEventError(
-        `Subscriber ${definition.name} does not handle detail-type ${String(event?.['detail-type'])}`,
-        [{ path: ['detail-type'], expected: [...contracts.keys()] }],
+        `Subscriber ${definition.name} does not handle detail-type ${String(detailType)}`,
+        [{ pointer: '/detail-type', message: `must be one of ${[...handled].join(', ')}` }],
       );
       logger.error('Invalid event', { envelopeId: event?.id, issues: error.issues, error });
       throw error;
     }
 
-    const parsed = EventBridgeEnvelope.safeParse(event, contract.detail);
-    if (!parsed.success) {
-      const error = new InvalidEventError(`Invalid ${contract.detailType} event`, issuesOf(parsed.error), {
-        cause: parsed.error,
-      });
-      logger.error('Invalid event', { envelopeId: event?.id, issues: error.issues });
+    const envelopeIssues = envelopeIssuesOf(event);
+    const validation =
+      envelopeIssues.length === 0 ? validateEventDetail(detailType, event.detail) : undefined;
+    if (validation === undefined || !validation.valid) {
+      // Pointers into the whole event, so the message reads the same as the DLQ'd event.
+      const issues =
+        validation === undefined
+          ? envelopeIssues
+          : validation.issues.map((issue) => ({ ...issue, pointer: `/detail${issue.pointer}` }));
+      const error = new InvalidEventError(`Invalid ${detailType} event: ${describeIssues(issues)}`, issues);
+      logger.error('Invalid event', { envelopeId: event?.id, issues });
       throw error;
     }
-    const detail = parsed.data as DetailByType[T] & { eventId: string; itemId: string };
+    const detail = validation.detail as DetailByType[T] & { eventId: string; itemId: string };
     logger.appendKeys({ eventId: detail.eventId, itemId: detail.itemId });
     const ctx: SubscriberContext<T> = {
-      detailType: contract.detailType as T,
+      detailType,
       eventId: detail.eventId,
       envelopeId: event.id,
       time: event.time,

@@ -1,0 +1,56 @@
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The event contracts are written in zod, but zod (~450 KB minified) must never reach a Lambda:
+ * runtime code validates details with the generated standalone validators and imports the
+ * contracts' types only. Bundled as CDK bundles them (the env-only credential provider aliased
+ * in place of the SDK's default chain).
+ */
+const root = resolve(import.meta.dirname, '../../..');
+const handlers = readdirSync(join(root, 'functions'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
+
+async function bundle(fn: string) {
+  const result = await build({
+    entryPoints: [join(root, 'functions', fn, 'handler.ts')],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'node',
+    mainFields: ['module', 'main'],
+    alias: {
+      '@aws-sdk/credential-provider-node': join(root, 'shared/adapters/clients/lambda-credentials.ts'),
+    },
+    outfile: join(root, '.bundle-check', fn, 'index.mjs'),
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const size = result.outputFiles.reduce((total, file) => total + file.contents.length, 0);
+  return { inputs: Object.keys(result.metafile.inputs), size };
+}
+
+describe('Lambda bundles', () => {
+  it('finds the functions', () => {
+    expect(handlers).toEqual(expect.arrayContaining(['outbox-publisher', 'translator']));
+  });
+
+  it.each(handlers)(
+    'functions/%s/handler.ts bundles without zod',
+    async (fn) => {
+      const { inputs, size } = await bundle(fn);
+      expect(inputs.length).toBeGreaterThan(0);
+      console.info(`functions/${fn}/handler.ts: ${size} bytes minified (${(size / 1024).toFixed(1)} KiB)`);
+      expect(
+        inputs.filter((input) => input.includes('node_modules/zod/')),
+        `functions/${fn} bundles zod: import zod schemas only with \`import type\`, validate with shared/contracts/events/validate`,
+      ).toEqual([]);
+    },
+    60_000,
+  );
+});
