@@ -1,4 +1,6 @@
-import { EVENT_SOURCE, NEWS_ITEM_TRANSLATED, NewsItemTranslatedDetailV1 } from '../../contracts/events/index';
+import type { NewsItemTranslatedDetailV1 } from '../../contracts/events/index';
+import { EVENT_SOURCE, NEWS_ITEM_TRANSLATED } from '../../contracts/events/names';
+import { assertEventDetail } from '../../contracts/events/validate';
 import { type Translation, translationEventIdOf } from '../../domain/translation/model';
 import type { TranslationEventPublisher } from '../../domain/translation/ports';
 import type { EventPublisher } from '../eventbridge/event-publisher';
@@ -22,7 +24,7 @@ export function toTranslatedDetail(translation: Translation): NewsItemTranslated
     headline: translation.headlines[0]?.value ?? '',
   };
   // Guards the contract at the producer: a mapping bug fails here, not in every subscriber.
-  return NewsItemTranslatedDetailV1.parse(detail);
+  return assertEventDetail(NEWS_ITEM_TRANSLATED, detail);
 }
 
 /** Thrown when NewsItemTranslated could not be put on the bus after the publisher's retries. */
