@@ -78,6 +78,13 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
         ...['Authorizer', 'ItemsWrite', 'ItemsRead', 'OutboxPublisher'].flatMap(perFunction),
         'Api/Outbox/DeadLetterQueue AwsSolutions-SQS3',
         'Api/Outbox/DeadLetterQueue Serverless-SQSRedrivePolicy',
+        ...['Translator'].flatMap((name) => [
+          `Subscribers/${name}/Handler/Function AwsSolutions-L1`,
+          `Subscribers/${name}/Handler/Function Serverless-LambdaLatestVersion`,
+          `Subscribers/${name}/Handler/Role AwsSolutions-IAM5[Resource::*]`,
+          `Subscribers/${name}/DeadLetterQueue AwsSolutions-SQS3`,
+          `Subscribers/${name}/DeadLetterQueue Serverless-SQSRedrivePolicy`,
+        ]),
       ].sort(),
     );
   });

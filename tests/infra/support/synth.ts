@@ -28,6 +28,7 @@ export interface SynthOptions {
 export interface SynthesizedApp extends DiplowireApp {
   readonly data: Template;
   readonly api: Template;
+  readonly subscribers: Template;
   readonly outdir: string;
 }
 
@@ -56,6 +57,7 @@ export function synthStage(stage: Stage): SynthesizedApp {
     ...built,
     data: template(built.dataStack.stackName),
     api: template(built.apiStack.stackName),
+    subscribers: template(built.subscribersStack.stackName),
   };
   cache.set(stage, result);
   return result;
