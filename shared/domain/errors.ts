@@ -23,7 +23,11 @@ export abstract class DiplowireError extends Error {
 
   constructor(
     detail: string,
-    options: { errors?: FieldError[]; extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
+    options: {
+      errors?: FieldError[];
+      extensions?: Record<string, unknown>;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(detail);
     this.name = new.target.name;
