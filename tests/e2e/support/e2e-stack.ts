@@ -1,0 +1,127 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { Code, Function as LambdaFn, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { resourceName, type Stage } from '../../../infra/config';
+
+/** Physical names of the test-only resources, so the tests can find them on the local cloud. */
+export function e2eNames(stage: Stage) {
+  return {
+    stackName: `Diplowire-${stage}-E2E`,
+    tapQueue: resourceName(stage, 'e2e-tap'),
+    tapRule: resourceName(stage, 'e2e-tap'),
+    failingFunction: resourceName(stage, 'e2e-always-fails'),
+    failingRule: resourceName(stage, 'e2e-retracted-to-failing'),
+    failingDeadLetterQueue: resourceName(stage, 'e2e-always-fails-dlq'),
+  };
+}
+
+/** Retry policy of the always-failing target: 1 attempt + 2 retries, then the dead-letter queue. */
+export const FAILING_TARGET_RETRY_ATTEMPTS = 2;
+
+export interface E2eStackProps extends StackProps {
+  readonly stage: Stage;
+  /** The real app's bus (the data stack's `eventBus`): the rules here subscribe to it like any subscriber. */
+  readonly eventBus: IEventBus;
+}
+
+const TEST_ONLY =
+  'Test-only stack of the e2e suite (tests/e2e): it is synthesized for the local cloud and never deployed.';
+
+/**
+ * Subscribers the end-to-end suite adds to the real bus: a tap queue that receives every item event
+ * (to prove delivery to a rule target), and an always-failing Lambda target with a short retry policy
+ * and a dead-letter queue (to prove retries and dead-lettering).
+ */
+export class E2eStack extends Stack {
+  readonly tapQueue: Queue;
+  readonly failingDeadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: E2eStackProps) {
+    super(scope, id, props);
+    const names = e2eNames(props.stage);
+
+    this.tapQueue = new Queue(this, 'TapQueue', {
+      queueName: names.tapQueue,
+      enforceSSL: true,
+      retentionPeriod: Duration.hours(1),
+    });
+    const tapRule = new Rule(this, 'TapRule', {
+      ruleName: names.tapRule,
+      description: 'e2e: every Diplowire item event to the tap queue.',
+      eventBus: props.eventBus,
+      eventPattern: { source: ['diplowire.items'] },
+      targets: [new SqsQueue(this.tapQueue)],
+    });
+
+    this.failingDeadLetterQueue = new Queue(this, 'FailingTargetDlq', {
+      queueName: names.failingDeadLetterQueue,
+      enforceSSL: true,
+      retentionPeriod: Duration.hours(1),
+    });
+    const failing = new LambdaFn(this, 'AlwaysFails', {
+      functionName: names.failingFunction,
+      description: 'e2e: a subscriber that always throws.',
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromAsset(fileURLToPath(new URL('../fixtures/always-fails', import.meta.url))),
+      memorySize: 128,
+      timeout: Duration.seconds(5),
+    });
+    new Rule(this, 'RetractedToFailingRule', {
+      ruleName: names.failingRule,
+      description: 'e2e: retractions to a target that always fails (retries, then the DLQ).',
+      eventBus: props.eventBus,
+      eventPattern: { source: ['diplowire.items'], detailType: ['NewsItemRetracted'] },
+      targets: [
+        new LambdaFunction(failing, {
+          retryAttempts: FAILING_TARGET_RETRY_ATTEMPTS,
+          // The smallest age EventBridge accepts; the retries run out long before it.
+          maxEventAge: Duration.minutes(1),
+          deadLetterQueue: this.failingDeadLetterQueue,
+        }),
+      ],
+    });
+
+    // The real app runs cdk-nag over every stack. These findings are about production hardening that a
+    // stack which only exists on the local cloud, for the duration of a test run, does not need.
+    const acknowledge = (scope: Construct, ids: string[], why: string) =>
+      Validations.of(scope).acknowledge(...ids.map((id) => ({ id, reason: `${TEST_ONLY} ${why}` })));
+    acknowledge(
+      this.tapQueue,
+      ['AwsSolutions::AwsSolutions-SQS3', 'Serverless::Serverless-SQSRedrivePolicy'],
+      'The tap queue is read by the tests only; nothing consumes and fails it, so there is nothing to redrive.',
+    );
+    acknowledge(
+      this.failingDeadLetterQueue,
+      ['AwsSolutions::AwsSolutions-SQS3', 'Serverless::Serverless-SQSRedrivePolicy'],
+      'This queue is itself the dead-letter queue of the failing rule target.',
+    );
+    acknowledge(
+      tapRule,
+      ['Serverless::Serverless-EventBusDLQ'],
+      'The tap target is a local queue that cannot fail to accept a message; the DLQ path is tested on the other rule.',
+    );
+    acknowledge(
+      failing,
+      [
+        'AwsSolutions::AwsSolutions-L1',
+        'Serverless::Serverless-LambdaLatestVersion',
+        'Serverless::Serverless-LambdaDLQ',
+        'Serverless::Serverless-LambdaTracing',
+      ],
+      'The function exists to fail: the dead-letter queue under test is on its rule target, its runtime matches ' +
+        "the app's pinned nodejs22.x, and there is no X-Ray locally.",
+    );
+    acknowledge(
+      failing.role ?? failing,
+      [
+        'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      ],
+      'The default execution role (logs only) is enough for a function that never calls AWS.',
+    );
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Runs `local/cli.ts` (what `npm start` runs) as a child process on free ports, the way a developer
+ * would, and hands the tests its endpoints.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../../../local/support/ports';
+import { REPO_ROOT } from './synth';
+
+/** `<data-dir>/endpoints.json` as written by local/cli.ts. */
+export interface Endpoints {
+  api: string;
+  eventbridge: string;
+  sqs: string;
+  dynamodb: string;
+  region: string;
+  demoApiKey: string;
+  demoPartnerId: string;
+  partnersTable: string;
+  itemsTable: string;
+  eventBusName: string;
+  dataDir: string;
+}
+
+export interface StartCloudOptions {
+  dataDir: string;
+  /** The cloud assembly to run (see synth.ts). */
+  cdkOut: string;
+  fresh?: boolean;
+  readyTimeoutMs?: number;
+}
+
+export interface RunningCloud {
+  endpoints: Endpoints;
+  process: ChildProcess;
+  /** Everything the cloud wrote to stderr (its log), for diagnostics. */
+  log(): string;
+  /** SIGTERM, like Ctrl-C, and wait for the process to exit. */
+  stop(): Promise<void>;
+  /** SIGKILL: a crash. Nothing in the cloud gets to clean up. */
+  kill(): Promise<void>;
+}
+
+const LOG_LIMIT = 2_000_000;
+
+export async function startCloud(options: StartCloudOptions): Promise<RunningCloud> {
+  const ports = {
+    port: await freePort(),
+    'eventbridge-port': await freePort(),
+    'sqs-port': await freePort(),
+    'dynamodb-port': await freePort(),
+  };
+  const args = [
+    // One process, the cloud itself: under `npx tsx` a SIGKILL would hit the npx wrapper (and tsx's
+    // own parent process) and leave the real cloud running.
+    '--import',
+    'tsx',
+    'local/cli.ts',
+    '--no-synth',
+    '--cdk-out',
+    options.cdkOut,
+    '--data-dir',
+    options.dataDir,
+    ...(options.fresh ? ['--fresh'] : []),
+    ...Object.entries(ports).flatMap(([flag, port]) => [`--${flag}`, String(port)]),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout = (stdout + chunk.toString()).slice(-LOG_LIMIT);
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-LOG_LIMIT);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const isRunning = () => child.exitCode === null && child.signalCode === null;
+
+  const timeoutMs = options.readyTimeoutMs ?? 90_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`the local cloud was not ready after ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+      const check = () => {
+        if (/^ready in /m.test(stdout)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout.on('data', check);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`the local cloud exited before it was ready (code ${code}, signal ${signal})`));
+      });
+    });
+  } catch (error) {
+    if (isRunning()) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    throw new Error(`${(error as Error).message}\n--- stderr (tail) ---\n${stderr.slice(-3000)}`);
+  }
+
+  const endpoints = JSON.parse(readFileSync(join(options.dataDir, 'endpoints.json'), 'utf8')) as Endpoints;
+  const signal = async (name: NodeJS.Signals, graceMs: number) => {
+    if (!isRunning()) return;
+    child.kill(name);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  return {
+    endpoints,
+    process: child,
+    log: () => stderr,
+    stop: () => signal('SIGTERM', 20_000),
+    kill: () => signal('SIGKILL', 0),
+  };
+}
+
+/** The pid of the DynamoDB Local JVM the cloud started for this data directory (its pid file). */
+export function dynamoDbPid(dataDir: string): number | undefined {
+  const file = join(dataDir, 'dynamodb.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8'));
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The pid of a DynamoDB Local JVM that is still running on `dataDir`, if any. The command line is
+ * checked so that a pid reused by an unrelated process is never mistaken for it.
+ */
+export function runningDynamoDbOf(dataDir: string): number | undefined {
+  const pid = dynamoDbPid(dataDir);
+  if (pid === undefined || !isAlive(pid)) return undefined;
+  let commandLine: string;
+  try {
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return undefined;
+  }
+  return commandLine.includes('DynamoDBLocal') && commandLine.includes(join(dataDir, 'dynamodb'))
+    ? pid
+    : undefined;
+}
+
+/**
+ * Safety net for afterAll: SIGKILLs the JVM still recorded in `dataDir` if it outlived its cloud, and
+ * says so (the tests assert the cloud cleans up itself; this only keeps a failed run from leaking it).
+ */
+export async function killLeftoverDynamoDb(dataDir: string): Promise<number | undefined> {
+  const pid = runningDynamoDbOf(dataDir);
+  if (pid === undefined) return undefined;
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  return pid;
+}
