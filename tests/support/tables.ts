@@ -5,7 +5,12 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { ITEMS_TABLE, PARTNERS_TABLE, type TableDesign } from '../../shared/adapters/dynamodb/table-design';
+import {
+  ITEMS_TABLE,
+  PARTNERS_TABLE,
+  type TableDesign,
+  WEBHOOKS_TABLE,
+} from '../../shared/adapters/dynamodb/table-design';
 
 /** Creates the items table on DynamoDB Local from the same design the CDK stack deploys. */
 export function createItemsTable(client: DynamoDBClient, name: string): Promise<string> {
@@ -14,6 +19,11 @@ export function createItemsTable(client: DynamoDBClient, name: string): Promise<
 
 export function createPartnersTable(client: DynamoDBClient, name: string): Promise<string> {
   return createTable(client, name, PARTNERS_TABLE);
+}
+
+/** The webhooks table (subscriptions, match rows, deliveries) on DynamoDB Local. */
+export function createWebhooksTable(client: DynamoDBClient, name: string): Promise<string> {
+  return createTable(client, name, WEBHOOKS_TABLE);
 }
 
 async function createTable(client: DynamoDBClient, name: string, design: TableDesign): Promise<string> {

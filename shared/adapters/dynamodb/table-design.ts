@@ -132,3 +132,23 @@ export function keyPrefixKey(keyPrefix: string): TableKey {
 function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
+
+/**
+ * The webhooks table: subscriptions, their secrets and match rows, and deliveries (docs/webhooks.md).
+ * GSI1 lists a partner's subscriptions and a subscription's deliveries, newest first; secrets and
+ * payloads live in rows without GSI1 keys, so they never reach the index. Deliveries expire by TTL.
+ */
+export const WEBHOOKS_TABLE: TableDesign = {
+  logicalName: 'Webhooks',
+  partitionKey: { name: 'PK', type: 'S' },
+  sortKey: { name: 'SK', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: 'GSI1',
+      partitionKey: { name: 'GSI1PK', type: 'S' },
+      sortKey: { name: 'GSI1SK', type: 'S' },
+      projectionType: 'ALL',
+    },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+};

@@ -7,4 +7,5 @@ export type AuthorizerContext =
   | { partnerId: string; partnerName: string; scopes: string }
   | { authError: 'invalid-key' };
 
-export type Scope = 'items:read' | 'items:write';
+/** Scopes a route can demand. Keys may also carry `events:all` (cross-partner webhooks, see docs/webhooks.md). */
+export type Scope = 'items:read' | 'items:write' | 'webhooks:manage';

@@ -12,12 +12,22 @@ export {
   routeSpecs,
 } from './routes';
 export {
+  CreateSubscriptionRequest,
+  Delivery,
+  DeliveryAttempt,
+  DeliveryList,
   FieldError,
   ItemLinks,
   ItemReceipt,
   ItemWarning,
   Problem,
   Pubstatus,
+  RotatedSecret,
+  Subscription,
+  SubscriptionFilter,
+  SubscriptionList,
+  SubscriptionWithSecret,
   VersionList,
   VersionListEntry,
+  WebhookEventType,
 } from './schemas';

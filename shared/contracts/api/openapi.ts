@@ -18,7 +18,7 @@ const headerObjects: Record<ResponseHeader, { description: string; schema: { typ
     description: 'The version number as a strong entity tag, e.g. `"3"`; send it back in `If-Match`.',
     schema: { type: 'string' },
   },
-  Location: { description: 'The item: `/v1/items/{id}`.', schema: { type: 'string' } },
+  Location: { description: 'The created resource, e.g. `/v1/items/{id}`.', schema: { type: 'string' } },
   Allow: { description: 'The methods the path supports.', schema: { type: 'string' } },
   'WWW-Authenticate': { description: 'The Bearer challenge (RFC 6750).', schema: { type: 'string' } },
 };
@@ -29,10 +29,36 @@ function content(body: ResponseBody) {
       return { 'application/problem+json': { schema: schemaRef('Problem') } };
     case 'Ninjs':
       return { 'application/json': { schema: schemaRef('NinjsDocument') } };
+    case 'NoContent':
+      return undefined;
     default:
       return { 'application/json': { schema: schemaRef(body) } };
   }
 }
+
+/** Path parameter patterns: `{id}` by collection, and delivery ids. */
+const ID_PATTERNS: Record<string, string> = {
+  items: '^itm_[0-9A-HJKMNP-TV-Z]{26}$',
+  subscriptions: '^sub_[0-9A-HJKMNP-TV-Z]{26}$',
+  deliveryId: '^msg_[0-9a-f]{32}$',
+};
+
+const PAGINATION_PARAMETERS = [
+  {
+    name: 'limit',
+    in: 'query',
+    required: false,
+    description: 'Page size, 1 to 100 (default 25).',
+    schema: { type: 'integer', minimum: 1, maximum: 100 },
+  },
+  {
+    name: 'cursor',
+    in: 'query',
+    required: false,
+    description: 'The `next` value of the previous page.',
+    schema: { type: 'string' },
+  },
+];
 
 function pathParameters(path: string) {
   const names = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
@@ -43,12 +69,16 @@ function pathParameters(path: string) {
     schema:
       name === 'version'
         ? { type: 'integer', minimum: 1 }
-        : { type: 'string', pattern: '^itm_[0-9A-HJKMNP-TV-Z]{26}$' },
+        : {
+            type: 'string',
+            pattern: ID_PATTERNS[name === 'deliveryId' ? 'deliveryId' : path.split('/')[2]!],
+          },
   }));
 }
 
 function operation(route: RouteSpec) {
   const parameters: object[] = pathParameters(route.path);
+  if (route.paginated) parameters.push(...PAGINATION_PARAMETERS);
   if (route.ifMatch) {
     parameters.push({
       name: 'If-Match',
@@ -67,7 +97,7 @@ function operation(route: RouteSpec) {
         ...(response.headers && {
           headers: Object.fromEntries(response.headers.map((name) => [name, headerObjects[name]])),
         }),
-        content: content(response.body),
+        ...(content(response.body) && { content: content(response.body) }),
       },
     ]),
   );
@@ -76,6 +106,12 @@ function operation(route: RouteSpec) {
     summary: route.summary,
     'x-diplowire-scope': route.scope,
     ...(parameters.length > 0 && { parameters }),
+    ...(route.jsonBody && {
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: schemaRef(route.jsonBody) } },
+      },
+    }),
     ...(route.ninjsBody && {
       requestBody: {
         required: true,

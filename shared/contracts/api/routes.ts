@@ -9,7 +9,18 @@ import type { Scope } from './authorizer-context';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** What a response carries: one of the component schemas, the stored ninjs document, or nothing. */
-export type ResponseBody = 'ItemReceipt' | 'VersionList' | 'Ninjs' | 'Problem';
+export type ResponseBody =
+  | 'ItemReceipt'
+  | 'VersionList'
+  | 'Ninjs'
+  | 'Problem'
+  | 'Subscription'
+  | 'SubscriptionWithSecret'
+  | 'SubscriptionList'
+  | 'RotatedSecret'
+  | 'DeliveryList'
+  | 'Delivery'
+  | 'NoContent';
 export type ResponseHeader = 'ETag' | 'Location' | 'Allow' | 'WWW-Authenticate';
 
 export interface ResponseSpec {
@@ -25,12 +36,16 @@ export interface RouteSpec {
   operationId: string;
   summary: string;
   /** The Lambda function that serves the route (infra wires routes from this). */
-  function: 'items-write' | 'items-read';
+  function: 'items-write' | 'items-read' | 'subscriptions-api';
   scope: Scope;
   /** The request body is a ninjs 2.2 document. */
   ninjsBody: boolean;
   /** The request must carry `If-Match` with the current ETag (optimistic concurrency). */
   ifMatch: boolean;
+  /** A JSON request body described by this component schema. */
+  jsonBody?: 'CreateSubscriptionRequest';
+  /** Pagination query parameters (`limit`, `cursor`). */
+  paginated?: boolean;
   responses: Readonly<Record<number, ResponseSpec>>;
 }
 
@@ -65,6 +80,10 @@ const ifMatchMissing: ResponseSpec = {
 };
 const internal: ResponseSpec = {
   description: 'An internal error; nothing about it is revealed.',
+  body: 'Problem',
+};
+const subscriptionNotFound: ResponseSpec = {
+  description: 'No such subscription for this partner (those of other partners are reported as not found).',
   body: 'Problem',
 };
 const receipt = (description: string, headers: readonly ResponseHeader[] = ['ETag']): ResponseSpec => ({
@@ -203,6 +222,143 @@ export const ROUTES = {
       500: internal,
     },
   },
+
+  'POST /v1/subscriptions': {
+    method: 'POST',
+    path: '/v1/subscriptions',
+    operationId: 'createSubscription',
+    summary: 'Register a webhook subscription; the signing secret is shown only in this response',
+    function: 'subscriptions-api',
+    scope: 'webhooks:manage',
+    ninjsBody: false,
+    ifMatch: false,
+    jsonBody: 'CreateSubscriptionRequest',
+    responses: {
+      201: {
+        description: 'The subscription, with its signing secret.',
+        body: 'SubscriptionWithSecret',
+        headers: ['Location'],
+      },
+      400: {
+        description: 'Invalid body or refused URL; `errors` points at each fault (e.g. `/url`).',
+        body: 'Problem',
+      },
+      401: unauthorized,
+      403: forbidden,
+      409: { description: 'The partner has the maximum number of subscriptions.', body: 'Problem' },
+      500: internal,
+    },
+  },
+  'GET /v1/subscriptions': {
+    method: 'GET',
+    path: '/v1/subscriptions',
+    operationId: 'listSubscriptions',
+    summary: "The caller's subscriptions, newest first",
+    function: 'subscriptions-api',
+    scope: 'webhooks:manage',
+    ninjsBody: false,
+    ifMatch: false,
+    paginated: true,
+    responses: {
+      200: {
+        description: 'One page of subscriptions; `next` is the cursor of the next page.',
+        body: 'SubscriptionList',
+      },
+      400: { description: 'Invalid `limit` or `cursor`.', body: 'Problem' },
+      401: unauthorized,
+      403: forbidden,
+      500: internal,
+    },
+  },
+  'GET /v1/subscriptions/{id}': {
+    method: 'GET',
+    path: '/v1/subscriptions/{id}',
+    operationId: 'getSubscription',
+    summary: 'One subscription (never its secret)',
+    function: 'subscriptions-api',
+    scope: 'webhooks:manage',
+    ninjsBody: false,
+    ifMatch: false,
+    responses: {
+      200: { description: 'The subscription, with `disabledReason` when disabled.', body: 'Subscription' },
+      401: unauthorized,
+      403: forbidden,
+      404: subscriptionNotFound,
+      500: internal,
+    },
+  },
+  'DELETE /v1/subscriptions/{id}': {
+    method: 'DELETE',
+    path: '/v1/subscriptions/{id}',
+    operationId: 'deleteSubscription',
+    summary: 'Delete a subscription; pending deliveries are cancelled',
+    function: 'subscriptions-api',
+    scope: 'webhooks:manage',
+    ninjsBody: false,
+    ifMatch: false,
+    responses: {
+      204: { description: 'Deleted.', body: 'NoContent' },
+      401: unauthorized,
+      403: forbidden,
+      404: subscriptionNotFound,
+      500: internal,
+    },
+  },
+  'POST /v1/subscriptions/{id}/rotate-secret': {
+    method: 'POST',
+    path: '/v1/subscriptions/{id}/rotate-secret',
+    operationId: 'rotateSubscriptionSecret',
+    summary: 'Replace the signing secret; the old one keeps signing during the rotation window',
+    function: 'subscriptions-api',
+    scope: 'webhooks:manage',
+    ninjsBody: false,
+    ifMatch: false,
+    responses: {
+      200: { description: 'The new secret, shown only here.', body: 'RotatedSecret' },
+      401: unauthorized,
+      403: forbidden,
+      404: subscriptionNotFound,
+      409: { description: 'A concurrent rotation won; retry.', body: 'Problem' },
+      500: internal,
+    },
+  },
+  'GET /v1/subscriptions/{id}/deliveries': {
+    method: 'GET',
+    path: '/v1/subscriptions/{id}/deliveries',
+    operationId: 'listDeliveries',
+    summary: 'Deliveries of a subscription with every attempt, newest first',
+    function: 'subscriptions-api',
+    scope: 'webhooks:manage',
+    ninjsBody: false,
+    ifMatch: false,
+    paginated: true,
+    responses: {
+      200: { description: 'One page of deliveries.', body: 'DeliveryList' },
+      400: { description: 'Invalid `limit` or `cursor`.', body: 'Problem' },
+      401: unauthorized,
+      403: forbidden,
+      404: subscriptionNotFound,
+      500: internal,
+    },
+  },
+  'POST /v1/subscriptions/{id}/deliveries/{deliveryId}/redeliver': {
+    method: 'POST',
+    path: '/v1/subscriptions/{id}/deliveries/{deliveryId}/redeliver',
+    operationId: 'redeliver',
+    summary: 'Queue a fresh attempt sequence of a delivery, with the same webhook-id',
+    function: 'subscriptions-api',
+    scope: 'webhooks:manage',
+    ninjsBody: false,
+    ifMatch: false,
+    responses: {
+      202: { description: 'Queued.', body: 'Delivery' },
+      401: unauthorized,
+      403: forbidden,
+      404: { description: 'No such subscription for this partner, or no such delivery.', body: 'Problem' },
+      409: { description: 'The subscription is disabled.', body: 'Problem' },
+      500: internal,
+    },
+  },
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteKey = keyof typeof ROUTES;
@@ -216,6 +372,12 @@ export const METHOD_FALLBACK_ROUTES = {
   'ANY /v1/items/{id}': '/v1/items/{id}',
   'ANY /v1/items/{id}/versions': '/v1/items/{id}/versions',
   'ANY /v1/items/{id}/versions/{version}': '/v1/items/{id}/versions/{version}',
+  'ANY /v1/subscriptions': '/v1/subscriptions',
+  'ANY /v1/subscriptions/{id}': '/v1/subscriptions/{id}',
+  'ANY /v1/subscriptions/{id}/rotate-secret': '/v1/subscriptions/{id}/rotate-secret',
+  'ANY /v1/subscriptions/{id}/deliveries': '/v1/subscriptions/{id}/deliveries',
+  'ANY /v1/subscriptions/{id}/deliveries/{deliveryId}/redeliver':
+    '/v1/subscriptions/{id}/deliveries/{deliveryId}/redeliver',
 } as const;
 export const CATCH_ALL_ROUTE = 'ANY /{proxy+}';
 

@@ -86,3 +86,122 @@ export const Problem = z
 export type ItemReceipt = z.infer<typeof ItemReceipt>;
 export type VersionList = z.infer<typeof VersionList>;
 export type Problem = z.infer<typeof Problem>;
+
+/* Webhook subscriptions (docs/webhooks.md). */
+
+export const WebhookEventType = z
+  .enum(['NewsItemPublished', 'NewsItemCorrected', 'NewsItemRetracted', 'NewsItemTranslated'])
+  .register(apiSchemaRegistry, { id: 'WebhookEventType' });
+
+export const SubscriptionFilter = z
+  .strictObject({
+    languages: z.array(z.string()).min(1).max(20).optional().describe('BCP 47 ranges; `en` matches `en-GB`.'),
+    places: z
+      .array(z.string().max(200))
+      .min(1)
+      .max(50)
+      .optional()
+      .describe('Event `places` keys; exact match.'),
+    partners: z
+      .array(z.string())
+      .min(1)
+      .max(10)
+      .optional()
+      .describe(
+        'Partners whose items are delivered. Without the `events:all` scope only your own id is allowed, and an omitted filter means your own items; with it, omitted means every partner.',
+      ),
+  })
+  .register(apiSchemaRegistry, { id: 'SubscriptionFilter' });
+
+export const CreateSubscriptionRequest = z
+  .strictObject({
+    url: z
+      .string()
+      .max(2048)
+      .describe('https URL on port 443, whose host resolves only to public addresses.'),
+    eventTypes: z.array(WebhookEventType).min(1),
+    filter: SubscriptionFilter.optional(),
+    description: z.string().max(500).optional(),
+  })
+  .register(apiSchemaRegistry, { id: 'CreateSubscriptionRequest' });
+
+export const Subscription = z
+  .object({
+    id: z.string().describe('`sub_` + 26 Crockford base32 characters.'),
+    url: z.string(),
+    eventTypes: z.array(WebhookEventType),
+    filter: SubscriptionFilter,
+    description: z.string().optional(),
+    status: z.enum(['active', 'disabled']),
+    disabledReason: z.string().optional().describe('Why deliveries stopped (410 Gone, continuous failures).'),
+    disabledAt: z.iso.datetime().optional(),
+    failingSince: z.iso.datetime().optional().describe('Start of the current run of failed attempts.'),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    links: z.object({ self: z.string(), deliveries: z.string() }),
+  })
+  .register(apiSchemaRegistry, { id: 'Subscription' });
+
+export const SubscriptionWithSecret = Subscription.extend({
+  secret: z.string().describe('`whsec_` + base64; shown only once. Verify signatures with it.'),
+}).register(apiSchemaRegistry, { id: 'SubscriptionWithSecret' });
+
+export const SubscriptionList = z
+  .object({
+    subscriptions: z.array(Subscription),
+    next: z.string().optional().describe('Pass as `cursor` for the next page; absent on the last page.'),
+  })
+  .register(apiSchemaRegistry, { id: 'SubscriptionList' });
+
+export const RotatedSecret = z
+  .object({
+    id: z.string(),
+    secret: z.string().describe('The new `whsec_` secret; shown only once.'),
+    previousSecretRetiresAt: z.iso
+      .datetime()
+      .describe('Until then every webhook carries signatures with both the old and the new secret.'),
+  })
+  .register(apiSchemaRegistry, { id: 'RotatedSecret' });
+
+export const DeliveryAttempt = z
+  .object({
+    sequence: z.int().min(1).describe('1 for the original delivery, +1 for each redelivery.'),
+    attempt: z.int().min(1),
+    at: z.iso.datetime(),
+    outcome: z.enum(['succeeded', 'failed']),
+    httpStatus: z.int().optional(),
+    durationMs: z.int().min(0),
+    responseExcerpt: z
+      .string()
+      .max(200)
+      .optional()
+      .describe('Control characters stripped; at most 200 characters.'),
+    error: z.string().optional().describe('Why no HTTP answer was received (timeout, refused, blocked).'),
+  })
+  .register(apiSchemaRegistry, { id: 'DeliveryAttempt' });
+
+export const Delivery = z
+  .object({
+    id: z.string().describe('The `webhook-id` header of every attempt: deduplicate on it.'),
+    eventId: z.string(),
+    eventType: WebhookEventType,
+    status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']),
+    createdAt: z.iso.datetime(),
+    nextAttemptAt: z.iso.datetime().optional(),
+    finishedAt: z.iso.datetime().optional(),
+    reason: z.string().optional(),
+    attempts: z.array(DeliveryAttempt),
+    links: z.object({ redeliver: z.string() }),
+  })
+  .register(apiSchemaRegistry, { id: 'Delivery' });
+
+export const DeliveryList = z
+  .object({ deliveries: z.array(Delivery), next: z.string().optional() })
+  .register(apiSchemaRegistry, { id: 'DeliveryList' });
+
+export type SubscriptionView = z.infer<typeof Subscription>;
+export type SubscriptionWithSecretView = z.infer<typeof SubscriptionWithSecret>;
+export type SubscriptionListView = z.infer<typeof SubscriptionList>;
+export type RotatedSecretView = z.infer<typeof RotatedSecret>;
+export type DeliveryView = z.infer<typeof Delivery>;
+export type DeliveryListView = z.infer<typeof DeliveryList>;

@@ -1,0 +1,100 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { documentClient } from '../../shared/adapters/clients/dynamodb';
+import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
+import { requireEnv } from '../../shared/adapters/env';
+import { type HttpEvent, httpHandler, json, pathParam, type RouteHandlers } from '../../shared/adapters/http';
+import { rotationWindowSecondsFromEnv, urlPolicyFromEnv } from '../../shared/adapters/webhooks/config';
+import { SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
+import { DnsHostVerifier } from '../../shared/adapters/webhooks/host-verifier';
+import { ValidationError } from '../../shared/domain/errors';
+import { parseJsonObject } from '../../shared/domain/ingest/body';
+import { SubscriptionsService } from '../../shared/domain/webhooks/subscriptions-service';
+import { deliveryList, deliveryView, subscriptionList, subscriptionPath, subscriptionView } from './views';
+
+const tableName = requireEnv('WEBHOOKS_TABLE_NAME');
+const queueUrl = requireEnv('DELIVERY_QUEUE_URL');
+const policy = urlPolicyFromEnv();
+const logger = new Logger();
+const metrics = new Metrics({ logger });
+const service = new SubscriptionsService({
+  store: new DynamoWebhookStore(documentClient, tableName),
+  queue: new SqsDeliveryQueue(new SQSClient({}), queueUrl),
+  hosts: new DnsHostVerifier(policy),
+  policy,
+  rotationWindowSeconds: rotationWindowSecondsFromEnv(),
+});
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+function jsonBody(event: HttpEvent): Record<string, unknown> {
+  const text = event.isBase64Encoded
+    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+    : (event.body ?? '');
+  if (text === '' || Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+    throw new ValidationError('The body must be a JSON object of at most 16 KiB', {
+      errors: [{ pointer: '', message: text === '' ? 'a JSON body is required' : 'too large' }],
+    });
+  }
+  return parseJsonObject(text);
+}
+
+const query = (event: HttpEvent) => ({
+  limit: event.queryStringParameters?.limit,
+  cursor: event.queryStringParameters?.cursor,
+});
+const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
+
+/** The subscriptions API. The partner always comes from the authorizer; other partners' ids are 404. */
+export const routes = {
+  'POST /v1/subscriptions': async (event, caller) => {
+    const { subscription, secret } = await service.create(caller, jsonBody(event));
+    count('SubscriptionCreated');
+    return json(
+      201,
+      { ...subscriptionView(subscription), secret },
+      {
+        Location: subscriptionPath(subscription.subscriptionId),
+        'cache-control': 'no-store',
+      },
+    );
+  },
+  'GET /v1/subscriptions': async (event, caller) => {
+    count('SubscriptionRead');
+    return json(200, subscriptionList(await service.list(caller.partnerId, query(event))));
+  },
+  'GET /v1/subscriptions/{id}': async (event, caller) => {
+    count('SubscriptionRead');
+    return json(200, subscriptionView(await service.get(caller.partnerId, pathParam(event, 'id'))));
+  },
+  'DELETE /v1/subscriptions/{id}': async (event, caller) => {
+    await service.delete(caller.partnerId, pathParam(event, 'id'));
+    count('SubscriptionDeleted');
+    return { statusCode: 204, headers: {}, body: '' };
+  },
+  'POST /v1/subscriptions/{id}/rotate-secret': async (event, caller) => {
+    const id = pathParam(event, 'id');
+    const rotated = await service.rotateSecret(caller.partnerId, id);
+    count('SubscriptionSecretRotated');
+    return json(200, { id, ...rotated }, { 'cache-control': 'no-store' });
+  },
+  'GET /v1/subscriptions/{id}/deliveries': async (event, caller) => {
+    count('DeliveriesRead');
+    return json(
+      200,
+      deliveryList(await service.listDeliveries(caller.partnerId, pathParam(event, 'id'), query(event))),
+    );
+  },
+  'POST /v1/subscriptions/{id}/deliveries/{deliveryId}/redeliver': async (event, caller) => {
+    const delivery = await service.redeliver(
+      caller.partnerId,
+      pathParam(event, 'id'),
+      pathParam(event, 'deliveryId'),
+    );
+    count('RedeliveryQueued');
+    return json(202, deliveryView(delivery));
+  },
+} satisfies RouteHandlers;
+
+export const handler = httpHandler(routes, { logger, metrics });

@@ -1,0 +1,69 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { documentClient } from '../../shared/adapters/clients/dynamodb';
+import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
+import { requireEnv } from '../../shared/adapters/env';
+import {
+  disableAfterSecondsFromEnv,
+  retryScheduleFromEnv,
+  urlPolicyFromEnv,
+} from '../../shared/adapters/webhooks/config';
+import { parseDeliveryMessage, SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
+import { HttpWebhookSender, SEND_TIMEOUT_MS } from '../../shared/adapters/webhooks/http-sender';
+import { Dispatcher } from '../../shared/domain/webhooks/dispatcher';
+
+const logger = new Logger();
+const metrics = new Metrics({ logger });
+const dispatcher = new Dispatcher({
+  store: new DynamoWebhookStore(documentClient, requireEnv('WEBHOOKS_TABLE_NAME')),
+  queue: new SqsDeliveryQueue(new SQSClient({}), requireEnv('DELIVERY_QUEUE_URL')),
+  sender: new HttpWebhookSender({ allowLoopback: urlPolicyFromEnv().allowLoopback }),
+  retrySchedule: retryScheduleFromEnv(),
+  disableAfterSeconds: disableAfterSecondsFromEnv(),
+  leaseMs: SEND_TIMEOUT_MS + 15_000,
+});
+
+const OUTCOME_METRICS: Record<string, string> = {
+  succeeded: 'WebhookDelivered',
+  retrying: 'WebhookAttemptFailed',
+  failed: 'WebhookDeliveryFailed',
+  gone: 'WebhookEndpointGone',
+};
+
+/**
+ * Deliveries queue consumer (ReportBatchItemFailures). Messages are processed concurrently; one
+ * whose storage or queue call failed is reported and retried by SQS (the attempt itself is never
+ * repeated: the claim and the recorded attempt make the retry a no-op or a repair). An unreadable
+ * message is logged and dropped: retrying cannot fix it.
+ */
+async function handle(event: SQSEvent): Promise<SQSBatchResponse> {
+  const results = await Promise.allSettled(
+    event.Records.map(async (record) => {
+      const message = parseDeliveryMessage(record.body);
+      if (message === undefined) {
+        logger.error('Unreadable delivery message dropped', { messageId: record.messageId });
+        return;
+      }
+      const outcome = await dispatcher.dispatch(message);
+      logger.info('Delivery message handled', { ...message, outcome });
+      const metric = OUTCOME_METRICS[outcome];
+      if (metric) metrics.addMetric(metric, MetricUnit.Count, 1);
+    }),
+  );
+  const batchItemFailures = results.flatMap((result, index) => {
+    if (result.status === 'fulfilled') return [];
+    logger.error('Delivery message failed; SQS will retry it', { error: result.reason as Error });
+    return [{ itemIdentifier: event.Records[index]!.messageId }];
+  });
+  return { batchItemFailures };
+}
+
+export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
+  .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(handle);

@@ -1,0 +1,43 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DeliveryMessage } from '../../domain/webhooks/model';
+import type { DeliveryQueue } from '../../domain/webhooks/ports';
+import { MAX_SQS_DELAY_SECONDS } from '../../domain/webhooks/retry';
+
+/** The deliveries queue: one message per attempt to make, delayed by SQS itself (durable across restarts). */
+export class SqsDeliveryQueue implements DeliveryQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async enqueue(message: DeliveryMessage, delaySeconds: number): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(message),
+        DelaySeconds: Math.min(MAX_SQS_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds))),
+      }),
+    );
+  }
+}
+
+/** Reads a queue message body; undefined for anything that is not a DeliveryMessage. */
+export function parseDeliveryMessage(body: string): DeliveryMessage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const m = value as Record<string, unknown>;
+  const positive = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 1;
+  if (typeof m.deliveryId !== 'string' || !positive(m.sequence) || !positive(m.attempt)) return undefined;
+  if (m.notBefore !== undefined && !Number.isSafeInteger(m.notBefore)) return undefined;
+  return {
+    deliveryId: m.deliveryId,
+    sequence: m.sequence,
+    attempt: m.attempt,
+    ...(m.notBefore !== undefined && { notBefore: m.notBefore as number }),
+  };
+}

@@ -1,0 +1,185 @@
+import { sanitiseExcerpt } from './excerpt';
+import type { DeliveryAttempt, DeliveryMessage } from './model';
+import { judgeAttempt } from './outcome';
+import type { DeliveryQueue, WebhookSender, WebhookStore } from './ports';
+import { delayBeforeAttempt, MAX_SQS_DELAY_SECONDS, queueDelay } from './retry';
+import { activeSecrets, webhookHeaders } from './signing';
+
+export interface DispatcherOptions {
+  store: WebhookStore;
+  queue: DeliveryQueue;
+  sender: WebhookSender;
+  /** Delay before each attempt in seconds; its length is the number of attempts. */
+  retrySchedule: readonly number[];
+  /** A subscription failing continuously for this long is disabled. */
+  disableAfterSeconds: number;
+  /** How long one worker holds an attempt (longer than the send timeout). */
+  leaseMs: number;
+  now?: () => Date;
+  random?: () => number;
+}
+
+export type DispatchOutcome =
+  | 'waiting'
+  | 'stale'
+  | 'cancelled'
+  | 'succeeded'
+  | 'retrying'
+  | 'failed'
+  | 'gone'
+  | 'repaired';
+
+/**
+ * Makes one attempt of one delivery, as asked by a queue message, and schedules the next through
+ * the queue. Idempotent per message: a message for an attempt that is done, superseded by a
+ * redelivery, or leased by another worker does nothing (SQS delivers at least once).
+ */
+export class Dispatcher {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async dispatch(message: DeliveryMessage): Promise<DispatchOutcome> {
+    const { store, queue } = this.options;
+    const now = this.now();
+    // Longer waits than SQS allows hop through the queue until their time has come.
+    if (message.notBefore !== undefined && message.notBefore > now.getTime() + 1000) {
+      const wait = Math.min(MAX_SQS_DELAY_SECONDS, Math.ceil((message.notBefore - now.getTime()) / 1000));
+      await queue.enqueue(message, wait);
+      return 'waiting';
+    }
+
+    const loaded = await store.getDeliveryWithPayload(message.deliveryId);
+    if (loaded === undefined) return 'stale';
+    const { delivery, payload } = loaded;
+    if (delivery.sequence !== message.sequence || delivery.status !== 'pending') return 'stale';
+    if (delivery.nextAttempt !== message.attempt) {
+      // The attempt before was recorded but the message for this one may never have been sent.
+      if (delivery.nextAttempt === message.attempt + 1 && delivery.enqueuedAttempt !== delivery.nextAttempt) {
+        await this.schedule(
+          message.deliveryId,
+          delivery.sequence,
+          delivery.nextAttempt,
+          delivery.nextAttemptAt,
+        );
+        return 'repaired';
+      }
+      return 'stale';
+    }
+
+    const target = await store.getSubscriptionWithSecrets(delivery.subscriptionId);
+    if (target === undefined || target.subscription.status !== 'active') {
+      const reason = target === undefined ? 'subscription-deleted' : 'subscription-disabled';
+      await store.cancelDelivery(delivery.deliveryId, delivery.sequence, reason, now.toISOString());
+      return 'cancelled';
+    }
+    const { subscription } = target;
+    if (
+      !(await store.claimAttempt(
+        delivery.deliveryId,
+        message.sequence,
+        message.attempt,
+        now.getTime(),
+        now.getTime() + this.options.leaseMs,
+      ))
+    ) {
+      return 'stale';
+    }
+
+    const sentAt = this.now();
+    const secrets = activeSecrets(target.secrets, sentAt).map((s) => s.secret);
+    const result = await this.options.sender.send({
+      url: subscription.url,
+      headers: webhookHeaders(secrets, delivery.deliveryId, sentAt, payload),
+      body: payload,
+    });
+    const doneAt = this.now();
+    const verdict = judgeAttempt(result, doneAt);
+    const excerpt = result.kind === 'response' ? sanitiseExcerpt(result.body) : undefined;
+    const record: DeliveryAttempt = {
+      sequence: message.sequence,
+      attempt: message.attempt,
+      at: sentAt.toISOString(),
+      outcome: verdict.verdict === 'succeeded' ? 'succeeded' : 'failed',
+      durationMs: result.durationMs,
+      ...(result.kind === 'response' && { httpStatus: result.status }),
+      ...(excerpt !== undefined && { responseExcerpt: excerpt }),
+      ...(result.kind === 'error' && { error: result.error }),
+    };
+    const finishedAt = doneAt.toISOString();
+
+    if (verdict.verdict === 'succeeded') {
+      await store.recordAttempt(delivery.deliveryId, record, { status: 'succeeded', finishedAt });
+      if (subscription.failingSince !== undefined) await store.clearFailing(subscription.subscriptionId);
+      return 'succeeded';
+    }
+    if (verdict.verdict === 'gone') {
+      await store.recordAttempt(delivery.deliveryId, record, {
+        status: 'failed',
+        finishedAt,
+        reason: 'endpoint-gone',
+      });
+      await store.disableSubscription(
+        subscription,
+        `The endpoint answered 410 Gone at ${finishedAt}.`,
+        finishedAt,
+      );
+      return 'gone';
+    }
+
+    const failingSince = (await store.markFailing(subscription.subscriptionId, finishedAt)) ?? finishedAt;
+    const failingFor = (doneAt.getTime() - Date.parse(failingSince)) / 1000;
+    if (failingFor >= this.options.disableAfterSeconds) {
+      await store.recordAttempt(delivery.deliveryId, record, {
+        status: 'failed',
+        finishedAt,
+        reason: 'subscription-disabled',
+      });
+      await store.disableSubscription(
+        subscription,
+        `Deliveries have failed continuously since ${failingSince}.`,
+        finishedAt,
+      );
+      return 'failed';
+    }
+
+    const nextAttempt = message.attempt + 1;
+    const delay = delayBeforeAttempt(
+      this.options.retrySchedule,
+      nextAttempt,
+      verdict.retryAfterSeconds,
+      this.options.random,
+    );
+    if (delay === undefined) {
+      await store.recordAttempt(delivery.deliveryId, record, {
+        status: 'failed',
+        finishedAt,
+        reason: 'retries-exhausted',
+      });
+      return 'failed';
+    }
+    const nextAttemptAt = new Date(doneAt.getTime() + delay * 1000).toISOString();
+    if (!(await store.recordAttempt(delivery.deliveryId, record, { status: 'pending', nextAttemptAt })))
+      return 'stale';
+    await this.schedule(delivery.deliveryId, message.sequence, nextAttempt, nextAttemptAt);
+    return 'retrying';
+  }
+
+  private async schedule(
+    deliveryId: string,
+    sequence: number,
+    attempt: number,
+    at: string | undefined,
+  ): Promise<void> {
+    const nowMs = this.now().getTime();
+    const waitSeconds = at === undefined ? 0 : Math.max(0, (Date.parse(at) - nowMs) / 1000);
+    const { delaySeconds, notBefore } = queueDelay(waitSeconds, nowMs);
+    await this.options.queue.enqueue(
+      { deliveryId, sequence, attempt, ...(notBefore !== undefined && { notBefore }) },
+      delaySeconds,
+    );
+    await this.options.store.markEnqueued(deliveryId, sequence, attempt);
+  }
+}

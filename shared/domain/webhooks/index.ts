@@ -1,0 +1,25 @@
+export { Dispatcher, type DispatcherOptions, type DispatchOutcome } from './dispatcher';
+export { MAX_EXCERPT_CHARS, sanitiseExcerpt } from './excerpt';
+export { type FanOutResult, fanOut, toWebhookEvent, UnroutableEventError } from './fanout';
+export { languageMatches, matchesFilter } from './filter';
+export * from './model';
+export { type AttemptVerdict, judgeAttempt, type SendResult } from './outcome';
+export { webhookPayload } from './payload';
+export * from './ports';
+export {
+  parseSubscriptionRequest,
+  type Registrant,
+  SUBSCRIPTION_LIMITS,
+  type SubscriptionRequest,
+} from './registration';
+export * from './retry';
+export {
+  activeSecrets,
+  deliveryIdOf,
+  isDeliveryId,
+  newSigningSecret,
+  signatureHeader,
+  webhookHeaders,
+} from './signing';
+export { SubscriptionsService, type SubscriptionsServiceOptions } from './subscriptions-service';
+export * from './url-policy';

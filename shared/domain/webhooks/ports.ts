@@ -1,0 +1,99 @@
+import type {
+  Delivery,
+  DeliveryAttempt,
+  DeliveryMessage,
+  DeliveryStatus,
+  SigningSecret,
+  Subscription,
+  SubscriptionMatch,
+  WebhookEventType,
+} from './model';
+import type { SendResult } from './outcome';
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; absent on the last page. */
+  cursor?: string;
+}
+
+/** Storage of subscriptions, their secrets and match rows, and deliveries with their attempts. */
+export interface WebhookStore {
+  /** Writes the subscription, its secret and its match rows; false when the partner is at its limit. */
+  createSubscription(
+    subscription: Subscription,
+    secret: SigningSecret,
+    maxPerPartner: number,
+  ): Promise<boolean>;
+  getSubscription(subscriptionId: string): Promise<Subscription | undefined>;
+  /** The subscription with its signing secrets (the dispatcher and rotation only). */
+  getSubscriptionWithSecrets(
+    subscriptionId: string,
+  ): Promise<{ subscription: Subscription; secrets: SigningSecret[] } | undefined>;
+  /** Newest first. Throws InvalidCursorError for a cursor that is not this partner's. */
+  listSubscriptions(partnerId: string, page: { limit: number; cursor?: string }): Promise<Page<Subscription>>;
+  deleteSubscription(subscription: Subscription): Promise<void>;
+  /** Replaces the secrets; false when they changed since `expected` was read (concurrent rotation). */
+  replaceSecrets(subscriptionId: string, expected: SigningSecret[], next: SigningSecret[]): Promise<boolean>;
+  /** Disables an active subscription and removes its match rows; a no-op when already disabled or gone. */
+  disableSubscription(subscription: Subscription, reason: string, at: string): Promise<void>;
+  /** Starts a failing run unless one is running; returns its start. */
+  markFailing(subscriptionId: string, at: string): Promise<string | undefined>;
+  clearFailing(subscriptionId: string): Promise<void>;
+
+  /** Active subscriptions for the event type whose audience includes the partner. */
+  findMatches(eventType: WebhookEventType, partnerId: string): Promise<SubscriptionMatch[]>;
+
+  /** Conditional put of a new delivery and its payload; the existing delivery when it was already there. */
+  createDelivery(
+    delivery: Delivery,
+    payload: string,
+  ): Promise<{ created: true } | { created: false; existing: Delivery }>;
+  getDelivery(deliveryId: string): Promise<Delivery | undefined>;
+  getDeliveryWithPayload(deliveryId: string): Promise<{ delivery: Delivery; payload: string } | undefined>;
+  listDeliveries(subscriptionId: string, page: { limit: number; cursor?: string }): Promise<Page<Delivery>>;
+  markEnqueued(deliveryId: string, sequence: number, attempt: number): Promise<void>;
+  /** Leases (sequence, attempt) to one worker until `leaseUntil`; false when stale or leased elsewhere. */
+  claimAttempt(
+    deliveryId: string,
+    sequence: number,
+    attempt: number,
+    now: number,
+    leaseUntil: number,
+  ): Promise<boolean>;
+  /** Appends the attempt and moves the delivery on, if the claim is still ours. */
+  recordAttempt(
+    deliveryId: string,
+    record: DeliveryAttempt,
+    next: { status: DeliveryStatus; nextAttemptAt?: string; finishedAt?: string; reason?: string },
+  ): Promise<boolean>;
+  /** Ends a pending delivery without an attempt (subscription deleted or disabled). */
+  cancelDelivery(deliveryId: string, sequence: number, reason: string, at: string): Promise<void>;
+  /** Starts a new attempt sequence (a redelivery); returns the new sequence. */
+  restartDelivery(deliveryId: string, at: string): Promise<number>;
+}
+
+export interface DeliveryQueue {
+  enqueue(message: DeliveryMessage, delaySeconds: number): Promise<void>;
+}
+
+export interface WebhookRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface WebhookSender {
+  send(request: WebhookRequest): Promise<SendResult>;
+}
+
+/** Checks a registered URL's host in DNS; returns why it is refused, or undefined. */
+export interface HostVerifier {
+  refusal(url: URL): Promise<string | undefined>;
+}
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('The cursor is not valid for this listing');
+    this.name = 'InvalidCursorError';
+  }
+}
