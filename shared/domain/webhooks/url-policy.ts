@@ -94,10 +94,11 @@ const BLOCKED_RANGES: [reason: string, ranges: Range[]][] = [
   ],
 ];
 
+// One list per family: Node's BlockList matches IPv4 addresses against IPv4-mapped IPv6 rules.
 const BLOCK_LISTS = BLOCKED_RANGES.map(([reason, ranges]) => {
-  const list = new BlockList();
-  for (const [network, prefix, family] of ranges) list.addSubnet(network, prefix, family);
-  return { reason, list };
+  const lists = { ipv4: new BlockList(), ipv6: new BlockList() };
+  for (const [network, prefix, family] of ranges) lists[family].addSubnet(network, prefix, family);
+  return { reason, lists };
 });
 
 /**
@@ -112,8 +113,8 @@ export function blockedAddressReason(
   if (version === 0) return 'not an IP address';
   const family = version === 4 ? 'ipv4' : 'ipv6';
   if (policy.allowLoopback && (LOOPBACK_ADDRESSES as readonly string[]).includes(address)) return undefined;
-  for (const { reason, list } of BLOCK_LISTS) {
-    if (list.check(address, family)) return reason;
+  for (const { reason, lists } of BLOCK_LISTS) {
+    if (lists[family].check(address, family)) return reason;
   }
   return undefined;
 }
