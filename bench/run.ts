@@ -7,14 +7,23 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSynth } from '../local/synth';
 import { measureColdInit } from './cold-init';
+import { measureLocalCloud } from './local-cloud';
 import { measureSubmit } from './submit';
 import { bundledFunctions, round } from './support';
 
 const CDK_OUT = join(process.cwd(), 'cdk.out');
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
 const SUBMIT_ITERATIONS = Number(process.env.BENCH_SUBMIT_ITERATIONS ?? 200);
+const CLOUD_ITEMS = Number(process.env.BENCH_CLOUD_ITEMS ?? 200);
+const CLOUD_CONCURRENCIES = [1, 4, 16];
 
-const TARGETS = { bundleBytes: 300 * 1000, coldInitRatio: 1.6, submitWarmP50Ratio: 2.0 };
+const TARGETS = {
+  bundleBytes: 300 * 1000,
+  coldInitRatio: 1.6,
+  submitWarmP50Ratio: 2.0,
+  localPipelineRatio: 0.5,
+  startSeconds: 10,
+};
 
 function row(cells: (string | number)[]): string {
   return cells.map((c, i) => String(c).padEnd(i === 0 ? 34 : 14)).join(' ');
@@ -35,6 +44,7 @@ async function main() {
   const itemsWrite = functions.find((f) => /items-?write/i.test(f.name));
   if (!itemsWrite) throw new Error('items-write function not found');
   const submit = await measureSubmit(itemsWrite.file, SUBMIT_ITERATIONS);
+  const cloud = await measureLocalCloud({ items: CLOUD_ITEMS, concurrencies: CLOUD_CONCURRENCIES });
 
   console.log(row(['function', 'bundle bytes', 'cold init ms', 'cold ratio']));
   for (const f of cold.functions) {
@@ -45,6 +55,21 @@ async function main() {
   console.log(row(['submit warm p50 ms', round(submit.submitP50Ms, 2)]));
   console.log(row(['bare PutItem p50 ms', round(submit.putP50Ms, 2)]));
   console.log(row(['submitWarmP50Ratio', round(submit.ratio, 3)]));
+  console.log('');
+  console.log(row(['local cloud: concurrency', 'API items/s', 'PutItem/s', 'ratio']));
+  for (const p of cloud.perConcurrency) {
+    console.log(
+      row([`  ${p.concurrency}`, round(p.apiPerSecond, 1), round(p.rawPerSecond, 1), round(p.ratio, 3)]),
+    );
+  }
+  console.log(row(['localPipelineRatio (lowest)', round(cloud.localPipelineRatio, 3)]));
+  console.log(row(['submit p50 / p99 ms', round(cloud.submitP50Ms, 1), round(cloud.submitP99Ms, 1)]));
+  console.log(
+    row(['accept->delivered p50 / p99 ms', round(cloud.deliverP50Ms, 1), round(cloud.deliverP99Ms, 1)]),
+  );
+  console.log(row(['delivered / accepted', `${cloud.delivered}/${cloud.accepted}`]));
+  console.log(row(['start to ready s', round(cloud.startSeconds, 2)]));
+  console.log(row(['peak RSS MB (node + JVM)', round(cloud.peakRssMb, 0)]));
   const misses = [
     ...Object.entries(bundles)
       .filter(([, b]) => b > TARGETS.bundleBytes)
@@ -55,9 +80,25 @@ async function main() {
     ...(submit.ratio > TARGETS.submitWarmP50Ratio
       ? [`submitWarmP50Ratio ${round(submit.ratio, 3)} > ${TARGETS.submitWarmP50Ratio}`]
       : []),
+    ...(cloud.localPipelineRatio < TARGETS.localPipelineRatio
+      ? [`localPipelineRatio ${round(cloud.localPipelineRatio, 3)} < ${TARGETS.localPipelineRatio}`]
+      : []),
+    ...(cloud.startSeconds > TARGETS.startSeconds
+      ? [`startSeconds ${round(cloud.startSeconds, 2)} > ${TARGETS.startSeconds}`]
+      : []),
   ];
   console.log(misses.length === 0 ? '\nall targets met' : `\ntargets missed:\n  ${misses.join('\n  ')}`);
-  console.log(JSON.stringify({ bundles, coldInitRatio, submitWarmP50Ratio: round(submit.ratio, 3) }));
+  console.log(
+    JSON.stringify({
+      bundles,
+      coldInitRatio,
+      submitWarmP50Ratio: round(submit.ratio, 3),
+      localPipelineRatio: round(cloud.localPipelineRatio, 3),
+      submitP99Ms: round(cloud.submitP99Ms, 1),
+      deliverP99Ms: round(cloud.deliverP99Ms, 1),
+      startSeconds: round(cloud.startSeconds, 2),
+    }),
+  );
 }
 
 main().catch((error) => {

@@ -47,7 +47,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   assertJava17();
   const port = options.port ?? (await freePort());
   if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
-  const child: ChildProcess = spawn({ port, path: options.dbPath ?? null, stdio: 'pipe' });
+  // sharedDb: one database whatever the credentials or region of the caller (CLI, functions, tests).
+  const child: ChildProcess = spawn({ port, path: options.dbPath ?? null, sharedDb: true, stdio: 'pipe' });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();

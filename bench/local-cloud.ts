@@ -1,0 +1,169 @@
+/**
+ * The local cloud under load: items accepted per second through the real HTTP API, compared with raw
+ * DynamoDB Local PutItem per second at the same concurrency (same run, same DynamoDB Local); submit
+ * and accept-to-delivered latency (delivered = the event reached a subscriber target: the e2e tap
+ * queue); the time from process start to `ready`; and the peak RSS of the cloud (Node + JVM).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { e2eNames } from '../tests/e2e/support/e2e-stack';
+import { type RunningCloud, startCloud } from '../tests/e2e/support/local-cloud';
+import { synthesize } from '../tests/e2e/support/synth';
+import { percentile } from './support';
+
+const SEED = readFileSync(
+  new URL('../tests/fixtures/seed/kuwait-belgium-call.ar.txt', import.meta.url),
+  'utf8',
+);
+
+function seedItem(uri: string): string {
+  return JSON.stringify({
+    uri,
+    language: 'ar',
+    headlines: [{ value: SEED.split('\n')[0]!.slice(0, 200) }],
+    bodies: [{ contenttype: 'text/plain', value: SEED }],
+  });
+}
+
+export interface LocalCloudFigures {
+  startSeconds: number;
+  peakRssMb: number;
+  perConcurrency: { concurrency: number; apiPerSecond: number; rawPerSecond: number; ratio: number }[];
+  localPipelineRatio: number;
+  submitP50Ms: number;
+  submitP99Ms: number;
+  deliverP50Ms: number;
+  deliverP99Ms: number;
+  delivered: number;
+  accepted: number;
+}
+
+/** Runs `jobs` with at most `concurrency` in flight; returns the wall time in ms. */
+async function runPool(
+  count: number,
+  concurrency: number,
+  job: (i: number) => Promise<void>,
+): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await job(next++);
+    }),
+  );
+  return performance.now() - started;
+}
+
+/** Sums VmRSS of the given pids (Linux /proc); 0 for a pid that is gone. */
+function rssMb(pids: number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    } catch {
+      // process gone
+    }
+  }
+  return kb / 1024;
+}
+
+export async function measureLocalCloud(options: {
+  items: number;
+  concurrencies: number[];
+}): Promise<LocalCloudFigures> {
+  const cdkOut = await synthesize();
+  const dataDir = mkdtempSync(join(tmpdir(), 'diplowire-bench-cloud-'));
+  const started = performance.now();
+  const cloud: RunningCloud = await startCloud({ dataDir, cdkOut, fresh: true });
+  const startSeconds = (performance.now() - started) / 1000;
+  let peakRssMb = 0;
+  const pids = () => {
+    const ddbPid = Number(readFileSync(join(dataDir, 'dynamodb.pid'), 'utf8'));
+    return [cloud.process.pid ?? 0, ddbPid];
+  };
+  const sampler = setInterval(() => {
+    peakRssMb = Math.max(peakRssMb, rssMb(pids()));
+  }, 200);
+  try {
+    const { endpoints } = cloud;
+    const raw = new DynamoDBClient({
+      endpoint: endpoints.dynamodb,
+      region: endpoints.region,
+      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    });
+    const acceptedAt = new Map<string, number>();
+    const submitMs: number[] = [];
+    const perConcurrency: LocalCloudFigures['perConcurrency'] = [];
+    for (const concurrency of options.concurrencies) {
+      const run = randomUUID().slice(0, 8);
+      const apiMs = await runPool(options.items, concurrency, async (i) => {
+        const t = performance.now();
+        const response = await fetch(`${endpoints.api}/v1/items`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${endpoints.demoApiKey}`, 'content-type': 'application/json' },
+          body: seedItem(`urn:bench:${run}:${i}`),
+        });
+        const body = (await response.json()) as { id?: string };
+        if (response.status !== 201 || !body.id) throw new Error(`submit answered ${response.status}`);
+        submitMs.push(performance.now() - t);
+        acceptedAt.set(body.id, Date.now());
+      });
+      const rawMs = await runPool(options.items, concurrency, async (i) => {
+        await raw.send(
+          new PutItemCommand({
+            TableName: endpoints.itemsTable,
+            Item: {
+              PK: { S: `BENCH#${run}#${i}` },
+              SK: { S: 'RAW' },
+              document: { S: seedItem(`urn:raw:${run}:${i}`) },
+            },
+          }),
+        );
+      });
+      const apiPerSecond = (options.items / apiMs) * 1000;
+      const rawPerSecond = (options.items / rawMs) * 1000;
+      perConcurrency.push({ concurrency, apiPerSecond, rawPerSecond, ratio: apiPerSecond / rawPerSecond });
+    }
+    raw.destroy();
+
+    // Delivered = the tap queue (a rule target on the bus) holds the item's NewsItemPublished event.
+    const tap = e2eNames('dev').tapQueue;
+    const deliverMs: number[] = [];
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      const queue = (await (await fetch(`${endpoints.sqs}/_local/queues/${tap}`)).json()) as {
+        messages: { body: string; sentTimestamp: number }[];
+      };
+      deliverMs.length = 0;
+      for (const message of queue.messages) {
+        const event = JSON.parse(message.body) as { 'detail-type': string; detail: { itemId: string } };
+        const accepted = acceptedAt.get(event.detail.itemId);
+        if (event['detail-type'] === 'NewsItemPublished' && accepted !== undefined) {
+          deliverMs.push(Math.max(0, message.sentTimestamp - accepted));
+        }
+      }
+      if (deliverMs.length >= acceptedAt.size) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return {
+      startSeconds,
+      peakRssMb,
+      perConcurrency,
+      localPipelineRatio: Math.min(...perConcurrency.map((p) => p.ratio)),
+      submitP50Ms: percentile(submitMs, 50),
+      submitP99Ms: percentile(submitMs, 99),
+      deliverP50Ms: percentile(deliverMs, 50),
+      deliverP99Ms: percentile(deliverMs, 99),
+      delivered: deliverMs.length,
+      accepted: acceptedAt.size,
+    };
+  } finally {
+    clearInterval(sampler);
+    await cloud.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
