@@ -3,7 +3,8 @@ import type { DeliveryAttempt, DeliveryMessage } from './model';
 import { judgeAttempt } from './outcome';
 import type { DeliveryQueue, WebhookSender, WebhookStore } from './ports';
 import { delayBeforeAttempt, MAX_SQS_DELAY_SECONDS, queueDelay } from './retry';
-import { activeSecrets, webhookHeaders } from './signing';
+import { activeSecrets } from './secrets';
+import { webhookHeaders } from './signing';
 
 export interface DispatcherOptions {
   store: WebhookStore;

@@ -1,9 +1,9 @@
+import { deliveryIdOf } from './delivery-id';
 import { matchesFilter } from './filter';
 import type { Delivery, WebhookEvent } from './model';
 import { WEBHOOK_EVENT_TYPES } from './model';
 import { webhookPayload } from './payload';
 import type { DeliveryQueue, WebhookStore } from './ports';
-import { deliveryIdOf } from './signing';
 
 export interface FanOutResult {
   matched: number;

@@ -1,3 +1,4 @@
+export { deliveryIdOf, isDeliveryId } from './delivery-id';
 export { Dispatcher, type DispatcherOptions, type DispatchOutcome } from './dispatcher';
 export { MAX_EXCERPT_CHARS, sanitiseExcerpt } from './excerpt';
 export { type FanOutResult, fanOut, toWebhookEvent, UnroutableEventError } from './fanout';
@@ -13,13 +14,7 @@ export {
   type SubscriptionRequest,
 } from './registration';
 export * from './retry';
-export {
-  activeSecrets,
-  deliveryIdOf,
-  isDeliveryId,
-  newSigningSecret,
-  signatureHeader,
-  webhookHeaders,
-} from './signing';
+export { activeSecrets, newSigningSecret } from './secrets';
+export { signatureHeader, webhookHeaders } from './signing';
 export { SubscriptionsService, type SubscriptionsServiceOptions } from './subscriptions-service';
 export * from './url-policy';

@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { isId, newId } from '../ids';
+import { isDeliveryId } from './delivery-id';
 import type { Delivery, SigningSecret, Subscription } from './model';
 import {
   type DeliveryQueue,
@@ -9,7 +10,7 @@ import {
   type WebhookStore,
 } from './ports';
 import { parseSubscriptionRequest, type Registrant, SUBSCRIPTION_LIMITS } from './registration';
-import { activeSecrets, isDeliveryId, newSigningSecret } from './signing';
+import { activeSecrets, newSigningSecret } from './secrets';
 import type { UrlPolicy } from './url-policy';
 
 export interface SubscriptionsServiceOptions {
