@@ -98,7 +98,9 @@ export class DiplowireFunction extends Construct {
         mainFields: ['module', 'main'],
         // Bundle the SDK instead of using the runtime's copy: pinned version, smaller cold start.
         bundleAwsSDK: true,
-        externalModules: [],
+        // The SDK imports event-stream support lazily (a dynamic import) and only for streaming
+        // operations; none of our clients has one, so the ~20 KB stays out of every bundle.
+        externalModules: ['@smithy/core/event-streams'],
         banner: CJS_REQUIRE_SHIM,
         esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS },
         forceDockerBundling: false,
