@@ -26,6 +26,7 @@ async function bundle(fn: string) {
     alias: {
       '@aws-sdk/credential-provider-node': join(root, 'shared/adapters/clients/lambda-credentials.ts'),
     },
+    external: ['@smithy/core/event-streams'],
     outfile: join(root, '.bundle-check', fn, 'index.mjs'),
     write: false,
     metafile: true,
