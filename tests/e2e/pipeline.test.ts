@@ -61,7 +61,7 @@ afterAll(async () => {
   if (dataDir) {
     const leaked = await killLeftoverDynamoDb(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
-    if (leaked !== undefined) throw new Error(`DynamoDB Local (pid ${leaked}) outlived the stopped cloud`);
+    if (leaked.length > 0) throw new Error(`DynamoDB Local (pid ${leaked}) outlived the stopped cloud`);
   }
 });
 

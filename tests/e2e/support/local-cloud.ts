@@ -143,31 +143,37 @@ export function isAlive(pid: number): boolean {
 }
 
 /**
- * The pid of a DynamoDB Local JVM that is still running on `dataDir`, if any. The command line is
- * checked so that a pid reused by an unrelated process is never mistaken for it.
+ * True when `pid` is a running DynamoDB Local JVM on `dataDir`'s files. The command line is checked so
+ * that a pid reused by an unrelated process is never mistaken for it.
  */
-export function runningDynamoDbOf(dataDir: string): number | undefined {
-  const pid = dynamoDbPid(dataDir);
-  if (pid === undefined || !isAlive(pid)) return undefined;
+export function isDynamoDbLocalOf(pid: number, dataDir: string): boolean {
+  if (!isAlive(pid)) return false;
   let commandLine: string;
   try {
     commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
   } catch {
-    return undefined;
+    return false;
   }
-  return commandLine.includes('DynamoDBLocal') && commandLine.includes(join(dataDir, 'dynamodb'))
-    ? pid
-    : undefined;
+  return commandLine.includes('DynamoDBLocal') && commandLine.includes(join(dataDir, 'dynamodb'));
+}
+
+/** The pid of the DynamoDB Local JVM recorded for `dataDir`, if it is still running. */
+export function runningDynamoDbOf(dataDir: string): number | undefined {
+  const pid = dynamoDbPid(dataDir);
+  return pid !== undefined && isDynamoDbLocalOf(pid, dataDir) ? pid : undefined;
 }
 
 /**
- * Safety net for afterAll: SIGKILLs the JVM still recorded in `dataDir` if it outlived its cloud, and
- * says so (the tests assert the cloud cleans up itself; this only keeps a failed run from leaking it).
+ * Safety net for afterAll: SIGKILLs every DynamoDB Local JVM on `dataDir` that outlived its cloud (the
+ * one in the pid file, plus `earlierPids` of earlier runs on the same directory) and returns their
+ * pids. The tests assert that the cloud cleans up itself; this only keeps a failed run from leaking.
  */
-export async function killLeftoverDynamoDb(dataDir: string): Promise<number | undefined> {
-  const pid = runningDynamoDbOf(dataDir);
-  if (pid === undefined) return undefined;
-  process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-  return pid;
+export async function killLeftoverDynamoDb(dataDir: string, earlierPids: number[] = []): Promise<number[]> {
+  const candidates = new Set([...earlierPids, dynamoDbPid(dataDir) ?? -1]);
+  const leftovers = [...candidates].filter((pid) => pid > 0 && isDynamoDbLocalOf(pid, dataDir));
+  for (const pid of leftovers) {
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+  return leftovers;
 }

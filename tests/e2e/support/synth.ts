@@ -27,7 +27,7 @@ export interface SynthRequest {
 /** The real app plus the test-only E2E stack (tests/e2e/support/test-app.ts). */
 export const E2E_APP: SynthRequest = {
   app: 'tests/e2e/support/test-app.ts',
-  sources: [...APP_SOURCES, 'tests/e2e/support', 'tests/e2e/fixtures'],
+  sources: [...APP_SOURCES, 'tests/e2e/support', 'tests/e2e/fixtures/always-fails'],
 };
 
 const MARKER = '.diplowire-e2e-complete';
