@@ -29,6 +29,8 @@ export interface StartCloudOptions {
   cdkOut: string;
   fresh?: boolean;
   readyTimeoutMs?: number;
+  /** Added to the environment the cloud process inherits (e.g. AWS_ENDPOINT_URL_TRANSLATE). */
+  env?: Record<string, string>;
 }
 
 export interface RunningCloud {
@@ -68,7 +70,7 @@ export async function startCloud(options: StartCloudOptions): Promise<RunningClo
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    env: { ...process.env, NODE_NO_WARNINGS: '1', ...options.env },
   });
   let stdout = '';
   let stderr = '';
