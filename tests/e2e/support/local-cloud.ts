@@ -46,7 +46,34 @@ export interface RunningCloud {
 
 const LOG_LIMIT = 2_000_000;
 
+/**
+ * Starts the cloud on four free ports. Other helpers run local clouds on this machine too, so a port
+ * can be taken between `freePort()` and the cloud binding it. The cloud's DynamoDB Local launcher then
+ * takes whatever answers on that port for its own JVM (see the report), so the start is checked: the
+ * JVM in the pid file must be alive and listening on the port we chose; otherwise the start is retried
+ * once on new ports.
+ */
 export async function startCloud(options: StartCloudOptions): Promise<RunningCloud> {
+  const first = await startOnce(options);
+  if (ownsDynamoDbPort(first)) return first;
+  const why = `DynamoDB Local of ${options.dataDir} is not the one on ${first.endpoints.dynamodb}`;
+  await first.stop();
+  await killLeftoverDynamoDb(options.dataDir);
+  const second = await startOnce({ ...options, fresh: options.fresh });
+  if (ownsDynamoDbPort(second)) return second;
+  await second.stop();
+  throw new Error(`${why} (twice): another process holds the port`);
+}
+
+function ownsDynamoDbPort(cloud: RunningCloud): boolean {
+  const pid = runningDynamoDbOf(cloud.endpoints.dataDir);
+  if (pid === undefined) return false;
+  const port = new URL(cloud.endpoints.dynamodb).port;
+  const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  return commandLine.some((arg, i) => arg === '-port' && commandLine[i + 1] === port);
+}
+
+async function startOnce(options: StartCloudOptions): Promise<RunningCloud> {
   const ports = {
     port: await freePort(),
     'eventbridge-port': await freePort(),
