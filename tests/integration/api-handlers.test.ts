@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, type MockInstance, vi } from 'vitest';
+import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
 import type { HttpLambdaHandler } from '../../shared/adapters/http';
-import { ItemReceipt, Problem, VersionList } from '../../shared/contracts/api/schemas';
+import { ItemReceipt, ItemTranslation, Problem, VersionList } from '../../shared/contracts/api/schemas';
 import { newId } from '../../shared/domain/ids';
 import { MAX_BODY_BYTES } from '../../shared/domain/ingest';
 import {
@@ -140,6 +141,13 @@ const getVersion = (id: string, version: string, options: Options = {}) =>
   send(read, {
     routeKey: 'GET /v1/items/{id}/versions/{version}',
     pathParameters: { id, version },
+    authorizer: options.partner === undefined ? partnerA : options.partner,
+  });
+
+const getTranslation = (id: string, lang: string, options: Options = {}) =>
+  send(read, {
+    routeKey: 'GET /v1/items/{id}/translations/{lang}',
+    pathParameters: { id, lang },
     authorizer: options.partner === undefined ? partnerA : options.partner,
   });
 
@@ -470,6 +478,133 @@ describe('GET', () => {
   });
 });
 
+describe('GET /v1/items/{id}/translations/{lang}', () => {
+  // Rows written exactly as the translator writes them: claim, then record the outcome.
+  const translations = new DynamoTranslationStore(documents, tableName);
+
+  async function storeTranslation(
+    itemId: string,
+    version: number,
+    language: string,
+    outcome: { status: 'translated' | 'skipped'; reason?: string; headline?: string },
+    partnerId = partnerA.partnerId as string,
+  ) {
+    const key = { itemId, version, language };
+    const claim = await translations.claim(key, 60_000);
+    if (!claim.claimed) throw new Error('could not claim the translation row');
+    const translated = outcome.status === 'translated';
+    await translations.complete(
+      {
+        ...key,
+        partnerId,
+        uri: `urn:diplowire:test:${itemId}`,
+        sourceLanguage: 'ar',
+        provider: translated ? 'aws' : 'none',
+        status: outcome.status,
+        ...(outcome.reason !== undefined && { reason: outcome.reason }),
+        headlines: translated ? [{ value: outcome.headline ?? 'Kuwait and Belgium discuss ties' }] : [],
+        bodies: translated ? [{ role: 'main', contenttype: 'text/plain', value: 'The news text' }] : [],
+        charactersBilled: translated ? 42 : 0,
+        translatedAt: '2025-01-31T12:00:00.000Z',
+      },
+      claim.token,
+    );
+  }
+
+  it("returns the stored translation of the caller's item, for the tag or any of its regional forms", async () => {
+    const { id } = await created();
+    await storeTranslation(id, 1, 'en', {
+      status: 'translated',
+      headline: 'Kuwait and Belgium discuss ties',
+    });
+    const response = await getTranslation(id, 'en');
+    expect(response.status, response.raw).toBe(200);
+    expect(responseHeader(response, 'content-type')).toBe('application/json; charset=utf-8');
+    expect(ItemTranslation.strict().parse(response.body)).toEqual({
+      itemId: id,
+      version: 1,
+      language: 'en',
+      sourceLanguage: 'ar',
+      provider: 'aws',
+      status: 'translated',
+      headlines: [{ value: 'Kuwait and Belgium discuss ties' }],
+      bodies: [{ role: 'main', contenttype: 'text/plain', value: 'The news text' }],
+      charactersBilled: 42,
+      translatedAt: '2025-01-31T12:00:00.000Z',
+      links: { item: `/v1/items/${id}`, version: `/v1/items/${id}/versions/1` },
+    });
+    // Stored under the provider code: en-GB and EN name the same translation.
+    expect((await getTranslation(id, 'en-GB')).body).toEqual(response.body);
+    expect((await getTranslation(id, 'EN')).body).toEqual(response.body);
+  });
+
+  it('prefers the latest translated version over a later skipped one, and shows a skip when nothing was translated', async () => {
+    const { id } = await created();
+    await storeTranslation(id, 1, 'en', { status: 'skipped', reason: 'no translation provider' });
+    const skipped = await getTranslation(id, 'en');
+    expect(skipped.status, skipped.raw).toBe(200);
+    expect(skipped.body).toMatchObject({
+      version: 1,
+      status: 'skipped',
+      provider: 'none',
+      reason: 'no translation provider',
+      headlines: [],
+      bodies: [],
+      charactersBilled: 0,
+    });
+
+    // Version 2 (a correction) was skipped, version 1 translated: the translation is the answer.
+    const { id: corrected, document } = await created();
+    const correction = await put(
+      corrected,
+      JSON.stringify({ ...document, headlines: [{ value: 'تصحيح' }] }),
+      '"1"',
+    );
+    expect(correction.status, correction.raw).toBe(200);
+    await storeTranslation(corrected, 1, 'en', { status: 'translated', headline: 'Version one' });
+    await storeTranslation(corrected, 2, 'en', {
+      status: 'skipped',
+      reason: 'unsupported language pair ar->en',
+    });
+    expect((await getTranslation(corrected, 'en')).body).toMatchObject({
+      version: 1,
+      status: 'translated',
+      headlines: [{ value: 'Version one' }],
+    });
+  });
+
+  it("answers 404 for another partner's item, exactly as for an unknown item", async () => {
+    const { id } = await created();
+    await storeTranslation(id, 1, 'en', { status: 'translated' });
+    const foreign = expectProblem(await getTranslation(id, 'en', { partner: partnerB }), 404, 'not-found');
+    const unknown = expectProblem(await getTranslation(newId('itm'), 'en'), 404, 'not-found');
+    expect(foreign.detail).toBe(unknown.detail);
+    expect(JSON.stringify(foreign)).not.toContain('Kuwait');
+  });
+
+  it('answers 404 when there is no translation into that language', async () => {
+    const { id } = await created();
+    expectProblem(await getTranslation(id, 'en'), 404, 'not-found');
+    await storeTranslation(id, 1, 'en', { status: 'translated' });
+    expectProblem(await getTranslation(id, 'fr'), 404, 'not-found');
+  });
+
+  it('answers 404 for a language tag that cannot exist, before reading anything', async () => {
+    const { id } = await created();
+    await storeTranslation(id, 1, 'en', { status: 'translated' });
+    for (const lang of ['english', 'e', '12', 'en_US', 'en--GB', `en-${'x'.repeat(300)}`]) {
+      expectProblem(await getTranslation(id, lang), 404, 'not-found');
+    }
+  });
+
+  it('401 without a partner and 403 without items:read', async () => {
+    const { id } = await created();
+    expectProblem(await getTranslation(id, 'en', { partner: null }), 401, 'unauthorized');
+    const writeOnly = partnerContext(partnerA.partnerId as string, 'items:write');
+    expectProblem(await getTranslation(id, 'en', { partner: writeOnly }), 403, 'insufficient-scope');
+  });
+});
+
 describe('routing', () => {
   it('405 with Allow for a method a known path does not support', async () => {
     const cases = [
@@ -477,6 +612,18 @@ describe('routing', () => {
       ['ANY /v1/items/{id}', 'PATCH', `/v1/items/${newId('itm')}`, 'PUT, DELETE, GET'],
       ['ANY /v1/items/{id}/versions', 'POST', `/v1/items/${newId('itm')}/versions`, 'GET'],
       ['ANY /v1/items/{id}/versions/{version}', 'PUT', `/v1/items/${newId('itm')}/versions/1`, 'GET'],
+      [
+        'ANY /v1/items/{id}/translations/{lang}',
+        'DELETE',
+        `/v1/items/${newId('itm')}/translations/en`,
+        'GET',
+      ],
+      [
+        'ANY /v1/subscriptions/{id}',
+        'PUT',
+        '/v1/subscriptions/sub_00000000000000000000000000',
+        'GET, DELETE',
+      ],
     ] as const;
     for (const [routeKey, method, rawPath, allow] of cases) {
       const response = await send(read, { routeKey, method, rawPath, authorizer: partnerA });

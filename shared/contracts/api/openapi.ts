@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type ResponseBody, type ResponseHeader, type RouteSpec, routeSpecs } from './routes';
-import { apiSchemaRegistry } from './schemas';
+import { apiSchemaRegistry, LANGUAGE_TAG_PATTERN } from './schemas';
 
 /**
  * Builds the OpenAPI 3.1 document of the API from the route table and the zod schemas.
@@ -41,6 +41,7 @@ const ID_PATTERNS: Record<string, string> = {
   items: '^itm_[0-9A-HJKMNP-TV-Z]{26}$',
   subscriptions: '^sub_[0-9A-HJKMNP-TV-Z]{26}$',
   deliveryId: '^msg_[0-9a-f]{32}$',
+  lang: LANGUAGE_TAG_PATTERN,
 };
 
 const PAGINATION_PARAMETERS = [
@@ -71,7 +72,7 @@ function pathParameters(path: string) {
         ? { type: 'integer', minimum: 1 }
         : {
             type: 'string',
-            pattern: ID_PATTERNS[name === 'deliveryId' ? 'deliveryId' : path.split('/')[2]!],
+            pattern: ID_PATTERNS[name === 'deliveryId' || name === 'lang' ? name : path.split('/')[2]!],
           },
   }));
 }

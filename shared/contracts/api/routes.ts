@@ -13,6 +13,7 @@ export type ResponseBody =
   | 'ItemReceipt'
   | 'VersionList'
   | 'Ninjs'
+  | 'ItemTranslation'
   | 'Problem'
   | 'Subscription'
   | 'SubscriptionWithSecret'
@@ -222,6 +223,32 @@ export const ROUTES = {
       500: internal,
     },
   },
+  'GET /v1/items/{id}/translations/{lang}': {
+    method: 'GET',
+    path: '/v1/items/{id}/translations/{lang}',
+    operationId: 'getItemTranslation',
+    summary: 'The latest translation of an item into a language (see docs/translation.md)',
+    function: 'items-read',
+    scope: 'items:read',
+    ninjsBody: false,
+    ifMatch: false,
+    responses: {
+      200: {
+        description:
+          'The translation of the latest translated version; when no version was translated, the outcome ' +
+          'recorded for the latest version (e.g. `status: skipped` with its `reason`).',
+        body: 'ItemTranslation',
+      },
+      401: unauthorized,
+      403: forbidden,
+      404: {
+        description:
+          'No such item for this partner, no translation into that language, or a language tag that is not BCP 47.',
+        body: 'Problem',
+      },
+      500: internal,
+    },
+  },
 
   'POST /v1/subscriptions': {
     method: 'POST',
@@ -372,6 +399,7 @@ export const METHOD_FALLBACK_ROUTES = {
   'ANY /v1/items/{id}': '/v1/items/{id}',
   'ANY /v1/items/{id}/versions': '/v1/items/{id}/versions',
   'ANY /v1/items/{id}/versions/{version}': '/v1/items/{id}/versions/{version}',
+  'ANY /v1/items/{id}/translations/{lang}': '/v1/items/{id}/translations/{lang}',
   'ANY /v1/subscriptions': '/v1/subscriptions',
   'ANY /v1/subscriptions/{id}': '/v1/subscriptions/{id}',
   'ANY /v1/subscriptions/{id}/rotate-secret': '/v1/subscriptions/{id}/rotate-secret',

@@ -83,9 +83,47 @@ export const Problem = z
     description: 'RFC 9457 problem details (application/problem+json).',
   });
 
+/** A BCP 47 language tag as a path parameter (the handler checks the full RFC 5646 syntax). */
+export const LANGUAGE_TAG_PATTERN = '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$';
+
+export const TranslatedText = z
+  .object({
+    role: z.string().optional(),
+    contenttype: z.string().optional(),
+    value: z.string(),
+  })
+  .register(apiSchemaRegistry, {
+    id: 'TranslatedText',
+    description: 'A translated headline or body, with the ninjs `role` and `contenttype` of its source.',
+  });
+
+export const ItemTranslation = z
+  .object({
+    itemId: z.string(),
+    version: z.int().min(1).describe('The item version that was translated.'),
+    language: z.string().describe('The target language (the provider code, e.g. `en`, `fr-CA`).'),
+    sourceLanguage: z.string().describe('The language of the original version.'),
+    provider: z.enum(['aws', 'none']).describe('`aws` (Amazon Translate) or `none` (translation is off).'),
+    status: z.enum(['translated', 'skipped']),
+    reason: z.string().optional().describe('Why nothing was translated; only when skipped.'),
+    headlines: z.array(TranslatedText).describe('Empty when skipped.'),
+    bodies: z.array(TranslatedText).describe('Empty when skipped.'),
+    charactersBilled: z.int().min(0).describe('Characters sent to the provider; 0 when skipped.'),
+    translatedAt: z.iso.datetime(),
+    links: z.object({
+      item: z.string().describe('The item.'),
+      version: z.string().describe('The original version that was translated.'),
+    }),
+  })
+  .register(apiSchemaRegistry, {
+    id: 'ItemTranslation',
+    description: 'A translation of one version of an item, stored next to it (docs/translation.md).',
+  });
+
 export type ItemReceipt = z.infer<typeof ItemReceipt>;
 export type VersionList = z.infer<typeof VersionList>;
 export type Problem = z.infer<typeof Problem>;
+export type ItemTranslationView = z.infer<typeof ItemTranslation>;
 
 /* Webhook subscriptions (docs/webhooks.md). */
 

@@ -12,14 +12,18 @@ import {
 let handledRoutes: { function: string; keys: string[] }[] = [];
 
 beforeAll(async () => {
-  // The handlers read their table name at module load; nothing here talks to AWS.
+  // The handlers read their table and queue at module load; nothing here talks to AWS.
   process.env.ITEMS_TABLE_NAME ??= 'items-unit-test';
+  process.env.WEBHOOKS_TABLE_NAME ??= 'webhooks-unit-test';
+  process.env.DELIVERY_QUEUE_URL ??= 'https://sqs.us-east-1.amazonaws.com/123456789012/deliveries-unit-test';
   process.env.AWS_REGION ??= 'us-east-1';
   const write = await import('../../../functions/items-write/handler');
   const read = await import('../../../functions/items-read/handler');
+  const subscriptions = await import('../../../functions/subscriptions-api/handler');
   handledRoutes = [
     { function: 'items-write', keys: Object.keys(write.routes) },
     { function: 'items-read', keys: Object.keys(read.routes) },
+    { function: 'subscriptions-api', keys: Object.keys(subscriptions.routes) },
   ];
 });
 
@@ -61,19 +65,38 @@ describe('the API contract', () => {
     }
   });
 
+  it('documents the language of a translation as a BCP 47 path parameter', () => {
+    const paths = buildOpenApiDocument().paths as Record<string, Record<string, { parameters?: object[] }>>;
+    expect(paths['/v1/items/{id}/translations/{lang}']?.get?.parameters).toEqual([
+      expect.objectContaining({
+        name: 'id',
+        in: 'path',
+        schema: expect.objectContaining({ pattern: expect.stringMatching(/^\^itm_/) }),
+      }),
+      expect.objectContaining({
+        name: 'lang',
+        in: 'path',
+        schema: { type: 'string', pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$' },
+      }),
+    ]);
+  });
+
   it('has a 405 fallback for every documented path and for nothing else', () => {
     const documented = Object.keys(buildOpenApiDocument().paths).sort();
     expect(Object.values(METHOD_FALLBACK_ROUTES).sort()).toEqual(documented);
   });
 
-  it('requires If-Match exactly where a version is changed', () => {
+  it('requires If-Match exactly where an item version is changed', () => {
     const paths = buildOpenApiDocument().paths as Record<
       string,
       Record<string, { parameters?: { name: string }[] }>
     >;
     for (const route of routeSpecs()) {
       const names = paths[route.path]?.[route.method.toLowerCase()]?.parameters?.map((p) => p.name) ?? [];
-      expect(names.includes('If-Match'), route.key).toBe(route.method === 'PUT' || route.method === 'DELETE');
+      // Subscriptions have no versions: DELETE /v1/subscriptions/{id} needs no precondition.
+      const changesItemVersion =
+        route.path.startsWith('/v1/items') && (route.method === 'PUT' || route.method === 'DELETE');
+      expect(names.includes('If-Match'), route.key).toBe(changesItemVersion);
     }
   });
 });
