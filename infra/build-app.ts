@@ -14,7 +14,7 @@ export interface DiplowireApp {
   readonly subscribersStack: SubscribersStack;
 }
 
-/** Stack names: `Diplowire-<stage>-Data` and `Diplowire-<stage>-Api`. */
+/** Stack names: `Diplowire-<stage>-Data`, `-Subscribers` and `-Api` (deployed in that order). */
 export function stackName(stage: Stage, part: 'Data' | 'Api' | 'Subscribers'): string {
   return `Diplowire-${stage}-${part}`;
 }
@@ -43,19 +43,22 @@ export function buildApp(props: AppProps = {}): DiplowireApp {
     description: `Diplowire ${stage}: tables, event bus, archive and schema registry (stateful).`,
     terminationProtection: stage === 'prod',
   });
+  // Before the API stack: the subscriptions API enqueues redeliveries on the deliveries queue.
+  const subscribersStack = new SubscribersStack(app, stackName(stage, 'Subscribers'), {
+    config,
+    description: `Diplowire ${stage}: subscribers (translation, webhooks) reacting to item events; pending webhook retries wait in its deliveries queue.`,
+    itemsTable: dataStack.itemsTable,
+    webhooksTable: dataStack.webhooksTable,
+    eventBus: dataStack.eventBus,
+  });
   const apiStack = new ApiStack(app, stackName(stage, 'Api'), {
     config,
     description: `Diplowire ${stage}: HTTP API, functions and outbox publisher (stateless).`,
     itemsTable: dataStack.itemsTable,
     partnersTable: dataStack.partnersTable,
+    webhooksTable: dataStack.webhooksTable,
     eventBus: dataStack.eventBus,
-  });
-
-  const subscribersStack = new SubscribersStack(app, stackName(stage, 'Subscribers'), {
-    config,
-    description: `Diplowire ${stage}: subscribers (translation) reacting to item events (stateless).`,
-    itemsTable: dataStack.itemsTable,
-    eventBus: dataStack.eventBus,
+    deliveryQueue: subscribersStack.deliveries.queue,
   });
 
   Tags.of(app).add('project', PROJECT);

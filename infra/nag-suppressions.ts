@@ -79,11 +79,14 @@ function acknowledgeSubscriber(subscriber: Subscriber, roleWildcard: Acknowledge
 
 export function acknowledgeNagFindings({ apiStack, subscribersStack }: NagTargets): void {
   acknowledgeSubscriber(subscribersStack.translator, TRANSLATE_AND_XRAY_WILDCARD);
+  acknowledgeSubscriber(subscribersStack.webhookFanout);
+  acknowledgeWebhookDeliveries(subscribersStack);
 
   const functions: DiplowireFunction[] = [
     apiStack.authorizer,
     apiStack.itemsWrite,
     apiStack.itemsRead,
+    apiStack.subscriptionsApi,
     apiStack.outboxPublisher,
   ];
   for (const fn of functions) {
@@ -94,7 +97,12 @@ export function acknowledgeNagFindings({ apiStack, subscribersStack }: NagTarget
     acknowledge(fn.role, [XRAY_WILDCARD]);
   }
 
-  for (const fn of [apiStack.authorizer, apiStack.itemsWrite, apiStack.itemsRead]) {
+  for (const fn of [
+    apiStack.authorizer,
+    apiStack.itemsWrite,
+    apiStack.itemsRead,
+    apiStack.subscriptionsApi,
+  ]) {
     acknowledge(fn.function, [SYNCHRONOUS_API_FUNCTION]);
   }
   acknowledge(apiStack.outboxPublisher.function, [
@@ -119,6 +127,40 @@ export function acknowledgeNagFindings({ apiStack, subscribersStack }: NagTarget
       reason:
         'A dead-letter queue has no consumer to fail and nowhere further to redrive to; its messages are ' +
         'read by operators (alarm when not empty) and kept 14 days.',
+    },
+  ]);
+}
+
+/** The deliveries queue's consumer: the dispatcher, its SQS event source mapping and the queue's DLQ. */
+function acknowledgeWebhookDeliveries(subscribersStack: SubscribersStack): void {
+  const dispatcher = subscribersStack.webhookDispatcher;
+  acknowledge(dispatcher.function, [
+    { id: 'AwsSolutions-L1', reason: RUNTIME_PINNED },
+    { id: 'Serverless-LambdaLatestVersion', reason: RUNTIME_PINNED },
+    {
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Invoked only by its SQS event source mapping, never asynchronously: a function DLQ would never ' +
+        'receive anything. Messages that keep failing are moved by the deliveries queue redrive policy ' +
+        '(maxReceiveCount 5) to its own dead-letter queue, which is alarmed.',
+    },
+  ]);
+  acknowledge(dispatcher.role, [XRAY_WILDCARD]);
+  acknowledge(subscribersStack.dispatcherMapping, [
+    {
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        'Lambda supports on-failure destinations only for stream and Kafka sources, not for SQS: failed ' +
+        'delivery messages reappear after the visibility timeout and, after 5 receives, go to the deliveries ' +
+        "queue's redrive dead-letter queue, which is alarmed.",
+    },
+  ]);
+  acknowledge(subscribersStack.deliveries.deadLetterQueue, [
+    {
+      id: 'Serverless-SQSRedrivePolicy',
+      reason:
+        'This queue is itself the dead-letter queue of the webhook deliveries queue: it has no consumer to ' +
+        'fail; an alarm fires when it is not empty and operators redrive it after fixing the cause (14 days).',
     },
   ]);
 }

@@ -12,7 +12,19 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  CATCH_ALL_ROUTE,
+  METHOD_FALLBACK_ROUTES,
+  type RouteSpec,
+  routeSpecs,
+} from '../../shared/contracts/api/routes';
 import { resourceName, type StageConfig } from '../config';
+
+/** The functions that serve API routes, by the name the route table gives them. */
+export type ApiFunctionName = RouteSpec['function'];
+
+/** The function that answers the fallbacks (405 with `Allow` on known paths, 404 elsewhere). */
+const FALLBACK_FUNCTION: ApiFunctionName = 'items-read';
 
 /**
  * One JSON object per request. `authorizerError` shows why the gateway itself refused a request
@@ -45,13 +57,17 @@ export const AUTHORIZER_CACHE_TTL = Duration.seconds(60);
 export interface DiplowireHttpApiProps {
   readonly config: StageConfig;
   readonly authorizer: IFunction;
-  /** POST /v1/items, PUT and DELETE /v1/items/{id}. */
-  readonly itemsWrite: IFunction;
-  /** The GET routes and every fallback (405 with Allow, 404). */
-  readonly itemsRead: IFunction;
+  /** Every function the route table names (shared/contracts/api/routes.ts). */
+  readonly functions: Readonly<Record<ApiFunctionName, IFunction>>;
 }
 
-/** The partner-facing HTTP API: explicit routes, a Lambda authorizer on each, throttled and access-logged. */
+const pascalCase = (name: string) =>
+  name.replace(/(^|-)([a-z])/g, (_match, _dash, letter: string) => letter.toUpperCase());
+
+/**
+ * The partner-facing HTTP API: the routes of the contract's route table (each served by the function
+ * it names) and the fallbacks, a Lambda authorizer on each, throttled and access-logged.
+ */
 export class DiplowireHttpApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
@@ -95,31 +111,31 @@ export class DiplowireHttpApi extends Construct {
       },
     });
 
-    const write = new HttpLambdaIntegration('ItemsWrite', props.itemsWrite, {
-      payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-    });
-    const read = new HttpLambdaIntegration('ItemsRead', props.itemsRead, {
-      payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-    });
+    const integrations = new Map<ApiFunctionName, HttpLambdaIntegration>();
+    const integrationFor = (name: ApiFunctionName) => {
+      let integration = integrations.get(name);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(pascalCase(name), props.functions[name], {
+          payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+        });
+        integrations.set(name, integration);
+      }
+      return integration;
+    };
+    const route = (routeKey: string, name: ApiFunctionName) => {
+      const [method, path] = routeKey.split(' ') as [keyof typeof HttpMethod, string];
+      this.api.addRoutes({
+        path,
+        methods: [HttpMethod[method]],
+        integration: integrationFor(name),
+        authorizer: this.authorizer,
+      });
+    };
 
-    const route = (path: string, method: HttpMethod, integration: HttpLambdaIntegration) =>
-      this.api.addRoutes({ path, methods: [method], integration, authorizer: this.authorizer });
-
-    route('/v1/items', HttpMethod.POST, write);
-    route('/v1/items/{id}', HttpMethod.PUT, write);
-    route('/v1/items/{id}', HttpMethod.DELETE, write);
-    route('/v1/items/{id}', HttpMethod.GET, read);
-    route('/v1/items/{id}/versions', HttpMethod.GET, read);
-    route('/v1/items/{id}/versions/{version}', HttpMethod.GET, read);
+    // One source of truth: the route table names each route's function (and its scope, checked in the handler).
+    for (const spec of routeSpecs()) route(spec.key, spec.function);
     // Any other method on a known path: 405 with Allow. Any other path: 404. Both problem+json.
-    for (const path of [
-      '/v1/items',
-      '/v1/items/{id}',
-      '/v1/items/{id}/versions',
-      '/v1/items/{id}/versions/{version}',
-    ]) {
-      route(path, HttpMethod.ANY, read);
-    }
-    route('/{proxy+}', HttpMethod.ANY, read);
+    for (const routeKey of Object.keys(METHOD_FALLBACK_ROUTES)) route(routeKey, FALLBACK_FUNCTION);
+    route(CATCH_ALL_ROUTE, FALLBACK_FUNCTION);
   }
 }

@@ -2,13 +2,19 @@ import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config';
 import { DiplowireFunction } from '../constructs/diplowire-function';
 import { DiplowireHttpApi } from '../constructs/http-api';
 import { OutboxPublisher } from '../constructs/outbox-publisher';
 
-export type FunctionName = 'authorizer' | 'items-write' | 'items-read' | 'outbox-publisher';
+export type FunctionName =
+  | 'authorizer'
+  | 'items-write'
+  | 'items-read'
+  | 'subscriptions-api'
+  | 'outbox-publisher';
 
 /** Absolute path of `functions/<name>/handler.ts`. */
 export function handlerEntry(name: FunctionName): string {
@@ -19,7 +25,10 @@ export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
   readonly itemsTable: ITable;
   readonly partnersTable: ITable;
+  readonly webhooksTable: ITable;
   readonly eventBus: IEventBus;
+  /** The webhook deliveries queue (subscribers stack): redeliveries are enqueued on it. */
+  readonly deliveryQueue: IQueue;
 }
 
 /** Synchronous API calls stay well under the gateway's 30 s integration limit. */
@@ -33,13 +42,14 @@ export class ApiStack extends Stack {
   readonly authorizer: DiplowireFunction;
   readonly itemsWrite: DiplowireFunction;
   readonly itemsRead: DiplowireFunction;
+  readonly subscriptionsApi: DiplowireFunction;
   readonly outboxPublisher: DiplowireFunction;
   readonly httpApi: DiplowireHttpApi;
   readonly outbox: OutboxPublisher;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
-    const { config, itemsTable, partnersTable, eventBus } = props;
+    const { config, itemsTable, partnersTable, webhooksTable, eventBus, deliveryQueue } = props;
 
     this.authorizer = new DiplowireFunction(this, 'Authorizer', {
       config,
@@ -77,13 +87,48 @@ export class ApiStack extends Stack {
     this.itemsRead = new DiplowireFunction(this, 'ItemsRead', {
       config,
       name: 'items-read',
-      description: 'GET /v1/items/{id}[/versions[/{version}]] and the 405/404 fallback routes.',
+      description:
+        'GET /v1/items/{id}[/versions[/{version}]], GET /v1/items/{id}/translations/{lang} and the 405/404 fallbacks.',
       entry: handlerEntry('items-read'),
       memorySize: 256,
       timeout: API_TIMEOUT,
       environment: itemsEnvironment,
     });
+    // Heads and versions (GetItem), version lists and the latest translation (Query).
     this.itemsRead.allow(['dynamodb:GetItem', 'dynamodb:Query'], [itemsTable.tableArn]);
+
+    this.subscriptionsApi = new DiplowireFunction(this, 'SubscriptionsApi', {
+      config,
+      name: 'subscriptions-api',
+      description:
+        '/v1/subscriptions...: register, list, rotate and delete webhooks; list and redeliver deliveries.',
+      entry: handlerEntry('subscriptions-api'),
+      memorySize: 256,
+      timeout: API_TIMEOUT,
+      environment: {
+        WEBHOOKS_TABLE_NAME: webhooksTable.tableName,
+        DELIVERY_QUEUE_URL: deliveryQueue.queueUrl,
+        // Deployed stages never accept loopback receivers (the local cloud overrides this variable).
+        WEBHOOKS_REQUIRE_HTTPS: config.stage === 'prod' ? 'true' : 'false',
+        WEBHOOKS_ALLOW_LOOPBACK: 'false',
+        WEBHOOK_SECRET_ROTATION_SECONDS: String(24 * 3600),
+      },
+    });
+    // Exactly the calls of DynamoWebhookStore the subscriptions service makes: create and delete are
+    // transactions (Put/Update/Delete items), rotation and redelivery are updates, reads are Get/Query.
+    this.subscriptionsApi.allow(
+      [
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+      ],
+      [webhooksTable.tableArn],
+    );
+    // Listing subscriptions and deliveries pages through GSI1.
+    this.subscriptionsApi.allow(['dynamodb:Query'], [`${webhooksTable.tableArn}/index/GSI1`]);
+    this.subscriptionsApi.allow(['sqs:SendMessage'], [deliveryQueue.queueArn]);
 
     this.outboxPublisher = new DiplowireFunction(this, 'OutboxPublisher', {
       config,
@@ -99,8 +144,11 @@ export class ApiStack extends Stack {
     this.httpApi = new DiplowireHttpApi(this, 'Api', {
       config,
       authorizer: this.authorizer.function,
-      itemsWrite: this.itemsWrite.function,
-      itemsRead: this.itemsRead.function,
+      functions: {
+        'items-write': this.itemsWrite.function,
+        'items-read': this.itemsRead.function,
+        'subscriptions-api': this.subscriptionsApi.function,
+      },
     });
 
     this.outbox = new OutboxPublisher(this, 'Outbox', {

@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type Archive, EventBus } from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
-import { ITEMS_TABLE, PARTNERS_TABLE } from '../../shared/adapters/dynamodb/table-design';
+import { ITEMS_TABLE, PARTNERS_TABLE, WEBHOOKS_TABLE } from '../../shared/adapters/dynamodb/table-design';
 import { EVENT_SOURCE, eventBridgeRegistrySchemas } from '../../shared/contracts/events/index';
 import { resourceName, type StageConfig } from '../config';
 import { tableFromDesign } from '../constructs/design-table';
@@ -19,6 +19,8 @@ export interface DataStackProps extends StackProps {
 export class DataStack extends Stack {
   readonly itemsTable: Table;
   readonly partnersTable: Table;
+  /** Webhook subscriptions, their secrets, match rows and deliveries (docs/webhooks.md). */
+  readonly webhooksTable: Table;
   readonly eventBus: EventBus;
   readonly archive: Archive;
   readonly schemaRegistry: EventSchemaRegistry;
@@ -38,6 +40,10 @@ export class DataStack extends Stack {
     this.partnersTable = tableFromDesign(this, 'PartnersTable', PARTNERS_TABLE, {
       ...tableOptions,
       tableName: resourceName(config.stage, 'partners'),
+    });
+    this.webhooksTable = tableFromDesign(this, 'WebhooksTable', WEBHOOKS_TABLE, {
+      ...tableOptions,
+      tableName: resourceName(config.stage, 'webhooks'),
     });
 
     this.eventBus = new EventBus(this, 'EventBus', {
@@ -63,6 +69,7 @@ export class DataStack extends Stack {
       value: this.partnersTable.tableName,
       description: 'Set PARTNERS_TABLE_NAME to this for `npm run partners`.',
     });
+    new CfnOutput(this, 'WebhooksTableName', { value: this.webhooksTable.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'EventBusArchiveName', { value: this.archive.archiveName });
   }

@@ -2,13 +2,17 @@ import { fileURLToPath } from 'node:url';
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config';
+import { DeliveryQueue } from '../constructs/delivery-queue';
+import { DiplowireFunction } from '../constructs/diplowire-function';
 import { Subscriber } from '../constructs/subscriber';
 
 export interface SubscribersStackProps extends StackProps {
   readonly config: StageConfig;
   readonly itemsTable: ITable;
+  readonly webhooksTable: ITable;
   readonly eventBus: IEventBus;
   /** Languages every item is translated into (default `en`). */
   readonly targetLanguages?: readonly string[];
@@ -18,13 +22,31 @@ function entry(name: string): string {
   return fileURLToPath(new URL(`../../functions/${name}/handler.ts`, import.meta.url));
 }
 
-/** The product's own subscribers: each is a rule on the bus, a function and a dead-letter queue. */
+/** The detail-types partners can subscribe to with webhooks (docs/webhooks.md). */
+export const WEBHOOK_DETAIL_TYPES = [
+  'NewsItemPublished',
+  'NewsItemCorrected',
+  'NewsItemRetracted',
+  'NewsItemTranslated',
+] as const;
+
+/** Each send is capped at 15 s and a batch of 10 is sent concurrently; the rest is storage calls. */
+const DISPATCHER_TIMEOUT = Duration.seconds(60);
+
+/**
+ * The product's own subscribers: the translator, and webhooks (a fan-out subscriber that creates one
+ * delivery per matching subscription, a deliveries queue, and the dispatcher that consumes it).
+ */
 export class SubscribersStack extends Stack {
   readonly translator: Subscriber;
+  readonly webhookFanout: Subscriber;
+  readonly deliveries: DeliveryQueue;
+  readonly webhookDispatcher: DiplowireFunction;
+  readonly dispatcherMapping: EventSourceMapping;
 
   constructor(scope: Construct, id: string, props: SubscribersStackProps) {
     super(scope, id, props);
-    const { config, itemsTable, eventBus } = props;
+    const { config, itemsTable, webhooksTable, eventBus } = props;
     const targetLanguages = props.targetLanguages ?? ['en'];
 
     this.translator = new Subscriber(this, 'Translator', {
@@ -62,5 +84,73 @@ export class SubscribersStack extends Stack {
     // Amazon Translate has no resource-level permissions for real-time translation (acknowledged in
     // nag-suppressions.ts); the source language is always given, so Comprehend is never called.
     fn.allow(['translate:TranslateText', 'translate:TranslateDocument'], ['*']);
+
+    this.deliveries = new DeliveryQueue(this, 'WebhookDeliveries', { config });
+    const deliveryQueue = this.deliveries.queue;
+    const webhooksEnvironment = {
+      WEBHOOKS_TABLE_NAME: webhooksTable.tableName,
+      DELIVERY_QUEUE_URL: deliveryQueue.queueUrl,
+    };
+
+    this.webhookFanout = new Subscriber(this, 'WebhookFanout', {
+      config,
+      name: 'webhook-fanout',
+      description: 'Item and translation events -> one webhook delivery per matching subscription.',
+      entry: entry('webhook-fanout'),
+      bus: eventBus,
+      detailTypes: [...WEBHOOK_DETAIL_TYPES],
+      environment: webhooksEnvironment,
+    });
+    // findMatches (Query on match rows), createDelivery (a transaction of Puts; GetItem of the existing
+    // delivery when the event is a duplicate), markEnqueued (UpdateItem). The base table only.
+    this.webhookFanout.fn.allow(
+      ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      [webhooksTable.tableArn],
+    );
+    this.webhookFanout.fn.allow(['sqs:SendMessage'], [deliveryQueue.queueArn]);
+
+    this.webhookDispatcher = new DiplowireFunction(this, 'WebhookDispatcher', {
+      config,
+      name: 'webhook-dispatcher',
+      description: 'Webhook deliveries queue -> signed POSTs to partner endpoints, with durable retries.',
+      entry: entry('webhook-dispatcher'),
+      memorySize: 256,
+      timeout: DISPATCHER_TIMEOUT,
+      environment: {
+        ...webhooksEnvironment,
+        // WEBHOOK_RETRY_SCHEDULE is left unset: the Standard Webhooks schedule of docs/webhooks.md.
+        WEBHOOK_DISABLE_AFTER_SECONDS: String(5 * 24 * 3600),
+        // Deployed stages never send to loopback addresses (the local cloud overrides this variable).
+        WEBHOOKS_ALLOW_LOOPBACK: 'false',
+      },
+    });
+    // Reads are Queries of a delivery or subscription partition (plus GetItem before recording an
+    // attempt); claims, attempts, failing runs and cancellations are updates; disabling a subscription
+    // deletes its match rows in a transaction. It never creates rows and never reads the index.
+    this.webhookDispatcher.allow(
+      ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      [webhooksTable.tableArn],
+    );
+    this.webhookDispatcher.allow(
+      [
+        // Retries go back on the queue with a delay.
+        'sqs:SendMessage',
+        // The event source mapping polls with the function's role.
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ChangeMessageVisibility',
+      ],
+      [deliveryQueue.queueArn],
+    );
+    this.dispatcherMapping = new EventSourceMapping(this.webhookDispatcher, 'DeliveriesMapping', {
+      target: this.webhookDispatcher.function,
+      eventSourceArn: deliveryQueue.queueArn,
+      batchSize: 10,
+      // Only the messages that failed are retried; the attempts of the others are recorded.
+      reportBatchItemFailures: true,
+    });
+    // The mapping is validated against the role at creation: create it after the role's policy.
+    this.dispatcherMapping.node.addDependency(this.webhookDispatcher.role);
   }
 }

@@ -32,11 +32,28 @@ const READ_ROUTES = [
   'GET /v1/items/{id}',
   'GET /v1/items/{id}/versions',
   'GET /v1/items/{id}/versions/{version}',
+  'GET /v1/items/{id}/translations/{lang}',
   'ANY /v1/items',
   'ANY /v1/items/{id}',
   'ANY /v1/items/{id}/versions',
   'ANY /v1/items/{id}/versions/{version}',
+  'ANY /v1/items/{id}/translations/{lang}',
+  // The 405 fallbacks of the subscription paths are answered by items-read too.
+  'ANY /v1/subscriptions',
+  'ANY /v1/subscriptions/{id}',
+  'ANY /v1/subscriptions/{id}/rotate-secret',
+  'ANY /v1/subscriptions/{id}/deliveries',
+  'ANY /v1/subscriptions/{id}/deliveries/{deliveryId}/redeliver',
   'ANY /{proxy+}',
+];
+const SUBSCRIPTION_ROUTES = [
+  'POST /v1/subscriptions',
+  'GET /v1/subscriptions',
+  'GET /v1/subscriptions/{id}',
+  'DELETE /v1/subscriptions/{id}',
+  'POST /v1/subscriptions/{id}/rotate-secret',
+  'GET /v1/subscriptions/{id}/deliveries',
+  'POST /v1/subscriptions/{id}/deliveries/{deliveryId}/redeliver',
 ];
 
 describe('HTTP API routes', () => {
@@ -44,12 +61,13 @@ describe('HTTP API routes', () => {
     const routeKeys = resourcesOfType(dev.api, 'AWS::ApiGatewayV2::Route').map(
       ([, r]) => r.Properties.RouteKey,
     );
-    expect(routeKeys.sort()).toEqual([...WRITE_ROUTES, ...READ_ROUTES].sort());
+    expect(routeKeys.sort()).toEqual([...WRITE_ROUTES, ...READ_ROUTES, ...SUBSCRIPTION_ROUTES].sort());
   });
 
   it.each([
     ...WRITE_ROUTES.map((routeKey) => [routeKey, 'itemsWrite'] as const),
     ...READ_ROUTES.map((routeKey) => [routeKey, 'itemsRead'] as const),
+    ...SUBSCRIPTION_ROUTES.map((routeKey) => [routeKey, 'subscriptionsApi'] as const),
   ])('%s -> %s, behind the Lambda authorizer', (routeKey, target) => {
     const [, route] = findOne(dev.api, 'AWS::ApiGatewayV2::Route', (p) => p.RouteKey === routeKey);
     const [authorizerId] = findOne(dev.api, 'AWS::ApiGatewayV2::Authorizer', () => true);
@@ -66,7 +84,17 @@ describe('HTTP API routes', () => {
     });
   });
 
-  it('lets API Gateway invoke the item functions and nothing else', () => {
+  it('has one integration per API function', () => {
+    const integrations = resourcesOfType(dev.api, 'AWS::ApiGatewayV2::Integration').map(
+      ([, i]) => (i.Properties.IntegrationUri as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+    );
+    const { itemsWrite, itemsRead, subscriptionsApi } = dev.apiStack;
+    expect(integrations.sort()).toEqual(
+      [itemsWrite, itemsRead, subscriptionsApi].map((fn) => logicalId(dev.apiStack, fn)).sort(),
+    );
+  });
+
+  it('lets API Gateway invoke the API functions and nothing else', () => {
     const invoked = new Set(
       resourcesOfType(dev.api, 'AWS::Lambda::Permission').map(([, p]) => {
         expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
@@ -74,9 +102,9 @@ describe('HTTP API routes', () => {
         return (p.Properties.FunctionName as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
       }),
     );
-    const { authorizer, itemsWrite, itemsRead, outboxPublisher } = dev.apiStack;
+    const { authorizer, itemsWrite, itemsRead, subscriptionsApi, outboxPublisher } = dev.apiStack;
     expect(invoked).toEqual(
-      new Set([authorizer, itemsWrite, itemsRead].map((fn) => logicalId(dev.apiStack, fn))),
+      new Set([authorizer, itemsWrite, itemsRead, subscriptionsApi].map((fn) => logicalId(dev.apiStack, fn))),
     );
     expect(invoked.has(logicalId(dev.apiStack, outboxPublisher))).toBe(false);
   });

@@ -25,19 +25,22 @@ describe('stage', () => {
 });
 
 describe('stacks', () => {
-  it('are Diplowire-<stage>-Data and Diplowire-<stage>-Api, the API depending on the data', () => {
+  it('are Diplowire-<stage>-Data, -Subscribers and -Api, deployed in that order', () => {
     expect(prod.dataStack.stackName).toBe('Diplowire-prod-Data');
+    expect(prod.subscribersStack.stackName).toBe('Diplowire-prod-Subscribers');
     expect(prod.apiStack.stackName).toBe('Diplowire-prod-Api');
-    expect(prod.apiStack.dependencies).toContain(prod.dataStack);
     expect(prod.dataStack.dependencies).toEqual([]);
+    expect(prod.subscribersStack.dependencies).toEqual([prod.dataStack]);
+    // The subscriptions API enqueues redeliveries on the subscribers stack's deliveries queue.
+    expect(new Set(prod.apiStack.dependencies)).toEqual(new Set([prod.dataStack, prod.subscribersStack]));
   });
 
   it('are environment-agnostic, so synth needs no account, region or lookups', () => {
-    for (const stack of [prod.dataStack, prod.apiStack]) {
+    for (const stack of [prod.dataStack, prod.apiStack, prod.subscribersStack]) {
       expect(Token.isUnresolved(stack.account)).toBe(true);
       expect(Token.isUnresolved(stack.region)).toBe(true);
     }
-    const templates = JSON.stringify([prod.data.toJSON(), prod.api.toJSON()]);
+    const templates = JSON.stringify([prod.data.toJSON(), prod.api.toJSON(), prod.subscribers.toJSON()]);
     expect(templates).not.toMatch(/\b(us|eu|ap|sa|ca|me|af)-[a-z]+-\d\b/);
   });
 
@@ -91,6 +94,21 @@ describe('CloudFormation resource types', () => {
       'AWS::ApiGatewayV2::Route',
       'AWS::ApiGatewayV2::Stage',
       'AWS::CloudWatch::Alarm',
+      'AWS::IAM::Policy',
+      'AWS::IAM::Role',
+      'AWS::Lambda::EventSourceMapping',
+      'AWS::Lambda::Function',
+      'AWS::Lambda::Permission',
+      'AWS::Logs::LogGroup',
+      'AWS::SQS::Queue',
+      'AWS::SQS::QueuePolicy',
+    ]);
+  });
+
+  it('subscribers stack', () => {
+    expect(typesOf(prod.subscribers)).toEqual([
+      'AWS::CloudWatch::Alarm',
+      'AWS::Events::Rule',
       'AWS::IAM::Policy',
       'AWS::IAM::Role',
       'AWS::Lambda::EventSourceMapping',

@@ -60,7 +60,32 @@ describe('partners table', () => {
   });
 });
 
-describe.each(['items', 'partners'])('%s table policies', (name) => {
+describe('webhooks table', () => {
+  it('has the PK/SK key schema, the GSI1 index (listings), TTL on expiresAt and no stream', () => {
+    const props = table(dev, 'diplowire-dev-webhooks').Properties;
+    expect(props).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'PK', KeyType: 'HASH' },
+        { AttributeName: 'SK', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'GSI1',
+          KeySchema: [
+            { AttributeName: 'GSI1PK', KeyType: 'HASH' },
+            { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    expect(props.AttributeDefinitions).toHaveLength(4);
+    expect(props.StreamSpecification).toBeUndefined();
+  });
+});
+
+describe.each(['items', 'partners', 'webhooks'])('%s table policies', (name) => {
   it('is on-demand, with point-in-time recovery and AWS-managed KMS encryption', () => {
     expect(table(dev, `diplowire-dev-${name}`).Properties).toMatchObject({
       BillingMode: 'PAY_PER_REQUEST',
@@ -127,8 +152,17 @@ describe('schema registry', () => {
 describe('outputs', () => {
   it('exports the table and bus names', () => {
     expect(Object.keys(dev.data.findOutputs('*'))).toEqual(
-      expect.arrayContaining(['ItemsTableName', 'PartnersTableName', 'EventBusName', 'EventBusArchiveName']),
+      expect.arrayContaining([
+        'ItemsTableName',
+        'PartnersTableName',
+        'WebhooksTableName',
+        'EventBusName',
+        'EventBusArchiveName',
+      ]),
     );
+    expect(dev.data.findOutputs('WebhooksTableName').WebhooksTableName?.Value).toEqual({
+      Ref: findOne(dev.data, 'AWS::DynamoDB::Table', (p) => p.TableName === 'diplowire-dev-webhooks')[0],
+    });
     expect(dev.data.findOutputs('PartnersTableName').PartnersTableName?.Value).toEqual({
       Ref: findOne(dev.data, 'AWS::DynamoDB::Table', (p) => p.TableName === 'diplowire-dev-partners')[0],
     });

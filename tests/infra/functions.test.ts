@@ -4,8 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiplowireFunction } from '../../infra/constructs/diplowire-function';
 import type { ApiStack } from '../../infra/stacks/api-stack';
 import {
+  actionsOf as actions,
   disposeSynths,
   findOne,
+  grantsOf,
+  type PolicyStatement,
   resourceById,
   resourcesOfType,
   type SynthesizedApp,
@@ -21,13 +24,7 @@ beforeAll(() => {
 });
 afterAll(disposeSynths);
 
-type FunctionKey = 'authorizer' | 'itemsWrite' | 'itemsRead' | 'outboxPublisher';
-
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-}
+type FunctionKey = 'authorizer' | 'itemsWrite' | 'itemsRead' | 'subscriptionsApi' | 'outboxPublisher';
 
 function logicalIdOf(stack: Stack, fn: DiplowireFunction): string {
   return stack.getLogicalId(fn.function.node.defaultChild as CfnFunction);
@@ -38,46 +35,14 @@ function functionProperties(app: SynthesizedApp, key: FunctionKey) {
   return resourceById(app.api, id).Properties;
 }
 
-/** The statements of the policies attached to this function's role. */
-function roleStatements(app: SynthesizedApp, key: FunctionKey): Statement[] {
-  const fn = app.apiStack[key];
-  const roleId = app.apiStack.getLogicalId(fn.role.node.defaultChild as never);
-  const policies = resourcesOfType(app.api, 'AWS::IAM::Policy').filter(([, p]) =>
-    (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
-  );
-  expect(policies).toHaveLength(1);
-  return (policies[0]![1].Properties.PolicyDocument as { Statement: Statement[] }).Statement;
-}
-
-const actions = (s: Statement) => [s.Action].flat().sort();
-
-/** Resolves a policy resource to a readable name: the data stack export or the local resource it points at. */
-function describeResource(resource: unknown): string {
-  const json = JSON.stringify(resource);
-  const imported = /ExportsOutput(?:FnGetAtt|Ref)([A-Za-z]+?)[0-9A-F]{8}(Arn|StreamArn)?[0-9A-F]{8}/.exec(
-    json,
-  );
-  if (imported) return `${imported[1]}${imported[2] ? `.${imported[2]}` : ''}`;
-  const local = /"Fn::GetAtt":\["([A-Za-z]+?)[0-9A-F]{8}","Arn"\]/.exec(json);
-  if (local) return `${local[1]}.Arn`;
-  return json;
-}
-
-function grants(app: SynthesizedApp, key: FunctionKey): Record<string, string[]> {
-  const result: Record<string, string[]> = {};
-  for (const statement of roleStatements(app, key)) {
-    expect(statement.Effect).toBe('Allow');
-    const resources = [statement.Resource].flat();
-    expect(resources).toHaveLength(1);
-    result[describeResource(resources[0])] = actions(statement);
-  }
-  return result;
-}
+const grants = (app: SynthesizedApp, key: FunctionKey) =>
+  grantsOf(app.api, app.apiStack, app.apiStack[key].role);
 
 describe.each([
   ['authorizer', 128, 10],
   ['itemsWrite', 256, 10],
   ['itemsRead', 256, 10],
+  ['subscriptionsApi', 256, 10],
   ['outboxPublisher', 256, 60],
 ] as const)('%s function', (key, memory, timeout) => {
   it(`runs nodejs22.x on arm64 with ${memory} MB, ${timeout} s, active tracing and JSON logs`, () => {
@@ -146,6 +111,22 @@ describe('environment', () => {
     expect(variables('itemsRead').PARTNERS_TABLE_NAME).toBeUndefined();
   });
 
+  it('gives subscriptions-api the webhooks table, the deliveries queue and the webhook settings', () => {
+    const vars = variables('subscriptionsApi');
+    expect(importOf(vars.WEBHOOKS_TABLE_NAME)).toMatch(/Diplowire-dev-Data:ExportsOutputRefWebhooksTable/);
+    expect(importOf(vars.DELIVERY_QUEUE_URL)).toMatch(
+      /Diplowire-dev-Subscribers:ExportsOutputRefWebhookDeliveriesQueue/,
+    );
+    expect(vars).toMatchObject({
+      WEBHOOKS_REQUIRE_HTTPS: 'false',
+      WEBHOOKS_ALLOW_LOOPBACK: 'false',
+      WEBHOOK_SECRET_ROTATION_SECONDS: '86400',
+    });
+    expect(vars.ITEMS_TABLE_NAME).toBeUndefined();
+    const prodVars = functionProperties(prod, 'subscriptionsApi').Environment.Variables;
+    expect(prodVars).toMatchObject({ WEBHOOKS_REQUIRE_HTTPS: 'true', WEBHOOKS_ALLOW_LOOPBACK: 'false' });
+  });
+
   it('logs at DEBUG in dev and INFO in prod', () => {
     expect(variables('itemsWrite').POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
     expect(functionProperties(prod, 'itemsWrite').Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe('INFO');
@@ -178,6 +159,22 @@ describe('least-privilege IAM', () => {
     });
   });
 
+  it('subscriptions-api: the webhooks table and its GSI1, and sends to the deliveries queue', () => {
+    expect(grants(dev, 'subscriptionsApi')).toEqual({
+      'SubscriptionsApiLogGroup.Arn': LOGS,
+      '"*"': XRAY,
+      'WebhooksTable.Arn': [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ],
+      'WebhooksTable.Arn/index/GSI1': ['dynamodb:Query'],
+      'WebhookDeliveriesQueue.Arn': ['sqs:SendMessage'],
+    });
+  });
+
   it('items-read: gets and queries the items table only', () => {
     expect(grants(dev, 'itemsRead')).toEqual({
       'ItemsReadLogGroup.Arn': LOGS,
@@ -202,10 +199,12 @@ describe('least-privilege IAM', () => {
   });
 
   it.each(['dev', 'prod'] as const)(
-    '%s: no statement anywhere allows "*" except the X-Ray actions',
+    '%s: no statement anywhere allows "*" except the X-Ray actions and the translator\'s Translate actions',
     (stage) => {
       const app = stage === 'dev' ? dev : prod;
-      const templates = [app.api, app.data];
+      const TRANSLATE = ['translate:TranslateDocument', 'translate:TranslateText'];
+      const templates = [app.api, app.data, app.subscribers];
+      let translateStatements = 0;
       let checked = 0;
       for (const template of templates) {
         for (const type of ['AWS::IAM::Policy', 'AWS::IAM::Role']) {
@@ -215,16 +214,24 @@ describe('least-privilege IAM', () => {
               ...((resource.Properties.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map(
                 (p) => p.PolicyDocument,
               ),
-            ].filter(Boolean) as { Statement: Statement[] }[];
+            ].filter(Boolean) as { Statement: PolicyStatement[] }[];
             for (const statement of documents.flatMap((d) => d.Statement)) {
               checked++;
               expect(actions(statement).some((a) => a.includes('*'))).toBe(false);
-              if ([statement.Resource].flat().includes('*')) expect(actions(statement)).toEqual(XRAY);
+              if (![statement.Resource].flat().includes('*')) continue;
+              // Statements on "*" may be merged (minimizePolicies): check each action.
+              for (const action of actions(statement)) expect([...XRAY, ...TRANSLATE]).toContain(action);
+              if (actions(statement).some((a) => a.startsWith('translate:'))) {
+                expect(actions(statement)).toEqual(expect.arrayContaining(TRANSLATE));
+                translateStatements++;
+              }
             }
           }
         }
       }
-      expect(checked).toBeGreaterThanOrEqual(4 * 3);
+      // Eight functions, at least three statements each; Translate only for the translator.
+      expect(checked).toBeGreaterThanOrEqual(8 * 3);
+      expect(translateStatements).toBe(1);
     },
   );
 });

@@ -75,16 +75,24 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
     ];
     expect(acks).toEqual(
       [
-        ...['Authorizer', 'ItemsWrite', 'ItemsRead', 'OutboxPublisher'].flatMap(perFunction),
+        ...['Authorizer', 'ItemsWrite', 'ItemsRead', 'SubscriptionsApi', 'OutboxPublisher'].flatMap(
+          perFunction,
+        ),
         'Api/Outbox/DeadLetterQueue AwsSolutions-SQS3',
         'Api/Outbox/DeadLetterQueue Serverless-SQSRedrivePolicy',
-        ...['Translator'].flatMap((name) => [
+        ...['Translator', 'WebhookFanout'].flatMap((name) => [
           `Subscribers/${name}/Handler/Function AwsSolutions-L1`,
           `Subscribers/${name}/Handler/Function Serverless-LambdaLatestVersion`,
           `Subscribers/${name}/Handler/Role AwsSolutions-IAM5[Resource::*]`,
           `Subscribers/${name}/DeadLetterQueue AwsSolutions-SQS3`,
           `Subscribers/${name}/DeadLetterQueue Serverless-SQSRedrivePolicy`,
         ]),
+        'Subscribers/WebhookDispatcher/Function AwsSolutions-L1',
+        'Subscribers/WebhookDispatcher/Function Serverless-LambdaDLQ',
+        'Subscribers/WebhookDispatcher/Function Serverless-LambdaLatestVersion',
+        'Subscribers/WebhookDispatcher/Role AwsSolutions-IAM5[Resource::*]',
+        'Subscribers/WebhookDispatcher/DeliveriesMapping Serverless-LambdaEventSourceMappingDestination',
+        'Subscribers/WebhookDeliveries/DeadLetterQueue Serverless-SQSRedrivePolicy',
       ].sort(),
     );
   });
@@ -103,8 +111,8 @@ describe('the app wiring', () => {
   });
 
   it('does not acknowledge anything at stack or app level', () => {
-    const { app, dataStack, apiStack } = apps.dev;
-    for (const scope of [app, dataStack, apiStack] as IConstruct[]) {
+    const { app, dataStack, apiStack, subscribersStack } = apps.dev;
+    for (const scope of [app, dataStack, apiStack, subscribersStack] as IConstruct[]) {
       const own = scope.node.metadata.filter((e) => e.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
       expect(own, scope.node.path || 'app').toEqual([]);
     }

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { buildApp, type DiplowireApp } from '../../../infra/build-app';
 import type { Stage } from '../../../infra/config';
 
@@ -18,7 +20,7 @@ export function cdkJsonContext(overrides: Record<string, unknown> = {}): Record<
 
 export interface SynthOptions {
   /**
-   * Run esbuild for the four functions. Off by default: templates do not depend on the bundle
+   * Run esbuild for every function. Off by default: templates do not depend on the bundle
    * (bundling is checked once, by the `cdk synth` CLI test), and it keeps each synth fast.
    */
   readonly bundle?: boolean;
@@ -43,7 +45,7 @@ export function buildForTest(stage: Stage, options: SynthOptions = {}): Diplowir
 const cache = new Map<Stage, SynthesizedApp>();
 
 /**
- * Synthesizes the app for a stage once per test file (vitest isolates files) and returns both
+ * Synthesizes the app for a stage once per test file (vitest isolates files) and returns the
  * templates. Synthesis runs the cdk-nag packs, so it throws if any finding is unacknowledged.
  */
 export function synthStage(stage: Stage): SynthesizedApp {
@@ -107,4 +109,54 @@ export function findOne(
     throw new Error(`Expected exactly one ${type} to match, found ${matches.length}`);
   }
   return matches[0]!;
+}
+
+export interface PolicyStatement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+export const actionsOf = (statement: PolicyStatement): string[] => [statement.Action].flat().sort();
+
+/** The statements of the one policy attached to a role of the stack. */
+export function roleStatements(template: Template, stack: Stack, role: IConstruct): PolicyStatement[] {
+  const roleId = stack.getLogicalId(role.node.defaultChild as CfnElement);
+  const policies = resourcesOfType(template, 'AWS::IAM::Policy').filter(([, p]) =>
+    (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
+  );
+  if (policies.length !== 1) throw new Error(`Expected one policy on ${roleId}, found ${policies.length}`);
+  return (policies[0]![1].Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement;
+}
+
+/**
+ * A readable name for a policy resource: `<LogicalIdWithoutHash>.<Attribute>` for resources of this
+ * stack or imported from another one (`WebhooksTable.Arn`), plus any suffix such as `/index/GSI1`.
+ */
+export function describeResource(resource: unknown): string {
+  const json = JSON.stringify(resource);
+  const suffix = /"(\/index\/[^"]+)"/.exec(json)?.[1] ?? '';
+  const imported = /ExportsOutput(?:FnGetAtt|Ref)([A-Za-z]+?)[0-9A-F]{8}(Arn|StreamArn)?[0-9A-F]{8}/.exec(
+    json,
+  );
+  if (imported) return `${imported[1]}${imported[2] ? `.${imported[2]}` : ''}${suffix}`;
+  const local = /"Fn::GetAtt":\["([A-Za-z]+?)[0-9A-F]{8}","Arn"\]/.exec(json);
+  if (local) return `${local[1]}.Arn${suffix}`;
+  return json;
+}
+
+/**
+ * Every grant of a role as `{ resource: sorted actions }`. Statements with the same actions may have
+ * been merged into one with several resources (the minimizePolicies flag), so they are split per resource.
+ */
+export function grantsOf(template: Template, stack: Stack, role: IConstruct): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  for (const statement of roleStatements(template, stack, role)) {
+    if (statement.Effect !== 'Allow') throw new Error(`Unexpected ${statement.Effect} statement`);
+    for (const resource of [statement.Resource].flat()) {
+      const name = describeResource(resource);
+      result[name] = [...new Set([...(result[name] ?? []), ...actionsOf(statement)])].sort();
+    }
+  }
+  return result;
 }

@@ -1,0 +1,63 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { resourceName, type StageConfig } from '../config';
+
+/**
+ * Longer than one dispatcher invocation (60 s timeout, each send capped at 15 s), so a message is
+ * never handed to a second worker while the first still holds it.
+ */
+export const DELIVERY_VISIBILITY_TIMEOUT = Duration.seconds(180);
+
+/** Receives before a message is given up on: storage or queue faults, not failed HTTP attempts (those are re-enqueued). */
+export const DELIVERY_MAX_RECEIVE_COUNT = 5;
+
+export interface DeliveryQueueProps {
+  readonly config: StageConfig;
+}
+
+/**
+ * The webhook deliveries queue: one message per attempt to make (fan-out and redelivery enqueue the
+ * first, the dispatcher the retries with a delay), so pending retries survive restarts and deploys.
+ * A message whose processing keeps failing moves to an encrypted dead-letter queue watched by an alarm.
+ */
+export class DeliveryQueue extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly deadLetterAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: DeliveryQueueProps) {
+    super(scope, id);
+    const { config } = props;
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      queueName: resourceName(config.stage, 'webhook-deliveries-dlq'),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: config.removalPolicy,
+    });
+    this.queue = new Queue(this, 'Queue', {
+      queueName: resourceName(config.stage, 'webhook-deliveries'),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: DELIVERY_VISIBILITY_TIMEOUT,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DELIVERY_MAX_RECEIVE_COUNT },
+      removalPolicy: config.removalPolicy,
+    });
+    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
+      alarmName: resourceName(config.stage, 'webhook-deliveries-dlq-not-empty'),
+      alarmDescription:
+        'Webhook delivery messages failed processing 5 times (storage or queue faults, not receiver errors). ' +
+        'Fix the cause, then redrive the DLQ to the deliveries queue. See docs/operations.md.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}
