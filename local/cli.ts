@@ -118,8 +118,11 @@ function functionEnvironment(): Record<string, string> {
   const translate = process.env.AWS_ENDPOINT_URL_TRANSLATE;
   env.TRANSLATION_PROVIDER = translate ? 'aws' : 'none';
   if (translate) env.AWS_ENDPOINT_URL_TRANSLATE = translate;
-  // Lets developers point webhook subscriptions at receivers on their own machine.
+  // Lets developers point webhook subscriptions at receivers on their own machine (http://127.0.0.1:<port>).
   env.WEBHOOKS_ALLOW_LOOPBACK = process.env.WEBHOOKS_ALLOW_LOOPBACK ?? 'true';
+  env.WEBHOOKS_REQUIRE_HTTPS = process.env.WEBHOOKS_REQUIRE_HTTPS ?? 'false';
+  // Tests compress the retry schedule (e.g. `0,1,2`); unset keeps the Standard Webhooks schedule.
+  if (process.env.WEBHOOK_RETRY_SCHEDULE) env.WEBHOOK_RETRY_SCHEDULE = process.env.WEBHOOK_RETRY_SCHEDULE;
   return env;
 }
 

@@ -43,7 +43,7 @@ export async function seedDemoPartner(options: {
         keyPrefix: key.keyPrefix,
         partnerId,
         partnerName: 'Demo partner',
-        scopes: ['items:read', 'items:write'],
+        scopes: ['items:write', 'items:read', 'webhooks:manage'],
         status: 'active',
         createdAt,
       },

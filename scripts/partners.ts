@@ -16,7 +16,7 @@ import type { PartnerStore } from '../shared/domain/ports';
 const HELP = `Manage Diplowire partners and their API keys.
 
 Usage:
-  npm run partners -- create <name> [--scopes items:write,items:read] [--json]
+  npm run partners -- create <name> [--scopes items:write,items:read,webhooks:manage] [--json]
   npm run partners -- list [--json]
   npm run partners -- revoke <partnerId|keyPrefix>
 
@@ -31,7 +31,11 @@ Commands:
 Options:
   --table <name>  Partners table (default: env PARTNERS_TABLE_NAME)
   --local         Use the local cloud started by \`npm start\` (.local/endpoints.json)
-  --scopes <list> Comma-separated scopes for create (default: ${'items:write,items:read'})
+  --scopes <list> Comma-separated scopes for create
+                  (default: items:write,items:read,webhooks:manage; also known: events:all,
+                  which lets the partner's webhooks receive other partners' items: never a
+                  default, grant it explicitly, e.g.
+                  --scopes items:write,items:read,webhooks:manage,events:all)
   --json          Machine-readable output
   -h, --help      Show this help
 
@@ -42,8 +46,9 @@ AWS_REGION is set; dummy credentials).
 Exit codes: 0 ok, 1 operational error, 2 usage error.
 `;
 
-const KNOWN_SCOPES = ['items:write', 'items:read'] as const;
-const DEFAULT_SCOPES = 'items:write,items:read';
+const KNOWN_SCOPES = ['items:write', 'items:read', 'webhooks:manage', 'events:all'] as const;
+/** Never events:all: receiving other partners' items is an explicit operator decision (docs/webhooks.md). */
+const DEFAULT_SCOPES = 'items:write,items:read,webhooks:manage';
 const MAX_NAME_LENGTH = 200;
 
 class UsageError extends Error {}
