@@ -60,17 +60,19 @@ async function main(): Promise<void> {
   installShutdown(cloud);
 
   for (const warning of cloud.warnings) log(`warning: ${warning}`);
-  const tables = tableNames(cloud);
-  const demo = await seedDemoPartner({
-    dataDir,
-    dynamodbEndpoint: cloud.endpoints.dynamodb,
-    partnersTable: tables.partnersTable,
-  });
+  const outputs = stackOutputs(cloud);
+  // The demo partner needs the partners table; an app without one (e.g. a test app) starts without it.
+  const demo = outputs.partnersTable
+    ? await seedDemoPartner({
+        dataDir,
+        dynamodbEndpoint: cloud.endpoints.dynamodb,
+        partnersTable: outputs.partnersTable,
+      })
+    : undefined;
   const endpoints = {
     ...cloud.endpoints,
-    demoApiKey: demo.apiKey,
-    demoPartnerId: demo.partnerId,
-    ...tables,
+    ...(demo && { demoApiKey: demo.apiKey, demoPartnerId: demo.partnerId }),
+    ...outputs,
     dataDir,
   };
   writeFileSync(resolve(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
@@ -84,29 +86,37 @@ async function main(): Promise<void> {
       `  SQS           ${cloud.endpoints.sqs}   (queues: ${cloud.endpoints.sqs}/_local/queues)`,
       `  DynamoDB      ${cloud.endpoints.dynamodb}`,
       `  Data          ${dataDir}`,
-      `  Demo partner  ${demo.partnerId}${demo.created ? ' (created now)' : ''}`,
-      `  Demo API key  ${demo.apiKey}`,
-      '',
-      `  curl -H "Authorization: Bearer ${demo.apiKey}" ${cloud.endpoints.api}/v1/items/itm_00000000000000000000000000`,
+      ...(demo
+        ? [
+            `  Demo partner  ${demo.partnerId}${demo.created ? ' (created now)' : ''}`,
+            `  Demo API key  ${demo.apiKey}`,
+            '',
+            `  curl -H "Authorization: Bearer ${demo.apiKey}" ${cloud.endpoints.api}/v1/items/itm_00000000000000000000000000`,
+          ]
+        : ['  (no PartnersTableName output: no demo partner)']),
       '',
       `ready in ${seconds}s (endpoints: ${resolve(dataDir, 'endpoints.json')})`,
     ].join('\n'),
   );
 }
 
-/** Table and bus names come from the stacks' outputs, so they follow infra/. */
-function tableNames(cloud: LocalCloud): { partnersTable: string; itemsTable: string; eventBusName: string } {
+/** Table and bus names come from the stacks' outputs (when the app has them), so they follow infra/. */
+function stackOutputs(cloud: LocalCloud): {
+  partnersTable?: string;
+  itemsTable?: string;
+  eventBusName?: string;
+} {
   const all = Object.assign({}, ...Object.values(cloud.outputs)) as Record<string, unknown>;
-  const pick = (name: string) => {
-    const value = all[name];
-    if (typeof value !== 'string') throw new Error(`the template has no ${name} output`);
-    return value;
+  const named = {
+    partnersTable: 'PartnersTableName',
+    itemsTable: 'ItemsTableName',
+    eventBusName: 'EventBusName',
   };
-  return {
-    partnersTable: pick('PartnersTableName'),
-    itemsTable: pick('ItemsTableName'),
-    eventBusName: pick('EventBusName'),
-  };
+  return Object.fromEntries(
+    Object.entries(named).flatMap(([key, output]) =>
+      typeof all[output] === 'string' ? [[key, all[output]]] : [],
+    ),
+  );
 }
 
 /**

