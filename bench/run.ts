@@ -9,6 +9,7 @@ import { ensureSynth } from '../local/synth';
 import { measureColdInit } from './cold-init';
 import { measureLocalCloud } from './local-cloud';
 import { measureSubmit } from './submit';
+import { measureSubscribers } from './subscribers';
 import { bundledFunctions, round } from './support';
 
 const CDK_OUT = join(process.cwd(), 'cdk.out');
@@ -16,6 +17,7 @@ const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
 const SUBMIT_ITERATIONS = Number(process.env.BENCH_SUBMIT_ITERATIONS ?? 200);
 const CLOUD_ITEMS = Number(process.env.BENCH_CLOUD_ITEMS ?? 200);
 const CLOUD_CONCURRENCIES = [1, 4, 16];
+const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
 
 const TARGETS = {
   bundleBytes: 300 * 1000,
@@ -45,6 +47,7 @@ async function main() {
   if (!itemsWrite) throw new Error('items-write function not found');
   const submit = await measureSubmit(itemsWrite.file, SUBMIT_ITERATIONS);
   const cloud = await measureLocalCloud({ items: CLOUD_ITEMS, concurrencies: CLOUD_CONCURRENCIES });
+  const subscribers = await measureSubscribers({ items: Math.max(100, SUBSCRIBER_ITEMS), concurrency: 4 });
 
   console.log(row(['function', 'bundle bytes', 'cold init ms', 'cold ratio']));
   for (const f of cold.functions) {
@@ -70,6 +73,29 @@ async function main() {
   console.log(row(['delivered / accepted', `${cloud.delivered}/${cloud.accepted}`]));
   console.log(row(['start to ready s', round(cloud.startSeconds, 2)]));
   console.log(row(['peak RSS MB (node + JVM)', round(cloud.peakRssMb, 0)]));
+  console.log('');
+  console.log(
+    row([
+      'webhook submit->verified p50 / p99 ms',
+      round(subscribers.webhookDeliverP50Ms, 1),
+      round(subscribers.webhookDeliverP99Ms, 1),
+    ]),
+  );
+  console.log(
+    row([
+      'verified webhooks / accepted',
+      `${subscribers.verifiedDeliveries}/${subscribers.accepted}`,
+      `unverified ${subscribers.unverified}`,
+    ]),
+  );
+  console.log(
+    row([
+      'translateCallsPerVersion',
+      round(subscribers.translateCallsPerVersion, 3),
+      `${subscribers.translateCalls} calls / ${subscribers.accepted} versions`,
+    ]),
+  );
+  console.log(row(['  of which body calls per version', round(subscribers.translateBodyCallsPerVersion, 3)]));
   const misses = [
     ...Object.entries(bundles)
       .filter(([, b]) => b > TARGETS.bundleBytes)
@@ -97,6 +123,9 @@ async function main() {
       submitP99Ms: round(cloud.submitP99Ms, 1),
       deliverP99Ms: round(cloud.deliverP99Ms, 1),
       startSeconds: round(cloud.startSeconds, 2),
+      webhookDeliverP99Ms: round(subscribers.webhookDeliverP99Ms, 1),
+      translateCallsPerVersion: round(subscribers.translateCallsPerVersion, 3),
+      translateBodyCallsPerVersion: round(subscribers.translateBodyCallsPerVersion, 3),
     }),
   );
 }

@@ -1,0 +1,178 @@
+/**
+ * The subscribers on the local cloud under load:
+ * - `webhookDeliverP99Ms`: from the submit's 2xx to a VERIFIED (`Webhook.verify`) NewsItemPublished
+ *   at a local receiver, p99 over every item;
+ * - `translateCallsPerVersion`: Translate calls (failed ones included) per item version, counted at
+ *   the Translate test server. Every item needs a headline, and the translator sends the headline and
+ *   the body as separate TranslateText calls, so with a short body (one chunk) 2 calls per version is
+ *   the expectation; `translateBodyCallsPerVersion` counts the body's calls alone (expected 1.0).
+ *   Anything above is a duplicate or a retry.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { createPartner, partnerApi, startSubscriberCloud, subscribe } from '../tests/e2e/support/subscribers';
+import { startLocalTranslateServer } from '../tests/support/local-translate-server';
+import { percentile } from './support';
+
+export interface SubscriberFigures {
+  items: number;
+  accepted: number;
+  /** Items whose NewsItemPublished reached the receiver and verified. */
+  verifiedDeliveries: number;
+  /** Requests that failed verification (must be 0). */
+  unverified: number;
+  webhookDeliverP50Ms: number;
+  webhookDeliverP99Ms: number;
+  translateCalls: number;
+  translatedVersions: number;
+  translateCallsPerVersion: number;
+  translateBodyCallsPerVersion: number;
+}
+
+interface Arrival {
+  webhookId: string;
+  itemId?: string;
+  at: number;
+  verified: boolean;
+}
+
+/** A receiver that timestamps each request as it arrives and verifies it with the subscription's secret. */
+async function timingReceiver(): Promise<{
+  url: string;
+  arrivals: Arrival[];
+  setSecret(s: string): void;
+  close(): Promise<void>;
+}> {
+  const arrivals: Arrival[] = [];
+  let webhook: Webhook | undefined;
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let itemId: string | undefined;
+      let verified = false;
+      try {
+        const payload = webhook?.verify(body, request.headers as Record<string, string>) as
+          | { data?: { itemId?: string } }
+          | undefined;
+        verified = payload !== undefined;
+        itemId = payload?.data?.itemId;
+      } catch {
+        verified = false;
+      }
+      arrivals.push({
+        webhookId: String(request.headers['webhook-id']),
+        ...(itemId && { itemId }),
+        at: Date.now(),
+        verified,
+      });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    arrivals,
+    setSecret: (secret) => {
+      webhook = new Webhook(secret);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export async function measureSubscribers(options: {
+  items: number;
+  concurrency: number;
+}): Promise<SubscriberFigures> {
+  const translate = await startLocalTranslateServer();
+  const receiver = await timingReceiver();
+  const { cloud, dataDir, stop } = await startSubscriberCloud('bench-subscribers', {
+    AWS_ENDPOINT_URL_TRANSLATE: translate.endpoint,
+  });
+  try {
+    const partner = await createPartner(dataDir, 'bench-subscribers');
+    const api = partnerApi(cloud.endpoints, partner.apiKey);
+    const subscription = await subscribe(api, receiver.url, ['NewsItemPublished']);
+    receiver.setSecret(subscription.secret);
+
+    const run = randomUUID().slice(0, 8);
+    const acceptedAt = new Map<string, number>();
+    const bodies = new Set<string>();
+    const headlines = new Set<string>();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: options.concurrency }, async () => {
+        while (next < options.items) {
+          const n = next++;
+          const body = `نص قصير للقياس رقم ${n} في الدفعة ${run}`;
+          const headline = `خبر للقياس ${n} ${run}`;
+          bodies.add(body);
+          headlines.add(headline);
+          const result = await api.submit({
+            uri: `urn:bench:subscribers:${run}:${n}`,
+            language: 'ar',
+            headlines: [{ value: headline }],
+            bodies: [{ role: 'main', contenttype: 'text/plain', value: body }],
+          });
+          if (result.status !== 201) throw new Error(`submit answered ${result.status}: ${result.text}`);
+          acceptedAt.set((JSON.parse(result.text) as { id: string }).id, Date.now());
+        }
+      }),
+    );
+
+    const firstVerified = () => {
+      const seen = new Map<string, number>();
+      for (const arrival of receiver.arrivals) {
+        if (
+          arrival.verified &&
+          arrival.itemId &&
+          acceptedAt.has(arrival.itemId) &&
+          !seen.has(arrival.itemId)
+        ) {
+          seen.set(arrival.itemId, arrival.at);
+        }
+      }
+      return seen;
+    };
+    const translatedTexts = () =>
+      new Set(translate.translatedCalls.map((c) => c.text).filter((t) => bodies.has(t)));
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      if (firstVerified().size >= acceptedAt.size && translatedTexts().size >= bodies.size) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    // Late duplicates would show up here.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+
+    const verified = firstVerified();
+    const deliverMs = [...verified].map(([itemId, at]) => at - (acceptedAt.get(itemId) ?? at));
+    const bodyCalls = translate.calls.filter((c) => bodies.has(c.text)).length;
+    const calls = translate.calls.filter((c) => bodies.has(c.text) || headlines.has(c.text)).length;
+    const translatedVersions = translatedTexts().size;
+    return {
+      items: options.items,
+      accepted: acceptedAt.size,
+      verifiedDeliveries: verified.size,
+      unverified: receiver.arrivals.filter((a) => !a.verified).length,
+      webhookDeliverP50Ms: percentile(deliverMs, 50),
+      webhookDeliverP99Ms: percentile(deliverMs, 99),
+      translateCalls: calls,
+      translatedVersions,
+      // Per accepted version: a missing translation lowers the ratio, a duplicate raises it.
+      translateCallsPerVersion: calls / Math.max(1, acceptedAt.size),
+      translateBodyCallsPerVersion: bodyCalls / Math.max(1, acceptedAt.size),
+    };
+  } finally {
+    await stop();
+    await receiver.close();
+    await translate.close();
+  }
+}
