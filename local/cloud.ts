@@ -279,6 +279,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               batchSize: settings.batchSize,
               maximumBatchingWindowSeconds: settings.maximumBatchingWindowSeconds,
               reportBatchItemFailures: settings.reportBatchItemFailures,
+              maxConcurrency: settings.maxConcurrency,
               invoke: (event) => fn.invoke(event),
               log: prefixed(log, 'sqs-mapping'),
             }),

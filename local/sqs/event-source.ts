@@ -16,6 +16,8 @@ export interface SqsEventSourceOptions {
   /** `FunctionResponseTypes: ['ReportBatchItemFailures']`: only the listed messages are retried. */
   reportBatchItemFailures?: boolean;
   invoke: (event: { Records: SqsRecord[] }) => Promise<EventSourceInvokeResult>;
+  /** Concurrent batches (Lambda: `ScalingConfig.MaximumConcurrency`; 5 when unset). */
+  maxConcurrency?: number;
   log?: (line: string) => void;
 }
 
@@ -101,7 +103,7 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
       log(`${queue.name}: ${failed.size} of ${records.length} messages reported as failed`);
   };
 
-  const loop = (async () => {
+  const poll = async () => {
     while (!abort.signal.aborted) {
       try {
         const batch = await collectBatch();
@@ -113,12 +115,15 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
-  })();
+  };
+  // Lambda polls a standard queue with several concurrent batches (5 to start with), bounded by
+  // the mapping's maximum concurrency; one sequential poller would serialise every batch.
+  const loops = Array.from({ length: Math.max(1, options.maxConcurrency ?? 5) }, poll);
 
   return {
     async stop() {
       abort.abort();
-      await loop;
+      await Promise.all(loops);
     },
   };
 }

@@ -76,6 +76,7 @@ export const SQS_EVENT_SOURCE_MAPPING_SUPPORT = {
     'MaximumBatchingWindowInSeconds',
     'FunctionResponseTypes',
     'Enabled',
+    'ScalingConfig.MaximumConcurrency',
   ],
 } as const;
 
@@ -90,5 +91,8 @@ export function sqsEventSourceSettings(properties: Record<string, unknown>) {
     batchSize: properties.BatchSize === undefined ? 10 : Number(properties.BatchSize),
     maximumBatchingWindowSeconds: Number(properties.MaximumBatchingWindowInSeconds ?? 0),
     reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
+    maxConcurrency: Number(
+      (properties.ScalingConfig as { MaximumConcurrency?: unknown } | undefined)?.MaximumConcurrency ?? 5,
+    ),
   };
 }
