@@ -64,6 +64,7 @@ describe('SQS template support', () => {
       batchSize: 10,
       maximumBatchingWindowSeconds: 0,
       reportBatchItemFailures: false,
+      maxConcurrency: 5,
     });
     expect(
       sqsEventSourceSettings({
@@ -72,12 +73,14 @@ describe('SQS template support', () => {
         BatchSize: 5,
         MaximumBatchingWindowInSeconds: 2,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
       }),
     ).toMatchObject({
       enabled: false,
       batchSize: 5,
       maximumBatchingWindowSeconds: 2,
       reportBatchItemFailures: true,
+      maxConcurrency: 2,
     });
   });
 });
