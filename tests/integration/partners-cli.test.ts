@@ -79,7 +79,7 @@ describe('partners CLI', { timeout: 90_000 }, () => {
       partnerId: output.partnerId,
       partnerName: 'Kuwait News Agency',
       keyPrefix: output.apiKey.slice(0, 12),
-      scopes: ['items:write', 'items:read'],
+      scopes: ['items:write', 'items:read', 'webhooks:manage'],
       status: 'active',
     });
     const stored = JSON.stringify(await allRows());
