@@ -5,10 +5,11 @@ import { Construct } from 'constructs';
 import { resourceName, type StageConfig } from '../config';
 
 /**
- * Longer than one dispatcher invocation (60 s timeout, each send capped at 15 s), so a message is
- * never handed to a second worker while the first still holds it.
+ * Six times the dispatcher's 60 s timeout (AWS's guidance for SQS event sources, which leaves room
+ * for the poller's own retries), so a message is never handed to a second worker while the first
+ * still holds it.
  */
-export const DELIVERY_VISIBILITY_TIMEOUT = Duration.seconds(180);
+export const DELIVERY_VISIBILITY_TIMEOUT = Duration.seconds(360);
 
 /** Receives before a message is given up on: storage or queue faults, not failed HTTP attempts (those are re-enqueued). */
 export const DELIVERY_MAX_RECEIVE_COUNT = 5;

@@ -103,12 +103,12 @@ const queueNamed = (app: SynthesizedApp, name: string) =>
   findOne(app.subscribers, 'AWS::SQS::Queue', (p) => p.QueueName === name);
 
 describe('webhook deliveries queue', () => {
-  it('is encrypted, TLS-only, hides a message 180 s and redrives it to its DLQ after 5 receives', () => {
+  it('is encrypted, TLS-only, hides a message 360 s and redrives it to its DLQ after 5 receives', () => {
     const [dlqId, dlq] = queueNamed(dev, 'diplowire-dev-webhook-deliveries-dlq');
     const [queueId, queue] = queueNamed(dev, 'diplowire-dev-webhook-deliveries');
     expect(queue.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
-      VisibilityTimeout: 180,
+      VisibilityTimeout: 360,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
     });
     expect(dlq.Properties).toMatchObject({
