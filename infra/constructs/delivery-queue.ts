@@ -1,8 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { resourceName, type StageConfig } from '../config';
+import { DeadLetterQueue } from './dead-letter-queue';
 
 /**
  * Six times the dispatcher's 60 s timeout (AWS's guidance for SQS event sources, which leaves room
@@ -31,13 +32,15 @@ export class DeliveryQueue extends Construct {
   constructor(scope: Construct, id: string, props: DeliveryQueueProps) {
     super(scope, id);
     const { config } = props;
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      queueName: resourceName(config.stage, 'webhook-deliveries-dlq'),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: config.removalPolicy,
+    const dlq = new DeadLetterQueue(this, 'DeadLetterQueue', {
+      config,
+      name: 'webhook-deliveries-dlq',
+      alarmDescription:
+        'Webhook delivery messages failed processing 5 times (storage or queue faults, not receiver errors). ' +
+        'Fix the cause, then redrive the DLQ to the deliveries queue. See docs/operations.md.',
     });
+    this.deadLetterQueue = dlq.queue;
+    this.deadLetterAlarm = dlq.alarm;
     this.queue = new Queue(this, 'Queue', {
       queueName: resourceName(config.stage, 'webhook-deliveries'),
       encryption: QueueEncryption.SQS_MANAGED,
@@ -45,20 +48,6 @@ export class DeliveryQueue extends Construct {
       visibilityTimeout: DELIVERY_VISIBILITY_TIMEOUT,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DELIVERY_MAX_RECEIVE_COUNT },
       removalPolicy: config.removalPolicy,
-    });
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmName: resourceName(config.stage, 'webhook-deliveries-dlq-not-empty'),
-      alarmDescription:
-        'Webhook delivery messages failed processing 5 times (storage or queue faults, not receiver errors). ' +
-        'Fix the cause, then redrive the DLQ to the deliveries queue. See docs/operations.md.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   }
 }

@@ -10,10 +10,11 @@ import {
   type IEventSourceDlq,
   StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
 import { resourceName, type StageConfig } from '../config';
+import { DeadLetterQueue } from './dead-letter-queue';
 import type { DiplowireFunction } from './diplowire-function';
 
 /**
@@ -61,13 +62,15 @@ export class OutboxPublisher extends Construct {
     const streamArn = itemsTable.tableStreamArn;
     if (!streamArn) throw new Error('The items table must have a stream: it is the outbox.');
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      queueName: resourceName(config.stage, 'outbox-dlq'),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: config.removalPolicy,
+    const dlq = new DeadLetterQueue(this, 'DeadLetterQueue', {
+      config,
+      name: 'outbox-dlq',
+      alarmDescription:
+        'Stream records could not be published to EventBridge after all retries. Inspect the DLQ messages ' +
+        '(they point at stream shard/sequence ranges) and re-publish from the items table. See docs/operations.md.',
     });
+    this.deadLetterQueue = dlq.queue;
+    this.deadLetterAlarm = dlq.alarm;
 
     publisher.allow(['events:PutEvents'], [eventBus.eventBusArn]);
     publisher.allow(
@@ -99,21 +102,6 @@ export class OutboxPublisher extends Construct {
     });
     // The mapping is validated against the role at creation: create it after the role's policy.
     this.mapping.node.addDependency(publisher.role);
-
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmName: resourceName(config.stage, 'outbox-dlq-not-empty'),
-      alarmDescription:
-        'Stream records could not be published to EventBridge after all retries. Inspect the DLQ messages ' +
-        '(they point at stream shard/sequence ranges) and re-publish from the items table. See docs/operations.md.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
 
     this.iteratorAgeAlarm = new Alarm(this, 'IteratorAgeAlarm', {
       alarmName: resourceName(config.stage, 'outbox-lagging'),

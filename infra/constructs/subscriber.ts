@@ -1,11 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { type EventPattern, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE } from '../../shared/contracts/events/names';
 import { resourceName, type StageConfig } from '../config';
+import { DeadLetterQueue } from './dead-letter-queue';
 import { DiplowireFunction, type DiplowireFunctionProps } from './diplowire-function';
 
 export interface SubscriberProps extends Omit<DiplowireFunctionProps, 'config' | 'memorySize' | 'timeout'> {
@@ -38,13 +39,13 @@ export class Subscriber extends Construct {
   constructor(scope: Construct, id: string, props: SubscriberProps) {
     super(scope, id);
     const { config } = props;
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      queueName: resourceName(config.stage, `${props.name}-dlq`),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: config.removalPolicy,
+    const dlq = new DeadLetterQueue(this, 'DeadLetterQueue', {
+      config,
+      name: `${props.name}-dlq`,
+      alarmDescription: `Events ${props.name} could not handle (after EventBridge and Lambda retries) are waiting in its DLQ.`,
     });
+    this.deadLetterQueue = dlq.queue;
+    this.deadLetterAlarm = dlq.alarm;
     this.fn = new DiplowireFunction(this, 'Handler', {
       ...props,
       memorySize: props.memorySize ?? 256,
@@ -67,15 +68,6 @@ export class Subscriber extends Construct {
           deadLetterQueue: this.deadLetterQueue,
         }),
       ],
-    });
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmName: resourceName(config.stage, `${props.name}-dlq-not-empty`),
-      alarmDescription: `Events ${props.name} could not handle are waiting in its DLQ.`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   }
 }

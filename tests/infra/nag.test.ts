@@ -78,21 +78,21 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
         ...['Authorizer', 'ItemsWrite', 'ItemsRead', 'SubscriptionsApi', 'OutboxPublisher'].flatMap(
           perFunction,
         ),
-        'Api/Outbox/DeadLetterQueue AwsSolutions-SQS3',
-        'Api/Outbox/DeadLetterQueue Serverless-SQSRedrivePolicy',
+        'Api/Outbox/DeadLetterQueue/Resource AwsSolutions-SQS3',
+        'Api/Outbox/DeadLetterQueue/Resource Serverless-SQSRedrivePolicy',
         ...['Translator', 'WebhookFanout'].flatMap((name) => [
           `Subscribers/${name}/Handler/Function AwsSolutions-L1`,
           `Subscribers/${name}/Handler/Function Serverless-LambdaLatestVersion`,
           `Subscribers/${name}/Handler/Role AwsSolutions-IAM5[Resource::*]`,
-          `Subscribers/${name}/DeadLetterQueue AwsSolutions-SQS3`,
-          `Subscribers/${name}/DeadLetterQueue Serverless-SQSRedrivePolicy`,
+          `Subscribers/${name}/DeadLetterQueue/Resource AwsSolutions-SQS3`,
+          `Subscribers/${name}/DeadLetterQueue/Resource Serverless-SQSRedrivePolicy`,
         ]),
         'Subscribers/WebhookDispatcher/Function AwsSolutions-L1',
         'Subscribers/WebhookDispatcher/Function Serverless-LambdaDLQ',
         'Subscribers/WebhookDispatcher/Function Serverless-LambdaLatestVersion',
         'Subscribers/WebhookDispatcher/Role AwsSolutions-IAM5[Resource::*]',
         'Subscribers/WebhookDispatcher/DeliveriesMapping Serverless-LambdaEventSourceMappingDestination',
-        'Subscribers/WebhookDeliveries/DeadLetterQueue Serverless-SQSRedrivePolicy',
+        'Subscribers/WebhookDeliveries/DeadLetterQueue/Resource Serverless-SQSRedrivePolicy',
       ].sort(),
     );
   });
