@@ -3,15 +3,7 @@ import {
   TranslateDocumentCommand,
   TranslateTextCommand,
 } from '@aws-sdk/client-translate';
-import {
-  characterCount,
-  chunkHtml,
-  chunkText,
-  isBlank,
-  MAX_DOCUMENT_BYTES,
-  MAX_TEXT_BYTES,
-  withSourceWhitespace,
-} from '../../domain/translation/chunking';
+import { isHtml } from '../../domain/translation/packing';
 import {
   type TextTranslator,
   type TranslateRequest,
@@ -25,9 +17,6 @@ export interface AmazonTranslatorOptions {
   /** Backoff before attempt n+1 is random in [0, min(maxDelayMs, baseDelayMs * 2^(n-1))] ("full jitter"). */
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** Request limits; smaller values only in tests. */
-  maxTextBytes?: number;
-  maxDocumentBytes?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
@@ -43,22 +32,16 @@ const RETRYABLE_ERRORS = new Set([
 const HTML = 'text/html';
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function isHtml(contentType: string | undefined): boolean {
-  return contentType?.split(';')[0]?.trim().toLowerCase() === HTML;
-}
-
 /**
- * TextTranslator on Amazon Translate. Plain text goes through TranslateText in chunks of at most
- * 10,000 UTF-8 bytes (cut at paragraph, then sentence, then word boundaries); HTML goes through
- * TranslateDocument with content type `text/html` (the only real-time operation that keeps markup),
- * cut only between top-level blocks. `charactersBilled` counts the code points actually sent, each once.
+ * TextTranslator on Amazon Translate, one request per call: plain text goes through TranslateText;
+ * HTML through TranslateDocument with content type `text/html` (the only real-time operation that
+ * keeps markup). The domain plans the requests within the limits (packing.ts); this adapter only
+ * sends them, retries transient errors and maps an unsupported language pair to a typed error.
  */
 export class AmazonTranslator implements TextTranslator {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
-  private readonly maxTextBytes: number;
-  private readonly maxDocumentBytes: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
 
@@ -69,31 +52,16 @@ export class AmazonTranslator implements TextTranslator {
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? 4);
     this.baseDelayMs = opts.baseDelayMs ?? 250;
     this.maxDelayMs = opts.maxDelayMs ?? 4_000;
-    this.maxTextBytes = opts.maxTextBytes ?? MAX_TEXT_BYTES;
-    this.maxDocumentBytes = opts.maxDocumentBytes ?? MAX_DOCUMENT_BYTES;
     this.sleep = opts.sleep ?? defaultSleep;
     this.random = opts.random ?? Math.random;
   }
 
   async translate(request: TranslateRequest): Promise<TranslateResult> {
     const html = isHtml(request.contentType);
-    const chunks = html
-      ? chunkHtml(request.text, this.maxDocumentBytes)
-      : chunkText(request.text, this.maxTextBytes);
-    let charactersBilled = 0;
-    const translated: string[] = [];
-    for (const chunk of chunks) {
-      if (isBlank(chunk)) {
-        translated.push(chunk);
-        continue;
-      }
-      const text = await this.withRetry(request, () =>
-        html ? this.translateHtml(chunk, request) : this.translateText(chunk, request),
-      );
-      charactersBilled += characterCount(chunk);
-      translated.push(withSourceWhitespace(chunk, text));
-    }
-    return { text: translated.join(''), charactersBilled };
+    const text = await this.withRetry(request, () =>
+      html ? this.translateHtml(request.text, request) : this.translateText(request.text, request),
+    );
+    return { text };
   }
 
   private async translateText(text: string, request: TranslateRequest): Promise<string> {

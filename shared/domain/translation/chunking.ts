@@ -46,7 +46,7 @@ function splitAfter(text: string, boundary: RegExp): string[] {
 }
 
 /** A blank line (possibly with spaces), and any further blank lines: the paragraph separator. */
-const PARAGRAPH_BOUNDARY = /\r?\n[ \t\u00a0]*(?:\r?\n[ \t\u00a0]*)+/g;
+export const PARAGRAPH_BOUNDARY = /\r?\n[ \t\u00a0]*(?:\r?\n[ \t\u00a0]*)+/g;
 const LINE_BOUNDARY = /\r?\n/g;
 /**
  * Sentence ends, Arabic included: . ! ? … plus the Arabic question mark ؟ (U+061F), semicolon ؛

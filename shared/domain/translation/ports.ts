@@ -17,11 +17,13 @@ export interface TranslateRequest {
 
 export interface TranslateResult {
   text: string;
-  /** Characters (code points) sent to the provider for this text. */
-  charactersBilled: number;
 }
 
-/** A machine translation engine. Splits long texts itself, within its own request limits. */
+/**
+ * A machine translation engine, one request per call: plain text of at most MAX_TEXT_BYTES UTF-8
+ * bytes, or an HTML chunk (`contentType: text/html`) of at most MAX_DOCUMENT_BYTES. Planning the
+ * requests (packing, chunking) is the domain's job (packing.ts), so every call is counted there.
+ */
 export interface TextTranslator {
   translate(request: TranslateRequest): Promise<TranslateResult>;
 }

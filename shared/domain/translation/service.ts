@@ -1,6 +1,5 @@
 import type { NewsItemDetailV1 } from '../../contracts/events/news-item.v1';
 import type { ItemHead } from '../item';
-import { isBlank } from './chunking';
 import { planTranslation, providerLanguageCode, targetsFor } from './decision';
 import {
   SKIP_REASONS,
@@ -9,6 +8,7 @@ import {
   type TranslationKey,
   type TranslationProvider,
 } from './model';
+import { translateContent } from './packing';
 import {
   type ItemReader,
   type TextTranslator,
@@ -46,6 +46,9 @@ export interface TranslatorSettings {
   provider: TranslationProvider;
   /** How long a claim is held; must exceed the function timeout so a live run is never overtaken. */
   leaseMs: number;
+  /** Request limits (default: Amazon Translate's); smaller values only in tests. */
+  maxTextBytes?: number;
+  maxDocumentBytes?: number;
 }
 
 export interface TranslationServiceDeps {
@@ -59,9 +62,24 @@ export interface TranslationServiceDeps {
 }
 
 export type TargetOutcome =
-  | { language: string; outcome: 'translated' | 'skipped'; charactersBilled: number; reason?: string }
+  | {
+      language: string;
+      outcome: 'translated' | 'skipped';
+      charactersBilled: number;
+      reason?: string;
+      /** Provider calls made for this outcome (0 when skipped). */
+      requests: number;
+      /** Packed requests whose answer did not map back and were re-sent piecewise (logged by the handler). */
+      fallbacks: number;
+    }
   /** Recorded before (a duplicate or redelivered event); its event was re-published if it had not gone out. */
   | { language: string; outcome: 'duplicate'; republished: boolean };
+
+interface ComputedOutcome {
+  translation: Translation;
+  requests: number;
+  fallbacks: number;
+}
 
 interface SourceContent {
   headlines: TranslatedText[];
@@ -132,22 +150,25 @@ export class TranslationService {
       return { language, outcome: 'duplicate', republished: true };
     }
 
-    let translation: Translation;
+    let outcome: ComputedOutcome;
     try {
-      translation = await this.outcomeOf(detail, head, language, loadContent);
-      await this.deps.store.complete(translation, claim.token);
+      outcome = await this.outcomeOf(detail, head, language, loadContent);
+      await this.deps.store.complete(outcome.translation, claim.token);
     } catch (error) {
       await this.deps.store.release(key, claim.token).catch(() => {
         // The lease runs out by itself; the original error is the one worth reporting.
       });
       throw error;
     }
+    const { translation, requests, fallbacks } = outcome;
     await this.publish(translation);
     return {
       language,
       outcome: translation.status,
       charactersBilled: translation.charactersBilled,
       ...(translation.reason === undefined ? {} : { reason: translation.reason }),
+      requests,
+      fallbacks,
     };
   }
 
@@ -156,58 +177,57 @@ export class TranslationService {
     head: ItemHead,
     language: string,
     loadContent: () => Promise<SourceContent>,
-  ): Promise<Translation> {
+  ): Promise<ComputedOutcome> {
     const plan = planTranslation({ version: detail.version, head, provider: this.deps.settings.provider });
     if (plan.action === 'skip') return this.skipped(detail, language, plan.reason);
     const translator = this.deps.translator!;
     const content = await loadContent();
     const sourceLanguage = providerLanguageCode(detail.language);
-    let charactersBilled = 0;
-    const translateAll = async (texts: TranslatedText[]): Promise<TranslatedText[]> => {
-      const translated: TranslatedText[] = [];
-      // One text after another: the provider's throughput quota is shared, and order keeps logs readable.
-      for (const { value, ...meta } of texts) {
-        if (isBlank(value)) {
-          translated.push({ ...meta, value });
-          continue;
-        }
-        const result = await translator.translate({
-          text: value,
-          sourceLanguage,
-          targetLanguage: language,
-          ...(meta.contenttype === undefined ? {} : { contentType: meta.contenttype }),
-        });
-        charactersBilled += result.charactersBilled;
-        translated.push({ ...meta, value: result.text });
-      }
-      return translated;
-    };
+    const { maxTextBytes, maxDocumentBytes } = this.deps.settings;
     try {
-      const headlines = await translateAll(content.headlines);
-      const bodies = await translateAll(content.bodies);
+      const translated = await translateContent(content, translator, {
+        sourceLanguage,
+        targetLanguage: language,
+        ...(maxTextBytes === undefined ? {} : { maxTextBytes }),
+        ...(maxDocumentBytes === undefined ? {} : { maxDocumentBytes }),
+      });
       return {
-        ...this.base(detail, language),
-        status: 'translated',
-        headlines,
-        bodies,
-        charactersBilled,
+        translation: {
+          ...this.base(detail, language),
+          status: 'translated',
+          headlines: translated.headlines,
+          bodies: translated.bodies,
+          charactersBilled: translated.charactersBilled,
+        },
+        requests: translated.requests,
+        fallbacks: translated.fallbacks,
       };
     } catch (error) {
       if (error instanceof UnsupportedLanguagePairError) {
-        return this.skipped(detail, language, SKIP_REASONS.unsupportedLanguagePair(sourceLanguage, language));
+        // The provider refuses at the first call, before anything is translated.
+        return this.skipped(
+          detail,
+          language,
+          SKIP_REASONS.unsupportedLanguagePair(sourceLanguage, language),
+          1,
+        );
       }
       throw error;
     }
   }
 
-  private skipped(detail: NewsItemDetailV1, language: string, reason: string): Translation {
+  private skipped(detail: NewsItemDetailV1, language: string, reason: string, requests = 0): ComputedOutcome {
     return {
-      ...this.base(detail, language),
-      status: 'skipped',
-      reason,
-      headlines: [],
-      bodies: [],
-      charactersBilled: 0,
+      translation: {
+        ...this.base(detail, language),
+        status: 'skipped',
+        reason,
+        headlines: [],
+        bodies: [],
+        charactersBilled: 0,
+      },
+      requests,
+      fallbacks: 0,
     };
   }
 
