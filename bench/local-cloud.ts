@@ -12,21 +12,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { e2eNames } from '../tests/e2e/support/e2e-stack';
 import { type RunningCloud, startCloud } from '../tests/e2e/support/local-cloud';
 import { synthesize } from '../tests/e2e/support/synth';
-import { percentile } from './support';
-
-const SEED = readFileSync(
-  new URL('../tests/fixtures/seed/kuwait-belgium-call.ar.txt', import.meta.url),
-  'utf8',
-);
-
-function seedItem(uri: string): string {
-  return JSON.stringify({
-    uri,
-    language: 'ar',
-    headlines: [{ value: SEED.split('\n')[0]!.slice(0, 200) }],
-    bodies: [{ contenttype: 'text/plain', value: SEED }],
-  });
-}
+import { percentile, seedItem } from './support';
 
 export interface LocalCloudFigures {
   startSeconds: number;

@@ -1,24 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { startDynamoDbLocal } from '../local/dynamodb/launcher';
 import { httpEvent, lambdaContext, partnerContext } from '../tests/support/api-events';
 import { createItemsTable } from '../tests/support/tables';
-import { percentile } from './support';
-
-const SEED = readFileSync(
-  new URL('../tests/fixtures/seed/kuwait-belgium-call.ar.txt', import.meta.url),
-  'utf8',
-);
-
-function seedItem(uri: string): string {
-  return JSON.stringify({
-    uri,
-    language: 'ar',
-    headlines: [{ value: SEED.split('\n')[0]!.slice(0, 200) }],
-    bodies: [{ contenttype: 'text/plain', value: SEED }],
-  });
-}
+import { percentile, seedItem } from './support';
 
 /**
  * The submit handler's warm p50 (the bundled items-write function, invoked in-process as Lambda

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { displayName, functionCode, loadAssembly } from '../local/template';
 
@@ -48,4 +48,19 @@ export function bundledFunctions(cdkOut: string): BundledFunction[] {
     }
   }
   return out;
+}
+
+const SEED = readFileSync(
+  new URL('../tests/fixtures/seed/kuwait-belgium-call.ar.txt', import.meta.url),
+  'utf8',
+);
+
+/** The seed article as a ninjs item: the realistic payload every bench submits. */
+export function seedItem(uri: string): string {
+  return JSON.stringify({
+    uri,
+    language: 'ar',
+    headlines: [{ value: SEED.split('\n')[0]!.slice(0, 200) }],
+    bodies: [{ contenttype: 'text/plain', value: SEED }],
+  });
 }
