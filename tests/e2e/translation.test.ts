@@ -1,8 +1,9 @@
 /**
  * The translator on the local cloud, against a Translate-protocol test server (the cloud is started
- * with AWS_ENDPOINT_URL_TRANSLATE pointing at it): chunking of a long Arabic body, reassembly of the
- * stored translation, exactly one provider call per text on a duplicate event, no translation of a
- * retracted item, retries of a throttled call, and characters billed = characters sent.
+ * with AWS_ENDPOINT_URL_TRANSLATE pointing at it): the headline packed with the body into as few
+ * requests as fit (a short item is ONE call), chunking of a long Arabic body, reassembly of the
+ * stored translation, no second call on a duplicate event, no translation of a retracted item,
+ * retries of a throttled call, and characters billed = characters sent.
  */
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -93,12 +94,18 @@ function waitForTranslation(itemId: string): Promise<TranslationBody> {
   );
 }
 
-/** The calls the server received for one item, told apart by its (unique) headline and body. */
+/**
+ * The calls the server received for one item, told apart by its (unique) headline and body: every
+ * blank-line-separated unit of the call's text is the headline or a piece of the body.
+ */
 function callsFor(headline: string, body: string): TranslateCall[] {
-  return server.calls.filter(
-    (call) => call.text === headline || (call.text !== '' && body.includes(call.text)),
+  return server.calls.filter((call) =>
+    unitsOf(call).every((unit) => unit === headline || (unit !== '' && body.includes(unit))),
   );
 }
+
+/** The units packed into one request (the translator joins them with a blank line). */
+const unitsOf = (call: TranslateCall) => call.text.split('\n\n');
 
 function busEvent(itemId: string, detailType: string, version: number): Promise<BusRecord> {
   return waitFor(
@@ -122,32 +129,39 @@ describe('a 30 KB Arabic body', () => {
   const body = `${longArabicBody(30_000)}\n\nمعرف ${randomUUID()}`;
   let itemId: string;
   let translation: TranslationBody;
-  let bodyCalls: TranslateCall[];
+  let calls: TranslateCall[];
 
   beforeAll(async () => {
     itemId = await submit(headline, body);
     translation = await waitForTranslation(itemId);
-    bodyCalls = callsFor(headline, body).filter((call) => call.text !== headline);
+    calls = callsFor(headline, body);
   }, TRANSLATION_TIMEOUT_MS + 10_000);
 
-  it('is sent in chunks of at most 10,000 UTF-8 bytes', () => {
+  it('is packed with its headline into as few requests of at most 10,000 UTF-8 bytes as fit', () => {
     expect(Buffer.byteLength(body, 'utf8')).toBeGreaterThanOrEqual(30_000);
-    expect(bodyCalls.length).toBeGreaterThanOrEqual(4);
-    for (const call of bodyCalls) {
+    const minimum = Math.ceil(Buffer.byteLength(`${headline}\n\n${body}`, 'utf8') / MAX_TEXT_BYTES);
+    // Greedy packing at paragraph (then sentence) boundaries wastes less than one unit per request.
+    expect(calls.length).toBeGreaterThanOrEqual(minimum);
+    expect(calls.length).toBeLessThanOrEqual(minimum + 1);
+    // The headline rides in the first request, not in a call of its own.
+    expect(calls[0]?.text.startsWith(`${headline}\n\n`)).toBe(true);
+    expect(calls.filter((call) => unitsOf(call).includes(headline))).toHaveLength(1);
+    for (const call of calls) {
       expect(call.operation).toBe('TranslateText');
       expect(call).toMatchObject({ sourceLanguage: 'ar', targetLanguage: 'en', status: 200 });
       expect(Buffer.byteLength(call.text, 'utf8')).toBeLessThanOrEqual(MAX_TEXT_BYTES);
     }
   });
 
-  it('never splits a word: the chunks, in order, hold exactly the words of the body', () => {
-    expect(wordsOf(bodyCalls.map((call) => call.text).join(' '))).toEqual(wordsOf(body));
-    // Every chunk is a piece of the body, in order.
+  it('never splits a word: the requests, in order, hold exactly the words of the headline and body', () => {
+    expect(wordsOf(calls.map((call) => call.text).join(' '))).toEqual(wordsOf(`${headline} ${body}`));
+    // After the headline, every unit is a piece of the body, in order.
+    const bodyUnits = calls.flatMap(unitsOf).slice(1);
     let from = 0;
-    for (const call of bodyCalls) {
-      const at = body.indexOf(call.text, from);
+    for (const unit of bodyUnits) {
+      const at = body.indexOf(unit, from);
       expect(at).toBeGreaterThanOrEqual(from);
-      from = at + call.text.length;
+      from = at + unit.length;
     }
   });
 
@@ -156,8 +170,10 @@ describe('a 30 KB Arabic body', () => {
     expect(translation.headlines.map((h) => h.value)).toEqual([`[en] ${headline}`]);
     expect(translation.bodies).toHaveLength(1);
     const translated = translation.bodies[0]?.value ?? '';
-    // The test server prefixes each chunk with "[en] "; without the prefixes, the body comes back exactly.
-    expect(translated.split('[en] ').length - 1).toBe(bodyCalls.length);
+    // The test server prefixes each request's text with "[en] ": the first one went to the headline,
+    // every later one to the body paragraph that opened that request. Without the prefixes, the
+    // body comes back exactly, separators included.
+    expect(translated.split('[en] ').length - 1).toBe(calls.length - 1);
     expect(translated.replaceAll('[en] ', '')).toBe(body);
   });
 
@@ -218,21 +234,24 @@ describe('a 30 KB Arabic body', () => {
 });
 
 describe('a throttled call', () => {
-  it('is retried and the translation succeeds with one successful call per text', async () => {
+  it('is retried and the translation succeeds with one successful call for headline and body', async () => {
     const headline = `عنوان مقيد ${randomUUID().slice(0, 8)}`;
     const body = `نص قصير للترجمة ${randomUUID()}`;
     server.failNext(1, THROTTLING);
     const itemId = await submit(headline, body);
     const translation = await waitForTranslation(itemId);
-    expect(translation.bodies[0]?.value).toBe(`[en] ${body}`);
+    // One request "headline\n\nbody": the server's "[en] " prefix lands on the headline paragraph.
+    expect(translation.headlines[0]?.value).toBe(`[en] ${headline}`);
+    expect(translation.bodies[0]?.value).toBe(body);
 
     const calls = callsFor(headline, body);
     const throttled = calls.filter((call) => call.errorType === 'ThrottlingException');
     expect(throttled).toHaveLength(1);
     const succeeded = calls.filter((call) => call.status === 200);
-    expect(succeeded.map((call) => call.text).sort()).toEqual([body, headline].sort());
-    // The throttled text was sent again and succeeded.
-    expect(succeeded.map((call) => call.text)).toContain(throttled[0]?.text);
+    expect(succeeded.map((call) => call.text)).toEqual([`${headline}\n\n${body}`]);
+    // The throttled request was sent again, unchanged, and succeeded.
+    expect(throttled[0]?.text).toBe(succeeded[0]?.text);
+    expect(translation.charactersBilled).toBe(codePoints(succeeded[0]?.text ?? ''));
   });
 });
 
