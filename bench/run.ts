@@ -95,7 +95,6 @@ async function main() {
       `${subscribers.translateCalls} calls / ${subscribers.accepted} versions`,
     ]),
   );
-  console.log(row(['  of which body calls per version', round(subscribers.translateBodyCallsPerVersion, 3)]));
   const misses = [
     ...Object.entries(bundles)
       .filter(([, b]) => b > TARGETS.bundleBytes)
@@ -112,6 +111,9 @@ async function main() {
     ...(cloud.startSeconds > TARGETS.startSeconds
       ? [`startSeconds ${round(cloud.startSeconds, 2)} > ${TARGETS.startSeconds}`]
       : []),
+    ...(subscribers.translateCallsPerVersion !== 1
+      ? [`translateCallsPerVersion ${round(subscribers.translateCallsPerVersion, 3)} != 1.0`]
+      : []),
   ];
   console.log(misses.length === 0 ? '\nall targets met' : `\ntargets missed:\n  ${misses.join('\n  ')}`);
   console.log(
@@ -125,7 +127,6 @@ async function main() {
       startSeconds: round(cloud.startSeconds, 2),
       webhookDeliverP99Ms: round(subscribers.webhookDeliverP99Ms, 1),
       translateCallsPerVersion: round(subscribers.translateCallsPerVersion, 3),
-      translateBodyCallsPerVersion: round(subscribers.translateBodyCallsPerVersion, 3),
     }),
   );
 }
