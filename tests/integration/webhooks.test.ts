@@ -1,6 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LocalSqs } from '../../local/sqs';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
@@ -21,17 +21,29 @@ let sqsServer: LocalSqs;
 let sqs: SQSClient;
 let queueUrl: string;
 let store: DynamoWebhookStore;
+let documents: DynamoDBDocumentClient;
 let queue: SqsDeliveryQueue;
 let receiver: WebhookReceiver;
 let api: typeof import('../../functions/subscriptions-api/handler');
 
+/** Rewrites a subscription's stored URL behind the API's back (what DNS rebinding amounts to). */
+async function setStoredUrl(subscriptionId: string, url: string): Promise<void> {
+  await documents.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { PK: `SUB#${subscriptionId}`, SK: 'SUB' },
+      UpdateExpression: 'SET #url = :url',
+      ExpressionAttributeNames: { '#url': 'url' },
+      ExpressionAttributeValues: { ':url': url },
+    }),
+  );
+}
+
 beforeAll(async () => {
   const dynamo = localDynamoClient();
   table = await createWebhooksTable(dynamo, uniqueTableName('webhooks'));
-  store = new DynamoWebhookStore(
-    DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
-    table,
-  );
+  documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  store = new DynamoWebhookStore(documents, table);
   sqsServer = new LocalSqs({
     queues: [{ name: 'deliveries' }],
     region: 'us-east-1',
@@ -259,15 +271,7 @@ describe('delivery', () => {
     const [message] = await drain();
     // Re-point the stored URL at a name that "resolves" to 127.0.0.1 (DNS rebinding after registration).
     const rebound = `http://rebind.example:${receiver.port}/hooks`;
-    await store['client'].send(
-      new (await import('@aws-sdk/lib-dynamodb')).UpdateCommand({
-        TableName: table,
-        Key: { PK: `SUB#${sub.id}`, SK: 'SUB' },
-        UpdateExpression: 'SET #url = :url',
-        ExpressionAttributeNames: { '#url': 'url' },
-        ExpressionAttributeValues: { ':url': rebound },
-      }),
-    );
+    await setStoredUrl(sub.id, rebound);
     const lookup: LookupFunction = (_host, options, callback) => {
       if ((options as { all?: boolean }).all)
         (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [
@@ -282,15 +286,7 @@ describe('delivery', () => {
     const listed = (await store.getDelivery(retry!.deliveryId))!;
     expect(listed.attempts[0]!.error).toMatch(/blocked/);
 
-    await store['client'].send(
-      new (await import('@aws-sdk/lib-dynamodb')).UpdateCommand({
-        TableName: table,
-        Key: { PK: `SUB#${sub.id}`, SK: 'SUB' },
-        UpdateExpression: 'SET #url = :url',
-        ExpressionAttributeNames: { '#url': 'url' },
-        ExpressionAttributeValues: { ':url': receiver.url },
-      }),
-    );
+    await setStoredUrl(sub.id, receiver.url);
     receiver.answer({ hang: true });
     expect(await dispatcher({ timeoutMs: 500 }).dispatch(retry!)).toBe('retrying');
     expect((await store.getDelivery(retry!.deliveryId))!.attempts[1]!.error).toMatch(/timed out/);
