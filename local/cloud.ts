@@ -414,6 +414,9 @@ function createFunctions(
           AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
           AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge,
           AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+          // Functions run on the local Node.js (20 here) instead of Lambda's nodejs22.x: the SDK's
+          // "upgrade Node" warning says nothing about the deployed function.
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...options.functionEnv,
         },
         log: prefixed(options.log, 'lambda'),
