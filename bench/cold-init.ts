@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import type { BundledFunction } from './support';
 import { median } from './support';
 
@@ -12,13 +13,46 @@ if (typeof mod.handler !== 'function') { console.error('no handler export'); pro
 
 const HELLO = 'export const handler = async () => ({ statusCode: 200, body: "hello" });\n';
 
+/** A reference, not a target: what one bare SDK client costs, bundled the way the functions are. */
+const SDK_FLOOR = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+const client = new DynamoDBClient({});
+export const handler = async () => client.config.serviceId;
+`;
+
+async function bundleSdkFloor(dir: string): Promise<string> {
+  const entry = join(dir, 'sdk-floor.mjs');
+  const outfile = join(dir, 'sdk-floor.bundle.mjs');
+  writeFileSync(entry, SDK_FLOOR);
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    nodePaths: [join(process.cwd(), 'node_modules')],
+    alias: {
+      '@aws-sdk/credential-provider-node': join(
+        process.cwd(),
+        'shared/adapters/clients/lambda-credentials.ts',
+      ),
+    },
+    external: ['@smithy/core/event-streams'],
+    logLevel: 'silent',
+  });
+  return outfile;
+}
+
 /**
  * Time to start `node` and import a bundled handler (module scope included: clients, config),
  * as a ratio to the same for a hello-world handler. Runs are interleaved so machine noise hits
  * every subject alike.
  */
-export function measureColdInit(functions: BundledFunction[], runs: number) {
+export async function measureColdInit(functions: BundledFunction[], runs: number) {
   const dir = mkdtempSync(join(tmpdir(), 'diplowire-cold-'));
+  const floor = { name: 'reference: bare DynamoDBClient', file: await bundleSdkFloor(dir), environment: {} };
   const runner = join(dir, 'runner.mjs');
   const hello = join(dir, 'hello.mjs');
   writeFileSync(runner, RUNNER);
@@ -31,7 +65,7 @@ export function measureColdInit(functions: BundledFunction[], runs: number) {
     // Lambda runs nodejs22.x, where the SDK prints no Node-version warning; this machine runs Node 20.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  const subjects = [{ name: 'hello-world', file: hello, environment: {} }, ...functions];
+  const subjects = [{ name: 'hello-world', file: hello, environment: {} }, floor, ...functions];
   const samples = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
   for (let i = 0; i < runs; i++) {
     for (const subject of subjects) {
@@ -46,8 +80,10 @@ export function measureColdInit(functions: BundledFunction[], runs: number) {
     }
   }
   const helloMedian = median(samples.get('hello-world')!);
+  const floorMedian = median(samples.get(floor.name)!);
   return {
     helloMedianMs: helloMedian,
+    sdkFloor: { medianMs: floorMedian, ratio: floorMedian / helloMedian },
     functions: functions.map((f) => {
       const medianMs = median(samples.get(f.name)!);
       return { name: f.name, medianMs, ratio: medianMs / helloMedian };

@@ -39,7 +39,7 @@ async function main() {
   const bundles: Record<string, number> = {};
   for (const f of functions) bundles[f.name] = statSync(f.file).size;
 
-  const cold = measureColdInit(functions, COLD_RUNS);
+  const cold = await measureColdInit(functions, COLD_RUNS);
   const coldInitRatio: Record<string, number> = {};
   for (const f of cold.functions) coldInitRatio[f.name] = round(f.ratio, 3);
 
@@ -54,6 +54,14 @@ async function main() {
     console.log(row([f.name, bundles[f.name]!, round(f.medianMs, 1), round(f.ratio, 3)]));
   }
   console.log(row(['hello-world (baseline)', '-', round(cold.helloMedianMs, 1), 1]));
+  console.log(
+    row([
+      'reference: bare DynamoDBClient',
+      '-',
+      round(cold.sdkFloor.medianMs, 1),
+      round(cold.sdkFloor.ratio, 3),
+    ]),
+  );
   console.log('');
   console.log(row(['submit warm p50 ms', round(submit.submitP50Ms, 2)]));
   console.log(row(['bare PutItem p50 ms', round(submit.putP50Ms, 2)]));
