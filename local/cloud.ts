@@ -22,6 +22,7 @@ import { LAMBDA_FUNCTION_SUPPORT, LocalLambda, lambdaFunctionDefinition } from '
 import {
   LocalSqs,
   queueDefinitionFromTemplate,
+  SQS_EVENT_SOURCE_MAPPING_SUPPORT,
   SQS_QUEUE_SUPPORT,
   type SqsEventSource,
   sqsEventSourceSettings,
@@ -84,7 +85,12 @@ export interface LocalCloud {
 const SUPPORT: SupportRegistry = {
   'AWS::DynamoDB::Table': { supportedProperties: SUPPORTED_TABLE_PROPERTIES },
   'AWS::Lambda::Function': LAMBDA_FUNCTION_SUPPORT,
-  'AWS::Lambda::EventSourceMapping': { supportedProperties: SUPPORTED_MAPPING_PROPERTIES },
+  // One type for both sources: DynamoDB stream mappings and SQS queue mappings.
+  'AWS::Lambda::EventSourceMapping': {
+    supportedProperties: [
+      ...new Set([...SUPPORTED_MAPPING_PROPERTIES, ...SQS_EVENT_SOURCE_MAPPING_SUPPORT.supportedProperties]),
+    ],
+  },
   'AWS::SQS::Queue': SQS_QUEUE_SUPPORT,
   'AWS::Events::EventBus': { supportedProperties: ['Name', 'Description', 'Tags'] },
   'AWS::Events::Rule': {
