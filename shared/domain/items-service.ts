@@ -5,7 +5,7 @@ import {
   PreconditionRequiredError,
   ValidationError,
 } from './errors';
-import { newId } from './ids';
+import { itemIdFor } from './ids';
 import { contentHashOf } from './ingest/canonical-json';
 import {
   etagOf,
@@ -25,7 +25,8 @@ export interface Caller {
 export interface ItemsServiceDeps {
   store: ItemStore;
   clock?: () => Date;
-  newItemId?: () => string;
+  /** The id of the item a partner submits under a uri; tests may override the default `itemIdFor`. */
+  itemIdFor?: (partnerId: string, uri: string) => string;
 }
 
 /** The same answer whether the item does not exist or is another partner's: ids leak nothing. */
@@ -39,12 +40,12 @@ const NOT_FOUND_DETAIL = 'No item with this id exists for your account.';
 export class ItemsService {
   private readonly store: ItemStore;
   private readonly clock: () => Date;
-  private readonly newItemId: () => string;
+  private readonly itemIdFor: (partnerId: string, uri: string) => string;
 
   constructor(deps: ItemsServiceDeps) {
     this.store = deps.store;
     this.clock = deps.clock ?? (() => new Date());
-    this.newItemId = deps.newItemId ?? (() => newId('itm'));
+    this.itemIdFor = deps.itemIdFor ?? itemIdFor;
   }
 
   /**
@@ -57,7 +58,8 @@ export class ItemsService {
   ): Promise<{ outcome: 'created' | 'unchanged'; version: ItemVersion }> {
     const first: ItemVersion = {
       ...versionFields(prepared.document, prepared.contentHash),
-      itemId: this.newItemId(),
+      // One id per (partner, uri): the store refuses a second version 1 under it.
+      itemId: this.itemIdFor(caller.partnerId, prepared.document.uri),
       version: 1,
       partnerId: caller.partnerId,
       receivedAt: this.now(),
@@ -111,7 +113,7 @@ export class ItemsService {
       partnerId: head.partnerId,
       receivedAt: this.now(),
     };
-    await this.append(next);
+    await this.append(next, head);
     return { outcome: 'corrected', version: next };
   }
 
@@ -142,7 +144,7 @@ export class ItemsService {
       contentHash: contentHashOf(document),
       document,
     };
-    await this.append(next);
+    await this.append(next, head);
     return { outcome: 'retracted', version: next };
   }
 
@@ -173,9 +175,9 @@ export class ItemsService {
     return head;
   }
 
-  private async append(next: ItemVersion): Promise<void> {
-    // Another writer moved the head between our read and our write: same answer as a stale If-Match.
-    if (!(await this.store.appendVersion(next))) throw staleVersion(next.version - 1);
+  private async append(next: ItemVersion, base: ItemHead): Promise<void> {
+    // Another writer took the next version between our read and our write: same answer as a stale If-Match.
+    if (!(await this.store.appendVersion(next, base))) throw staleVersion(base.version);
   }
 
   /** Versions up to the head's are immutable and always present; absence is a storage fault. */

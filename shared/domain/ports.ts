@@ -1,17 +1,25 @@
 import type { ItemHead, ItemVersion, VersionSummary } from './item';
 
 /**
- * The storage port for items. The DynamoDB adapter implements it with conditional writes
- * and transactions; the domain service never sees DynamoDB.
+ * The storage port for items. The DynamoDB adapter implements it with one conditional write per
+ * accepted change; the domain service never sees DynamoDB.
  */
 export interface ItemStore {
   /**
-   * Atomically claims (partnerId, uri) and writes version 1. When the uri is already claimed,
-   * nothing is written and the existing head is returned.
+   * Writes version 1 unless the item `first.itemId` (derived from partner and uri, see
+   * `itemIdFor`) already exists; then nothing is written and its latest state is returned.
    */
   createItem(first: ItemVersion): Promise<{ created: true } | { created: false; existing: ItemHead }>;
-  /** Appends `next` only if the head is still at `next.version - 1`; false when it moved on. */
-  appendVersion(next: ItemVersion): Promise<boolean>;
+  /**
+   * Appends `next` on top of `base`, the head the caller read (`next.version` must be
+   * `base.version + 1`). Versions are never deleted, so the write succeeds exactly when no other
+   * writer has taken `next.version` meanwhile; false when one has.
+   */
+  appendVersion(
+    next: ItemVersion,
+    base: Pick<ItemHead, 'itemId' | 'version' | 'createdAt'>,
+  ): Promise<boolean>;
+  /** The latest version's metadata (without the document), or undefined for an unknown item. */
   getHead(itemId: string): Promise<ItemHead | undefined>;
   getVersion(itemId: string, version: number): Promise<ItemVersion | undefined>;
   listVersions(itemId: string): Promise<VersionSummary[]>;

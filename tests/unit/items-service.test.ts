@@ -7,7 +7,7 @@ import {
   PreconditionRequiredError,
   ValidationError,
 } from '../../shared/domain/errors';
-import { isId, newId } from '../../shared/domain/ids';
+import { isId, itemIdFor, newId } from '../../shared/domain/ids';
 import { contentHashOf } from '../../shared/domain/ingest/canonical-json';
 import type {
   ItemHead,
@@ -19,60 +19,56 @@ import type {
 import { ItemsService } from '../../shared/domain/items-service';
 import type { ItemStore } from '../../shared/domain/ports';
 
-/** An ItemStore with the port's semantics (atomic claim, optimistic append), kept in maps. */
+/**
+ * An ItemStore with the port's semantics, modelled on the DynamoDB design: versions only, the
+ * head is the latest version, and a version number (including 1) can be taken once.
+ */
 class InMemoryItemStore implements ItemStore {
-  readonly claims = new Map<string, string>();
-  readonly heads = new Map<string, ItemHead>();
-  readonly versions = new Map<string, ItemVersion[]>();
+  readonly versions = new Map<string, (ItemVersion & { itemCreatedAt: string })[]>();
   writes = 0;
   /** Lets a test slip a concurrent change in between the service's read and its write. */
   beforeAppend?: () => void;
 
   async createItem(first: ItemVersion): Promise<{ created: true } | { created: false; existing: ItemHead }> {
-    const claim = `${first.partnerId}\n${first.uri}`;
-    const claimed = this.claims.get(claim);
-    if (claimed !== undefined) return { created: false, existing: structuredClone(this.heads.get(claimed)!) };
+    const existing = await this.getHead(first.itemId);
+    if (existing) return { created: false, existing };
     this.writes++;
-    this.claims.set(claim, first.itemId);
-    this.heads.set(first.itemId, {
-      itemId: first.itemId,
-      partnerId: first.partnerId,
-      uri: first.uri,
-      version: 1,
-      pubstatus: first.pubstatus,
-      language: first.language,
-      contentHash: first.contentHash,
-      createdAt: first.receivedAt,
-      updatedAt: first.receivedAt,
-    });
-    this.versions.set(first.itemId, [structuredClone(first)]);
+    this.versions.set(first.itemId, [{ ...structuredClone(first), itemCreatedAt: first.receivedAt }]);
     return { created: true };
   }
 
-  async appendVersion(next: ItemVersion): Promise<boolean> {
+  async appendVersion(next: ItemVersion, base: Pick<ItemHead, 'itemId' | 'version' | 'createdAt'>) {
     this.beforeAppend?.();
-    const head = this.heads.get(next.itemId);
-    if (!head || head.version !== next.version - 1) return false;
+    expect(next.version).toBe(base.version + 1);
+    const versions = this.versions.get(next.itemId);
+    if (!versions || versions.some((v) => v.version === next.version)) return false;
     this.writes++;
-    Object.assign(head, {
-      version: next.version,
-      pubstatus: next.pubstatus,
-      language: next.language,
-      contentHash: next.contentHash,
-      updatedAt: next.receivedAt,
-    });
-    this.versions.get(next.itemId)!.push(structuredClone(next));
+    versions.push({ ...structuredClone(next), itemCreatedAt: base.createdAt });
     return true;
   }
 
   async getHead(itemId: string): Promise<ItemHead | undefined> {
-    const head = this.heads.get(itemId);
-    return head && structuredClone(head);
+    const latest = this.versions.get(itemId)?.at(-1);
+    if (!latest) return undefined;
+    const { itemCreatedAt, receivedAt, partnerId, uri, version, pubstatus, language, contentHash } = latest;
+    return {
+      itemId,
+      partnerId,
+      uri,
+      version,
+      pubstatus,
+      language,
+      contentHash,
+      createdAt: itemCreatedAt,
+      updatedAt: receivedAt,
+    };
   }
 
   async getVersion(itemId: string, version: number): Promise<ItemVersion | undefined> {
     const found = this.versions.get(itemId)?.find((v) => v.version === version);
-    return found && structuredClone(found);
+    if (!found) return undefined;
+    const { itemCreatedAt: _, ...itemVersion } = structuredClone(found);
+    return itemVersion;
   }
 
   async listVersions(itemId: string): Promise<VersionSummary[]> {
@@ -103,16 +99,13 @@ const B = { partnerId: 'ptn_B' };
 let store: InMemoryItemStore;
 let service: ItemsService;
 let tick: number;
-let ids: number;
 
 beforeEach(() => {
   store = new InMemoryItemStore();
   tick = 0;
-  ids = 0;
   service = new ItemsService({
     store,
     clock: () => new Date(Date.UTC(2025, 2, 1, 12, 0, 0, tick++)),
-    newItemId: () => `itm_${String(++ids).padStart(26, '0')}`,
   });
 });
 
@@ -129,7 +122,7 @@ describe('submit', () => {
 
     expect(outcome).toBe('created');
     expect(version).toEqual({
-      itemId: 'itm_00000000000000000000000001',
+      itemId: itemIdFor('ptn_A', 'urn:partner-a:story:1'),
       version: 1,
       partnerId: 'ptn_A',
       uri: 'urn:partner-a:story:1',
@@ -243,7 +236,8 @@ describe('correct', () => {
     const { version } = await service.submit(A, prepare(article()));
     store.beforeAppend = () => {
       store.beforeAppend = undefined;
-      void store.appendVersion({ ...version, version: 2, contentHash: 'other' });
+      const base = { itemId: version.itemId, version: 1, createdAt: version.receivedAt };
+      void store.appendVersion({ ...version, version: 2, contentHash: 'other' }, base);
     };
 
     const error = await rejection(service.correct(A, version.itemId, 1, prepare(article({ title: 'mine' }))));
@@ -375,13 +369,33 @@ describe('tenant isolation', () => {
   });
 });
 
-describe('default item ids (newId)', () => {
-  it('gives itm_ + 26 Crockford base32 characters to items created without an id factory', async () => {
-    const real = new ItemsService({ store: new InMemoryItemStore() });
-    const { version } = await real.submit(A, prepare(article()));
-    expect(version.itemId).toMatch(/^itm_[0-9A-HJKMNP-TV-Z]{26}$/);
-    expect(isId(version.itemId, 'itm')).toBe(true);
-    expect(isId(version.itemId, 'ptn')).toBe(false);
+describe('item ids', () => {
+  it('derives the item id from (partner, uri): itm_ + 26 Crockford base32 characters of SHA-256', () => {
+    // Golden values (computed independently with Python's hashlib and base32): the id is a
+    // storage key, so it must never change.
+    expect(itemIdFor('ptn_A', 'urn:partner-a:story:1')).toBe('itm_HM19P99Z97FMQBVRXFFBVGBAVB');
+    expect(itemIdFor('ptn_01HZX3K0000000000000000000', 'https://example.com/news/2025/03/01/كويت#1')).toBe(
+      'itm_YDVV822AY3HV0H5CMZJ1MG5F38',
+    );
+    const id = itemIdFor('ptn_A', 'urn:x');
+    expect(isId(id, 'itm')).toBe(true);
+    expect(isId(id, 'ptn')).toBe(false);
+    expect(itemIdFor('ptn_A', 'urn:x')).toBe(id);
+    expect(itemIdFor('ptn_B', 'urn:x')).not.toBe(id);
+    expect(itemIdFor('ptn_A', 'urn:y')).not.toBe(id);
+    // The separator keeps (partner, uri) pairs apart even when their concatenations agree.
+    expect(itemIdFor('ptn_Aurn', ':x')).not.toBe(itemIdFor('ptn_A', 'urn:x'));
+  });
+
+  it('gives every submission of one uri by one partner the same item id, and lets tests override it', async () => {
+    const first = await service.submit(A, prepare(article()));
+    expect(first.version.itemId).toBe(itemIdFor('ptn_A', 'urn:partner-a:story:1'));
+    expect((await service.submit(B, prepare(article()))).version.itemId).toBe(
+      itemIdFor('ptn_B', 'urn:partner-a:story:1'),
+    );
+
+    const overridden = new ItemsService({ store: new InMemoryItemStore(), itemIdFor: () => 'itm_fixed' });
+    expect((await overridden.submit(A, prepare(article()))).version.itemId).toBe('itm_fixed');
   });
 
   it('encodes the millisecond time first, so ids sort by creation time', () => {
