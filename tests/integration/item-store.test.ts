@@ -1,26 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { MalformedRecordError } from '../../shared/adapters/dynamodb/item-records';
 import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
-import {
-  GSI1,
-  itemHeadKey,
-  partnerItemsGsi1Pk,
-  uriClaimKey,
-  versionKey,
-} from '../../shared/adapters/dynamodb/table-design';
-import { StoreContentionError } from '../../shared/adapters/dynamodb/transactions';
+import { itemPk, versionKey } from '../../shared/adapters/dynamodb/table-design';
 import { newId } from '../../shared/domain/ids';
-import type { ItemVersion } from '../../shared/domain/item';
+import type { ItemHead, ItemVersion } from '../../shared/domain/item';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createItemsTable } from '../support/tables';
 
@@ -62,8 +47,26 @@ function nextOf(previous: ItemVersion, overrides: Partial<ItemVersion> = {}): It
   };
 }
 
+/** Every row in the item's partition, as [SK, row]. */
+async function partitionRows(itemId: string): Promise<[string, Record<string, unknown>][]> {
+  const { Items } = await client.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': itemPk(itemId) },
+      ConsistentRead: true,
+    }),
+  );
+  return (Items ?? []).map((item) => [String(item.SK), item]);
+}
+
+function baseOf(head: ItemHead | undefined): ItemHead {
+  expect(head).toBeDefined();
+  return head!;
+}
+
 describe('DynamoItemStore.createItem', () => {
-  it('writes the uri claim, the head and version 1, readable back unchanged', async () => {
+  it('writes version 1 as the only row, readable back unchanged, with the head derived from it', async () => {
     const first = version();
     await expect(store.createItem(first)).resolves.toEqual({ created: true });
 
@@ -79,10 +82,13 @@ describe('DynamoItemStore.createItem', () => {
       createdAt: first.receivedAt,
       updatedAt: first.receivedAt,
     });
-    const claim = await client.send(
-      new GetCommand({ TableName: tableName, Key: uriClaimKey('ptn_A', first.uri) }),
-    );
-    expect(claim.Item?.itemId).toBe(first.itemId);
+    const rows = await partitionRows(first.itemId);
+    expect(rows.map(([sk]) => sk)).toEqual(['V#000000001']);
+    const [, row] = rows[0]!;
+    expect(row.itemCreatedAt).toBe(first.receivedAt);
+    // No listing uses GSI1 yet, so no row is indexed in it.
+    expect(row).not.toHaveProperty('GSI1PK');
+    expect(row).not.toHaveProperty('GSI1SK');
   });
 
   it('stores the document as a JSON string attribute, byte for byte', async () => {
@@ -96,28 +102,43 @@ describe('DynamoItemStore.createItem', () => {
     expect(Item?.entity).toBe('ItemVersion');
   });
 
-  it('returns the existing head, and writes nothing, when the uri is already claimed', async () => {
+  it('returns the latest head, and writes nothing, when the item already exists', async () => {
     const first = version();
     await store.createItem(first);
-    const second = version({ uri: first.uri, contentHash: 'c'.repeat(64) });
+    const second = nextOf(first);
+    await store.appendVersion(second, baseOf(await store.getHead(first.itemId)));
+    const again = { ...first, contentHash: 'c'.repeat(64), receivedAt: '2025-04-01T00:00:00.000Z' };
 
-    const result = await store.createItem(second);
+    const result = await store.createItem(again);
 
-    expect(result).toEqual({ created: false, existing: expect.objectContaining({ itemId: first.itemId }) });
-    expect(await store.getHead(second.itemId)).toBeUndefined();
-    expect(await store.getVersion(second.itemId, 1)).toBeUndefined();
+    expect(result).toEqual({
+      created: false,
+      existing: expect.objectContaining({
+        itemId: first.itemId,
+        version: 2,
+        contentHash: second.contentHash,
+      }),
+    });
+    expect(await store.getVersion(first.itemId, 1)).toEqual(first);
+    expect((await partitionRows(first.itemId)).map(([sk]) => sk)).toEqual(['V#000000001', 'V#000000002']);
   });
 
-  it('scopes the uri claim to the partner', async () => {
+  it('refuses to answer with an item of another (partner, uri) under the same id', async () => {
     const first = version();
     await store.createItem(first);
-    const other = version({ uri: first.uri, partnerId: 'ptn_B' });
-    await expect(store.createItem(other)).resolves.toEqual({ created: true });
+    await expect(store.createItem(version({ itemId: first.itemId }))).rejects.toThrow(/taken by another/);
+    await expect(
+      store.createItem(version({ itemId: first.itemId, uri: first.uri, partnerId: 'ptn_B' })),
+    ).rejects.toThrow(/taken by another/);
+    expect(await store.getVersion(first.itemId, 1)).toEqual(first);
   });
 
-  it('leaves exactly one item when 20 identical creates race', async () => {
+  it('leaves exactly one item with one version row when 20 creates of the same item race', async () => {
+    const itemId = newId('itm');
     const uri = `urn:test:${randomUUID()}`;
-    const attempts = Array.from({ length: 20 }, () => version({ uri }));
+    const attempts = Array.from({ length: 20 }, (_, i) =>
+      version({ itemId, uri, contentHash: `${i}`.padStart(64, 'f') }),
+    );
 
     const results = await Promise.all(attempts.map((attempt) => store.createItem(attempt)));
 
@@ -125,24 +146,45 @@ describe('DynamoItemStore.createItem', () => {
     expect(createdIndexes).toHaveLength(1);
     const winner = attempts[createdIndexes[0]!]!;
     for (const result of results) {
-      if (!result.created) expect(result.existing.itemId).toBe(winner.itemId);
+      if (!result.created)
+        expect(result.existing).toMatchObject({ itemId, version: 1, contentHash: winner.contentHash });
     }
-    for (const [index, attempt] of attempts.entries()) {
-      if (index !== createdIndexes[0]) expect(await store.getHead(attempt.itemId)).toBeUndefined();
-    }
+    expect((await partitionRows(itemId)).map(([sk]) => sk)).toEqual(['V#000000001']);
+    expect(await store.getVersion(itemId, 1)).toEqual(winner);
+  });
+
+  it('counts an SDK retry of its own successful put as created, not as a competing writer', async () => {
+    // Same writeId for every write of this store: the second put replays the first, as an SDK
+    // retry does when the response to a successful put was lost.
+    const replaying = new DynamoItemStore(client, tableName, { newWriteId: () => 'write-1' });
+    const first = version();
+    await expect(replaying.createItem(first)).resolves.toEqual({ created: true });
+    await expect(replaying.createItem(first)).resolves.toEqual({ created: true });
+    // Anyone else is told the item exists.
+    await expect(store.createItem(first)).resolves.toMatchObject({ created: false });
+
+    const second = nextOf(first);
+    const base = baseOf(await store.getHead(first.itemId));
+    await expect(replaying.appendVersion(second, base)).resolves.toBe(true);
+    await expect(replaying.appendVersion(second, base)).resolves.toBe(true);
+    await expect(store.appendVersion(second, base)).resolves.toBe(false);
+    expect((await partitionRows(first.itemId)).map(([sk]) => sk)).toEqual(['V#000000001', 'V#000000002']);
   });
 });
 
 describe('DynamoItemStore.appendVersion', () => {
-  it('appends the next version and moves the head (and its GSI1 sort key) along', async () => {
+  it("appends the next version, which becomes the head; createdAt stays version 1's", async () => {
     const first = version();
     await store.createItem(first);
     const second = nextOf(first, { language: 'fr', pubstatus: 'withheld' });
 
-    await expect(store.appendVersion(second)).resolves.toBe(true);
+    await expect(store.appendVersion(second, baseOf(await store.getHead(first.itemId)))).resolves.toBe(true);
 
     expect(await store.getVersion(first.itemId, 2)).toEqual(second);
-    expect(await store.getHead(first.itemId)).toMatchObject({
+    expect(await store.getHead(first.itemId)).toEqual({
+      itemId: first.itemId,
+      partnerId: first.partnerId,
+      uri: first.uri,
       version: 2,
       language: 'fr',
       pubstatus: 'withheld',
@@ -150,43 +192,52 @@ describe('DynamoItemStore.appendVersion', () => {
       createdAt: first.receivedAt,
       updatedAt: second.receivedAt,
     });
-    const head = await client.send(new GetCommand({ TableName: tableName, Key: itemHeadKey(first.itemId) }));
-    expect(head.Item?.GSI1SK).toBe(`${second.receivedAt}#${first.itemId}`);
+    const rows = await partitionRows(first.itemId);
+    expect(rows.map(([sk, row]) => [sk, row.itemCreatedAt])).toEqual([
+      ['V#000000001', first.receivedAt],
+      ['V#000000002', first.receivedAt],
+    ]);
   });
 
-  it('returns false, writing nothing, when the head is not at the previous version', async () => {
+  it('returns false, writing nothing, when the next version is already taken', async () => {
     const first = version();
     await store.createItem(first);
+    const base = baseOf(await store.getHead(first.itemId));
     const second = nextOf(first);
-    await store.appendVersion(second);
+    await store.appendVersion(second, base);
 
     const staleSecond = nextOf(first, { contentHash: 'd'.repeat(64) });
-    await expect(store.appendVersion(staleSecond)).resolves.toBe(false);
-    const skipping = nextOf(nextOf(second));
-    await expect(store.appendVersion(skipping)).resolves.toBe(false);
+    await expect(store.appendVersion(staleSecond, base)).resolves.toBe(false);
 
     expect(await store.getVersion(first.itemId, 2)).toEqual(second);
-    expect(await store.getVersion(first.itemId, 4)).toBeUndefined();
     expect((await store.getHead(first.itemId))?.version).toBe(2);
   });
 
-  it('returns false for an item that does not exist', async () => {
-    await expect(store.appendVersion(nextOf(version()))).resolves.toBe(false);
+  it('refuses a version that does not follow its base', async () => {
+    const first = version();
+    await store.createItem(first);
+    const base = baseOf(await store.getHead(first.itemId));
+
+    await expect(store.appendVersion(nextOf(nextOf(first)), base)).rejects.toBeInstanceOf(RangeError);
+    await expect(store.appendVersion(nextOf(version()), base)).rejects.toBeInstanceOf(RangeError);
+    expect((await partitionRows(first.itemId)).map(([sk]) => sk)).toEqual(['V#000000001']);
   });
 
   it('lets exactly one of 10 racing appends on the same version win', async () => {
     const first = version();
     await store.createItem(first);
+    const base = baseOf(await store.getHead(first.itemId));
     const contenders = Array.from({ length: 10 }, (_, i) =>
       nextOf(first, { contentHash: `${i}`.padStart(64, 'e') }),
     );
 
-    const results = await Promise.all(contenders.map((next) => store.appendVersion(next)));
+    const results = await Promise.all(contenders.map((next) => store.appendVersion(next, base)));
 
     expect(results.filter(Boolean)).toHaveLength(1);
     const winner = contenders[results.indexOf(true)]!;
     expect(await store.getVersion(first.itemId, 2)).toEqual(winner);
     expect(await store.getHead(first.itemId)).toMatchObject({ version: 2, contentHash: winner.contentHash });
+    expect((await partitionRows(first.itemId)).map(([sk]) => sk)).toEqual(['V#000000001', 'V#000000002']);
   });
 });
 
@@ -199,7 +250,7 @@ describe('DynamoItemStore reads', () => {
     let previous = first;
     for (let n = 2; n <= 12; n++) {
       const next = nextOf(previous, { document: bulky, pubstatus: n === 12 ? 'canceled' : 'usable' });
-      expect(await store.appendVersion(next)).toBe(true);
+      expect(await store.appendVersion(next, baseOf(await store.getHead(first.itemId)))).toBe(true);
       previous = next;
     }
 
@@ -208,36 +259,38 @@ describe('DynamoItemStore reads', () => {
     expect(summaries.map((s) => s.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(summaries[0]).toEqual({ version: 1, pubstatus: 'usable', receivedAt: first.receivedAt });
     expect(summaries[11]).toEqual({ version: 12, pubstatus: 'canceled', receivedAt: previous.receivedAt });
+    expect(await store.getHead(first.itemId)).toMatchObject({ version: 12, pubstatus: 'canceled' });
   });
 
-  it('answers undefined or empty for unknown items and versions', async () => {
+  it('reads the head as the latest version row only: one consistent query that leaves the document out', async () => {
+    const first = version();
+    await store.createItem(first);
+    // Translation rows share the partition and must never be taken for a version.
+    for (const sk of ['TR#ar#V#000000001', 'TR#zz#V#999999999']) {
+      await client.send(new PutCommand({ TableName: tableName, Item: { PK: itemPk(first.itemId), SK: sk } }));
+    }
+    const send = vi.spyOn(client, 'send');
+    try {
+      expect(await store.getHead(first.itemId)).toMatchObject({ itemId: first.itemId, version: 1 });
+      expect(send).toHaveBeenCalledTimes(1);
+      const input = (send.mock.calls[0]![0] as QueryCommand).input;
+      expect(input).toMatchObject({ ScanIndexForward: false, Limit: 1, ConsistentRead: true });
+      expect(Object.values(input.ExpressionAttributeNames ?? {})).not.toContain('document');
+    } finally {
+      send.mockRestore();
+    }
+  });
+
+  it('answers undefined or empty for unknown items and versions, and for a partition without versions', async () => {
     expect(await store.getHead('itm_unknown')).toBeUndefined();
     expect(await store.getVersion('itm_unknown', 1)).toBeUndefined();
     expect(await store.getVersion('itm_unknown', 0)).toBeUndefined();
     expect(await store.listVersions('itm_unknown')).toEqual([]);
-  });
-
-  it('indexes heads only in GSI1, by partner and time', async () => {
-    const partnerId = `ptn_${randomUUID()}`;
-    const older = version({ partnerId, receivedAt: '2025-01-01T00:00:00.000Z' });
-    const newer = version({ partnerId, receivedAt: '2025-02-01T00:00:00.000Z' });
-    await store.createItem(newer);
-    await store.createItem(older);
-    await store.appendVersion(nextOf(older, { receivedAt: '2025-03-01T00:00:00.000Z' }));
-
-    const { Items } = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: GSI1,
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': partnerItemsGsi1Pk(partnerId) },
-      }),
+    const itemId = newId('itm');
+    await client.send(
+      new PutCommand({ TableName: tableName, Item: { PK: itemPk(itemId), SK: 'TR#en#V#000000001' } }),
     );
-
-    expect(Items?.map((item) => [item.SK, item.itemId])).toEqual([
-      ['HEAD', newer.itemId],
-      ['HEAD', older.itemId],
-    ]);
+    expect(await store.getHead(itemId)).toBeUndefined();
   });
 
   it('rejects a malformed row with a typed error instead of returning garbage', async () => {
@@ -249,99 +302,6 @@ describe('DynamoItemStore reads', () => {
       }),
     );
     await expect(store.getVersion(itemId, 1)).rejects.toBeInstanceOf(MalformedRecordError);
-  });
-});
-
-// DynamoDB Local serialises transactions, so it never reports TransactionConflict; these
-// faults of the real service are simulated on a mocked client instance.
-describe('DynamoItemStore under transaction conflicts (mocked faults)', () => {
-  const fastRetries = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 };
-
-  function canceled(...codes: string[]): TransactionCanceledException {
-    return new TransactionCanceledException({
-      message: 'Transaction cancelled',
-      $metadata: {},
-      CancellationReasons: codes.map((Code) => ({ Code })),
-    });
-  }
-
-  function mockedStore() {
-    const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
-    const mock = mockClient(documentClient);
-    return { mock, store: new DynamoItemStore(documentClient, 'items-mocked', fastRetries) };
-  }
-
-  it('retries a conflicting create until it commits', async () => {
-    const { mock, store: mocked } = mockedStore();
-    mock
-      .on(TransactWriteCommand)
-      .rejectsOnce(canceled('TransactionConflict', 'None', 'None'))
-      .rejectsOnce(canceled('None', 'TransactionConflict', 'None'))
-      .resolves({});
-
-    await expect(mocked.createItem(version())).resolves.toEqual({ created: true });
-    expect(mock.commandCalls(TransactWriteCommand)).toHaveLength(3);
-  });
-
-  it('after the last retry of a create, answers with the item that won the uri', async () => {
-    const { mock, store: mocked } = mockedStore();
-    const winner = version();
-    mock.on(TransactWriteCommand).rejects(canceled('TransactionConflict', 'None', 'None'));
-    mock.on(GetCommand, { Key: uriClaimKey(winner.partnerId, winner.uri) }).resolves({
-      Item: { itemId: winner.itemId },
-    });
-    mock.on(GetCommand, { Key: itemHeadKey(winner.itemId) }).resolves({
-      Item: {
-        itemId: winner.itemId,
-        partnerId: winner.partnerId,
-        uri: winner.uri,
-        version: 1,
-        pubstatus: 'usable',
-        language: 'en',
-        contentHash: winner.contentHash,
-        createdAt: winner.receivedAt,
-        updatedAt: winner.receivedAt,
-      },
-    });
-
-    const result = await mocked.createItem(version({ uri: winner.uri }));
-
-    expect(result).toEqual({ created: false, existing: expect.objectContaining({ itemId: winner.itemId }) });
-    expect(mock.commandCalls(TransactWriteCommand)).toHaveLength(fastRetries.maxAttempts);
-  });
-
-  it('after the last retry of an append, reports stale if the head moved, else fails loudly', async () => {
-    const { mock, store: mocked } = mockedStore();
-    const next = nextOf(version());
-    mock.on(TransactWriteCommand).rejects(canceled('TransactionConflict', 'None'));
-    const headAt = (v: number) => ({
-      Item: {
-        itemId: next.itemId,
-        partnerId: next.partnerId,
-        uri: next.uri,
-        version: v,
-        pubstatus: 'usable',
-        language: 'en',
-        contentHash: next.contentHash,
-        createdAt: next.receivedAt,
-        updatedAt: next.receivedAt,
-      },
-    });
-
-    mock.on(GetCommand).resolves(headAt(2));
-    await expect(mocked.appendVersion(next)).resolves.toBe(false);
-
-    mock.on(GetCommand).resolves(headAt(1));
-    await expect(mocked.appendVersion(next)).rejects.toBeInstanceOf(StoreContentionError);
-  });
-
-  it('does not retry a transaction cancelled for a non-transient reason', async () => {
-    const { mock, store: mocked } = mockedStore();
-    mock.on(TransactWriteCommand).rejects(canceled('ValidationError', 'None'));
-
-    await expect(mocked.appendVersion(nextOf(version()))).rejects.toBeInstanceOf(
-      TransactionCanceledException,
-    );
-    expect(mock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    await expect(store.getHead(itemId)).rejects.toBeInstanceOf(MalformedRecordError);
   });
 });

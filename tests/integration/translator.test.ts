@@ -155,7 +155,9 @@ async function writeItem(documents: NinjsDocument[]): Promise<ItemVersion[]> {
   const partnerId = newId('ptn');
   const versions = documents.map((doc, i) => versionOf(itemId, partnerId, i + 1, doc));
   expect(await items.createItem(versions[0]!)).toEqual({ created: true });
-  for (const next of versions.slice(1)) expect(await items.appendVersion(next)).toBe(true);
+  for (const next of versions.slice(1)) {
+    expect(await items.appendVersion(next, (await items.getHead(itemId))!)).toBe(true);
+  }
   return versions;
 }
 
@@ -376,7 +378,7 @@ describe('translator', () => {
     expect(server.calls[0]!.text).toContain('النسخة 1');
     // The correction arrives after v1 was translated (otherwise v1 would be skipped as superseded).
     const v2 = versionOf(v1!.itemId, v1!.partnerId, 2, document(2, 'usable'));
-    expect(await items.appendVersion(v2)).toBe(true);
+    expect(await items.appendVersion(v2, (await items.getHead(v1!.itemId))!)).toBe(true);
     await handler(eventOf(v2), context);
     expect(server.calls).toHaveLength(2);
     expect(server.calls[1]!.text).toContain('النسخة 2');

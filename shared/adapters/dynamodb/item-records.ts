@@ -1,13 +1,5 @@
 import type { ItemHead, ItemVersion, NinjsDocument, Pubstatus, VersionSummary } from '../../domain/item';
-import {
-  ENTITY,
-  itemHeadKey,
-  partnerItemsGsi1Pk,
-  partnerItemsGsi1Sk,
-  type TableKey,
-  uriClaimKey,
-  versionKey,
-} from './table-design';
+import { ENTITY, type TableKey, versionKey } from './table-design';
 
 /**
  * Codec between domain objects and items-table rows (plain JS objects, as the DocumentClient
@@ -37,31 +29,19 @@ export type VersionRecord = TableKey & {
   contentHash: string;
   /** The normalised ninjs document as a JSON string, so it is returned byte for byte. */
   document: string;
+  /** Version 1's receivedAt, on every version: the latest version is the head and needs it. */
+  itemCreatedAt: string;
+  /**
+   * Random per write attempt: a conditional put that fails against a row carrying our own
+   * writeId was an SDK retry of a put that had succeeded, not a competing writer.
+   */
+  writeId: string;
 };
 
-export type HeadRecord = TableKey & {
-  entity: typeof ENTITY.itemHead;
-  itemId: string;
-  partnerId: string;
-  uri: string;
-  version: number;
-  pubstatus: Pubstatus;
-  language: string;
-  contentHash: string;
-  createdAt: string;
-  updatedAt: string;
-  GSI1PK: string;
-  GSI1SK: string;
-};
-
-export type UriClaimRecord = TableKey & {
-  entity: typeof ENTITY.uriClaim;
-  itemId: string;
-  partnerId: string;
-  createdAt: string;
-};
-
-export function toVersionRecord(v: ItemVersion): VersionRecord {
+export function toVersionRecord(
+  v: ItemVersion,
+  row: { itemCreatedAt: string; writeId: string },
+): VersionRecord {
   return {
     ...versionKey(v.itemId, v.version),
     entity: ENTITY.itemVersion,
@@ -74,6 +54,8 @@ export function toVersionRecord(v: ItemVersion): VersionRecord {
     receivedAt: v.receivedAt,
     contentHash: v.contentHash,
     document: JSON.stringify(v.document),
+    itemCreatedAt: row.itemCreatedAt,
+    writeId: row.writeId,
   };
 }
 
@@ -112,27 +94,25 @@ export function fromVersionSummaryRecord(record: unknown): VersionSummary {
   };
 }
 
-/** The head of an item at `version`, as written together with that version. */
-export function toHeadRecord(head: ItemHead): HeadRecord {
-  return {
-    ...itemHeadKey(head.itemId),
-    entity: ENTITY.itemHead,
-    itemId: head.itemId,
-    partnerId: head.partnerId,
-    uri: head.uri,
-    version: head.version,
-    pubstatus: head.pubstatus,
-    language: head.language,
-    contentHash: head.contentHash,
-    createdAt: head.createdAt,
-    updatedAt: head.updatedAt,
-    GSI1PK: partnerItemsGsi1Pk(head.partnerId),
-    GSI1SK: partnerItemsGsi1Sk(head.updatedAt, head.itemId),
-  };
-}
+/**
+ * Attributes a head is read from: every version row's except `document` (which can be large),
+ * as ProjectionExpression names (`#version`, `#language`, ... are reserved words or close to them).
+ */
+export const HEAD_ATTRIBUTES = [
+  'itemId',
+  'partnerId',
+  'uri',
+  'version',
+  'pubstatus',
+  'language',
+  'contentHash',
+  'receivedAt',
+  'itemCreatedAt',
+] as const;
 
-export function fromHeadRecord(record: unknown): ItemHead {
-  const r = new RecordReader(ENTITY.itemHead, record);
+/** The head of an item: its latest version row (projected to HEAD_ATTRIBUTES). */
+export function headOfVersionRecord(record: unknown): ItemHead {
+  const r = new RecordReader(ENTITY.itemVersion, record);
   return {
     itemId: r.string('itemId'),
     partnerId: r.string('partnerId'),
@@ -141,38 +121,9 @@ export function fromHeadRecord(record: unknown): ItemHead {
     pubstatus: r.pubstatus('pubstatus'),
     language: r.string('language'),
     contentHash: r.string('contentHash'),
-    createdAt: r.string('createdAt'),
-    updatedAt: r.string('updatedAt'),
+    createdAt: r.string('itemCreatedAt'),
+    updatedAt: r.string('receivedAt'),
   };
-}
-
-/** The head that version 1 of an item creates. */
-export function headOfFirstVersion(first: ItemVersion): ItemHead {
-  return {
-    itemId: first.itemId,
-    partnerId: first.partnerId,
-    uri: first.uri,
-    version: first.version,
-    pubstatus: first.pubstatus,
-    language: first.language,
-    contentHash: first.contentHash,
-    createdAt: first.receivedAt,
-    updatedAt: first.receivedAt,
-  };
-}
-
-export function toUriClaimRecord(first: ItemVersion): UriClaimRecord {
-  return {
-    ...uriClaimKey(first.partnerId, first.uri),
-    entity: ENTITY.uriClaim,
-    itemId: first.itemId,
-    partnerId: first.partnerId,
-    createdAt: first.receivedAt,
-  };
-}
-
-export function itemIdOfUriClaim(record: unknown): string {
-  return new RecordReader(ENTITY.uriClaim, record).string('itemId');
 }
 
 const PUBSTATUSES: ReadonlySet<string> = new Set<Pubstatus>(['usable', 'withheld', 'canceled']);

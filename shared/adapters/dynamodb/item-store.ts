@@ -1,134 +1,95 @@
-import { type DynamoDBDocumentClient, GetCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ItemHead, ItemVersion, VersionSummary } from '../../domain/item';
 import type { ItemStore } from '../../domain/ports';
 import {
-  fromHeadRecord,
   fromVersionRecord,
   fromVersionSummaryRecord,
-  headOfFirstVersion,
-  itemIdOfUriClaim,
-  toHeadRecord,
-  toUriClaimRecord,
+  HEAD_ATTRIBUTES,
+  headOfVersionRecord,
   toVersionRecord,
 } from './item-records';
-import {
-  itemHeadKey,
-  itemPk,
-  partnerItemsGsi1Sk,
-  uriClaimKey,
-  VERSION_SK_PREFIX,
-  versionKey,
-} from './table-design';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, StoreContentionError, transactWrite } from './transactions';
+import { itemPk, VERSION_SK_PREFIX, versionKey } from './table-design';
 
-/** Index of the uri claim in the createItem transaction (reasons come back in action order). */
-const CLAIM_ACTION = 0;
+export interface DynamoItemStoreOptions {
+  /** Tag of one write attempt (see VersionRecord.writeId); injectable to replay an SDK retry in tests. */
+  newWriteId?: () => string;
+}
 
 /**
- * ItemStore on the items table. Every state change is one conditional transaction, so
- * concurrent writers can neither create duplicates nor lose updates; version rows are
- * written once and never changed (they are the outbox the stream publishes).
+ * ItemStore on the items table: one row per version, and nothing else. Every accepted change is
+ * ONE conditional PutItem of its version row (`attribute_not_exists`):
+ * - the item id is derived from (partner, uri), so version 1 is the uniqueness guard: parallel
+ *   identical submissions race for the same key and exactly one wins;
+ * - version n+1 can be written once: of two writers based on version n, exactly one wins.
+ * There is no head row: the head is the latest version row. Version rows are written once and
+ * never changed (they are the outbox the stream publishes).
  *
  * Reads are strongly consistent: clients read right after they write (POST, then GET the
  * version), and an eventually consistent read could miss a version that was just accepted.
  */
 export class DynamoItemStore implements ItemStore {
+  private readonly newWriteId: () => string;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY_POLICY,
-  ) {}
+    options: DynamoItemStoreOptions = {},
+  ) {
+    this.newWriteId = options.newWriteId ?? randomUUID;
+  }
 
   async createItem(first: ItemVersion): Promise<{ created: true } | { created: false; existing: ItemHead }> {
     if (first.version !== 1) throw new RangeError(`createItem needs version 1, got ${first.version}`);
-    const notExists = { ConditionExpression: 'attribute_not_exists(PK)' };
-    let outcome: Awaited<ReturnType<typeof transactWrite>>;
-    try {
-      outcome = await transactWrite(
-        this.client,
-        {
-          TransactItems: [
-            { Put: { TableName: this.tableName, Item: toUriClaimRecord(first), ...notExists } },
-            {
-              Put: { TableName: this.tableName, Item: toHeadRecord(headOfFirstVersion(first)), ...notExists },
-            },
-            { Put: { TableName: this.tableName, Item: toVersionRecord(first), ...notExists } },
-          ],
-        },
-        this.retryPolicy,
-      );
-    } catch (error) {
-      // Still contended after every retry: whoever kept winning has probably created the item by now.
-      if (!(error instanceof StoreContentionError)) throw error;
-      const existing = await this.findByUri(first.partnerId, first.uri);
-      if (existing) return this.existingOrOwn(existing, first);
-      throw error;
+    const taken = await this.putVersion(first, first.receivedAt);
+    if (taken === undefined) return { created: true };
+    if (taken.partnerId !== first.partnerId || taken.uri !== first.uri) {
+      // 130-bit hash ids make this practically impossible; never answer with someone else's item.
+      throw new Error(`Item id ${first.itemId} is taken by another (partner, uri)`);
     }
-    if (outcome.committed) return { created: true };
-    if (!outcome.conditionFailed[CLAIM_ACTION]) {
-      // The claim was free but the head or version row exists: an item id collision, which
-      // 80 random bits make practically impossible. Never overwrite; surface it.
-      throw new Error(`Item id ${first.itemId} already exists`);
-    }
-    const existing = await this.findByUri(first.partnerId, first.uri);
-    if (!existing) throw new Error(`Uri claim for item ${first.itemId} failed but no item holds it`);
-    return this.existingOrOwn(existing, first);
+    const existing = await this.getHead(first.itemId);
+    if (!existing) throw new Error(`Version 1 of item ${first.itemId} exists but its head cannot be read`);
+    return { created: false, existing };
   }
 
-  async appendVersion(next: ItemVersion): Promise<boolean> {
-    const head = itemHeadKey(next.itemId);
-    let outcome: Awaited<ReturnType<typeof transactWrite>>;
-    try {
-      outcome = await transactWrite(
-        this.client,
-        {
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: head,
-                // The optimistic lock: only the writer that saw the current version may move it on.
-                ConditionExpression: 'attribute_exists(PK) AND #version = :previous',
-                UpdateExpression:
-                  'SET #version = :version, pubstatus = :pubstatus, contentHash = :contentHash, #language = :language, updatedAt = :updatedAt, GSI1SK = :gsi1sk',
-                ExpressionAttributeNames: { '#version': 'version', '#language': 'language' },
-                ExpressionAttributeValues: {
-                  ':previous': next.version - 1,
-                  ':version': next.version,
-                  ':pubstatus': next.pubstatus,
-                  ':contentHash': next.contentHash,
-                  ':language': next.language,
-                  ':updatedAt': next.receivedAt,
-                  ':gsi1sk': partnerItemsGsi1Sk(next.receivedAt, next.itemId),
-                },
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: toVersionRecord(next),
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-          ],
-        },
-        this.retryPolicy,
+  async appendVersion(
+    next: ItemVersion,
+    base: Pick<ItemHead, 'itemId' | 'version' | 'createdAt'>,
+  ): Promise<boolean> {
+    if (next.itemId !== base.itemId || next.version !== base.version + 1) {
+      throw new RangeError(
+        `Version ${next.version} of ${next.itemId} cannot follow version ${base.version} of ${base.itemId}`,
       );
-    } catch (error) {
-      // Still contended after every retry: if the head has moved past our base, we lost the race.
-      if (!(error instanceof StoreContentionError)) throw error;
-      const current = await this.getHead(next.itemId);
-      if (current && current.version >= next.version) return false;
-      throw error;
     }
-    return outcome.committed;
+    // Versions are never deleted, so `base` still exists; whoever writes next.version first wins.
+    return (await this.putVersion(next, base.createdAt)) === undefined;
   }
 
   async getHead(itemId: string): Promise<ItemHead | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: itemHeadKey(itemId), ConsistentRead: true }),
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        // Translation rows (TR#...) share the partition: only version rows are heads.
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :versionPrefix)',
+        ExpressionAttributeValues: { ':pk': itemPk(itemId), ':versionPrefix': VERSION_SK_PREFIX },
+        // Documents can be large; the head needs only their metadata.
+        ProjectionExpression: HEAD_ATTRIBUTES.map((name) => `#${name}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(HEAD_ATTRIBUTES.map((name) => [`#${name}`, name])),
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
     );
-    return Item ? fromHeadRecord(Item) : undefined;
+    const latest = Items?.[0];
+    return latest ? headOfVersionRecord(latest) : undefined;
   }
 
   async getVersion(itemId: string, version: number): Promise<ItemVersion | undefined> {
@@ -160,23 +121,34 @@ export class DynamoItemStore implements ItemStore {
     return summaries;
   }
 
-  private async findByUri(partnerId: string, uri: string): Promise<ItemHead | undefined> {
-    const { Item: claim } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: uriClaimKey(partnerId, uri), ConsistentRead: true }),
-    );
-    if (!claim) return undefined;
-    // The claim and the head were written in one transaction, so the head is there too.
-    return this.getHead(itemIdOfUriClaim(claim));
-  }
-
   /**
-   * An SDK-level retry of a transaction that did commit fails its conditions against our own
-   * rows; recognising our item id keeps such a create reported as created.
+   * Writes the row of `version` if its key is free. Returns undefined when written, else the
+   * row that holds the key. A row carrying our own writeId means the SDK retried a put that had
+   * already succeeded (its first response was lost): that is our write, so it counts as written.
    */
-  private existingOrOwn(
-    existing: ItemHead,
-    first: ItemVersion,
-  ): { created: true } | { created: false; existing: ItemHead } {
-    return existing.itemId === first.itemId ? { created: true } : { created: false, existing };
+  private async putVersion(
+    version: ItemVersion,
+    itemCreatedAt: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    const writeId = this.newWriteId();
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toVersionRecord(version, { itemCreatedAt, writeId }),
+          ConditionExpression: 'attribute_not_exists(PK)',
+          // The holder comes back with the failure: no extra read to tell ours from theirs.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // ALL_OLD on a failed condition always returns the row that failed it.
+      if (!error.Item)
+        throw new Error(`Conditional put of ${version.itemId} v${version.version} returned no row`);
+      const holder = unmarshall(error.Item);
+      return holder.writeId === writeId ? undefined : holder;
+    }
   }
 }

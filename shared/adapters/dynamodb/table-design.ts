@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * The two DynamoDB tables as plain data: the single source of truth that the CDK stack
  * (infra) declares and that the integration tests create on DynamoDB Local. Values use the
@@ -37,7 +35,9 @@ export const ITEMS_TABLE: TableDesign = {
   sortKey: { name: 'SK', type: 'S' },
   globalSecondaryIndexes: [
     {
-      // A partner's items by last change: only heads carry GSI1PK, so the index is sparse.
+      // Reserved for listing a partner's items by time (planned, docs/data-model.md): no row
+      // carries GSI1 keys yet, so the index stays empty and costs nothing. Kept so the deployed
+      // table does not drop and later re-create an index.
       indexName: 'GSI1',
       partitionKey: { name: 'GSI1PK', type: 'S' },
       sortKey: { name: 'GSI1SK', type: 'S' },
@@ -60,17 +60,13 @@ export const GSI1 = 'GSI1';
 
 /** Sort keys of version rows start with this; the outbox filter and version queries rely on it. */
 export const VERSION_SK_PREFIX = 'V#';
-export const HEAD_SK = 'HEAD';
-export const URI_CLAIM_SK = 'URI';
 export const PROFILE_SK = 'PROFILE';
 export const KEY_SK = 'KEY';
 export const KEY_PREFIX_SK = 'KEYPREFIX';
 
 /** Entity names stored in each row's `entity` attribute (for filters and humans reading the table). */
 export const ENTITY = {
-  itemHead: 'ItemHead',
   itemVersion: 'ItemVersion',
-  uriClaim: 'UriClaim',
   partner: 'Partner',
   apiKey: 'ApiKey',
   keyPrefix: 'KeyPrefix',
@@ -87,10 +83,6 @@ export function itemPk(itemId: string): string {
   return `ITEM#${itemId}`;
 }
 
-export function itemHeadKey(itemId: string): TableKey {
-  return { PK: itemPk(itemId), SK: HEAD_SK };
-}
-
 /** Zero-padded so that versions sort numerically as strings (V#000000002 < V#000000010). */
 export function versionSk(version: number): string {
   if (!Number.isSafeInteger(version) || version < 1 || version >= 10 ** VERSION_DIGITS) {
@@ -103,20 +95,6 @@ export function versionKey(itemId: string, version: number): TableKey {
   return { PK: itemPk(itemId), SK: versionSk(version) };
 }
 
-/** The uri is hashed: uris can be long and contain '#', and a key must stay small and unambiguous. */
-export function uriClaimKey(partnerId: string, uri: string): TableKey {
-  return { PK: `URI#${partnerId}#${sha256Hex(uri)}`, SK: URI_CLAIM_SK };
-}
-
-export function partnerItemsGsi1Pk(partnerId: string): string {
-  return `PARTNER#${partnerId}`;
-}
-
-/** `<updatedAt>#<itemId>`: ISO timestamps sort chronologically; the id breaks ties. */
-export function partnerItemsGsi1Sk(updatedAt: string, itemId: string): string {
-  return `${updatedAt}#${itemId}`;
-}
-
 export function partnerKey(partnerId: string): TableKey {
   return { PK: `PARTNER#${partnerId}`, SK: PROFILE_SK };
 }
@@ -127,10 +105,6 @@ export function apiKeyKey(keyHash: string): TableKey {
 
 export function keyPrefixKey(keyPrefix: string): TableKey {
   return { PK: `KEYPREFIX#${keyPrefix}`, SK: KEY_PREFIX_SK };
-}
-
-function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
 /**
