@@ -30,6 +30,31 @@ export interface LocalCloudFigures {
   accepted: number;
 }
 
+const WARM_UP_ITEMS = 20;
+
+/** Submits a few items and waits until the pipeline behind them has gone quiet. */
+async function warmUp(endpoints: RunningCloud['endpoints'], items: number): Promise<void> {
+  for (let i = 0; i < items; i++) {
+    const response = await fetch(`${endpoints.api}/v1/items`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${endpoints.demoApiKey}`, 'content-type': 'application/json' },
+      body: seedItem(`urn:bench:warm-up:${randomUUID()}`),
+    });
+    if (response.status !== 201) throw new Error(`warm-up submit answered ${response.status}`);
+    await response.text();
+  }
+  let last = -1;
+  for (let quietPolls = 0; quietPolls < 4; ) {
+    await new Promise((r) => setTimeout(r, 500));
+    const log = (await (await fetch(`${endpoints.eventbridge}/_local/events`)).json()) as {
+      buses: Record<string, unknown[]>;
+    };
+    const count = Object.values(log.buses).reduce((n, events) => n + events.length, 0);
+    quietPolls = count === last ? quietPolls + 1 : 0;
+    last = count;
+  }
+}
+
 /** Runs `jobs` with at most `concurrency` in flight; returns the wall time in ms. */
 async function runPool(
   count: number,
@@ -87,6 +112,9 @@ export async function measureLocalCloud(options: {
     const acceptedAt = new Map<string, number>();
     const submitMs: number[] = [];
     const perConcurrency: LocalCloudFigures['perConcurrency'] = [];
+    // Warm up like the in-process bench does: cold starts of the API functions and of every
+    // subscriber the first events reach would otherwise be charged to the first concurrency level.
+    await warmUp(endpoints, WARM_UP_ITEMS);
     for (const concurrency of options.concurrencies) {
       const run = randomUUID().slice(0, 8);
       const submit = async (i: number) => {
