@@ -4,10 +4,17 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LocalSqs } from '../../local/sqs';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
+import { disableAfterSecondsFromEnv, retryScheduleFromEnv } from '../../shared/adapters/webhooks/config';
 import { parseDeliveryMessage, SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
 import { HttpWebhookSender } from '../../shared/adapters/webhooks/http-sender';
 import { newId } from '../../shared/domain/ids';
-import { Dispatcher, fanOut, toWebhookEvent } from '../../shared/domain/webhooks';
+import {
+  type DeliveryMessage,
+  Dispatcher,
+  deliveryIdOf,
+  fanOut,
+  toWebhookEvent,
+} from '../../shared/domain/webhooks';
 import { httpEvent, lambdaContext, partnerContext } from '../support/api-events';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createWebhooksTable } from '../support/tables';
@@ -292,5 +299,278 @@ describe('delivery', () => {
     expect((await store.getDelivery(retry!.deliveryId))!.attempts[1]!.error).toMatch(/timed out/);
     await drain();
     await call('DELETE /v1/subscriptions/{id}', A, { pathParameters: { id: sub.id } });
+  }, 30_000);
+});
+
+/** A clock the test moves by hand: the dispatcher's notion of "now" (SQS and DynamoDB keep real time). */
+function manualClock() {
+  // Whole seconds, so an HTTP-date Retry-After computed from it is exact.
+  let at = Math.floor(Date.now() / 1000) * 1000;
+  return {
+    now: () => new Date(at),
+    ms: () => at,
+    iso: (offsetSeconds = 0) => new Date(at + offsetSeconds * 1000).toISOString(),
+    advance: (seconds: number) => {
+      at += seconds * 1000;
+    },
+  };
+}
+
+interface QueuedAttempt {
+  message: DeliveryMessage;
+  /** The DelaySeconds the message was sent with, as the local SQS applied it. */
+  delaySeconds: number;
+  visibleAt: number;
+}
+
+/** The delivery's messages on the deliveries queue, as the local SQS reports them (in or out of flight). */
+async function queuedAttempts(deliveryId: string): Promise<QueuedAttempt[]> {
+  const response = await fetch(`${sqsServer.endpoint}/_local/queues/deliveries`);
+  const { messages } = (await response.json()) as {
+    messages: { body: string; sentTimestamp: number; visibleAt: number; receiveCount: number }[];
+  };
+  return messages.flatMap((m) => {
+    const message = parseDeliveryMessage(m.body);
+    if (message?.deliveryId !== deliveryId) return [];
+    // Never-received messages still carry their send delay: visibleAt = sent + DelaySeconds.
+    return [{ message, delaySeconds: (m.visibleAt - m.sentTimestamp) / 1000, visibleAt: m.visibleAt }];
+  });
+}
+
+/** The queued message for one attempt (the dispatcher is driven directly; no waiting on SQS delays). */
+async function queuedAttempt(deliveryId: string, attempt: number): Promise<QueuedAttempt> {
+  const found = (await queuedAttempts(deliveryId)).filter((q) => q.message.attempt === attempt);
+  expect(found, `messages for attempt ${attempt} of ${deliveryId}`).toHaveLength(1);
+  return found[0]!;
+}
+
+describe('delivery policy: auto-disable and Retry-After', () => {
+  const P = newId('ptn');
+  let endpoint: WebhookReceiver;
+
+  beforeAll(async () => {
+    // Its own receiver, so a default answer or a leftover script never leaks into other tests.
+    endpoint = await new WebhookReceiver().start();
+  });
+  afterAll(async () => {
+    await endpoint?.stop();
+  });
+
+  function policyDispatcher(clock: { now: () => Date }, env: NodeJS.ProcessEnv) {
+    return new Dispatcher({
+      store,
+      queue,
+      sender: new HttpWebhookSender({ allowLoopback: true, timeoutMs: 3000 }),
+      retrySchedule: retryScheduleFromEnv(env),
+      disableAfterSeconds: disableAfterSecondsFromEnv(env),
+      leaseMs: 10_000,
+      now: clock.now,
+      random: () => 0.5,
+    });
+  }
+
+  /** Subscribes P's endpoint and fans out one event; returns the subscription and the delivery id. */
+  async function subscribedDelivery() {
+    const sub = await subscribe(P, endpoint.url);
+    endpoint.verifyWith(sub.secret);
+    return { sub, deliveryId: await newDelivery(sub.id) };
+  }
+
+  async function newDelivery(subscriptionId: string): Promise<string> {
+    const event = itemEvent(P);
+    expect(await fanOut(event, { store, queue })).toMatchObject({ created: 1 });
+    return deliveryIdOf(event.eventId, subscriptionId);
+  }
+
+  const getSubscription = async (id: string) =>
+    (await call('GET /v1/subscriptions/{id}', P, { pathParameters: { id } })).body;
+
+  async function listedDelivery(subscriptionId: string, deliveryId: string) {
+    const listed = await call('GET /v1/subscriptions/{id}/deliveries', P, {
+      pathParameters: { id: subscriptionId },
+    });
+    const found = listed.body.deliveries.find((d: { id: string }) => d.id === deliveryId);
+    expect(found, deliveryId).toBeDefined();
+    return found as {
+      status: string;
+      reason?: string;
+      nextAttemptAt?: string;
+      attempts: { httpStatus?: number; outcome: string; at: string }[];
+    };
+  }
+
+  // Threshold 60 s and 20 s between attempts, driven by the injected clock (no sleeping).
+  const DOWN_FOR_A_MINUTE = {
+    WEBHOOK_DISABLE_AFTER_SECONDS: '60',
+    WEBHOOK_RETRY_SCHEDULE: '0,20,20,20,20,20',
+  };
+
+  it('disables a subscription failing continuously past WEBHOOK_DISABLE_AFTER_SECONDS, shows why, and attempts nothing more', async () => {
+    const clock = manualClock();
+    const dispatch = policyDispatcher(clock, DOWN_FOR_A_MINUTE);
+    const { sub, deliveryId } = await subscribedDelivery();
+    const pendingId = await newDelivery(sub.id);
+    endpoint.answerByDefault({ status: 500, body: 'down for maintenance' });
+    try {
+      const startedFailing = clock.iso();
+      for (const attempt of [1, 2, 3]) {
+        const { message } = await queuedAttempt(deliveryId, attempt);
+        expect(await dispatch.dispatch(message), `attempt ${attempt}`).toBe('retrying');
+        const shown = await getSubscription(sub.id);
+        expect(shown).toMatchObject({ status: 'active', failingSince: startedFailing });
+        clock.advance(20);
+      }
+      // Attempt 4 fails 60 s after the first failure: the threshold is reached.
+      const last = await queuedAttempt(deliveryId, 4);
+      expect(await dispatch.dispatch(last.message)).toBe('failed');
+
+      const shown = await getSubscription(sub.id);
+      expect(shown.status).toBe('disabled');
+      expect(shown.disabledAt).toBe(clock.iso());
+      expect(shown.disabledReason).toMatch(/failed continuously/);
+      expect(shown.disabledReason).toContain(startedFailing);
+      const delivery = await listedDelivery(sub.id, deliveryId);
+      expect(delivery).toMatchObject({ status: 'failed', reason: 'subscription-disabled' });
+      expect(delivery.attempts.map((a) => a.httpStatus)).toEqual([500, 500, 500, 500]);
+
+      // Nothing more: no fifth attempt queued, a redelivered message is a no-op, the other pending
+      // delivery is cancelled without a request, and new events no longer match.
+      expect((await queuedAttempts(deliveryId)).map((q) => q.message.attempt)).toEqual([1, 2, 3, 4]);
+      clock.advance(20);
+      expect(await dispatch.dispatch(last.message)).toBe('stale');
+      const { message: pending } = await queuedAttempt(pendingId, 1);
+      expect(await dispatch.dispatch(pending)).toBe('cancelled');
+      expect(await listedDelivery(sub.id, pendingId)).toMatchObject({
+        status: 'cancelled',
+        reason: 'subscription-disabled',
+        attempts: [],
+      });
+      expect(await fanOut(itemEvent(P), { store, queue })).toMatchObject({ matched: 0 });
+      expect(endpoint.requestsFor(deliveryId)).toHaveLength(4);
+      expect(endpoint.requestsFor(pendingId)).toHaveLength(0);
+    } finally {
+      endpoint.answerByDefault({ status: 204 });
+      await call('DELETE /v1/subscriptions/{id}', P, { pathParameters: { id: sub.id } });
+    }
+  }, 30_000);
+
+  it('a success resets the failing run: failing for less than the threshold, succeeding, then failing again does not disable', async () => {
+    const clock = manualClock();
+    const dispatch = policyDispatcher(clock, DOWN_FOR_A_MINUTE);
+    const { sub, deliveryId } = await subscribedDelivery();
+    endpoint.answerByDefault({ status: 500 });
+    try {
+      const firstFailure = clock.iso();
+      for (const attempt of [1, 2]) {
+        expect(await dispatch.dispatch((await queuedAttempt(deliveryId, attempt)).message)).toBe('retrying');
+        clock.advance(20);
+      }
+      expect(await getSubscription(sub.id)).toMatchObject({ failingSince: firstFailure });
+      endpoint.answer({ status: 200 });
+      expect(await dispatch.dispatch((await queuedAttempt(deliveryId, 3)).message)).toBe('succeeded');
+      const recovered = await getSubscription(sub.id);
+      expect(recovered.status).toBe('active');
+      expect(recovered).not.toHaveProperty('failingSince');
+
+      // A new run starts 70 s after the first failure; by its third failure 110 s have passed since
+      // the first one (past the threshold), but only 40 s since the success.
+      clock.advance(30);
+      const again = await newDelivery(sub.id);
+      const secondRun = clock.iso();
+      for (const attempt of [1, 2, 3]) {
+        expect(await dispatch.dispatch((await queuedAttempt(again, attempt)).message)).toBe('retrying');
+        clock.advance(20);
+      }
+      expect(await getSubscription(sub.id)).toMatchObject({ status: 'active', failingSince: secondRun });
+      expect(await fanOut(itemEvent(P), { store, queue })).toMatchObject({ matched: 1 });
+
+      // The new run, not the old one, reaches the threshold.
+      expect(await dispatch.dispatch((await queuedAttempt(again, 4)).message)).toBe('failed');
+      const disabled = await getSubscription(sub.id);
+      expect(disabled.status).toBe('disabled');
+      expect(disabled.disabledReason).toContain(secondRun);
+    } finally {
+      endpoint.answerByDefault({ status: 204 });
+      await call('DELETE /v1/subscriptions/{id}', P, { pathParameters: { id: sub.id } });
+    }
+  }, 30_000);
+
+  // The schedule's next step is 2 s: any longer wait comes from Retry-After.
+  const SHORT_STEPS = { WEBHOOK_RETRY_SCHEDULE: '0,2,2' };
+
+  it('429 and 503 with Retry-After (seconds or HTTP-date) delay the re-enqueued attempt past the schedule step; other statuses do not', async () => {
+    const clock = manualClock();
+    const dispatch = policyDispatcher(clock, SHORT_STEPS);
+    const { sub, deliveryId: tooMany } = await subscribedDelivery();
+    const unavailable = await newDelivery(sub.id);
+    const serverError = await newDelivery(sub.id);
+    try {
+      const cases = [
+        { deliveryId: tooMany, answer: { status: 429, headers: { 'retry-after': '7' } }, wait: 7 },
+        {
+          deliveryId: unavailable,
+          answer: { status: 503, headers: { 'retry-after': new Date(clock.ms() + 9000).toUTCString() } },
+          wait: 9,
+        },
+        // Retry-After only counts on 429 and 503: a 500 keeps the schedule's step.
+        { deliveryId: serverError, answer: { status: 500, headers: { 'retry-after': '7' } }, wait: 2 },
+      ];
+      for (const { deliveryId, answer, wait } of cases) {
+        endpoint.answer(answer);
+        const sentAfter = Date.now();
+        expect(await dispatch.dispatch((await queuedAttempt(deliveryId, 1)).message)).toBe('retrying');
+
+        const next = await queuedAttempt(deliveryId, 2);
+        expect(next.message.notBefore).toBeUndefined();
+        expect(next.delaySeconds, `${answer.status} DelaySeconds`).toBe(wait);
+        expect(next.visibleAt).toBeGreaterThanOrEqual(sentAfter + wait * 1000);
+        const delivery = await listedDelivery(sub.id, deliveryId);
+        expect(delivery.attempts.map((a) => a.httpStatus)).toEqual([answer.status]);
+        expect(delivery.nextAttemptAt).toBe(clock.iso(wait));
+      }
+    } finally {
+      await call('DELETE /v1/subscriptions/{id}', P, { pathParameters: { id: sub.id } });
+    }
+  }, 30_000);
+
+  it('caps a huge Retry-After at 24 h: the attempt hops through the queue with notBefore instead of waiting a week', async () => {
+    const clock = manualClock();
+    const dispatch = policyDispatcher(clock, SHORT_STEPS);
+    const { sub, deliveryId: inSeconds } = await subscribedDelivery();
+    const asDate = await newDelivery(sub.id);
+    const DAY = 24 * 3600; // the documented cap
+    const WEEK = 7 * DAY;
+    try {
+      const cases = [
+        { deliveryId: inSeconds, answer: { status: 429, headers: { 'retry-after': String(WEEK) } } },
+        {
+          deliveryId: asDate,
+          answer: {
+            status: 503,
+            headers: { 'retry-after': new Date(clock.ms() + WEEK * 1000).toUTCString() },
+          },
+        },
+      ];
+      for (const { deliveryId, answer } of cases) {
+        endpoint.answer(answer);
+        expect(await dispatch.dispatch((await queuedAttempt(deliveryId, 1)).message)).toBe('retrying');
+        const delivery = await listedDelivery(sub.id, deliveryId);
+        expect(delivery.attempts.map((a) => a.httpStatus)).toEqual([answer.status]);
+        expect(delivery.nextAttemptAt).toBe(clock.iso(DAY));
+
+        // SQS delays at most 900 s, so the message carries the capped time and hops until then.
+        const next = await queuedAttempt(deliveryId, 2);
+        expect(next.delaySeconds).toBe(900);
+        expect(next.message.notBefore).toBe(clock.ms() + DAY * 1000);
+        const requests = endpoint.requestsFor(deliveryId).length;
+        expect(await dispatch.dispatch(next.message)).toBe('waiting');
+        expect(endpoint.requestsFor(deliveryId)).toHaveLength(requests);
+        const hops = (await queuedAttempts(deliveryId)).filter((q) => q.message.attempt === 2);
+        expect(hops).toHaveLength(2);
+        expect(hops.every((hop) => hop.message.notBefore === clock.ms() + DAY * 1000)).toBe(true);
+      }
+    } finally {
+      await call('DELETE /v1/subscriptions/{id}', P, { pathParameters: { id: sub.id } });
+    }
   }, 30_000);
 });

@@ -26,6 +26,8 @@ export interface ReceivedWebhook {
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   private script: ScriptedAnswer[] = [];
+  /** What to answer once the script is used up. */
+  private fallback: ScriptedAnswer = { status: 204 };
   private secret: string | undefined;
   private server: Server | undefined;
   url = '';
@@ -51,7 +53,7 @@ export class WebhookReceiver {
           verified,
           ...(verifyError && { verifyError }),
         });
-        const answer = this.script.shift() ?? { status: 204 };
+        const answer = this.script.shift() ?? this.fallback;
         if (answer.hang) return;
         response.writeHead(answer.status ?? 204, answer.headers ?? {});
         response.end(answer.body ?? '');
@@ -73,6 +75,16 @@ export class WebhookReceiver {
 
   answer(...answers: ScriptedAnswer[]): void {
     this.script.push(...answers);
+  }
+
+  /** Answers every request not covered by the script with `answer` (e.g. an endpoint that is down). */
+  answerByDefault(answer: ScriptedAnswer): void {
+    this.fallback = answer;
+  }
+
+  /** The requests that carried this `webhook-id` (every attempt of one delivery). */
+  requestsFor(webhookId: string): ReceivedWebhook[] {
+    return this.received.filter((request) => request.headers['webhook-id'] === webhookId);
   }
 
   async stop(): Promise<void> {
