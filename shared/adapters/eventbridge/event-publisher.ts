@@ -5,6 +5,7 @@ import {
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
 import { MAX_ENTRIES_PER_PUT, MAX_ENTRY_BYTES, putEventsEntrySize } from '../../domain/eventbridge-limits';
+import { type Backoff, type BackoffOptions, fullJitterBackoff } from '../backoff';
 
 /** One event to put, with a caller-chosen id to report failures by. */
 export interface PublishEntry {
@@ -27,15 +28,7 @@ export interface PublishResult {
   failures: PublishFailure[];
 }
 
-export interface EventPublisherOptions {
-  /** Attempts per entry, the first included. */
-  maxAttempts?: number;
-  /** Backoff before attempt n+1 is random in [0, min(maxDelayMs, baseDelayMs * 2^(n-1))] ("full jitter"). */
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-}
+export type EventPublisherOptions = BackoffOptions;
 
 /** Per-entry codes that another attempt cannot fix (EventBridge API reference, PutEventsResultEntry). */
 const PERMANENT_ENTRY_ERRORS = new Set([
@@ -88,30 +81,20 @@ function isRetryableCallError(error: unknown): boolean {
   return status !== undefined && status >= 500;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * Puts events on one bus in as few PutEvents calls as the limits allow (10 entries and 256 KB per
  * call), and retries only what failed: entries with a retryable per-entry ErrorCode and the entries
  * of calls that were throttled or hit a 5xx. Never throws for AWS errors; it reports what failed.
  */
 export class EventPublisher {
-  private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly backoff: Backoff;
 
   constructor(
     private readonly client: EventBridgeClient,
     private readonly busName: string,
     opts: EventPublisherOptions = {},
   ) {
-    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 4);
-    this.baseDelayMs = opts.baseDelayMs ?? 100;
-    this.maxDelayMs = opts.maxDelayMs ?? 3_000;
-    this.sleep = opts.sleep ?? defaultSleep;
-    this.random = opts.random ?? Math.random;
+    this.backoff = fullJitterBackoff(opts, { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 3_000 });
   }
 
   async publish(entries: PublishEntry[]): Promise<PublishResult> {
@@ -130,8 +113,8 @@ export class EventPublisher {
       }
     }
 
-    for (let attempt = 1; pending.length > 0 && attempt <= this.maxAttempts; attempt++) {
-      if (attempt > 1) await this.sleep(this.backoff(attempt - 1));
+    for (let attempt = 1; pending.length > 0 && attempt <= this.backoff.maxAttempts; attempt++) {
+      if (attempt > 1) await this.backoff.wait(attempt - 1);
       // An entry counts as failed only if its latest attempt failed.
       for (const entry of pending) failures.delete(entry.id);
       const outcomes = await Promise.all(chunk(pending).map((batch) => this.put(batch)));
@@ -199,11 +182,6 @@ export class EventPublisher {
         },
       ];
     });
-  }
-
-  private backoff(retry: number): number {
-    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (retry - 1));
-    return Math.floor(this.random() * ceiling);
   }
 }
 

@@ -10,16 +10,9 @@ import {
   type TranslateResult,
   UnsupportedLanguagePairError,
 } from '../../domain/translation/ports';
+import { type Backoff, type BackoffOptions, fullJitterBackoff } from '../backoff';
 
-export interface AmazonTranslatorOptions {
-  /** Attempts per request on top of the SDK's own retries, the first included. */
-  maxAttempts?: number;
-  /** Backoff before attempt n+1 is random in [0, min(maxDelayMs, baseDelayMs * 2^(n-1))] ("full jitter"). */
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-}
+export type AmazonTranslatorOptions = BackoffOptions;
 
 /** Transient Translate errors worth another attempt after the SDK has given up on them. */
 const RETRYABLE_ERRORS = new Set([
@@ -30,8 +23,6 @@ const RETRYABLE_ERRORS = new Set([
 ]);
 
 const HTML = 'text/html';
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * TextTranslator on Amazon Translate, one request per call: plain text goes through TranslateText;
  * HTML through TranslateDocument with content type `text/html` (the only real-time operation that
@@ -39,21 +30,13 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * sends them, retries transient errors and maps an unsupported language pair to a typed error.
  */
 export class AmazonTranslator implements TextTranslator {
-  private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly backoff: Backoff;
 
   constructor(
     private readonly client: TranslateClient,
     opts: AmazonTranslatorOptions = {},
   ) {
-    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 4);
-    this.baseDelayMs = opts.baseDelayMs ?? 250;
-    this.maxDelayMs = opts.maxDelayMs ?? 4_000;
-    this.sleep = opts.sleep ?? defaultSleep;
-    this.random = opts.random ?? Math.random;
+    this.backoff = fullJitterBackoff(opts, { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 4_000 });
   }
 
   async translate(request: TranslateRequest): Promise<TranslateResult> {
@@ -100,14 +83,10 @@ export class AmazonTranslator implements TextTranslator {
             cause: error,
           });
         }
-        if (name === undefined || !RETRYABLE_ERRORS.has(name) || attempt >= this.maxAttempts) throw error;
-        await this.sleep(this.backoff(attempt));
+        if (name === undefined || !RETRYABLE_ERRORS.has(name) || attempt >= this.backoff.maxAttempts)
+          throw error;
+        await this.backoff.wait(attempt);
       }
     }
-  }
-
-  private backoff(retry: number): number {
-    const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (retry - 1));
-    return Math.floor(this.random() * ceiling);
   }
 }
