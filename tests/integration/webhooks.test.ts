@@ -344,6 +344,22 @@ async function queuedAttempt(deliveryId: string, attempt: number): Promise<Queue
   return found[0]!;
 }
 
+describe('failing runs in the store', () => {
+  it('a success ends only a failing run that started before it; a later failure starts a new one', async () => {
+    const sub = await subscribe(A);
+    // A concurrent delivery failed at 10:00 while this one (which read the subscription earlier) succeeded at 10:01.
+    expect(await store.markFailing(sub.id, '2026-03-01T10:00:00.000Z')).toBe('2026-03-01T10:00:00.000Z');
+    await store.clearFailing(sub.id, '2026-03-01T10:01:00.000Z');
+    expect((await store.getSubscription(sub.id))?.failingSince).toBeUndefined();
+
+    // A failure finishing after the success starts a run that the (earlier) success must not erase.
+    await store.markFailing(sub.id, '2026-03-01T10:02:00.000Z');
+    await store.clearFailing(sub.id, '2026-03-01T10:01:30.000Z');
+    expect((await store.getSubscription(sub.id))?.failingSince).toBe('2026-03-01T10:02:00.000Z');
+    await call('DELETE /v1/subscriptions/{id}', A, { pathParameters: { id: sub.id } });
+  });
+});
+
 describe('delivery policy: auto-disable and Retry-After', () => {
   const P = newId('ptn');
   let endpoint: WebhookReceiver;

@@ -262,13 +262,15 @@ export class DynamoWebhookStore implements WebhookStore {
     }
   }
 
-  async clearFailing(subscriptionId: string): Promise<void> {
+  async clearFailing(subscriptionId: string, succeededAt: string): Promise<void> {
     await this.ignoringConditionFailure(
       new UpdateCommand({
         TableName: this.tableName,
         Key: subKey(subscriptionId),
         UpdateExpression: 'REMOVE failingSince',
-        ConditionExpression: 'attribute_exists(failingSince)',
+        // ISO-8601 UTC strings compare in time order.
+        ConditionExpression: 'failingSince <= :succeededAt',
+        ExpressionAttributeValues: { ':succeededAt': succeededAt },
       }),
     );
   }

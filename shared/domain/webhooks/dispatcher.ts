@@ -113,7 +113,9 @@ export class Dispatcher {
 
     if (verdict.verdict === 'succeeded') {
       await store.recordAttempt(delivery.deliveryId, record, { status: 'succeeded', finishedAt });
-      if (subscription.failingSince !== undefined) await store.clearFailing(subscription.subscriptionId);
+      // Always, not only when the copy read before sending had a failing run: a concurrent delivery
+      // may have started one since, and this success ends it.
+      await store.clearFailing(subscription.subscriptionId, finishedAt);
       return 'succeeded';
     }
     if (verdict.verdict === 'gone') {

@@ -38,7 +38,8 @@ export interface WebhookStore {
   disableSubscription(subscription: Subscription, reason: string, at: string): Promise<void>;
   /** Starts a failing run unless one is running; returns its start. */
   markFailing(subscriptionId: string, at: string): Promise<string | undefined>;
-  clearFailing(subscriptionId: string): Promise<void>;
+  /** Ends a failing run that started at or before `succeededAt` (a later failure starts a new run). */
+  clearFailing(subscriptionId: string, succeededAt: string): Promise<void>;
 
   /** Active subscriptions for the event type whose audience includes the partner. */
   findMatches(eventType: WebhookEventType, partnerId: string): Promise<SubscriptionMatch[]>;

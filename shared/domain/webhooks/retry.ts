@@ -44,10 +44,8 @@ export function parseRetryAfter(
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Math.min(Number(text), cap);
-  // An HTTP-date names a weekday and a GMT time; anything Date.parse would guess at is refused.
-  if (!/^[A-Za-z]{3},? .*GMT$/.test(text)) return undefined;
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) return undefined;
+  const at = parseHttpDate(text);
+  if (at === undefined) return undefined;
   return Math.min(Math.max(0, Math.ceil((at - now.getTime()) / 1000)), cap);
 }
 
@@ -73,4 +71,19 @@ export function queueDelay(seconds: number, now: number): { delaySeconds: number
   const whole = Math.max(0, Math.ceil(seconds));
   if (whole <= MAX_SQS_DELAY_SECONDS) return { delaySeconds: whole };
   return { delaySeconds: MAX_SQS_DELAY_SECONDS, notBefore: now + whole * 1000 };
+}
+
+/**
+ * The three HTTP-date forms recipients must accept (RFC 9110 §5.6.7): IMF-fixdate
+ * (`Sun, 06 Nov 1994 08:49:37 GMT`), the obsolete RFC 850 form (`Sunday, 06-Nov-94 08:49:37 GMT`)
+ * and asctime (`Sun Nov  6 08:49:37 1994`, which is GMT). Anything else Date.parse would guess at is refused.
+ */
+function parseHttpDate(text: string): number | undefined {
+  let at: number;
+  if (/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) at = Date.parse(text);
+  else if (/^[A-Za-z]+, \d{2}-[A-Za-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT$/.test(text)) at = Date.parse(text);
+  else if (/^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/.test(text))
+    at = Date.parse(`${text} GMT`);
+  else return undefined;
+  return Number.isNaN(at) ? undefined : at;
 }

@@ -50,6 +50,14 @@ describe('Retry-After', () => {
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 
+  it('reads the obsolete HTTP-date forms recipients must accept (RFC 850 and asctime, both GMT)', () => {
+    expect(parseRetryAfter('Sunday, 01-Mar-26 12:02:00 GMT', now)).toBe(120);
+    expect(parseRetryAfter('Sun Mar  1 12:02:00 2026', now)).toBe(120);
+    // Local-time or free-form dates are not HTTP dates: no guessing.
+    expect(parseRetryAfter('2026-03-01T12:02:00', now)).toBeUndefined();
+    expect(parseRetryAfter('Sun, 01 Mar 2026 12:02:00 +0100', now)).toBeUndefined();
+  });
+
   it('is honoured on 429 and 503 only; 2xx succeeds, 410 is gone, 3xx and errors retry', () => {
     const response = (status: number, retryAfter?: string) => ({
       kind: 'response' as const,
