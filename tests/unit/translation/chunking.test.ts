@@ -8,27 +8,7 @@ import {
   utf8ByteLength,
   withSourceWhitespace,
 } from '../../../shared/domain/translation/chunking';
-
-const SENTENCES = [
-  'أجرى نائب وزير الخارجية الكويتي اتصالاً هاتفياً بأمين عام وزارة الخارجية البلجيكية.',
-  'هل تناول الاتصال العلاقات الثنائية بين البلدين الصديقين؟',
-  'وبحث الجانبان سبل تعزيز التعاون المشترك؛',
-  'وأكدا أهمية مواصلة التنسيق في المحافل الدولية…',
-  'وقال المتحدث إن المحادثات كانت مثمرة!',
-  'واتفق الطرفان على عقد اجتماع قريب۔',
-];
-
-/** About 30 KB of Arabic: paragraphs of sentences ending in every supported punctuation mark. */
-function arabicArticle(targetBytes: number): string {
-  const paragraphs: string[] = [];
-  let i = 0;
-  while (utf8ByteLength(paragraphs.join('\n\n')) < targetBytes) {
-    const sentences = Array.from({ length: 5 }, (_, j) => SENTENCES[(i + j) % SENTENCES.length]);
-    paragraphs.push(sentences.join(' '));
-    i++;
-  }
-  return paragraphs.join('\n\n');
-}
+import { arabicArticle, SENTENCES } from './arabic-article';
 
 const ENDS_AT_BOUNDARY = /(?:\n\s*|[.!?\u2026\u061f\u061b\u06d4]\s+|\s)$/u;
 

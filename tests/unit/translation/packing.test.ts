@@ -6,25 +6,7 @@ import {
   translateContent,
 } from '../../../shared/domain/translation/packing';
 import type { TextTranslator, TranslateRequest } from '../../../shared/domain/translation/ports';
-
-const SENTENCES = [
-  'أجرى نائب وزير الخارجية الكويتي اتصالاً هاتفياً بأمين عام وزارة الخارجية البلجيكية.',
-  'هل تناول الاتصال العلاقات الثنائية بين البلدين الصديقين؟',
-  'وبحث الجانبان سبل تعزيز التعاون المشترك؛',
-  'وأكدا أهمية مواصلة التنسيق في المحافل الدولية…',
-  'وقال المتحدث إن المحادثات كانت مثمرة!',
-  'واتفق الطرفان على عقد اجتماع قريب۔',
-];
-
-function arabicArticle(targetBytes: number): string {
-  const paragraphs: string[] = [];
-  let i = 0;
-  while (utf8ByteLength(paragraphs.join('\n\n')) < targetBytes) {
-    paragraphs.push(Array.from({ length: 5 }, (_, j) => SENTENCES[(i + j) % SENTENCES.length]).join(' '));
-    i++;
-  }
-  return paragraphs.join('\n\n');
-}
+import { arabicArticle, SENTENCES } from './arabic-article';
 
 const PARAGRAPHS = /\n[ \t]*(?:\n[ \t]*)+/;
 
