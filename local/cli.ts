@@ -4,7 +4,7 @@
  *
  *   npm start -- [--fresh] [--port 3000] [--data-dir .local] [--cdk-out cdk.out] [--no-synth]
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type LocalCloud, type LocalCloudPorts, startLocalCloud } from './cloud';
@@ -191,11 +191,6 @@ function installShutdown(cloud: LocalCloud): void {
 
 function timestamp(): string {
   return new Date().toISOString().slice(11, 23);
-}
-
-export function readEndpoints(dataDir: string): Record<string, unknown> | undefined {
-  const file = resolve(dataDir, 'endpoints.json');
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
 }
 
 main().catch((error: unknown) => {

@@ -2,9 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoPartnerStore } from '../shared/adapters/dynamodb/partner-store';
-import { generateApiKey } from '../shared/domain/api-keys';
-import { newId } from '../shared/domain/ids';
+import { createPartnerWithKey, DynamoPartnerStore } from '../shared/adapters/dynamodb/partner-store';
 
 export interface DemoPartner {
   partnerId: string;
@@ -33,22 +31,8 @@ export async function seedDemoPartner(options: {
   });
   try {
     const store = new DynamoPartnerStore(DynamoDBDocumentClient.from(client), options.partnersTable);
-    const key = generateApiKey();
-    const partnerId = newId('ptn');
-    const createdAt = new Date().toISOString();
-    await store.createPartner(
-      { partnerId, name: 'Demo partner', status: 'active', createdAt },
-      {
-        keyHash: key.keyHash,
-        keyPrefix: key.keyPrefix,
-        partnerId,
-        partnerName: 'Demo partner',
-        scopes: ['items:write', 'items:read', 'webhooks:manage'],
-        status: 'active',
-        createdAt,
-      },
-    );
-    const demo = { partnerId, apiKey: key.apiKey };
+    const { partnerId, apiKey } = await createPartnerWithKey(store, 'Demo partner');
+    const demo = { partnerId, apiKey };
     writeFileSync(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
     return { ...demo, created: true };
   } finally {

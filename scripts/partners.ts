@@ -8,9 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoPartnerStore, PartnerExistsError } from '../shared/adapters/dynamodb/partner-store';
-import { generateApiKey } from '../shared/domain/api-keys';
-import { newId } from '../shared/domain/ids';
+import {
+  createPartnerWithKey,
+  DEFAULT_PARTNER_SCOPES,
+  DynamoPartnerStore,
+} from '../shared/adapters/dynamodb/partner-store';
 import type { PartnerStore } from '../shared/domain/ports';
 
 const HELP = `Manage Diplowire partners and their API keys.
@@ -47,8 +49,7 @@ Exit codes: 0 ok, 1 operational error, 2 usage error.
 `;
 
 const KNOWN_SCOPES = ['items:write', 'items:read', 'webhooks:manage', 'events:all'] as const;
-/** Never events:all: receiving other partners' items is an explicit operator decision (docs/webhooks.md). */
-const DEFAULT_SCOPES = 'items:write,items:read,webhooks:manage';
+const DEFAULT_SCOPES = DEFAULT_PARTNER_SCOPES.join(',');
 const MAX_NAME_LENGTH = 200;
 
 class UsageError extends Error {}
@@ -123,31 +124,16 @@ function parseCommandLine(argv: string[]): { values: Options; positionals: strin
 }
 
 async function create(store: PartnerStore, name: string, scopes: string[], json: boolean): Promise<void> {
-  const partnerId = newId('ptn');
-  const createdAt = new Date().toISOString();
-  // A fresh key can only collide on its 8 random prefix characters; draw again then.
-  for (let attempt = 1; ; attempt++) {
-    const { apiKey, keyHash, keyPrefix } = generateApiKey();
-    try {
-      await store.createPartner(
-        { partnerId, name, status: 'active', createdAt },
-        { keyHash, keyPrefix, partnerId, partnerName: name, scopes, status: 'active', createdAt },
-      );
-    } catch (error) {
-      if (error instanceof PartnerExistsError && attempt < 3) continue;
-      throw error;
-    }
-    if (json) {
-      process.stdout.write(`${JSON.stringify({ partnerId, apiKey })}\n`);
-    } else {
-      process.stdout.write(
-        `Created partner ${partnerId} (${name}) with scopes ${scopes.join(', ')}.\n\n` +
-          `API key (shown only now; only its hash is stored):\n\n  ${apiKey}\n\n` +
-          `Key prefix for listings and revocation: ${keyPrefix}\n`,
-      );
-    }
+  const { partnerId, apiKey, keyPrefix } = await createPartnerWithKey(store, name, scopes);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ partnerId, apiKey })}\n`);
     return;
   }
+  process.stdout.write(
+    `Created partner ${partnerId} (${name}) with scopes ${scopes.join(', ')}.\n\n` +
+      `API key (shown only now; only its hash is stored):\n\n  ${apiKey}\n\n` +
+      `Key prefix for listings and revocation: ${keyPrefix}\n`,
+  );
 }
 
 async function list(store: PartnerStore, json: boolean): Promise<void> {

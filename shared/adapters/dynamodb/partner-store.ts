@@ -1,4 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { generateApiKey } from '../../domain/api-keys';
+import { newId } from '../../domain/ids';
 import type { ApiKeyRecord, Partner, PartnerStore } from '../../domain/ports';
 import { MalformedRecordError } from './item-records';
 import { apiKeyKey, ENTITY, KEY_SK, keyPrefixKey, PROFILE_SK, partnerKey } from './table-design';
@@ -224,5 +226,49 @@ class Reader {
       throw new MalformedRecordError(this.entity, `${name} must be a list of strings`);
     }
     return value;
+  }
+}
+
+/**
+ * Scopes of a new partner key unless the operator names others. Never `events:all`: receiving
+ * other partners' items is an explicit operator decision (docs/webhooks.md).
+ */
+export const DEFAULT_PARTNER_SCOPES: readonly string[] = ['items:write', 'items:read', 'webhooks:manage'];
+
+export interface CreatedPartner {
+  partnerId: string;
+  /** Shown once to whoever created the partner; only its hash is stored. */
+  apiKey: string;
+  keyPrefix: string;
+}
+
+/** Creates an active partner with one fresh API key (the operator CLI and the local demo partner). */
+export async function createPartnerWithKey(
+  store: PartnerStore,
+  name: string,
+  scopes: readonly string[] = DEFAULT_PARTNER_SCOPES,
+): Promise<CreatedPartner> {
+  const partnerId = newId('ptn');
+  const createdAt = new Date().toISOString();
+  // A fresh key can only collide on its 8 random prefix characters; draw again then.
+  for (let attempt = 1; ; attempt++) {
+    const { apiKey, keyHash, keyPrefix } = generateApiKey();
+    try {
+      await store.createPartner(
+        { partnerId, name, status: 'active', createdAt },
+        {
+          keyHash,
+          keyPrefix,
+          partnerId,
+          partnerName: name,
+          scopes: [...scopes],
+          status: 'active',
+          createdAt,
+        },
+      );
+      return { partnerId, apiKey, keyPrefix };
+    } catch (error) {
+      if (!(error instanceof PartnerExistsError) || attempt >= 3) throw error;
+    }
   }
 }
