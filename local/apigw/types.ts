@@ -3,19 +3,10 @@
  * of the API Gateway v2 resources the local HTTP API understands, and the Lambda invoke contract.
  */
 
-/** What a local Lambda invocation yields (mirrors `local/lambda`'s InvokeResult). */
-export type InvokeResult =
-  | { ok: true; value: unknown; durationMs: number; coldStart: boolean }
-  | {
-      ok: false;
-      errorType: string;
-      errorMessage: string;
-      durationMs: number;
-      coldStart: boolean;
-      timedOut?: boolean;
-    };
+import type { Invoke, InvokeOutcome as InvokeResult } from '../lambda';
 
-export type Invoke = (event: unknown) => Promise<InvokeResult>;
+/** The Lambda invoke contract, from local/lambda (re-exported for this component's callers). */
+export type { Invoke, InvokeResult };
 
 /** Returns the invoker for a Lambda function ARN; throws when the ARN is unknown. */
 export type ResolveFunction = (functionArn: string) => Invoke;

@@ -12,21 +12,12 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
+import type { Invoke, InvokeOutcome } from '../lambda';
 import { compileFilterCriteria, type FilterCriteria, type RecordFilter } from './filter';
 import { StreamReader } from './stream-reader';
 
-export type InvokeResult =
-  | { ok: true; value: unknown; durationMs: number; coldStart: boolean }
-  | {
-      ok: false;
-      errorType: string;
-      errorMessage: string;
-      durationMs: number;
-      coldStart: boolean;
-      timedOut?: boolean;
-    };
-
-export type Invoke = (event: unknown) => Promise<InvokeResult>;
+/** The Lambda invoke contract, from local/lambda (re-exported for this component's callers). */
+export type { Invoke, InvokeOutcome as InvokeResult };
 
 /** Last processed sequence number per shard id. */
 export type Checkpoints = Record<string, string>;
@@ -414,7 +405,7 @@ class RunningMapping implements StreamMapping {
 
   private judge(
     batch: DynamoDBRecord[],
-    result: InvokeResult,
+    result: InvokeOutcome,
   ): { kind: 'success' } | { kind: 'partial'; firstFailed: number } | { kind: 'failure'; reason: string } {
     if (!result.ok) return { kind: 'failure', reason: `${result.errorType}: ${result.errorMessage}` };
     if (!this.settings.reportBatchItemFailures) return { kind: 'success' };
@@ -459,7 +450,7 @@ class RunningMapping implements StreamMapping {
     records: DynamoDBRecord[],
     condition: FailureCondition,
     invokeCount: number,
-    lastResult: InvokeResult | undefined,
+    lastResult: InvokeOutcome | undefined,
   ): Promise<void> {
     const destination = this.settings.onFailure;
     const record = failureRecord({
@@ -514,7 +505,7 @@ export interface FailureRecordInput {
   records: DynamoDBRecord[];
   condition: FailureCondition;
   invokeCount: number;
-  lastResult: InvokeResult | undefined;
+  lastResult: InvokeOutcome | undefined;
 }
 
 /** Lambda's invocation record for a stream batch it gives up on (what the on-failure destination gets). */

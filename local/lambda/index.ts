@@ -1,6 +1,8 @@
 export type {
+  Invoke,
   InvokeFailure,
   InvokeOptions,
+  InvokeOutcome,
   InvokeResult,
   InvokeSuccess,
   LambdaStats,

@@ -49,6 +49,24 @@ export type InvokeFailure = InvokeMeta & {
 };
 export type InvokeResult = InvokeSuccess | InvokeFailure;
 
+/**
+ * The part of an invocation's result the event sources (API Gateway, stream mappings) act on.
+ * Every InvokeResult is one; tests can hand in stand-ins without request ids.
+ */
+export type InvokeOutcome =
+  | { ok: true; value: unknown; durationMs: number; coldStart: boolean }
+  | {
+      ok: false;
+      errorType: string;
+      errorMessage: string;
+      durationMs: number;
+      coldStart: boolean;
+      timedOut?: boolean;
+    };
+
+/** How an event source calls a function. */
+export type Invoke = (event: unknown) => Promise<InvokeOutcome>;
+
 export interface InvokeOptions {
   /** `Event` queues the invocation and resolves at once (with `value: null`), like an async Lambda invoke. */
   invocationType?: 'RequestResponse' | 'Event';
