@@ -29,21 +29,29 @@ export interface TableDesign {
   stream?: 'NEW_AND_OLD_IMAGES' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'KEYS_ONLY';
 }
 
-export const ITEMS_TABLE: TableDesign = {
-  logicalName: 'Items',
+export const GSI1 = 'GSI1';
+
+/** Every table is single-table style: generic string keys `PK` and `SK`. */
+const GENERIC_KEYS = {
   partitionKey: { name: 'PK', type: 'S' },
   sortKey: { name: 'SK', type: 'S' },
-  globalSecondaryIndexes: [
-    {
-      // Reserved for listing a partner's items by time (planned, docs/data-model.md): no row
-      // carries GSI1 keys yet, so the index stays empty and costs nothing. Kept so the deployed
-      // table does not drop and later re-create an index.
-      indexName: 'GSI1',
-      partitionKey: { name: 'GSI1PK', type: 'S' },
-      sortKey: { name: 'GSI1SK', type: 'S' },
-      projectionType: 'ALL',
-    },
-  ],
+} as const satisfies Pick<TableDesign, 'partitionKey' | 'sortKey'>;
+
+/** The one secondary index shape the tables use: generic `GSI1PK`/`GSI1SK`, all attributes. */
+const GSI1_INDEX: GlobalIndexDesign = {
+  indexName: GSI1,
+  partitionKey: { name: 'GSI1PK', type: 'S' },
+  sortKey: { name: 'GSI1SK', type: 'S' },
+  projectionType: 'ALL',
+};
+
+export const ITEMS_TABLE: TableDesign = {
+  logicalName: 'Items',
+  ...GENERIC_KEYS,
+  // Reserved for listing a partner's items by time (planned, docs/data-model.md): no row carries
+  // GSI1 keys yet, so the index stays empty and costs nothing. Kept so the deployed table does not
+  // drop and later re-create an index.
+  globalSecondaryIndexes: [GSI1_INDEX],
   timeToLiveAttribute: 'expiresAt',
   // The stream is the transactional outbox: version rows are INSERTed exactly once.
   stream: 'NEW_AND_OLD_IMAGES',
@@ -51,12 +59,9 @@ export const ITEMS_TABLE: TableDesign = {
 
 export const PARTNERS_TABLE: TableDesign = {
   logicalName: 'Partners',
-  partitionKey: { name: 'PK', type: 'S' },
-  sortKey: { name: 'SK', type: 'S' },
+  ...GENERIC_KEYS,
   globalSecondaryIndexes: [],
 };
-
-export const GSI1 = 'GSI1';
 
 /** Sort keys of version rows start with this; the outbox filter and version queries rely on it. */
 export const VERSION_SK_PREFIX = 'V#';
@@ -114,15 +119,7 @@ export function keyPrefixKey(keyPrefix: string): TableKey {
  */
 export const WEBHOOKS_TABLE: TableDesign = {
   logicalName: 'Webhooks',
-  partitionKey: { name: 'PK', type: 'S' },
-  sortKey: { name: 'SK', type: 'S' },
-  globalSecondaryIndexes: [
-    {
-      indexName: 'GSI1',
-      partitionKey: { name: 'GSI1PK', type: 'S' },
-      sortKey: { name: 'GSI1SK', type: 'S' },
-      projectionType: 'ALL',
-    },
-  ],
+  ...GENERIC_KEYS,
+  globalSecondaryIndexes: [GSI1_INDEX],
   timeToLiveAttribute: 'expiresAt',
 };
