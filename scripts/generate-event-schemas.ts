@@ -89,8 +89,11 @@ export interface GeneratedEventValidators {
   dts: string;
 }
 
-/** Standalone validators of the given (committed) schemas, one per contract in `EVENT_CONTRACTS`. */
-export function generateEventValidators(schemas: Record<string, JsonSchema>): GeneratedEventValidators {
+/**
+ * The ajv instance the event validators are compiled from, each contract's stripped schema under its
+ * key, plus the exports and aliases; tests compile it at runtime to compare errors with ajv's own.
+ */
+export function eventValidatorsAjv(schemas: Record<string, JsonSchema>) {
   const ajv = createStandaloneAjv({
     // The news-item `oneOf` names bodies/bodyRef, which are declared beside it, not inside it.
     strictRequired: false,
@@ -124,6 +127,12 @@ export function generateEventValidators(schemas: Record<string, JsonSchema>): Ge
       exports[name] = key;
     } else aliases.push(`export const ${name} = ${sameAs};`);
   }
+  return { ajv, exports, aliases };
+}
+
+/** Standalone validators of the given (committed) schemas, one per contract in `EVENT_CONTRACTS`. */
+export function generateEventValidators(schemas: Record<string, JsonSchema>): GeneratedEventValidators {
+  const { ajv, exports, aliases } = eventValidatorsAjv(schemas);
   const byDetailType = currentContracts()
     .map((contract) => `  ${contract.detailType}: ${validatorName(contract)},`)
     .join('\n');

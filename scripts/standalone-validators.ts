@@ -50,5 +50,181 @@ export function requiresToImports(code: string): string {
 
 /** Standalone ESM code exporting one validator per entry of `exports` (export name -> schema id). */
 export function standaloneEsm(ajv: Ajv2020, exports: Record<string, string>): string {
-  return requiresToImports(standaloneCode(ajv, exports));
+  return withoutUnusedContext(
+    compactErrorSites(hoistSchemaReferences(requiresToImports(standaloneCode(ajv, exports)))),
+  );
+}
+
+/**
+ * ajv's default message for each keyword our schemas use, built from the error's params exactly as
+ * ajv 8 words it. Emitted into the generated module: `compactErrorSites` drops the per-site message
+ * literal and the module builds it at runtime instead, so errors keep ajv's shape and wording.
+ */
+const MESSAGES_SOURCE = `const errorMessages = {
+  type: (p) => "must be " + p.type,
+  required: (p) => "must have required property '" + p.missingProperty + "'",
+  additionalProperties: () => "must NOT have additional properties",
+  unevaluatedProperties: () => "must NOT have unevaluated properties",
+  enum: () => "must be equal to one of the allowed values",
+  const: () => "must be equal to constant",
+  format: (p) => 'must match format "' + p.format + '"',
+  pattern: (p) => 'must match pattern "' + p.pattern + '"',
+  minimum: (p) => "must be " + p.comparison + " " + p.limit,
+  maximum: (p) => "must be " + p.comparison + " " + p.limit,
+  minItems: (p) => "must NOT have fewer than " + p.limit + " items",
+  maxItems: (p) => "must NOT have more than " + p.limit + " items",
+  minLength: (p) => "must NOT have fewer than " + p.limit + " characters",
+  maxLength: (p) => "must NOT have more than " + p.limit + " characters",
+  contains: (p) => "must contain at least " + p.minContains + " valid item(s)",
+  not: () => "must NOT be valid",
+  anyOf: () => "must match a schema in anyOf",
+  oneOf: () => "must match exactly one schema in oneOf",
+};
+/** Appends one ajv error (with ajv's message for its keyword) to the list, which may still be null. */
+function reportError(list, instancePath, schemaPath, keyword, params) {
+  const error = { instancePath, schemaPath, keyword, params, message: errorMessages[keyword](params) };
+  if (list === null) return [error];
+  list.push(error);
+  return list;
+}`;
+
+/** Keywords `MESSAGES_SOURCE` knows; generation fails on any other, so no error loses its message. */
+const KNOWN_MESSAGE_KEYWORDS = new Set(
+  [...MESSAGES_SOURCE.matchAll(/^ {2}(\w+): \(/gm)].map((match) => match[1]!),
+);
+
+/**
+ * One ajv error site, as ajv 8 emits it in `allErrors` mode with `code.lines`: the error object
+ * literal (`instancePath` in shorthand at the schema's own level), the append to `vErrors`, the count.
+ */
+const ERROR_SITE =
+  /const (err\d+) = \{instancePath(?::(.*?))?,schemaPath:("(?:[^"\\]|\\.)*"),keyword:"(\w+)",params:(.*?),message:(.*)\};\nif\(vErrors === null\)\{\nvErrors = \[\1\];\n\}\nelse \{\nvErrors\.push\(\1\);\n\}\nerrors\+\+;/g;
+
+/**
+ * ajv writes each of its ~360 error sites out in full (an object literal with its message, then the
+ * append), which is most of the generated code. Each becomes one call to `reportError`, with the
+ * message built from the params at runtime (ajv's wording, see `MESSAGES_SOURCE`): a third less code
+ * in every bundle that validates, and the same errors. Where the message is a literal, generation
+ * checks that the runtime message would equal it.
+ */
+export function compactErrorSites(code: string): string {
+  let sites = 0;
+  const compacted = code.replace(
+    ERROR_SITE,
+    (
+      _site,
+      _name,
+      instancePath: string | undefined,
+      schemaPath: string,
+      keyword: string,
+      params: string,
+      message: string,
+    ) => {
+      if (!KNOWN_MESSAGE_KEYWORDS.has(keyword)) {
+        throw new Error(`no runtime message for ajv keyword "${keyword}": add it to MESSAGES_SOURCE`);
+      }
+      assertSameMessage(keyword, params, message);
+      sites++;
+      return `vErrors = reportError(vErrors, ${instancePath ?? 'instancePath'}, ${schemaPath}, "${keyword}", ${params});\nerrors++;`;
+    },
+  );
+  const left = compacted.match(/keyword:"\w+"/);
+  if (left) throw new Error(`an ajv error site was not compacted (${left[0]}): its form changed`);
+  if (sites === 0) return compacted;
+  const firstStatement = compacted.search(/^(export |const |function )/m);
+  return `${compacted.slice(0, firstStatement)}${MESSAGES_SOURCE}\n${compacted.slice(firstStatement)}`;
+}
+
+const LITERAL = /^(?:"(?:[^"\\]|\\.)*"|[-\d.e+]+|true|false|null)$/;
+
+/** Where params and message are literals, the runtime message must equal ajv's. */
+function assertSameMessage(keyword: string, paramsSource: string, messageSource: string): void {
+  const paramsLiteral = /^\{(.*)\}$/.exec(paramsSource)?.[1];
+  if (paramsLiteral === undefined) return;
+  const params: Record<string, unknown> = {};
+  for (const member of paramsLiteral.split(/,\s*(?=\w+:)/).filter(Boolean)) {
+    const [, name, value] = /^(\w+):\s*(.*)$/.exec(member) ?? [];
+    if (name === undefined || value === undefined || !LITERAL.test(value)) return;
+    params[name] = JSON.parse(value);
+  }
+  const parts = messageSource.split('+');
+  if (!parts.every((part) => LITERAL.test(part))) return;
+  const expected = parts.map((part) => String(JSON.parse(part))).join('');
+  const messages = new Function(`${MESSAGES_SOURCE}\nreturn errorMessages;`)() as Record<
+    string,
+    (p: Record<string, unknown>) => string
+  >;
+  const actual = messages[keyword]!(params);
+  if (actual !== expected) {
+    throw new Error(`runtime message for "${keyword}" is "${actual}", ajv says "${expected}"`);
+  }
+}
+
+/**
+ * ajv embeds a whole schema object (tens of KB for ninjs) when code reads a few values from it, such
+ * as an enum's allowed values for the error params. Each such read becomes a small module-level
+ * constant holding just that value, and the embedded schemas nothing reads any more are dropped.
+ */
+export function hoistSchemaReferences(code: string): string {
+  const schemas = new Map<string, unknown>();
+  for (const [, name, json] of code.matchAll(/^const (schema\d+) = (.*);$/gm)) {
+    schemas.set(name!, JSON.parse(json!));
+  }
+  const hoisted = new Map<string, { constant: string; value: unknown }>();
+  let body = code.replace(
+    /\b(schema\d+)((?:\.[A-Za-z_$][\w$]*|\[\d+\])+)/g,
+    (reference, name: string, path: string) => {
+      if (!schemas.has(name)) return reference;
+      // Follow the path while it names the schema's own members; what follows (`.includes`) is code.
+      let value: unknown = schemas.get(name);
+      let read = name;
+      for (const [token, property, index] of path.matchAll(/\.([A-Za-z_$][\w$]*)|\[(\d+)\]/g)) {
+        const key = property ?? index!;
+        if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) break;
+        value = (value as Record<string, unknown>)[key];
+        read += token;
+      }
+      if (read === name) throw new Error(`${reference} reads no member of the embedded schema`);
+      let entry = hoisted.get(read);
+      if (entry === undefined) {
+        entry = { constant: `schemaValue${hoisted.size}`, value };
+        hoisted.set(read, entry);
+      }
+      return entry.constant + reference.slice(read.length);
+    },
+  );
+  for (const name of schemas.keys()) {
+    const stillRead = new RegExp(`\\b${name}\\b(?! = )`).test(body);
+    if (!stillRead) body = body.replace(new RegExp(`^const ${name} = .*;\\n?`, 'm'), '');
+  }
+  const declarations = [...hoisted.values()].map(
+    ({ constant, value }) => `const ${constant} = ${JSON.stringify(value)};`,
+  );
+  if (declarations.length === 0) return body;
+  const firstStatement = body.search(/^(export |const |function )/m);
+  return `${body.slice(0, firstStatement)}${declarations.join('\n')}\n${body.slice(firstStatement)}`;
+}
+
+/** The data context ajv passes to every validator function it calls, and the signature that takes it. */
+const CONTEXT_ARGUMENT =
+  /\{instancePath:(.*?),parentData:[\w$]+,parentDataProperty:(?:"[^"]*"|[\w$]+),rootData,dynamicAnchors\}/g;
+/** The same context passed on unchanged (a `$ref` applied at the schema's own level). */
+const CONTEXT_PASSED_ON = '{instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}';
+const CONTEXT_PARAMETERS =
+  '{instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}';
+const CONTEXT_NAMES = /\b(parentData|parentDataProperty|rootData|dynamicAnchors)\b/;
+
+/**
+ * ajv hands each validator it calls the parent data, the root data and the dynamic anchors, which
+ * only `$data` references and `$dynamicRef` read. When no code reads them, calls pass just the
+ * instance path. Left unchanged if anything else would still refer to them.
+ */
+export function withoutUnusedContext(code: string): string {
+  const compacted = code
+    .replace(CONTEXT_ARGUMENT, '{instancePath:$1}')
+    .split(CONTEXT_PASSED_ON)
+    .join('{instancePath}')
+    .split(CONTEXT_PARAMETERS)
+    .join('{instancePath=""}={}');
+  return CONTEXT_NAMES.test(compacted) ? code : compacted;
 }
