@@ -1,5 +1,6 @@
 export type { AuthorizerContext, Scope } from './authorizer-context';
 export { buildOpenApiDocument, NINJS_SCHEMA_REF } from './openapi';
+export { ROUTE_DOCS, type RouteDoc } from './route-docs';
 export {
   allowedMethods,
   CATCH_ALL_ROUTE,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type ResponseBody, type ResponseHeader, type RouteSpec, routeSpecs } from './routes';
+import { type ResponseBody, type ResponseHeader, ROUTE_DOCS, type RouteDoc } from './route-docs';
+import { type RouteSpec, routeSpecs } from './routes';
 import { apiSchemaRegistry, LANGUAGE_TAG_PATTERN } from './schemas';
 
 /**
@@ -77,7 +78,7 @@ function pathParameters(path: string) {
   }));
 }
 
-function operation(route: RouteSpec) {
+function operation(route: RouteSpec & RouteDoc) {
   const parameters: object[] = pathParameters(route.path);
   if (route.paginated) parameters.push(...PAGINATION_PARAMETERS);
   if (route.ifMatch) {
@@ -144,7 +145,7 @@ export function buildOpenApiDocument() {
   const paths: Record<string, Record<string, object>> = {};
   for (const route of routeSpecs()) {
     paths[route.path] ??= {};
-    paths[route.path]![route.method.toLowerCase()] = operation(route);
+    paths[route.path]![route.method.toLowerCase()] = operation({ ...route, ...ROUTE_DOCS[route.key] });
   }
   return {
     openapi: '3.1.0',

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OPENAPI_PATH, renderOpenApi } from '../../../scripts/generate-openapi';
 import {
   buildOpenApiDocument,
   METHOD_FALLBACK_ROUTES,
+  ROUTE_DOCS,
   ROUTES,
   type RouteKey,
   routeSpecs,
@@ -98,5 +100,27 @@ describe('the API contract', () => {
         route.path.startsWith('/v1/items') && (route.method === 'PUT' || route.method === 'DELETE');
       expect(names.includes('If-Match'), route.key).toBe(changesItemVersion);
     }
+  });
+});
+
+describe('route documentation', () => {
+  it('documents every route of the table, and nothing else', () => {
+    expect(Object.keys(ROUTE_DOCS).sort()).toEqual(Object.keys(ROUTES).sort());
+  });
+
+  it('stays out of what the API functions bundle (only the route table ships)', async () => {
+    const result = await build({
+      entryPoints: [new URL('../../../shared/adapters/http/index.ts', import.meta.url).pathname],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'node',
+      external: ['@aws-lambda-powertools/*', '@middy/*'],
+      write: false,
+    });
+    const bundle = result.outputFiles[0]!.text;
+    expect(bundle).toContain('webhooks:manage');
+    expect(bundle).not.toContain(ROUTE_DOCS['POST /v1/items'].summary);
+    expect(bundle).not.toContain('operationId');
   });
 });
