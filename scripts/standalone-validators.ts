@@ -6,6 +6,7 @@
 import Ajv2020, { type Options } from 'ajv/dist/2020';
 import standaloneCode from 'ajv/dist/standalone';
 import addFormats from 'ajv-formats';
+import { fullFormats as vendoredFormats } from '../shared/contracts/formats';
 
 /**
  * An ajv 2020 instance that emits ESM source, with the ajv-formats formats. Every error is
@@ -22,13 +23,16 @@ export function createStandaloneAjv(options: Omit<Options, 'code'> = {}): Ajv202
   return ajv;
 }
 
-/** The only CommonJS module the generated code may load: the ajv-formats format functions. */
+/** The module ajv's code `require`s for format functions (`fullFormats`, since ajv-formats is in full mode). */
 const FORMATS_MODULE = 'ajv-formats/dist/formats';
+const FORMATS_EXPRESSION = `require("${FORMATS_MODULE}").fullFormats`;
+/** Generated modules live in shared/contracts/generated; the formats they need, in shared/contracts. */
+const VENDORED_FORMATS_IMPORT = '../formats';
 
 /**
- * ajv's ESM output still `require`s the ajv-formats functions. Import them instead, in a way that
- * reads the CommonJS exports the same under Node (namespace.default is module.exports), Vite and
- * esbuild (named exports). Any other runtime helper would need its own interop, so refuse it.
+ * ajv's standalone code `require`s ajv-formats, a CommonJS module holding every format. Point it at
+ * `shared/contracts/formats.ts` instead, which carries the formats the schemas use (copied from
+ * ajv-formats), as an ES module. Refuses a format that module lacks and any other runtime dependency.
  */
 export function requiresToImports(code: string): string {
   const specifiers = new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!));
@@ -36,15 +40,20 @@ export function requiresToImports(code: string): string {
     if (specifier !== FORMATS_MODULE)
       throw new Error(`unexpected runtime dependency in generated code: ${specifier}`);
   }
-  const body = code
-    .replace(/^"use strict";/, '')
-    .split(`require("${FORMATS_MODULE}")`)
-    .join('ajvFormats');
+  const body = code.replace(/^"use strict";/, '');
   if (specifiers.size === 0) return body;
+  const formats = [...body.matchAll(/require\("[^"]+"\)(\.\w+)?(?:\.(\w+)|\["([^"]+)"\])?/g)].map((match) => {
+    if (match[1] !== '.fullFormats') throw new Error(`unexpected use of ajv-formats: ${match[0]}`);
+    return match[2] ?? match[3] ?? '';
+  });
+  for (const format of formats) {
+    if (!Object.hasOwn(vendoredFormats, format)) {
+      throw new Error(`format "${format}" is not in shared/contracts/formats.ts: copy it from ajv-formats`);
+    }
+  }
   return [
-    `import * as ajvFormatsModule from "${FORMATS_MODULE}.js";`,
-    'const ajvFormats = ajvFormatsModule.default ?? ajvFormatsModule;',
-    body,
+    `import { fullFormats } from "${VENDORED_FORMATS_IMPORT}";`,
+    body.split(FORMATS_EXPRESSION).join('fullFormats'),
   ].join('\n');
 }
 
@@ -80,12 +89,22 @@ const MESSAGES_SOURCE = `const errorMessages = {
   anyOf: () => "must match a schema in anyOf",
   oneOf: () => "must match exactly one schema in oneOf",
 };
-/** Appends one ajv error (with ajv's message for its keyword) to the list, which may still be null. */
-function reportError(list, instancePath, schemaPath, keyword, params) {
-  const error = { instancePath, schemaPath, keyword, params, message: errorMessages[keyword](params) };
+/**
+ * Appends one ajv error to the list, which may still be null. The schema path comes without its
+ * leading "#" and with each "/properties/" written as "$"; the keyword is its last segment (ajv's
+ * errors always end so). Params literals are shared constants, so each error gets its own copy.
+ */
+function reportError(list, instancePath, compactSchemaPath, params) {
+  const schemaPath = "#" + compactSchemaPath.replaceAll("$", "/properties/");
+  const keyword = schemaPath.slice(schemaPath.lastIndexOf("/") + 1);
+  const error = { instancePath, schemaPath, keyword, params: { ...params }, message: errorMessages[keyword](params) };
   if (list === null) return [error];
   list.push(error);
   return list;
+}
+/** Appends the errors of a called validator to the list, which may still be null. */
+function appendErrors(list, errors) {
+  return list === null ? errors : list.concat(errors);
 }`;
 
 /** Keywords `MESSAGES_SOURCE` knows; generation fails on any other, so no error loses its message. */
@@ -103,36 +122,81 @@ const ERROR_SITE =
 /**
  * ajv writes each of its ~360 error sites out in full (an object literal with its message, then the
  * append), which is most of the generated code. Each becomes one call to `reportError`, with the
- * message built from the params at runtime (ajv's wording, see `MESSAGES_SOURCE`): a third less code
- * in every bundle that validates, and the same errors. Where the message is a literal, generation
- * checks that the runtime message would equal it.
+ * message built from the params at runtime (ajv's wording, see `MESSAGES_SOURCE`) and the keyword
+ * read from the schema path, which is written shorter: two fifths less code in every bundle that
+ * validates, and the same errors. Where the message is a literal, generation checks that the runtime
+ * message would equal it.
  */
 export function compactErrorSites(code: string): string {
   let sites = 0;
-  const compacted = code.replace(
-    ERROR_SITE,
-    (
-      _site,
-      _name,
-      instancePath: string | undefined,
-      schemaPath: string,
-      keyword: string,
-      params: string,
-      message: string,
-    ) => {
-      if (!KNOWN_MESSAGE_KEYWORDS.has(keyword)) {
-        throw new Error(`no runtime message for ajv keyword "${keyword}": add it to MESSAGES_SOURCE`);
-      }
-      assertSameMessage(keyword, params, message);
-      sites++;
-      return `vErrors = reportError(vErrors, ${instancePath ?? 'instancePath'}, ${schemaPath}, "${keyword}", ${params});\nerrors++;`;
-    },
-  );
+  // The params literals that hold no variable (e.g. `{type: "string"}`), each once, as a constant.
+  const paramsConstants = new Map<string, string>();
+  const paramsConstant = (literal: string) => {
+    let name = paramsConstants.get(literal);
+    if (name === undefined) {
+      name = `errorParams${paramsConstants.size}`;
+      paramsConstants.set(literal, name);
+    }
+    return name;
+  };
+  const compacted = code
+    .replace(
+      ERROR_SITE,
+      (
+        _site,
+        _name,
+        instancePath: string | undefined,
+        schemaPath: string,
+        keyword: string,
+        params: string,
+        message: string,
+      ) => {
+        if (!KNOWN_MESSAGE_KEYWORDS.has(keyword)) {
+          throw new Error(`no runtime message for ajv keyword "${keyword}": add it to MESSAGES_SOURCE`);
+        }
+        assertSameMessage(keyword, params, message);
+        sites++;
+        const sharedParams = isStaticLiteral(params) ? paramsConstant(params) : params;
+        return `vErrors = reportError(vErrors, ${instancePath ?? 'instancePath'}, ${compactSchemaPath(schemaPath, keyword)}, ${sharedParams});\nerrors++;`;
+      },
+    )
+    .replace(CALLED_ERRORS, 'vErrors = appendErrors(vErrors, $1);');
   const left = compacted.match(/keyword:"\w+"/);
   if (left) throw new Error(`an ajv error site was not compacted (${left[0]}): its form changed`);
   if (sites === 0) return compacted;
+  const constants = [...paramsConstants].map(([literal, name]) => `const ${name} = ${literal};`);
   const firstStatement = compacted.search(/^(export |const |function )/m);
-  return `${compacted.slice(0, firstStatement)}${MESSAGES_SOURCE}\n${compacted.slice(firstStatement)}`;
+  return [
+    compacted.slice(0, firstStatement),
+    `${MESSAGES_SOURCE}\n`,
+    ...constants.map((line) => `${line}\n`),
+    compacted.slice(firstStatement),
+  ].join('');
+}
+
+/** ajv's append of a called validator's errors (`validate3.errors`, `wrapper0.validate.errors`). */
+const CALLED_ERRORS = /vErrors = vErrors === null \? ([\w$.]+\.errors) : vErrors\.concat\(\1\);/g;
+
+/** An object literal of literal members only, e.g. `{type: "string"}` or `{}`. */
+function isStaticLiteral(source: string): boolean {
+  const members = /^\{(.*)\}$/.exec(source)?.[1];
+  if (members === undefined) return false;
+  return members
+    .split(/,\s*(?=\w+:)/)
+    .filter(Boolean)
+    .every((member) => LITERAL.test(/^\w+:\s*(.*)$/.exec(member)?.[1] ?? ''));
+}
+
+/** The schema path literal as `reportError` takes it; refuses one it could not restore exactly. */
+function compactSchemaPath(literal: string, keyword: string): string {
+  const schemaPath = JSON.parse(literal) as string;
+  if (schemaPath.includes('$'))
+    throw new Error(`schema path ${schemaPath} holds "$", reportError's shorthand`);
+  if (!schemaPath.endsWith(`/${keyword}`)) {
+    throw new Error(`schema path ${schemaPath} does not end with its keyword ${keyword}`);
+  }
+  if (!schemaPath.startsWith('#/')) throw new Error(`schema path ${schemaPath} does not start with #/`);
+  return JSON.stringify(schemaPath.slice(1).replaceAll('/properties/', '$'));
 }
 
 const LITERAL = /^(?:"(?:[^"\\]|\\.)*"|[-\d.e+]+|true|false|null)$/;
@@ -217,14 +281,15 @@ const CONTEXT_NAMES = /\b(parentData|parentDataProperty|rootData|dynamicAnchors)
 /**
  * ajv hands each validator it calls the parent data, the root data and the dynamic anchors, which
  * only `$data` references and `$dynamicRef` read. When no code reads them, calls pass just the
- * instance path. Left unchanged if anything else would still refer to them.
+ * instance path, as a plain second argument (`validate(data)` still works: it defaults to "").
+ * Left unchanged if anything else would still refer to them.
  */
 export function withoutUnusedContext(code: string): string {
   const compacted = code
-    .replace(CONTEXT_ARGUMENT, '{instancePath:$1}')
+    .replace(CONTEXT_ARGUMENT, '$1')
     .split(CONTEXT_PASSED_ON)
-    .join('{instancePath}')
+    .join('instancePath')
     .split(CONTEXT_PARAMETERS)
-    .join('{instancePath=""}={}');
-  return CONTEXT_NAMES.test(compacted) ? code : compacted;
+    .join('instancePath=""');
+  return CONTEXT_NAMES.test(compacted) || compacted.includes('{instancePath') ? code : compacted;
 }

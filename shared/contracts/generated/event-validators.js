@@ -20,13 +20,41 @@ const errorMessages = {
   anyOf: () => "must match a schema in anyOf",
   oneOf: () => "must match exactly one schema in oneOf",
 };
-/** Appends one ajv error (with ajv's message for its keyword) to the list, which may still be null. */
-function reportError(list, instancePath, schemaPath, keyword, params) {
-  const error = { instancePath, schemaPath, keyword, params, message: errorMessages[keyword](params) };
+/**
+ * Appends one ajv error to the list, which may still be null. The schema path comes without its
+ * leading "#" and with each "/properties/" written as "$"; the keyword is its last segment (ajv's
+ * errors always end so). Params literals are shared constants, so each error gets its own copy.
+ */
+function reportError(list, instancePath, compactSchemaPath, params) {
+  const schemaPath = "#" + compactSchemaPath.replaceAll("$", "/properties/");
+  const keyword = schemaPath.slice(schemaPath.lastIndexOf("/") + 1);
+  const error = { instancePath, schemaPath, keyword, params: { ...params }, message: errorMessages[keyword](params) };
   if (list === null) return [error];
   list.push(error);
   return list;
 }
+/** Appends the errors of a called validator to the list, which may still be null. */
+function appendErrors(list, errors) {
+  return list === null ? errors : list.concat(errors);
+}
+const errorParams0 = {missingProperty: "bodies"};
+const errorParams1 = {missingProperty: "bodyRef"};
+const errorParams2 = {type: "string"};
+const errorParams3 = {allowedValue: "1"};
+const errorParams4 = {pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"};
+const errorParams5 = {pattern: "^itm_[0-9A-Za-z]{26}$"};
+const errorParams6 = {type: "integer"};
+const errorParams7 = {comparison: "<=", limit: 9007199254740991};
+const errorParams8 = {comparison: ">=", limit: 1};
+const errorParams9 = {pattern: "^ptn_[0-9A-Za-z]{26}$"};
+const errorParams10 = {limit: 1};
+const errorParams11 = {type: "array"};
+const errorParams12 = {pattern: "^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))T(?:(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?(?:Z))$"};
+const errorParams13 = {pattern: "^[0-9a-f]{64}$"};
+const errorParams14 = {missingProperty: "value"};
+const errorParams15 = {type: "object"};
+const errorParams16 = {pattern: "^\\/v1\\/items\\/itm_[0-9A-Za-z]{26}\\/versions\\/[1-9][0-9]*$"};
+const errorParams17 = {comparison: ">=", limit: 0};
 const schemaValue0 = ["schemaVersion","eventId","itemId","version","partnerId","uri","language","headline","pubstatus","receivedAt","contentHash"];
 const schemaValue1 = ["usable","withheld","canceled"];
 const schemaValue2 = ["href","bytes"];
@@ -41,7 +69,7 @@ const pattern7 = new RegExp("^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[
 const pattern8 = new RegExp("^[0-9a-f]{64}$", "u");
 const pattern9 = new RegExp("^\\/v1\\/items\\/itm_[0-9A-Za-z]{26}\\/versions\\/[1-9][0-9]*$", "u");
 
-function validate20(data, {instancePath=""}={}){
+function validate20(data, instancePath=""){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate20.evaluated;
@@ -57,7 +85,7 @@ let passing0 = null;
 const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.bodies === undefined){
-vErrors = reportError(vErrors, instancePath, "#/oneOf/0/required", "required", {missingProperty: "bodies"});
+vErrors = reportError(vErrors, instancePath, "/oneOf/0/required", errorParams0);
 errors++;
 }
 }
@@ -69,7 +97,7 @@ passing0 = 0;
 const _errs3 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.bodyRef === undefined){
-vErrors = reportError(vErrors, instancePath, "#/oneOf/1/required", "required", {missingProperty: "bodyRef"});
+vErrors = reportError(vErrors, instancePath, "/oneOf/1/required", errorParams1);
 errors++;
 }
 }
@@ -85,7 +113,7 @@ passing0 = 1;
 }
 }
 if(!valid0){
-vErrors = reportError(vErrors, instancePath, "#/oneOf", "oneOf", {passingSchemas: passing0});
+vErrors = reportError(vErrors, instancePath, "/oneOf", {passingSchemas: passing0});
 errors++;
 }
 else {
@@ -102,18 +130,18 @@ vErrors = null;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const prop0 of schemaValue0){
 if(data[prop0] === undefined){
-vErrors = reportError(vErrors, instancePath, "#/required", "required", {missingProperty: prop0});
+vErrors = reportError(vErrors, instancePath, "/required", {missingProperty: prop0});
 errors++;
 }
 }
 if(data.schemaVersion !== undefined){
 let data0 = data.schemaVersion;
 if(typeof data0 !== "string"){
-vErrors = reportError(vErrors, instancePath+"/schemaVersion", "#/properties/schemaVersion/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/schemaVersion", "$schemaVersion/type", errorParams2);
 errors++;
 }
 if("1" !== data0){
-vErrors = reportError(vErrors, instancePath+"/schemaVersion", "#/properties/schemaVersion/const", "const", {allowedValue: "1"});
+vErrors = reportError(vErrors, instancePath+"/schemaVersion", "$schemaVersion/const", errorParams3);
 errors++;
 }
 }
@@ -121,12 +149,12 @@ if(data.eventId !== undefined){
 let data1 = data.eventId;
 if(typeof data1 === "string"){
 if(!pattern4.test(data1)){
-vErrors = reportError(vErrors, instancePath+"/eventId", "#/properties/eventId/pattern", "pattern", {pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"});
+vErrors = reportError(vErrors, instancePath+"/eventId", "$eventId/pattern", errorParams4);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/eventId", "#/properties/eventId/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/eventId", "$eventId/type", errorParams2);
 errors++;
 }
 }
@@ -134,28 +162,28 @@ if(data.itemId !== undefined){
 let data2 = data.itemId;
 if(typeof data2 === "string"){
 if(!pattern5.test(data2)){
-vErrors = reportError(vErrors, instancePath+"/itemId", "#/properties/itemId/pattern", "pattern", {pattern: "^itm_[0-9A-Za-z]{26}$"});
+vErrors = reportError(vErrors, instancePath+"/itemId", "$itemId/pattern", errorParams5);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/itemId", "#/properties/itemId/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/itemId", "$itemId/type", errorParams2);
 errors++;
 }
 }
 if(data.version !== undefined){
 let data3 = data.version;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-vErrors = reportError(vErrors, instancePath+"/version", "#/properties/version/type", "type", {type: "integer"});
+vErrors = reportError(vErrors, instancePath+"/version", "$version/type", errorParams6);
 errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 9007199254740991 || isNaN(data3)){
-vErrors = reportError(vErrors, instancePath+"/version", "#/properties/version/maximum", "maximum", {comparison: "<=", limit: 9007199254740991});
+vErrors = reportError(vErrors, instancePath+"/version", "$version/maximum", errorParams7);
 errors++;
 }
 if(data3 < 1 || isNaN(data3)){
-vErrors = reportError(vErrors, instancePath+"/version", "#/properties/version/minimum", "minimum", {comparison: ">=", limit: 1});
+vErrors = reportError(vErrors, instancePath+"/version", "$version/minimum", errorParams8);
 errors++;
 }
 }
@@ -164,12 +192,12 @@ if(data.partnerId !== undefined){
 let data4 = data.partnerId;
 if(typeof data4 === "string"){
 if(!pattern6.test(data4)){
-vErrors = reportError(vErrors, instancePath+"/partnerId", "#/properties/partnerId/pattern", "pattern", {pattern: "^ptn_[0-9A-Za-z]{26}$"});
+vErrors = reportError(vErrors, instancePath+"/partnerId", "$partnerId/pattern", errorParams9);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/partnerId", "#/properties/partnerId/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/partnerId", "$partnerId/type", errorParams2);
 errors++;
 }
 }
@@ -177,12 +205,12 @@ if(data.uri !== undefined){
 let data5 = data.uri;
 if(typeof data5 === "string"){
 if(data5.length < 1){
-vErrors = reportError(vErrors, instancePath+"/uri", "#/properties/uri/minLength", "minLength", {limit: 1});
+vErrors = reportError(vErrors, instancePath+"/uri", "$uri/minLength", errorParams10);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/uri", "#/properties/uri/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/uri", "$uri/type", errorParams2);
 errors++;
 }
 }
@@ -190,18 +218,18 @@ if(data.language !== undefined){
 let data6 = data.language;
 if(typeof data6 === "string"){
 if(data6.length < 1){
-vErrors = reportError(vErrors, instancePath+"/language", "#/properties/language/minLength", "minLength", {limit: 1});
+vErrors = reportError(vErrors, instancePath+"/language", "$language/minLength", errorParams10);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/language", "#/properties/language/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/language", "$language/type", errorParams2);
 errors++;
 }
 }
 if(data.headline !== undefined){
 if(typeof data.headline !== "string"){
-vErrors = reportError(vErrors, instancePath+"/headline", "#/properties/headline/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/headline", "$headline/type", errorParams2);
 errors++;
 }
 }
@@ -213,18 +241,18 @@ for(let i0=0; i0<len0; i0++){
 let data9 = data8[i0];
 if(typeof data9 === "string"){
 if(data9.length < 1){
-vErrors = reportError(vErrors, instancePath+"/places/" + i0, "#/properties/places/items/minLength", "minLength", {limit: 1});
+vErrors = reportError(vErrors, instancePath+"/places/" + i0, "$places/items/minLength", errorParams10);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/places/" + i0, "#/properties/places/items/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/places/" + i0, "$places/items/type", errorParams2);
 errors++;
 }
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/places", "#/properties/places/type", "type", {type: "array"});
+vErrors = reportError(vErrors, instancePath+"/places", "$places/type", errorParams11);
 errors++;
 }
 }
@@ -236,29 +264,29 @@ for(let i1=0; i1<len1; i1++){
 let data11 = data10[i1];
 if(typeof data11 === "string"){
 if(data11.length < 1){
-vErrors = reportError(vErrors, instancePath+"/subjects/" + i1, "#/properties/subjects/items/minLength", "minLength", {limit: 1});
+vErrors = reportError(vErrors, instancePath+"/subjects/" + i1, "$subjects/items/minLength", errorParams10);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/subjects/" + i1, "#/properties/subjects/items/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/subjects/" + i1, "$subjects/items/type", errorParams2);
 errors++;
 }
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/subjects", "#/properties/subjects/type", "type", {type: "array"});
+vErrors = reportError(vErrors, instancePath+"/subjects", "$subjects/type", errorParams11);
 errors++;
 }
 }
 if(data.pubstatus !== undefined){
 let data12 = data.pubstatus;
 if(typeof data12 !== "string"){
-vErrors = reportError(vErrors, instancePath+"/pubstatus", "#/properties/pubstatus/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/pubstatus", "$pubstatus/type", errorParams2);
 errors++;
 }
 if(!(((data12 === "usable") || (data12 === "withheld")) || (data12 === "canceled"))){
-vErrors = reportError(vErrors, instancePath+"/pubstatus", "#/properties/pubstatus/enum", "enum", {allowedValues: schemaValue1});
+vErrors = reportError(vErrors, instancePath+"/pubstatus", "$pubstatus/enum", {allowedValues: schemaValue1});
 errors++;
 }
 }
@@ -266,12 +294,12 @@ if(data.receivedAt !== undefined){
 let data13 = data.receivedAt;
 if(typeof data13 === "string"){
 if(!pattern7.test(data13)){
-vErrors = reportError(vErrors, instancePath+"/receivedAt", "#/properties/receivedAt/pattern", "pattern", {pattern: "^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))T(?:(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?(?:Z))$"});
+vErrors = reportError(vErrors, instancePath+"/receivedAt", "$receivedAt/pattern", errorParams12);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/receivedAt", "#/properties/receivedAt/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/receivedAt", "$receivedAt/type", errorParams2);
 errors++;
 }
 }
@@ -279,12 +307,12 @@ if(data.contentHash !== undefined){
 let data14 = data.contentHash;
 if(typeof data14 === "string"){
 if(!pattern8.test(data14)){
-vErrors = reportError(vErrors, instancePath+"/contentHash", "#/properties/contentHash/pattern", "pattern", {pattern: "^[0-9a-f]{64}$"});
+vErrors = reportError(vErrors, instancePath+"/contentHash", "$contentHash/pattern", errorParams13);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/contentHash", "#/properties/contentHash/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/contentHash", "$contentHash/type", errorParams2);
 errors++;
 }
 }
@@ -296,36 +324,36 @@ for(let i2=0; i2<len2; i2++){
 let data16 = data15[i2];
 if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 if(data16.value === undefined){
-vErrors = reportError(vErrors, instancePath+"/bodies/" + i2, "#/properties/bodies/items/required", "required", {missingProperty: "value"});
+vErrors = reportError(vErrors, instancePath+"/bodies/" + i2, "$bodies/items/required", errorParams14);
 errors++;
 }
 if(data16.role !== undefined){
 if(typeof data16.role !== "string"){
-vErrors = reportError(vErrors, instancePath+"/bodies/" + i2+"/role", "#/properties/bodies/items/properties/role/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/bodies/" + i2+"/role", "$bodies/items$role/type", errorParams2);
 errors++;
 }
 }
 if(data16.contenttype !== undefined){
 if(typeof data16.contenttype !== "string"){
-vErrors = reportError(vErrors, instancePath+"/bodies/" + i2+"/contenttype", "#/properties/bodies/items/properties/contenttype/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/bodies/" + i2+"/contenttype", "$bodies/items$contenttype/type", errorParams2);
 errors++;
 }
 }
 if(data16.value !== undefined){
 if(typeof data16.value !== "string"){
-vErrors = reportError(vErrors, instancePath+"/bodies/" + i2+"/value", "#/properties/bodies/items/properties/value/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/bodies/" + i2+"/value", "$bodies/items$value/type", errorParams2);
 errors++;
 }
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/bodies/" + i2, "#/properties/bodies/items/type", "type", {type: "object"});
+vErrors = reportError(vErrors, instancePath+"/bodies/" + i2, "$bodies/items/type", errorParams15);
 errors++;
 }
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/bodies", "#/properties/bodies/type", "type", {type: "array"});
+vErrors = reportError(vErrors, instancePath+"/bodies", "$bodies/type", errorParams11);
 errors++;
 }
 }
@@ -334,7 +362,7 @@ let data20 = data.bodyRef;
 if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
 for(const prop1 of schemaValue2){
 if(data20[prop1] === undefined){
-vErrors = reportError(vErrors, instancePath+"/bodyRef", "#/properties/bodyRef/required", "required", {missingProperty: prop1});
+vErrors = reportError(vErrors, instancePath+"/bodyRef", "$bodyRef/required", {missingProperty: prop1});
 errors++;
 }
 }
@@ -342,41 +370,41 @@ if(data20.href !== undefined){
 let data21 = data20.href;
 if(typeof data21 === "string"){
 if(!pattern9.test(data21)){
-vErrors = reportError(vErrors, instancePath+"/bodyRef/href", "#/properties/bodyRef/properties/href/pattern", "pattern", {pattern: "^\\/v1\\/items\\/itm_[0-9A-Za-z]{26}\\/versions\\/[1-9][0-9]*$"});
+vErrors = reportError(vErrors, instancePath+"/bodyRef/href", "$bodyRef$href/pattern", errorParams16);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/bodyRef/href", "#/properties/bodyRef/properties/href/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/bodyRef/href", "$bodyRef$href/type", errorParams2);
 errors++;
 }
 }
 if(data20.bytes !== undefined){
 let data22 = data20.bytes;
 if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
-vErrors = reportError(vErrors, instancePath+"/bodyRef/bytes", "#/properties/bodyRef/properties/bytes/type", "type", {type: "integer"});
+vErrors = reportError(vErrors, instancePath+"/bodyRef/bytes", "$bodyRef$bytes/type", errorParams6);
 errors++;
 }
 if((typeof data22 == "number") && (isFinite(data22))){
 if(data22 > 9007199254740991 || isNaN(data22)){
-vErrors = reportError(vErrors, instancePath+"/bodyRef/bytes", "#/properties/bodyRef/properties/bytes/maximum", "maximum", {comparison: "<=", limit: 9007199254740991});
+vErrors = reportError(vErrors, instancePath+"/bodyRef/bytes", "$bodyRef$bytes/maximum", errorParams7);
 errors++;
 }
 if(data22 < 0 || isNaN(data22)){
-vErrors = reportError(vErrors, instancePath+"/bodyRef/bytes", "#/properties/bodyRef/properties/bytes/minimum", "minimum", {comparison: ">=", limit: 0});
+vErrors = reportError(vErrors, instancePath+"/bodyRef/bytes", "$bodyRef$bytes/minimum", errorParams17);
 errors++;
 }
 }
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/bodyRef", "#/properties/bodyRef/type", "type", {type: "object"});
+vErrors = reportError(vErrors, instancePath+"/bodyRef", "$bodyRef/type", errorParams15);
 errors++;
 }
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath, "#/type", "type", {type: "object"});
+vErrors = reportError(vErrors, instancePath, "/type", errorParams15);
 errors++;
 }
 validate20.errors = vErrors;
@@ -386,7 +414,7 @@ validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateNewsItemTranslatedV1 = validate21;
 
-function validate21(data, {instancePath=""}={}){
+function validate21(data, instancePath=""){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate21.evaluated;
@@ -399,18 +427,18 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const prop0 of schemaValue3){
 if(data[prop0] === undefined){
-vErrors = reportError(vErrors, instancePath, "#/required", "required", {missingProperty: prop0});
+vErrors = reportError(vErrors, instancePath, "/required", {missingProperty: prop0});
 errors++;
 }
 }
 if(data.schemaVersion !== undefined){
 let data0 = data.schemaVersion;
 if(typeof data0 !== "string"){
-vErrors = reportError(vErrors, instancePath+"/schemaVersion", "#/properties/schemaVersion/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/schemaVersion", "$schemaVersion/type", errorParams2);
 errors++;
 }
 if("1" !== data0){
-vErrors = reportError(vErrors, instancePath+"/schemaVersion", "#/properties/schemaVersion/const", "const", {allowedValue: "1"});
+vErrors = reportError(vErrors, instancePath+"/schemaVersion", "$schemaVersion/const", errorParams3);
 errors++;
 }
 }
@@ -418,12 +446,12 @@ if(data.eventId !== undefined){
 let data1 = data.eventId;
 if(typeof data1 === "string"){
 if(!pattern4.test(data1)){
-vErrors = reportError(vErrors, instancePath+"/eventId", "#/properties/eventId/pattern", "pattern", {pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"});
+vErrors = reportError(vErrors, instancePath+"/eventId", "$eventId/pattern", errorParams4);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/eventId", "#/properties/eventId/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/eventId", "$eventId/type", errorParams2);
 errors++;
 }
 }
@@ -431,28 +459,28 @@ if(data.itemId !== undefined){
 let data2 = data.itemId;
 if(typeof data2 === "string"){
 if(!pattern5.test(data2)){
-vErrors = reportError(vErrors, instancePath+"/itemId", "#/properties/itemId/pattern", "pattern", {pattern: "^itm_[0-9A-Za-z]{26}$"});
+vErrors = reportError(vErrors, instancePath+"/itemId", "$itemId/pattern", errorParams5);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/itemId", "#/properties/itemId/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/itemId", "$itemId/type", errorParams2);
 errors++;
 }
 }
 if(data.version !== undefined){
 let data3 = data.version;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-vErrors = reportError(vErrors, instancePath+"/version", "#/properties/version/type", "type", {type: "integer"});
+vErrors = reportError(vErrors, instancePath+"/version", "$version/type", errorParams6);
 errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 9007199254740991 || isNaN(data3)){
-vErrors = reportError(vErrors, instancePath+"/version", "#/properties/version/maximum", "maximum", {comparison: "<=", limit: 9007199254740991});
+vErrors = reportError(vErrors, instancePath+"/version", "$version/maximum", errorParams7);
 errors++;
 }
 if(data3 < 1 || isNaN(data3)){
-vErrors = reportError(vErrors, instancePath+"/version", "#/properties/version/minimum", "minimum", {comparison: ">=", limit: 1});
+vErrors = reportError(vErrors, instancePath+"/version", "$version/minimum", errorParams8);
 errors++;
 }
 }
@@ -461,12 +489,12 @@ if(data.partnerId !== undefined){
 let data4 = data.partnerId;
 if(typeof data4 === "string"){
 if(!pattern6.test(data4)){
-vErrors = reportError(vErrors, instancePath+"/partnerId", "#/properties/partnerId/pattern", "pattern", {pattern: "^ptn_[0-9A-Za-z]{26}$"});
+vErrors = reportError(vErrors, instancePath+"/partnerId", "$partnerId/pattern", errorParams9);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/partnerId", "#/properties/partnerId/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/partnerId", "$partnerId/type", errorParams2);
 errors++;
 }
 }
@@ -474,12 +502,12 @@ if(data.uri !== undefined){
 let data5 = data.uri;
 if(typeof data5 === "string"){
 if(data5.length < 1){
-vErrors = reportError(vErrors, instancePath+"/uri", "#/properties/uri/minLength", "minLength", {limit: 1});
+vErrors = reportError(vErrors, instancePath+"/uri", "$uri/minLength", errorParams10);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/uri", "#/properties/uri/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/uri", "$uri/type", errorParams2);
 errors++;
 }
 }
@@ -487,12 +515,12 @@ if(data.sourceLanguage !== undefined){
 let data6 = data.sourceLanguage;
 if(typeof data6 === "string"){
 if(data6.length < 1){
-vErrors = reportError(vErrors, instancePath+"/sourceLanguage", "#/properties/sourceLanguage/minLength", "minLength", {limit: 1});
+vErrors = reportError(vErrors, instancePath+"/sourceLanguage", "$sourceLanguage/minLength", errorParams10);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/sourceLanguage", "#/properties/sourceLanguage/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/sourceLanguage", "$sourceLanguage/type", errorParams2);
 errors++;
 }
 }
@@ -500,56 +528,56 @@ if(data.language !== undefined){
 let data7 = data.language;
 if(typeof data7 === "string"){
 if(data7.length < 1){
-vErrors = reportError(vErrors, instancePath+"/language", "#/properties/language/minLength", "minLength", {limit: 1});
+vErrors = reportError(vErrors, instancePath+"/language", "$language/minLength", errorParams10);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/language", "#/properties/language/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/language", "$language/type", errorParams2);
 errors++;
 }
 }
 if(data.provider !== undefined){
 let data8 = data.provider;
 if(typeof data8 !== "string"){
-vErrors = reportError(vErrors, instancePath+"/provider", "#/properties/provider/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/provider", "$provider/type", errorParams2);
 errors++;
 }
 if(!((data8 === "aws") || (data8 === "none"))){
-vErrors = reportError(vErrors, instancePath+"/provider", "#/properties/provider/enum", "enum", {allowedValues: schemaValue4});
+vErrors = reportError(vErrors, instancePath+"/provider", "$provider/enum", {allowedValues: schemaValue4});
 errors++;
 }
 }
 if(data.status !== undefined){
 let data9 = data.status;
 if(typeof data9 !== "string"){
-vErrors = reportError(vErrors, instancePath+"/status", "#/properties/status/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/status", "$status/type", errorParams2);
 errors++;
 }
 if(!((data9 === "translated") || (data9 === "skipped"))){
-vErrors = reportError(vErrors, instancePath+"/status", "#/properties/status/enum", "enum", {allowedValues: schemaValue5});
+vErrors = reportError(vErrors, instancePath+"/status", "$status/enum", {allowedValues: schemaValue5});
 errors++;
 }
 }
 if(data.reason !== undefined){
 if(typeof data.reason !== "string"){
-vErrors = reportError(vErrors, instancePath+"/reason", "#/properties/reason/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/reason", "$reason/type", errorParams2);
 errors++;
 }
 }
 if(data.charactersBilled !== undefined){
 let data11 = data.charactersBilled;
 if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-vErrors = reportError(vErrors, instancePath+"/charactersBilled", "#/properties/charactersBilled/type", "type", {type: "integer"});
+vErrors = reportError(vErrors, instancePath+"/charactersBilled", "$charactersBilled/type", errorParams6);
 errors++;
 }
 if((typeof data11 == "number") && (isFinite(data11))){
 if(data11 > 9007199254740991 || isNaN(data11)){
-vErrors = reportError(vErrors, instancePath+"/charactersBilled", "#/properties/charactersBilled/maximum", "maximum", {comparison: "<=", limit: 9007199254740991});
+vErrors = reportError(vErrors, instancePath+"/charactersBilled", "$charactersBilled/maximum", errorParams7);
 errors++;
 }
 if(data11 < 0 || isNaN(data11)){
-vErrors = reportError(vErrors, instancePath+"/charactersBilled", "#/properties/charactersBilled/minimum", "minimum", {comparison: ">=", limit: 0});
+vErrors = reportError(vErrors, instancePath+"/charactersBilled", "$charactersBilled/minimum", errorParams17);
 errors++;
 }
 }
@@ -558,24 +586,24 @@ if(data.translatedAt !== undefined){
 let data12 = data.translatedAt;
 if(typeof data12 === "string"){
 if(!pattern7.test(data12)){
-vErrors = reportError(vErrors, instancePath+"/translatedAt", "#/properties/translatedAt/pattern", "pattern", {pattern: "^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))T(?:(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?(?:Z))$"});
+vErrors = reportError(vErrors, instancePath+"/translatedAt", "$translatedAt/pattern", errorParams12);
 errors++;
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath+"/translatedAt", "#/properties/translatedAt/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/translatedAt", "$translatedAt/type", errorParams2);
 errors++;
 }
 }
 if(data.headline !== undefined){
 if(typeof data.headline !== "string"){
-vErrors = reportError(vErrors, instancePath+"/headline", "#/properties/headline/type", "type", {type: "string"});
+vErrors = reportError(vErrors, instancePath+"/headline", "$headline/type", errorParams2);
 errors++;
 }
 }
 }
 else {
-vErrors = reportError(vErrors, instancePath, "#/type", "type", {type: "object"});
+vErrors = reportError(vErrors, instancePath, "/type", errorParams15);
 errors++;
 }
 validate21.errors = vErrors;

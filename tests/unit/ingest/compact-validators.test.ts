@@ -29,7 +29,9 @@ const generatedDir = new URL('../../../shared/contracts/generated/', import.meta
 const keywordsIn = (file: string) =>
   new Set(
     [
-      ...readFileSync(new URL(file, generatedDir), 'utf8').matchAll(/reportError\(vErrors, .*?, "(\w+)", /g),
+      ...readFileSync(new URL(file, generatedDir), 'utf8').matchAll(
+        /reportError\(vErrors, .*?, "[^"]*\/(\w+)", /g,
+      ),
     ].map((match) => match[1]!),
   );
 
@@ -167,13 +169,22 @@ describe('compaction of ajv standalone code', () => {
       'errors++;',
     ].join('\n');
 
-  it('turns an error site into one reportError call', () => {
+  it('turns an error site into one reportError call, its static params shared as a constant', () => {
     const code = `export const validate = validate0;\nfunction validate0(data){\n${site('type', '{type: "string"}', '"must be string"')}\n}`;
     const compacted = compactErrorSites(code);
     expect(compacted).toContain(
-      'vErrors = reportError(vErrors, instancePath+"/a", "#/properties/a/type", "type", {type: "string"});\nerrors++;',
+      'vErrors = reportError(vErrors, instancePath+"/a", "$a/type", errorParams0);\nerrors++;',
     );
+    expect(compacted).toContain('const errorParams0 = {type: "string"};');
     expect(compacted).not.toContain('keyword:');
+  });
+
+  it('refuses a schema path it could not restore from its shorthand', () => {
+    const withDollar = site('type', '{type: "string"}', '"must be string"').replace(
+      '#/properties/a',
+      '#/properties/a$b',
+    );
+    expect(() => compactErrorSites(withDollar)).toThrow(/holds "\$"/);
   });
 
   it('refuses a keyword it has no runtime message for', () => {
@@ -207,7 +218,7 @@ describe('compaction of ajv standalone code', () => {
   const callee =
     'function validate1(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){ return instancePath; }';
 
-  it('passes only the instance path to called validators when nothing reads the rest of the context', () => {
+  it('passes only the instance path, as a plain argument, when nothing reads the rest of the context', () => {
     const code = [
       callee,
       'validate1(data.a, {instancePath:instancePath+"/a",parentData:data,parentDataProperty:"a",rootData,dynamicAnchors});',
@@ -215,9 +226,9 @@ describe('compaction of ajv standalone code', () => {
     ].join('\n');
     expect(withoutUnusedContext(code)).toBe(
       [
-        'function validate1(data, {instancePath=""}={}){ return instancePath; }',
-        'validate1(data.a, {instancePath:instancePath+"/a"});',
-        'validate1(data, {instancePath});',
+        'function validate1(data, instancePath=""){ return instancePath; }',
+        'validate1(data.a, instancePath+"/a");',
+        'validate1(data, instancePath);',
       ].join('\n'),
     );
   });
