@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { documentClient } from '../../shared/adapters/clients/dynamodb';
+import { documentClient, dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
 import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
 import { requireEnv } from '../../shared/adapters/env';
@@ -27,7 +27,7 @@ import { translationView } from './translation-view';
 const itemsTableName = requireEnv('ITEMS_TABLE_NAME');
 const logger = new Logger();
 const metrics = new Metrics({ logger });
-const store = new DynamoItemStore(documentClient, itemsTableName);
+const store = new DynamoItemStore(dynamoDb, itemsTableName);
 const service = new ItemsService({ store });
 const translations = new DynamoTranslationStore(documentClient, itemsTableName);
 

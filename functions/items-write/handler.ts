@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { documentClient } from '../../shared/adapters/clients/dynamodb';
+import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
 import { requireEnv } from '../../shared/adapters/env';
 import {
@@ -22,7 +22,7 @@ import { ItemsService } from '../../shared/domain/items-service';
 const itemsTableName = requireEnv('ITEMS_TABLE_NAME');
 const logger = new Logger();
 const metrics = new Metrics({ logger });
-const service = new ItemsService({ store: new DynamoItemStore(documentClient, itemsTableName) });
+const service = new ItemsService({ store: new DynamoItemStore(dynamoDb, itemsTableName) });
 
 const prepare = (event: HttpEvent) =>
   prepareSubmission({

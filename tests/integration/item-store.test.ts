@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { MalformedRecordError } from '../../shared/adapters/dynamodb/item-records';
@@ -9,15 +10,17 @@ import type { ItemHead, ItemVersion } from '../../shared/domain/item';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createItemsTable } from '../support/tables';
 
+let raw: DynamoDBClient;
+/** Reads and writes rows directly, to check and to tamper with what the store wrote. */
 let client: DynamoDBDocumentClient;
 let tableName: string;
 let store: DynamoItemStore;
 
 beforeAll(async () => {
-  const raw = localDynamoClient();
+  raw = localDynamoClient();
   tableName = await createItemsTable(raw, uniqueTableName('items'));
   client = DynamoDBDocumentClient.from(raw);
-  store = new DynamoItemStore(client, tableName);
+  store = new DynamoItemStore(raw, tableName);
 });
 
 function version(overrides: Partial<ItemVersion> = {}): ItemVersion {
@@ -156,7 +159,7 @@ describe('DynamoItemStore.createItem', () => {
   it('counts an SDK retry of its own successful put as created, not as a competing writer', async () => {
     // Same writeId for every write of this store: the second put replays the first, as an SDK
     // retry does when the response to a successful put was lost.
-    const replaying = new DynamoItemStore(client, tableName, { newWriteId: () => 'write-1' });
+    const replaying = new DynamoItemStore(raw, tableName, { newWriteId: () => 'write-1' });
     const first = version();
     await expect(replaying.createItem(first)).resolves.toEqual({ created: true });
     await expect(replaying.createItem(first)).resolves.toEqual({ created: true });
@@ -269,7 +272,7 @@ describe('DynamoItemStore reads', () => {
     for (const sk of ['TR#ar#V#000000001', 'TR#zz#V#999999999']) {
       await client.send(new PutCommand({ TableName: tableName, Item: { PK: itemPk(first.itemId), SK: sk } }));
     }
-    const send = vi.spyOn(client, 'send');
+    const send = vi.spyOn(raw, 'send');
     try {
       expect(await store.getHead(first.itemId)).toMatchObject({ itemId: first.itemId, version: 1 });
       expect(send).toHaveBeenCalledTimes(1);

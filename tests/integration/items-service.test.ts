@@ -21,7 +21,7 @@ beforeAll(async () => {
   const raw = localDynamoClient();
   tableName = await createItemsTable(raw, uniqueTableName('items'));
   client = DynamoDBDocumentClient.from(raw);
-  service = new ItemsService({ store: new DynamoItemStore(client, tableName) });
+  service = new ItemsService({ store: new DynamoItemStore(raw, tableName) });
 });
 
 function prepare(document: NinjsDocument): PreparedItem {

@@ -7,7 +7,6 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -91,7 +90,7 @@ beforeAll(async () => {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   reader = new StreamReader(streams, Table!.LatestStreamArn!);
-  store = new DynamoItemStore(DynamoDBDocumentClient.from(client), tableName);
+  store = new DynamoItemStore(client, tableName);
 });
 
 afterAll(() => {

@@ -186,7 +186,7 @@ beforeAll(async () => {
   const client = localDynamoClient();
   tableName = await createItemsTable(client, uniqueTableName('translator'));
   documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  items = new DynamoItemStore(documentClient, tableName);
+  items = new DynamoItemStore(client, tableName);
   translations = new DynamoTranslationStore(documentClient, tableName);
 });
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
   paginateQuery,
   QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ItemHead, ItemVersion, VersionSummary } from '../../domain/item';
 import type { ItemStore } from '../../domain/ports';
 import {
@@ -35,12 +35,15 @@ export interface DynamoItemStoreOptions {
  *
  * Reads are strongly consistent: clients read right after they write (POST, then GET the
  * version), and an eventually consistent read could miss a version that was just accepted.
+ *
+ * It takes the low-level client and marshals with util-dynamodb itself (a handful of calls), so
+ * items-write, the ingest hot path, does not ship the DocumentClient layer (lib-dynamodb).
  */
 export class DynamoItemStore implements ItemStore {
   private readonly newWriteId: () => string;
 
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DynamoDBClient,
     private readonly tableName: string,
     options: DynamoItemStoreOptions = {},
   ) {
@@ -79,7 +82,7 @@ export class DynamoItemStore implements ItemStore {
         TableName: this.tableName,
         // Translation rows (TR#...) share the partition: only version rows are heads.
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :versionPrefix)',
-        ExpressionAttributeValues: { ':pk': itemPk(itemId), ':versionPrefix': VERSION_SK_PREFIX },
+        ExpressionAttributeValues: marshall({ ':pk': itemPk(itemId), ':versionPrefix': VERSION_SK_PREFIX }),
         // Documents can be large; the head needs only their metadata.
         ProjectionExpression: HEAD_ATTRIBUTES.map((name) => `#${name}`).join(', '),
         ExpressionAttributeNames: Object.fromEntries(HEAD_ATTRIBUTES.map((name) => [`#${name}`, name])),
@@ -89,15 +92,19 @@ export class DynamoItemStore implements ItemStore {
       }),
     );
     const latest = Items?.[0];
-    return latest ? headOfVersionRecord(latest) : undefined;
+    return latest ? headOfVersionRecord(unmarshall(latest)) : undefined;
   }
 
   async getVersion(itemId: string, version: number): Promise<ItemVersion | undefined> {
     if (!Number.isSafeInteger(version) || version < 1) return undefined;
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: versionKey(itemId, version), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(versionKey(itemId, version)),
+        ConsistentRead: true,
+      }),
     );
-    return Item ? fromVersionRecord(Item) : undefined;
+    return Item ? fromVersionRecord(unmarshall(Item)) : undefined;
   }
 
   async listVersions(itemId: string): Promise<VersionSummary[]> {
@@ -110,13 +117,13 @@ export class DynamoItemStore implements ItemStore {
         // Documents can be large; the listing needs only these three attributes.
         ProjectionExpression: '#version, pubstatus, receivedAt',
         ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: { ':pk': itemPk(itemId), ':versionPrefix': VERSION_SK_PREFIX },
+        ExpressionAttributeValues: marshall({ ':pk': itemPk(itemId), ':versionPrefix': VERSION_SK_PREFIX }),
         ScanIndexForward: true,
         ConsistentRead: true,
       },
     );
     for await (const page of pages) {
-      for (const item of page.Items ?? []) summaries.push(fromVersionSummaryRecord(item));
+      for (const item of page.Items ?? []) summaries.push(fromVersionSummaryRecord(unmarshall(item)));
     }
     return summaries;
   }
@@ -133,9 +140,9 @@ export class DynamoItemStore implements ItemStore {
     const writeId = this.newWriteId();
     try {
       await this.client.send(
-        new PutCommand({
+        new PutItemCommand({
           TableName: this.tableName,
-          Item: toVersionRecord(version, { itemCreatedAt, writeId }),
+          Item: marshall(toVersionRecord(version, { itemCreatedAt, writeId })),
           ConditionExpression: 'attribute_not_exists(PK)',
           // The holder comes back with the failure: no extra read to tell ours from theirs.
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
