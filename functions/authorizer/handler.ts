@@ -8,7 +8,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
-import { documentClient } from '../../shared/adapters/clients/dynamodb';
+import { documentClient } from '../../shared/adapters/clients/dynamodb-document';
 import { DynamoPartnerStore } from '../../shared/adapters/dynamodb/partner-store';
 import { requireEnv } from '../../shared/adapters/env';
 import type { AuthorizerContext } from '../../shared/contracts/api/authorizer-context';

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { documentClient, dynamoDb } from '../../shared/adapters/clients/dynamodb';
+import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
+import { documentClient } from '../../shared/adapters/clients/dynamodb-document';
 import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
 import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
 import { requireEnv } from '../../shared/adapters/env';

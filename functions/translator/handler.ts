@@ -1,7 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { documentClient, dynamoDb } from '../../shared/adapters/clients/dynamodb';
+import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
+import { documentClient } from '../../shared/adapters/clients/dynamodb-document';
 import { eventBridge } from '../../shared/adapters/clients/eventbridge';
 import { translate } from '../../shared/adapters/clients/translate';
 import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';

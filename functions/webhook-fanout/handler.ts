@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { documentClient } from '../../shared/adapters/clients/dynamodb';
+import { documentClient } from '../../shared/adapters/clients/dynamodb-document';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
 import { requireEnv } from '../../shared/adapters/env';
 import { SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
