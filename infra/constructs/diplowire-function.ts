@@ -11,10 +11,6 @@ import { resourceName, type StageConfig } from '../config';
 export const METRICS_NAMESPACE = 'Diplowire';
 
 /**
- * Output is ESM, but some dependencies are CommonJS and call `require` (for Node built-ins):
- * give the bundle a real `require` so esbuild's shim does not throw "Dynamic require is not supported".
- */
-/**
  * Lambda always hands a function its role's credentials in environment variables, so the bundles
  * swap the SDK's full default chain (SSO, INI, process, IMDS: ~95 KB never used in Lambda) for an
  * env-only provider. The SDK clients themselves are unmodified; scripts and tests use the full chain.
@@ -22,9 +18,6 @@ export const METRICS_NAMESPACE = 'Diplowire';
 const LAMBDA_CREDENTIALS = fileURLToPath(
   new URL('../../shared/adapters/clients/lambda-credentials.ts', import.meta.url),
 );
-
-const CJS_REQUIRE_SHIM =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface DiplowireFunctionProps {
   readonly config: StageConfig;
@@ -101,7 +94,9 @@ export class DiplowireFunction extends Construct {
         // The SDK imports event-stream support lazily (a dynamic import) and only for streaming
         // operations; none of our clients has one, so the ~20 KB stays out of every bundle.
         externalModules: ['@smithy/core/event-streams'],
-        banner: CJS_REQUIRE_SHIM,
+        // No `createRequire` banner: no bundled CommonJS module calls `require` at run time, so it only
+        // made every cold start load `node:module`. tests/infra/cli-synth.test.ts fails if a dependency
+        // ever brings esbuild's throwing "Dynamic require" shim into a bundle (then restore the banner).
         esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS },
         forceDockerBundling: false,
       },
