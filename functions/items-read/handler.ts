@@ -1,7 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
-import { documentClient } from '../../shared/adapters/clients/dynamodb-document';
 import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
 import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
 import { requireEnv } from '../../shared/adapters/env';
@@ -30,7 +29,7 @@ const logger = new Logger();
 const metrics = new Metrics({ logger });
 const store = new DynamoItemStore(dynamoDb, itemsTableName);
 const service = new ItemsService({ store });
-const translations = new DynamoTranslationStore(documentClient, itemsTableName);
+const translations = new DynamoTranslationStore(dynamoDb, itemsTableName);
 
 /** Same answer for an unknown item, another partner's item and a missing translation: ids leak nothing. */
 const ITEM_NOT_FOUND = 'No item with this id exists for your account.';

@@ -2,7 +2,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
-import { documentClient } from '../../shared/adapters/clients/dynamodb-document';
 import { eventBridge } from '../../shared/adapters/clients/eventbridge';
 import { translate } from '../../shared/adapters/clients/translate';
 import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
@@ -21,7 +20,7 @@ const metrics = new Metrics({ logger });
 const service = new TranslationService({
   // Only getHead and getVersion are used: the translator reads items, never writes them.
   items: new DynamoItemStore(dynamoDb, config.itemsTableName),
-  store: new DynamoTranslationStore(documentClient, config.itemsTableName),
+  store: new DynamoTranslationStore(dynamoDb, config.itemsTableName),
   ...(config.settings.provider === 'aws' ? { translator: new AmazonTranslator(translate) } : {}),
   publisher: new EventBridgeTranslationPublisher(new EventPublisher(eventBridge, config.eventBusName)),
   settings: config.settings,

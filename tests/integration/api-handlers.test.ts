@@ -480,7 +480,7 @@ describe('GET', () => {
 
 describe('GET /v1/items/{id}/translations/{lang}', () => {
   // Rows written exactly as the translator writes them: claim, then record the outcome.
-  const translations = new DynamoTranslationStore(documents, tableName);
+  const translations = new DynamoTranslationStore(client, tableName);
 
   async function storeTranslation(
     itemId: string,

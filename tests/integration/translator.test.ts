@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   EventBridgeClient,
   PutEventsCommand,
@@ -6,7 +7,6 @@ import {
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
 import { TranslateClient } from '@aws-sdk/client-translate';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -91,7 +91,7 @@ let server: LocalTranslateServer;
 let items: DynamoItemStore;
 let translations: DynamoTranslationStore;
 let tableName: string;
-let documentClient: DynamoDBDocumentClient;
+let client: DynamoDBClient;
 const savedEnv = { ...process.env };
 
 /** The translator handler wired like functions/translator/handler.ts, but on local endpoints. */
@@ -183,11 +183,10 @@ const visibleCharacters = (texts: string[]) => sourceCharacters(texts.map((t) =>
 beforeAll(async () => {
   Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
   server = await startLocalTranslateServer();
-  const client = localDynamoClient();
+  client = localDynamoClient();
   tableName = await createItemsTable(client, uniqueTableName('translator'));
-  documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   items = new DynamoItemStore(client, tableName);
-  translations = new DynamoTranslationStore(documentClient, tableName);
+  translations = new DynamoTranslationStore(client, tableName);
 });
 
 afterAll(async () => {
@@ -507,7 +506,7 @@ describe('defineSubscriber with a DynamoDB dedupe store', () => {
     const handler = defineSubscriber({
       name: 'audit-log',
       detailType: ['NewsItemPublished', 'NewsItemCorrected'],
-      dedupe: new DynamoDedupeStore(documentClient, tableName),
+      dedupe: new DynamoDedupeStore(client, tableName),
       handle: async (detail, ctx) => {
         expect(ctx.eventId).toBe(detail.eventId);
         if (gate) await gate;

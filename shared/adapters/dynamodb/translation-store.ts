@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
   paginateQuery,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TranslatedText, Translation, TranslationKey } from '../../domain/translation/model';
 import { type ClaimOutcome, LeaseLostError, type TranslationStore } from '../../domain/translation/ports';
 import { itemPk, type TableKey, versionSk } from './table-design';
@@ -94,14 +95,15 @@ export interface DynamoTranslationStoreOptions {
  * TranslationStore on the items table. A claim is a conditional put of an `in-progress` row with
  * a lease, allowed only when no row exists or the previous lease has run out; the outcome
  * replaces it only while the claim token still matches. Reads are strongly consistent, so a
- * duplicate event that arrives right after a translation sees it.
+ * duplicate event that arrives right after a translation sees it. Like the item store, it takes
+ * the low-level client and marshals itself: the item-table functions do not ship lib-dynamodb.
  */
 export class DynamoTranslationStore implements TranslationStore {
   private readonly now: () => number;
   private readonly newToken: () => string;
 
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DynamoDBClient,
     private readonly tableName: string,
     opts: DynamoTranslationStoreOptions = {},
   ) {
@@ -116,9 +118,9 @@ export class DynamoTranslationStore implements TranslationStore {
       const token = this.newToken();
       try {
         await this.client.send(
-          new PutCommand({
+          new PutItemCommand({
             TableName: this.tableName,
-            Item: {
+            Item: marshall({
               ...translationKey(key),
               entity: TRANSLATION_ENTITY,
               itemId: key.itemId,
@@ -127,10 +129,10 @@ export class DynamoTranslationStore implements TranslationStore {
               status: IN_PROGRESS,
               claimToken: token,
               leaseUntil: now + leaseMs,
-            },
+            }),
             ConditionExpression: 'attribute_not_exists(SK) OR (#status = :inProgress AND leaseUntil < :now)',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':inProgress': IN_PROGRESS, ':now': now },
+            ExpressionAttributeValues: marshall({ ':inProgress': IN_PROGRESS, ':now': now }),
           }),
         );
         return { claimed: true, token };
@@ -158,12 +160,15 @@ export class DynamoTranslationStore implements TranslationStore {
   async complete(translation: Translation, token: string): Promise<void> {
     try {
       await this.client.send(
-        new PutCommand({
+        new PutItemCommand({
           TableName: this.tableName,
-          Item: { ...translationKey(translation), entity: TRANSLATION_ENTITY, ...translation },
+          Item: marshall(
+            { ...translationKey(translation), entity: TRANSLATION_ENTITY, ...translation },
+            { removeUndefinedValues: true },
+          ),
           ConditionExpression: '#status = :inProgress AND claimToken = :token',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':inProgress': IN_PROGRESS, ':token': token },
+          ExpressionAttributeValues: marshall({ ':inProgress': IN_PROGRESS, ':token': token }),
         }),
       );
     } catch (error) {
@@ -175,12 +180,12 @@ export class DynamoTranslationStore implements TranslationStore {
   async release(key: TranslationKey, token: string): Promise<void> {
     try {
       await this.client.send(
-        new DeleteCommand({
+        new DeleteItemCommand({
           TableName: this.tableName,
-          Key: translationKey(key),
+          Key: marshall(translationKey(key)),
           ConditionExpression: '#status = :inProgress AND claimToken = :token',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':inProgress': IN_PROGRESS, ':token': token },
+          ExpressionAttributeValues: marshall({ ':inProgress': IN_PROGRESS, ':token': token }),
         }),
       );
     } catch (error) {
@@ -191,13 +196,16 @@ export class DynamoTranslationStore implements TranslationStore {
 
   async markPublished(key: TranslationKey): Promise<void> {
     await this.client.send(
-      new UpdateCommand({
+      new UpdateItemCommand({
         TableName: this.tableName,
-        Key: translationKey(key),
+        Key: marshall(translationKey(key)),
         UpdateExpression: 'SET publishedAt = :now',
         ConditionExpression: 'attribute_exists(SK) AND #status <> :inProgress',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':now': new Date(this.now()).toISOString(), ':inProgress': IN_PROGRESS },
+        ExpressionAttributeValues: marshall({
+          ':now': new Date(this.now()).toISOString(),
+          ':inProgress': IN_PROGRESS,
+        }),
       }),
     );
   }
@@ -210,11 +218,11 @@ export class DynamoTranslationStore implements TranslationStore {
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
         FilterExpression: '#status = :translated',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
+        ExpressionAttributeValues: marshall({
           ':pk': itemPk(itemId),
           ':prefix': `${translationSkPrefix(language)}V#`,
           ':translated': 'translated',
-        },
+        }),
         // Newest version first: the first translated row is the answer.
         ScanIndexForward: false,
         ConsistentRead: true,
@@ -222,7 +230,7 @@ export class DynamoTranslationStore implements TranslationStore {
     );
     for await (const page of pages) {
       const first = page.Items?.[0];
-      if (first) return fromRecord(first);
+      if (first) return fromRecord(unmarshall(first));
     }
     return undefined;
   }
@@ -235,8 +243,12 @@ export class DynamoTranslationStore implements TranslationStore {
 
   private async read(key: TranslationKey): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: translationKey(key), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(translationKey(key)),
+        ConsistentRead: true,
+      }),
     );
-    return Item;
+    return Item === undefined ? undefined : unmarshall(Item);
   }
 }

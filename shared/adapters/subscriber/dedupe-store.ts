@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 
 /** The result of trying to start processing an event. */
 export type DedupeClaim = { status: 'claimed'; token: string } | { status: 'duplicate' };
@@ -48,6 +49,7 @@ const IN_PROGRESS = 'in-progress';
  * DedupeStore on any table keyed `PK`/`SK` (strings) with TTL, e.g. the items table: rows are
  * PK `DEDUPE#<key>`, SK `DEDUPE`, removed by TTL after `ttlSeconds`. The key should name the
  * subscriber (`<subscriber>#<eventId>`) so two subscribers sharing a table do not shadow each other.
+ * It takes the low-level client (no lib-dynamodb in subscriber bundles).
  */
 export class DynamoDedupeStore implements DedupeStore {
   private readonly ttlSeconds: number;
@@ -56,7 +58,7 @@ export class DynamoDedupeStore implements DedupeStore {
   private readonly now: () => number;
 
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DynamoDBClient,
     private readonly tableName: string,
     opts: DynamoDedupeStoreOptions = {},
   ) {
@@ -75,21 +77,21 @@ export class DynamoDedupeStore implements DedupeStore {
     const token = randomUUID();
     try {
       await this.client.send(
-        new PutCommand({
+        new PutItemCommand({
           TableName: this.tableName,
-          Item: {
+          Item: marshall({
             ...this.key(key),
             entity: 'Dedupe',
             status: IN_PROGRESS,
             claimToken: token,
             leaseUntil: nowSeconds + this.leaseSeconds,
             [this.ttlAttribute]: nowSeconds + this.ttlSeconds,
-          },
+          }),
           // A row whose TTL has passed may still be there (TTL deletion lags): treat it as gone.
           ConditionExpression:
             'attribute_not_exists(PK) OR #ttl < :now OR (#status = :inProgress AND leaseUntil < :now)',
           ExpressionAttributeNames: { '#status': 'status', '#ttl': this.ttlAttribute },
-          ExpressionAttributeValues: { ':inProgress': IN_PROGRESS, ':now': nowSeconds },
+          ExpressionAttributeValues: marshall({ ':inProgress': IN_PROGRESS, ':now': nowSeconds }),
         }),
       );
       return { status: 'claimed', token };
@@ -97,21 +99,21 @@ export class DynamoDedupeStore implements DedupeStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: this.key(key), ConsistentRead: true }),
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(this.key(key)), ConsistentRead: true }),
     );
-    if (Item?.status === DONE) return { status: 'duplicate' };
+    if (Item !== undefined && unmarshall(Item).status === DONE) return { status: 'duplicate' };
     throw new DedupeInProgressError(key);
   }
 
   async complete(key: string, token: string): Promise<void> {
     await this.client.send(
-      new UpdateCommand({
+      new UpdateItemCommand({
         TableName: this.tableName,
-        Key: this.key(key),
+        Key: marshall(this.key(key)),
         UpdateExpression: 'SET #status = :done REMOVE claimToken, leaseUntil',
         ConditionExpression: 'claimToken = :token',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':done': DONE, ':token': token },
+        ExpressionAttributeValues: marshall({ ':done': DONE, ':token': token }),
       }),
     );
   }
@@ -119,11 +121,11 @@ export class DynamoDedupeStore implements DedupeStore {
   async release(key: string, token: string): Promise<void> {
     try {
       await this.client.send(
-        new DeleteCommand({
+        new DeleteItemCommand({
           TableName: this.tableName,
-          Key: this.key(key),
+          Key: marshall(this.key(key)),
           ConditionExpression: 'claimToken = :token',
-          ExpressionAttributeValues: { ':token': token },
+          ExpressionAttributeValues: marshall({ ':token': token }),
         }),
       );
     } catch (error) {
