@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type MessageAttributeValue, md5OfBody, md5OfMessageAttributes } from './md5';
 
@@ -110,13 +110,26 @@ interface Queue {
   sequence: number;
   /** Long polls waiting for this queue to change. */
   wakeups: Set<() => void>;
+  /** Messages changed (or removed) since the last flush; `all` after a purge. */
+  dirty: Set<string> | 'all';
+  /** Entries in the journal since the last snapshot. */
+  journalEntries: number;
 }
+
+/** One journal line: a message as it now is, or the id of a message that is gone. */
+type JournalEntry = { put: StoredMessage; sequence: number } | { remove: string };
+
+/** A journal longer than this many entries (and than twice the queue) is folded into a new snapshot. */
+const MIN_ENTRIES_BEFORE_COMPACTION = 1_000;
 
 export interface SqsEngineOptions {
   queues: readonly QueueDefinition[];
   region: string;
   accountId: string;
-  /** Directory for one JSON snapshot per queue, so messages survive a restart. In memory when omitted. */
+  /**
+   * Directory for each queue's snapshot and journal, so messages survive a restart (and a crash). In
+   * memory when omitted.
+   */
   dataDir?: string;
   log: (line: string) => void;
   now?: () => number;
@@ -125,7 +138,7 @@ export interface SqsEngineOptions {
 /** The in-process queue engine: standard-queue semantics (at-least-once, visibility, delay, redrive, retention). */
 export class SqsEngine {
   private readonly queues = new Map<string, Queue>();
-  private readonly dirty = new Set<string>();
+  private readonly dirty = new Set<Queue>();
   private flushScheduled = false;
   private closed = false;
   private readonly now: () => number;
@@ -141,6 +154,8 @@ export class SqsEngine {
         messages: new Map(),
         sequence: 0,
         wakeups: new Set(),
+        dirty: new Set(),
+        journalEntries: 0,
       };
       this.restore(queue);
       this.queues.set(definition.name, queue);
@@ -201,7 +216,7 @@ export class SqsEngine {
     const systemMd5 = md5OfMessageAttributes(message.messageSystemAttributes);
     if (systemMd5) message.md5OfMessageSystemAttributes = systemMd5;
     queue.messages.set(message.messageId, message);
-    this.changed(queue);
+    this.changed(queue, message.messageId);
     this.options.log(
       `send ${queueName} ${message.messageId}${delaySeconds ? ` delay ${delaySeconds}s` : ''} (${Buffer.byteLength(input.body)} bytes)`,
     );
@@ -241,7 +256,7 @@ export class SqsEngine {
       return;
     }
     queue.messages.delete(messageId);
-    this.changed(queue);
+    this.changed(queue, messageId);
     this.options.log(`delete ${queueName} ${messageId}`);
   }
 
@@ -258,7 +273,7 @@ export class SqsEngine {
       );
     }
     message.visibleAt = this.now() + visibilityTimeoutSeconds * 1000;
-    this.changed(queue);
+    this.changed(queue, messageId);
     this.options.log(`visibility ${queueName} ${messageId} ${visibilityTimeoutSeconds}s`);
   }
 
@@ -266,7 +281,7 @@ export class SqsEngine {
     const queue = this.queue(queueName);
     const count = queue.messages.size;
     queue.messages.clear();
-    this.changed(queue);
+    this.changed(queue, 'all');
     this.options.log(`purge ${queueName} (${count} messages)`);
   }
 
@@ -319,6 +334,7 @@ export class SqsEngine {
       message.receiptNonce = randomBytes(8).toString('hex');
       message.visibleAt =
         now + (visibilityTimeoutSeconds ?? queue.definition.visibilityTimeoutSeconds) * 1000;
+      this.changed(queue, message.messageId, false);
       received.push({
         message: { ...message },
         receiptHandle: receiptHandleOf(queue.definition.name, message),
@@ -327,7 +343,6 @@ export class SqsEngine {
         `receive ${queue.definition.name} ${message.messageId} (receive #${message.receiveCount})`,
       );
     }
-    if (received.length > 0) this.changed(queue, false);
     return received;
   }
 
@@ -354,8 +369,8 @@ export class SqsEngine {
       sequence: ++dlq.sequence,
     };
     dlq.messages.set(moved.messageId, moved);
-    this.changed(queue);
-    this.changed(dlq);
+    this.changed(queue, message.messageId);
+    this.changed(dlq, moved.messageId);
     this.options.log(
       `redrive ${queue.definition.name} ${message.messageId} -> ${dlqName} after ${message.receiveCount} receives`,
     );
@@ -367,7 +382,7 @@ export class SqsEngine {
     for (const message of queue.messages.values()) {
       if (message.sentTimestamp < oldest) {
         queue.messages.delete(message.messageId);
-        this.changed(queue, false);
+        this.changed(queue, message.messageId, false);
         this.options.log(`expire ${queue.definition.name} ${message.messageId} (retention period passed)`);
       }
     }
@@ -393,41 +408,93 @@ export class SqsEngine {
     });
   }
 
-  private changed(queue: Queue, wake = true): void {
+  /** Wakes long polls (unless `wake` is false) and schedules `messageId` (or the whole queue) for the journal. */
+  private changed(queue: Queue, messageId: string | 'all', wake = true): void {
     if (wake) for (const done of [...queue.wakeups]) done();
     if (!this.options.dataDir) return;
-    this.dirty.add(queue.definition.name);
+    if (messageId === 'all') queue.dirty = 'all';
+    else if (queue.dirty !== 'all') queue.dirty.add(messageId);
+    this.dirty.add(queue);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => this.flush());
   }
 
+  /**
+   * Appends what changed to each queue's journal: one line per message, so a send costs a line, not a
+   * rewrite of the whole queue (the e2e tap queue holds thousands of events). A journal grown past
+   * twice the queue is folded into a fresh snapshot.
+   */
   private flush(): void {
     this.flushScheduled = false;
     if (!this.options.dataDir) return;
-    for (const name of this.dirty) {
-      const queue = this.queues.get(name)!;
-      const file = this.snapshotFile(name);
-      const snapshot = { queue: name, sequence: queue.sequence, messages: sortedMessages(queue) };
-      // Write-then-rename so a crash never leaves a half-written snapshot.
-      writeFileSync(`${file}.tmp`, JSON.stringify(snapshot));
-      renameSync(`${file}.tmp`, file);
+    for (const queue of this.dirty) {
+      const dirty = queue.dirty;
+      queue.dirty = new Set();
+      const compact =
+        dirty === 'all' ||
+        queue.journalEntries + dirty.size > Math.max(MIN_ENTRIES_BEFORE_COMPACTION, 2 * queue.messages.size);
+      if (compact) {
+        this.writeSnapshot(queue);
+        continue;
+      }
+      const lines: string[] = [];
+      for (const messageId of dirty) {
+        const message = queue.messages.get(messageId);
+        const entry: JournalEntry = message
+          ? { put: message, sequence: queue.sequence }
+          : { remove: messageId };
+        lines.push(JSON.stringify(entry));
+      }
+      appendFileSync(this.journalFile(queue.definition.name), `${lines.join('\n')}\n`);
+      queue.journalEntries += lines.length;
     }
     this.dirty.clear();
   }
 
+  private writeSnapshot(queue: Queue): void {
+    const name = queue.definition.name;
+    const file = this.snapshotFile(name);
+    const snapshot = { queue: name, sequence: queue.sequence, messages: sortedMessages(queue) };
+    // Write-then-rename so a crash never leaves a half-written snapshot; the journal it replaces goes after.
+    writeFileSync(`${file}.tmp`, JSON.stringify(snapshot));
+    renameSync(`${file}.tmp`, file);
+    rmSync(this.journalFile(name), { force: true });
+    queue.journalEntries = 0;
+  }
+
   private restore(queue: Queue): void {
     if (!this.options.dataDir) return;
-    let raw: string;
-    try {
-      raw = readFileSync(this.snapshotFile(queue.definition.name), 'utf8');
-    } catch {
-      return;
+    const name = queue.definition.name;
+    const snapshot = readIfExists(this.snapshotFile(name));
+    if (snapshot !== undefined) {
+      const parsed = JSON.parse(snapshot) as { sequence: number; messages: StoredMessage[] };
+      queue.sequence = parsed.sequence;
+      for (const message of parsed.messages) queue.messages.set(message.messageId, message);
     }
-    const snapshot = JSON.parse(raw) as { sequence: number; messages: StoredMessage[] };
-    queue.sequence = snapshot.sequence;
-    for (const message of snapshot.messages) queue.messages.set(message.messageId, message);
-    this.options.log(`restored ${queue.definition.name}: ${snapshot.messages.length} messages`);
+    const journal = readIfExists(this.journalFile(name));
+    for (const line of journal?.split('\n') ?? []) {
+      if (line === '') continue;
+      let entry: JournalEntry;
+      try {
+        entry = JSON.parse(line) as JournalEntry;
+      } catch {
+        // A line cut short by a crash mid-write: everything before it is intact.
+        break;
+      }
+      if ('remove' in entry) queue.messages.delete(entry.remove);
+      else {
+        queue.messages.set(entry.put.messageId, entry.put);
+        queue.sequence = Math.max(queue.sequence, entry.sequence);
+      }
+      queue.journalEntries += 1;
+    }
+    if (snapshot !== undefined || journal !== undefined)
+      this.options.log(`restored ${name}: ${queue.messages.size} messages`);
+  }
+
+  private journalFile(name: string): string {
+    return join(this.options.dataDir!, `${encodeURIComponent(name)}.journal`);
   }
 
   private snapshotFile(name: string): string {
@@ -448,6 +515,15 @@ export class SqsEngine {
     }
     if (!Array.isArray(parsed) || parsed.length !== 3 || parsed[0] !== queueName) throw invalid();
     return { messageId: String(parsed[1]), nonce: String(parsed[2]) };
+  }
+}
+
+function readIfExists(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
 }
 
