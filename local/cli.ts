@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type LocalCloud, type LocalCloudPorts, startLocalCloud } from './cloud';
 import { seedDemoPartner } from './demo-partner';
-import { createLog } from './log';
+import { createLog, writeStderrLine } from './log';
 import { freePort, isPortInUse } from './support/ports';
 import { ensureSynth } from './synth';
 
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     dataDir,
     ports,
     functionEnv: functionEnvironment(),
-    log: (line) => process.stderr.write(`${timestamp()} ${line}\n`),
+    log: (line) => writeStderrLine(`${timestamp()} ${line}`),
   });
   installShutdown(cloud);
 
@@ -179,7 +179,7 @@ function installShutdown(cloud: LocalCloud): void {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`${timestamp()} [local] ${signal}: stopping\n`);
+    writeStderrLine(`${timestamp()} [local] ${signal}: stopping`);
     cloud
       .stop()
       .then(() => process.exit(0))

@@ -5,9 +5,40 @@
 export type Log = (line: string) => void;
 export type LogSink = (formatted: string) => void;
 
-const stderrSink: LogSink = (formatted) => {
-  process.stderr.write(`${formatted}\n`);
-};
+/**
+ * Lines to stderr, written once per event-loop turn instead of once per line: a busy local cloud logs
+ * thousands of lines a second (every invocation, event, delivery), and a write per line cost a
+ * syscall each here and a chunk each for whoever reads the pipe. Whatever is pending is written
+ * synchronously when the process exits.
+ */
+function createBufferedStderr(maxPendingBytes = 64 * 1024): (line: string) => void {
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    pendingBytes = 0;
+    process.stderr.write(text);
+  };
+  process.on('exit', flush);
+  return (line) => {
+    pending.push(`${line}\n`);
+    pendingBytes += line.length + 1;
+    if (pendingBytes >= maxPendingBytes) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+}
+
+/** The process's one buffered stderr, shared so lines from every logger keep their order. */
+export const writeStderrLine: (line: string) => void = createBufferedStderr();
+
+const stderrSink: LogSink = writeStderrLine;
 
 let sink: LogSink = stderrSink;
 
