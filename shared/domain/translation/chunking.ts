@@ -58,7 +58,11 @@ const WORD_BOUNDARY = /\s+/gu;
 
 const TEXT_LEVELS: readonly RegExp[] = [PARAGRAPH_BOUNDARY, LINE_BOUNDARY, SENTENCE_BOUNDARY, WORD_BOUNDARY];
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/**
+ * Built on the first over-long run, not at module load: constructing a Segmenter loads ICU's break
+ * iterator data (~10 ms of every translator cold start), and almost no text ever needs it.
+ */
+let graphemes: Intl.Segmenter | undefined;
 
 /**
  * Last resort for a run without any whitespace longer than the limit (e.g. a pasted URL or base64):
@@ -69,6 +73,7 @@ function splitGraphemes(text: string, maxBytes: number): string[] {
   const pieces: string[] = [];
   let current = '';
   let bytes = 0;
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   for (const { segment } of graphemes.segment(text)) {
     const size = utf8ByteLength(segment);
     if (size > maxBytes) throw new ChunkingError(`A single grapheme of ${size} bytes exceeds ${maxBytes}`);
