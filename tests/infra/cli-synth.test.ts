@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,5 +81,19 @@ describe('npx cdk synth without AWS credentials', () => {
       // Minified: a handful of very long lines (only template literals keep their newlines).
       expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
     }
+  });
+
+  it('keeps every bundle within the 300 KB minified budget (issue 2), the AWS SDK included', () => {
+    const sizes = readdirSync(outdir)
+      .filter((f) => f.endsWith('.template.json'))
+      .flatMap((f) => Object.entries(template(f.replace('.template.json', '')).Resources))
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+      .map(([logicalId, r]) => {
+        const key = String((r.Properties?.Code as { S3Key?: unknown } | undefined)?.S3Key);
+        const file = join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+        return { logicalId, bytes: statSync(file).size };
+      });
+    expect(sizes.length).toBeGreaterThanOrEqual(8);
+    expect(sizes.filter(({ bytes }) => bytes > 300_000)).toEqual([]);
   });
 });
