@@ -87,6 +87,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       '-port',
       String(port),
       '-sharedDb',
+      // A developer's or CI's database sends nothing to AWS (and these machines may be offline).
+      '-disableTelemetry',
     ],
     // DynamoDB Local writes dynamodb-local-metadata.json into its working directory: keep it in the package.
     { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
