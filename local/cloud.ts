@@ -18,7 +18,13 @@ import {
 } from './dynamodb/stream-mapping';
 import { ensureTable, SUPPORTED_TABLE_PROPERTIES, type TableProperties } from './dynamodb/tables';
 import { fromCloudFormation, LocalEventBridge } from './eventbridge';
-import { LAMBDA_FUNCTION_SUPPORT, LocalLambda, lambdaFunctionDefinition } from './lambda';
+import {
+  BackgroundSlots,
+  defaultBackgroundConcurrency,
+  LAMBDA_FUNCTION_SUPPORT,
+  LocalLambda,
+  lambdaFunctionDefinition,
+} from './lambda';
 import {
   LocalSqs,
   queueDefinitionFromTemplate,
@@ -60,6 +66,11 @@ export interface LocalCloudOptions {
   functionEnv?: Record<string, string>;
   /** Context/parameters are fixed at synth time; this only changes how fast retries happen. */
   retryBaseDelayMs?: number;
+  /**
+   * Event-driven invocations running at once across all functions (default: twice the cores, at
+   * least 4); API requests never wait for them. See `local/lambda/background-slots.ts`.
+   */
+  backgroundConcurrency?: number;
   log: (line: string) => void;
 }
 
@@ -251,7 +262,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         // EventBridge hands events to Lambda asynchronously; a function error counts as a failed delivery
         // here so the rule's retry policy and dead-letter queue apply (the subscriber construct also sets
         // the function's own async on-failure destination to that queue on AWS).
-        const result = await functionByArn(target.arn).invoke(JSON.parse(payload));
+        const result = await functionByArn(target.arn).invoke(JSON.parse(payload), { background: true });
         if (!result.ok) throw Object.assign(new Error(result.errorMessage), { code: result.errorType });
       },
       sendToDeadLetter: async (arn, payload, attributes) => {
@@ -286,7 +297,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               maximumBatchingWindowSeconds: settings.maximumBatchingWindowSeconds,
               reportBatchItemFailures: settings.reportBatchItemFailures,
               maxConcurrency: settings.maxConcurrency,
-              invoke: (event) => fn.invoke(event),
+              invoke: (event) => fn.invoke(event, { background: true }),
               log: prefixed(log, 'sqs-mapping'),
             }),
           );
@@ -296,7 +307,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               id: `${stack.stackName}-${resource.logicalId}`,
               properties: props as unknown as StreamMappingProperties,
               functionArn: fn.definition.arn,
-              invoke: (event) => fn.invoke(event),
+              invoke: (event) => fn.invoke(event, { background: true }),
               createSource: dynamoDbStreamSource(streams),
               sendToQueue: async (queueArn, body) => {
                 await sqs.send(queueArn, body);
@@ -399,6 +410,9 @@ function createFunctions(
   warnings: string[],
 ): Map<string, LocalLambda> {
   const byArn = new Map<string, LocalLambda>();
+  const backgroundSlots = new BackgroundSlots(
+    options.backgroundConcurrency ?? defaultBackgroundConcurrency(),
+  );
   for (const stack of stacks) {
     const assemblyStack = assembly.stack(stack.stackName);
     for (const resource of resourcesOfType(stack, 'AWS::Lambda::Function')) {
@@ -412,6 +426,7 @@ function createFunctions(
       const arn = String(resource.getAtt('Arn'));
       const definition = lambdaFunctionDefinition(resource, arn, code.dir);
       const fn = new LocalLambda(definition, {
+        backgroundSlots,
         extraEnv: {
           AWS_REGION: endpoints.region,
           AWS_DEFAULT_REGION: endpoints.region,

@@ -1,3 +1,4 @@
+export { BackgroundSlots, defaultBackgroundConcurrency } from './background-slots';
 export type {
   Invoke,
   InvokeFailure,

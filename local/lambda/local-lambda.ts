@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import type { BackgroundSlots } from './background-slots';
 
 export interface LocalFunctionDefinition {
   name: string;
@@ -29,6 +30,8 @@ export interface LocalLambdaOptions {
   onAsyncFailure?: (event: unknown, result: InvokeFailure) => void;
   /** Limit for the Init phase (Lambda: 10 s). */
   initTimeoutMs?: number;
+  /** Shared by every function: background invocations run only while holding one of these slots. */
+  backgroundSlots?: BackgroundSlots;
 }
 
 interface InvokeMeta {
@@ -70,6 +73,11 @@ export type Invoke = (event: unknown) => Promise<InvokeOutcome>;
 export interface InvokeOptions {
   /** `Event` queues the invocation and resolves at once (with `value: null`), like an async Lambda invoke. */
   invocationType?: 'RequestResponse' | 'Event';
+  /**
+   * Event-driven (EventBridge target, stream or queue mapping): waits for one of the shared
+   * background slots before it starts. `Event` invocations are always background.
+   */
+  background?: boolean;
 }
 
 export interface LambdaStats {
@@ -139,7 +147,7 @@ export class LocalLambda {
   /** Invokes the function, waiting for a free execution environment when all are busy. */
   invoke(event: unknown, options: InvokeOptions = {}): Promise<InvokeResult> {
     if (options.invocationType === 'Event') return Promise.resolve(this.invokeAsync(event));
-    return this.run(event, false);
+    return options.background ? this.runInBackground(event) : this.run(event, false);
   }
 
   /** Like `invoke` (RequestResponse), but fails with `throttled: true` at once when no environment is free. */
@@ -159,7 +167,7 @@ export class LocalLambda {
     const requestId = randomUUID();
     const delays = this.options.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS;
     const attempt = async (retry: number) => {
-      const result = await this.run(event, false, requestId);
+      const result = await this.runInBackground(event, requestId);
       if (result.ok || this.closed) return;
       const delay = delays[retry];
       if (delay === undefined) {
@@ -178,6 +186,16 @@ export class LocalLambda {
     };
     void attempt(0);
     return { ok: true, value: null, requestId, durationMs: 0, coldStart: false };
+  }
+
+  /** `run`, once a background slot is free (at once when there are no slots). */
+  private async runInBackground(event: unknown, requestId?: string): Promise<InvokeResult> {
+    const release = await this.options.backgroundSlots?.acquire();
+    try {
+      return await this.run(event, false, requestId);
+    } finally {
+      release?.();
+    }
   }
 
   private async run(

@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type InvokeResult, type LocalFunctionDefinition, LocalLambda } from '../../local/lambda';
+import {
+  BackgroundSlots,
+  type InvokeResult,
+  type LocalFunctionDefinition,
+  LocalLambda,
+} from '../../local/lambda';
 
 const LAMBDAS = join(import.meta.dirname, '../fixtures/local/lambdas');
 
@@ -11,7 +16,12 @@ afterEach(async () => {
 
 function start(
   overrides: Partial<LocalFunctionDefinition> = {},
-  options: { extraEnv?: Record<string, string>; maxConcurrency?: number; lines?: string[] } = {},
+  options: {
+    extraEnv?: Record<string, string>;
+    maxConcurrency?: number;
+    lines?: string[];
+    backgroundSlots?: BackgroundSlots;
+  } = {},
 ): LocalLambda {
   const name = overrides.name ?? 'fn-under-test';
   const fn = new LocalLambda(
@@ -30,6 +40,7 @@ function start(
       extraEnv: options.extraEnv ?? { AWS_REGION: 'us-east-1' },
       log: (line) => options.lines?.push(line),
       maxConcurrency: options.maxConcurrency,
+      ...(options.backgroundSlots && { backgroundSlots: options.backgroundSlots }),
     },
   );
   running.push(fn);
@@ -252,5 +263,39 @@ describe('LocalLambda', () => {
     const accepted = await fn.invoke({ action: 'throw', message: 'always' }, { invocationType: 'Event' });
     expect(accepted).toMatchObject({ ok: true, value: null });
     await expect.poll(() => failures, { timeout: 5000 }).toEqual([{ action: 'throw', message: 'always' }]);
+  });
+
+  it('runs background invocations of all functions within the shared slots; API invocations never wait for one', async () => {
+    const slots = new BackgroundSlots(1);
+    const subscriber = start({ name: 'subscriber' }, { backgroundSlots: slots });
+    const api = start({ name: 'api' }, { backgroundSlots: slots });
+    // Warm both, so the timings below are not cold starts.
+    await Promise.all([subscriber.invoke({ action: 'state' }), api.invoke({ action: 'state' })]);
+    const background = [
+      subscriber.invoke({ action: 'sleep', ms: 300 }, { background: true }),
+      api.invoke({ action: 'sleep', ms: 300 }, { background: true }),
+    ];
+    await new Promise((r) => setTimeout(r, 50));
+    expect({ inUse: slots.inUse, queued: slots.queued }).toEqual({ inUse: 1, queued: 1 });
+    // A foreground (API) invocation runs at once, though the only slot is taken and one waits.
+    const started = performance.now();
+    expect((await api.invoke({ action: 'state' })).ok).toBe(true);
+    expect(performance.now() - started).toBeLessThan(250);
+    const spans = (await Promise.all(background)).map((r) => value<{ start: number; end: number }>(r));
+    // One slot: the second background invocation started after the first ended.
+    expect(spans[1]!.start).toBeGreaterThanOrEqual(spans[0]!.end);
+    expect({ inUse: slots.inUse, queued: slots.queued }).toEqual({ inUse: 0, queued: 0 });
+  });
+
+  it('runs Event invocations (and their retries) within the background slots', async () => {
+    const slots = new BackgroundSlots(1);
+    const fn = start({ name: 'async-in-slots' }, { backgroundSlots: slots });
+    const hold = await slots.acquire();
+    await fn.invoke({ action: 'sleep', ms: 10 }, { invocationType: 'Event' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(slots.queued).toBe(1);
+    expect(fn.stats.busy).toBe(0);
+    hold();
+    await expect.poll(() => slots.inUse + slots.queued, { timeout: 5000 }).toBe(0);
   });
 });
