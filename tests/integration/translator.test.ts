@@ -290,12 +290,66 @@ describe('translator', () => {
     expect(server.calls).toHaveLength(1); // headline + body packed, once
     await handler(eventOf(v1!), context); // the EventBridge retry of the loser
     expect(server.calls).toHaveLength(1);
-    // A loser that reads the outcome between the winner's record and its markPublished re-publishes
-    // it (the crash-recovery path): at most one extra event, with the same eventId to dedupe on.
-    // (Known race: closing it needs a publish claim in the translation store.)
+    // A loser that reads the outcome before the winner's markPublished finds the winner's publish
+    // lease and is retried: exactly one event.
     const eventId = translationEventIdOf({ itemId: v1!.itemId, version: 1, language: 'en' });
-    expect(published.length === 1 || published.length === 2).toBe(true);
-    expect(published.map((p) => p.detail.eventId)).toEqual(published.map(() => eventId));
+    expect(published.map((p) => p.detail.eventId)).toEqual([eventId]);
+  });
+
+  /** Records an outcome as a translator that then crashed before publishing would have. */
+  async function recordWithoutPublishing(version: ItemVersion, publishLeaseMs: number) {
+    const key = { itemId: version.itemId, version: version.version, language: 'en' };
+    const claim = await translations.claim(key, 60_000);
+    if (!claim.claimed) throw new Error('could not claim');
+    await translations.complete(
+      {
+        ...key,
+        partnerId: version.partnerId,
+        uri: version.uri,
+        sourceLanguage: 'ar',
+        provider: 'aws',
+        status: 'translated',
+        headlines: [{ value: 'Kuwait and Belgium discuss ties' }],
+        bodies: [{ role: 'main', contenttype: 'text/plain', value: 'The news text' }],
+        charactersBilled: 42,
+        translatedAt: '2026-11-29T12:00:00.000Z',
+      },
+      claim.token,
+      publishLeaseMs,
+    );
+    return key;
+  }
+
+  it("retries duplicates while the recorder's publish lease is live, and never publishes twice", async () => {
+    const [v1] = await writeItem([document(1, 'usable')]);
+    await recordWithoutPublishing(v1!, 60_000);
+    const results = await Promise.allSettled([
+      translatorHandler()(eventOf(v1!), context),
+      translatorHandler()(eventOf(v1!), context),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    for (const r of results)
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TranslationInProgressError);
+    expect(published).toEqual([]);
+    expect(server.calls).toEqual([]);
+  });
+
+  it('publishes an outcome whose recorder crashed once its lease has run out: one event among concurrent duplicates', async () => {
+    const [v1] = await writeItem([document(1, 'usable')]);
+    const key = await recordWithoutPublishing(v1!, 1);
+    await new Promise((r) => setTimeout(r, 10));
+    const results = await Promise.allSettled([
+      translatorHandler()(eventOf(v1!), context),
+      translatorHandler()(eventOf(v1!), context),
+      translatorHandler()(eventOf(v1!), context),
+    ]);
+    expect(published.map((p) => p.detail.eventId)).toEqual([translationEventIdOf(key)]);
+    // The others found it published, or the winner's live lease (then EventBridge retries them).
+    for (const r of results.filter((r) => r.status === 'rejected'))
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TranslationInProgressError);
+    await translatorHandler()(eventOf(v1!), context);
+    expect(published).toHaveLength(1);
+    expect(server.calls).toEqual([]);
   });
 
   it.each([

@@ -10,7 +10,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TranslatedText, Translation, TranslationKey } from '../../domain/translation/model';
-import { type ClaimOutcome, LeaseLostError, type TranslationStore } from '../../domain/translation/ports';
+import {
+  type ClaimOutcome,
+  LeaseLostError,
+  type PublishClaim,
+  type TranslationStore,
+} from '../../domain/translation/ports';
 import { itemPk, type TableKey, versionSk } from './table-design';
 
 /**
@@ -157,13 +162,20 @@ export class DynamoTranslationStore implements TranslationStore {
     throw new Error(`Could not claim ${key.itemId} v${key.version} ${key.language}: the row keeps changing`);
   }
 
-  async complete(translation: Translation, token: string): Promise<void> {
+  async complete(translation: Translation, token: string, publishLeaseMs: number): Promise<void> {
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: marshall(
-            { ...translationKey(translation), entity: TRANSLATION_ENTITY, ...translation },
+            {
+              ...translationKey(translation),
+              entity: TRANSLATION_ENTITY,
+              ...translation,
+              // The recorder holds the right to publish the outcome's event (see claimPublish).
+              publishToken: token,
+              publishLeaseUntil: this.now() + publishLeaseMs,
+            },
             { removeUndefinedValues: true },
           ),
           ConditionExpression: '#status = :inProgress AND claimToken = :token',
@@ -190,6 +202,58 @@ export class DynamoTranslationStore implements TranslationStore {
       );
     } catch (error) {
       // Not ours any more (expired and taken over): nothing to give up.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async claimPublish(key: TranslationKey, leaseMs: number): Promise<PublishClaim> {
+    const now = this.now();
+    const token = this.newToken();
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(translationKey(key)),
+          UpdateExpression: 'SET publishToken = :token, publishLeaseUntil = :until',
+          ConditionExpression:
+            'attribute_exists(SK) AND #status <> :inProgress AND attribute_not_exists(publishedAt) ' +
+            'AND (attribute_not_exists(publishLeaseUntil) OR publishLeaseUntil < :now)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: marshall({
+            ':token': token,
+            ':until': now + leaseMs,
+            ':now': now,
+            ':inProgress': IN_PROGRESS,
+          }),
+        }),
+      );
+      return { claimed: true, token };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    const existing = await this.read(key);
+    if (existing === undefined || existing.status === IN_PROGRESS) {
+      throw new Error(`No recorded outcome to publish for ${key.itemId} v${key.version} ${key.language}`);
+    }
+    if (typeof existing.publishedAt === 'string') return { claimed: false, published: true };
+    // Lost a race with a holder that has just released: report busy, so the event is retried.
+    const leaseUntil = Number(existing.publishLeaseUntil);
+    return { claimed: false, published: false, leaseUntil: Number.isFinite(leaseUntil) ? leaseUntil : now };
+  }
+
+  async releasePublish(key: TranslationKey, token: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(translationKey(key)),
+          UpdateExpression: 'REMOVE publishToken, publishLeaseUntil',
+          ConditionExpression: 'publishToken = :token AND attribute_not_exists(publishedAt)',
+          ExpressionAttributeValues: marshall({ ':token': token }),
+        }),
+      );
+    } catch (error) {
+      // Taken over after our lease ran out, or published after all: nothing to give up.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }

@@ -49,6 +49,15 @@ export type ClaimOutcome =
   /** Another invocation holds a live lease on the key. */
   | { claimed: false; state: 'busy'; leaseUntil: number };
 
+/** The result of trying to take the right to publish a recorded outcome's event. */
+export type PublishClaim =
+  /** The caller publishes, then `markPublished` (or `releasePublish` after a failure). */
+  | { claimed: true; token: string }
+  /** Its event went out already. */
+  | { claimed: false; published: true }
+  /** Another invocation is publishing it (its lease is live). */
+  | { claimed: false; published: false; leaseUntil: number };
+
 /**
  * Where translations are stored. Claims make the translation of one (item, version, language)
  * happen once even when events are duplicated or redelivered concurrently.
@@ -56,10 +65,20 @@ export type ClaimOutcome =
 export interface TranslationStore {
   /** Claims `key` with a lease of `leaseMs` unless an outcome exists or a live lease is held. */
   claim(key: TranslationKey, leaseMs: number): Promise<ClaimOutcome>;
-  /** Records the outcome of a claimed key; throws LeaseLostError if the claim is no longer ours. */
-  complete(translation: Translation, token: string): Promise<void>;
+  /**
+   * Records the outcome of a claimed key, and with it the right to publish its event for
+   * `publishLeaseMs` (under the same token); throws LeaseLostError if the claim is no longer ours.
+   */
+  complete(translation: Translation, token: string, publishLeaseMs: number): Promise<void>;
   /** Gives a claimed key up (after a failure) so a retry can claim it at once. */
   release(key: TranslationKey, token: string): Promise<void>;
+  /**
+   * Takes the right to publish a recorded outcome whose event has not gone out, unless another
+   * invocation holds it: of concurrent duplicates, one publishes.
+   */
+  claimPublish(key: TranslationKey, leaseMs: number): Promise<PublishClaim>;
+  /** Gives the right to publish up (the publish failed) so a retry can take it at once. */
+  releasePublish(key: TranslationKey, token: string): Promise<void>;
   /** Notes that the NewsItemTranslated event of the key was published. */
   markPublished(key: TranslationKey): Promise<void>;
   /** The translation into `language` of the latest version that was translated. */

@@ -94,8 +94,9 @@ interface SourceContent {
  * -> translate -> record the outcome -> publish NewsItemTranslated -> mark it published.
  *
  * A duplicate finds the outcome recorded and makes no provider call (it only re-publishes an event
- * that a crash kept from going out); one that finds a live lease throws TranslationInProgressError,
- * so the event is retried later rather than dropped. Every failure is thrown after releasing the
+ * that a crash kept from going out, under a publish claim, so of concurrent duplicates one does);
+ * one that finds a live lease (to translate or to publish) throws TranslationInProgressError, so
+ * the event is retried later rather than dropped. Every failure is thrown after releasing the
  * claim, for the EventBridge retry policy and its DLQ to take over.
  */
 export class TranslationService {
@@ -142,18 +143,25 @@ export class TranslationService {
     loadContent: () => Promise<SourceContent>,
   ): Promise<TargetOutcome> {
     const key: TranslationKey = { itemId: detail.itemId, version: detail.version, language };
-    const claim = await this.deps.store.claim(key, this.deps.settings.leaseMs);
+    const { leaseMs } = this.deps.settings;
+    const claim = await this.deps.store.claim(key, leaseMs);
     if (!claim.claimed) {
       if (claim.state === 'busy') throw new TranslationInProgressError(key, claim.leaseUntil);
       if (claim.published) return { language, outcome: 'duplicate', republished: false };
-      await this.publish(claim.translation);
+      // Recorded, but its event has not gone out: a crash, or the recorder is publishing right now.
+      const publish = await this.deps.store.claimPublish(key, leaseMs);
+      if (!publish.claimed) {
+        if (publish.published) return { language, outcome: 'duplicate', republished: false };
+        throw new TranslationInProgressError(key, publish.leaseUntil);
+      }
+      await this.publish(claim.translation, publish.token);
       return { language, outcome: 'duplicate', republished: true };
     }
 
     let outcome: ComputedOutcome;
     try {
       outcome = await this.outcomeOf(detail, head, language, loadContent);
-      await this.deps.store.complete(outcome.translation, claim.token);
+      await this.deps.store.complete(outcome.translation, claim.token, leaseMs);
     } catch (error) {
       await this.deps.store.release(key, claim.token).catch(() => {
         // The lease runs out by itself; the original error is the one worth reporting.
@@ -161,7 +169,7 @@ export class TranslationService {
       throw error;
     }
     const { translation, requests, fallbacks } = outcome;
-    await this.publish(translation);
+    await this.publish(translation, claim.token);
     return {
       language,
       outcome: translation.status,
@@ -244,8 +252,16 @@ export class TranslationService {
     };
   }
 
-  private async publish(translation: Translation): Promise<void> {
-    await this.deps.publisher.publishTranslated(translation);
+  /** Publishes under a held right to publish; gives it up on failure so the retry need not wait. */
+  private async publish(translation: Translation, publishToken: string): Promise<void> {
+    try {
+      await this.deps.publisher.publishTranslated(translation);
+    } catch (error) {
+      await this.deps.store.releasePublish(translation, publishToken).catch(() => {
+        // The lease runs out by itself; the publish failure is the error worth reporting.
+      });
+      throw error;
+    }
     await this.deps.store.markPublished(translation);
   }
 
