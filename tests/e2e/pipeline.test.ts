@@ -130,6 +130,12 @@ describe('the pipeline on the local cloud', () => {
     const document = jsonOf<{ bodies: Array<{ value: string }>; headlines: Array<{ value: string }> }>(read);
     expect(Buffer.from(document.bodies[0]?.value ?? '', 'utf8').equals(SEED_BYTES)).toBe(true);
     expect(document.headlines[0]?.value).toBe(SEED_BYTES.toString('utf8').split('\n')[0]);
+
+    // HEAD, over real HTTP: the GET route's status and ETag, no content.
+    const head = await api.request('HEAD', `/v1/items/${itemId}`);
+    expect(head.status).toBe(200);
+    expect(head.headers.get('etag')).toBe('"1"');
+    expect(head.text).toBe('');
   });
 
   it('publishes NewsItemPublished on the bus and the tap rule delivers it to its queue', async () => {

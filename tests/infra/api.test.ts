@@ -33,6 +33,11 @@ const READ_ROUTES = [
   'GET /v1/items/{id}/versions',
   'GET /v1/items/{id}/versions/{version}',
   'GET /v1/items/{id}/translations/{lang}',
+  // HEAD of every GET route, served with the GET route's handler.
+  'HEAD /v1/items/{id}',
+  'HEAD /v1/items/{id}/versions',
+  'HEAD /v1/items/{id}/versions/{version}',
+  'HEAD /v1/items/{id}/translations/{lang}',
   'ANY /v1/items',
   'ANY /v1/items/{id}',
   'ANY /v1/items/{id}/versions',
@@ -54,6 +59,9 @@ const SUBSCRIPTION_ROUTES = [
   'POST /v1/subscriptions/{id}/rotate-secret',
   'GET /v1/subscriptions/{id}/deliveries',
   'POST /v1/subscriptions/{id}/deliveries/{deliveryId}/redeliver',
+  'HEAD /v1/subscriptions',
+  'HEAD /v1/subscriptions/{id}',
+  'HEAD /v1/subscriptions/{id}/deliveries',
 ];
 
 describe('HTTP API routes', () => {

@@ -468,6 +468,22 @@ describe('GET', () => {
     expect((await getVersion(id, '1')).raw).toBe(response.raw);
   });
 
+  it('answers HEAD like GET without content: the ETag of the latest version; 404 for another partner', async () => {
+    const { id } = await created();
+    const head = (authorizer: Record<string, unknown>) =>
+      read(
+        httpEvent({ routeKey: 'HEAD /v1/items/{id}', method: 'HEAD', pathParameters: { id }, authorizer }),
+        lambdaContext(),
+      );
+    const ok = await head(partnerA);
+    expect(ok.statusCode).toBe(200);
+    expect(responseHeader(ok, 'etag')).toBe('"1"');
+    expect(ok.body).toBe('');
+    const other = await head(partnerB);
+    expect(other.statusCode).toBe(404);
+    expect(other.body).toBe('');
+  });
+
   it('answers 404 for versions that do not exist or cannot exist, and for ids that cannot exist', async () => {
     const { id } = await created();
     for (const version of ['2', '0', '-1', 'latest', '01']) {
@@ -610,20 +626,20 @@ describe('routing', () => {
   it('405 with Allow for a method a known path does not support', async () => {
     const cases = [
       ['ANY /v1/items', 'GET', '/v1/items', 'POST'],
-      ['ANY /v1/items/{id}', 'PATCH', `/v1/items/${newId('itm')}`, 'PUT, DELETE, GET'],
-      ['ANY /v1/items/{id}/versions', 'POST', `/v1/items/${newId('itm')}/versions`, 'GET'],
-      ['ANY /v1/items/{id}/versions/{version}', 'PUT', `/v1/items/${newId('itm')}/versions/1`, 'GET'],
+      ['ANY /v1/items/{id}', 'PATCH', `/v1/items/${newId('itm')}`, 'PUT, DELETE, GET, HEAD'],
+      ['ANY /v1/items/{id}/versions', 'POST', `/v1/items/${newId('itm')}/versions`, 'GET, HEAD'],
+      ['ANY /v1/items/{id}/versions/{version}', 'PUT', `/v1/items/${newId('itm')}/versions/1`, 'GET, HEAD'],
       [
         'ANY /v1/items/{id}/translations/{lang}',
         'DELETE',
         `/v1/items/${newId('itm')}/translations/en`,
-        'GET',
+        'GET, HEAD',
       ],
       [
         'ANY /v1/subscriptions/{id}',
         'PUT',
         '/v1/subscriptions/sub_00000000000000000000000000',
-        'GET, DELETE',
+        'GET, DELETE, HEAD',
       ],
     ] as const;
     for (const [routeKey, method, rawPath, allow] of cases) {

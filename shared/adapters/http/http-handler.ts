@@ -2,11 +2,14 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy, { type MiddyfiedHandler } from '@middy/core';
+import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import {
   allowedMethods,
   CATCH_ALL_ROUTE,
+  getRouteOf,
+  HEAD_ROUTES,
+  type HeadRouteKey,
   METHOD_FALLBACK_ROUTES,
   ROUTES,
   type RouteKey,
@@ -39,11 +42,17 @@ export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions):
   const dispatch = async (event: HttpEvent): Promise<HttpResponse> => {
     const routeKey = event.routeKey;
     logger.appendKeys({ routeKey, requestId: event.requestContext.requestId });
-    const route = Object.hasOwn(ROUTES, routeKey) ? routes[routeKey as RouteKey] : undefined;
-    if (route) {
+    // HEAD runs the GET route's handler: the same checks, status and headers (headOnly drops the content).
+    const served: RouteKey | undefined = Object.hasOwn(HEAD_ROUTES, routeKey)
+      ? getRouteOf(routeKey as HeadRouteKey)
+      : Object.hasOwn(ROUTES, routeKey)
+        ? (routeKey as RouteKey)
+        : undefined;
+    const route = served === undefined ? undefined : routes[served];
+    if (served !== undefined && route) {
       const caller = requireCaller(event);
       logger.appendKeys({ partnerId: caller.partnerId });
-      requireScope(caller, ROUTES[routeKey as RouteKey].scope);
+      requireScope(caller, ROUTES[served].scope);
       return route(event, caller);
     }
     if (serveFallbacks && Object.hasOwn(METHOD_FALLBACK_ROUTES, routeKey)) {
@@ -64,10 +73,24 @@ export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions):
   };
 
   return middy<HttpEvent, HttpResponse, Error, Context>()
+    .use(headOnly())
     .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(problemDetails({ logger, metrics }))
     .handler(dispatch);
+}
+
+/**
+ * A response to HEAD carries no content (RFC 9110 §9.3.2), errors included. First in the chain, so
+ * its `after` and `onError` run last, once the route or problemDetails has answered.
+ */
+function headOnly(): MiddlewareObj<HttpEvent, HttpResponse, Error, Context> {
+  const dropContent = (request: Request<HttpEvent, HttpResponse, Error, Context>): void => {
+    if (request.event.requestContext.http.method === 'HEAD' && request.response) {
+      request.response = { ...request.response, body: '' };
+    }
+  };
+  return { after: dropContent, onError: dropContent };
 }
 
 const OUTCOME_METRICS = {

@@ -1,10 +1,13 @@
 export type { AuthorizerContext, Scope } from './authorizer-context';
 export { buildOpenApiDocument, NINJS_SCHEMA_REF } from './openapi';
-export { ROUTE_DOCS, type RouteDoc } from './route-docs';
+export { ROUTE_DOCS, type RouteDoc, routeDoc } from './route-docs';
 export {
   allowedMethods,
   CATCH_ALL_ROUTE,
   type FallbackRouteKey,
+  getRouteOf,
+  HEAD_ROUTES,
+  type HeadRouteKey,
   type HttpMethod,
   METHOD_FALLBACK_ROUTES,
   ROUTES,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ResponseBody, type ResponseHeader, ROUTE_DOCS, type RouteDoc } from './route-docs';
+import { type ResponseBody, type ResponseHeader, type RouteDoc, routeDoc } from './route-docs';
 import { type RouteSpec, routeSpecs } from './routes';
 import { apiSchemaRegistry, LANGUAGE_TAG_PATTERN } from './schemas';
 
@@ -145,7 +145,7 @@ export function buildOpenApiDocument() {
   const paths: Record<string, Record<string, object>> = {};
   for (const route of routeSpecs()) {
     paths[route.path] ??= {};
-    paths[route.path]![route.method.toLowerCase()] = operation({ ...route, ...ROUTE_DOCS[route.key] });
+    paths[route.path]![route.method.toLowerCase()] = operation({ ...route, ...routeDoc(route.key) });
   }
   return {
     openapi: '3.1.0',

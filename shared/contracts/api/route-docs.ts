@@ -1,4 +1,4 @@
-import type { RouteKey } from './routes';
+import { getRouteOf, HEAD_ROUTES, type HeadRouteKey, type RouteKey } from './routes';
 
 /**
  * How each route of the table in `routes.ts` is documented in the OpenAPI document: its operation,
@@ -322,3 +322,17 @@ export const ROUTE_DOCS: { readonly [K in RouteKey]: RouteDoc } = {
     },
   },
 };
+
+/** The documentation of any declared route: the table's own, or for HEAD, its GET's without content. */
+export function routeDoc(key: RouteKey | HeadRouteKey): RouteDoc {
+  if (!Object.hasOwn(HEAD_ROUTES, key)) return ROUTE_DOCS[key as RouteKey];
+  const get = ROUTE_DOCS[getRouteOf(key as HeadRouteKey)];
+  return {
+    ...get,
+    operationId: `${get.operationId}Head`,
+    summary: `${get.summary}: status and headers only (HEAD)`,
+    responses: Object.fromEntries(
+      Object.entries(get.responses).map(([status, response]) => [status, { ...response, body: 'NoContent' }]),
+    ),
+  };
+}

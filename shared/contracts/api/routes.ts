@@ -7,7 +7,7 @@ import type { Scope } from './authorizer-context';
  * `route-docs.ts`, keyed by the same route keys, so the Lambdas do not ship it.
  */
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 
 export interface RouteSpec {
   method: HttpMethod;
@@ -102,6 +102,25 @@ export const ROUTES = {
 
 export type RouteKey = keyof typeof ROUTES;
 
+type GetRouteKey = Extract<RouteKey, `GET ${string}`>;
+export type HeadRouteKey = GetRouteKey extends `GET ${infer Path}` ? `HEAD ${Path}` : never;
+
+/**
+ * HEAD of every GET route (RFC 9110 §9.1: general-purpose servers support GET and HEAD): the same
+ * function, scope, status and headers (ETag included), without content. Served by `httpHandler`
+ * with the GET route's handler, so no function declares them.
+ */
+export const HEAD_ROUTES = Object.fromEntries(
+  Object.entries(ROUTES)
+    .filter(([, route]) => route.method === 'GET')
+    .map(([, route]) => [`HEAD ${route.path}`, { ...route, method: 'HEAD' }]),
+) as Record<HeadRouteKey, RouteSpec>;
+
+/** `GET <path>` for `HEAD <path>`. */
+export function getRouteOf(headRouteKey: HeadRouteKey): GetRouteKey {
+  return `GET ${headRouteKey.slice('HEAD '.length)}` as GetRouteKey;
+}
+
 /**
  * Catch-all route keys: a known path with a method it does not support answers 405 with `Allow`;
  * any other path answers 404. They are served by items-read and are not API operations.
@@ -123,8 +142,11 @@ export const CATCH_ALL_ROUTE = 'ANY /{proxy+}';
 
 export type FallbackRouteKey = keyof typeof METHOD_FALLBACK_ROUTES | typeof CATCH_ALL_ROUTE;
 
-export function routeSpecs(): (RouteSpec & { key: RouteKey })[] {
-  return (Object.entries(ROUTES) as [RouteKey, RouteSpec][]).map(([key, spec]) => ({ ...spec, key }));
+/** Every route API Gateway declares: the table's, then their HEAD counterparts. */
+export function routeSpecs(): (RouteSpec & { key: RouteKey | HeadRouteKey })[] {
+  return (Object.entries({ ...ROUTES, ...HEAD_ROUTES }) as [RouteKey | HeadRouteKey, RouteSpec][]).map(
+    ([key, spec]) => ({ ...spec, key }),
+  );
 }
 
 /** The methods the API supports on a path template, in route-table order (for `Allow`). */

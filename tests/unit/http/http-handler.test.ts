@@ -18,7 +18,7 @@ function setup(options: { serveFallbacks?: boolean; fail?: Error } = {}) {
       },
       'GET /v1/items/{id}': async (event, caller) => {
         seen.push({ event, caller });
-        return json(200, { read: true });
+        return json(200, { read: true }, { ETag: '"3"' });
       },
     },
     { logger, metrics, serveFallbacks: options.serveFallbacks ?? false },
@@ -80,13 +80,40 @@ describe('httpHandler', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it('serves HEAD with the GET route: same checks, status and headers, no content', async () => {
+    const { handler, seen } = setup();
+    const head = (authorizer: ReturnType<typeof partnerContext> | null) =>
+      handler(
+        httpEvent({
+          routeKey: 'HEAD /v1/items/{id}',
+          method: 'HEAD',
+          pathParameters: { id: 'itm_x' },
+          authorizer,
+        }),
+        lambdaContext(),
+      );
+    const ok = await head(partnerContext('ptn_A'));
+    expect(ok.statusCode).toBe(200);
+    expect(responseHeader(ok, 'etag')).toBe('"3"');
+    expect(ok.body).toBe('');
+    expect(seen.map(({ event }) => event.routeKey)).toEqual(['HEAD /v1/items/{id}']);
+    // Errors too: the GET route's checks apply, and the problem's content is dropped.
+    const unauthenticated = await head(null);
+    expect(unauthenticated.statusCode).toBe(401);
+    expect(unauthenticated.body).toBe('');
+    const wrongScope = await head(partnerContext('ptn_A', 'items:write'));
+    expect(wrongScope.statusCode).toBe(403);
+    expect(wrongScope.body).toBe('');
+    expect(seen).toHaveLength(1);
+  });
+
   it('answers 405 with Allow from the route table on the method fallbacks', async () => {
     const { handler } = setup({ serveFallbacks: true });
     const cases = [
       ['ANY /v1/items', 'GET', 'POST'],
-      ['ANY /v1/items/{id}', 'PATCH', 'PUT, DELETE, GET'],
-      ['ANY /v1/items/{id}/versions', 'POST', 'GET'],
-      ['ANY /v1/items/{id}/versions/{version}', 'DELETE', 'GET'],
+      ['ANY /v1/items/{id}', 'PATCH', 'PUT, DELETE, GET, HEAD'],
+      ['ANY /v1/items/{id}/versions', 'POST', 'GET, HEAD'],
+      ['ANY /v1/items/{id}/versions/{version}', 'DELETE', 'GET, HEAD'],
     ] as const;
     for (const [routeKey, method, allow] of cases) {
       const response = await handler(
