@@ -199,6 +199,14 @@ export class LocalEventBridge {
   private readonly retryMaxDelayMs: number;
   private server: Server | undefined;
   private closed = false;
+  /** Deliveries the last run left unfinished (stopped during retries, or killed): resumed by `listen`. */
+  private unfinished: Array<{
+    rule: LocalRuleDefinition;
+    target: LocalTargetDefinition;
+    record: EventRecord;
+    delivery: DeliveryRecord;
+    ingestionTime: number;
+  }> = [];
 
   constructor(private readonly options: LocalEventBridgeOptions) {
     this.log = options.log ?? (() => {});
@@ -247,6 +255,7 @@ export class LocalEventBridge {
     });
     this.server = server;
     this.startSchedules();
+    this.resumeUnfinished();
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     this.log(
       `[eventbridge] listening on ${url} (${this.buses.size} buses, ${this.rules.length} rules, ${this.archives.size} archives)`,
@@ -619,7 +628,7 @@ export class LocalEventBridge {
       matchedRules: matched.map((r) => r.definition.name),
       deliveries: [],
     };
-    this.appendRecord(busName, record);
+    this.appendRecord(busName, record, ingestionTime);
     for (const rule of matched)
       this.log(`[eventbridge] rule ${rule.definition.name} matched event ${event.id}`);
     if (matched.length === 0) this.log(`[eventbridge] no rule on bus ${busName} matched event ${event.id}`);
@@ -693,6 +702,20 @@ export class LocalEventBridge {
         this.log(`[eventbridge] delivery cancelled (shutting down): ${where}`);
         this.persistDelivery(event.id, delivery);
         return;
+      }
+      // Only a delivery resumed after a restart can be this old before an attempt.
+      if (Date.now() - ingestionTime > maxAgeMs) {
+        return this.giveUp(
+          rule,
+          target,
+          event,
+          delivery,
+          'EventExpired',
+          delivery.error ??
+            'The event is older than the target allows; it was not delivered before the restart',
+          'MaximumEventAgeInSeconds',
+          where,
+        );
       }
       delivery.attempts++;
       try {
@@ -822,7 +845,8 @@ export class LocalEventBridge {
     };
     this.log(`[eventbridge] schedule ${rule.name} fired event ${event.id}`);
     const record: EventRecord = { event, matchedRules: [rule.name], deliveries: [] };
-    this.appendRecord(rule.eventBusName, record);
+    const ingestionTime = Date.now();
+    this.appendRecord(rule.eventBusName, record, ingestionTime);
     for (const target of rule.targets) {
       const delivery: DeliveryRecord = {
         rule: rule.name,
@@ -831,13 +855,51 @@ export class LocalEventBridge {
         outcome: 'pending',
       };
       record.deliveries.push(delivery);
-      this.track(this.deliver(rule, target, event, delivery, Date.now()));
+      this.track(this.deliver(rule, target, event, delivery, ingestionTime));
+    }
+  }
+
+  /**
+   * Deliveries of logged events that never reached an outcome: stopped while waiting for a retry
+   * (`cancelled`) or cut off by a crash (no outcome logged). Targets are those of the current
+   * template's rules; a rule that is gone is not resumed.
+   */
+  private unfinishedDeliveries(ingestionTimes: Map<string, number>): LocalEventBridge['unfinished'] {
+    const unfinished: LocalEventBridge['unfinished'] = [];
+    for (const { record } of this.records) {
+      for (const ruleName of record.matchedRules) {
+        const rule = this.rules.find((r) => r.definition.name === ruleName)?.definition;
+        if (rule === undefined) continue;
+        for (const target of rule.targets) {
+          let delivery = record.deliveries.find((d) => d.rule === ruleName && d.target === target.id);
+          if (delivery !== undefined && delivery.outcome !== 'cancelled' && delivery.outcome !== 'pending')
+            continue;
+          if (delivery === undefined) {
+            delivery = { rule: ruleName, target: target.id, attempts: 0, outcome: 'pending' };
+            record.deliveries.push(delivery);
+          }
+          const ingestionTime = ingestionTimes.get(record.event.id) ?? Date.now();
+          unfinished.push({ rule, target, record, delivery, ingestionTime });
+        }
+      }
+    }
+    return unfinished;
+  }
+
+  /** At-least-once across restarts: every delivery the last run left unfinished is attempted again. */
+  private resumeUnfinished(): void {
+    for (const { rule, target, record, delivery, ingestionTime } of this.unfinished.splice(0)) {
+      delivery.outcome = 'pending';
+      this.log(
+        `[eventbridge] resuming delivery of event ${record.event.id} rule=${rule.name} target=${target.id} after a restart (attempts so far: ${delivery.attempts})`,
+      );
+      this.track(this.deliver(rule, target, record.event, delivery, ingestionTime));
     }
   }
 
   // ---------- persistence ----------
 
-  private appendRecord(bus: string, record: EventRecord): void {
+  private appendRecord(bus: string, record: EventRecord, ingestionTime: number): void {
     this.records.push({ bus, record });
     this.recordsById.set(record.event.id, record);
     this.persist('events.jsonl', {
@@ -845,6 +907,7 @@ export class LocalEventBridge {
       bus,
       event: record.event,
       matchedRules: record.matchedRules,
+      ingestionTime,
     });
   }
 
@@ -862,6 +925,7 @@ export class LocalEventBridge {
   private loadPersisted(): void {
     const dir = this.options.dataDir;
     if (dir === undefined) return;
+    const ingestionTimes = new Map<string, number>();
     for (const line of readLines(join(dir, 'events.jsonl'))) {
       if (line.type === 'event') {
         const record: EventRecord = {
@@ -871,6 +935,7 @@ export class LocalEventBridge {
         };
         this.records.push({ bus: line.bus, record });
         this.recordsById.set(record.event.id, record);
+        ingestionTimes.set(record.event.id, Number(line.ingestionTime ?? Date.parse(line.event.time)));
       } else if (line.type === 'delivery') {
         const record = this.recordsById.get(line.eventId);
         if (record === undefined) continue;
@@ -888,6 +953,7 @@ export class LocalEventBridge {
         else record.deliveries.push(delivery);
       }
     }
+    this.unfinished = this.unfinishedDeliveries(ingestionTimes);
     const cutoff = (days: number | undefined) =>
       days ? Date.now() - days * 86_400_000 : Number.NEGATIVE_INFINITY;
     for (const line of readLines(join(dir, 'archives.jsonl'))) {

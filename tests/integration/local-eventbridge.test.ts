@@ -1,5 +1,5 @@
 /** The local EventBridge driven through the real, unmodified SDK (only `endpoint` set). */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -533,5 +533,103 @@ describe('event log', () => {
       { rule: 'published-to-queue', target: 'queue', attempts: 1, outcome: 'delivered' },
     ]);
     expect((await second.client.send(new DescribeArchiveCommand({ ArchiveName: 'all' }))).EventCount).toBe(1);
+  });
+
+  it('resumes, after a restart, a delivery that a stop cancelled while it waited for a retry', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'local-eventbridge-'));
+    tempDirs.push(dataDir);
+    const first = await start({
+      dataDir,
+      retryBaseDelayMs: 60_000,
+      invoke: async () => {
+        throw new Error('target down');
+      },
+    });
+    const { Entries } = await first.client.send(new PutEventsCommand({ Entries: [entry()] }));
+    await expect.poll(() => first.invocations.length).toBe(1);
+    first.client.destroy();
+    await first.bridge.close();
+    open.splice(open.indexOf(first), 1);
+
+    const second = await start({ dataDir });
+    await second.bridge.whenIdle();
+    expect(second.invocations.map((i) => JSON.parse(i.payload).id)).toEqual([Entries?.[0]?.EventId]);
+    const record = (await eventLog(second.endpoint, BUS)).buses[BUS]?.[0];
+    expect(record?.deliveries).toEqual([
+      { rule: 'published-to-queue', target: 'queue', attempts: 2, outcome: 'delivered' },
+    ]);
+    expect(second.logs.some((line) => line.includes('resuming delivery'))).toBe(true);
+
+    // Its outcome is logged now: a third start resumes nothing.
+    second.client.destroy();
+    await second.bridge.close();
+    open.splice(open.indexOf(second), 1);
+    const third = await start({ dataDir });
+    await third.bridge.whenIdle();
+    expect(third.invocations).toEqual([]);
+  });
+
+  it('resumes a delivery that a crash cut off (an event logged without an outcome)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'local-eventbridge-'));
+    tempDirs.push(dataDir);
+    const event = {
+      version: '0',
+      id: 'c0ffee00-0000-4000-8000-000000000001',
+      'detail-type': 'NewsItemPublished',
+      source: 'diplowire.items',
+      account: ACCOUNT,
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: REGION,
+      resources: [],
+      detail: { itemId: 'itm_1', version: 1 },
+    };
+    writeFileSync(
+      join(dataDir, 'events.jsonl'),
+      `${JSON.stringify({ type: 'event', bus: BUS, event, matchedRules: ['published-to-queue'], ingestionTime: Date.now() })}\n`,
+    );
+    const h = await start({ dataDir });
+    await h.bridge.whenIdle();
+    expect(h.invocations.map((i) => JSON.parse(i.payload).id)).toEqual([event.id]);
+  });
+
+  it('dead-letters, without an attempt, a resumed delivery whose event outlived the maximum event age', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'local-eventbridge-'));
+    tempDirs.push(dataDir);
+    const dlq = 'arn:aws:sqs:us-east-1:123456789012:dlq';
+    const rules = [
+      publishedRule({
+        targets: [
+          {
+            id: 'queue',
+            arn: 'arn:aws:sqs:us-east-1:123456789012:subscriber',
+            retryPolicy: { maximumEventAgeInSeconds: 60 },
+            deadLetterArn: dlq,
+          },
+        ],
+      }),
+    ];
+    const event = {
+      version: '0',
+      id: 'c0ffee00-0000-4000-8000-000000000002',
+      'detail-type': 'NewsItemPublished',
+      source: 'diplowire.items',
+      account: ACCOUNT,
+      time: '2026-11-28T00:00:00Z',
+      region: REGION,
+      resources: [],
+      detail: {},
+    };
+    writeFileSync(
+      join(dataDir, 'events.jsonl'),
+      `${JSON.stringify({ type: 'event', bus: BUS, event, matchedRules: ['published-to-queue'], ingestionTime: Date.now() - 120_000 })}\n`,
+    );
+    const h = await start({ dataDir, rules });
+    await h.bridge.whenIdle();
+    expect(h.invocations).toEqual([]);
+    expect(h.deadLetters).toHaveLength(1);
+    expect(h.deadLetters[0]).toMatchObject({
+      arn: dlq,
+      attributes: expect.objectContaining({ ERROR_CODE: 'EventExpired' }),
+    });
   });
 });
