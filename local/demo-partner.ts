@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createPartnerWithKey, DynamoPartnerStore } from '../shared/adapters/dynamodb/partner-store';
 
 export interface DemoPartner {
@@ -30,7 +29,7 @@ export async function seedDemoPartner(options: {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    const store = new DynamoPartnerStore(DynamoDBDocumentClient.from(client), options.partnersTable);
+    const store = new DynamoPartnerStore(client, options.partnersTable);
     const { partnerId, apiKey } = await createPartnerWithKey(store, 'Demo partner');
     const demo = { partnerId, apiKey };
     writeFileSync(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   createPartnerWithKey,
   DEFAULT_PARTNER_SCOPES,
@@ -195,10 +194,7 @@ function parseScopes(raw: string): string[] {
   return scopes;
 }
 
-function connect(
-  values: Options,
-  env: NodeJS.ProcessEnv,
-): { client: DynamoDBDocumentClient; tableName: string } {
+function connect(values: Options, env: NodeJS.ProcessEnv): { client: DynamoDBClient; tableName: string } {
   let endpoint = env.DYNAMODB_ENDPOINT || env.AWS_ENDPOINT_URL_DYNAMODB || undefined;
   let tableName = values.table || env.PARTNERS_TABLE_NAME || undefined;
 
@@ -210,17 +206,14 @@ function connect(
   }
   if (!tableName) throw new UsageError('No partners table: pass --table <name> or set PARTNERS_TABLE_NAME.');
 
-  const dynamoDb = endpoint
+  const client = endpoint
     ? new DynamoDBClient({
         endpoint,
         region: env.AWS_REGION || 'us-east-1',
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       })
     : new DynamoDBClient({});
-  return {
-    client: DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } }),
-    tableName,
-  };
+  return { client, tableName };
 }
 
 function readLocalEndpoints(): { dynamodb: string; partnersTable: string } {

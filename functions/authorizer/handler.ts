@@ -8,7 +8,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
-import { documentClient } from '../../shared/adapters/clients/dynamodb-document';
+import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { DynamoPartnerStore } from '../../shared/adapters/dynamodb/partner-store';
 import { requireEnv } from '../../shared/adapters/env';
 import type { AuthorizerContext } from '../../shared/contracts/api/authorizer-context';
@@ -17,7 +17,7 @@ import { hashApiKey, parseBearer } from '../../shared/domain/api-keys';
 const partnersTableName = requireEnv('PARTNERS_TABLE_NAME');
 const logger = new Logger();
 const metrics = new Metrics({ logger });
-const partners = new DynamoPartnerStore(documentClient, partnersTableName);
+const partners = new DynamoPartnerStore(dynamoDb, partnersTableName);
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 

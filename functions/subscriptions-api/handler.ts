@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { documentClient } from '../../shared/adapters/clients/dynamodb-document';
+import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
 import { requireEnv } from '../../shared/adapters/env';
 import { type HttpEvent, httpHandler, json, pathParam, type RouteHandlers } from '../../shared/adapters/http';
@@ -19,7 +19,7 @@ const policy = urlPolicyFromEnv();
 const logger = new Logger();
 const metrics = new Metrics({ logger });
 const service = new SubscriptionsService({
-  store: new DynamoWebhookStore(documentClient, tableName),
+  store: new DynamoWebhookStore(dynamoDb, tableName),
   queue: new SqsDeliveryQueue(new SQSClient({}), queueUrl),
   hosts: new DnsHostVerifier(policy),
   policy,

@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { documentClient } from '../../shared/adapters/clients/dynamodb-document';
+import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
 import { requireEnv } from '../../shared/adapters/env';
 import {
@@ -20,7 +20,7 @@ import { Dispatcher } from '../../shared/domain/webhooks/dispatcher';
 const logger = new Logger();
 const metrics = new Metrics({ logger });
 const dispatcher = new Dispatcher({
-  store: new DynamoWebhookStore(documentClient, requireEnv('WEBHOOKS_TABLE_NAME')),
+  store: new DynamoWebhookStore(dynamoDb, requireEnv('WEBHOOKS_TABLE_NAME')),
   queue: new SqsDeliveryQueue(new SQSClient({}), requireEnv('DELIVERY_QUEUE_URL')),
   sender: new HttpWebhookSender({ allowLoopback: urlPolicyFromEnv().allowLoopback }),
   retrySchedule: retryScheduleFromEnv(),

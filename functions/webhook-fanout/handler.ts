@@ -5,13 +5,13 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { documentClient } from '../../shared/adapters/clients/dynamodb-document';
+import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
 import { requireEnv } from '../../shared/adapters/env';
 import { SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
 import { fanOut, toWebhookEvent } from '../../shared/domain/webhooks/fanout';
 
-const store = new DynamoWebhookStore(documentClient, requireEnv('WEBHOOKS_TABLE_NAME'));
+const store = new DynamoWebhookStore(dynamoDb, requireEnv('WEBHOOKS_TABLE_NAME'));
 const queue = new SqsDeliveryQueue(new SQSClient({}), requireEnv('DELIVERY_QUEUE_URL'));
 const logger = new Logger();
 const metrics = new Metrics({ logger });

@@ -1,4 +1,3 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, type MockInstance, vi } from 'vitest';
 import { DynamoPartnerStore } from '../../shared/adapters/dynamodb/partner-store';
 import { generateApiKey } from '../../shared/domain/api-keys';
@@ -10,7 +9,7 @@ import { createPartnersTable } from '../support/tables';
 
 const tableName = uniqueTableName('authorizer');
 const client = localDynamoClient();
-const partners = new DynamoPartnerStore(DynamoDBDocumentClient.from(client), tableName);
+const partners = new DynamoPartnerStore(client, tableName);
 let handler: typeof import('../../functions/authorizer/handler').handler;
 
 async function addPartner(scopes = ['items:read', 'items:write']) {

@@ -20,7 +20,7 @@ beforeAll(async () => {
   const raw = localDynamoClient();
   tableName = await createPartnersTable(raw, uniqueTableName('partners'));
   client = DynamoDBDocumentClient.from(raw);
-  store = new DynamoPartnerStore(client, tableName);
+  store = new DynamoPartnerStore(raw, tableName);
 });
 
 /** Runs the real CLI as an operator would, against DynamoDB Local. */

@@ -50,7 +50,7 @@ beforeAll(async () => {
   const dynamo = localDynamoClient();
   table = await createWebhooksTable(dynamo, uniqueTableName('webhooks'));
   documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  store = new DynamoWebhookStore(documents, table);
+  store = new DynamoWebhookStore(dynamo, table);
   sqsServer = new LocalSqs({
     queues: [{ name: 'deliveries' }],
     region: 'us-east-1',

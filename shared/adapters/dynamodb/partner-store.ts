@@ -1,4 +1,5 @@
-import { type DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBClient, GetItemCommand, paginateScan } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { generateApiKey } from '../../domain/api-keys';
 import { newId } from '../../domain/ids';
 import type { ApiKeyRecord, Partner, PartnerStore } from '../../domain/ports';
@@ -22,10 +23,12 @@ export class PartnerExistsError extends Error {
  * - prefix   `KEYPREFIX#<prefix>` / `KEYPREFIX`: key prefix -> hash and partner, so an operator can
  *   revoke by the non-secret prefix they see in listings, again without a scan.
  * The raw key is never stored. Rows that belong together are written in one transaction.
+ * It takes the low-level client and marshals with util-dynamodb, so the authorizer does not ship
+ * lib-dynamodb.
  */
 export class DynamoPartnerStore implements PartnerStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY_POLICY,
   ) {}
@@ -43,33 +46,39 @@ export class DynamoPartnerStore implements PartnerStore {
             Put: {
               TableName: this.tableName,
               ConditionExpression: notExists,
-              Item: {
-                ...partnerKey(partner.partnerId),
-                entity: ENTITY.partner,
-                ...partner,
-                keyHashes: [key.keyHash],
-                keyPrefixes: [key.keyPrefix],
-              },
+              Item: marshall(
+                {
+                  ...partnerKey(partner.partnerId),
+                  entity: ENTITY.partner,
+                  ...partner,
+                  keyHashes: [key.keyHash],
+                  keyPrefixes: [key.keyPrefix],
+                },
+                { removeUndefinedValues: true },
+              ),
             },
           },
           {
             Put: {
               TableName: this.tableName,
               ConditionExpression: notExists,
-              Item: { ...apiKeyKey(key.keyHash), entity: ENTITY.apiKey, ...key },
+              Item: marshall(
+                { ...apiKeyKey(key.keyHash), entity: ENTITY.apiKey, ...key },
+                { removeUndefinedValues: true },
+              ),
             },
           },
           {
             Put: {
               TableName: this.tableName,
               ConditionExpression: notExists,
-              Item: {
+              Item: marshall({
                 ...keyPrefixKey(key.keyPrefix),
                 entity: ENTITY.keyPrefix,
                 keyPrefix: key.keyPrefix,
                 keyHash: key.keyHash,
                 partnerId: key.partnerId,
-              },
+              }),
             },
           },
         ],
@@ -88,9 +97,9 @@ export class DynamoPartnerStore implements PartnerStore {
   /** Eventually consistent: the authorizer caches answers anyway, and a revocation lags by far less than that cache. */
   async findKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: apiKeyKey(keyHash) }),
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(apiKeyKey(keyHash)) }),
     );
-    return Item ? toApiKeyRecord(Item) : undefined;
+    return Item ? toApiKeyRecord(unmarshall(Item)) : undefined;
   }
 
   /** For operators: a Scan, acceptable on a table of a few hundred partners. Oldest first. */
@@ -103,13 +112,13 @@ export class DynamoPartnerStore implements PartnerStore {
         FilterExpression: 'SK = :profile',
         ProjectionExpression: 'partnerId, #name, #status, createdAt, keyPrefixes',
         ExpressionAttributeNames: { '#name': 'name', '#status': 'status' },
-        ExpressionAttributeValues: { ':profile': PROFILE_SK },
+        ExpressionAttributeValues: marshall({ ':profile': PROFILE_SK }),
         ConsistentRead: true,
       },
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
-        const profile = toProfile(item);
+        const profile = toProfile(unmarshall(item));
         partners.push({ ...profile.partner, keyPrefixes: profile.keyPrefixes });
       }
     }
@@ -122,10 +131,14 @@ export class DynamoPartnerStore implements PartnerStore {
     const partnerId = await this.resolvePartnerId(partnerIdOrKeyPrefix);
     if (partnerId === undefined) return undefined;
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: partnerKey(partnerId), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(partnerKey(partnerId)),
+        ConsistentRead: true,
+      }),
     );
     if (!Item) return undefined;
-    const { keyHashes } = toProfile(Item);
+    const { keyHashes } = toProfile(unmarshall(Item));
 
     const now = new Date().toISOString();
     const revoke = {
@@ -134,15 +147,15 @@ export class DynamoPartnerStore implements PartnerStore {
       // Idempotent: revoking twice keeps the time of the first revocation.
       UpdateExpression: 'SET #status = :revoked, revokedAt = if_not_exists(revokedAt, :now)',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':revoked': 'revoked', ':now': now },
+      ExpressionAttributeValues: marshall({ ':revoked': 'revoked', ':now': now }),
     };
     // The profile and all its keys flip together: no window with a revoked partner but a live key.
     const outcome = await transactWrite(
       this.client,
       {
         TransactItems: [
-          { Update: { ...revoke, Key: partnerKey(partnerId) } },
-          ...keyHashes.map((keyHash) => ({ Update: { ...revoke, Key: apiKeyKey(keyHash) } })),
+          { Update: { ...revoke, Key: marshall(partnerKey(partnerId)) } },
+          ...keyHashes.map((keyHash) => ({ Update: { ...revoke, Key: marshall(apiKeyKey(keyHash)) } })),
         ],
       },
       this.retryPolicy,
@@ -156,13 +169,13 @@ export class DynamoPartnerStore implements PartnerStore {
     if (partnerIdOrKeyPrefix.startsWith('ptn_')) return partnerIdOrKeyPrefix;
     if (!partnerIdOrKeyPrefix.startsWith('dwk_')) return undefined;
     const { Item } = await this.client.send(
-      new GetCommand({
+      new GetItemCommand({
         TableName: this.tableName,
-        Key: keyPrefixKey(partnerIdOrKeyPrefix),
+        Key: marshall(keyPrefixKey(partnerIdOrKeyPrefix)),
         ConsistentRead: true,
       }),
     );
-    return Item ? new Reader(ENTITY.keyPrefix, Item).string('partnerId') : undefined;
+    return Item ? new Reader(ENTITY.keyPrefix, unmarshall(Item)).string('partnerId') : undefined;
   }
 }
 

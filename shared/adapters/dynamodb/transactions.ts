@@ -1,14 +1,16 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  type DynamoDBDocumentClient,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+  type DynamoDBClient,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  type TransactWriteItemsCommandInput,
+} from '@aws-sdk/client-dynamodb';
 
 /**
  * Runs a TransactWriteItems and sorts its failures: a failed condition is an answer (the caller
  * decides what it means); a conflict with a concurrent transaction on the same keys, or
  * throttling inside the transaction, is transient and retried with full-jitter backoff.
+ * It takes the low-level client: callers marshal each action's Item, Key and
+ * ExpressionAttributeValues (util-dynamodb), so no store needs lib-dynamodb.
  */
 
 export type TransactOutcome = { committed: true } | { committed: false; conditionFailed: boolean[] };
@@ -35,13 +37,13 @@ const TRANSIENT_REASONS = new Set([
 ]);
 
 export async function transactWrite(
-  client: DynamoDBDocumentClient,
-  input: TransactWriteCommandInput,
+  client: DynamoDBClient,
+  input: TransactWriteItemsCommandInput,
   policy: RetryPolicy = DEFAULT_RETRY_POLICY,
 ): Promise<TransactOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await client.send(new TransactWriteCommand(input));
+      await client.send(new TransactWriteItemsCommand(input));
       return { committed: true };
     } catch (error) {
       const codes = cancellationCodes(error);

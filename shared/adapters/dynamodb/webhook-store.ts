@@ -1,10 +1,12 @@
 import {
-  type DynamoDBDocumentClient,
-  GetCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  paginateQuery,
   QueryCommand,
   type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type {
   Delivery,
   DeliveryAttempt,
@@ -27,6 +29,8 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy, transactWrite } from './transac
  * - delivery     `DLV#<deliveryId>` / `DELIVERY` with its attempts, listed per subscription by GSI1
  *   (`SUB#<id>#DLV`, `<createdAt>#<deliveryId>`); payload `DLV#<deliveryId>` / `PAYLOAD`.
  * Rows that belong together change in one transaction.
+ * It takes the low-level client and marshals with util-dynamodb (undefined optional fields are
+ * left out, as before), so the webhook functions do not ship lib-dynamodb.
  */
 
 const SUB_SK = 'SUB';
@@ -55,7 +59,7 @@ function matchKeys(subscription: Subscription): { PK: string; SK: string }[] {
 
 export class DynamoWebhookStore implements WebhookStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY_POLICY,
   ) {}
@@ -75,47 +79,53 @@ export class DynamoWebhookStore implements WebhookStore {
           {
             Update: {
               TableName,
-              Key: counterKey(subscription.partnerId),
+              Key: marshall(counterKey(subscription.partnerId)),
               UpdateExpression: 'ADD subscriptionCount :one',
               ConditionExpression: 'attribute_not_exists(subscriptionCount) OR subscriptionCount < :max',
-              ExpressionAttributeValues: { ':one': 1, ':max': maxPerPartner },
+              ExpressionAttributeValues: marshall({ ':one': 1, ':max': maxPerPartner }),
             },
           },
           {
             Put: {
               TableName,
               ConditionExpression: notExists,
-              Item: {
-                ...subKey(subscription.subscriptionId),
-                entity: 'Subscription',
-                GSI1PK: partnerSubsGsi1Pk(subscription.partnerId),
-                GSI1SK: `${subscription.createdAt}#${subscription.subscriptionId}`,
-                ...subscription,
-              },
+              Item: marshall(
+                {
+                  ...subKey(subscription.subscriptionId),
+                  entity: 'Subscription',
+                  GSI1PK: partnerSubsGsi1Pk(subscription.partnerId),
+                  GSI1SK: `${subscription.createdAt}#${subscription.subscriptionId}`,
+                  ...subscription,
+                },
+                { removeUndefinedValues: true },
+              ),
             },
           },
           {
             Put: {
               TableName,
               ConditionExpression: notExists,
-              Item: {
-                ...secretKey(subscription.subscriptionId),
-                entity: 'SubscriptionSecrets',
-                secrets: [secret],
-              },
+              Item: marshall(
+                {
+                  ...secretKey(subscription.subscriptionId),
+                  entity: 'SubscriptionSecrets',
+                  secrets: [secret],
+                },
+                { removeUndefinedValues: true },
+              ),
             },
           },
           ...matchKeys(subscription).map((key) => ({
             Put: {
               TableName,
-              Item: {
+              Item: marshall({
                 ...key,
                 entity: 'SubscriptionMatch',
                 subscriptionId: subscription.subscriptionId,
                 partnerId: subscription.partnerId,
                 ...(languages && { languages }),
                 ...(places && { places }),
-              },
+              }),
             },
           })),
         ],
@@ -129,25 +139,22 @@ export class DynamoWebhookStore implements WebhookStore {
 
   async getSubscription(subscriptionId: string): Promise<Subscription | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: subKey(subscriptionId), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(subKey(subscriptionId)),
+        ConsistentRead: true,
+      }),
     );
-    return Item ? toSubscription(Item) : undefined;
+    return Item ? toSubscription(unmarshall(Item)) : undefined;
   }
 
   async getSubscriptionWithSecrets(
     subscriptionId: string,
   ): Promise<{ subscription: Subscription; secrets: SigningSecret[] } | undefined> {
     // One Query reads both rows of the partition.
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': `SUB#${subscriptionId}` },
-        ConsistentRead: true,
-      }),
-    );
-    const sub = Items.find((item) => item.SK === SUB_SK);
-    const secrets = Items.find((item) => item.SK === SECRET_SK);
+    const rows = await this.queryPartition(`SUB#${subscriptionId}`);
+    const sub = rows.find((row) => row.SK === SUB_SK);
+    const secrets = rows.find((row) => row.SK === SECRET_SK);
     if (!sub || !secrets) return undefined;
     return { subscription: toSubscription(sub), secrets: secrets.secrets as SigningSecret[] };
   }
@@ -168,21 +175,21 @@ export class DynamoWebhookStore implements WebhookStore {
           {
             Delete: {
               TableName,
-              Key: subKey(subscription.subscriptionId),
+              Key: marshall(subKey(subscription.subscriptionId)),
               ConditionExpression: 'attribute_exists(PK)',
             },
           },
-          { Delete: { TableName, Key: secretKey(subscription.subscriptionId) } },
+          { Delete: { TableName, Key: marshall(secretKey(subscription.subscriptionId)) } },
           {
             Update: {
               TableName,
-              Key: counterKey(subscription.partnerId),
+              Key: marshall(counterKey(subscription.partnerId)),
               UpdateExpression: 'ADD subscriptionCount :minusOne',
-              ExpressionAttributeValues: { ':minusOne': -1 },
+              ExpressionAttributeValues: marshall({ ':minusOne': -1 }),
             },
           },
           // Disabled subscriptions have no match rows; deleting absent rows is harmless.
-          ...matchKeys(subscription).map((Key) => ({ Delete: { TableName, Key } })),
+          ...matchKeys(subscription).map((key) => ({ Delete: { TableName, Key: marshall(key) } })),
         ],
       },
       this.retryPolicy,
@@ -198,12 +205,15 @@ export class DynamoWebhookStore implements WebhookStore {
   ): Promise<boolean> {
     try {
       await this.client.send(
-        new UpdateCommand({
+        new UpdateItemCommand({
           TableName: this.tableName,
-          Key: secretKey(subscriptionId),
+          Key: marshall(secretKey(subscriptionId)),
           UpdateExpression: 'SET secrets = :next',
           ConditionExpression: 'secrets = :expected',
-          ExpressionAttributeValues: { ':next': next, ':expected': expected },
+          ExpressionAttributeValues: marshall(
+            { ':next': next, ':expected': expected },
+            { removeUndefinedValues: true },
+          ),
         }),
       );
       return true;
@@ -222,20 +232,20 @@ export class DynamoWebhookStore implements WebhookStore {
           {
             Update: {
               TableName,
-              Key: subKey(subscription.subscriptionId),
+              Key: marshall(subKey(subscription.subscriptionId)),
               ConditionExpression: '#status = :active',
               UpdateExpression:
                 'SET #status = :disabled, disabledReason = :reason, disabledAt = :at, updatedAt = :at',
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
+              ExpressionAttributeValues: marshall({
                 ':active': 'active',
                 ':disabled': 'disabled',
                 ':reason': reason,
                 ':at': at,
-              },
+              }),
             },
           },
-          ...matchKeys(subscription).map((Key) => ({ Delete: { TableName, Key } })),
+          ...matchKeys(subscription).map((key) => ({ Delete: { TableName, Key: marshall(key) } })),
         ],
       },
       this.retryPolicy,
@@ -246,16 +256,17 @@ export class DynamoWebhookStore implements WebhookStore {
   async markFailing(subscriptionId: string, at: string): Promise<string | undefined> {
     try {
       const { Attributes } = await this.client.send(
-        new UpdateCommand({
+        new UpdateItemCommand({
           TableName: this.tableName,
-          Key: subKey(subscriptionId),
+          Key: marshall(subKey(subscriptionId)),
           UpdateExpression: 'SET failingSince = if_not_exists(failingSince, :at)',
           ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeValues: { ':at': at },
+          ExpressionAttributeValues: marshall({ ':at': at }),
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return typeof Attributes?.failingSince === 'string' ? Attributes.failingSince : undefined;
+      const failingSince = Attributes && unmarshall(Attributes).failingSince;
+      return typeof failingSince === 'string' ? failingSince : undefined;
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
@@ -264,13 +275,13 @@ export class DynamoWebhookStore implements WebhookStore {
 
   async clearFailing(subscriptionId: string, succeededAt: string): Promise<void> {
     await this.ignoringConditionFailure(
-      new UpdateCommand({
+      new UpdateItemCommand({
         TableName: this.tableName,
-        Key: subKey(subscriptionId),
+        Key: marshall(subKey(subscriptionId)),
         UpdateExpression: 'REMOVE failingSince',
         // ISO-8601 UTC strings compare in time order.
         ConditionExpression: 'failingSince <= :succeededAt',
-        ExpressionAttributeValues: { ':succeededAt': succeededAt },
+        ExpressionAttributeValues: marshall({ ':succeededAt': succeededAt }),
       }),
     );
   }
@@ -278,17 +289,16 @@ export class DynamoWebhookStore implements WebhookStore {
   async findMatches(eventType: WebhookEventType, partnerId: string): Promise<SubscriptionMatch[]> {
     const byId = new Map<string, SubscriptionMatch>();
     for (const audience of [partnerId, ALL_PARTNERS]) {
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'PK = :pk',
-            ExpressionAttributeValues: { ':pk': matchPk(eventType, audience) },
-            ExclusiveStartKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
+      const pages = paginateQuery(
+        { client: this.client },
+        {
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: marshall({ ':pk': matchPk(eventType, audience) }),
+        },
+      );
+      for await (const page of pages) {
+        for (const item of (page.Items ?? []).map((attributes) => unmarshall(attributes))) {
           byId.set(item.subscriptionId as string, {
             subscriptionId: item.subscriptionId as string,
             partnerId: item.partnerId as string,
@@ -296,8 +306,7 @@ export class DynamoWebhookStore implements WebhookStore {
             ...(item.places && { places: item.places as string[] }),
           });
         }
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      }
     }
     return [...byId.values()];
   }
@@ -315,26 +324,29 @@ export class DynamoWebhookStore implements WebhookStore {
             Put: {
               TableName: this.tableName,
               ConditionExpression: 'attribute_not_exists(PK)',
-              Item: {
-                ...deliveryKey(delivery.deliveryId),
-                entity: 'Delivery',
-                GSI1PK: subDeliveriesGsi1Pk(delivery.subscriptionId),
-                GSI1SK: `${delivery.createdAt}#${delivery.deliveryId}`,
-                expiresAt,
-                ...delivery,
-              },
+              Item: marshall(
+                {
+                  ...deliveryKey(delivery.deliveryId),
+                  entity: 'Delivery',
+                  GSI1PK: subDeliveriesGsi1Pk(delivery.subscriptionId),
+                  GSI1SK: `${delivery.createdAt}#${delivery.deliveryId}`,
+                  expiresAt,
+                  ...delivery,
+                },
+                { removeUndefinedValues: true },
+              ),
             },
           },
           {
             Put: {
               TableName: this.tableName,
-              Item: {
+              Item: marshall({
                 PK: `DLV#${delivery.deliveryId}`,
                 SK: PAYLOAD_SK,
                 entity: 'DeliveryPayload',
                 payload,
                 expiresAt,
-              },
+              }),
             },
           },
         ],
@@ -349,24 +361,21 @@ export class DynamoWebhookStore implements WebhookStore {
 
   async getDelivery(deliveryId: string): Promise<Delivery | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: deliveryKey(deliveryId), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(deliveryKey(deliveryId)),
+        ConsistentRead: true,
+      }),
     );
-    return Item ? toDelivery(Item) : undefined;
+    return Item ? toDelivery(unmarshall(Item)) : undefined;
   }
 
   async getDeliveryWithPayload(
     deliveryId: string,
   ): Promise<{ delivery: Delivery; payload: string } | undefined> {
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': `DLV#${deliveryId}` },
-        ConsistentRead: true,
-      }),
-    );
-    const delivery = Items.find((item) => item.SK === DELIVERY_SK);
-    const payload = Items.find((item) => item.SK === PAYLOAD_SK);
+    const rows = await this.queryPartition(`DLV#${deliveryId}`);
+    const delivery = rows.find((row) => row.SK === DELIVERY_SK);
+    const payload = rows.find((row) => row.SK === PAYLOAD_SK);
     if (!delivery || typeof payload?.payload !== 'string') return undefined;
     return { delivery: toDelivery(delivery), payload: payload.payload };
   }
@@ -377,13 +386,13 @@ export class DynamoWebhookStore implements WebhookStore {
 
   async markEnqueued(deliveryId: string, sequence: number, attempt: number): Promise<void> {
     await this.ignoringConditionFailure(
-      new UpdateCommand({
+      new UpdateItemCommand({
         TableName: this.tableName,
-        Key: deliveryKey(deliveryId),
+        Key: marshall(deliveryKey(deliveryId)),
         UpdateExpression: 'SET enqueuedAttempt = :attempt',
         ConditionExpression: '#sequence = :sequence AND nextAttempt = :attempt',
         ExpressionAttributeNames: { '#sequence': 'sequence' },
-        ExpressionAttributeValues: { ':sequence': sequence, ':attempt': attempt },
+        ExpressionAttributeValues: marshall({ ':sequence': sequence, ':attempt': attempt }),
       }),
     );
   }
@@ -398,22 +407,22 @@ export class DynamoWebhookStore implements WebhookStore {
     const claim = `${sequence}:${attempt}`;
     try {
       await this.client.send(
-        new UpdateCommand({
+        new UpdateItemCommand({
           TableName: this.tableName,
-          Key: deliveryKey(deliveryId),
+          Key: marshall(deliveryKey(deliveryId)),
           UpdateExpression: 'SET claimedAttempt = :claim, claimUntil = :until',
           ConditionExpression:
             '#status = :pending AND #sequence = :sequence AND nextAttempt = :attempt AND ' +
             '(attribute_not_exists(claimedAttempt) OR claimedAttempt <> :claim OR claimUntil < :now)',
           ExpressionAttributeNames: { '#status': 'status', '#sequence': 'sequence' },
-          ExpressionAttributeValues: {
+          ExpressionAttributeValues: marshall({
             ':pending': 'pending',
             ':sequence': sequence,
             ':attempt': attempt,
             ':claim': claim,
             ':until': leaseUntil,
             ':now': now,
-          },
+          }),
         }),
       );
       return true;
@@ -455,14 +464,14 @@ export class DynamoWebhookStore implements WebhookStore {
     }
     try {
       await this.client.send(
-        new UpdateCommand({
+        new UpdateItemCommand({
           TableName: this.tableName,
-          Key: deliveryKey(deliveryId),
+          Key: marshall(deliveryKey(deliveryId)),
           UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
           // Only the worker holding the claim records, and only for the attempt it made.
           ConditionExpression: 'claimedAttempt = :claim AND #sequence = :sequence AND nextAttempt = :attempt',
           ExpressionAttributeNames: { '#status': 'status', '#sequence': 'sequence' },
-          ExpressionAttributeValues: values,
+          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
         }),
       );
       return true;
@@ -474,38 +483,38 @@ export class DynamoWebhookStore implements WebhookStore {
 
   async cancelDelivery(deliveryId: string, sequence: number, reason: string, at: string): Promise<void> {
     await this.ignoringConditionFailure(
-      new UpdateCommand({
+      new UpdateItemCommand({
         TableName: this.tableName,
-        Key: deliveryKey(deliveryId),
+        Key: marshall(deliveryKey(deliveryId)),
         UpdateExpression: 'SET #status = :cancelled, reason = :reason, finishedAt = :at REMOVE nextAttemptAt',
         ConditionExpression: '#status = :pending AND #sequence = :sequence',
         ExpressionAttributeNames: { '#status': 'status', '#sequence': 'sequence' },
-        ExpressionAttributeValues: {
+        ExpressionAttributeValues: marshall({
           ':cancelled': 'cancelled',
           ':pending': 'pending',
           ':reason': reason,
           ':at': at,
           ':sequence': sequence,
-        },
+        }),
       }),
     );
   }
 
   async restartDelivery(deliveryId: string, at: string): Promise<number> {
     const { Attributes } = await this.client.send(
-      new UpdateCommand({
+      new UpdateItemCommand({
         TableName: this.tableName,
-        Key: deliveryKey(deliveryId),
+        Key: marshall(deliveryKey(deliveryId)),
         UpdateExpression:
           'SET #sequence = #sequence + :one, #status = :pending, nextAttempt = :one, nextAttemptAt = :at ' +
           'REMOVE enqueuedAttempt, finishedAt, reason, claimedAttempt, claimUntil',
         ConditionExpression: 'attribute_exists(PK)',
         ExpressionAttributeNames: { '#sequence': 'sequence', '#status': 'status' },
-        ExpressionAttributeValues: { ':one': 1, ':pending': 'pending', ':at': at },
+        ExpressionAttributeValues: marshall({ ':one': 1, ':pending': 'pending', ':at': at }),
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return Attributes?.sequence as number;
+    return (Attributes && unmarshall(Attributes).sequence) as number;
   }
 
   private async pageOfIndex<T>(
@@ -517,19 +526,33 @@ export class DynamoWebhookStore implements WebhookStore {
       TableName: this.tableName,
       IndexName: 'GSI1',
       KeyConditionExpression: 'GSI1PK = :pk',
-      ExpressionAttributeValues: { ':pk': gsi1pk },
+      ExpressionAttributeValues: marshall({ ':pk': gsi1pk }),
       ScanIndexForward: false,
       Limit: page.limit,
     };
-    if (page.cursor !== undefined) input.ExclusiveStartKey = decodeCursor(page.cursor, gsi1pk);
+    if (page.cursor !== undefined) input.ExclusiveStartKey = marshall(decodeCursor(page.cursor, gsi1pk));
     const { Items = [], LastEvaluatedKey } = await this.client.send(new QueryCommand(input));
     return {
-      items: Items.map(map),
-      ...(LastEvaluatedKey && { cursor: encodeCursor(LastEvaluatedKey) }),
+      items: Items.map((item) => map(unmarshall(item))),
+      // The cursor is the plain (unmarshalled) key as JSON: the format partners have always seen.
+      ...(LastEvaluatedKey && { cursor: encodeCursor(unmarshall(LastEvaluatedKey)) }),
     };
   }
 
-  private async ignoringConditionFailure(command: UpdateCommand): Promise<void> {
+  /** The rows of a two-row partition (subscription + secrets, delivery + payload): one strongly consistent Query. */
+  private async queryPartition(pk: string): Promise<Record<string, unknown>[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: marshall({ ':pk': pk }),
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map((item) => unmarshall(item));
+  }
+
+  private async ignoringConditionFailure(command: UpdateItemCommand): Promise<void> {
     try {
       await this.client.send(command);
     } catch (error) {
