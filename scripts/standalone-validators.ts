@@ -107,6 +107,12 @@ function appendErrors(list, errors) {
   return list === null ? errors : list.concat(errors);
 }`;
 
+/** The generated module's message functions, evaluated here to check them against ajv's messages. */
+const RUNTIME_MESSAGES = new Function(`${MESSAGES_SOURCE}\nreturn errorMessages;`)() as Record<
+  string,
+  (params: Record<string, unknown>) => string
+>;
+
 /** Keywords `MESSAGES_SOURCE` knows; generation fails on any other, so no error loses its message. */
 const KNOWN_MESSAGE_KEYWORDS = new Set(
   [...MESSAGES_SOURCE.matchAll(/^ {2}(\w+): \(/gm)].map((match) => match[1]!),
@@ -156,7 +162,7 @@ export function compactErrorSites(code: string): string {
         }
         assertSameMessage(keyword, params, message);
         sites++;
-        const sharedParams = isStaticLiteral(params) ? paramsConstant(params) : params;
+        const sharedParams = literalObject(params) === undefined ? params : paramsConstant(params);
         return `vErrors = reportError(vErrors, ${instancePath ?? 'instancePath'}, ${compactSchemaPath(schemaPath, keyword)}, ${sharedParams});\nerrors++;`;
       },
     )
@@ -165,26 +171,30 @@ export function compactErrorSites(code: string): string {
   if (left) throw new Error(`an ajv error site was not compacted (${left[0]}): its form changed`);
   if (sites === 0) return compacted;
   const constants = [...paramsConstants].map(([literal, name]) => `const ${name} = ${literal};`);
-  const firstStatement = compacted.search(/^(export |const |function )/m);
-  return [
-    compacted.slice(0, firstStatement),
-    `${MESSAGES_SOURCE}\n`,
-    ...constants.map((line) => `${line}\n`),
-    compacted.slice(firstStatement),
-  ].join('');
+  return withDeclarations(compacted, [MESSAGES_SOURCE, ...constants]);
+}
+
+/** `code` with `declarations` placed before its first statement (after its imports and comments). */
+function withDeclarations(code: string, declarations: readonly string[]): string {
+  if (declarations.length === 0) return code;
+  const firstStatement = code.search(/^(export |const |function )/m);
+  return `${code.slice(0, firstStatement)}${declarations.join('\n')}\n${code.slice(firstStatement)}`;
 }
 
 /** ajv's append of a called validator's errors (`validate3.errors`, `wrapper0.validate.errors`). */
 const CALLED_ERRORS = /vErrors = vErrors === null \? ([\w$.]+\.errors) : vErrors\.concat\(\1\);/g;
 
-/** An object literal of literal members only, e.g. `{type: "string"}` or `{}`. */
-function isStaticLiteral(source: string): boolean {
+/** The value of an object literal whose members are all literals (`{type: "string"}`, `{}`), else undefined. */
+function literalObject(source: string): Record<string, unknown> | undefined {
   const members = /^\{(.*)\}$/.exec(source)?.[1];
-  if (members === undefined) return false;
-  return members
-    .split(/,\s*(?=\w+:)/)
-    .filter(Boolean)
-    .every((member) => LITERAL.test(/^\w+:\s*(.*)$/.exec(member)?.[1] ?? ''));
+  if (members === undefined) return undefined;
+  const value: Record<string, unknown> = {};
+  for (const member of members.split(/,\s*(?=\w+:)/).filter(Boolean)) {
+    const [, name, literal] = /^(\w+):\s*(.*)$/.exec(member) ?? [];
+    if (name === undefined || literal === undefined || !LITERAL.test(literal)) return undefined;
+    value[name] = JSON.parse(literal);
+  }
+  return value;
 }
 
 /** The schema path literal as `reportError` takes it; refuses one it could not restore exactly. */
@@ -203,22 +213,12 @@ const LITERAL = /^(?:"(?:[^"\\]|\\.)*"|[-\d.e+]+|true|false|null)$/;
 
 /** Where params and message are literals, the runtime message must equal ajv's. */
 function assertSameMessage(keyword: string, paramsSource: string, messageSource: string): void {
-  const paramsLiteral = /^\{(.*)\}$/.exec(paramsSource)?.[1];
-  if (paramsLiteral === undefined) return;
-  const params: Record<string, unknown> = {};
-  for (const member of paramsLiteral.split(/,\s*(?=\w+:)/).filter(Boolean)) {
-    const [, name, value] = /^(\w+):\s*(.*)$/.exec(member) ?? [];
-    if (name === undefined || value === undefined || !LITERAL.test(value)) return;
-    params[name] = JSON.parse(value);
-  }
+  const params = literalObject(paramsSource);
+  if (params === undefined) return;
   const parts = messageSource.split('+');
   if (!parts.every((part) => LITERAL.test(part))) return;
   const expected = parts.map((part) => String(JSON.parse(part))).join('');
-  const messages = new Function(`${MESSAGES_SOURCE}\nreturn errorMessages;`)() as Record<
-    string,
-    (p: Record<string, unknown>) => string
-  >;
-  const actual = messages[keyword]!(params);
+  const actual = RUNTIME_MESSAGES[keyword]!(params);
   if (actual !== expected) {
     throw new Error(`runtime message for "${keyword}" is "${actual}", ajv says "${expected}"`);
   }
@@ -261,12 +261,10 @@ export function hoistSchemaReferences(code: string): string {
     const stillRead = new RegExp(`\\b${name}\\b(?! = )`).test(body);
     if (!stillRead) body = body.replace(new RegExp(`^const ${name} = .*;\\n?`, 'm'), '');
   }
-  const declarations = [...hoisted.values()].map(
-    ({ constant, value }) => `const ${constant} = ${JSON.stringify(value)};`,
+  return withDeclarations(
+    body,
+    [...hoisted.values()].map(({ constant, value }) => `const ${constant} = ${JSON.stringify(value)};`),
   );
-  if (declarations.length === 0) return body;
-  const firstStatement = body.search(/^(export |const |function )/m);
-  return `${body.slice(0, firstStatement)}${declarations.join('\n')}\n${body.slice(firstStatement)}`;
 }
 
 /** The data context ajv passes to every validator function it calls, and the signature that takes it. */
