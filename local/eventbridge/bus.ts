@@ -191,6 +191,14 @@ export class LocalEventBridge {
   private readonly replays = new Map<string, Replay>();
   private readonly records: Array<{ bus: string; record: EventRecord }> = [];
   private readonly recordsById = new Map<string, EventRecord>();
+  /**
+   * Records by their place in the log. A replay logs its event again under the same id, so
+   * deliveries are logged against the record's `seq`, not only its event id.
+   */
+  private readonly recordsBySeq = new Map<number, { record: EventRecord; ingestionTime: number }>();
+  private readonly seqOfRecord = new WeakMap<EventRecord, number>();
+  private readonly seqOfDelivery = new WeakMap<DeliveryRecord, number>();
+  private nextSeq = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly sleepers = new Set<() => void>();
@@ -644,7 +652,7 @@ export class LocalEventBridge {
           attempts: 0,
           outcome: 'pending',
         };
-        record.deliveries.push(delivery);
+        this.addDelivery(record, delivery);
         this.track(this.deliver(rule.definition, target, event, delivery, ingestionTime));
       }
     }
@@ -854,7 +862,7 @@ export class LocalEventBridge {
         attempts: 0,
         outcome: 'pending',
       };
-      record.deliveries.push(delivery);
+      this.addDelivery(record, delivery);
       this.track(this.deliver(rule, target, event, delivery, ingestionTime));
     }
   }
@@ -862,11 +870,12 @@ export class LocalEventBridge {
   /**
    * Deliveries of logged events that never reached an outcome: stopped while waiting for a retry
    * (`cancelled`) or cut off by a crash (no outcome logged). Targets are those of the current
-   * template's rules; a rule that is gone is not resumed.
+   * template's rules; a rule that is gone is not resumed. Logs written before records had a `seq`
+   * cannot tell a replay's deliveries from the original's, so their records are never resumed.
    */
-  private unfinishedDeliveries(ingestionTimes: Map<string, number>): LocalEventBridge['unfinished'] {
+  private unfinishedDeliveries(): LocalEventBridge['unfinished'] {
     const unfinished: LocalEventBridge['unfinished'] = [];
-    for (const { record } of this.records) {
+    for (const { record, ingestionTime } of this.recordsBySeq.values()) {
       for (const ruleName of record.matchedRules) {
         const rule = this.rules.find((r) => r.definition.name === ruleName)?.definition;
         if (rule === undefined) continue;
@@ -876,9 +885,8 @@ export class LocalEventBridge {
             continue;
           if (delivery === undefined) {
             delivery = { rule: ruleName, target: target.id, attempts: 0, outcome: 'pending' };
-            record.deliveries.push(delivery);
+            this.addDelivery(record, delivery);
           }
-          const ingestionTime = ingestionTimes.get(record.event.id) ?? Date.now();
           unfinished.push({ rule, target, record, delivery, ingestionTime });
         }
       }
@@ -900,10 +908,14 @@ export class LocalEventBridge {
   // ---------- persistence ----------
 
   private appendRecord(bus: string, record: EventRecord, ingestionTime: number): void {
+    const seq = this.nextSeq++;
     this.records.push({ bus, record });
     this.recordsById.set(record.event.id, record);
+    this.recordsBySeq.set(seq, { record, ingestionTime });
+    this.seqOfRecord.set(record, seq);
     this.persist('events.jsonl', {
       type: 'event',
+      seq,
       bus,
       event: record.event,
       matchedRules: record.matchedRules,
@@ -911,8 +923,21 @@ export class LocalEventBridge {
     });
   }
 
+  /** Adds a delivery to its event's record, so its outcome is logged against that record. */
+  private addDelivery(record: EventRecord, delivery: DeliveryRecord, at = record.deliveries.length): void {
+    record.deliveries[at] = delivery;
+    const seq = this.seqOfRecord.get(record);
+    if (seq !== undefined) this.seqOfDelivery.set(delivery, seq);
+  }
+
   private persistDelivery(eventId: string, delivery: DeliveryRecord): void {
-    this.persist('events.jsonl', { type: 'delivery', eventId, ...delivery });
+    const seq = this.seqOfDelivery.get(delivery);
+    this.persist('events.jsonl', {
+      type: 'delivery',
+      eventId,
+      ...(seq !== undefined && { seq }),
+      ...delivery,
+    });
   }
 
   private persist(file: string, line: unknown): void {
@@ -925,7 +950,6 @@ export class LocalEventBridge {
   private loadPersisted(): void {
     const dir = this.options.dataDir;
     if (dir === undefined) return;
-    const ingestionTimes = new Map<string, number>();
     for (const line of readLines(join(dir, 'events.jsonl'))) {
       if (line.type === 'event') {
         const record: EventRecord = {
@@ -935,9 +959,16 @@ export class LocalEventBridge {
         };
         this.records.push({ bus: line.bus, record });
         this.recordsById.set(record.event.id, record);
-        ingestionTimes.set(record.event.id, Number(line.ingestionTime ?? Date.parse(line.event.time)));
+        if (typeof line.seq === 'number') {
+          this.recordsBySeq.set(line.seq, { record, ingestionTime: Number(line.ingestionTime) });
+          this.seqOfRecord.set(record, line.seq);
+          this.nextSeq = Math.max(this.nextSeq, line.seq + 1);
+        }
       } else if (line.type === 'delivery') {
-        const record = this.recordsById.get(line.eventId);
+        const record =
+          typeof line.seq === 'number'
+            ? this.recordsBySeq.get(line.seq)?.record
+            : this.recordsById.get(line.eventId);
         if (record === undefined) continue;
         const delivery: DeliveryRecord = {
           rule: line.rule,
@@ -949,11 +980,10 @@ export class LocalEventBridge {
         const existing = record.deliveries.findIndex(
           (d) => d.rule === delivery.rule && d.target === delivery.target,
         );
-        if (existing >= 0) record.deliveries[existing] = delivery;
-        else record.deliveries.push(delivery);
+        this.addDelivery(record, delivery, existing >= 0 ? existing : record.deliveries.length);
       }
     }
-    this.unfinished = this.unfinishedDeliveries(ingestionTimes);
+    this.unfinished = this.unfinishedDeliveries();
     const cutoff = (days: number | undefined) =>
       days ? Date.now() - days * 86_400_000 : Number.NEGATIVE_INFINITY;
     for (const line of readLines(join(dir, 'archives.jsonl'))) {

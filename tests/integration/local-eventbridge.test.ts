@@ -585,7 +585,7 @@ describe('event log', () => {
     };
     writeFileSync(
       join(dataDir, 'events.jsonl'),
-      `${JSON.stringify({ type: 'event', bus: BUS, event, matchedRules: ['published-to-queue'], ingestionTime: Date.now() })}\n`,
+      `${JSON.stringify({ type: 'event', seq: 0, bus: BUS, event, matchedRules: ['published-to-queue'], ingestionTime: Date.now() })}\n`,
     );
     const h = await start({ dataDir });
     await h.bridge.whenIdle();
@@ -621,7 +621,7 @@ describe('event log', () => {
     };
     writeFileSync(
       join(dataDir, 'events.jsonl'),
-      `${JSON.stringify({ type: 'event', bus: BUS, event, matchedRules: ['published-to-queue'], ingestionTime: Date.now() - 120_000 })}\n`,
+      `${JSON.stringify({ type: 'event', seq: 0, bus: BUS, event, matchedRules: ['published-to-queue'], ingestionTime: Date.now() - 120_000 })}\n`,
     );
     const h = await start({ dataDir, rules });
     await h.bridge.whenIdle();
@@ -631,5 +631,60 @@ describe('event log', () => {
       arn: dlq,
       attributes: expect.objectContaining({ ERROR_CODE: 'EventExpired' }),
     });
+  });
+
+  it('does not take a replayed event (same id) for an unfinished delivery of the original after a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'local-eventbridge-'));
+    tempDirs.push(dataDir);
+    const archiveArn = `arn:aws:events:${REGION}:${ACCOUNT}:archive/all`;
+    const archives = [{ name: 'all', arn: archiveArn, sourceBusArn: BUS_ARN }];
+    const first = await start({ dataDir, archives });
+    const before = new Date(Date.now() - 1000);
+    await first.client.send(new PutEventsCommand({ Entries: [entry()] }));
+    await first.bridge.whenIdle();
+    await first.client.send(
+      new StartReplayCommand({
+        ReplayName: 'again',
+        EventSourceArn: archiveArn,
+        EventStartTime: before,
+        EventEndTime: new Date(Date.now() + 1000),
+        Destination: { Arn: BUS_ARN },
+      }),
+    );
+    await first.bridge.whenIdle();
+    expect(first.invocations).toHaveLength(2);
+    first.client.destroy();
+    await first.bridge.close();
+    open.splice(open.indexOf(first), 1);
+
+    const second = await start({ dataDir, archives });
+    await second.bridge.whenIdle();
+    expect(second.invocations).toEqual([]);
+    const records = (await eventLog(second.endpoint, BUS)).buses[BUS] ?? [];
+    expect(records.map((r) => r.deliveries.map((d) => d.outcome))).toEqual([['delivered'], ['delivered']]);
+  });
+
+  it('never resumes deliveries from a log written before records had a seq (a replay could not be told apart)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'local-eventbridge-'));
+    tempDirs.push(dataDir);
+    const event = {
+      version: '0',
+      id: 'c0ffee00-0000-4000-8000-000000000003',
+      'detail-type': 'NewsItemPublished',
+      source: 'diplowire.items',
+      account: ACCOUNT,
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: REGION,
+      resources: [],
+      detail: {},
+    };
+    writeFileSync(
+      join(dataDir, 'events.jsonl'),
+      `${JSON.stringify({ type: 'event', bus: BUS, event, matchedRules: ['published-to-queue'] })}\n`,
+    );
+    const h = await start({ dataDir });
+    await h.bridge.whenIdle();
+    expect(h.invocations).toEqual([]);
+    expect((await eventLog(h.endpoint, BUS)).buses[BUS]?.map((r) => r.event.id)).toEqual([event.id]);
   });
 });
