@@ -42,12 +42,7 @@ export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions):
   const dispatch = async (event: HttpEvent): Promise<HttpResponse> => {
     const routeKey = event.routeKey;
     logger.appendKeys({ routeKey, requestId: event.requestContext.requestId });
-    // HEAD runs the GET route's handler: the same checks, status and headers (headOnly drops the content).
-    const served: RouteKey | undefined = Object.hasOwn(HEAD_ROUTES, routeKey)
-      ? getRouteOf(routeKey as HeadRouteKey)
-      : Object.hasOwn(ROUTES, routeKey)
-        ? (routeKey as RouteKey)
-        : undefined;
+    const served = servingRoute(routeKey);
     const route = served === undefined ? undefined : routes[served];
     if (served !== undefined && route) {
       const caller = requireCaller(event);
@@ -78,6 +73,15 @@ export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions):
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(problemDetails({ logger, metrics }))
     .handler(dispatch);
+}
+
+/**
+ * The table route whose handler serves a route key: itself, or for HEAD its GET route (the same
+ * checks, status and headers; `headOnly` drops the content).
+ */
+function servingRoute(routeKey: string): RouteKey | undefined {
+  if (Object.hasOwn(HEAD_ROUTES, routeKey)) return getRouteOf(routeKey as HeadRouteKey);
+  return Object.hasOwn(ROUTES, routeKey) ? (routeKey as RouteKey) : undefined;
 }
 
 /**
