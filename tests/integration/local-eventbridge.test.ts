@@ -108,6 +108,31 @@ const entry = (overrides: Partial<PutEventsRequestEntry> = {}): PutEventsRequest
   ...overrides,
 });
 
+/** A NewsItemPublished event as the bus logs it. */
+function publishedEvent(id: string) {
+  return {
+    version: '0',
+    id,
+    'detail-type': 'NewsItemPublished',
+    source: 'diplowire.items',
+    account: ACCOUNT,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: REGION,
+    resources: [],
+    detail: {},
+  };
+}
+
+/** An event log as a run that stopped before any delivery finished leaves it (`seq` is omitted in older logs). */
+function writeEventLog(
+  dataDir: string,
+  event: { id: string },
+  line: { seq?: number; ingestionTime?: number },
+) {
+  const entry = { type: 'event', ...line, bus: BUS, event, matchedRules: ['published-to-queue'] };
+  writeFileSync(join(dataDir, 'events.jsonl'), `${JSON.stringify(entry)}\n`);
+}
+
 async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
   return promise.then(
     () => expect.fail('expected the call to fail'),
@@ -572,21 +597,8 @@ describe('event log', () => {
   it('resumes a delivery that a crash cut off (an event logged without an outcome)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'local-eventbridge-'));
     tempDirs.push(dataDir);
-    const event = {
-      version: '0',
-      id: 'c0ffee00-0000-4000-8000-000000000001',
-      'detail-type': 'NewsItemPublished',
-      source: 'diplowire.items',
-      account: ACCOUNT,
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: REGION,
-      resources: [],
-      detail: { itemId: 'itm_1', version: 1 },
-    };
-    writeFileSync(
-      join(dataDir, 'events.jsonl'),
-      `${JSON.stringify({ type: 'event', seq: 0, bus: BUS, event, matchedRules: ['published-to-queue'], ingestionTime: Date.now() })}\n`,
-    );
+    const event = publishedEvent('c0ffee00-0000-4000-8000-000000000001');
+    writeEventLog(dataDir, event, { seq: 0, ingestionTime: Date.now() });
     const h = await start({ dataDir });
     await h.bridge.whenIdle();
     expect(h.invocations.map((i) => JSON.parse(i.payload).id)).toEqual([event.id]);
@@ -608,21 +620,8 @@ describe('event log', () => {
         ],
       }),
     ];
-    const event = {
-      version: '0',
-      id: 'c0ffee00-0000-4000-8000-000000000002',
-      'detail-type': 'NewsItemPublished',
-      source: 'diplowire.items',
-      account: ACCOUNT,
-      time: '2026-11-28T00:00:00Z',
-      region: REGION,
-      resources: [],
-      detail: {},
-    };
-    writeFileSync(
-      join(dataDir, 'events.jsonl'),
-      `${JSON.stringify({ type: 'event', seq: 0, bus: BUS, event, matchedRules: ['published-to-queue'], ingestionTime: Date.now() - 120_000 })}\n`,
-    );
+    const event = publishedEvent('c0ffee00-0000-4000-8000-000000000002');
+    writeEventLog(dataDir, event, { seq: 0, ingestionTime: Date.now() - 120_000 });
     const h = await start({ dataDir, rules });
     await h.bridge.whenIdle();
     expect(h.invocations).toEqual([]);
@@ -667,21 +666,8 @@ describe('event log', () => {
   it('never resumes deliveries from a log written before records had a seq (a replay could not be told apart)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'local-eventbridge-'));
     tempDirs.push(dataDir);
-    const event = {
-      version: '0',
-      id: 'c0ffee00-0000-4000-8000-000000000003',
-      'detail-type': 'NewsItemPublished',
-      source: 'diplowire.items',
-      account: ACCOUNT,
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: REGION,
-      resources: [],
-      detail: {},
-    };
-    writeFileSync(
-      join(dataDir, 'events.jsonl'),
-      `${JSON.stringify({ type: 'event', bus: BUS, event, matchedRules: ['published-to-queue'] })}\n`,
-    );
+    const event = publishedEvent('c0ffee00-0000-4000-8000-000000000003');
+    writeEventLog(dataDir, event, {});
     const h = await start({ dataDir });
     await h.bridge.whenIdle();
     expect(h.invocations).toEqual([]);
