@@ -7,6 +7,7 @@ import Ajv2020, { type Options } from 'ajv/dist/2020';
 import standaloneCode from 'ajv/dist/standalone';
 import addFormats from 'ajv-formats';
 import { fullFormats as vendoredFormats } from '../shared/contracts/formats';
+import { errorMessages } from '../shared/contracts/validation-runtime';
 
 /**
  * An ajv 2020 instance that emits ESM source, with the ajv-formats formats. Every error is
@@ -64,59 +65,11 @@ export function standaloneEsm(ajv: Ajv2020, exports: Record<string, string>): st
   );
 }
 
-/**
- * ajv's default message for each keyword our schemas use, built from the error's params exactly as
- * ajv 8 words it. Emitted into the generated module: `compactErrorSites` drops the per-site message
- * literal and the module builds it at runtime instead, so errors keep ajv's shape and wording.
- */
-const MESSAGES_SOURCE = `const errorMessages = {
-  type: (p) => "must be " + p.type,
-  required: (p) => "must have required property '" + p.missingProperty + "'",
-  additionalProperties: () => "must NOT have additional properties",
-  unevaluatedProperties: () => "must NOT have unevaluated properties",
-  enum: () => "must be equal to one of the allowed values",
-  const: () => "must be equal to constant",
-  format: (p) => 'must match format "' + p.format + '"',
-  pattern: (p) => 'must match pattern "' + p.pattern + '"',
-  minimum: (p) => "must be " + p.comparison + " " + p.limit,
-  maximum: (p) => "must be " + p.comparison + " " + p.limit,
-  minItems: (p) => "must NOT have fewer than " + p.limit + " items",
-  maxItems: (p) => "must NOT have more than " + p.limit + " items",
-  minLength: (p) => "must NOT have fewer than " + p.limit + " characters",
-  maxLength: (p) => "must NOT have more than " + p.limit + " characters",
-  contains: (p) => "must contain at least " + p.minContains + " valid item(s)",
-  not: () => "must NOT be valid",
-  anyOf: () => "must match a schema in anyOf",
-  oneOf: () => "must match exactly one schema in oneOf",
-};
-/**
- * Appends one ajv error to the list, which may still be null. The schema path comes without its
- * leading "#" and with each "/properties/" written as "$"; the keyword is its last segment (ajv's
- * errors always end so). Params literals are shared constants, so each error gets its own copy.
- */
-function reportError(list, instancePath, compactSchemaPath, params) {
-  const schemaPath = "#" + compactSchemaPath.replaceAll("$", "/properties/");
-  const keyword = schemaPath.slice(schemaPath.lastIndexOf("/") + 1);
-  const error = { instancePath, schemaPath, keyword, params: { ...params }, message: errorMessages[keyword](params) };
-  if (list === null) return [error];
-  list.push(error);
-  return list;
-}
-/** Appends the errors of a called validator to the list, which may still be null. */
-function appendErrors(list, errors) {
-  return list === null ? errors : list.concat(errors);
-}`;
+/** Where the generated modules (in shared/contracts/generated) find `reportError` and `appendErrors`. */
+const RUNTIME_IMPORT = 'import { appendErrors, reportError } from "../validation-runtime";';
 
-/** The generated module's message functions, evaluated here to check them against ajv's messages. */
-const RUNTIME_MESSAGES = new Function(`${MESSAGES_SOURCE}\nreturn errorMessages;`)() as Record<
-  string,
-  (params: Record<string, unknown>) => string
->;
-
-/** Keywords `MESSAGES_SOURCE` knows; generation fails on any other, so no error loses its message. */
-const KNOWN_MESSAGE_KEYWORDS = new Set(
-  [...MESSAGES_SOURCE.matchAll(/^ {2}(\w+): \(/gm)].map((match) => match[1]!),
-);
+/** Keywords with a runtime message; generation fails on any other, so no error loses its message. */
+const KNOWN_MESSAGE_KEYWORDS = new Set(Object.keys(errorMessages));
 
 /**
  * One ajv error site, as ajv 8 emits it in `allErrors` mode with `code.lines`: the error object
@@ -128,7 +81,7 @@ const ERROR_SITE =
 /**
  * ajv writes each of its ~360 error sites out in full (an object literal with its message, then the
  * append), which is most of the generated code. Each becomes one call to `reportError`, with the
- * message built from the params at runtime (ajv's wording, see `MESSAGES_SOURCE`) and the keyword
+ * message built from the params at runtime (ajv's wording, in shared/contracts/validation-runtime.ts) and the keyword
  * read from the schema path, which is written shorter: two fifths less code in every bundle that
  * validates, and the same errors. Where the message is a literal, generation checks that the runtime
  * message would equal it.
@@ -158,7 +111,9 @@ export function compactErrorSites(code: string): string {
         message: string,
       ) => {
         if (!KNOWN_MESSAGE_KEYWORDS.has(keyword)) {
-          throw new Error(`no runtime message for ajv keyword "${keyword}": add it to MESSAGES_SOURCE`);
+          throw new Error(
+            `no runtime message for ajv keyword "${keyword}": add it to shared/contracts/validation-runtime.ts`,
+          );
         }
         assertSameMessage(keyword, params, message);
         sites++;
@@ -171,14 +126,15 @@ export function compactErrorSites(code: string): string {
   if (left) throw new Error(`an ajv error site was not compacted (${left[0]}): its form changed`);
   if (sites === 0) return compacted;
   const constants = [...paramsConstants].map(([literal, name]) => `const ${name} = ${literal};`);
-  return withDeclarations(compacted, [MESSAGES_SOURCE, ...constants]);
+  return withDeclarations(compacted, constants, RUNTIME_IMPORT);
 }
 
-/** `code` with `declarations` placed before its first statement (after its imports and comments). */
-function withDeclarations(code: string, declarations: readonly string[]): string {
-  if (declarations.length === 0) return code;
+/** `code` with `declarations` (after an import, if any) before its first statement, below its imports and comments. */
+function withDeclarations(code: string, declarations: readonly string[], importLine?: string): string {
+  const lines = importLine === undefined ? declarations : [importLine, ...declarations];
+  if (lines.length === 0) return code;
   const firstStatement = code.search(/^(export |const |function )/m);
-  return `${code.slice(0, firstStatement)}${declarations.join('\n')}\n${code.slice(firstStatement)}`;
+  return `${code.slice(0, firstStatement)}${lines.join('\n')}\n${code.slice(firstStatement)}`;
 }
 
 /** ajv's append of a called validator's errors (`validate3.errors`, `wrapper0.validate.errors`). */
@@ -218,7 +174,7 @@ function assertSameMessage(keyword: string, paramsSource: string, messageSource:
   const parts = messageSource.split('+');
   if (!parts.every((part) => LITERAL.test(part))) return;
   const expected = parts.map((part) => String(JSON.parse(part))).join('');
-  const actual = RUNTIME_MESSAGES[keyword]!(params);
+  const actual = errorMessages[keyword]!(params);
   if (actual !== expected) {
     throw new Error(`runtime message for "${keyword}" is "${actual}", ajv says "${expected}"`);
   }
