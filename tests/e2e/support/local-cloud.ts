@@ -54,15 +54,30 @@ const LOG_LIMIT = 2_000_000;
  * once on new ports.
  */
 export async function startCloud(options: StartCloudOptions): Promise<RunningCloud> {
-  const first = await startOnce(options);
+  const first = await startOnceOnFreePorts(options);
   if (ownsDynamoDbPort(first)) return first;
   const why = `DynamoDB Local of ${options.dataDir} is not the one on ${first.endpoints.dynamodb}`;
   await first.stop();
   await killLeftoverDynamoDb(options.dataDir);
-  const second = await startOnce({ ...options, fresh: options.fresh });
+  const second = await startOnceOnFreePorts({ ...options, fresh: options.fresh });
   if (ownsDynamoDbPort(second)) return second;
   await second.stop();
   throw new Error(`${why} (twice): another process holds the port`);
+}
+
+/**
+ * `startOnce`, again on new ports when one of ours was taken before the cloud bound it: the ports
+ * come from the ephemeral range, where any process's outgoing connection can land too.
+ */
+async function startOnceOnFreePorts(options: StartCloudOptions, attempts = 3): Promise<RunningCloud> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt >= attempts || !/EADDRINUSE/.test((error as Error).message)) throw error;
+      await killLeftoverDynamoDb(options.dataDir);
+    }
+  }
 }
 
 function ownsDynamoDbPort(cloud: RunningCloud): boolean {
