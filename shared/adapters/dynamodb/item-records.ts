@@ -2,8 +2,8 @@ import type { ItemHead, ItemVersion, NinjsDocument, Pubstatus, VersionSummary } 
 import { ENTITY, type TableKey, versionKey } from './table-design';
 
 /**
- * Codec between domain objects and items-table rows (plain JS objects, as the DocumentClient
- * and `unmarshall` produce). Reads validate the shape, because rows also arrive from the
+ * Codec between domain objects and items-table rows (plain JS objects, as `unmarshall`
+ * produces). Reads validate the shape, because rows also arrive from the
  * DynamoDB stream, where a bad row must fail loudly rather than publish garbage.
  */
 

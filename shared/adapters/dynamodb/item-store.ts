@@ -35,9 +35,6 @@ export interface DynamoItemStoreOptions {
  *
  * Reads are strongly consistent: clients read right after they write (POST, then GET the
  * version), and an eventually consistent read could miss a version that was just accepted.
- *
- * It takes the low-level client and marshals with util-dynamodb itself (a handful of calls), so
- * items-write, the ingest hot path, does not ship the DocumentClient layer (lib-dynamodb).
  */
 export class DynamoItemStore implements ItemStore {
   private readonly newWriteId: () => string;

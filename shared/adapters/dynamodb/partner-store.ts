@@ -23,8 +23,6 @@ export class PartnerExistsError extends Error {
  * - prefix   `KEYPREFIX#<prefix>` / `KEYPREFIX`: key prefix -> hash and partner, so an operator can
  *   revoke by the non-secret prefix they see in listings, again without a scan.
  * The raw key is never stored. Rows that belong together are written in one transaction.
- * It takes the low-level client and marshals with util-dynamodb, so the authorizer does not ship
- * lib-dynamodb.
  */
 export class DynamoPartnerStore implements PartnerStore {
   constructor(

@@ -9,8 +9,7 @@ import {
  * Runs a TransactWriteItems and sorts its failures: a failed condition is an answer (the caller
  * decides what it means); a conflict with a concurrent transaction on the same keys, or
  * throttling inside the transaction, is transient and retried with full-jitter backoff.
- * It takes the low-level client: callers marshal each action's Item, Key and
- * ExpressionAttributeValues (util-dynamodb), so no store needs lib-dynamodb.
+ * Callers marshal each action's Item, Key and ExpressionAttributeValues (see clients/dynamodb.ts).
  */
 
 export type TransactOutcome = { committed: true } | { committed: false; conditionFailed: boolean[] };

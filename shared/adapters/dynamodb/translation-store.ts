@@ -100,8 +100,7 @@ export interface DynamoTranslationStoreOptions {
  * TranslationStore on the items table. A claim is a conditional put of an `in-progress` row with
  * a lease, allowed only when no row exists or the previous lease has run out; the outcome
  * replaces it only while the claim token still matches. Reads are strongly consistent, so a
- * duplicate event that arrives right after a translation sees it. Like the item store, it takes
- * the low-level client and marshals itself: the item-table functions do not ship lib-dynamodb.
+ * duplicate event that arrives right after a translation sees it.
  */
 export class DynamoTranslationStore implements TranslationStore {
   private readonly now: () => number;

@@ -29,8 +29,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy, transactWrite } from './transac
  * - delivery     `DLV#<deliveryId>` / `DELIVERY` with its attempts, listed per subscription by GSI1
  *   (`SUB#<id>#DLV`, `<createdAt>#<deliveryId>`); payload `DLV#<deliveryId>` / `PAYLOAD`.
  * Rows that belong together change in one transaction.
- * It takes the low-level client and marshals with util-dynamodb (undefined optional fields are
- * left out, as before), so the webhook functions do not ship lib-dynamodb.
+ * Undefined optional fields are left out of the rows.
  */
 
 const SUB_SK = 'SUB';

@@ -49,7 +49,6 @@ const IN_PROGRESS = 'in-progress';
  * DedupeStore on any table keyed `PK`/`SK` (strings) with TTL, e.g. the items table: rows are
  * PK `DEDUPE#<key>`, SK `DEDUPE`, removed by TTL after `ttlSeconds`. The key should name the
  * subscriber (`<subscriber>#<eventId>`) so two subscribers sharing a table do not shadow each other.
- * It takes the low-level client (no lib-dynamodb in subscriber bundles).
  */
 export class DynamoDedupeStore implements DedupeStore {
   private readonly ttlSeconds: number;
