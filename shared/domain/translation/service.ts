@@ -18,6 +18,14 @@ import {
 } from './ports';
 
 /** Another invocation is translating this key right now: retry later (the event is not lost). */
+/**
+ * How long the right to publish a recorded outcome is held. Publishing is one PutEvents with its
+ * retries, seconds at most, so an invocation that dies after recording delays the event by at most
+ * this; a live publisher slower than this may be overtaken, which only duplicates the event (same
+ * eventId, for subscribers to deduplicate).
+ */
+const PUBLISH_LEASE_MS = 60_000;
+
 export class TranslationInProgressError extends Error {
   readonly retryable = true;
   constructor(
@@ -144,12 +152,13 @@ export class TranslationService {
   ): Promise<TargetOutcome> {
     const key: TranslationKey = { itemId: detail.itemId, version: detail.version, language };
     const { leaseMs } = this.deps.settings;
+    const publishLeaseMs = Math.min(leaseMs, PUBLISH_LEASE_MS);
     const claim = await this.deps.store.claim(key, leaseMs);
     if (!claim.claimed) {
       if (claim.state === 'busy') throw new TranslationInProgressError(key, claim.leaseUntil);
       if (claim.published) return { language, outcome: 'duplicate', republished: false };
       // Recorded, but its event has not gone out: a crash, or the recorder is publishing right now.
-      const publish = await this.deps.store.claimPublish(key, leaseMs);
+      const publish = await this.deps.store.claimPublish(key, publishLeaseMs);
       if (!publish.claimed) {
         if (publish.published) return { language, outcome: 'duplicate', republished: false };
         throw new TranslationInProgressError(key, publish.leaseUntil);
@@ -161,7 +170,7 @@ export class TranslationService {
     let outcome: ComputedOutcome;
     try {
       outcome = await this.outcomeOf(detail, head, language, loadContent);
-      await this.deps.store.complete(outcome.translation, claim.token, leaseMs);
+      await this.deps.store.complete(outcome.translation, claim.token, publishLeaseMs);
     } catch (error) {
       await this.deps.store.release(key, claim.token).catch(() => {
         // The lease runs out by itself; the original error is the one worth reporting.
