@@ -1,10 +1,8 @@
-import type { Stack } from 'aws-cdk-lib';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiplowireFunction } from '../../infra/constructs/diplowire-function';
 import {
   disposeSynths,
   findOne,
+  functionLogicalId,
   resourceById,
   resourcesOfType,
   type SynthesizedApp,
@@ -19,10 +17,6 @@ beforeAll(() => {
   prod = synthStage('prod');
 });
 afterAll(disposeSynths);
-
-function logicalId(stack: Stack, fn: DiplowireFunction): string {
-  return stack.getLogicalId(fn.function.node.defaultChild as CfnFunction);
-}
 
 type Ref = { Ref: string };
 type Join = { 'Fn::Join': [string, unknown[]] };
@@ -88,7 +82,7 @@ describe('HTTP API routes', () => {
     expect(integration.Properties).toMatchObject({
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
-      IntegrationUri: { 'Fn::GetAtt': [logicalId(dev.apiStack, dev.apiStack[target]), 'Arn'] },
+      IntegrationUri: { 'Fn::GetAtt': [functionLogicalId(dev.apiStack, dev.apiStack[target]), 'Arn'] },
     });
   });
 
@@ -98,7 +92,7 @@ describe('HTTP API routes', () => {
     );
     const { itemsWrite, itemsRead, subscriptionsApi } = dev.apiStack;
     expect(integrations.sort()).toEqual(
-      [itemsWrite, itemsRead, subscriptionsApi].map((fn) => logicalId(dev.apiStack, fn)).sort(),
+      [itemsWrite, itemsRead, subscriptionsApi].map((fn) => functionLogicalId(dev.apiStack, fn)).sort(),
     );
   });
 
@@ -112,9 +106,13 @@ describe('HTTP API routes', () => {
     );
     const { authorizer, itemsWrite, itemsRead, subscriptionsApi, outboxPublisher } = dev.apiStack;
     expect(invoked).toEqual(
-      new Set([authorizer, itemsWrite, itemsRead, subscriptionsApi].map((fn) => logicalId(dev.apiStack, fn))),
+      new Set(
+        [authorizer, itemsWrite, itemsRead, subscriptionsApi].map((fn) =>
+          functionLogicalId(dev.apiStack, fn),
+        ),
+      ),
     );
-    expect(invoked.has(logicalId(dev.apiStack, outboxPublisher))).toBe(false);
+    expect(invoked.has(functionLogicalId(dev.apiStack, outboxPublisher))).toBe(false);
   });
 });
 
@@ -129,7 +127,7 @@ describe('Lambda authorizer', () => {
       AuthorizerResultTtlInSeconds: 60,
     });
     const uri = JSON.stringify(authorizer.Properties.AuthorizerUri);
-    expect(uri).toContain(logicalId(dev.apiStack, dev.apiStack.authorizer));
+    expect(uri).toContain(functionLogicalId(dev.apiStack, dev.apiStack.authorizer));
   });
 });
 

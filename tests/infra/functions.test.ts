@@ -1,12 +1,10 @@
-import type { Stack } from 'aws-cdk-lib';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiplowireFunction } from '../../infra/constructs/diplowire-function';
 import type { ApiStack } from '../../infra/stacks/api-stack';
 import {
   actionsOf as actions,
   disposeSynths,
   findOne,
+  functionLogicalId,
   grantsOf,
   type PolicyStatement,
   resourceById,
@@ -26,12 +24,8 @@ afterAll(disposeSynths);
 
 type FunctionKey = 'authorizer' | 'itemsWrite' | 'itemsRead' | 'subscriptionsApi' | 'outboxPublisher';
 
-function logicalIdOf(stack: Stack, fn: DiplowireFunction): string {
-  return stack.getLogicalId(fn.function.node.defaultChild as CfnFunction);
-}
-
 function functionProperties(app: SynthesizedApp, key: FunctionKey) {
-  const id = logicalIdOf(app.apiStack, app.apiStack[key]);
+  const id = functionLogicalId(app.apiStack, app.apiStack[key]);
   return resourceById(app.api, id).Properties;
 }
 
@@ -246,7 +240,9 @@ describe('outbox stream mapping', () => {
     expect(JSON.stringify(mapping.EventSourceArn)).toMatch(
       /ExportsOutputFnGetAttItemsTable[0-9A-F]+StreamArn/,
     );
-    expect(mapping.FunctionName).toEqual({ Ref: logicalIdOf(dev.apiStack, apiStackOf(dev).outboxPublisher) });
+    expect(mapping.FunctionName).toEqual({
+      Ref: functionLogicalId(dev.apiStack, apiStackOf(dev).outboxPublisher),
+    });
     expect(mapping.StartingPosition).toBe('TRIM_HORIZON');
   });
 
@@ -312,7 +308,10 @@ describe('outbox stream mapping', () => {
       Threshold: 300_000,
       ComparisonOperator: 'GreaterThanThreshold',
       Dimensions: [
-        { Name: 'FunctionName', Value: { Ref: logicalIdOf(dev.apiStack, dev.apiStack.outboxPublisher) } },
+        {
+          Name: 'FunctionName',
+          Value: { Ref: functionLogicalId(dev.apiStack, dev.apiStack.outboxPublisher) },
+        },
       ],
     });
   });

@@ -1,11 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiplowireFunction } from '../../infra/constructs/diplowire-function';
 import {
   disposeSynths,
   findOne,
+  functionLogicalId,
   grantsOf,
   resourcesOfType,
   type SynthesizedApp,
@@ -20,8 +20,7 @@ beforeAll(() => {
   prod = synthStage('prod');
 });
 
-const logicalIdOf = (fn: DiplowireFunction) =>
-  dev.subscribersStack.getLogicalId(fn.function.node.defaultChild as CfnFunction);
+const logicalIdOf = (fn: DiplowireFunction) => functionLogicalId(dev.subscribersStack, fn);
 const functionNamed = (name: string) =>
   findOne(dev.subscribers, 'AWS::Lambda::Function', (p) => p.FunctionName === name)[1];
 afterAll(disposeSynths);

@@ -7,6 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { buildApp, type DiplowireApp } from '../../../infra/build-app';
 import type { Stage } from '../../../infra/config';
+import type { DiplowireFunction } from '../../../infra/constructs/diplowire-function';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -120,6 +121,11 @@ export interface PolicyStatement {
 export const actionsOf = (statement: PolicyStatement): string[] => [statement.Action].flat().sort();
 
 /** The statements of the one policy attached to a role of the stack. */
+/** The logical id of a DiplowireFunction's Lambda function in its stack's template. */
+export function functionLogicalId(stack: Stack, fn: DiplowireFunction): string {
+  return stack.getLogicalId(fn.function.node.defaultChild as CfnElement);
+}
+
 export function roleStatements(template: Template, stack: Stack, role: IConstruct): PolicyStatement[] {
   const roleId = stack.getLogicalId(role.node.defaultChild as CfnElement);
   const policies = resourcesOfType(template, 'AWS::IAM::Policy').filter(([, p]) =>
