@@ -249,7 +249,8 @@ describe('outbox stream mapping', () => {
   it('batches, retries, bisects and reports partial failures; one batch per shard at a time', () => {
     expect(mappingOf(dev)).toMatchObject({
       BatchSize: 100,
-      MaximumBatchingWindowInSeconds: 1,
+      // No window: every event leaves as soon as Lambda's next poll sees it (docs/operations.md).
+      MaximumBatchingWindowInSeconds: 0,
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 10,
       MaximumRecordAgeInSeconds: 12 * 3600,
