@@ -4,13 +4,14 @@
  *
  *   npm start -- [--fresh] [--port 3000] [--data-dir .local] [--cdk-out cdk.out] [--no-synth]
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type LocalCloud, type LocalCloudPorts, startLocalCloud } from './cloud';
 import { seedDemoPartner } from './demo-partner';
 import { createLog, writeStderrLine } from './log';
 import { freePort, isPortInUse } from './support/ports';
+import { writePrivateFile } from './support/private-files';
 import { ensureSynth } from './synth';
 
 const USAGE = `Usage: npm start -- [options]
@@ -75,7 +76,8 @@ async function main(): Promise<void> {
     ...outputs,
     dataDir,
   };
-  writeFileSync(resolve(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+  // It holds the demo API key: 0600, in a 0700 directory.
+  writePrivateFile(resolve(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(
     [

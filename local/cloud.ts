@@ -3,7 +3,7 @@
  * CloudFormation would deploy it onto AWS. Everything comes from the templates and the bundled
  * assets; nothing here knows the project's resources by name, so the local cloud follows infra/.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -35,6 +35,8 @@ import {
   sqsResourceProvider,
   startSqsEventSource,
 } from './sqs';
+import { assertLoopbackBind } from './support/loopback';
+import { ensurePrivateDir } from './support/private-files';
 import {
   type Assembly,
   functionCode,
@@ -172,9 +174,10 @@ const NOT_ENFORCED_NOTE =
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const { log } = options;
   const host = options.host ?? '127.0.0.1';
+  assertLoopbackBind(host);
   const region = LOCAL_REGION;
   const accountId = LOCAL_ACCOUNT_ID;
-  mkdirSync(options.dataDir, { recursive: true });
+  ensurePrivateDir(options.dataDir);
   const assembly = loadAssembly(options.cdkOut);
   const stoppers: Array<() => Promise<void>> = [];
   const stop = async () => {

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createPartnerWithKey, DynamoPartnerStore } from '../shared/adapters/dynamodb/partner-store';
+import { writePrivateFile } from './support/private-files';
 
 export interface DemoPartner {
   partnerId: string;
@@ -32,7 +33,7 @@ export async function seedDemoPartner(options: {
     const store = new DynamoPartnerStore(client, options.partnersTable);
     const { partnerId, apiKey } = await createPartnerWithKey(store, 'Demo partner');
     const demo = { partnerId, apiKey };
-    writeFileSync(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
+    writePrivateFile(file, `${JSON.stringify(demo, null, 2)}\n`);
     return { ...demo, created: true };
   } finally {
     client.destroy();

