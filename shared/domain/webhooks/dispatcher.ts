@@ -118,33 +118,36 @@ export class Dispatcher {
       await store.clearFailing(subscription.subscriptionId, finishedAt);
       return 'succeeded';
     }
+    // Disabling comes before the attempt is recorded: if it throws, the delivery is still pending and
+    // SQS's retry (after the visibility timeout, past the lease) attempts it again and disables then.
+    // The other order could finish the delivery and lose the disable.
     if (verdict.verdict === 'gone') {
-      await store.recordAttempt(delivery.deliveryId, record, {
-        status: 'failed',
-        finishedAt,
-        reason: 'endpoint-gone',
-      });
       await store.disableSubscription(
         subscription,
         `The endpoint answered 410 Gone at ${finishedAt}.`,
         finishedAt,
       );
+      await store.recordAttempt(delivery.deliveryId, record, {
+        status: 'failed',
+        finishedAt,
+        reason: 'endpoint-gone',
+      });
       return 'gone';
     }
 
     const failingSince = (await store.markFailing(subscription.subscriptionId, finishedAt)) ?? finishedAt;
     const failingFor = (doneAt.getTime() - Date.parse(failingSince)) / 1000;
     if (failingFor >= this.options.disableAfterSeconds) {
-      await store.recordAttempt(delivery.deliveryId, record, {
-        status: 'failed',
-        finishedAt,
-        reason: 'subscription-disabled',
-      });
       await store.disableSubscription(
         subscription,
         `Deliveries have failed continuously since ${failingSince}.`,
         finishedAt,
       );
+      await store.recordAttempt(delivery.deliveryId, record, {
+        status: 'failed',
+        finishedAt,
+        reason: 'subscription-disabled',
+      });
       return 'failed';
     }
 

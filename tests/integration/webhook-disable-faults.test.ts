@@ -1,0 +1,165 @@
+/**
+ * A disable must never be lost (issue 10, item 6): when disabling a subscription throws (a storage
+ * fault, injected here around the real store), SQS's retry of the message must still disable it.
+ */
+import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalSqs } from '../../local/sqs';
+import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
+import { parseDeliveryMessage, SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
+import { HttpWebhookSender } from '../../shared/adapters/webhooks/http-sender';
+import { newId } from '../../shared/domain/ids';
+import {
+  type DeliveryMessage,
+  Dispatcher,
+  deliveryIdOf,
+  fanOut,
+  newSigningSecret,
+  type Subscription,
+  toWebhookEvent,
+  type WebhookStore,
+} from '../../shared/domain/webhooks';
+import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
+import { createWebhooksTable } from '../support/tables';
+import { WebhookReceiver } from '../support/webhook-receiver';
+
+const LEASE_MS = 10_000;
+let store: DynamoWebhookStore;
+let sqsServer: LocalSqs;
+let sqs: SQSClient;
+let queueUrl: string;
+let queue: SqsDeliveryQueue;
+let receiver: WebhookReceiver;
+
+beforeAll(async () => {
+  const dynamo = localDynamoClient();
+  store = new DynamoWebhookStore(dynamo, await createWebhooksTable(dynamo, uniqueTableName('webhooks')));
+  sqsServer = new LocalSqs({
+    queues: [{ name: 'deliveries' }],
+    region: 'us-east-1',
+    accountId: '000000000000',
+    log: () => {},
+  });
+  const endpoint = await sqsServer.listen(0);
+  sqs = new SQSClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
+  queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'deliveries' }))).QueueUrl!;
+  queue = new SqsDeliveryQueue(sqs, queueUrl);
+  receiver = await new WebhookReceiver().start();
+}, 60_000);
+
+afterAll(async () => {
+  await receiver?.stop();
+  sqs?.destroy();
+  await sqsServer?.close();
+});
+
+/** The real store, except that the first `disableSubscription` throws as DynamoDB would under a fault. */
+function storeFailingOneDisable(): { store: WebhookStore; disableCalls: () => number } {
+  let calls = 0;
+  const faulty = new Proxy(store, {
+    get(target, property, receiverArg) {
+      if (property === 'disableSubscription')
+        return async (...args: Parameters<WebhookStore['disableSubscription']>) => {
+          calls += 1;
+          if (calls === 1) throw new Error('injected fault: TransactionCanceledException');
+          return target.disableSubscription(...args);
+        };
+      const value = Reflect.get(target, property, receiverArg);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store: faulty, disableCalls: () => calls };
+}
+
+const itemEvent = (partnerId: string) =>
+  toWebhookEvent({
+    'detail-type': 'NewsItemPublished',
+    time: new Date().toISOString(),
+    detail: {
+      schemaVersion: '1',
+      eventId: crypto.randomUUID(),
+      partnerId,
+      itemId: newId('itm'),
+      language: 'ar',
+      headline: 'h',
+    },
+  });
+
+function clock() {
+  let at = Date.now();
+  return { now: () => new Date(at), advance: (ms: number) => (at += ms) };
+}
+
+async function subscribedDelivery(): Promise<{ subscription: Subscription; message: DeliveryMessage }> {
+  const partnerId = newId('ptn');
+  const now = new Date().toISOString();
+  const subscription: Subscription = {
+    subscriptionId: newId('sub'),
+    partnerId,
+    url: receiver.url,
+    eventTypes: ['NewsItemPublished'],
+    filter: {},
+    status: 'active',
+    createdAt: now,
+    updatedAt: now,
+  };
+  expect(
+    await store.createSubscription(subscription, { secret: newSigningSecret(), createdAt: now }, 10),
+  ).toBe(true);
+  const event = itemEvent(partnerId);
+  await fanOut(event, { store, queue });
+  const deliveryId = deliveryIdOf(event.eventId, subscription.subscriptionId);
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
+  );
+  // Only this test's subscriptions are active when it fans out; keep the message for this one.
+  const messages = Messages.map((m) => parseDeliveryMessage(m.Body!)).filter(
+    (m) => m?.deliveryId === deliveryId,
+  );
+  expect(messages).toHaveLength(1);
+  return { subscription, message: messages[0]! };
+}
+
+function dispatcherWith(faulty: WebhookStore, time: ReturnType<typeof clock>, disableAfterSeconds: number) {
+  return new Dispatcher({
+    store: faulty,
+    queue,
+    sender: new HttpWebhookSender({ allowLoopback: true, timeoutMs: 3000 }),
+    retrySchedule: [0, 1, 1],
+    disableAfterSeconds,
+    leaseMs: LEASE_MS,
+    now: time.now,
+  });
+}
+
+describe('a disable that throws is not lost', () => {
+  it.each([
+    ['a 410 Gone', 410, 3600, 'gone', /410/],
+    ['the end of the failure window', 500, 0, 'failed', /failed continuously/],
+  ])('after %s, the retried message disables the subscription', async (_, status, window, outcome, why) => {
+    const { subscription, message } = await subscribedDelivery();
+    receiver.answerByDefault({ status });
+    const time = clock();
+    const faulty = storeFailingOneDisable();
+    const dispatcher = dispatcherWith(faulty.store, time, window);
+    try {
+      await expect(dispatcher.dispatch(message)).rejects.toThrow(/injected fault/);
+      // SQS hands the message out again after its visibility timeout, long past the attempt's lease.
+      time.advance(LEASE_MS + 1000);
+      expect(await dispatcher.dispatch(message)).toBe(outcome);
+      expect(faulty.disableCalls()).toBe(2);
+      const stored = await store.getSubscription(subscription.subscriptionId);
+      expect(stored?.status).toBe('disabled');
+      expect(stored?.disabledReason).toMatch(why);
+      expect(await store.getDelivery(message.deliveryId)).toMatchObject({ status: 'failed' });
+      const matches = await store.findMatches('NewsItemPublished', subscription.partnerId);
+      expect(matches.map((m) => m.subscriptionId)).not.toContain(subscription.subscriptionId);
+    } finally {
+      receiver.answerByDefault({ status: 204 });
+    }
+  });
+});
