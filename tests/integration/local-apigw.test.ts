@@ -165,7 +165,7 @@ describe('local HTTP API: routing and the payload 2.0 event', () => {
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1', () => {
         socket.write(
-          'GET /v1/items/x HTTP/1.1\r\nHost: local\r\nX-Dup: a\r\nx-dup: b\r\nConnection: close\r\n\r\n',
+          'GET /v1/items/x HTTP/1.1\r\nHost: localhost\r\nX-Dup: a\r\nx-dup: b\r\nConnection: close\r\n\r\n',
         );
       });
       let text = '';
@@ -177,7 +177,7 @@ describe('local HTTP API: routing and the payload 2.0 event', () => {
     });
     const event = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { headers: Record<string, string> };
     expect(event.headers['x-dup']).toBe('a,b');
-    expect(event.headers.host).toBe('local');
+    expect(event.headers.host).toBe('localhost');
   });
 
   it('passes text bodies as-is and binary bodies base64-encoded', async () => {
