@@ -17,7 +17,7 @@ import { ensureSynth } from './synth';
 const USAGE = `Usage: npm start -- [options]
   --fresh                 start with empty data (deletes the data directory first)
   --port <n>              API port (default: $PORT or 3000; the other services use the next free ports)
-  --eventbridge-port <n>  --sqs-port <n>  --dynamodb-port <n>
+  --eventbridge-port <n>  --sqs-port <n>  --dynamodb-port <n>  --scheduler-port <n>
   --data-dir <dir>        persistent state (default .local)
   --cdk-out <dir>         cloud assembly to run (default cdk.out; synthesized when stale)
   --no-synth              run the cloud assembly as it is
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
       'eventbridge-port': { type: 'string' },
       'sqs-port': { type: 'string' },
       'dynamodb-port': { type: 'string' },
+      'scheduler-port': { type: 'string' },
       'data-dir': { type: 'string', default: '.local' },
       'cdk-out': { type: 'string', default: 'cdk.out' },
       'no-synth': { type: 'boolean', default: false },
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
       `  API           ${cloud.endpoints.api}`,
       `  EventBridge   ${cloud.endpoints.eventbridge}   (events: ${cloud.endpoints.eventbridge}/_local/events)`,
       `  SQS           ${cloud.endpoints.sqs}   (queues: ${cloud.endpoints.sqs}/_local/queues)`,
+      `  Scheduler     ${cloud.endpoints.scheduler}   (schedules: ${cloud.endpoints.scheduler}/_local/schedules)`,
       `  DynamoDB      ${cloud.endpoints.dynamodb}`,
       `  Data          ${dataDir}`,
       ...(demo
@@ -173,6 +175,7 @@ async function choosePorts(values: Record<string, unknown>): Promise<LocalCloudP
     eventbridge: await pick(explicit('eventbridge-port'), api + 1),
     sqs: await pick(explicit('sqs-port'), api + 1),
     dynamodb: await pick(explicit('dynamodb-port'), api + 1),
+    scheduler: await pick(explicit('scheduler-port'), api + 1),
   };
 }
 

@@ -26,6 +26,13 @@ import {
   lambdaFunctionDefinition,
 } from './lambda';
 import {
+  LocalScheduler,
+  SCHEDULER_SUPPORT,
+  schedulerResourceProviders,
+  scheduleTargetInvoker,
+  templateSchedules,
+} from './scheduler';
+import {
   LocalSqs,
   queueDefinitionFromTemplate,
   SQS_EVENT_SOURCE_MAPPING_SUPPORT,
@@ -56,6 +63,8 @@ export interface LocalCloudPorts {
   eventbridge: number;
   sqs: number;
   dynamodb: number;
+  /** EventBridge Scheduler. */
+  scheduler: number;
 }
 
 export interface LocalCloudOptions {
@@ -81,6 +90,7 @@ export interface LocalEndpoints {
   eventbridge: string;
   sqs: string;
   dynamodb: string;
+  scheduler: string;
   region: string;
 }
 
@@ -165,6 +175,7 @@ const SUPPORT: SupportRegistry = {
   'AWS::EventSchemas::Registry': { supportedProperties: '*' },
   'AWS::EventSchemas::Schema': { supportedProperties: '*' },
   'AWS::CDK::Metadata': { supportedProperties: '*' },
+  ...SCHEDULER_SUPPORT,
 };
 
 const NOT_ENFORCED_NOTE =
@@ -190,6 +201,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       eventbridge: `http://${host}:${options.ports.eventbridge}`,
       sqs: `http://${host}:${options.ports.sqs}`,
       dynamodb: `http://${host}:${options.ports.dynamodb}`,
+      scheduler: `http://${host}:${options.ports.scheduler}`,
       region,
     };
     const ddb = await startDynamoDb(options, log);
@@ -281,6 +293,29 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await eventBridge.listen(options.ports.eventbridge, host);
     stoppers.push(() => eventBridge.close());
 
+    const scheduler = new LocalScheduler({
+      region,
+      accountId,
+      template: templateSchedules(stacks.flatMap((s) => Object.values(s.resources))),
+      dataDir: join(options.dataDir, 'scheduler'),
+      log: prefixed(log, 'scheduler'),
+      ...(options.retryBaseDelayMs !== undefined && { retryBaseDelayMs: options.retryBaseDelayMs }),
+      invokeTarget: scheduleTargetInvoker(functionByArn, sqs, eventBridge),
+      sendToDeadLetter: async (arn, body, attributes) => {
+        await sqs.send(
+          arn,
+          body,
+          Object.fromEntries(
+            Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+          ),
+        );
+      },
+    });
+    // Timers start once every target is up (below); due schedules fire then.
+    await scheduler.listen(options.ports.scheduler, host, { start: false });
+    stoppers.push(() => scheduler.close());
+    warnings.push(...scheduler.warnings);
+
     const mappings: Array<StreamMapping | SqsEventSource> = [];
     stoppers.push(async () => {
       await Promise.all(mappings.map((m) => m.stop()));
@@ -337,6 +372,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         Object.entries(stack.outputs).map(([name, output]) => [name, output.value]),
       );
     }
+    scheduler.start();
     warnings.push(NOT_ENFORCED_NOTE);
     return { endpoints, outputs, warnings, functions: functionsByName(functions), stop };
   } catch (error) {
@@ -367,6 +403,7 @@ function resourceProviders(endpoints: LocalEndpoints, streamArns: Map<string, st
     'AWS::ApiGatewayV2::Api': {
       getAtt: (_r, attribute) => (attribute === 'ApiEndpoint' ? endpoints.api : undefined),
     },
+    ...schedulerResourceProviders(),
   };
 }
 
@@ -438,6 +475,7 @@ function createFunctions(
           AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
           AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge,
           AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+          AWS_ENDPOINT_URL_SCHEDULER: endpoints.scheduler,
           // Functions run on the local Node.js (20 here) instead of Lambda's nodejs22.x: the SDK's
           // "upgrade Node" warning says nothing about the deployed function.
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

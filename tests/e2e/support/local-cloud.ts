@@ -14,6 +14,7 @@ export interface Endpoints {
   eventbridge: string;
   sqs: string;
   dynamodb: string;
+  scheduler: string;
   region: string;
   demoApiKey: string;
   demoPartnerId: string;
@@ -94,6 +95,7 @@ async function startOnce(options: StartCloudOptions): Promise<RunningCloud> {
     'eventbridge-port': await freePort(),
     'sqs-port': await freePort(),
     'dynamodb-port': await freePort(),
+    'scheduler-port': await freePort(),
   };
   const args = [
     // One process, the cloud itself: under `npx tsx` a SIGKILL would hit the npx wrapper (and tsx's
