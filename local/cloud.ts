@@ -244,6 +244,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await sqs.listen(options.ports.sqs, host);
     stoppers.push(() => sqs.close());
 
+    // Dead-letter queues get the error details as String message attributes (EventBridge and Scheduler).
+    const sendToDeadLetter = async (arn: string, body: string, attributes: Record<string, string>) => {
+      await sqs.send(
+        arn,
+        body,
+        Object.fromEntries(
+          Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+        ),
+      );
+    };
+
     const functions = createFunctions(assembly, stacks, endpoints, options, warnings);
     stoppers.push(async () => {
       await Promise.all([...functions.values()].map((f) => f.close()));
@@ -280,15 +291,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         const result = await functionByArn(target.arn).invoke(JSON.parse(payload), { background: true });
         if (!result.ok) throw Object.assign(new Error(result.errorMessage), { code: result.errorType });
       },
-      sendToDeadLetter: async (arn, payload, attributes) => {
-        await sqs.send(
-          arn,
-          payload,
-          Object.fromEntries(
-            Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
-          ),
-        );
-      },
+      sendToDeadLetter,
     });
     await eventBridge.listen(options.ports.eventbridge, host);
     stoppers.push(() => eventBridge.close());
@@ -301,15 +304,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log: prefixed(log, 'scheduler'),
       ...(options.retryBaseDelayMs !== undefined && { retryBaseDelayMs: options.retryBaseDelayMs }),
       invokeTarget: scheduleTargetInvoker(functionByArn, sqs, eventBridge),
-      sendToDeadLetter: async (arn, body, attributes) => {
-        await sqs.send(
-          arn,
-          body,
-          Object.fromEntries(
-            Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
-          ),
-        );
-      },
+      sendToDeadLetter,
     });
     // Timers start once every target is up (below); due schedules fire then.
     await scheduler.listen(options.ports.scheduler, host, { start: false });

@@ -57,11 +57,7 @@ export class SchedulerApi {
 
   // ---------- schedules ----------
 
-  createSchedule(
-    name: string,
-    body: Json,
-    options: { fromTemplate?: boolean } = {},
-  ): { ScheduleArn: string } {
+  createSchedule(name: string, body: Json): { ScheduleArn: string } {
     const now = Date.now();
     const { definition } = checkScheduleRequest(name, body, now);
     this.requireGroup(definition.GroupName);
@@ -73,15 +69,7 @@ export class SchedulerApi {
         return { ScheduleArn: this.scheduler.scheduleArn(definition.GroupName, name) };
       throw conflict(`Schedule ${name} already exists.`);
     }
-    const schedule: StoredSchedule = {
-      definition,
-      creationDate: now,
-      lastModificationDate: now,
-      anchor: now,
-      generation: 0,
-      ...(clientToken !== undefined && { clientToken }),
-      ...(options.fromTemplate && { fromTemplate: true }),
-    };
+    const schedule = newSchedule(definition, now, clientToken === undefined ? {} : { clientToken });
     this.state.schedules.push(schedule);
     this.scheduler.save();
     this.scheduler.arm(schedule);
@@ -316,16 +304,7 @@ export class SchedulerApi {
         existing.fromTemplate = true;
         existing.templateHash = hash;
       } else {
-        const now = Date.now();
-        const schedule: StoredSchedule = {
-          definition,
-          creationDate: now,
-          lastModificationDate: now,
-          anchor: now,
-          generation: 0,
-          fromTemplate: true,
-          templateHash: hash,
-        };
+        const schedule = newSchedule(definition, Date.now(), { fromTemplate: true, templateHash: hash });
         this.state.schedules.push(schedule);
         this.scheduler.arm(schedule);
       }
@@ -340,6 +319,14 @@ export class SchedulerApi {
     this.scheduler.save();
     return warnings;
   }
+}
+
+function newSchedule(
+  definition: ScheduleDefinition,
+  now: number,
+  extra: Pick<StoredSchedule, 'clientToken' | 'fromTemplate' | 'templateHash'>,
+): StoredSchedule {
+  return { definition, creationDate: now, lastModificationDate: now, anchor: now, generation: 0, ...extra };
 }
 
 function groupView(group: StoredGroup, arn: string) {
