@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { assertLoopbackBind, loopbackOnly } from '../support/loopback';
 import {
   deliver,
   type InvocationOutcome,
@@ -96,17 +97,20 @@ export class LocalScheduler {
    * the timers; resolves with the endpoint URL.
    */
   async listen(port: number, host = '127.0.0.1', options: { start?: boolean } = {}): Promise<string> {
-    const server = createServer((req, res) => {
-      handleHttp(this, req, res).catch((error: unknown) => {
-        this.log(`internal error: ${(error as Error).stack ?? String(error)}`);
-        if (!res.headersSent)
-          res.writeHead(500, {
-            'content-type': 'application/json',
-            'x-amzn-errortype': 'InternalServerException',
-          });
-        res.end(JSON.stringify({ Message: 'internal error' }));
-      });
-    });
+    assertLoopbackBind(host);
+    const server = createServer(
+      loopbackOnly((req, res) => {
+        handleHttp(this, req, res).catch((error: unknown) => {
+          this.log(`internal error: ${(error as Error).stack ?? String(error)}`);
+          if (!res.headersSent)
+            res.writeHead(500, {
+              'content-type': 'application/json',
+              'x-amzn-errortype': 'InternalServerException',
+            });
+          res.end(JSON.stringify({ Message: 'internal error' }));
+        });
+      }),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());

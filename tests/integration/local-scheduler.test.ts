@@ -1,5 +1,6 @@
 /** The local EventBridge Scheduler driven through the real, unmodified `@aws-sdk/client-scheduler`. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -267,6 +268,30 @@ describe('schedules through the SDK', () => {
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get('x-amzn-errortype')).toBe('SerializationException');
     await malformed.text();
+  });
+
+  it('listens on loopback only and refuses a DNS-rebound Host', async () => {
+    const { endpoint } = await start();
+    const status = (path: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${endpoint}${path}`, { headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await status('/schedules', 'evil.example')).toBe(403);
+    expect(await status('/_local/schedules', 'evil.example:80')).toBe(403);
+    expect(await status('/schedules', `localhost:${new URL(endpoint).port}`)).toBe(200);
+    await expect(
+      new LocalScheduler({
+        region: REGION,
+        accountId: ACCOUNT,
+        invokeTarget: async () => {},
+        sendToDeadLetter: async () => {},
+      }).listen(0, '0.0.0.0'),
+    ).rejects.toThrow();
   });
 
   it('answers a retried CreateSchedule (same client token) with the first result', async () => {
