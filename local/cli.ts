@@ -1,15 +1,17 @@
 /**
  * `npm start`: synthesizes the CDK app (or reuses a fresh cdk.out), runs it on the local cloud, seeds a
- * demo partner on the first start, writes `<data-dir>/endpoints.json` and prints `ready`.
+ * demo partner on the first start, serves the console, writes `<data-dir>/endpoints.json` and prints `ready`.
  *
- *   npm start -- [--fresh] [--port 3000] [--data-dir .local] [--cdk-out cdk.out] [--no-synth]
+ *   npm start -- [--fresh] [--port 3000] [--data-dir .local] [--cdk-out cdk.out] [--no-synth] [--verbose]
  */
 import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type LocalCloud, type LocalCloudPorts, startLocalCloud } from './cloud';
+import { startConsole } from './console/server';
 import { seedDemoPartner } from './demo-partner';
-import { createLog, writeStderrLine } from './log';
+import { clock, writeStderrLine } from './log';
+import { formatLogLine, unsupportedSummary } from './log-format';
 import { freePort, isPortInUse } from './support/ports';
 import { writePrivateFile } from './support/private-files';
 import { ensureSynth } from './synth';
@@ -17,32 +19,62 @@ import { ensureSynth } from './synth';
 const USAGE = `Usage: npm start -- [options]
   --fresh                 start with empty data (deletes the data directory first)
   --port <n>              API port (default: $PORT or 3000; the other services use the next free ports)
-  --eventbridge-port <n>  --sqs-port <n>  --dynamodb-port <n>  --scheduler-port <n>
+  --eventbridge-port <n>  --sqs-port <n>  --dynamodb-port <n>  --scheduler-port <n>  --console-port <n>
   --data-dir <dir>        persistent state (default .local)
   --cdk-out <dir>         cloud assembly to run (default cdk.out; synthesized when stale)
   --no-synth              run the cloud assembly as it is
-  --help`;
+  --verbose               list every template setting not emulated locally; log metrics and every log key
+  --help                  this text
+
+Environment:
+  PORT                        API port when --port is not given
+  AWS_ENDPOINT_URL_TRANSLATE  a Translate-protocol endpoint for the translator (unset: translations are "skipped")
+  WEBHOOKS_ALLOW_LOOPBACK     let subscriptions target 127.0.0.1/localhost (default true locally)
+  WEBHOOKS_REQUIRE_HTTPS      refuse http:// subscription URLs (default false locally)
+  WEBHOOK_RETRY_SCHEDULE      webhook retry delays in seconds, e.g. 0,1,2 (default: the Standard Webhooks schedule)
+  NO_COLOR / FORCE_COLOR      colours in the log (default: only when stderr is a terminal)
+  DIPLOWIRE_LOCAL_DIR         data directory the partners and ops CLIs read endpoints.json from (default .local)`;
+
+/** Exit code of a command line that cannot be parsed (as most CLIs use). */
+const EXIT_USAGE = 2;
+
+const OPTIONS = {
+  fresh: { type: 'boolean', default: false },
+  port: { type: 'string' },
+  'eventbridge-port': { type: 'string' },
+  'sqs-port': { type: 'string' },
+  'dynamodb-port': { type: 'string' },
+  'scheduler-port': { type: 'string' },
+  'console-port': { type: 'string' },
+  'data-dir': { type: 'string', default: '.local' },
+  'cdk-out': { type: 'string', default: 'cdk.out' },
+  'no-synth': { type: 'boolean', default: false },
+  verbose: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+
+function parseCommandLine(): ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'] {
+  try {
+    return parseArgs({ options: OPTIONS, allowPositionals: false }).values;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    process.exit(EXIT_USAGE);
+  }
+}
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      fresh: { type: 'boolean', default: false },
-      port: { type: 'string' },
-      'eventbridge-port': { type: 'string' },
-      'sqs-port': { type: 'string' },
-      'dynamodb-port': { type: 'string' },
-      'scheduler-port': { type: 'string' },
-      'data-dir': { type: 'string', default: '.local' },
-      'cdk-out': { type: 'string', default: 'cdk.out' },
-      'no-synth': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  const values = parseCommandLine();
   if (values.help) {
     console.log(USAGE);
     return;
   }
-  const log = createLog('local');
+  const color = useColor();
+  const format = { color, verbose: values.verbose };
+  const writeLine = (line: string) => {
+    const formatted = formatLogLine(line, format);
+    if (formatted !== undefined) writeStderrLine(`${clock()} ${formatted}`);
+  };
+  const log = (line: string) => writeLine(`[local] ${line}`);
   const started = performance.now();
   const dataDir = resolve(values['data-dir']);
   const cdkOut = resolve(values['cdk-out']);
@@ -57,11 +89,11 @@ async function main(): Promise<void> {
     dataDir,
     ports,
     functionEnv: functionEnvironment(),
-    log: (line) => writeStderrLine(`${timestamp()} ${line}`),
+    log: writeLine,
   });
-  installShutdown(cloud);
-
-  for (const warning of cloud.warnings) log(`warning: ${warning}`);
+  const closeFirst: Array<() => Promise<void>> = [];
+  installShutdown(cloud, closeFirst);
+  reportWarnings(cloud.warnings, values.verbose, log);
   const outputs = stackOutputs(cloud);
   // The demo partner needs the partners table; an app without one (e.g. a test app) starts without it.
   const demo = outputs.partnersTable
@@ -71,8 +103,18 @@ async function main(): Promise<void> {
         partnersTable: outputs.partnersTable,
       })
     : undefined;
+  const consoleServer = await startConsole({
+    port: ports.console,
+    endpoints: cloud.endpoints,
+    invocations: cloud.invocations,
+    ...(demo && { apiKey: demo.apiKey, partnerId: demo.partnerId }),
+    log: (line) => writeLine(`[console] ${line}`),
+  });
+  closeFirst.push(() => consoleServer.close());
   const endpoints = {
     ...cloud.endpoints,
+    console: consoleServer.url,
+    docs: `${consoleServer.url}/docs`,
     ...(demo && { demoApiKey: demo.apiKey, demoPartnerId: demo.partnerId }),
     ...outputs,
     dataDir,
@@ -85,6 +127,8 @@ async function main(): Promise<void> {
       '',
       `Diplowire local cloud`,
       `  API           ${cloud.endpoints.api}`,
+      `  Console       ${consoleServer.url}   (items, flows, deliveries, queues)`,
+      `  API reference ${consoleServer.url}/docs`,
       `  EventBridge   ${cloud.endpoints.eventbridge}   (events: ${cloud.endpoints.eventbridge}/_local/events)`,
       `  SQS           ${cloud.endpoints.sqs}   (queues: ${cloud.endpoints.sqs}/_local/queues)`,
       `  Scheduler     ${cloud.endpoints.scheduler}   (schedules: ${cloud.endpoints.scheduler}/_local/schedules)`,
@@ -95,7 +139,12 @@ async function main(): Promise<void> {
             `  Demo partner  ${demo.partnerId}${demo.created ? ' (created now)' : ''}`,
             `  Demo API key  ${demo.apiKey}`,
             '',
-            `  curl -H "Authorization: Bearer ${demo.apiKey}" ${cloud.endpoints.api}/v1/items/itm_00000000000000000000000000`,
+            '  Try it: submit the seed article, then follow it through the pipeline in the console:',
+            '',
+            `  curl -sS -X POST ${cloud.endpoints.api}/v1/items \\`,
+            `    -H "Authorization: Bearer ${demo.apiKey}" \\`,
+            `    -H 'Content-Type: application/json' --data-binary @${seedPath()}`,
+            `  open ${consoleServer.url}/#/flow?uri=${encodeURIComponent(SEED_URI)}`,
           ]
         : ['  (no PartnersTableName output: no demo partner)']),
       '',
@@ -140,7 +189,7 @@ function functionEnvironment(): Record<string, string> {
   return env;
 }
 
-async function choosePorts(values: Record<string, unknown>): Promise<LocalCloudPorts> {
+async function choosePorts(values: Record<string, unknown>): Promise<LocalCloudPorts & { console: number }> {
   const explicit = (name: string): number | undefined => {
     const raw = values[name];
     if (raw === undefined) return undefined;
@@ -176,26 +225,51 @@ async function choosePorts(values: Record<string, unknown>): Promise<LocalCloudP
     sqs: await pick(explicit('sqs-port'), api + 1),
     dynamodb: await pick(explicit('dynamodb-port'), api + 1),
     scheduler: await pick(explicit('scheduler-port'), api + 1),
+    console: await pick(explicit('console-port'), api + 1),
   };
 }
 
-function installShutdown(cloud: LocalCloud): void {
+/** The seed article's `uri` (examples/seed-article.json): the banner's example follows it by uri. */
+const SEED_URI = 'urn:newsml:example.org:20261129:kuwait-belgium-call';
+
+function seedPath(): string {
+  const path = relative(process.cwd(), resolve(import.meta.dirname, '..', 'examples', 'seed-article.json'));
+  return path.startsWith('..') ? resolve(path) : path;
+}
+
+/** Template settings the emulators ignore: one summary line; the list with --verbose. */
+function reportWarnings(warnings: readonly string[], verbose: boolean, log: (line: string) => void): void {
+  const template = warnings.filter((w) => / is ignored locally$| is not supported locally;/.test(w));
+  const others = warnings.filter((w) => !template.includes(w));
+  if (verbose) for (const warning of template) log(`warning: ${warning}`);
+  else {
+    const summary = unsupportedSummary(template);
+    if (summary) log(summary);
+  }
+  for (const warning of others) log(`note: ${warning}`);
+}
+
+/** Colours only on a terminal; NO_COLOR (https://no-color.org) and FORCE_COLOR win. */
+function useColor(): boolean {
+  if (process.env.NO_COLOR) return false;
+  if (process.env.FORCE_COLOR !== undefined) return process.env.FORCE_COLOR !== '0';
+  return process.stderr.isTTY === true;
+}
+
+/** Ctrl-C/SIGTERM stop what `closeFirst` holds (the console), then the cloud. */
+function installShutdown(cloud: LocalCloud, closeFirst: Array<() => Promise<void>>): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    writeStderrLine(`${timestamp()} [local] ${signal}: stopping`);
-    cloud
-      .stop()
+    writeStderrLine(`${clock()} [local] ${signal}: stopping`);
+    Promise.allSettled(closeFirst.map((close) => close()))
+      .then(() => cloud.stop())
       .then(() => process.exit(0))
       .catch(() => process.exit(1));
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-}
-
-function timestamp(): string {
-  return new Date().toISOString().slice(11, 23);
 }
 
 main().catch((error: unknown) => {

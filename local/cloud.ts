@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { LocalHttpApi } from './apigw';
+import { InvocationLog } from './console/invocations';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/launcher';
 import {
   dynamoDbStreamSource,
@@ -101,6 +102,8 @@ export interface LocalCloud {
   /** Every resource type or property the local cloud does not emulate. */
   warnings: string[];
   functions: Map<string, LocalLambda>;
+  /** Every function invocation, for the console (`GET /_local/invocations`). */
+  invocations: InvocationLog;
   stop(): Promise<void>;
 }
 
@@ -256,6 +259,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     };
 
     const functions = createFunctions(assembly, stacks, endpoints, options, warnings);
+    const invocations = new InvocationLog();
+    for (const fn of functions.values()) invocations.attach(fn);
     stoppers.push(async () => {
       await Promise.all([...functions.values()].map((f) => f.close()));
     });
@@ -369,7 +374,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
     scheduler.start();
     warnings.push(NOT_ENFORCED_NOTE);
-    return { endpoints, outputs, warnings, functions: functionsByName(functions), stop };
+    return { endpoints, outputs, warnings, functions: functionsByName(functions), invocations, stop };
   } catch (error) {
     await stop();
     throw error;

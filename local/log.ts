@@ -54,6 +54,11 @@ export function createLog(component: string): Log {
   };
 }
 
+/** The local cloud's one clock (local time, milliseconds): every line `npm start` prints starts with it. */
+export function clock(now = new Date()): string {
+  return timestamp(now);
+}
+
 function timestamp(now: Date): string {
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
   return `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}.${pad(now.getMilliseconds(), 3)}`;

@@ -609,6 +609,11 @@ export class LocalEventBridge {
     replay.replayEndTime = Date.now();
   }
 
+  /** Every rule with its targets (`GET /_local/rules`): which function or queue a delivery went to. */
+  ruleDefinitions(): LocalRuleDefinition[] {
+    return this.rules.map((rule) => rule.definition);
+  }
+
   /** The event log, oldest first, optionally for one bus. */
   eventLog(busName?: string): { buses: Record<string, EventRecord[]> } {
     const buses: Record<string, EventRecord[]> = {};

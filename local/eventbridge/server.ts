@@ -1,6 +1,7 @@
 /**
  * The AWS JSON 1.1 face of the local EventBridge (`X-Amz-Target: AWSEvents.<Operation>`). Signatures are
- * not checked: any credentials are accepted. `GET /_local/events[?bus=name]` exposes the event log.
+ * not checked: any credentials are accepted. `GET /_local/events[?bus=name]` exposes the event log,
+ * `GET /_local/rules` the rules with their targets.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -54,6 +55,10 @@ export async function handleHttp(
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method === 'GET' && url.pathname === '/_local/events') {
     send(res, 200, bridge.eventLog(url.searchParams.get('bus') ?? undefined), 'application/json');
+    return;
+  }
+  if (req.method === 'GET' && url.pathname === '/_local/rules') {
+    send(res, 200, { rules: bridge.ruleDefinitions() }, 'application/json');
     return;
   }
   const body = await readBody(req);

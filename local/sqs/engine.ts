@@ -302,6 +302,33 @@ export class SqsEngine {
     return sortedMessages(queue).map((message) => ({ ...message, state: stateOf(message, now) }));
   }
 
+  /**
+   * Moves one visible message to another queue (a message move task's step): same body, attributes and
+   * message id, received afresh there. Returns false when the message is gone or not visible any more.
+   */
+  moveMessage(fromName: string, messageId: string, toName: string): boolean {
+    const from = this.queue(fromName);
+    const to = this.queue(toName);
+    const message = from.messages.get(messageId);
+    const now = this.now();
+    if (!message || stateOf(message, now) !== 'visible') return false;
+    from.messages.delete(messageId);
+    const moved: StoredMessage = {
+      ...message,
+      visibleAt: now,
+      receiveCount: 0,
+      firstReceiveTimestamp: undefined,
+      receiptNonce: undefined,
+      deadLetterQueueSourceArn: undefined,
+      sequence: ++to.sequence,
+    };
+    to.messages.set(messageId, moved);
+    this.changed(from, messageId);
+    this.changed(to, messageId);
+    this.options.log(`move ${fromName} ${messageId} -> ${toName}`);
+    return true;
+  }
+
   /** Flushes pending snapshots and ends every long poll. */
   close(): void {
     this.closed = true;

@@ -11,6 +11,7 @@ import {
   type StoredMessage,
 } from './engine';
 import type { MessageAttributeValue } from './md5';
+import { MessageMoveTasks } from './move-tasks';
 
 export interface LocalSqsOptions {
   queues: readonly QueueDefinition[];
@@ -47,10 +48,15 @@ export class LocalSqs {
   private server: Server | undefined;
   private baseUrl: string | undefined;
   private readonly operations: Record<string, Handler>;
+  private readonly moveTasks: MessageMoveTasks;
 
   constructor(private readonly options: LocalSqsOptions) {
     this.engine = new SqsEngine(options);
+    this.moveTasks = new MessageMoveTasks(this.engine, options.log);
     this.operations = {
+      StartMessageMoveTask: (input) => this.moveTasks.start(input),
+      ListMessageMoveTasks: (input) => this.moveTasks.list(input),
+      CancelMessageMoveTask: (input) => this.moveTasks.cancel(input),
       GetQueueUrl: (input) => this.getQueueUrl(input),
       ListQueues: (input) => this.listQueues(input),
       SendMessage: (input) => this.sendMessage(input),
@@ -118,6 +124,7 @@ export class LocalSqs {
   }
 
   async close(): Promise<void> {
+    this.moveTasks.close();
     this.engine.close();
     const server = this.server;
     this.server = undefined;
@@ -198,12 +205,25 @@ export class LocalSqs {
   private inspect(pathname: string, res: ServerResponse): void {
     const name = decodeURIComponent(pathname.slice('/_local/queues'.length).replace(/^\/+|\/+$/g, ''));
     if (!name) {
-      const queues = this.engine.queueNames().map((queueName) => ({
-        name: queueName,
-        arn: this.engine.arnOf(queueName),
-        url: this.queueUrl(queueName),
-        ...this.engine.counts(queueName),
-      }));
+      const names = this.engine.queueNames();
+      const queues = names.map((queueName) => {
+        const arn = this.engine.arnOf(queueName);
+        const sent = this.engine.messages(queueName).map((m) => m.sentTimestamp);
+        const redrive = this.engine.definition(queueName).redrivePolicy;
+        // The queues whose redrive policy names this one: a dead-letter queue has at least one.
+        const deadLetterSourceQueues = names.filter(
+          (n) => this.engine.definition(n).redrivePolicy?.deadLetterTargetArn === arn,
+        );
+        return {
+          name: queueName,
+          arn,
+          url: this.queueUrl(queueName),
+          ...this.engine.counts(queueName),
+          ...(sent.length > 0 && { oldestSentTimestamp: Math.min(...sent) }),
+          ...(redrive && { redrivePolicy: redrive }),
+          ...(deadLetterSourceQueues.length > 0 && { deadLetterSourceQueues }),
+        };
+      });
       sendJson(res, 200, { queues }, {}, 'application/json');
       return;
     }

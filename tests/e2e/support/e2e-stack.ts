@@ -16,6 +16,8 @@ export function e2eNames(stage: Stage) {
     failingFunction: resourceName(stage, 'e2e-always-fails'),
     failingRule: resourceName(stage, 'e2e-retracted-to-failing'),
     failingDeadLetterQueue: resourceName(stage, 'e2e-always-fails-dlq'),
+    redriveQueue: resourceName(stage, 'e2e-redrive'),
+    redriveDeadLetterQueue: resourceName(stage, 'e2e-redrive-dlq'),
   };
 }
 
@@ -86,6 +88,20 @@ export class E2eStack extends Stack {
       ],
     });
 
+    // A queue that dead-letters on the second receive, for the console's redrive (tests/e2e/console.test.ts).
+    const redriveDlq = new Queue(this, 'RedriveDlq', {
+      queueName: names.redriveDeadLetterQueue,
+      enforceSSL: true,
+      retentionPeriod: Duration.hours(1),
+    });
+    const redriveQueue = new Queue(this, 'RedriveQueue', {
+      queueName: names.redriveQueue,
+      enforceSSL: true,
+      retentionPeriod: Duration.hours(1),
+      visibilityTimeout: Duration.seconds(0),
+      deadLetterQueue: { queue: redriveDlq, maxReceiveCount: 1 },
+    });
+
     // The real app runs cdk-nag over every stack. These findings are about production hardening that a
     // stack which only exists on the local cloud, for the duration of a test run, does not need.
     const acknowledge = (scope: Construct, ids: string[], why: string) =>
@@ -99,6 +115,16 @@ export class E2eStack extends Stack {
       this.failingDeadLetterQueue,
       ['AwsSolutions::AwsSolutions-SQS3', 'Serverless::Serverless-SQSRedrivePolicy'],
       'This queue is itself the dead-letter queue of the failing rule target.',
+    );
+    acknowledge(
+      redriveDlq,
+      ['AwsSolutions::AwsSolutions-SQS3', 'Serverless::Serverless-SQSRedrivePolicy'],
+      'This queue is itself the dead-letter queue of the redrive queue.',
+    );
+    acknowledge(
+      redriveQueue,
+      ['AwsSolutions::AwsSolutions-SQS3'],
+      'The redrive queue has a dead-letter queue; nothing consumes it but the console test.',
     );
     acknowledge(
       tapRule,
