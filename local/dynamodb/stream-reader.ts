@@ -147,9 +147,7 @@ export class StreamReader {
       // GetRecords returns at most 1000 records per page.
       const limit = Math.min(this.options.pageSize ?? 1000, max - records.length);
       try {
-        page = await this.client.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }),
-        );
+        page = await this.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
       } catch (error) {
         // Iterators expire after 15 minutes; a fresh one continues from the checkpoint.
         if (errorName(error) === 'ExpiredIteratorException' && renewals++ < MAX_ITERATOR_RENEWALS) {
