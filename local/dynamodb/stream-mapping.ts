@@ -7,7 +7,7 @@
  * Checkpoints (the last processed sequence number per shard) are written to a file under `stateDir` after
  * every batch that completes, so a restart resumes where it stopped and never skips an unprocessed record.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -670,9 +670,7 @@ class CheckpointStore {
 function laneOf(record: DynamoDBRecord, lanes: number): number {
   if (lanes === 1) return 0;
   const key = JSON.stringify(record.dynamodb?.Keys ?? {});
-  let hash = 0;
-  for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
-  return hash % lanes;
+  return createHash('md5').update(key).digest().readUInt32BE(0) % lanes;
 }
 
 function seq(record: DynamoDBRecord | undefined): string {
