@@ -25,6 +25,10 @@ const TARGETS = {
   submitWarmP50Ratio: 2.0,
   localPipelineRatio: 0.5,
   startSeconds: 10,
+  deliverP99Ms: 1500,
+  webhookDeliverP99Ms: 4000,
+  /** No batching window on the outbox (docs/operations.md, "Latency"). */
+  idleWebhookMs: 1300,
 };
 
 function row(cells: (string | number)[]): string {
@@ -91,6 +95,13 @@ async function main() {
   );
   console.log(
     row([
+      'idle webhook submit->verified ms',
+      round(subscribers.idleWebhookMs, 1),
+      subscribers.idleWebhookSamplesMs.map((ms) => round(ms, 0)).join(' '),
+    ]),
+  );
+  console.log(
+    row([
       'verified webhooks / accepted',
       `${subscribers.verifiedDeliveries}/${subscribers.accepted}`,
       `unverified ${subscribers.unverified}`,
@@ -119,6 +130,15 @@ async function main() {
     ...(cloud.startSeconds > TARGETS.startSeconds
       ? [`startSeconds ${round(cloud.startSeconds, 2)} > ${TARGETS.startSeconds}`]
       : []),
+    ...(cloud.deliverP99Ms > TARGETS.deliverP99Ms
+      ? [`deliverP99Ms ${round(cloud.deliverP99Ms, 1)} > ${TARGETS.deliverP99Ms}`]
+      : []),
+    ...(subscribers.webhookDeliverP99Ms > TARGETS.webhookDeliverP99Ms
+      ? [`webhookDeliverP99Ms ${round(subscribers.webhookDeliverP99Ms, 1)} > ${TARGETS.webhookDeliverP99Ms}`]
+      : []),
+    ...(subscribers.idleWebhookMs > TARGETS.idleWebhookMs
+      ? [`idleWebhookMs ${round(subscribers.idleWebhookMs, 1)} > ${TARGETS.idleWebhookMs}`]
+      : []),
     ...(subscribers.translateCallsPerVersion !== 1
       ? [`translateCallsPerVersion ${round(subscribers.translateCallsPerVersion, 3)} != 1.0`]
       : []),
@@ -134,6 +154,7 @@ async function main() {
       deliverP99Ms: round(cloud.deliverP99Ms, 1),
       startSeconds: round(cloud.startSeconds, 2),
       webhookDeliverP99Ms: round(subscribers.webhookDeliverP99Ms, 1),
+      idleWebhookMs: round(subscribers.idleWebhookMs, 1),
       translateCallsPerVersion: round(subscribers.translateCallsPerVersion, 3),
     }),
   );

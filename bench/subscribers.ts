@@ -2,6 +2,9 @@
  * The subscribers on the local cloud under load:
  * - `webhookDeliverP99Ms`: from the submit's 2xx to a VERIFIED (`Webhook.verify`) NewsItemPublished
  *   at a local receiver, p99 over every item;
+ * - `idleWebhookMs`: one item on an idle, warm cloud, from sending the submit to its verified webhook
+ *   (the median of a few such items, each submitted once the previous one was delivered and the
+ *   cloud had been quiet for a while);
  * - `translateCallsPerVersion`: Translate calls (failed ones included) per item version, counted at
  *   the Translate test server. The translator packs the headline and a short body into one request,
  *   so 1.0 is the expectation; anything above is a duplicate or a retry, anything below a version
@@ -24,6 +27,9 @@ export interface SubscriberFigures {
   unverified: number;
   webhookDeliverP50Ms: number;
   webhookDeliverP99Ms: number;
+  /** Median, and every sample, of submit sent -> verified webhook for single items on an idle cloud. */
+  idleWebhookMs: number;
+  idleWebhookSamplesMs: number[];
   translateCalls: number;
   translatedVersions: number;
   translateCallsPerVersion: number;
@@ -102,6 +108,7 @@ export async function measureSubscribers(options: {
     receiver.setSecret(subscription.secret);
 
     const run = randomUUID().slice(0, 8);
+    const idleWebhookSamplesMs = await measureIdle(api, receiver.arrivals, run);
     const acceptedAt = new Map<string, number>();
     const bodies = new Set<string>();
     const headlines = new Set<string>();
@@ -164,6 +171,8 @@ export async function measureSubscribers(options: {
       unverified: receiver.arrivals.filter((a) => !a.verified).length,
       webhookDeliverP50Ms: percentile(deliverMs, 50),
       webhookDeliverP99Ms: percentile(deliverMs, 99),
+      idleWebhookMs: percentile(idleWebhookSamplesMs, 50),
+      idleWebhookSamplesMs,
       translateCalls: calls,
       translatedVersions,
       // Per accepted version: a missing translation lowers the ratio, a duplicate raises it.
@@ -174,4 +183,43 @@ export async function measureSubscribers(options: {
     await receiver.close();
     await translate.close();
   }
+}
+
+const IDLE_WARM_UP = 3;
+const IDLE_SAMPLES = 5;
+/** Quiet time before each idle sample: every poller and stream mapping is back to idle polling. */
+const IDLE_PAUSE_MS = 3_000;
+
+/**
+ * Single items on a quiet cloud: the first few warm every function on the path (cold starts are
+ * coldInitRatio's business), then each measured item waits for the previous one's webhook and a
+ * pause. Returns the measured samples (submit sent -> verified webhook arrived), in order.
+ */
+async function measureIdle(
+  api: ReturnType<typeof partnerApi>,
+  arrivals: readonly Arrival[],
+  run: string,
+): Promise<number[]> {
+  const samples: number[] = [];
+  for (let n = 0; n < IDLE_WARM_UP + IDLE_SAMPLES; n++) {
+    await new Promise((resolve) => setTimeout(resolve, IDLE_PAUSE_MS));
+    const sent = Date.now();
+    const result = await api.submit({
+      uri: `urn:bench:idle:${run}:${n}`,
+      language: 'ar',
+      headlines: [{ value: `خبر هادئ ${n} ${run}` }],
+      bodies: [{ role: 'main', contenttype: 'text/plain', value: `نص قصير في سحابة هادئة ${n} ${run}` }],
+    });
+    if (result.status !== 201) throw new Error(`idle submit answered ${result.status}: ${result.text}`);
+    const itemId = (JSON.parse(result.text) as { id: string }).id;
+    const deadline = Date.now() + 60_000;
+    let arrival: Arrival | undefined;
+    while (!arrival && Date.now() < deadline) {
+      arrival = arrivals.find((a) => a.verified && a.itemId === itemId);
+      if (!arrival) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (!arrival) throw new Error(`idle item ${itemId} was not delivered within 60 s`);
+    if (n >= IDLE_WARM_UP) samples.push(arrival.at - sent);
+  }
+  return samples;
 }

@@ -20,8 +20,9 @@ import {
 import { ensureTable, SUPPORTED_TABLE_PROPERTIES, type TableProperties } from './dynamodb/tables';
 import { fromCloudFormation, LocalEventBridge } from './eventbridge';
 import {
-  BackgroundSlots,
-  defaultBackgroundConcurrency,
+  asyncFailureRecord,
+  asyncInvokeConfigs,
+  LAMBDA_EVENT_INVOKE_CONFIG_SUPPORT,
   LAMBDA_FUNCTION_SUPPORT,
   LocalLambda,
   lambdaFunctionDefinition,
@@ -79,8 +80,8 @@ export interface LocalCloudOptions {
   /** Context/parameters are fixed at synth time; this only changes how fast retries happen. */
   retryBaseDelayMs?: number;
   /**
-   * Event-driven invocations running at once across all functions (default: twice the cores, at
-   * least 4); API requests never wait for them. See `local/lambda/background-slots.ts`.
+   * Event-driven invocations running at once per function without reserved concurrency (default: the
+   * cores, at least 2); API requests never wait for them. See `local/lambda/background-slots.ts`.
    */
   backgroundConcurrency?: number;
   log: (line: string) => void;
@@ -111,6 +112,7 @@ export interface LocalCloud {
 const SUPPORT: SupportRegistry = {
   'AWS::DynamoDB::Table': { supportedProperties: SUPPORTED_TABLE_PROPERTIES },
   'AWS::Lambda::Function': LAMBDA_FUNCTION_SUPPORT,
+  'AWS::Lambda::EventInvokeConfig': LAMBDA_EVENT_INVOKE_CONFIG_SUPPORT,
   // One type for both sources: DynamoDB stream mappings and SQS queue mappings.
   'AWS::Lambda::EventSourceMapping': {
     supportedProperties: [
@@ -258,7 +260,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       );
     };
 
-    const functions = createFunctions(assembly, stacks, endpoints, options, warnings);
+    const functions = createFunctions(
+      assembly,
+      stacks,
+      endpoints,
+      options,
+      warnings,
+      (arn, body, attributes) => sqs.send(arn, body, attributes),
+    );
     const invocations = new InvocationLog();
     for (const fn of functions.values()) invocations.attach(fn);
     stoppers.push(async () => {
@@ -290,11 +299,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           await sqs.send(target.arn, payload);
           return;
         }
-        // EventBridge hands events to Lambda asynchronously; a function error counts as a failed delivery
-        // here so the rule's retry policy and dead-letter queue apply (the subscriber construct also sets
-        // the function's own async on-failure destination to that queue on AWS).
-        const result = await functionByArn(target.arn).invoke(JSON.parse(payload), { background: true });
-        if (!result.ok) throw Object.assign(new Error(result.errorMessage), { code: result.errorType });
+        // EventBridge hands events to Lambda asynchronously: once Lambda has queued the event the delivery
+        // succeeded, and the function's own retries, on-failure destination and DeadLetterConfig take over
+        // (createFunctions). The rule's retry policy only covers Lambda not accepting the event.
+        await functionByArn(target.arn).invoke(JSON.parse(payload), { invocationType: 'Event' });
       },
       sendToDeadLetter,
     });
@@ -335,7 +343,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               maximumBatchingWindowSeconds: settings.maximumBatchingWindowSeconds,
               reportBatchItemFailures: settings.reportBatchItemFailures,
               maxConcurrency: settings.maxConcurrency,
-              invoke: (event) => fn.invoke(event, { background: true }),
+              reserve: () => fn.reserveBackground(),
+              invoke: (event) => fn.invoke(event, { reserved: true }),
               log: prefixed(log, 'sqs-mapping'),
             }),
           );
@@ -442,16 +451,39 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Sends a message to a local queue by ARN, with string message attributes. */
+type QueueSender = (
+  arn: string,
+  body: string,
+  attributes?: Record<string, { DataType: string; StringValue: string }>,
+) => Promise<unknown>;
+
+/** Lambda's async retry delays (about 1 and 2 minutes), compressed like the local EventBridge's retries. */
+function asyncRetryDelays(options: LocalCloudOptions): number[] {
+  const base = options.retryBaseDelayMs ?? 1000;
+  return [base, 2 * base];
+}
+
 function createFunctions(
   assembly: Assembly,
   stacks: ResolvedStack[],
   endpoints: LocalEndpoints,
   options: LocalCloudOptions,
   warnings: string[],
+  sendToQueue: QueueSender,
 ): Map<string, LocalLambda> {
   const byArn = new Map<string, LocalLambda>();
-  const backgroundSlots = new BackgroundSlots(
-    options.backgroundConcurrency ?? defaultBackgroundConcurrency(),
+  const asyncConfigs = asyncInvokeConfigs(
+    stacks.flatMap((stack) =>
+      resourcesOfType(stack, 'AWS::Lambda::Function').map((r) => ({
+        name: r.physicalId,
+        arn: String(r.getAtt('Arn')),
+        properties: r.properties,
+      })),
+    ),
+    stacks.flatMap((stack) =>
+      resourcesOfType(stack, 'AWS::Lambda::EventInvokeConfig').map((r) => r.properties),
+    ),
   );
   for (const stack of stacks) {
     const assemblyStack = assembly.stack(stack.stackName);
@@ -465,8 +497,48 @@ function createFunctions(
       }
       const arn = String(resource.getAtt('Arn'));
       const definition = lambdaFunctionDefinition(resource, arn, code.dir);
+      const asyncConfig = asyncConfigs.get(definition.name) ?? {};
+      const log = prefixed(options.log, 'lambda');
       const fn = new LocalLambda(definition, {
-        backgroundSlots,
+        asyncConfig,
+        asyncRetryDelaysMs: asyncRetryDelays(options),
+        onAsyncFailure: (event, result, info) => {
+          const deliver = async (target: string, body: string, attributes?: Parameters<QueueSender>[2]) => {
+            if (!target.startsWith('arn:aws:sqs:')) {
+              log(`${definition.name} ${info.requestId}: ${target} is not emulated locally; event discarded`);
+              return;
+            }
+            await sendToQueue(target, body, attributes).catch((error: unknown) =>
+              log(
+                `${definition.name} ${info.requestId}: sending to ${target} failed: ${(error as Error).message}`,
+              ),
+            );
+          };
+          // Lambda sends to both when both are configured.
+          if (asyncConfig.onFailure) {
+            const record = asyncFailureRecord({
+              functionArn: arn,
+              event,
+              ...info,
+              ...(result && { errorType: result.errorType, errorMessage: result.errorMessage }),
+            });
+            void deliver(asyncConfig.onFailure, JSON.stringify(record));
+          }
+          if (asyncConfig.deadLetter) {
+            void deliver(asyncConfig.deadLetter, JSON.stringify(event), {
+              RequestID: { DataType: 'String', StringValue: info.requestId },
+              ErrorCode: { DataType: 'String', StringValue: '200' },
+              ErrorMessage: { DataType: 'String', StringValue: result?.errorMessage ?? info.condition },
+            });
+          }
+          if (!asyncConfig.onFailure && !asyncConfig.deadLetter)
+            log(
+              `${definition.name} ${info.requestId}: no on-failure destination or DeadLetterConfig; event discarded`,
+            );
+        },
+        ...(options.backgroundConcurrency !== undefined && {
+          backgroundConcurrency: options.backgroundConcurrency,
+        }),
         extraEnv: {
           AWS_REGION: endpoints.region,
           AWS_DEFAULT_REGION: endpoints.region,
@@ -481,7 +553,7 @@ function createFunctions(
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...options.functionEnv,
         },
-        log: prefixed(options.log, 'lambda'),
+        log,
       });
       byArn.set(arn, fn);
     }

@@ -7,7 +7,7 @@
  * Checkpoints (the last processed sequence number per shard) are written to a file under `stateDir` after
  * every batch that completes, so a restart resumes where it stopped and never skips an unprocessed record.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -33,7 +33,8 @@ export interface ShardRecords {
  * in order (a parent shard's records before its children's); an empty array when idle.
  */
 export interface StreamSource {
-  read(): Promise<ShardRecords[]>;
+  /** With `maxPerShard`, at most that many records of each shard; the rest are left for the next read. */
+  read(maxPerShard?: number): Promise<ShardRecords[]>;
   close?(): void | Promise<void>;
 }
 
@@ -57,7 +58,7 @@ export function dynamoDbStreamSource(client: DynamoDBStreamsClient) {
       );
       reader.restore({ streamArn: request.streamArn, shards });
     }
-    return { read: () => reader.readBatches() };
+    return { read: (maxPerShard) => reader.readBatches({ maxRecordsPerShard: maxPerShard }) };
   };
 }
 
@@ -97,11 +98,7 @@ export const SUPPORTED_MAPPING_PROPERTIES: readonly string[] = [
 ];
 
 export function unsupportedMappingProperties(props: Record<string, unknown>): string[] {
-  const unsupported = Object.keys(props).filter((name) => !SUPPORTED_MAPPING_PROPERTIES.includes(name));
-  if (typeof props.ParallelizationFactor === 'number' && props.ParallelizationFactor !== 1) {
-    unsupported.push('ParallelizationFactor (only 1 is emulated)');
-  }
-  return unsupported;
+  return Object.keys(props).filter((name) => !SUPPORTED_MAPPING_PROPERTIES.includes(name));
 }
 
 export interface StreamMappingOptions {
@@ -147,6 +144,8 @@ interface Settings {
   maxRecordAgeMs: number;
   reportBatchItemFailures: boolean;
   onFailure: string | undefined;
+  /** Concurrent batches per shard (ParallelizationFactor). */
+  parallelization: number;
 }
 
 function settingsFrom(props: StreamMappingProperties): Settings {
@@ -159,8 +158,13 @@ function settingsFrom(props: StreamMappingProperties): Settings {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
     throw new InvalidStreamMappingError(`BatchSize must be 1..10000, got ${batchSize}`);
   }
+  const parallelization = props.ParallelizationFactor ?? 1;
+  if (!Number.isInteger(parallelization) || parallelization < 1 || parallelization > 10) {
+    throw new InvalidStreamMappingError(`ParallelizationFactor must be 1..10, got ${parallelization}`);
+  }
   const maxRecordAge = props.MaximumRecordAgeInSeconds ?? -1;
   return {
+    parallelization,
     batchSize,
     windowMs: (props.MaximumBatchingWindowInSeconds ?? 0) * 1000,
     bisect: props.BisectBatchOnFunctionError === true,
@@ -171,13 +175,23 @@ function settingsFrom(props: StreamMappingProperties): Settings {
   };
 }
 
+/** A record the mapping has read and not yet checkpointed past. */
+interface Held {
+  record: DynamoDBRecord;
+  /** When it was read: the batching window counts from the first held record. */
+  readAt: number;
+  /** Concurrent batch (0..ParallelizationFactor-1) that owns the record's item. */
+  lane: number;
+  /** `done` once processed, sent to the on-failure destination, or dropped by the filters. */
+  state: 'pending' | 'running' | 'done';
+}
+
 interface ShardState {
   shardId: string;
-  pending: DynamoDBRecord[];
-  /** When the oldest pending record was read, for the batching window. */
-  pendingSince: number | undefined;
-  /** Highest sequence number read, including records the filters dropped. */
-  lastRead: string | undefined;
+  /** In sequence order; the done prefix is checkpointed and dropped. */
+  held: Held[];
+  busyLanes: Set<number>;
+  windowTimer: NodeJS.Timeout | undefined;
 }
 
 /** Granularity of DynamoDB Local's ApproximateCreationDateTime (real DynamoDB reports seconds). */
@@ -204,17 +218,26 @@ export async function startStreamMapping(options: StreamMappingOptions): Promise
   return mapping;
 }
 
+/**
+ * Lambda's stream poller: a read loop takes what each shard holds, up to the batch size per read,
+ * and never waits for a batch to finish; batches are dispatched as soon as they are full or their
+ * window (counted from the first record held) has passed. Per shard, up to ParallelizationFactor
+ * batches run at once, each item (its keys) always in the same one, so an item's records stay in
+ * order. The checkpoint only moves past records that are done.
+ */
 class RunningMapping implements StreamMapping {
   readonly id: string;
   private readonly shards = new Map<string, ShardState>();
   private readonly readAt = new WeakMap<DynamoDBRecord, number>();
+  private readonly running = new Set<Promise<void>>();
   private readonly log: (line: string) => void;
   private readonly pollIntervalMs: number;
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
   private stopped = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly sleepers = new Set<() => void>();
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly options: StreamMappingOptions,
@@ -234,11 +257,17 @@ class RunningMapping implements StreamMapping {
   /** StartingPosition LATEST: what the stream holds now counts as processed. */
   async skipToLatest(): Promise<void> {
     let skipped = 0;
-    for (const { shardId, records } of await this.source.read()) {
-      const last = records[records.length - 1];
-      if (!last) continue;
-      skipped += records.length;
-      this.state[shardId] = seq(last);
+    for (;;) {
+      const batches = await this.source.read();
+      let read = 0;
+      for (const { shardId, records } of batches) {
+        const last = records[records.length - 1];
+        if (!last) continue;
+        read += records.length;
+        this.state[shardId] = seq(last);
+      }
+      if (read === 0) break;
+      skipped += read;
     }
     await this.store.save(this.state);
     if (skipped > 0)
@@ -246,7 +275,7 @@ class RunningMapping implements StreamMapping {
   }
 
   start(): void {
-    this.loop = this.run().catch((error: unknown) => {
+    this.loop = this.readLoop().catch((error: unknown) => {
       this.log(`[esm ${this.id}] stopped on an unexpected error: ${(error as Error).stack ?? String(error)}`);
     });
   }
@@ -257,95 +286,158 @@ class RunningMapping implements StreamMapping {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    for (const wake of [...this.sleepers]) wake();
+    for (const shard of this.shards.values()) clearTimeout(shard.windowTimer);
     await this.loop;
+    await Promise.all([...this.running]);
+    await this.saving;
     await this.source.close?.();
   }
 
-  private async run(): Promise<void> {
+  /**
+   * Polls the stream (four times a second when idle, like Lambda), taking up to a batch per shard
+   * per read; reads again at once while records keep coming and the held records are under the
+   * buffer (one batch per concurrent lane, plus one).
+   */
+  private async readLoop(): Promise<void> {
+    const buffer = this.settings.batchSize * (this.settings.parallelization + 1);
     while (!this.stopped) {
-      let busy = false;
-      if (this.pendingCount() < this.settings.batchSize * 4) {
+      let full = false;
+      if (this.heldPending() < buffer) {
         try {
-          busy = this.accept(await this.source.read()) || busy;
+          const batches = await this.source.read(this.settings.batchSize);
+          full = batches.some((b) => b.records.length >= this.settings.batchSize);
+          if (this.accept(batches)) {
+            await this.advanceCheckpoints();
+            this.dispatch();
+          }
         } catch (error) {
           this.log(`[esm ${this.id}] reading the stream failed: ${(error as Error).message}`);
         }
       }
-      const shard = this.nextReadyShard();
-      if (shard) {
-        busy = true;
-        const batch = shard.pending.slice(0, this.settings.batchSize);
-        const completed = await this.processBatch(shard.shardId, batch);
-        if (!completed) break;
-        shard.pending = shard.pending.slice(batch.length);
-        shard.pendingSince = shard.pending.length > 0 ? Date.now() : undefined;
-      }
-      await this.checkpointFilteredTails();
-      if (!busy) await this.sleep(this.pollIntervalMs);
+      if (!full || this.heldPending() >= buffer) await this.sleep(this.pollIntervalMs);
     }
   }
 
-  /** Filters incoming records into per-shard queues; true when anything arrived. */
+  /** Holds incoming records per shard (filtered ones as already done); true when anything arrived. */
   private accept(batches: ShardRecords[]): boolean {
     let arrived = false;
+    const now = Date.now();
     for (const { shardId, records } of batches) {
       if (records.length === 0) continue;
       arrived = true;
       let shard = this.shards.get(shardId);
       if (!shard) {
-        shard = { shardId, pending: [], pendingSince: undefined, lastRead: undefined };
+        shard = { shardId, held: [], busyLanes: new Set(), windowTimer: undefined };
         this.shards.set(shardId, shard);
       }
-      const now = Date.now();
       for (const record of records) {
         this.readAt.set(record, now);
-        shard.lastRead = record.dynamodb?.SequenceNumber ?? shard.lastRead;
-        if (!this.filter(record)) continue;
-        if (shard.pending.length === 0) shard.pendingSince = Date.now();
-        shard.pending.push(record);
+        const matches = this.filter(record);
+        shard.held.push({
+          record,
+          readAt: now,
+          lane: laneOf(record, this.settings.parallelization),
+          state: matches ? 'pending' : 'done',
+        });
       }
     }
     return arrived;
   }
 
-  private pendingCount(): number {
+  private heldPending(): number {
     let count = 0;
-    for (const shard of this.shards.values()) count += shard.pending.length;
+    for (const shard of this.shards.values()) {
+      for (const held of shard.held) if (held.state === 'pending') count++;
+    }
     return count;
   }
 
   /**
-   * The first shard (in order of appearance, so parents before children) with records; it is ready once it
-   * holds a full batch or its batching window has elapsed. Later shards wait, keeping shard order.
+   * Starts every batch that is ready: in the first shard holding unprocessed records (shards in the
+   * order they appeared, so a parent's records go before its children's), each idle lane takes its
+   * pending records, up to the batch size, once it has a full batch or its window has passed.
    */
-  private nextReadyShard(): ShardState | undefined {
+  private dispatch(): void {
+    if (this.stopped) return;
     for (const shard of this.shards.values()) {
-      if (shard.pending.length === 0) continue;
-      const full = shard.pending.length >= this.settings.batchSize;
-      const waited = Date.now() - (shard.pendingSince ?? 0) >= this.settings.windowMs;
-      return full || waited ? shard : undefined;
+      if (!shard.held.some((h) => h.state !== 'done')) continue;
+      const now = Date.now();
+      let nextWindow = Number.POSITIVE_INFINITY;
+      for (let lane = 0; lane < this.settings.parallelization; lane++) {
+        if (shard.busyLanes.has(lane)) continue;
+        const batch = shard.held
+          .filter((h) => h.lane === lane && h.state === 'pending')
+          .slice(0, this.settings.batchSize);
+        if (batch.length === 0) continue;
+        const windowEnds = batch[0]!.readAt + this.settings.windowMs;
+        if (batch.length < this.settings.batchSize && windowEnds > now) {
+          nextWindow = Math.min(nextWindow, windowEnds);
+          continue;
+        }
+        for (const held of batch) held.state = 'running';
+        shard.busyLanes.add(lane);
+        const run = this.runBatch(shard, lane, batch).finally(() => this.running.delete(run));
+        this.running.add(run);
+      }
+      clearTimeout(shard.windowTimer);
+      shard.windowTimer = undefined;
+      if (Number.isFinite(nextWindow)) {
+        shard.windowTimer = setTimeout(() => this.dispatch(), Math.max(1, nextWindow - now));
+      }
+      return;
     }
-    return undefined;
   }
 
-  /** Records dropped by the filters count as processed: checkpoint past them once nothing precedes them. */
-  private async checkpointFilteredTails(): Promise<void> {
+  private async runBatch(shard: ShardState, lane: number, batch: Held[]): Promise<void> {
+    try {
+      const completed = await this.processBatch(
+        shard,
+        batch.map((h) => h.record),
+      );
+      // Stopped first: nothing past the last checkpoint is considered processed.
+      if (!completed) return;
+      for (const held of batch) held.state = 'done';
+      await this.advanceCheckpoints();
+    } finally {
+      shard.busyLanes.delete(lane);
+    }
+    this.dispatch();
+  }
+
+  /** Marks records done (processed, or given up on) before the rest of their batch. */
+  private async markDone(shard: ShardState, records: DynamoDBRecord[]): Promise<void> {
+    const done = new Set(records);
+    for (const held of shard.held) if (done.has(held.record)) held.state = 'done';
+    await this.advanceCheckpoints();
+  }
+
+  /** Moves each shard's checkpoint to the end of its done prefix (saves serialised). */
+  private async advanceCheckpoints(): Promise<void> {
     let moved = false;
     for (const shard of this.shards.values()) {
-      if (shard.pending.length === 0 && shard.lastRead && shard.lastRead !== this.state[shard.shardId]) {
-        this.state[shard.shardId] = shard.lastRead;
+      let prefix = 0;
+      while (prefix < shard.held.length && shard.held[prefix]!.state === 'done') prefix++;
+      if (prefix === 0) continue;
+      const last = seq(shard.held[prefix - 1]!.record);
+      shard.held.splice(0, prefix);
+      if (last && last !== this.state[shard.shardId]) {
+        this.state[shard.shardId] = last;
         moved = true;
       }
     }
-    if (moved) await this.store.save(this.state);
+    if (!moved) return;
+    const snapshot = { ...this.state };
+    this.saving = this.saving.then(() => this.store.save(snapshot));
+    await this.saving;
   }
 
   /**
    * Processes one batch to completion (success, or failure sent to the destination); false when the mapping
    * stopped first, in which case nothing past the last checkpoint is considered processed.
    */
-  private async processBatch(shardId: string, records: DynamoDBRecord[]): Promise<boolean> {
+  private async processBatch(shard: ShardState, records: DynamoDBRecord[]): Promise<boolean> {
+    const shardId = shard.shardId;
     // Bisection splits a failing batch into halves processed in order; splitting costs no retry.
     const queue: DynamoDBRecord[][] = [records];
     while (queue.length > 0) {
@@ -356,7 +448,7 @@ class RunningMapping implements StreamMapping {
         if (this.stopped) return false;
         const expired = this.expiredPrefix(batch);
         if (expired.length > 0) {
-          await this.fail(shardId, expired, 'RecordAgeExceeded', invokeCount, undefined);
+          await this.fail(shard, expired, 'RecordAgeExceeded', invokeCount, undefined);
           batch = batch.slice(expired.length);
           continue;
         }
@@ -367,7 +459,7 @@ class RunningMapping implements StreamMapping {
         const range = `${seq(batch[0])}..${seq(batch[batch.length - 1])}`;
         const took = `${Date.now() - started}ms`;
         if (verdict.kind === 'success') {
-          await this.checkpoint(shardId, batch[batch.length - 1]!);
+          await this.markDone(shard, batch);
           this.log(
             `[esm ${this.id}] shard=${shortShard(shardId)} batch=${batch.length} seq=${range} ok retries=${retries} ${took}`,
           );
@@ -375,7 +467,7 @@ class RunningMapping implements StreamMapping {
         }
         if (verdict.kind === 'partial') {
           // Everything before the lowest reported failure is done; retry from that record on.
-          if (verdict.firstFailed > 0) await this.checkpoint(shardId, batch[verdict.firstFailed - 1]!);
+          if (verdict.firstFailed > 0) await this.markDone(shard, batch.slice(0, verdict.firstFailed));
           this.log(
             `[esm ${this.id}] shard=${shortShard(shardId)} batch=${batch.length} seq=${range} partial ` +
               `(retry from ${seq(batch[verdict.firstFailed])}) retries=${retries} ${took}`,
@@ -393,7 +485,7 @@ class RunningMapping implements StreamMapping {
           }
         }
         if (this.settings.maxRetries !== -1 && retries >= this.settings.maxRetries) {
-          await this.fail(shardId, batch, 'RetryAttemptsExhausted', invokeCount, result);
+          await this.fail(shard, batch, 'RetryAttemptsExhausted', invokeCount, result);
           break;
         }
         retries++;
@@ -446,7 +538,7 @@ class RunningMapping implements StreamMapping {
   }
 
   private async fail(
-    shardId: string,
+    shard: ShardState,
     records: DynamoDBRecord[],
     condition: FailureCondition,
     invokeCount: number,
@@ -456,7 +548,7 @@ class RunningMapping implements StreamMapping {
     const record = failureRecord({
       functionArn: this.options.functionArn,
       streamArn: this.options.properties.EventSourceArn,
-      shardId,
+      shardId: shard.shardId,
       records,
       condition,
       invokeCount,
@@ -475,25 +567,19 @@ class RunningMapping implements StreamMapping {
           'is not emulated locally',
       );
     }
-    await this.checkpoint(shardId, records[records.length - 1]!);
+    await this.markDone(shard, records);
   }
 
-  private async checkpoint(shardId: string, record: DynamoDBRecord): Promise<void> {
-    this.state[shardId] = seq(record);
-    await this.store.save(this.state);
-  }
-
+  /** A pause that `stop()` cuts short (the read loop and every batch's retries sleep concurrently). */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
+      const done = () => {
         clearTimeout(timer);
-        this.wake = undefined;
+        this.sleepers.delete(done);
         resolve();
       };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
     });
   }
 }
@@ -575,6 +661,16 @@ class CheckpointStore {
     await writeFile(temporary, JSON.stringify({ streamArn: this.streamArn, checkpoints }, null, 2));
     await rename(temporary, this.file);
   }
+}
+
+/**
+ * The concurrent batch an item's records go to: Lambda keeps records of the same item (partition
+ * and sort key) in order when it processes several batches of a shard at once.
+ */
+function laneOf(record: DynamoDBRecord, lanes: number): number {
+  if (lanes === 1) return 0;
+  const key = JSON.stringify(record.dynamodb?.Keys ?? {});
+  return createHash('md5').update(key).digest().readUInt32BE(0) % lanes;
 }
 
 function seq(record: DynamoDBRecord | undefined): string {

@@ -69,7 +69,7 @@ export class StreamReader {
    * Like readAvailable, grouped by shard: an event source mapping invokes with one shard's records
    * at a time, and retries within a shard (batchItemFailures are sequence numbers of one shard).
    */
-  async readBatches(): Promise<ShardBatch[]> {
+  async readBatches(options: { maxRecordsPerShard?: number } = {}): Promise<ShardBatch[]> {
     const shards = await this.describeShards();
     const present = new Set(shards.map((s) => s.ShardId));
     const visited = new Set<string>();
@@ -85,7 +85,7 @@ export class StreamReader {
         visited.add(shardId);
         progressed = true;
         if (this.state(shardId).finished) continue;
-        const records = await this.readShard(shardId);
+        const records = await this.readShard(shardId, options.maxRecordsPerShard);
         if (records.length > 0) batches.push({ shardId, records });
       }
     }
@@ -132,17 +132,22 @@ export class StreamReader {
     return shards;
   }
 
-  private async readShard(shardId: string): Promise<DynamoDBRecord[]> {
+  /**
+   * Reads a shard from its position until an empty page (caught up) or, with `max`, until `max`
+   * records were read: an event source mapping takes what is there up to its batch size and comes
+   * back for more, instead of chasing the tail of a busy shard.
+   */
+  private async readShard(shardId: string, max = Number.POSITIVE_INFINITY): Promise<DynamoDBRecord[]> {
     const state = this.state(shardId);
     const records: DynamoDBRecord[] = [];
     let iterator = await this.iterator(shardId, state);
     let renewals = 0;
-    while (iterator !== undefined) {
+    while (iterator !== undefined && records.length < max) {
       let page: { Records?: _Record[]; NextShardIterator?: string };
+      // GetRecords returns at most 1000 records per page.
+      const limit = Math.min(this.options.pageSize ?? 1000, max - records.length);
       try {
-        page = await this.client.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.pageSize }),
-        );
+        page = await this.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
       } catch (error) {
         // Iterators expire after 15 minutes; a fresh one continues from the checkpoint.
         if (errorName(error) === 'ExpiredIteratorException' && renewals++ < MAX_ITERATOR_RENEWALS) {

@@ -1,21 +1,21 @@
 import { availableParallelism } from 'node:os';
 
 /**
- * How many event-driven invocations may run at once across all local functions: on one machine
- * they share the CPU with the API's functions, DynamoDB Local and the emulators, whereas on AWS
- * they run on capacity of their own. Twice the cores keeps I/O-bound ones (webhook calls) busy
- * without letting a burst of events (one stream batch fans out to every subscriber) start dozens
- * of workers that starve the API.
+ * How many event-driven invocations one local function may run at once when the template reserves
+ * no concurrency for it: its fair share of the machine, the cores (at least 2). Every function has
+ * its own share, as every function has its own concurrency on AWS, so one function's backlog never
+ * delays another's events; and a burst (one stream batch fans out to every subscriber) cannot start
+ * dozens of workers of one function that starve the API.
  */
 export function defaultBackgroundConcurrency(): number {
-  return Math.max(4, 2 * availableParallelism());
+  return Math.max(2, availableParallelism());
 }
 
 /**
- * A counting semaphore shared by the local functions for their background invocations (EventBridge
- * targets, stream and queue mappings, async invokes). API Gateway's invocations never take a slot,
- * so a request is served while the pipeline behind it catches up. A waiting invocation has not
- * started: its timeout begins when it runs, as for an async event queued inside Lambda.
+ * A counting semaphore for one function's background invocations (EventBridge targets, stream and
+ * queue mappings, async invokes). API Gateway's invocations never take a slot, so a request is
+ * served while the pipeline behind it catches up. A waiting invocation has not started: its timeout
+ * begins when it runs, as for an async event queued inside Lambda. Waiters are served in order.
  */
 export class BackgroundSlots {
   private running = 0;
@@ -38,6 +38,17 @@ export class BackgroundSlots {
   async acquire(): Promise<() => void> {
     if (this.running < this.size) this.running++;
     else await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return this.releaser();
+  }
+
+  /** A slot at once, or undefined when all are taken (or others are already waiting for one). */
+  tryAcquire(): (() => void) | undefined {
+    if (this.running >= this.size || this.waiters.length > 0) return undefined;
+    this.running++;
+    return this.releaser();
+  }
+
+  private releaser(): () => void {
     let released = false;
     return () => {
       if (released) return;

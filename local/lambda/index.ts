@@ -1,5 +1,6 @@
 export { BackgroundSlots, defaultBackgroundConcurrency } from './background-slots';
 export type {
+  AsyncFailureInfo,
   Invoke,
   InvokeFailure,
   InvokeOptions,
@@ -11,4 +12,11 @@ export type {
   LocalLambdaOptions,
 } from './local-lambda';
 export { LocalLambda } from './local-lambda';
-export { LAMBDA_FUNCTION_SUPPORT, lambdaFunctionDefinition } from './template';
+export {
+  type AsyncInvokeConfig,
+  asyncFailureRecord,
+  asyncInvokeConfigs,
+  LAMBDA_EVENT_INVOKE_CONFIG_SUPPORT,
+  LAMBDA_FUNCTION_SUPPORT,
+  lambdaFunctionDefinition,
+} from './template';

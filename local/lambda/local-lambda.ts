@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import type { BackgroundSlots } from './background-slots';
+import { BackgroundSlots, defaultBackgroundConcurrency } from './background-slots';
 
 export interface LocalFunctionDefinition {
   name: string;
@@ -24,14 +24,27 @@ export interface LocalLambdaOptions {
   log: (line: string) => void;
   /** Account-wide concurrency stand-in when the function has no reserved concurrency (default 10). */
   maxConcurrency?: number;
-  /** Delays between the retries of a failed `Event` invocation (Lambda: two retries, 1 then 2 minutes). */
+  /** Delays between the retries of a failed `Event` invocation (Lambda: about 1, then 2 minutes). */
   asyncRetryDelaysMs?: readonly number[];
-  /** Called when an `Event` invocation failed on every attempt (the place for an on-failure destination/DLQ). */
-  onAsyncFailure?: (event: unknown, result: InvokeFailure) => void;
+  /** `AWS::Lambda::EventInvokeConfig`: retries (0..2, default 2) and the event's maximum age (default 6 h). */
+  asyncConfig?: { maximumRetryAttempts?: number; maximumEventAgeSeconds?: number };
+  /** Called when Lambda gives up on an `Event` invocation (the place for an on-failure destination/DLQ). */
+  onAsyncFailure?: (event: unknown, result: InvokeFailure | undefined, info: AsyncFailureInfo) => void;
   /** Limit for the Init phase (Lambda: 10 s). */
   initTimeoutMs?: number;
-  /** Shared by every function: background invocations run only while holding one of these slots. */
-  backgroundSlots?: BackgroundSlots;
+  /**
+   * Event-driven invocations of this function at once when it has no reserved concurrency (default:
+   * `defaultBackgroundConcurrency()`, a fair share of the machine). Kept below the concurrency limit,
+   * so API requests always find an execution environment that background work cannot take.
+   */
+  backgroundConcurrency?: number;
+}
+
+/** Why and after how many attempts Lambda gave up on an asynchronous invocation. */
+export interface AsyncFailureInfo {
+  requestId: string;
+  condition: 'RetriesExhausted' | 'EventAgeExceeded';
+  approximateInvokeCount: number;
 }
 
 interface InvokeMeta {
@@ -74,10 +87,12 @@ export interface InvokeOptions {
   /** `Event` queues the invocation and resolves at once (with `value: null`), like an async Lambda invoke. */
   invocationType?: 'RequestResponse' | 'Event';
   /**
-   * Event-driven (EventBridge target, stream or queue mapping): waits for one of the shared
+   * Event-driven (EventBridge target, stream or queue mapping): waits for one of the function's
    * background slots before it starts. `Event` invocations are always background.
    */
   background?: boolean;
+  /** Event-driven, and the caller already holds a slot from `reserveBackground()` (a queue poller). */
+  reserved?: boolean;
 }
 
 export interface LambdaStats {
@@ -87,6 +102,8 @@ export interface LambdaStats {
   idle: number;
   /** Invocations waiting for a free execution environment. */
   queued: number;
+  /** Background slots of this function, held and waited for. */
+  background: { size: number; inUse: number; queued: number };
 }
 
 type WorkerMessage =
@@ -124,6 +141,7 @@ export class LocalLambda {
   private readonly waiters: Array<(env: Environment | undefined) => void> = [];
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly limit: number;
+  private readonly background: BackgroundSlots;
   private nextEnvironmentId = 1;
   private closed = false;
 
@@ -132,6 +150,12 @@ export class LocalLambda {
     private readonly options: LocalLambdaOptions,
   ) {
     this.limit = definition.reservedConcurrency ?? options.maxConcurrency ?? 10;
+    // Reserved concurrency is the function's capacity for every invocation, as on AWS; otherwise a
+    // fair share, leaving the API at least one environment.
+    const share = options.backgroundConcurrency ?? defaultBackgroundConcurrency();
+    this.background = new BackgroundSlots(
+      Math.max(1, definition.reservedConcurrency ?? Math.min(share, this.limit - 1)),
+    );
   }
 
   get stats(): LambdaStats {
@@ -141,12 +165,26 @@ export class LocalLambda {
       busy: this.environments.length - this.idle.length,
       idle: this.idle.length,
       queued: this.waiters.length,
+      background: {
+        size: this.background.size,
+        inUse: this.background.inUse,
+        queued: this.background.queued,
+      },
     };
+  }
+
+  /**
+   * Holds one of the function's background slots until the returned function is called: a queue
+   * poller takes one before it receives, so it never holds a message it cannot run at once.
+   */
+  reserveBackground(): Promise<() => void> {
+    return this.background.acquire();
   }
 
   /** Invokes the function, waiting for a free execution environment when all are busy. */
   invoke(event: unknown, options: InvokeOptions = {}): Promise<InvokeResult> {
     if (options.invocationType === 'Event') return Promise.resolve(this.invokeAsync(event));
+    if (options.reserved) return this.run(event, false);
     return options.background ? this.runInBackground(event) : this.run(event, false);
   }
 
@@ -165,21 +203,29 @@ export class LocalLambda {
 
   private invokeAsync(event: unknown): InvokeResult {
     const requestId = randomUUID();
+    const queuedAt = Date.now();
     const delays = this.options.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS;
-    const attempt = async (retry: number) => {
+    const maxRetries = this.options.asyncConfig?.maximumRetryAttempts ?? 2;
+    const maxAgeMs = (this.options.asyncConfig?.maximumEventAgeSeconds ?? 6 * 3600) * 1000;
+    const giveUp = (condition: AsyncFailureInfo['condition'], attempts: number, last?: InvokeFailure) => {
+      this.options.log(
+        `${this.definition.name} ${requestId} async invocation given up (${condition}) after ${attempts} attempt(s)`,
+      );
+      this.options.onAsyncFailure?.(event, last, { requestId, condition, approximateInvokeCount: attempts });
+    };
+    const attempt = async (retry: number, last?: InvokeFailure) => {
+      // An event that waited in the queue (for capacity, or for its retry) past its age is dropped.
+      if (Date.now() - queuedAt > maxAgeMs) return giveUp('EventAgeExceeded', retry, last);
       const result = await this.runInBackground(event, requestId);
       if (result.ok || this.closed) return;
-      const delay = delays[retry];
-      if (delay === undefined) {
-        this.options.log(
-          `${this.definition.name} ${requestId} async invocation failed after ${retry + 1} attempts`,
-        );
-        this.options.onAsyncFailure?.(event, result);
+      const delay = delays[Math.min(retry, delays.length - 1)];
+      if (retry >= maxRetries || delay === undefined) {
+        giveUp('RetriesExhausted', retry + 1, result);
         return;
       }
       const timer = setTimeout(() => {
         this.retryTimers.delete(timer);
-        void attempt(retry + 1);
+        void attempt(retry + 1, result);
       }, delay);
       timer.unref();
       this.retryTimers.add(timer);
@@ -188,13 +234,13 @@ export class LocalLambda {
     return { ok: true, value: null, requestId, durationMs: 0, coldStart: false };
   }
 
-  /** `run`, once a background slot is free (at once when there are no slots). */
+  /** `run`, once one of the function's background slots is free. */
   private async runInBackground(event: unknown, requestId?: string): Promise<InvokeResult> {
-    const release = await this.options.backgroundSlots?.acquire();
+    const release = await this.background.acquire();
     try {
       return await this.run(event, false, requestId);
     } finally {
-      release?.();
+      release();
     }
   }
 

@@ -245,6 +245,21 @@ export class SqsEngine {
     }
   }
 
+  /**
+   * Waits (up to `maxMs`) until the queue has a visible message, without receiving it: true when it
+   * has one. For a poller that must first make sure it can run what it receives.
+   */
+  async waitForMessages(queueName: string, maxMs: number, signal?: AbortSignal): Promise<boolean> {
+    const queue = this.queue(queueName);
+    const deadline = this.now() + maxMs;
+    for (;;) {
+      if (this.counts(queueName).visible > 0) return true;
+      const remaining = deadline - this.now();
+      if (remaining <= 0 || this.closed || signal?.aborted) return false;
+      await this.waitForChange(queue, remaining, signal);
+    }
+  }
+
   deleteMessage(queueName: string, receiptHandle: string): void {
     const queue = this.queue(queueName);
     const { messageId, nonce } = this.parseReceiptHandle(queueName, receiptHandle);

@@ -16,6 +16,11 @@ export interface SqsEventSourceOptions {
   /** `FunctionResponseTypes: ['ReportBatchItemFailures']`: only the listed messages are retried. */
   reportBatchItemFailures?: boolean;
   invoke: (event: { Records: SqsRecord[] }) => Promise<EventSourceInvokeResult>;
+  /**
+   * Capacity to run one batch (the function's background slot), taken before receiving: a poller
+   * never holds a message while it waits for capacity. `invoke` then runs in that capacity.
+   */
+  reserve?: () => Promise<() => void>;
   /** Concurrent batches (Lambda: `ScalingConfig.MaximumConcurrency`; 5 when unset). */
   maxConcurrency?: number;
   log?: (line: string) => void;
@@ -51,7 +56,8 @@ export interface SqsEventSource {
 /**
  * A Lambda event source mapping for one queue: long-polls, invokes the function with the SQS event, deletes the
  * messages it handled and leaves the rest to reappear after the visibility timeout (and eventually redrive).
- * One poller, invocations one after the other (Lambda scales pollers out; locally sequential is enough).
+ * Several pollers (the mapping's maximum concurrency), each receiving only once it holds the capacity
+ * to run what it receives: messages it cannot run yet stay in the queue, visible to other consumers.
  */
 export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSource {
   const { queue, invoke } = options;
@@ -63,7 +69,7 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
   const collectBatch = async (): Promise<ReceivedMessage[]> => {
     const batch = await queue.engine.receive(queue.name, {
       maxNumberOfMessages: Math.min(10, batchSize),
-      waitTimeSeconds: 20,
+      waitTimeSeconds: 0,
       signal: abort.signal,
     });
     if (batch.length === 0) return batch;
@@ -103,13 +109,22 @@ export function startSqsEventSource(options: SqsEventSourceOptions): SqsEventSou
       log(`${queue.name}: ${failed.size} of ${records.length} messages reported as failed`);
   };
 
+  const reserve = options.reserve ?? (async () => () => {});
   const poll = async () => {
     while (!abort.signal.aborted) {
       try {
-        const batch = await collectBatch();
-        // Stopped mid-poll: anything received reappears after its visibility timeout.
-        if (abort.signal.aborted) return;
-        if (batch.length > 0) await handleBatch(batch);
+        // Long-poll without receiving, then take capacity, then receive what is (still) there.
+        if (!(await queue.engine.waitForMessages(queue.name, 20_000, abort.signal))) continue;
+        const release = await reserve();
+        try {
+          if (abort.signal.aborted) return;
+          const batch = await collectBatch();
+          // Stopped mid-poll: anything received reappears after its visibility timeout.
+          if (abort.signal.aborted) return;
+          if (batch.length > 0) await handleBatch(batch);
+        } finally {
+          release();
+        }
       } catch (error) {
         log(`${queue.name}: poller error ${(error as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  BackgroundSlots,
+  type AsyncFailureInfo,
   type InvokeResult,
   type LocalFunctionDefinition,
   LocalLambda,
@@ -20,7 +20,7 @@ function start(
     extraEnv?: Record<string, string>;
     maxConcurrency?: number;
     lines?: string[];
-    backgroundSlots?: BackgroundSlots;
+    backgroundConcurrency?: number;
   } = {},
 ): LocalLambda {
   const name = overrides.name ?? 'fn-under-test';
@@ -40,7 +40,7 @@ function start(
       extraEnv: options.extraEnv ?? { AWS_REGION: 'us-east-1' },
       log: (line) => options.lines?.push(line),
       maxConcurrency: options.maxConcurrency,
-      ...(options.backgroundSlots && { backgroundSlots: options.backgroundSlots }),
+      ...(options.backgroundConcurrency && { backgroundConcurrency: options.backgroundConcurrency }),
     },
   );
   running.push(fn);
@@ -265,37 +265,109 @@ describe('LocalLambda', () => {
     await expect.poll(() => failures, { timeout: 5000 }).toEqual([{ action: 'throw', message: 'always' }]);
   });
 
-  it('runs background invocations of all functions within the shared slots; API invocations never wait for one', async () => {
-    const slots = new BackgroundSlots(1);
-    const subscriber = start({ name: 'subscriber' }, { backgroundSlots: slots });
-    const api = start({ name: 'api' }, { backgroundSlots: slots });
-    // Warm both, so the timings below are not cold starts.
-    await Promise.all([subscriber.invoke({ action: 'state' }), api.invoke({ action: 'state' })]);
-    const background = [
-      subscriber.invoke({ action: 'sleep', ms: 300 }, { background: true }),
-      api.invoke({ action: 'sleep', ms: 300 }, { background: true }),
-    ];
+  it("schedules background invocations per function: a backlog on one never delays another's", async () => {
+    const busy = start({ name: 'busy' }, { backgroundConcurrency: 1 });
+    const other = start({ name: 'other' }, { backgroundConcurrency: 1 });
+    await Promise.all([busy.invoke({ action: 'state' }), other.invoke({ action: 'state' })]);
+    const backlog = [1, 2, 3].map(() => busy.invoke({ action: 'sleep', ms: 300 }, { background: true }));
     await new Promise((r) => setTimeout(r, 50));
-    expect({ inUse: slots.inUse, queued: slots.queued }).toEqual({ inUse: 1, queued: 1 });
-    // A foreground (API) invocation runs at once, though the only slot is taken and one waits.
-    const started = performance.now();
-    expect((await api.invoke({ action: 'state' })).ok).toBe(true);
-    expect(performance.now() - started).toBeLessThan(250);
-    const spans = (await Promise.all(background)).map((r) => value<{ start: number; end: number }>(r));
-    // One slot: the second background invocation started after the first ended.
+    expect(busy.stats.background).toEqual({ size: 1, inUse: 1, queued: 2 });
+    const span = value<{ start: number; end: number }>(
+      await other.invoke({ action: 'sleep', ms: 1 }, { background: true }),
+    );
+    const spans = (await Promise.all(backlog)).map((r) => value<{ start: number; end: number }>(r));
+    // The other function ran while the busy one still had its backlog waiting.
+    expect(span.end).toBeLessThanOrEqual(spans[2]!.start);
+    // One slot: the busy function's invocations ran one after the other.
     expect(spans[1]!.start).toBeGreaterThanOrEqual(spans[0]!.end);
-    expect({ inUse: slots.inUse, queued: slots.queued }).toEqual({ inUse: 0, queued: 0 });
+    expect(spans[2]!.start).toBeGreaterThanOrEqual(spans[1]!.end);
   });
 
-  it('runs Event invocations (and their retries) within the background slots', async () => {
-    const slots = new BackgroundSlots(1);
-    const fn = start({ name: 'async-in-slots' }, { backgroundSlots: slots });
-    const hold = await slots.acquire();
+  it('keeps an execution environment for API invocations: they never wait behind background work', async () => {
+    const fn = start({ name: 'shared' }, { maxConcurrency: 3, backgroundConcurrency: 10 });
+    // The background share is capped below the concurrency limit.
+    expect(fn.stats.background.size).toBe(2);
+    // Three warm environments, so no cold start is timed below.
+    await Promise.all([1, 2, 3].map(() => fn.invoke({ action: 'sleep', ms: 50 })));
+    const background = [1, 2, 3, 4].map(() => fn.invoke({ action: 'sleep', ms: 800 }, { background: true }));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fn.stats.background).toMatchObject({ inUse: 2, queued: 2 });
+    const api = value<{ start: number; end: number }>(await fn.invoke({ action: 'sleep', ms: 1 }));
+    const spans = (await Promise.all(background)).map((r) => value<{ start: number; end: number }>(r));
+    // The API invocation ran while the first background pair was still running.
+    expect(api.end).toBeLessThanOrEqual(Math.max(spans[0]!.end, spans[1]!.end));
+  });
+
+  it("runs Event invocations (and their retries) within the function's background slots", async () => {
+    const fn = start({ name: 'async-in-slots' }, { backgroundConcurrency: 1 });
+    const hold = await fn.reserveBackground();
     await fn.invoke({ action: 'sleep', ms: 10 }, { invocationType: 'Event' });
     await new Promise((r) => setTimeout(r, 100));
-    expect(slots.queued).toBe(1);
+    expect(fn.stats.background).toMatchObject({ inUse: 1, queued: 1 });
     expect(fn.stats.busy).toBe(0);
     hold();
-    await expect.poll(() => slots.inUse + slots.queued, { timeout: 5000 }).toBe(0);
+    await expect
+      .poll(() => fn.stats.background.inUse + fn.stats.background.queued, { timeout: 5000 })
+      .toBe(0);
+  });
+
+  it("applies the function's async config: MaximumRetryAttempts, then gives up with Lambda's condition", async () => {
+    const failures: Array<{ event: unknown; info: AsyncFailureInfo; error?: string }> = [];
+    const fn = new LocalLambda(
+      {
+        name: 'async-config',
+        arn: 'arn:aws:lambda:us-east-1:000000000000:function:async-config',
+        codeDir: LAMBDAS,
+        handler: 'actions.handler',
+        runtime: 'nodejs22.x',
+        memoryMb: 256,
+        timeoutSeconds: 5,
+        environment: {},
+      },
+      {
+        extraEnv: {},
+        log: () => {},
+        asyncRetryDelaysMs: [10, 10],
+        asyncConfig: { maximumRetryAttempts: 0 },
+        onAsyncFailure: (event, result, info) =>
+          failures.push({ event, info, ...(result && { error: result.errorMessage }) }),
+      },
+    );
+    running.push(fn);
+    await fn.invoke({ action: 'throw', message: 'no retries' }, { invocationType: 'Event' });
+    await expect.poll(() => failures.length, { timeout: 5000 }).toBe(1);
+    expect(failures[0]).toMatchObject({
+      event: { action: 'throw', message: 'no retries' },
+      info: { condition: 'RetriesExhausted', approximateInvokeCount: 1 },
+      error: 'no retries',
+    });
+  });
+
+  it('gives an event up as EventAgeExceeded once it is older than MaximumEventAgeInSeconds', async () => {
+    const failures: AsyncFailureInfo[] = [];
+    const fn = new LocalLambda(
+      {
+        name: 'async-age',
+        arn: 'arn:aws:lambda:us-east-1:000000000000:function:async-age',
+        codeDir: LAMBDAS,
+        handler: 'actions.handler',
+        runtime: 'nodejs22.x',
+        memoryMb: 256,
+        timeoutSeconds: 5,
+        environment: {},
+      },
+      {
+        extraEnv: {},
+        log: () => {},
+        // The retry comes after the event's (tiny) maximum age.
+        asyncRetryDelaysMs: [200, 200],
+        asyncConfig: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 0.05 },
+        onAsyncFailure: (_event, _result, info) => failures.push(info),
+      },
+    );
+    running.push(fn);
+    await fn.invoke({ action: 'throw', message: 'too old' }, { invocationType: 'Event' });
+    await expect.poll(() => failures.length, { timeout: 5000 }).toBe(1);
+    expect(failures[0]!.condition).toBe('EventAgeExceeded');
   });
 });

@@ -280,6 +280,42 @@ describe('startSqsEventSource', () => {
     expect(sqs.engine.messages('other')[0]).toMatchObject({ body: 'fail-me', state: 'inFlight' });
   });
 
+  it('receives nothing while the function has no capacity: waiting messages stay visible to other consumers', async () => {
+    const { sqs } = await startSqs();
+    const queue = sqs.queue('other');
+    for (const body of ['a', 'b', 'c']) await sqs.send(queue.arn, body);
+    // The function's only slot is taken (e.g. by its other event sources).
+    let release: (() => void) | undefined = () => {};
+    const waiting: Array<() => void> = [];
+    const reserve = async () => {
+      if (release === undefined) await new Promise<void>((resolve) => waiting.push(resolve));
+      release = undefined;
+      return () => {
+        release = () => {};
+        waiting.shift()?.();
+      };
+    };
+    const held = await reserve();
+    const seen: string[] = [];
+    const source = startSqsEventSource({
+      queue,
+      batchSize: 1,
+      maxConcurrency: 3,
+      reserve,
+      invoke: async (event) => {
+        seen.push(...event.Records.map((r) => r.body));
+        return { ok: true, value: null };
+      },
+    });
+    cleanups.push(() => source.stop());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sqs.engine.counts('other')).toEqual({ visible: 3, inFlight: 0, delayed: 0 });
+    expect(seen).toEqual([]);
+    held();
+    await expect.poll(() => sqs.engine.messages('other').length, { timeout: 5000 }).toBe(0);
+    expect(seen.sort()).toEqual(['a', 'b', 'c']);
+  });
+
   it('leaves the whole batch for retry when the invocation fails', async () => {
     const { sqs } = await startSqs();
     const queue = sqs.queue('other');

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { BackgroundSlots, defaultBackgroundConcurrency } from '../../../../local/lambda/background-slots';
 
@@ -47,8 +48,18 @@ describe('BackgroundSlots', () => {
     expect(() => new BackgroundSlots(1.5)).toThrow(RangeError);
   });
 
-  it('defaults to twice the cores, at least four', () => {
-    expect(defaultBackgroundConcurrency()).toBeGreaterThanOrEqual(4);
-    expect(defaultBackgroundConcurrency() % 2).toBe(0);
+  it('tryAcquire takes a free slot at once, and none while all are taken or others wait', async () => {
+    const slots = new BackgroundSlots(1);
+    const release = slots.tryAcquire();
+    expect(release).toBeTypeOf('function');
+    expect(slots.tryAcquire()).toBeUndefined();
+    const waiting = slots.acquire();
+    release!();
+    (await waiting)();
+    expect(slots.inUse).toBe(0);
+  });
+
+  it("defaults to a function's fair share of the machine: the cores, at least two", () => {
+    expect(defaultBackgroundConcurrency()).toBe(Math.max(2, availableParallelism()));
   });
 });
