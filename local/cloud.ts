@@ -21,6 +21,7 @@ import { fromCloudFormation, LocalEventBridge } from './eventbridge';
 import {
   BackgroundSlots,
   defaultBackgroundConcurrency,
+  hostNodeMismatch,
   LAMBDA_FUNCTION_SUPPORT,
   LocalLambda,
   lambdaFunctionDefinition,
@@ -471,7 +472,7 @@ function createFunctions(
           AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge,
           AWS_ENDPOINT_URL_SQS: endpoints.sqs,
           AWS_ENDPOINT_URL_SCHEDULER: endpoints.scheduler,
-          // Functions run on the local Node.js (20 here) instead of Lambda's nodejs22.x: the SDK's
+          // Functions run on the host's Node.js, not their runtime's (one warning says so): the SDK's
           // "upgrade Node" warning says nothing about the deployed function.
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...options.functionEnv,
@@ -481,6 +482,8 @@ function createFunctions(
       byArn.set(arn, fn);
     }
   }
+  const mismatch = hostNodeMismatch([...byArn.values()].map((fn) => fn.definition.runtime));
+  if (mismatch) warnings.push(mismatch);
   return byArn;
 }
 

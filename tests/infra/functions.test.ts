@@ -39,10 +39,10 @@ describe.each([
   ['subscriptionsApi', 256, 10],
   ['outboxPublisher', 256, 60],
 ] as const)('%s function', (key, memory, timeout) => {
-  it(`runs nodejs22.x on arm64 with ${memory} MB, ${timeout} s, active tracing and JSON logs`, () => {
+  it(`runs nodejs24.x on arm64 with ${memory} MB, ${timeout} s, active tracing and JSON logs`, () => {
     const props = functionProperties(dev, key);
     expect(props).toMatchObject({
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       MemorySize: memory,
       Timeout: timeout,
