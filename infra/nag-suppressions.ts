@@ -56,6 +56,14 @@ const SUBSCRIBER_DLQ: readonly Acknowledgement[] = [
   },
 ];
 
+const XRAY_AND_LIST_STREAMS_WILDCARD: Acknowledgement = {
+  id: 'AwsSolutions-IAM5[Resource::*]',
+  reason:
+    'Two statements need "*": the X-Ray actions of active tracing, and dynamodb:ListStreams, which the ' +
+    'stream event source mapping needs and which has no resource-level permissions (on a stream ARN it ' +
+    'grants nothing). Every other statement names its stream, bus, queue or log group ARN.',
+};
+
 const TRANSLATE_AND_XRAY_WILDCARD: Acknowledgement = {
   id: 'AwsSolutions-IAM5[Resource::*]',
   reason:
@@ -82,7 +90,7 @@ export function acknowledgeNagFindings({ apiStack, subscribersStack }: NagTarget
     apiStack.outboxPublisher,
   ];
   for (const fn of functions) {
-    acknowledge(fn.role, [XRAY_WILDCARD]);
+    acknowledge(fn.role, [fn === apiStack.outboxPublisher ? XRAY_AND_LIST_STREAMS_WILDCARD : XRAY_WILDCARD]);
   }
 
   for (const fn of [

@@ -58,6 +58,7 @@ import {
   type SupportRegistry,
   unsupportedReport,
 } from './template';
+import { UNSUPPORTED_PROPERTIES } from './template/unsupported.generated';
 
 export interface LocalCloudPorts {
   api: number;
@@ -106,7 +107,7 @@ export interface LocalCloud {
 }
 
 /** Types created as local resources, and properties each honours; anything else is reported at start. */
-const SUPPORT: SupportRegistry = {
+export const LOCAL_SUPPORT: SupportRegistry = {
   'AWS::DynamoDB::Table': { supportedProperties: SUPPORTED_TABLE_PROPERTIES },
   'AWS::Lambda::Function': LAMBDA_FUNCTION_SUPPORT,
   // One type for both sources: DynamoDB stream mappings and SQS queue mappings.
@@ -233,7 +234,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
     // Pass 2: every intrinsic now resolves to its local value.
     const stacks = resolveAssembly(assembly, { region, accountId, providers });
-    const warnings = unsupportedReport(stacks, SUPPORT).map((w) => w.message);
+    const warnings = unsupportedReport(stacks, LOCAL_SUPPORT, UNSUPPORTED_PROPERTIES).map((w) => w.message);
 
     const sqs = new LocalSqs({
       queues: stacks.flatMap((s) => resourcesOfType(s, 'AWS::SQS::Queue').map(queueDefinitionFromTemplate)),
