@@ -123,4 +123,8 @@ export const UNSUPPORTED_PROPERTIES: Readonly<Record<string, readonly string[]>>
     'KmsMasterKeyId',
     'RedriveAllowPolicy',
   ],
+  'AWS::Scheduler::Schedule': [
+  ],
+  'AWS::Scheduler::ScheduleGroup': [
+  ],
 };
