@@ -22,6 +22,7 @@ const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
 const TARGETS = {
   bundleBytes: 300 * 1000,
   coldInitRatio: 1.6,
+  coldInitOverReference: 1.1,
   submitWarmP50Ratio: 2.0,
   localPipelineRatio: 0.5,
   startSeconds: 10,
@@ -46,6 +47,8 @@ async function main() {
   const cold = await measureColdInit(functions, COLD_RUNS);
   const coldInitRatio: Record<string, number> = {};
   for (const f of cold.functions) coldInitRatio[f.name] = round(f.ratio, 3);
+  const coldInitOverReference: Record<string, number> = {};
+  for (const f of cold.functions) coldInitOverReference[f.name] = round(f.overReference, 3);
 
   const itemsWrite = functions.find((f) => /items-?write/i.test(f.name));
   if (!itemsWrite) throw new Error('items-write function not found');
@@ -53,9 +56,11 @@ async function main() {
   const cloud = await measureLocalCloud({ items: CLOUD_ITEMS, concurrencies: CLOUD_CONCURRENCIES });
   const subscribers = await measureSubscribers({ items: Math.max(100, SUBSCRIBER_ITEMS), concurrency: 4 });
 
-  console.log(row(['function', 'bundle bytes', 'cold init ms', 'cold ratio']));
+  console.log(row(['function', 'bundle bytes', 'cold init ms', 'cold ratio', 'over reference']));
   for (const f of cold.functions) {
-    console.log(row([f.name, bundles[f.name]!, round(f.medianMs, 1), round(f.ratio, 3)]));
+    console.log(
+      row([f.name, bundles[f.name]!, round(f.medianMs, 1), round(f.ratio, 3), round(f.overReference, 3)]),
+    );
   }
   console.log(row(['hello-world (baseline)', '-', round(cold.helloMedianMs, 1), 1]));
   console.log(
@@ -121,6 +126,9 @@ async function main() {
     ...Object.entries(coldInitRatio)
       .filter(([, r]) => r > TARGETS.coldInitRatio)
       .map(([n, r]) => `coldInitRatio ${n} ${r} > ${TARGETS.coldInitRatio}`),
+    ...Object.entries(coldInitOverReference)
+      .filter(([, r]) => r > TARGETS.coldInitOverReference)
+      .map(([n, r]) => `coldInitOverReference ${n} ${r} > ${TARGETS.coldInitOverReference}`),
     ...(submit.ratio > TARGETS.submitWarmP50Ratio
       ? [`submitWarmP50Ratio ${round(submit.ratio, 3)} > ${TARGETS.submitWarmP50Ratio}`]
       : []),
@@ -148,6 +156,7 @@ async function main() {
     JSON.stringify({
       bundles,
       coldInitRatio,
+      coldInitOverReference,
       submitWarmP50Ratio: round(submit.ratio, 3),
       localPipelineRatio: round(cloud.localPipelineRatio, 3),
       submitP99Ms: round(cloud.submitP99Ms, 1),

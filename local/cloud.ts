@@ -22,6 +22,7 @@ import { fromCloudFormation, LocalEventBridge } from './eventbridge';
 import {
   asyncFailureRecord,
   asyncInvokeConfigs,
+  hostNodeMismatch,
   LAMBDA_EVENT_INVOKE_CONFIG_SUPPORT,
   LAMBDA_FUNCTION_SUPPORT,
   LocalLambda,
@@ -59,6 +60,7 @@ import {
   type SupportRegistry,
   unsupportedReport,
 } from './template';
+import { UNSUPPORTED_PROPERTIES } from './template/unsupported.generated';
 
 export interface LocalCloudPorts {
   api: number;
@@ -109,7 +111,7 @@ export interface LocalCloud {
 }
 
 /** Types created as local resources, and properties each honours; anything else is reported at start. */
-const SUPPORT: SupportRegistry = {
+export const LOCAL_SUPPORT: SupportRegistry = {
   'AWS::DynamoDB::Table': { supportedProperties: SUPPORTED_TABLE_PROPERTIES },
   'AWS::Lambda::Function': LAMBDA_FUNCTION_SUPPORT,
   'AWS::Lambda::EventInvokeConfig': LAMBDA_EVENT_INVOKE_CONFIG_SUPPORT,
@@ -237,7 +239,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
     // Pass 2: every intrinsic now resolves to its local value.
     const stacks = resolveAssembly(assembly, { region, accountId, providers });
-    const warnings = unsupportedReport(stacks, SUPPORT).map((w) => w.message);
+    const warnings = unsupportedReport(stacks, LOCAL_SUPPORT, UNSUPPORTED_PROPERTIES).map((w) => w.message);
 
     const sqs = new LocalSqs({
       queues: stacks.flatMap((s) => resourcesOfType(s, 'AWS::SQS::Queue').map(queueDefinitionFromTemplate)),
@@ -548,7 +550,7 @@ function createFunctions(
           AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge,
           AWS_ENDPOINT_URL_SQS: endpoints.sqs,
           AWS_ENDPOINT_URL_SCHEDULER: endpoints.scheduler,
-          // Functions run on the local Node.js (20 here) instead of Lambda's nodejs22.x: the SDK's
+          // Functions run on the host's Node.js, not their runtime's (one warning says so): the SDK's
           // "upgrade Node" warning says nothing about the deployed function.
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...options.functionEnv,
@@ -558,6 +560,8 @@ function createFunctions(
       byArn.set(arn, fn);
     }
   }
+  const mismatch = hostNodeMismatch([...byArn.values()].map((fn) => fn.definition.runtime));
+  if (mismatch) warnings.push(mismatch);
   return byArn;
 }
 

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
+import { sqs } from '../../shared/adapters/clients/sqs';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
 import { requireEnv } from '../../shared/adapters/env';
 import { type HttpEvent, httpHandler, json, pathParam, type RouteHandlers } from '../../shared/adapters/http';
@@ -20,7 +20,7 @@ const logger = new Logger();
 const metrics = new Metrics({ logger });
 const service = new SubscriptionsService({
   store: new DynamoWebhookStore(dynamoDb, tableName),
-  queue: new SqsDeliveryQueue(new SQSClient({}), queueUrl),
+  queue: new SqsDeliveryQueue(sqs, queueUrl),
   hosts: new DnsHostVerifier(policy),
   policy,
   rotationWindowSeconds: rotationWindowSecondsFromEnv(),

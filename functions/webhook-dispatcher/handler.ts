@@ -2,10 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
+import { sqs } from '../../shared/adapters/clients/sqs';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
 import { requireEnv } from '../../shared/adapters/env';
 import {
@@ -21,7 +21,7 @@ const logger = new Logger();
 const metrics = new Metrics({ logger });
 const dispatcher = new Dispatcher({
   store: new DynamoWebhookStore(dynamoDb, requireEnv('WEBHOOKS_TABLE_NAME')),
-  queue: new SqsDeliveryQueue(new SQSClient({}), requireEnv('DELIVERY_QUEUE_URL')),
+  queue: new SqsDeliveryQueue(sqs, requireEnv('DELIVERY_QUEUE_URL')),
   sender: new HttpWebhookSender({ allowLoopback: urlPolicyFromEnv().allowLoopback }),
   retrySchedule: retryScheduleFromEnv(),
   disableAfterSeconds: disableAfterSecondsFromEnv(),

@@ -2,23 +2,23 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
+import { sqs } from '../../shared/adapters/clients/sqs';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
 import { requireEnv } from '../../shared/adapters/env';
 import { SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
 import { fanOut, toWebhookEvent } from '../../shared/domain/webhooks/fanout';
 
 const store = new DynamoWebhookStore(dynamoDb, requireEnv('WEBHOOKS_TABLE_NAME'));
-const queue = new SqsDeliveryQueue(new SQSClient({}), requireEnv('DELIVERY_QUEUE_URL'));
+const queue = new SqsDeliveryQueue(sqs, requireEnv('DELIVERY_QUEUE_URL'));
 const logger = new Logger();
 const metrics = new Metrics({ logger });
 
 /**
  * EventBridge rule target for the item events and NewsItemTranslated: one delivery per matching
- * subscription. Not built on defineSubscriber: its zod contract check would put zod in this bundle;
+ * subscription. Not built on defineSubscriber, which validates each detail against its full contract:
  * the fan-out needs only eventId, partnerId, language and places and checks those itself. Errors
  * are rethrown: the target's retry policy and DLQ take over, and a retried event creates no duplicates.
  */

@@ -10,6 +10,11 @@ import { resourceName, type StageConfig } from '../config';
 
 export const METRICS_NAMESPACE = 'Diplowire';
 
+/** Lambda's current Node.js LTS runtime (`NODEJS_LATEST` resolves to it). */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+/** The bundles' esbuild target, kept in step with {@link LAMBDA_RUNTIME} (`nodejs24.x` → `node24`). */
+export const BUNDLE_TARGET = LAMBDA_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, 'node$1');
+
 /**
  * Lambda always hands a function its role's credentials in environment variables, so the bundles
  * swap the SDK's full default chain (SSO, INI, process, IMDS: ~95 KB never used in Lambda) for an
@@ -34,7 +39,7 @@ export interface DiplowireFunctionProps {
 }
 
 /**
- * A Lambda function with the project's defaults: Node.js 22 on arm64, a bundled ESM artefact
+ * A Lambda function with the project's defaults: Node.js 24 on arm64, a bundled ESM artefact
  * (AWS SDK included, no source maps), JSON logs into a log group it owns, active tracing, and
  * a role of its own that holds nothing but what {@link allow} adds (plus its own log group and X-Ray).
  */
@@ -67,7 +72,7 @@ export class DiplowireFunction extends Construct {
       description: props.description,
       entry: props.entry,
       handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
@@ -84,7 +89,7 @@ export class DiplowireFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: BUNDLE_TARGET,
         minify: true,
         sourceMap: false,
         // Prefer the ES module builds (the AWS SDK ships both) so esbuild can tree-shake.

@@ -74,9 +74,12 @@ export class OutboxPublisher extends Construct {
 
     publisher.allow(['events:PutEvents'], [eventBus.eventBusArn]);
     publisher.allow(
-      ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+      ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
       [streamArn],
     );
+    // The stream mapping needs ListStreams too, and it has no resource-level permissions (Service
+    // Authorization Reference): granted on the stream ARN it would grant nothing.
+    publisher.allow(['dynamodb:ListStreams'], ['*']);
     publisher.allow(['sqs:SendMessage'], [this.deadLetterQueue.queueArn]);
 
     this.mapping = new EventSourceMapping(this, 'StreamMapping', {

@@ -1,4 +1,5 @@
 export { BackgroundSlots, defaultBackgroundConcurrency } from './background-slots';
+export { hostNodeMismatch, runtimeNodeMajor } from './host-node';
 export type {
   AsyncFailureInfo,
   Invoke,

@@ -38,7 +38,7 @@ export function lambdaFunctionDefinition(
     arn,
     codeDir,
     handler: String(p.Handler ?? 'index.handler'),
-    runtime: String(p.Runtime ?? 'nodejs22.x'),
+    runtime: String(p.Runtime ?? 'nodejs24.x'),
     memoryMb: Number(p.MemorySize ?? 128),
     timeoutSeconds: Number(p.Timeout ?? 3),
     environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),

@@ -16,7 +16,7 @@ const SCHEDULE_PROPERTIES = [
   'EndDate',
   'State',
   'FlexibleTimeWindow',
-  'ActionAfterCompletion',
+  // ActionAfterCompletion is API-only: CloudFormation's schema has no such property (tests/infra/aws-specs.test.ts).
   'Target.Arn',
   'Target.RoleArn',
   'Target.Input',

@@ -29,6 +29,8 @@ export interface ResourceForReport {
 export function unsupportedReport(
   stacks: ReadonlyArray<{ stackName: string; resources: Readonly<Record<string, ResourceForReport>> }>,
   registry: SupportRegistry,
+  /** Per type, the CloudFormation properties the emulator ignores (generated: `unsupported.generated.ts`). */
+  ignoredByType: Readonly<Record<string, readonly string[]>> = {},
 ): UnsupportedWarning[] {
   const warnings: UnsupportedWarning[] = [];
   for (const stack of stacks) {
@@ -45,13 +47,18 @@ export function unsupportedReport(
         continue;
       }
       if (support.supportedProperties === '*') continue;
+      const cfnIgnored = ignoredByType[resource.type];
       for (const property of ignoredProperties(resource.properties, support.supportedProperties, '')) {
+        // A top-level name CloudFormation does not define either: a template mistake, not a local gap.
+        const unknown = cfnIgnored !== undefined && !property.includes('.') && !cfnIgnored.includes(property);
         warnings.push({
           stackName: stack.stackName,
           logicalId: resource.logicalId,
           type: resource.type,
           property,
-          message: `${where}: property ${property} of ${resource.type} is ignored locally`,
+          message: unknown
+            ? `${where}: property ${property} is not a property of ${resource.type} in CloudFormation's schema; ignored`
+            : `${where}: property ${property} of ${resource.type} is ignored locally`,
         });
       }
     }

@@ -68,9 +68,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       .map((a) => `${a.path.replace(`Diplowire-${stage}-`, '')} ${a.id}`)
       .sort();
     const perFunction = (name: string) => [
-      `Api/${name}/Function AwsSolutions-L1`,
       `Api/${name}/Function Serverless-LambdaDLQ`,
-      `Api/${name}/Function Serverless-LambdaLatestVersion`,
       `Api/${name}/Role AwsSolutions-IAM5[Resource::*]`,
     ];
     expect(acks).toEqual(
@@ -81,15 +79,11 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
         'Api/Outbox/DeadLetterQueue/Resource AwsSolutions-SQS3',
         'Api/Outbox/DeadLetterQueue/Resource Serverless-SQSRedrivePolicy',
         ...['Translator', 'WebhookFanout'].flatMap((name) => [
-          `Subscribers/${name}/Handler/Function AwsSolutions-L1`,
-          `Subscribers/${name}/Handler/Function Serverless-LambdaLatestVersion`,
           `Subscribers/${name}/Handler/Role AwsSolutions-IAM5[Resource::*]`,
           `Subscribers/${name}/DeadLetterQueue/Resource AwsSolutions-SQS3`,
           `Subscribers/${name}/DeadLetterQueue/Resource Serverless-SQSRedrivePolicy`,
         ]),
-        'Subscribers/WebhookDispatcher/Function AwsSolutions-L1',
         'Subscribers/WebhookDispatcher/Function Serverless-LambdaDLQ',
-        'Subscribers/WebhookDispatcher/Function Serverless-LambdaLatestVersion',
         'Subscribers/WebhookDispatcher/Role AwsSolutions-IAM5[Resource::*]',
         'Subscribers/WebhookDispatcher/DeliveriesMapping Serverless-LambdaEventSourceMappingDestination',
         'Subscribers/WebhookDeliveries/DeadLetterQueue/Resource Serverless-SQSRedrivePolicy',

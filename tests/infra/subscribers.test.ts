@@ -62,7 +62,7 @@ describe('translator subscriber', () => {
   it('sends failed asynchronous invocations to the same dead-letter queue, which is encrypted and TLS-only', () => {
     dev.subscribers.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'diplowire-dev-translator',
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       TracingConfig: { Mode: 'Active' },
       DeadLetterConfig: { TargetArn: Match.anyValue() },
@@ -186,7 +186,7 @@ describe('webhook fan-out subscriber', () => {
     const fn = functionNamed('diplowire-dev-webhook-fanout');
     const [queueId] = queueNamed(dev, 'diplowire-dev-webhook-deliveries');
     expect(fn.Properties).toMatchObject({
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       TracingConfig: { Mode: 'Active' },
       DeadLetterConfig: {
@@ -232,7 +232,7 @@ describe('webhook dispatcher', () => {
     const fn = functionNamed('diplowire-dev-webhook-dispatcher');
     const [queueId] = queueNamed(dev, 'diplowire-dev-webhook-deliveries');
     expect(fn.Properties).toMatchObject({
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Timeout: 60,
       MemorySize: 256,

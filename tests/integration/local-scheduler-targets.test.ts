@@ -58,7 +58,7 @@ async function cloud() {
       arn: FUNCTION_ARN,
       codeDir: LAMBDAS,
       handler: 'record.handler',
-      runtime: 'nodejs22.x',
+      runtime: 'nodejs24.x',
       memoryMb: 128,
       timeoutSeconds: 5,
       environment: { RECORD_FILE: recordFile },

@@ -74,7 +74,7 @@ export class E2eStack extends Stack {
     const failing = new LambdaFn(this, 'AlwaysFails', {
       functionName: names.failingFunction,
       description: 'e2e: a subscriber that always throws.',
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       handler: 'index.handler',
       code: Code.fromAsset(fileURLToPath(new URL('../fixtures/always-fails', import.meta.url))),
       memorySize: 128,
@@ -151,7 +151,7 @@ export class E2eStack extends Stack {
         'Serverless::Serverless-LambdaTracing',
       ],
       'The function exists to fail: the dead-letter queue under test is on its rule target, its runtime matches ' +
-        "the app's pinned nodejs22.x, and there is no X-Ray locally.",
+        "the app's pinned nodejs24.x, and there is no X-Ray locally.",
     );
     acknowledge(
       failing.role ?? failing,

@@ -61,4 +61,23 @@ describe('unsupportedReport', () => {
     );
     expect(warnings.map((w) => w.property)).toEqual(['RedrivePolicy']);
   });
+
+  it('tells a property CloudFormation ignores locally from one CloudFormation does not define', () => {
+    const warnings = unsupportedReport(
+      [
+        {
+          stackName: 'S',
+          resources: {
+            Q: { logicalId: 'Q', type: 'AWS::SQS::Queue', properties: { FifoQueue: true, MaxReceives: 3 } },
+          },
+        },
+      ],
+      registry,
+      { 'AWS::SQS::Queue': ['DelaySeconds', 'FifoQueue'] },
+    );
+    expect(warnings.map((w) => w.message)).toEqual([
+      'S/Q: property FifoQueue of AWS::SQS::Queue is ignored locally',
+      "S/Q: property MaxReceives is not a property of AWS::SQS::Queue in CloudFormation's schema; ignored",
+    ]);
+  });
 });

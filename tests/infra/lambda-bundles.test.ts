@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
  * contracts' types only. Bundled as CDK bundles them (the env-only credential provider aliased
  * in place of the SDK's default chain).
  */
-const root = resolve(import.meta.dirname, '../../..');
+const root = resolve(import.meta.dirname, '../..');
 const handlers = readdirSync(join(root, 'functions'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)
