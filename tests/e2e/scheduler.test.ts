@@ -40,6 +40,20 @@ const body = (m: Message) => JSON.parse(m.Body ?? '{}') as Record<string, unknow
 const sentAt = (m: Message) => Number(m.Attributes?.SentTimestamp);
 const atExpression = (ms: number) => `at(${new Date(ms).toISOString().slice(0, 19)})`;
 
+/** A one-time schedule that sends `input` to the app's queue at `due` and then deletes itself. */
+const oneTime = (name: string, due: number, input: Record<string, unknown>) =>
+  new CreateScheduleCommand({
+    Name: name,
+    ScheduleExpression: atExpression(due),
+    FlexibleTimeWindow: { Mode: 'OFF' },
+    ActionAfterCompletion: 'DELETE',
+    Target: {
+      Arn: `arn:aws:sqs:us-east-1:000000000000:${SCHEDULER_APP.firedQueue}`,
+      RoleArn: 'arn:aws:iam::000000000000:role/e2e-scheduler',
+      Input: JSON.stringify(input),
+    },
+  });
+
 describe('the local EventBridge Scheduler', () => {
   it('runs the template schedules, SDK-created ones on time, and one due across a SIGKILL once', async () => {
     const cdkOut = await synthesize({
@@ -80,18 +94,8 @@ describe('the local EventBridge Scheduler', () => {
       });
 
       // Run time: a one-time schedule created with the SDK fires at its second, not before.
-      const queueArn = `arn:aws:sqs:us-east-1:000000000000:${SCHEDULER_APP.firedQueue}`;
-      const roleArn = 'arn:aws:iam::000000000000:role/e2e-scheduler';
       const due = Math.ceil((Date.now() + 3000) / 1000) * 1000;
-      await scheduler.send(
-        new CreateScheduleCommand({
-          Name: 'runtime-once',
-          ScheduleExpression: atExpression(due),
-          FlexibleTimeWindow: { Mode: 'OFF' },
-          ActionAfterCompletion: 'DELETE',
-          Target: { Arn: queueArn, RoleArn: roleArn, Input: JSON.stringify({ from: 'runtime' }) },
-        }),
-      );
+      await scheduler.send(oneTime('runtime-once', due, { from: 'runtime' }));
       const runtime = await fired.waitFor(
         (m) => body(m).from === 'runtime',
         30_000,
@@ -101,15 +105,7 @@ describe('the local EventBridge Scheduler', () => {
 
       // Across a crash: due while the cloud is down, fired once after it starts again.
       const acrossDue = Math.ceil((Date.now() + 4000) / 1000) * 1000;
-      await scheduler.send(
-        new CreateScheduleCommand({
-          Name: 'across-restart',
-          ScheduleExpression: atExpression(acrossDue),
-          FlexibleTimeWindow: { Mode: 'OFF' },
-          ActionAfterCompletion: 'DELETE',
-          Target: { Arn: queueArn, RoleArn: roleArn, Input: JSON.stringify({ from: 'across-restart' }) },
-        }),
-      );
+      await scheduler.send(oneTime('across-restart', acrossDue, { from: 'across-restart' }));
       scheduler.destroy();
       sqs.destroy();
       await cloud.kill();

@@ -85,21 +85,32 @@ describe('EventBridge rules with a ScheduleExpression', () => {
   });
 });
 
+const TARGET = {
+  Arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:f`,
+  RoleArn: `arn:aws:iam::${ACCOUNT}:role/r`,
+};
+
+/** A scheduler whose target records when it was invoked (by the fake clock). */
+async function startScheduler() {
+  const invoked: string[] = [];
+  const scheduler = new LocalScheduler({
+    region: REGION,
+    accountId: ACCOUNT,
+    invokeTarget: async () => {
+      invoked.push(new Date().toISOString());
+    },
+    sendToDeadLetter: async () => {},
+  });
+  await scheduler.listen(0);
+  closers.push(() => scheduler.close());
+  return { scheduler, invoked };
+}
+
 describe('Scheduler cron schedules in a time zone', () => {
   it('fire at the zone wall-clock time and skip the time a daylight-saving change removes', async () => {
     // Paris moves its clocks from 02:00 to 03:00 on Sunday 31 March 2030.
     vi.setSystemTime(new Date('2030-03-29T12:00:00Z'));
-    const invoked: string[] = [];
-    const scheduler = new LocalScheduler({
-      region: REGION,
-      accountId: ACCOUNT,
-      invokeTarget: async () => {
-        invoked.push(new Date().toISOString());
-      },
-      sendToDeadLetter: async () => {},
-    });
-    await scheduler.listen(0);
-    closers.push(() => scheduler.close());
+    const { scheduler, invoked } = await startScheduler();
     scheduler.api.createSchedule('nightly', {
       ScheduleExpression: 'cron(30 2 * * ? *)',
       ScheduleExpressionTimezone: 'Europe/Paris',
@@ -120,17 +131,7 @@ describe('Scheduler cron schedules in a time zone', () => {
 
   it('honours StartDate and EndDate and deletes the finished schedule with ActionAfterCompletion DELETE', async () => {
     vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));
-    const invoked: string[] = [];
-    const scheduler = new LocalScheduler({
-      region: REGION,
-      accountId: ACCOUNT,
-      invokeTarget: async () => {
-        invoked.push(new Date().toISOString());
-      },
-      sendToDeadLetter: async () => {},
-    });
-    await scheduler.listen(0);
-    closers.push(() => scheduler.close());
+    const { scheduler, invoked } = await startScheduler();
     scheduler.api.createSchedule('window', {
       ScheduleExpression: 'rate(1 hour)',
       StartDate: Date.parse('2030-01-01T02:00:00Z') / 1000,
