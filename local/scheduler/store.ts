@@ -66,7 +66,15 @@ export function loadState(dir: string | undefined): SchedulerState {
   if (dir === undefined) return emptyState();
   const file = join(dir, FILE);
   if (!existsSync(file)) return emptyState();
-  const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<SchedulerState>;
+  let stored: Partial<SchedulerState>;
+  try {
+    stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<SchedulerState>;
+  } catch (error) {
+    // Never start over silently: the schedules in it would be lost.
+    throw new Error(
+      `the local Scheduler's state ${file} is not readable (${(error as Error).message}); fix or remove it, or start with --fresh`,
+    );
+  }
   return { ...emptyState(), ...stored };
 }
 

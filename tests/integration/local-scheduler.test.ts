@@ -1,5 +1,5 @@
 /** The local EventBridge Scheduler driven through the real, unmodified `@aws-sdk/client-scheduler`. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -552,6 +552,21 @@ describe('restarts', () => {
     const third = await start({ dataDir });
     await sleep(500);
     expect(third.invocations).toHaveLength(0);
+  });
+
+  it('refuses to start over a state file it cannot read instead of losing its schedules', () => {
+    const dataDir = tempDir();
+    writeFileSync(join(dataDir, 'state.json'), '{"schedules": [');
+    expect(
+      () =>
+        new LocalScheduler({
+          region: REGION,
+          accountId: ACCOUNT,
+          dataDir,
+          invokeTarget: async () => {},
+          sendToDeadLetter: async () => {},
+        }),
+    ).toThrow(/state .*state\.json is not readable/);
   });
 
   it('resumes an invocation a stop cut off during its retries', async () => {
