@@ -11,7 +11,10 @@ export interface NewsItemEvent {
   detail: NewsItemDetailV1;
 }
 
-/** Thrown when even the bodyRef form of an event exceeds the EventBridge entry limit. */
+/**
+ * Thrown when even the abridged form of an event exceeds the EventBridge entry limit: only possible
+ * for a version that broke the ingest limits on `uri` (2 KB) or `language`, never for an accepted one.
+ */
 export class EventTooLargeError extends Error {
   constructor(
     readonly itemId: string,
@@ -72,6 +75,22 @@ function bodiesOf(document: NinjsDocument): NewsItemBodyV1[] {
   }));
 }
 
+/** The headline limit of ingest (LIMITS.stringBytes.headline): an abridged headline is never longer. */
+const ABRIDGED_HEADLINE_BYTES = 1000;
+
+/** The longest prefix of whole grapheme clusters within `maxBytes` of UTF-8. */
+function cutToBytes(text: string, maxBytes: number): string {
+  if (utf8Bytes(text) <= maxBytes) return text;
+  let kept = '';
+  let bytes = 0;
+  for (const { segment } of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) {
+    bytes += utf8Bytes(segment);
+    if (bytes > maxBytes) break;
+    kept += segment;
+  }
+  return kept;
+}
+
 function entrySize(detailType: DetailType, detail: NewsItemDetailV1): number {
   return putEventsEntrySize({ Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) });
 }
@@ -79,7 +98,8 @@ function entrySize(detailType: DetailType, detail: NewsItemDetailV1): number {
 /**
  * Maps a stored version to its event. The bodies travel inline unless the PutEvents entry
  * (as measured by `putEventsEntrySize`, no Time, no Resources) would exceed 262144 bytes; then
- * the detail carries `bodyRef` to the version's API resource instead.
+ * the detail carries `bodyRef` to the version's API resource instead. When even that is too large,
+ * places and subjects are left out and the headline is cut to 1000 bytes (`abridged` says which).
  */
 export function toNewsItemEvent(version: ItemVersion): NewsItemEvent {
   const detailType = DETAIL_TYPE_OF[changeKindOf(version)];
@@ -110,6 +130,21 @@ export function toNewsItemEvent(version: ItemVersion): NewsItemEvent {
         href: versionHref(version.itemId, version.version),
         bytes: utf8Bytes(JSON.stringify(document)),
       },
+    };
+  }
+  if (entrySize(detailType, detail) > MAX_ENTRY_BYTES) {
+    // Still too large without bodies (places and subjects can fill most of an item): an accepted change
+    // must never be unpublishable, so publish the minimal event that points at the version.
+    const { places: _places, subjects: _subjects, ...minimal } = detail;
+    const headline = cutToBytes(base.headline, ABRIDGED_HEADLINE_BYTES);
+    detail = {
+      ...minimal,
+      headline,
+      abridged: [
+        ...(headline === base.headline ? [] : (['headline'] as const)),
+        ...(places === undefined ? [] : (['places'] as const)),
+        ...(subjects === undefined ? [] : (['subjects'] as const)),
+      ],
     };
     const size = entrySize(detailType, detail);
     if (size > MAX_ENTRY_BYTES) throw new EventTooLargeError(version.itemId, version.version, size);

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { MalformedRecordError } from '../../shared/adapters/dynamodb/item-records';
 import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
 import { itemPk, versionKey } from '../../shared/adapters/dynamodb/table-design';
+import { PayloadTooLargeError } from '../../shared/domain/errors';
 import { newId } from '../../shared/domain/ids';
 import type { ItemHead, ItemVersion } from '../../shared/domain/item';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
@@ -306,5 +307,16 @@ describe('DynamoItemStore reads', () => {
     );
     await expect(store.getVersion(itemId, 1)).rejects.toBeInstanceOf(MalformedRecordError);
     await expect(store.getHead(itemId)).rejects.toBeInstanceOf(MalformedRecordError);
+  });
+});
+
+describe('DynamoDB item size limit', () => {
+  it('refuses a version over 400 KB with PayloadTooLargeError (413), never an unknown error', async () => {
+    const big = version();
+    big.document = { ...big.document, bodies: [{ value: 'x'.repeat(410_000) }] };
+    const error = await store.createItem(big).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect((error as PayloadTooLargeError).status).toBe(413);
+    expect(await store.getHead(big.itemId)).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { PayloadTooLargeError } from '../../domain/errors';
 import type { ItemHead, ItemVersion, VersionSummary } from '../../domain/item';
 import type { ItemStore } from '../../domain/ports';
 import {
@@ -147,6 +148,12 @@ export class DynamoItemStore implements ItemStore {
       );
       return undefined;
     } catch (error) {
+      if (isItemTooLarge(error)) {
+        // Ingest keeps a normalised item within 256 KiB, far below this; still, never answer 500 for it.
+        throw new PayloadTooLargeError(
+          `Version ${version.version} of the item is larger than a stored version may be (400 KB).`,
+        );
+      }
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // ALL_OLD on a failed condition always returns the row that failed it.
       if (!error.Item)
@@ -155,4 +162,13 @@ export class DynamoItemStore implements ItemStore {
       return holder.writeId === writeId ? undefined : holder;
     }
   }
+}
+
+/** DynamoDB's answer to a row over its 400 KB item limit (a ValidationException, not a typed error). */
+export function isItemTooLarge(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'ValidationException' &&
+    /item size (has )?exceeded the maximum allowed size/i.test(error.message)
+  );
 }

@@ -6,7 +6,7 @@ import { NEWS_ITEM_TRANSLATED, NewsItemTranslatedDetailV1 } from './news-item-tr
 export type { BreakingChange, BreakingChangeKind, JsonSchema } from './compat';
 export { compareContracts, compareSchemas } from './compat';
 export type { NewsItemBodyRefV1, NewsItemBodyV1, NewsItemDetailType } from './news-item.v1';
-export { BODY_REF_HREF, NEWS_ITEM_DETAIL_TYPES, NewsItemDetailV1 } from './news-item.v1';
+export { ABRIDGED_FIELDS, BODY_REF_HREF, NEWS_ITEM_DETAIL_TYPES, NewsItemDetailV1 } from './news-item.v1';
 export type { TranslationProvider, TranslationStatus } from './news-item-translated.v1';
 export {
   NEWS_ITEM_TRANSLATED,

@@ -16,6 +16,9 @@ const PARTNER_ID = /^ptn_[0-9A-Za-z]{26}$/;
 /** The API path of the version whose bodies were left out (`/v1/items/<id>/versions/<n>`). */
 export const BODY_REF_HREF = /^\/v1\/items\/itm_[0-9A-Za-z]{26}\/versions\/[1-9][0-9]*$/;
 
+/** What a minimal event may leave out or cut short (see `abridged`). */
+export const ABRIDGED_FIELDS = ['headline', 'places', 'subjects'] as const;
+
 export const NewsItemBodyV1 = z.looseObject({
   role: z.string().optional(),
   contenttype: z.string().optional(),
@@ -63,6 +66,15 @@ export const NewsItemDetailV1 = z
     bodyRef: NewsItemBodyRefV1.optional().describe(
       'Present instead of bodies when the entry would exceed the EventBridge entry limit (262144 bytes)',
     ),
+    // Added in v1 (additive, optional): before it, such an event could not be published at all.
+    abridged: z
+      .array(z.enum(ABRIDGED_FIELDS))
+      .min(1)
+      .optional()
+      .describe(
+        'Present only when the event without bodies would still exceed the EventBridge entry limit: places ' +
+          'and subjects were left out and the headline may be cut short. Read the whole version at bodyRef.href.',
+      ),
   })
   .superRefine((detail, ctx) => {
     if ((detail.bodies === undefined) === (detail.bodyRef === undefined)) {

@@ -22,9 +22,10 @@ const errorParams17 = {comparison: ">=", limit: 0};
 const schemaValue0 = ["schemaVersion","eventId","itemId","version","partnerId","uri","language","headline","pubstatus","receivedAt","contentHash"];
 const schemaValue1 = ["usable","withheld","canceled"];
 const schemaValue2 = ["href","bytes"];
-const schemaValue3 = ["schemaVersion","eventId","itemId","version","partnerId","uri","sourceLanguage","language","provider","status","charactersBilled","translatedAt","headline"];
-const schemaValue4 = ["aws","none"];
-const schemaValue5 = ["translated","skipped"];
+const schemaValue3 = ["headline","places","subjects"];
+const schemaValue4 = ["schemaVersion","eventId","itemId","version","partnerId","uri","sourceLanguage","language","provider","status","charactersBilled","translatedAt","headline"];
+const schemaValue5 = ["aws","none"];
+const schemaValue6 = ["translated","skipped"];
 export const validateNewsItemPublishedV1 = validate20;
 const pattern4 = new RegExp("^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$", "u");
 const pattern5 = new RegExp("^itm_[0-9A-Za-z]{26}$", "u");
@@ -366,6 +367,31 @@ vErrors = reportError(vErrors, instancePath+"/bodyRef", "$bodyRef/type", errorPa
 errors++;
 }
 }
+if(data.abridged !== undefined){
+let data23 = data.abridged;
+if(Array.isArray(data23)){
+if(data23.length < 1){
+vErrors = reportError(vErrors, instancePath+"/abridged", "$abridged/minItems", errorParams10);
+errors++;
+}
+const len3 = data23.length;
+for(let i3=0; i3<len3; i3++){
+let data24 = data23[i3];
+if(typeof data24 !== "string"){
+vErrors = reportError(vErrors, instancePath+"/abridged/" + i3, "$abridged/items/type", errorParams2);
+errors++;
+}
+if(!(((data24 === "headline") || (data24 === "places")) || (data24 === "subjects"))){
+vErrors = reportError(vErrors, instancePath+"/abridged/" + i3, "$abridged/items/enum", {allowedValues: schemaValue3});
+errors++;
+}
+}
+}
+else {
+vErrors = reportError(vErrors, instancePath+"/abridged", "$abridged/type", errorParams11);
+errors++;
+}
+}
 }
 else {
 vErrors = reportError(vErrors, instancePath, "/type", errorParams15);
@@ -389,7 +415,7 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
-for(const prop0 of schemaValue3){
+for(const prop0 of schemaValue4){
 if(data[prop0] === undefined){
 vErrors = reportError(vErrors, instancePath, "/required", {missingProperty: prop0});
 errors++;
@@ -508,7 +534,7 @@ vErrors = reportError(vErrors, instancePath+"/provider", "$provider/type", error
 errors++;
 }
 if(!((data8 === "aws") || (data8 === "none"))){
-vErrors = reportError(vErrors, instancePath+"/provider", "$provider/enum", {allowedValues: schemaValue4});
+vErrors = reportError(vErrors, instancePath+"/provider", "$provider/enum", {allowedValues: schemaValue5});
 errors++;
 }
 }
@@ -519,7 +545,7 @@ vErrors = reportError(vErrors, instancePath+"/status", "$status/type", errorPara
 errors++;
 }
 if(!((data9 === "translated") || (data9 === "skipped"))){
-vErrors = reportError(vErrors, instancePath+"/status", "$status/enum", {allowedValues: schemaValue5});
+vErrors = reportError(vErrors, instancePath+"/status", "$status/enum", {allowedValues: schemaValue6});
 errors++;
 }
 }

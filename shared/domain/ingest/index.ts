@@ -49,6 +49,9 @@ function prepareItem(parsed: Record<string, unknown>): PreparedItem {
   if (textErrors.length > 0) {
     throw new ValidationError('The item contains characters that are not allowed', { errors: textErrors });
   }
+  // NFC can grow text (U+1D160 is 4 bytes of UTF-8 and 12 once normalised): what is stored and
+  // published is the normalised item, so the size limit holds for it too.
+  assertSerialisedSize(document, 'once normalised to Unicode NFC');
   const errors = [
     ...schemaErrorsOf(document),
     ...languageTagErrorsOf(document),
@@ -71,11 +74,19 @@ function assertNestingDepth(document: Record<string, unknown>): void {
   }
 }
 
-function assertSerialisedSize(document: Record<string, unknown>): void {
+function assertSerialisedSize(document: Record<string, unknown>, when = ''): void {
   const bytes = Buffer.byteLength(JSON.stringify(document), 'utf8');
   if (bytes > MAX_BODY_BYTES) {
     throw new PayloadTooLargeError(
-      `The item serialises to ${bytes} bytes; the limit is ${MAX_BODY_BYTES} bytes`,
+      `The item serialises to ${bytes} bytes${when ? ` ${when}` : ''}; the limit is ${MAX_BODY_BYTES} bytes`,
+      {
+        errors: [
+          {
+            pointer: '',
+            message: `is ${bytes} bytes of UTF-8${when ? ` ${when}` : ''}; the limit is ${MAX_BODY_BYTES}`,
+          },
+        ],
+      },
     );
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import { NewsItemDetailV1 } from '../../../shared/contracts/events/index';
 import { MAX_ENTRY_BYTES, putEventsEntrySize } from '../../../shared/domain/eventbridge-limits';
 import { EventTooLargeError, eventIdOf, headlineOf, toNewsItemEvent } from '../../../shared/domain/events';
 import type { ItemVersion, NinjsDocument } from '../../../shared/domain/item';
@@ -223,8 +224,38 @@ describe('bodyRef switch at the EventBridge entry limit', () => {
     expect(entrySizeOf(event)).toBeLessThan(2_000);
   });
 
-  it('fails with EventTooLargeError when even the bodyRef form is too large', () => {
-    const version = versionOf({}, { headlines: [{ value: 'ع'.repeat(MAX_ENTRY_BYTES / 2) }] });
+  it('publishes an abridged event when even the bodyRef form is too large (places and subjects fill the item)', () => {
+    // What NFC normalisation can make of a ~100 KB submission: place and subject codes that triple in UTF-8.
+    const code = (i: number) => `${i}-${'\u0958'.normalize('NFC').repeat(400)}`;
+    const places = Array.from({ length: 200 }, (_, i) => ({ code: code(i) }));
+    const subjects = Array.from({ length: 200 }, (_, i) => ({ code: code(i) }));
+    const version = versionOf({ version: 3 }, { places, subjects });
+    const event = toNewsItemEvent(version);
+    expect(entrySizeOf(event)).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
+    expect(event.detail).toMatchObject({
+      itemId: ITEM_ID,
+      version: 3,
+      headline: 'الكويت وبلجيكا تبحثان العلاقات الثنائية',
+      bodyRef: { href: `/v1/items/${ITEM_ID}/versions/3` },
+      abridged: ['places', 'subjects'],
+    });
+    expect(event.detail.places).toBeUndefined();
+    expect(event.detail.subjects).toBeUndefined();
+    expect(NewsItemDetailV1.safeParse(event.detail).success).toBe(true);
+  });
+
+  it('cuts an oversized headline on a grapheme boundary in the abridged event and says so', () => {
+    const version = versionOf({}, { headlines: [{ value: 'ع\u0651'.repeat(MAX_ENTRY_BYTES / 4) }] });
+    const event = toNewsItemEvent(version);
+    expect(entrySizeOf(event)).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
+    expect(event.detail.abridged).toEqual(['headline']);
+    expect(bytes(event.detail.headline)).toBeLessThanOrEqual(1000);
+    expect(event.detail.headline).toBe('ع\u0651'.repeat(250));
+    expect(NewsItemDetailV1.safeParse(event.detail).success).toBe(true);
+  });
+
+  it('still refuses (EventTooLargeError) a version that broke the ingest limits on uri', () => {
+    const version = versionOf({ uri: `urn:x:${'a'.repeat(MAX_ENTRY_BYTES)}` });
     expect(() => toNewsItemEvent(version)).toThrow(EventTooLargeError);
   });
 });

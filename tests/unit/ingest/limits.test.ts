@@ -163,3 +163,24 @@ describe('prepareDocument size', () => {
     thrownBy(() => prepareDocument(validItem({ bodies: [{ value }] })), PayloadTooLargeError);
   });
 });
+
+describe('size after NFC normalisation', () => {
+  /** U+1D160 (a musical note) is 4 bytes of UTF-8; its NFC form (U+1D158 U+1D165 U+1D16E) is 12. */
+  const growing = (bytesBefore: number) => '\u{1D160}'.repeat(bytesBefore / 4);
+
+  it('refuses with 413 an item that fits before NFC and not after (each field within its own limit)', () => {
+    const value = growing(44_000);
+    expect(Buffer.byteLength(value.normalize('NFC'))).toBe(132_000);
+    const body = JSON.stringify(validItem({ bodies: [{ value }, { value }] }));
+    expect(Buffer.byteLength(body)).toBeLessThan(MAX_BODY_BYTES / 2);
+    const error = thrownBy(() => submitJson(body), PayloadTooLargeError);
+    expect(error.message).toMatch(/once normalised to Unicode NFC/);
+    expect(error.errors?.[0]?.pointer).toBe('');
+  });
+
+  it('accepts the same growth while the normalised item stays within the limit', () => {
+    const value = growing(28_000);
+    const prepared = submit(validItem({ bodies: [{ value }, { value }] }));
+    expect(prepared.document.bodies?.[0]?.value).toBe(value.normalize('NFC'));
+  });
+});
