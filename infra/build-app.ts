@@ -49,6 +49,7 @@ export function buildApp(props: AppProps = {}): DiplowireApp {
     description: `Diplowire ${stage}: subscribers (translation, webhooks) reacting to item events; pending webhook retries wait in its deliveries queue.`,
     itemsTable: dataStack.itemsTable,
     webhooksTable: dataStack.webhooksTable,
+    partnersTable: dataStack.partnersTable,
     eventBus: dataStack.eventBus,
   });
   const apiStack = new ApiStack(app, stackName(stage, 'Api'), {

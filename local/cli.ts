@@ -105,12 +105,14 @@ async function main(): Promise<void> {
 /** Table and bus names come from the stacks' outputs (when the app has them), so they follow infra/. */
 function stackOutputs(cloud: LocalCloud): {
   partnersTable?: string;
+  webhooksTable?: string;
   itemsTable?: string;
   eventBusName?: string;
 } {
   const all = Object.assign({}, ...Object.values(cloud.outputs)) as Record<string, unknown>;
   const named = {
     partnersTable: 'PartnersTableName',
+    webhooksTable: 'WebhooksTableName',
     itemsTable: 'ItemsTableName',
     eventBusName: 'EventBusName',
   };

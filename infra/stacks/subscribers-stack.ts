@@ -13,6 +13,8 @@ export interface SubscribersStackProps extends StackProps {
   readonly config: StageConfig;
   readonly itemsTable: ITable;
   readonly webhooksTable: ITable;
+  /** Fan-out and dispatch read partner profiles to refuse revoked partners' subscriptions. */
+  readonly partnersTable: ITable;
   readonly eventBus: IEventBus;
   /** Languages every item is translated into (default `en`). */
   readonly targetLanguages?: readonly string[];
@@ -30,6 +32,11 @@ export const WEBHOOK_DETAIL_TYPES = [
   'NewsItemTranslated',
 ] as const;
 
+/** Partner profile rows only (`PARTNER#<id>`): never the key rows. */
+const PARTNER_PROFILES_ONLY = {
+  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PARTNER#*'] },
+};
+
 /** Each send is capped at 15 s and a batch of 10 is sent concurrently; the rest is storage calls. */
 const DISPATCHER_TIMEOUT = Duration.seconds(60);
 
@@ -46,7 +53,7 @@ export class SubscribersStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SubscribersStackProps) {
     super(scope, id, props);
-    const { config, itemsTable, webhooksTable, eventBus } = props;
+    const { config, itemsTable, webhooksTable, partnersTable, eventBus } = props;
     const targetLanguages = props.targetLanguages ?? ['en'];
 
     this.translator = new Subscriber(this, 'Translator', {
@@ -90,6 +97,7 @@ export class SubscribersStack extends Stack {
     const webhooksEnvironment = {
       WEBHOOKS_TABLE_NAME: webhooksTable.tableName,
       DELIVERY_QUEUE_URL: deliveryQueue.queueUrl,
+      PARTNERS_TABLE_NAME: partnersTable.tableName,
     };
 
     this.webhookFanout = new Subscriber(this, 'WebhookFanout', {
@@ -108,6 +116,7 @@ export class SubscribersStack extends Stack {
       [webhooksTable.tableArn],
     );
     this.webhookFanout.fn.allow(['sqs:SendMessage'], [deliveryQueue.queueArn]);
+    this.webhookFanout.fn.allow(['dynamodb:GetItem'], [partnersTable.tableArn], PARTNER_PROFILES_ONLY);
 
     this.webhookDispatcher = new DiplowireFunction(this, 'WebhookDispatcher', {
       config,
@@ -143,6 +152,7 @@ export class SubscribersStack extends Stack {
       ],
       [deliveryQueue.queueArn],
     );
+    this.webhookDispatcher.allow(['dynamodb:GetItem'], [partnersTable.tableArn], PARTNER_PROFILES_ONLY);
     this.dispatcherMapping = new EventSourceMapping(this.webhookDispatcher, 'DeliveriesMapping', {
       target: this.webhookDispatcher.function,
       eventSourceArn: deliveryQueue.queueArn,
