@@ -4,6 +4,8 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { ITEM_PK_PREFIX, TRANSLATION_PK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
+import { EVENT_SOURCE } from '../../shared/contracts/events/index';
 import type { StageConfig } from '../config';
 import { DeliveryQueue } from '../constructs/delivery-queue';
 import { DiplowireFunction } from '../constructs/diplowire-function';
@@ -77,17 +79,20 @@ export class SubscribersStack extends Stack {
       },
     });
     const fn = this.translator.fn;
-    fn.allow(
-      [
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:Query',
-      ],
-      [itemsTable.tableArn],
-    );
-    fn.allow(['events:PutEvents'], [eventBus.eventBusArn]);
+    // It reads items and writes only its own TRANSLATION# partitions: a compromised translator
+    // cannot write a version row into an item partition, the only ones the outbox publishes.
+    fn.allow(['dynamodb:GetItem', 'dynamodb:Query'], [itemsTable.tableArn], {
+      'ForAllValues:StringLike': {
+        'dynamodb:LeadingKeys': [`${ITEM_PK_PREFIX}*`, `${TRANSLATION_PK_PREFIX}*`],
+      },
+    });
+    fn.allow(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [itemsTable.tableArn], {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${TRANSLATION_PK_PREFIX}*`] },
+    });
+    // ...and can put nothing on the bus but NewsItemTranslated.
+    fn.allow(['events:PutEvents'], [eventBus.eventBusArn], {
+      StringEquals: { 'events:source': EVENT_SOURCE, 'events:detail-type': 'NewsItemTranslated' },
+    });
     // Amazon Translate has no resource-level permissions for real-time translation (acknowledged in
     // nag-suppressions.ts); the source language is always given, so Comprehend is never called.
     fn.allow(['translate:TranslateText', 'translate:TranslateDocument'], ['*']);
@@ -110,10 +115,12 @@ export class SubscribersStack extends Stack {
       environment: webhooksEnvironment,
     });
     // findMatches (Query on match rows), createDelivery (a transaction of Puts; GetItem of the existing
-    // delivery when the event is a duplicate), markEnqueued (UpdateItem). The base table only.
+    // delivery when the event is a duplicate), markEnqueued (UpdateItem). The base table only, and only
+    // match and delivery partitions: never a subscription's partition, where its signing secrets are.
     this.webhookFanout.fn.allow(
       ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       [webhooksTable.tableArn],
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MATCH#*', 'DLV#*'] } },
     );
     this.webhookFanout.fn.allow(['sqs:SendMessage'], [deliveryQueue.queueArn]);
     this.webhookFanout.fn.allow(['dynamodb:GetItem'], [partnersTable.tableArn], PARTNER_PROFILES_ONLY);
