@@ -41,7 +41,7 @@ beforeAll(async () => {
   cloud = started.cloud;
   dataDir = started.dataDir;
   stopCloud = started.stop;
-}, 240_000);
+}, 420_000);
 
 afterAll(async () => {
   await stopCloud?.();
