@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSynth } from '../local/synth';
 import { measureColdInit } from './cold-init';
+import { measureFairness } from './fairness';
 import { measureLocalCloud } from './local-cloud';
 import { measureSubmit } from './submit';
 import { measureSubscribers } from './subscribers';
@@ -18,6 +19,7 @@ const SUBMIT_ITERATIONS = Number(process.env.BENCH_SUBMIT_ITERATIONS ?? 200);
 const CLOUD_ITEMS = Number(process.env.BENCH_CLOUD_ITEMS ?? 200);
 const CLOUD_CONCURRENCIES = [1, 4, 16];
 const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
+const FAIRNESS_SAMPLES = Number(process.env.BENCH_FAIRNESS_SAMPLES ?? 100);
 
 const TARGETS = {
   bundleBytes: 300 * 1000,
@@ -30,6 +32,7 @@ const TARGETS = {
   webhookDeliverP99Ms: 4000,
   /** No batching window on the outbox (docs/operations.md, "Latency"). */
   idleWebhookMs: 1300,
+  fairnessP99Ratio: 2.0,
 };
 
 function row(cells: (string | number)[]): string {
@@ -55,6 +58,7 @@ async function main() {
   const submit = await measureSubmit(itemsWrite.file, SUBMIT_ITERATIONS);
   const cloud = await measureLocalCloud({ items: CLOUD_ITEMS, concurrencies: CLOUD_CONCURRENCIES });
   const subscribers = await measureSubscribers({ items: Math.max(100, SUBSCRIBER_ITEMS), concurrency: 4 });
+  const fairness = await measureFairness({ samples: FAIRNESS_SAMPLES, floodConcurrency: 16 });
 
   console.log(row(['function', 'bundle bytes', 'cold init ms', 'cold ratio', 'over reference']));
   for (const f of cold.functions) {
@@ -119,6 +123,23 @@ async function main() {
       `${subscribers.translateCalls} calls / ${subscribers.accepted} versions`,
     ]),
   );
+  console.log('');
+  console.log(
+    row([
+      'partner B submit p99 alone / flood ms',
+      round(fairness.aloneP99Ms, 1),
+      round(fairness.floodP99Ms, 1),
+    ]),
+  );
+  console.log(row(['fairnessP99Ratio', round(fairness.fairnessP99Ratio, 3)]));
+  console.log(
+    row([
+      'flood: requests / 429 / B refused',
+      fairness.floodRequests,
+      fairness.floodRateLimited,
+      fairness.bystanderRefused,
+    ]),
+  );
   const misses = [
     ...Object.entries(bundles)
       .filter(([, b]) => b > TARGETS.bundleBytes)
@@ -147,6 +168,12 @@ async function main() {
     ...(subscribers.idleWebhookMs > TARGETS.idleWebhookMs
       ? [`idleWebhookMs ${round(subscribers.idleWebhookMs, 1)} > ${TARGETS.idleWebhookMs}`]
       : []),
+    ...(fairness.fairnessP99Ratio > TARGETS.fairnessP99Ratio
+      ? [`fairnessP99Ratio ${round(fairness.fairnessP99Ratio, 3)} > ${TARGETS.fairnessP99Ratio}`]
+      : []),
+    ...(fairness.bystanderRefused > 0
+      ? [`fairness: partner B refused ${fairness.bystanderRefused} times`]
+      : []),
     ...(subscribers.translateCallsPerVersion !== 1
       ? [`translateCallsPerVersion ${round(subscribers.translateCallsPerVersion, 3)} != 1.0`]
       : []),
@@ -165,6 +192,7 @@ async function main() {
       webhookDeliverP99Ms: round(subscribers.webhookDeliverP99Ms, 1),
       idleWebhookMs: round(subscribers.idleWebhookMs, 1),
       translateCallsPerVersion: round(subscribers.translateCallsPerVersion, 3),
+      fairnessP99Ratio: round(fairness.fairnessP99Ratio, 3),
     }),
   );
 }

@@ -1,6 +1,9 @@
 import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
+import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { PROJECT, parseStage, type Stage, stageConfig } from './config';
+import { PipelineDashboard } from './constructs/pipeline-dashboard';
 import { acknowledgeNagFindings } from './nag-suppressions';
 import { ApiStack } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
@@ -49,6 +52,7 @@ export function buildApp(props: AppProps = {}): DiplowireApp {
     description: `Diplowire ${stage}: subscribers (translation, webhooks) reacting to item events; pending webhook retries wait in its deliveries queue.`,
     itemsTable: dataStack.itemsTable,
     webhooksTable: dataStack.webhooksTable,
+    partnersTable: dataStack.partnersTable,
     eventBus: dataStack.eventBus,
   });
   const apiStack = new ApiStack(app, stackName(stage, 'Api'), {
@@ -60,6 +64,26 @@ export function buildApp(props: AppProps = {}): DiplowireApp {
     eventBus: dataStack.eventBus,
     deliveryQueue: subscribersStack.deliveries.queue,
   });
+
+  // The pipeline dashboard lives in the API stack, deployed last: it plots resources of all three.
+  new PipelineDashboard(apiStack, 'Monitoring', {
+    config,
+    outboxPublisher: apiStack.outboxPublisher.function,
+    deadLetterQueues: {
+      outbox: apiStack.outbox.deadLetterQueue,
+      translator: subscribersStack.translator.deadLetterQueue,
+      'webhook-fanout': subscribersStack.webhookFanout.deadLetterQueue,
+      'webhook-deliveries': subscribersStack.deliveries.deadLetterQueue,
+    },
+  });
+  // No silent alarms: every alarm of every stack notifies the alarm topic, and again when it recovers.
+  const notify = new SnsAction(dataStack.alarmTopic.topic);
+  for (const construct of app.node.findAll()) {
+    if (construct instanceof Alarm) {
+      construct.addAlarmAction(notify);
+      construct.addOkAction(notify);
+    }
+  }
 
   Tags.of(app).add('project', PROJECT);
   Tags.of(app).add('stage', stage);

@@ -25,6 +25,11 @@ export interface StageConfig {
   archiveRetention: Duration;
   /** Default route throttling of the HTTP API stage: each route gets this rate (req/s) and burst. */
   throttle: { rateLimit: number; burstLimit: number };
+  /**
+   * Each partner's share, `<requests per second>/<burst>`, enforced by every API function's container
+   * (docs/security.md): well under the stage throttle, so one partner cannot drain the shared bucket.
+   */
+  partnerRateLimit: string;
   logLevel: 'DEBUG' | 'INFO';
 }
 
@@ -37,6 +42,7 @@ const CONFIGS: Record<Stage, Omit<StageConfig, 'stage'>> = {
     // The local cloud runs the dev template: bursts in tests and the benchmark must measure the
     // system, not the throttle (429s are still tested with a low limit in the gateway's own tests).
     throttle: { rateLimit: 500, burstLimit: 1000 },
+    partnerRateLimit: '100/200',
     logLevel: 'DEBUG',
   },
   prod: {
@@ -45,6 +51,7 @@ const CONFIGS: Record<Stage, Omit<StageConfig, 'stage'>> = {
     logRetention: RetentionDays.ONE_YEAR,
     archiveRetention: Duration.days(365),
     throttle: { rateLimit: 2000, burstLimit: 4000 },
+    partnerRateLimit: '50/100',
     logLevel: 'INFO',
   },
 };

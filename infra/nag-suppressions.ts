@@ -77,7 +77,18 @@ function acknowledgeSubscriber(subscriber: Subscriber, roleWildcard: Acknowledge
   acknowledge(subscriber.deadLetterQueue, SUBSCRIBER_DLQ);
 }
 
-export function acknowledgeNagFindings({ apiStack, subscribersStack }: NagTargets): void {
+export function acknowledgeNagFindings({ dataStack, apiStack, subscribersStack }: NagTargets): void {
+  const email = dataStack.alarmTopic.emailSubscription;
+  if (email) {
+    acknowledge(email, [
+      {
+        id: 'Serverless-SNSRedrivePolicy',
+        reason:
+          'The optional e-mail subscription of the alarm topic: a notification mail that bounces has no ' +
+          'consumer a DLQ could redrive to; the alarm itself stays visible in CloudWatch and on the dashboard.',
+      },
+    ]);
+  }
   acknowledgeSubscriber(subscribersStack.translator, TRANSLATE_AND_XRAY_WILDCARD);
   acknowledgeSubscriber(subscribersStack.webhookFanout);
   acknowledgeWebhookDeliveries(subscribersStack);

@@ -156,12 +156,14 @@ async function main(): Promise<void> {
 /** Table and bus names come from the stacks' outputs (when the app has them), so they follow infra/. */
 function stackOutputs(cloud: LocalCloud): {
   partnersTable?: string;
+  webhooksTable?: string;
   itemsTable?: string;
   eventBusName?: string;
 } {
   const all = Object.assign({}, ...Object.values(cloud.outputs)) as Record<string, unknown>;
   const named = {
     partnersTable: 'PartnersTableName',
+    webhooksTable: 'WebhooksTableName',
     itemsTable: 'ItemsTableName',
     eventBusName: 'EventBusName',
   };
@@ -186,6 +188,8 @@ function functionEnvironment(): Record<string, string> {
   env.WEBHOOKS_REQUIRE_HTTPS = process.env.WEBHOOKS_REQUIRE_HTTPS ?? 'false';
   // Tests compress the retry schedule (e.g. `0,1,2`); unset keeps the Standard Webhooks schedule.
   if (process.env.WEBHOOK_RETRY_SCHEDULE) env.WEBHOOK_RETRY_SCHEDULE = process.env.WEBHOOK_RETRY_SCHEDULE;
+  // Tests and the bench lower each partner's share (`<rate>/<burst>`) to provoke 429s.
+  if (process.env.PARTNER_RATE_LIMIT) env.PARTNER_RATE_LIMIT = process.env.PARTNER_RATE_LIMIT;
   return env;
 }
 

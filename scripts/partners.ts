@@ -8,31 +8,45 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  addKeyToPartner,
   createPartnerWithKey,
   DEFAULT_PARTNER_SCOPES,
   DynamoPartnerStore,
+  PartnerNotActiveError,
 } from '../shared/adapters/dynamodb/partner-store';
+import { DynamoWebhookStore } from '../shared/adapters/dynamodb/webhook-store';
 import type { PartnerStore } from '../shared/domain/ports';
+import { disablePartnerSubscriptions } from '../shared/domain/webhooks/revocation';
 
 const HELP = `Manage Diplowire partners and their API keys.
 
 Usage:
   npm run partners -- create <name> [--scopes items:write,items:read,webhooks:manage] [--json]
   npm run partners -- list [--json]
-  npm run partners -- revoke <partnerId|keyPrefix>
+  npm run partners -- add-key <partnerId> [--scopes ...] [--json]
+  npm run partners -- revoke-key <keyPrefix>
+  npm run partners -- revoke <partnerId>
 
 Commands:
   create   Create a partner with one API key. The key is printed ONCE and only its
            SHA-256 is stored: hand it to the partner over a secure channel.
            --json prints exactly one line: {"partnerId":"...","apiKey":"..."}
   list     List partners: id, name, status, key prefixes, creation time (never keys).
-  revoke   Revoke a partner and all its keys, by partner id (ptn_...) or by
-           key prefix (dwk_..., as shown by list).
+  add-key     Add another API key to an active partner (key rotation: hand out the
+              new key, move the partner's systems over, then revoke-key the old one).
+              Scopes default to those of the partner's newest key. The key is printed
+              once; --json prints {"partnerId":"...","apiKey":"..."}.
+  revoke-key  Revoke one key by its prefix (dwk_..., as shown by list). The partner
+              and its other keys stay active.
+  revoke      Revoke a partner (ptn_...): all its keys, and every webhook
+              subscription it registered is disabled. Re-running it is safe.
 
 Options:
   --table <name>  Partners table (default: env PARTNERS_TABLE_NAME)
+  --webhooks-table <name>
+                  Webhooks table, for revoke (default: env WEBHOOKS_TABLE_NAME)
   --local         Use the local cloud started by \`npm start\` (.local/endpoints.json)
-  --scopes <list> Comma-separated scopes for create
+  --scopes <list> Comma-separated scopes for create and add-key
                   (default: items:write,items:read,webhooks:manage; also known: events:all,
                   which lets the partner's webhooks receive other partners' items: never a
                   default, grant it explicitly, e.g.
@@ -56,6 +70,7 @@ class OperationalError extends Error {}
 
 interface Options {
   table?: string;
+  'webhooks-table'?: string;
   local?: boolean;
   scopes?: string;
   json?: boolean;
@@ -70,9 +85,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
     return;
   }
   if (command === undefined) throw new UsageError('No command given.');
-  if (!['create', 'list', 'revoke'].includes(command)) throw new UsageError(`Unknown command "${command}".`);
-  if (values.scopes !== undefined && command !== 'create')
-    throw new UsageError('--scopes only applies to create.');
+  if (!['create', 'list', 'revoke', 'add-key', 'revoke-key'].includes(command))
+    throw new UsageError(`Unknown command "${command}".`);
+  if (values.scopes !== undefined && command !== 'create' && command !== 'add-key')
+    throw new UsageError('--scopes only applies to create and add-key.');
 
   const expected = command === 'list' ? 0 : 1;
   if (args.length !== expected) {
@@ -86,16 +102,31 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const argument = args[0] ?? '';
   const name = command === 'create' ? partnerName(argument) : '';
   const scopes = command === 'create' ? parseScopes(values.scopes ?? DEFAULT_SCOPES) : [];
-  if (command === 'revoke' && !/^(ptn|dwk)_\S+$/.test(argument)) {
-    throw new UsageError(`Expected a partner id (ptn_...) or a key prefix (dwk_...), got "${argument}".`);
+  const keyScopes =
+    command === 'add-key' && values.scopes !== undefined ? parseScopes(values.scopes) : undefined;
+  if ((command === 'revoke' || command === 'add-key') && !/^ptn_\S+$/.test(argument)) {
+    const hint =
+      argument.startsWith('dwk_') && command === 'revoke' ? ' To revoke one key, use revoke-key.' : '';
+    throw new UsageError(`Expected a partner id (ptn_...), got "${argument}".${hint}`);
+  }
+  if (command === 'revoke-key' && !/^dwk_\S+$/.test(argument)) {
+    throw new UsageError(`Expected a key prefix (dwk_..., as shown by list), got "${argument}".`);
   }
 
-  const { client, tableName } = connect(values, env);
+  const { client, tableName, webhooksTable } = connect(values, env);
+  if (command === 'revoke' && !webhooksTable) {
+    client.destroy();
+    throw new UsageError(
+      "revoke also disables the partner's webhooks: pass --webhooks-table <name> or set WEBHOOKS_TABLE_NAME.",
+    );
+  }
   const store = new DynamoPartnerStore(client, tableName);
   try {
     if (command === 'create') await create(store, name, scopes, values.json === true);
     else if (command === 'list') await list(store, values.json === true);
-    else await revoke(store, argument);
+    else if (command === 'add-key') await addKey(store, argument, keyScopes, values.json === true);
+    else if (command === 'revoke-key') await revokeKey(store, argument);
+    else await revoke(store, new DynamoWebhookStore(client, webhooksTable ?? ''), argument);
   } catch (error) {
     throw describeAwsError(error, tableName);
   } finally {
@@ -111,6 +142,7 @@ function parseCommandLine(argv: string[]): { values: Options; positionals: strin
       strict: true,
       options: {
         table: { type: 'string' },
+        'webhooks-table': { type: 'string' },
         local: { type: 'boolean' },
         scopes: { type: 'string' },
         json: { type: 'boolean' },
@@ -165,14 +197,53 @@ async function list(store: PartnerStore, json: boolean): Promise<void> {
   }
 }
 
-async function revoke(store: PartnerStore, partnerIdOrKeyPrefix: string): Promise<void> {
-  const partnerId = await store.revoke(partnerIdOrKeyPrefix);
-  if (partnerId === undefined) {
-    throw new OperationalError(
-      `No partner or key prefix matches "${partnerIdOrKeyPrefix}"; nothing was revoked.`,
-    );
+async function revoke(store: PartnerStore, webhooks: DynamoWebhookStore, partnerId: string): Promise<void> {
+  if ((await store.revoke(partnerId)) === undefined) {
+    throw new OperationalError(`No partner matches "${partnerId}"; nothing was revoked.`);
   }
-  process.stdout.write(`Revoked partner ${partnerId} and all its API keys.\n`);
+  // After the keys: a key that still works could register a new subscription meanwhile. One that
+  // slips in through a gateway-cached key is refused by fan-out and dispatch (docs/security.md).
+  const { disabled } = await disablePartnerSubscriptions(webhooks, partnerId, new Date().toISOString());
+  process.stdout.write(
+    `Revoked partner ${partnerId} and all its API keys; disabled ${disabled} webhook subscription(s).\n`,
+  );
+}
+
+async function addKey(
+  store: DynamoPartnerStore,
+  partnerId: string,
+  scopes: string[] | undefined,
+  json: boolean,
+): Promise<void> {
+  let created: Awaited<ReturnType<typeof addKeyToPartner>>;
+  try {
+    created = await addKeyToPartner(store, partnerId, scopes);
+  } catch (error) {
+    if (error instanceof PartnerNotActiveError)
+      throw new OperationalError(`No active partner "${partnerId}"; no key was added.`);
+    throw error;
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ partnerId, apiKey: created.apiKey })}\n`);
+    return;
+  }
+  process.stdout.write(
+    `Added a key to partner ${partnerId}.\n\n` +
+      `API key (shown only now; only its hash is stored):\n\n  ${created.apiKey}\n\n` +
+      `Key prefix for listings and revoke-key: ${created.keyPrefix}\n`,
+  );
+}
+
+async function revokeKey(store: DynamoPartnerStore, keyPrefix: string): Promise<void> {
+  const revoked = await store.revokeKey(keyPrefix);
+  if (revoked === undefined) {
+    throw new OperationalError(`No key matches "${keyPrefix}"; nothing was revoked.`);
+  }
+  process.stdout.write(
+    revoked.alreadyRevoked
+      ? `Key ${keyPrefix} of partner ${revoked.partnerId} was already revoked.\n`
+      : `Revoked key ${keyPrefix} of partner ${revoked.partnerId}; its other keys stay active.\n`,
+  );
 }
 
 function partnerName(raw: string): string {
@@ -194,15 +265,20 @@ function parseScopes(raw: string): string[] {
   return scopes;
 }
 
-function connect(values: Options, env: NodeJS.ProcessEnv): { client: DynamoDBClient; tableName: string } {
+function connect(
+  values: Options,
+  env: NodeJS.ProcessEnv,
+): { client: DynamoDBClient; tableName: string; webhooksTable: string | undefined } {
   let endpoint = env.DYNAMODB_ENDPOINT || env.AWS_ENDPOINT_URL_DYNAMODB || undefined;
   let tableName = values.table || env.PARTNERS_TABLE_NAME || undefined;
+  let webhooksTable = values['webhooks-table'] || env.WEBHOOKS_TABLE_NAME || undefined;
 
   if (values.local) {
     // Hook for the local cloud: `npm start` writes .local/endpoints.json with its endpoints and table names.
     const local = readLocalEndpoints();
     endpoint = local.dynamodb;
     tableName = values.table || local.partnersTable;
+    webhooksTable = values['webhooks-table'] || local.webhooksTable;
   }
   if (!tableName) throw new UsageError('No partners table: pass --table <name> or set PARTNERS_TABLE_NAME.');
 
@@ -213,10 +289,10 @@ function connect(values: Options, env: NodeJS.ProcessEnv): { client: DynamoDBCli
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       })
     : new DynamoDBClient({});
-  return { client, tableName };
+  return { client, tableName, webhooksTable };
 }
 
-function readLocalEndpoints(): { dynamodb: string; partnersTable: string } {
+function readLocalEndpoints(): { dynamodb: string; partnersTable: string; webhooksTable?: string } {
   // DIPLOWIRE_LOCAL_DIR: the local cloud's data directory when started with --data-dir (tests do).
   const dir = process.env.DIPLOWIRE_LOCAL_DIR ?? fileURLToPath(new URL('../.local', import.meta.url));
   const path = join(dir, 'endpoints.json');
@@ -231,13 +307,13 @@ function readLocalEndpoints(): { dynamodb: string; partnersTable: string } {
   } catch (error) {
     throw new OperationalError(`${path} is not valid JSON: ${(error as Error).message}`);
   }
-  const { dynamodb, partnersTable } = (parsed ?? {}) as Record<string, unknown>;
+  const { dynamodb, partnersTable, webhooksTable } = (parsed ?? {}) as Record<string, unknown>;
   if (typeof dynamodb !== 'string' || typeof partnersTable !== 'string') {
     throw new OperationalError(
       `${path} lacks "dynamodb" or "partnersTable"; restart the local cloud with: npm start`,
     );
   }
-  return { dynamodb, partnersTable };
+  return { dynamodb, partnersTable, ...(typeof webhooksTable === 'string' && { webhooksTable }) };
 }
 
 function describeAwsError(error: unknown, tableName: string): unknown {

@@ -9,6 +9,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
+import { CachedKeyLookup } from '../../shared/adapters/dynamodb/cached-key-lookup';
 import { DynamoPartnerStore } from '../../shared/adapters/dynamodb/partner-store';
 import { requireEnv } from '../../shared/adapters/env';
 import type { AuthorizerContext } from '../../shared/contracts/api/authorizer-context';
@@ -18,6 +19,7 @@ const partnersTableName = requireEnv('PARTNERS_TABLE_NAME');
 const logger = new Logger();
 const metrics = new Metrics({ logger });
 const partners = new DynamoPartnerStore(dynamoDb, partnersTableName);
+const keys = new CachedKeyLookup((keyHash) => partners.findKeyByHash(keyHash));
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 
@@ -27,11 +29,17 @@ export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<Autho
  * in part; only its hash is looked up.
  */
 async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> {
+  // The format check comes first: a malformed key costs no I/O.
   const apiKey = parseBearer(event.headers?.authorization);
-  const record = apiKey === undefined ? undefined : await partners.findKeyByHash(hashApiKey(apiKey));
+  const found = apiKey === undefined ? undefined : await keys.find(hashApiKey(apiKey));
+  const record = found?.record;
   if (record?.status !== 'active') {
     const reason = apiKey === undefined ? 'malformed-or-missing' : record ? 'revoked' : 'unknown';
-    logger.info('API key rejected', { reason, ...(record && { keyPrefix: record.keyPrefix }) });
+    logger.info('API key rejected', {
+      reason,
+      ...(found?.cached && { cached: true }),
+      ...(record && { keyPrefix: record.keyPrefix }),
+    });
     metrics.addMetric('ApiKeyRejected', MetricUnit.Count, 1);
     return { isAuthorized: true, context: { authError: 'invalid-key' } };
   }

@@ -4,7 +4,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { fromVersionRecord } from '../../shared/adapters/dynamodb/item-records';
-import { VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
+import { ITEM_PK_PREFIX, VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
 import type { EventPublisher, PublishEntry } from '../../shared/adapters/eventbridge/event-publisher';
 import { type NewsItemEvent, toNewsItemEvent } from '../../shared/domain/events';
 
@@ -14,10 +14,18 @@ export interface StreamPublisherDeps {
   metrics: Metrics;
 }
 
-/** Version rows are the outbox: only their INSERTs become events (the event source mapping filters the same way). */
+/**
+ * Version rows of item partitions are the outbox: only their INSERTs become events (the event source
+ * mapping filters the same way). A `V#` row in any other partition (e.g. one a translator wrote) is not.
+ */
 export function isOutboxRecord(record: DynamoDBRecord): boolean {
+  const pk = record.dynamodb?.NewImage?.PK?.S;
   const sk = record.dynamodb?.NewImage?.SK?.S;
-  return record.eventName === 'INSERT' && sk !== undefined && sk.startsWith(VERSION_SK_PREFIX);
+  return (
+    record.eventName === 'INSERT' &&
+    pk?.startsWith(ITEM_PK_PREFIX) === true &&
+    sk?.startsWith(VERSION_SK_PREFIX) === true
+  );
 }
 
 /**

@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { sqs } from '../../shared/adapters/clients/sqs';
+import { DynamoPartnerStatus } from '../../shared/adapters/dynamodb/partner-status';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
 import { requireEnv } from '../../shared/adapters/env';
 import {
@@ -22,6 +23,7 @@ const metrics = new Metrics({ logger });
 const dispatcher = new Dispatcher({
   store: new DynamoWebhookStore(dynamoDb, requireEnv('WEBHOOKS_TABLE_NAME')),
   queue: new SqsDeliveryQueue(sqs, requireEnv('DELIVERY_QUEUE_URL')),
+  partners: new DynamoPartnerStatus(dynamoDb, requireEnv('PARTNERS_TABLE_NAME')),
   sender: new HttpWebhookSender({ allowLoopback: urlPolicyFromEnv().allowLoopback }),
   retrySchedule: retryScheduleFromEnv(),
   disableAfterSeconds: disableAfterSecondsFromEnv(),
@@ -33,6 +35,7 @@ const OUTCOME_METRICS: Record<string, string> = {
   retrying: 'WebhookAttemptFailed',
   failed: 'WebhookDeliveryFailed',
   gone: 'WebhookEndpointGone',
+  refused: 'WebhookPartnerRevoked',
 };
 
 /**

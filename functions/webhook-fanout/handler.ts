@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { sqs } from '../../shared/adapters/clients/sqs';
+import { DynamoPartnerStatus } from '../../shared/adapters/dynamodb/partner-status';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
 import { requireEnv } from '../../shared/adapters/env';
 import { SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
@@ -13,6 +14,7 @@ import { fanOut, toWebhookEvent } from '../../shared/domain/webhooks/fanout';
 
 const store = new DynamoWebhookStore(dynamoDb, requireEnv('WEBHOOKS_TABLE_NAME'));
 const queue = new SqsDeliveryQueue(sqs, requireEnv('DELIVERY_QUEUE_URL'));
+const partners = new DynamoPartnerStatus(dynamoDb, requireEnv('PARTNERS_TABLE_NAME'));
 const logger = new Logger();
 const metrics = new Metrics({ logger });
 
@@ -25,8 +27,9 @@ const metrics = new Metrics({ logger });
 async function handle(event: EventBridgeEvent<string, unknown>): Promise<void> {
   const webhookEvent = toWebhookEvent(event);
   logger.appendKeys({ detailType: webhookEvent.eventType, eventId: webhookEvent.eventId });
-  const result = await fanOut(webhookEvent, { store, queue });
+  const result = await fanOut(webhookEvent, { store, queue, partners });
   metrics.addMetric('WebhookDeliveriesCreated', MetricUnit.Count, result.created);
+  if (result.refused > 0) metrics.addMetric('WebhookMatchesRefused', MetricUnit.Count, result.refused);
   logger.info('Fanned out', { ...result });
 }
 

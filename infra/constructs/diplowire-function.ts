@@ -108,8 +108,10 @@ export class DiplowireFunction extends Construct {
     });
   }
 
-  /** Adds one least-privilege statement to this function's own role. */
-  allow(actions: string[], resources: string[]): void {
-    this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources }));
+  /** Adds one least-privilege statement to this function's own role, optionally with IAM conditions. */
+  allow(actions: string[], resources: string[], conditions?: Record<string, Record<string, unknown>>): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions, resources, ...(conditions && { conditions }) }),
+    );
   }
 }

@@ -12,7 +12,8 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
+import { ITEM_PK_PREFIX, VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
+import { EVENT_SOURCE } from '../../shared/contracts/events/index';
 import { resourceName, type StageConfig } from '../config';
 import { DeadLetterQueue } from './dead-letter-queue';
 import type { DiplowireFunction } from './diplowire-function';
@@ -72,7 +73,10 @@ export class OutboxPublisher extends Construct {
     this.deadLetterQueue = dlq.queue;
     this.deadLetterAlarm = dlq.alarm;
 
-    publisher.allow(['events:PutEvents'], [eventBus.eventBusArn]);
+    // Item events only: the publisher can put nothing on the bus under another source.
+    publisher.allow(['events:PutEvents'], [eventBus.eventBusArn], {
+      StringEquals: { 'events:source': EVENT_SOURCE },
+    });
     publisher.allow(
       ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
       [streamArn],
@@ -97,11 +101,17 @@ export class OutboxPublisher extends Construct {
       // One concurrent batch per shard keeps each item's versions in order.
       parallelizationFactor: 1,
       reportBatchItemFailures: true,
-      // Only the outbox rows: new versions. Heads, uri claims, updates and TTL deletes are not events.
+      // Only the outbox rows: new versions of items. Heads, uri claims, updates, TTL deletes and
+      // anything outside an item partition (translations) are not events.
       filters: [
         FilterCriteria.filter({
           eventName: FilterRule.isEqual('INSERT'),
-          dynamodb: { Keys: { SK: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) } } },
+          dynamodb: {
+            Keys: {
+              PK: { S: FilterRule.beginsWith(ITEM_PK_PREFIX) },
+              SK: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) },
+            },
+          },
         }),
       ],
       onFailure: new QueueFailureDestination(this.deadLetterQueue),

@@ -62,7 +62,10 @@ export class ApiStack extends Stack {
     });
     this.authorizer.allow(['dynamodb:GetItem'], [partnersTable.tableArn]);
 
-    const itemsEnvironment = { ITEMS_TABLE_NAME: itemsTable.tableName };
+    const itemsEnvironment = {
+      ITEMS_TABLE_NAME: itemsTable.tableName,
+      PARTNER_RATE_LIMIT: config.partnerRateLimit,
+    };
     this.itemsWrite = new DiplowireFunction(this, 'ItemsWrite', {
       config,
       name: 'items-write',
@@ -108,6 +111,7 @@ export class ApiStack extends Stack {
       environment: {
         WEBHOOKS_TABLE_NAME: webhooksTable.tableName,
         DELIVERY_QUEUE_URL: deliveryQueue.queueUrl,
+        PARTNER_RATE_LIMIT: config.partnerRateLimit,
         // Deployed stages never accept loopback receivers (the local cloud overrides this variable).
         WEBHOOKS_REQUIRE_HTTPS: config.stage === 'prod' ? 'true' : 'false',
         WEBHOOKS_ALLOW_LOOPBACK: 'false',

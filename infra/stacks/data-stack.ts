@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { ITEMS_TABLE, PARTNERS_TABLE, WEBHOOKS_TABLE } from '../../shared/adapters/dynamodb/table-design';
 import { EVENT_SOURCE, eventBridgeRegistrySchemas } from '../../shared/contracts/events/index';
 import { resourceName, type StageConfig } from '../config';
+import { AlarmTopic } from '../constructs/alarm-topic';
 import { tableFromDesign } from '../constructs/design-table';
 import { EventSchemaRegistry } from '../constructs/event-schemas';
 
@@ -24,6 +25,8 @@ export class DataStack extends Stack {
   readonly eventBus: EventBus;
   readonly archive: Archive;
   readonly schemaRegistry: EventSchemaRegistry;
+  /** Every alarm of the app notifies this topic (docs/operations.md). */
+  readonly alarmTopic: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -62,6 +65,16 @@ export class DataStack extends Stack {
     this.schemaRegistry = new EventSchemaRegistry(this, 'EventSchemas', {
       registryName: resourceName(config.stage, 'events'),
       schemas: eventBridgeRegistrySchemas(),
+    });
+
+    const alarmEmail = this.node.tryGetContext('alarmEmail') as unknown;
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', {
+      config,
+      ...(typeof alarmEmail === 'string' && alarmEmail !== '' && { email: alarmEmail }),
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarmTopic.topic.topicArn,
+      description: 'Subscribe to this topic to be told about alarms (or deploy with -c alarmEmail=...).',
     });
 
     new CfnOutput(this, 'ItemsTableName', { value: this.itemsTable.tableName });

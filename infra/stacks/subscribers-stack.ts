@@ -4,6 +4,8 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { ITEM_PK_PREFIX, TRANSLATION_PK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
+import { EVENT_SOURCE } from '../../shared/contracts/events/index';
 import type { StageConfig } from '../config';
 import { DeliveryQueue } from '../constructs/delivery-queue';
 import { DiplowireFunction } from '../constructs/diplowire-function';
@@ -13,6 +15,8 @@ export interface SubscribersStackProps extends StackProps {
   readonly config: StageConfig;
   readonly itemsTable: ITable;
   readonly webhooksTable: ITable;
+  /** Fan-out and dispatch read partner profiles to refuse revoked partners' subscriptions. */
+  readonly partnersTable: ITable;
   readonly eventBus: IEventBus;
   /** Languages every item is translated into (default `en`). */
   readonly targetLanguages?: readonly string[];
@@ -30,6 +34,11 @@ export const WEBHOOK_DETAIL_TYPES = [
   'NewsItemTranslated',
 ] as const;
 
+/** Partner profile rows only (`PARTNER#<id>`): never the key rows. */
+const PARTNER_PROFILES_ONLY = {
+  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PARTNER#*'] },
+};
+
 /** Each send is capped at 15 s and a batch of 10 is sent concurrently; the rest is storage calls. */
 const DISPATCHER_TIMEOUT = Duration.seconds(60);
 
@@ -46,7 +55,7 @@ export class SubscribersStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SubscribersStackProps) {
     super(scope, id, props);
-    const { config, itemsTable, webhooksTable, eventBus } = props;
+    const { config, itemsTable, webhooksTable, partnersTable, eventBus } = props;
     const targetLanguages = props.targetLanguages ?? ['en'];
 
     this.translator = new Subscriber(this, 'Translator', {
@@ -70,17 +79,20 @@ export class SubscribersStack extends Stack {
       },
     });
     const fn = this.translator.fn;
-    fn.allow(
-      [
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:Query',
-      ],
-      [itemsTable.tableArn],
-    );
-    fn.allow(['events:PutEvents'], [eventBus.eventBusArn]);
+    // It reads items and writes only its own TRANSLATION# partitions: a compromised translator
+    // cannot write a version row into an item partition, the only ones the outbox publishes.
+    fn.allow(['dynamodb:GetItem', 'dynamodb:Query'], [itemsTable.tableArn], {
+      'ForAllValues:StringLike': {
+        'dynamodb:LeadingKeys': [`${ITEM_PK_PREFIX}*`, `${TRANSLATION_PK_PREFIX}*`],
+      },
+    });
+    fn.allow(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [itemsTable.tableArn], {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${TRANSLATION_PK_PREFIX}*`] },
+    });
+    // ...and can put nothing on the bus but NewsItemTranslated.
+    fn.allow(['events:PutEvents'], [eventBus.eventBusArn], {
+      StringEquals: { 'events:source': EVENT_SOURCE, 'events:detail-type': 'NewsItemTranslated' },
+    });
     // Amazon Translate has no resource-level permissions for real-time translation (acknowledged in
     // nag-suppressions.ts); the source language is always given, so Comprehend is never called.
     fn.allow(['translate:TranslateText', 'translate:TranslateDocument'], ['*']);
@@ -90,6 +102,7 @@ export class SubscribersStack extends Stack {
     const webhooksEnvironment = {
       WEBHOOKS_TABLE_NAME: webhooksTable.tableName,
       DELIVERY_QUEUE_URL: deliveryQueue.queueUrl,
+      PARTNERS_TABLE_NAME: partnersTable.tableName,
     };
 
     this.webhookFanout = new Subscriber(this, 'WebhookFanout', {
@@ -102,12 +115,15 @@ export class SubscribersStack extends Stack {
       environment: webhooksEnvironment,
     });
     // findMatches (Query on match rows), createDelivery (a transaction of Puts; GetItem of the existing
-    // delivery when the event is a duplicate), markEnqueued (UpdateItem). The base table only.
+    // delivery when the event is a duplicate), markEnqueued (UpdateItem). The base table only, and only
+    // match and delivery partitions: never a subscription's partition, where its signing secrets are.
     this.webhookFanout.fn.allow(
       ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       [webhooksTable.tableArn],
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MATCH#*', 'DLV#*'] } },
     );
     this.webhookFanout.fn.allow(['sqs:SendMessage'], [deliveryQueue.queueArn]);
+    this.webhookFanout.fn.allow(['dynamodb:GetItem'], [partnersTable.tableArn], PARTNER_PROFILES_ONLY);
 
     this.webhookDispatcher = new DiplowireFunction(this, 'WebhookDispatcher', {
       config,
@@ -143,6 +159,7 @@ export class SubscribersStack extends Stack {
       ],
       [deliveryQueue.queueArn],
     );
+    this.webhookDispatcher.allow(['dynamodb:GetItem'], [partnersTable.tableArn], PARTNER_PROFILES_ONLY);
     this.dispatcherMapping = new EventSourceMapping(this.webhookDispatcher, 'DeliveriesMapping', {
       target: this.webhookDispatcher.function,
       eventSourceArn: deliveryQueue.queueArn,

@@ -90,3 +90,9 @@ export class PreconditionRequiredError extends DiplowireError {
   readonly slug = 'precondition-required';
   readonly title = 'If-Match is required';
 }
+
+export class TooManyRequestsError extends DiplowireError {
+  readonly status = 429;
+  readonly slug = 'too-many-requests';
+  readonly title = 'Too many requests from this partner';
+}

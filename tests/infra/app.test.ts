@@ -83,6 +83,9 @@ describe('CloudFormation resource types', () => {
       'AWS::EventSchemas::Schema',
       'AWS::Events::Archive',
       'AWS::Events::EventBus',
+      'AWS::KMS::Key',
+      'AWS::SNS::Topic',
+      'AWS::SNS::TopicPolicy',
     ]);
   });
 
@@ -94,6 +97,7 @@ describe('CloudFormation resource types', () => {
       'AWS::ApiGatewayV2::Route',
       'AWS::ApiGatewayV2::Stage',
       'AWS::CloudWatch::Alarm',
+      'AWS::CloudWatch::Dashboard',
       'AWS::IAM::Policy',
       'AWS::IAM::Role',
       'AWS::Lambda::EventSourceMapping',

@@ -257,10 +257,13 @@ describe('outbox stream mapping', () => {
     });
   });
 
-  it('only delivers INSERTs of version rows (SK begins with V#)', () => {
+  it('only delivers INSERTs of version rows (SK begins with V#) of item partitions (PK begins with ITEM#)', () => {
     const filters = mappingOf(dev).FilterCriteria.Filters as { Pattern: string }[];
     expect(filters.map((f) => JSON.parse(f.Pattern))).toEqual([
-      { eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'V#' }] } } } },
+      {
+        eventName: ['INSERT'],
+        dynamodb: { Keys: { PK: { S: [{ prefix: 'ITEM#' }] }, SK: { S: [{ prefix: 'V#' }] } } },
+      },
     ]);
   });
 

@@ -207,6 +207,8 @@ describe('webhook fan-out subscriber', () => {
       'WebhookFanoutDeadLetterQueue.Arn': ['sqs:SendMessage'],
       'WebhooksTable.Arn': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       'WebhookDeliveriesQueue.Arn': ['sqs:SendMessage'],
+      // Partner profiles, to refuse a revoked partner's subscriptions (conditions: security.test.ts).
+      'PartnersTable.Arn': ['dynamodb:GetItem'],
     });
   });
 });
@@ -266,6 +268,7 @@ describe('webhook dispatcher', () => {
         'dynamodb:Query',
         'dynamodb:UpdateItem',
       ],
+      'PartnersTable.Arn': ['dynamodb:GetItem'],
       'WebhookDeliveriesQueue.Arn': [
         'sqs:ChangeMessageVisibility',
         'sqs:DeleteMessage',

@@ -3,8 +3,11 @@ import { createHash } from 'node:crypto';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoPartnerStore } from '../../shared/adapters/dynamodb/partner-store';
+import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
+import { newId } from '../../shared/domain/ids';
+import type { Subscription } from '../../shared/domain/webhooks/model';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
-import { createPartnersTable } from '../support/tables';
+import { createPartnersTable, createWebhooksTable } from '../support/tables';
 
 interface Run {
   code: number;
@@ -15,13 +18,34 @@ interface Run {
 let tableName: string;
 let client: DynamoDBDocumentClient;
 let store: DynamoPartnerStore;
+let webhooksTable: string;
+let webhooks: DynamoWebhookStore;
 
 beforeAll(async () => {
   const raw = localDynamoClient();
   tableName = await createPartnersTable(raw, uniqueTableName('partners'));
   client = DynamoDBDocumentClient.from(raw);
   store = new DynamoPartnerStore(raw, tableName);
+  webhooksTable = await createWebhooksTable(raw, uniqueTableName('webhooks'));
+  webhooks = new DynamoWebhookStore(raw, webhooksTable);
 });
+
+/** A webhook subscription of the partner, as the subscriptions API stores it. */
+async function subscription(partnerId: string): Promise<Subscription> {
+  const at = new Date().toISOString();
+  const sub: Subscription = {
+    subscriptionId: newId('sub'),
+    partnerId,
+    url: 'https://receiver.example/hook',
+    eventTypes: ['NewsItemPublished'],
+    filter: {},
+    status: 'active',
+    createdAt: at,
+    updatedAt: at,
+  };
+  expect(await webhooks.createSubscription(sub, { secret: 'whsec_x', createdAt: at }, 25)).toBe(true);
+  return sub;
+}
 
 /** Runs the real CLI as an operator would, against DynamoDB Local. */
 function partners(...args: string[]): Promise<Run> {
@@ -29,13 +53,14 @@ function partners(...args: string[]): Promise<Run> {
     ...process.env,
     DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
     PARTNERS_TABLE_NAME: tableName,
+    WEBHOOKS_TABLE_NAME: webhooksTable,
   };
   delete env.AWS_ENDPOINT_URL_DYNAMODB;
   return new Promise((resolve) => {
     execFile(
       'npx',
       ['tsx', 'scripts/partners.ts', ...args],
-      { env, timeout: 25_000 },
+      { env, timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });
@@ -61,7 +86,7 @@ async function allRows(): Promise<Record<string, unknown>[]> {
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 // Each case starts the CLI as a child process: seconds each on a busy 2-core machine.
-describe('partners CLI', { timeout: 90_000 }, () => {
+describe('partners CLI', { timeout: 240_000 }, () => {
   it('create --json prints one JSON line with the id and the key, and stores only the hash', async () => {
     const run = await partners('create', 'Kuwait News Agency', '--json');
 
@@ -121,34 +146,87 @@ describe('partners CLI', { timeout: 90_000 }, () => {
     }
   });
 
-  it('revoke by partner id revokes the partner and its key', async () => {
+  it('revoke by partner id revokes the partner, its keys and disables all its webhook subscriptions', async () => {
     const { partnerId, apiKey } = await createJson('Revoked By Id');
+    const second = JSON.parse((await partners('add-key', partnerId, '--json')).stdout) as { apiKey: string };
+    const subs = [await subscription(partnerId), await subscription(partnerId)];
+    const bystander = await createJson('Bystander');
+    const bystanderSub = await subscription(bystander.partnerId);
 
     const run = await partners('revoke', partnerId);
 
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(partnerId);
+    expect(run.stdout).toContain('disabled 2 webhook subscription(s)');
     expect((await store.findKeyByHash(sha256(apiKey)))?.status).toBe('revoked');
+    expect((await store.findKeyByHash(sha256(second.apiKey)))?.status).toBe('revoked');
     expect((await store.listPartners()).find((p) => p.partnerId === partnerId)?.status).toBe('revoked');
+    for (const sub of subs) {
+      expect(await webhooks.getSubscription(sub.subscriptionId)).toMatchObject({ status: 'disabled' });
+    }
+    expect(await webhooks.findMatches('NewsItemPublished', 'ptn_any')).not.toContainEqual(
+      expect.objectContaining({ partnerId }),
+    );
+    expect(await webhooks.getSubscription(bystanderSub.subscriptionId)).toMatchObject({ status: 'active' });
+    expect((await store.findKeyByHash(sha256(bystander.apiKey)))?.status).toBe('active');
+
+    // Re-running is safe (it finishes a revocation that stopped half-way).
+    const again = await partners('revoke', partnerId);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('disabled 0 webhook subscription(s)');
   });
 
-  it('revoke by key prefix revokes the owning partner only', async () => {
-    const target = await createJson('Revoked By Prefix');
-    const bystander = await createJson('Still Active');
+  it('add-key adds a second active key with the same scopes; revoke-key revokes one key, never the partner', async () => {
+    const { partnerId, apiKey: oldKey } = await createJson('Rotating', '--scopes', 'items:read,events:all');
+    const added = await partners('add-key', partnerId, '--json');
+    expect(added.code, added.stderr).toBe(0);
+    const { apiKey: newKey } = JSON.parse(added.stdout) as { apiKey: string };
+    expect(newKey).toMatch(/^dwk_[A-Za-z0-9_-]{43}$/);
+    expect(await store.findKeyByHash(sha256(newKey))).toMatchObject({
+      partnerId,
+      partnerName: 'Rotating',
+      scopes: ['items:read', 'events:all'],
+      status: 'active',
+    });
+    const listed = (await store.listPartners()).find((p) => p.partnerId === partnerId);
+    expect(listed?.keyPrefixes).toEqual([oldKey.slice(0, 12), newKey.slice(0, 12)]);
+    const sub = await subscription(partnerId);
 
-    const run = await partners('revoke', target.apiKey.slice(0, 12));
+    const run = await partners('revoke-key', oldKey.slice(0, 12));
 
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain(target.partnerId);
-    expect((await store.findKeyByHash(sha256(target.apiKey)))?.status).toBe('revoked');
-    expect((await store.findKeyByHash(sha256(bystander.apiKey)))?.status).toBe('active');
+    expect(run.stdout).toContain('other keys stay active');
+    expect((await store.findKeyByHash(sha256(oldKey)))?.status).toBe('revoked');
+    expect((await store.findKeyByHash(sha256(newKey)))?.status).toBe('active');
+    const after = (await store.listPartners()).find((p) => p.partnerId === partnerId);
+    expect(after).toMatchObject({ status: 'active', keyPrefixes: [newKey.slice(0, 12)] });
+    expect(await webhooks.getSubscription(sub.subscriptionId)).toMatchObject({ status: 'active' });
+
+    const twice = await partners('revoke-key', oldKey.slice(0, 12));
+    expect(twice.code, twice.stderr).toBe(0);
+    expect(twice.stdout).toContain('already revoked');
+
+    // --scopes narrows a new key; a revoked partner gets no new key.
+    const narrow = JSON.parse(
+      (await partners('add-key', partnerId, '--json', '--scopes', 'items:read')).stdout,
+    );
+    expect((await store.findKeyByHash(sha256(narrow.apiKey)))?.scopes).toEqual(['items:read']);
+    expect((await partners('revoke', partnerId)).code).toBe(0);
+    const refused = await partners('add-key', partnerId);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`No active partner "${partnerId}"`);
   });
 
-  it('exits 1 with a message on stderr for an unknown partner or prefix', async () => {
-    for (const unknown of ['ptn_00000000000000000000000000', 'dwk_nosuchkey']) {
-      const run = await partners('revoke', unknown);
+  it('exits 1 with a message on stderr for an unknown partner or key prefix', async () => {
+    const cases = [
+      ['revoke', 'ptn_00000000000000000000000000', 'No partner matches'],
+      ['revoke-key', 'dwk_nosuchkey', 'No key matches'],
+      ['add-key', 'ptn_00000000000000000000000000', 'No active partner'],
+    ] as const;
+    for (const [command, unknown, message] of cases) {
+      const run = await partners(command, unknown);
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain(`No partner or key prefix matches "${unknown}"`);
+      expect(run.stderr).toContain(`${message} "${unknown}"`);
       expect(run.stdout).toBe('');
     }
   });
@@ -164,8 +242,17 @@ describe('partners CLI', { timeout: 90_000 }, () => {
       ['create'],
       ['create', 'X', '--scopes', 'items:delete'],
       ['revoke', 'bob'],
+      // A key prefix no longer revokes a whole partner: revoke-key revokes just that key.
+      ['revoke', 'dwk_abcdefgh'],
+      ['revoke-key', 'ptn_00000000000000000000000000'],
+      ['add-key', 'dwk_abcdefgh'],
+      ['list', '--scopes', 'items:read'],
     ];
-    const runs = await Promise.all(usageErrors.map((args) => partners(...args)));
+    // Three at a time: a CLI start is seconds of CPU on a busy machine.
+    const runs: Run[] = [];
+    for (let i = 0; i < usageErrors.length; i += 3) {
+      runs.push(...(await Promise.all(usageErrors.slice(i, i + 3).map((args) => partners(...args)))));
+    }
     for (const [index, run] of runs.entries()) {
       expect(run.code, usageErrors[index]?.join(' ')).toBe(2);
       expect(run.stderr).toContain('--help');

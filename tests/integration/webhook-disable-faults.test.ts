@@ -24,6 +24,8 @@ import { createWebhooksTable } from '../support/tables';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
 const LEASE_MS = 10_000;
+/** These tests are about store faults: every partner is active (revocation: webhooks.test.ts). */
+const ACTIVE_PARTNERS = { isActive: async () => true };
 let store: DynamoWebhookStore;
 let sqsServer: LocalSqs;
 let sqs: SQSClient;
@@ -111,7 +113,7 @@ async function subscribedDelivery(): Promise<{ subscription: Subscription; messa
     await store.createSubscription(subscription, { secret: newSigningSecret(), createdAt: now }, 10),
   ).toBe(true);
   const event = itemEvent(partnerId);
-  await fanOut(event, { store, queue });
+  await fanOut(event, { store, queue, partners: ACTIVE_PARTNERS });
   const deliveryId = deliveryIdOf(event.eventId, subscription.subscriptionId);
   const { Messages = [] } = await sqs.send(
     new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
@@ -128,6 +130,7 @@ function dispatcherWith(faulty: WebhookStore, time: ReturnType<typeof clock>, di
   return new Dispatcher({
     store: faulty,
     queue,
+    partners: ACTIVE_PARTNERS,
     sender: new HttpWebhookSender({ allowLoopback: true, timeoutMs: 3000 }),
     retrySchedule: [0, 1, 1],
     disableAfterSeconds,

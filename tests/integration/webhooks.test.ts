@@ -3,6 +3,8 @@ import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/c
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LocalSqs } from '../../local/sqs';
+import { DynamoPartnerStatus } from '../../shared/adapters/dynamodb/partner-status';
+import { DynamoPartnerStore } from '../../shared/adapters/dynamodb/partner-store';
 import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
 import { disableAfterSecondsFromEnv, retryScheduleFromEnv } from '../../shared/adapters/webhooks/config';
 import { parseDeliveryMessage, SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
@@ -12,12 +14,13 @@ import {
   type DeliveryMessage,
   Dispatcher,
   deliveryIdOf,
+  disablePartnerSubscriptions,
   fanOut,
   toWebhookEvent,
 } from '../../shared/domain/webhooks';
 import { httpEvent, lambdaContext, partnerContext } from '../support/api-events';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
-import { createWebhooksTable } from '../support/tables';
+import { createPartnersTable, createWebhooksTable } from '../support/tables';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
 const A = newId('ptn');
@@ -31,6 +34,30 @@ let store: DynamoWebhookStore;
 let documents: DynamoDBDocumentClient;
 let queue: SqsDeliveryQueue;
 let receiver: WebhookReceiver;
+let partnerStore: DynamoPartnerStore;
+let partnersTable: string;
+/** The real partner status check fan-out and dispatch use (a fresh one sees revocations at once). */
+let partners: DynamoPartnerStatus;
+const freshPartnerStatus = () => new DynamoPartnerStatus(localDynamoClient(), partnersTable);
+
+/** A partner profile (with one key) in the partners table, as `partners -- create` writes it. */
+async function activePartner(partnerId: string): Promise<string> {
+  const createdAt = new Date().toISOString();
+  const keyHash = crypto.randomUUID().replaceAll('-', '').padEnd(64, '0');
+  await partnerStore.createPartner(
+    { partnerId, name: partnerId, status: 'active', createdAt },
+    {
+      keyHash,
+      keyPrefix: `dwk_${keyHash.slice(0, 8)}`,
+      partnerId,
+      partnerName: partnerId,
+      scopes: SCOPES.split(' '),
+      status: 'active',
+      createdAt,
+    },
+  );
+  return partnerId;
+}
 let api: typeof import('../../functions/subscriptions-api/handler');
 
 /** Rewrites a subscription's stored URL behind the API's back (what DNS rebinding amounts to). */
@@ -51,6 +78,10 @@ beforeAll(async () => {
   table = await createWebhooksTable(dynamo, uniqueTableName('webhooks'));
   documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   store = new DynamoWebhookStore(dynamo, table);
+  partnersTable = await createPartnersTable(dynamo, uniqueTableName('partners'));
+  partnerStore = new DynamoPartnerStore(dynamo, partnersTable);
+  partners = freshPartnerStatus();
+  await Promise.all([activePartner(A), activePartner(B)]);
   sqsServer = new LocalSqs({
     queues: [{ name: 'deliveries' }],
     region: 'us-east-1',
@@ -133,6 +164,7 @@ function dispatcher(
   return new Dispatcher({
     store,
     queue,
+    partners,
     sender: new HttpWebhookSender({
       allowLoopback: options.allowLoopback ?? true,
       timeoutMs: options.timeoutMs ?? 3000,
@@ -213,11 +245,11 @@ describe('delivery', () => {
     const sub = await subscribe(A);
     receiver.verifyWith(sub.secret);
     const event = itemEvent(A);
-    const first = await fanOut(event, { store, queue });
-    const again = await fanOut(event, { store, queue });
+    const first = await fanOut(event, { store, queue, partners });
+    const again = await fanOut(event, { store, queue, partners });
     expect(first.created).toBe(1);
     expect(again).toMatchObject({ created: 0, duplicates: 1 });
-    expect(await fanOut(itemEvent(B), { store, queue })).toMatchObject({ matched: 0 });
+    expect(await fanOut(itemEvent(B), { store, queue, partners })).toMatchObject({ matched: 0 });
 
     const [message] = await drain();
     receiver.answer({ status: 500, body: `boom\u0000\u001b${'x'.repeat(500)}` }, { status: 200 });
@@ -256,7 +288,7 @@ describe('delivery', () => {
   it('treats a 301 as a failure without following it, and 410 disables the subscription', async () => {
     const sub = await subscribe(A);
     receiver.verifyWith(sub.secret);
-    await fanOut(itemEvent(A), { store, queue });
+    await fanOut(itemEvent(A), { store, queue, partners });
     const [message] = await drain();
     receiver.answer({ status: 301, headers: { location: 'http://127.0.0.1:1/elsewhere' } }, { status: 410 });
     const before = receiver.received.length;
@@ -267,14 +299,14 @@ describe('delivery', () => {
     const got = await call('GET /v1/subscriptions/{id}', A, { pathParameters: { id: sub.id } });
     expect(got.body.status).toBe('disabled');
     expect(got.body.disabledReason).toMatch(/410/);
-    expect(await fanOut(itemEvent(A), { store, queue })).toMatchObject({ matched: 0 });
+    expect(await fanOut(itemEvent(A), { store, queue, partners })).toMatchObject({ matched: 0 });
     await call('DELETE /v1/subscriptions/{id}', A, { pathParameters: { id: sub.id } });
   }, 30_000);
 
   it('blocks at connect time a hostname that resolves to loopback when loopback is not allowed; times out slow receivers', async () => {
     const sub = await subscribe(A);
     receiver.verifyWith(sub.secret);
-    await fanOut(itemEvent(A), { store, queue });
+    await fanOut(itemEvent(A), { store, queue, partners });
     const [message] = await drain();
     // Re-point the stored URL at a name that "resolves" to 127.0.0.1 (DNS rebinding after registration).
     const rebound = `http://rebind.example:${receiver.port}/hooks`;
@@ -367,6 +399,7 @@ describe('delivery policy: auto-disable and Retry-After', () => {
   beforeAll(async () => {
     // Its own receiver, so a default answer or a leftover script never leaks into other tests.
     endpoint = await new WebhookReceiver().start();
+    await activePartner(P);
   });
   afterAll(async () => {
     await endpoint?.stop();
@@ -376,6 +409,7 @@ describe('delivery policy: auto-disable and Retry-After', () => {
     return new Dispatcher({
       store,
       queue,
+      partners,
       sender: new HttpWebhookSender({ allowLoopback: true, timeoutMs: 3000 }),
       retrySchedule: retryScheduleFromEnv(env),
       disableAfterSeconds: disableAfterSecondsFromEnv(env),
@@ -394,7 +428,7 @@ describe('delivery policy: auto-disable and Retry-After', () => {
 
   async function newDelivery(subscriptionId: string): Promise<string> {
     const event = itemEvent(P);
-    expect(await fanOut(event, { store, queue })).toMatchObject({ created: 1 });
+    expect(await fanOut(event, { store, queue, partners })).toMatchObject({ created: 1 });
     return deliveryIdOf(event.eventId, subscriptionId);
   }
 
@@ -461,7 +495,7 @@ describe('delivery policy: auto-disable and Retry-After', () => {
         reason: 'subscription-disabled',
         attempts: [],
       });
-      expect(await fanOut(itemEvent(P), { store, queue })).toMatchObject({ matched: 0 });
+      expect(await fanOut(itemEvent(P), { store, queue, partners })).toMatchObject({ matched: 0 });
       expect(endpoint.requestsFor(deliveryId)).toHaveLength(4);
       expect(endpoint.requestsFor(pendingId)).toHaveLength(0);
     } finally {
@@ -498,7 +532,7 @@ describe('delivery policy: auto-disable and Retry-After', () => {
         clock.advance(20);
       }
       expect(await getSubscription(sub.id)).toMatchObject({ status: 'active', failingSince: secondRun });
-      expect(await fanOut(itemEvent(P), { store, queue })).toMatchObject({ matched: 1 });
+      expect(await fanOut(itemEvent(P), { store, queue, partners })).toMatchObject({ matched: 1 });
 
       // The new run, not the old one, reaches the threshold.
       expect(await dispatch.dispatch((await queuedAttempt(again, 4)).message)).toBe('failed');
@@ -588,5 +622,80 @@ describe('delivery policy: auto-disable and Retry-After', () => {
     } finally {
       await call('DELETE /v1/subscriptions/{id}', P, { pathParameters: { id: sub.id } });
     }
+  }, 30_000);
+});
+
+describe('revoked partners (issue 10 #1)', () => {
+  it('revocation disables every subscription of the partner; the fan-out then finds none', async () => {
+    const R = await activePartner(newId('ptn'));
+    const first = await subscribe(R);
+    const second = await subscribe(R);
+    const bystander = await subscribe(B);
+
+    await partnerStore.revoke(R);
+    expect(await disablePartnerSubscriptions(store, R, new Date().toISOString())).toEqual({ disabled: 2 });
+    // Idempotent: running it again (after a partial failure) finds nothing left to do.
+    expect(await disablePartnerSubscriptions(store, R, new Date().toISOString())).toEqual({ disabled: 0 });
+
+    for (const id of [first.id, second.id]) {
+      const got = await call('GET /v1/subscriptions/{id}', R, { pathParameters: { id } });
+      expect(got.body).toMatchObject({ status: 'disabled', disabledReason: 'The partner was revoked.' });
+    }
+    expect(
+      (await call('GET /v1/subscriptions/{id}', B, { pathParameters: { id: bystander.id } })).body.status,
+    ).toBe('active');
+    const fresh = freshPartnerStatus();
+    expect(await fanOut(itemEvent(R), { store, queue, partners: fresh })).toMatchObject({
+      matched: 0,
+      created: 0,
+    });
+    await drain();
+    await call('DELETE /v1/subscriptions/{id}', B, { pathParameters: { id: bystander.id } });
+  }, 30_000);
+
+  it('a subscription that outlived its revoked partner gets no new deliveries, and a queued one is cancelled unsent', async () => {
+    const R = await activePartner(newId('ptn'));
+    // A leaked key registers an all-partners subscription, then the partner is revoked; the
+    // subscription slipped past the revocation (e.g. registered through a gateway-cached key).
+    const sub = await subscribe(R);
+    const queued = itemEvent(R);
+    expect(await fanOut(queued, { store, queue, partners: freshPartnerStatus() })).toMatchObject({
+      created: 1,
+    });
+    const queuedId = deliveryIdOf(queued.eventId, sub.id);
+    const message = (await drain()).find((m) => m?.deliveryId === queuedId);
+    expect(message).toBeDefined();
+    await partnerStore.revoke(R);
+
+    const fresh = freshPartnerStatus();
+    const later = itemEvent(R);
+    expect(await fanOut(later, { store, queue, partners: fresh })).toMatchObject({
+      matched: 1,
+      created: 0,
+      refused: 1,
+    });
+    expect(await store.getDelivery(deliveryIdOf(later.eventId, sub.id))).toBeUndefined();
+    // Other tests share the queue: only this event's delivery must not be there.
+    const laterId = deliveryIdOf(later.eventId, sub.id);
+    expect((await drain()).filter((m) => m?.deliveryId === laterId)).toEqual([]);
+
+    const before = receiver.received.length;
+    const refusing = new Dispatcher({
+      store,
+      queue,
+      partners: fresh,
+      sender: new HttpWebhookSender({ allowLoopback: true, timeoutMs: 3000 }),
+      retrySchedule: [0, 1, 1],
+      disableAfterSeconds: 3600,
+      leaseMs: 10_000,
+    });
+    expect(await refusing.dispatch(message!)).toBe('refused');
+    expect(receiver.received.length).toBe(before);
+    const delivery = await store.getDelivery(queuedId);
+    expect(delivery).toMatchObject({ status: 'cancelled', reason: 'partner-revoked' });
+    expect(await store.getSubscription(sub.id)).toMatchObject({
+      status: 'disabled',
+      disabledReason: 'The partner was revoked.',
+    });
   }, 30_000);
 });

@@ -7,6 +7,14 @@ import { MalformedRecordError } from './item-records';
 import { apiKeyKey, ENTITY, KEY_SK, keyPrefixKey, PROFILE_SK, partnerKey } from './table-design';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, transactWrite } from './transactions';
 
+/** The partner does not exist or is revoked: no key can be added to it. */
+export class PartnerNotActiveError extends Error {
+  constructor(partnerId: string) {
+    super(`Partner ${partnerId} does not exist or is revoked`);
+    this.name = 'PartnerNotActiveError';
+  }
+}
+
 /** A partner id, key hash or key prefix is already taken; nothing was written. */
 export class PartnerExistsError extends Error {
   constructor(detail: string) {
@@ -160,7 +168,170 @@ export class DynamoPartnerStore implements PartnerStore {
     );
     if (!outcome.committed)
       throw new Error(`Partner ${partnerId} has a key row missing; revocation not applied`);
+    // A key added between the read and the transaction (addKey needs an active partner, so no
+    // more can follow now) is revoked by one more pass.
+    const { Item: after } = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(partnerKey(partnerId)),
+        ConsistentRead: true,
+      }),
+    );
+    const added = after ? toProfile(unmarshall(after)).keyHashes.filter((h) => !keyHashes.includes(h)) : [];
+    if (added.length > 0) return this.revoke(partnerId);
     return partnerId;
+  }
+
+  /**
+   * Adds a key to an active partner (key rotation): the key row, its prefix row and the profile's
+   * key lists change in one transaction. Throws PartnerNotActiveError for an unknown or revoked partner.
+   */
+  async addKey(key: ApiKeyRecord): Promise<void> {
+    const notExists = 'attribute_not_exists(PK)';
+    const outcome = await transactWrite(
+      this.client,
+      {
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: marshall(partnerKey(key.partnerId)),
+              ConditionExpression: '#status = :active',
+              UpdateExpression:
+                'SET keyHashes = list_append(if_not_exists(keyHashes, :empty), :hash), ' +
+                'keyPrefixes = list_append(if_not_exists(keyPrefixes, :empty), :prefix)',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: marshall({
+                ':active': 'active',
+                ':empty': [],
+                ':hash': [key.keyHash],
+                ':prefix': [key.keyPrefix],
+              }),
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              ConditionExpression: notExists,
+              Item: marshall(
+                { ...apiKeyKey(key.keyHash), entity: ENTITY.apiKey, ...key },
+                { removeUndefinedValues: true },
+              ),
+            },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              ConditionExpression: notExists,
+              Item: marshall({
+                ...keyPrefixKey(key.keyPrefix),
+                entity: ENTITY.keyPrefix,
+                keyPrefix: key.keyPrefix,
+                keyHash: key.keyHash,
+                partnerId: key.partnerId,
+              }),
+            },
+          },
+        ],
+      },
+      this.retryPolicy,
+    );
+    if (outcome.committed) return;
+    const [partnerInactive, keyTaken, prefixTaken] = outcome.conditionFailed;
+    if (partnerInactive) throw new PartnerNotActiveError(key.partnerId);
+    if (keyTaken) throw new PartnerExistsError('This API key is already registered');
+    if (prefixTaken)
+      throw new PartnerExistsError(`Key prefix ${key.keyPrefix} is already in use; generate another key`);
+    throw new Error('Adding the key was cancelled for an unknown reason');
+  }
+
+  /**
+   * Revokes one key by its prefix; the partner and its other keys stay active. The profile moves the
+   * prefix to `revokedKeyPrefixes` in the same transaction. Idempotent: an already revoked key
+   * answers `alreadyRevoked`. Undefined for an unknown prefix.
+   */
+  async revokeKey(
+    keyPrefix: string,
+  ): Promise<{ partnerId: string; keyPrefix: string; alreadyRevoked: boolean } | undefined> {
+    const { Item: prefixRow } = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(keyPrefixKey(keyPrefix)),
+        ConsistentRead: true,
+      }),
+    );
+    if (!prefixRow) return undefined;
+    const row = new Reader(ENTITY.keyPrefix, unmarshall(prefixRow));
+    const partnerId = row.string('partnerId');
+    const keyHash = row.string('keyHash');
+    const { Item: profileRow } = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(partnerKey(partnerId)),
+        ConsistentRead: true,
+      }),
+    );
+    if (!profileRow) return undefined;
+    const remaining = toProfile(unmarshall(profileRow)).keyPrefixes.filter((p) => p !== keyPrefix);
+    const now = new Date().toISOString();
+    const outcome = await transactWrite(
+      this.client,
+      {
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: marshall(apiKeyKey(keyHash)),
+              ConditionExpression: '#status = :active',
+              UpdateExpression: 'SET #status = :revoked, revokedAt = :now',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: marshall({
+                ':active': 'active',
+                ':revoked': 'revoked',
+                ':now': now,
+              }),
+            },
+          },
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: marshall(partnerKey(partnerId)),
+              ConditionExpression: 'attribute_exists(PK)',
+              UpdateExpression:
+                'SET keyPrefixes = :remaining, ' +
+                'revokedKeyPrefixes = list_append(if_not_exists(revokedKeyPrefixes, :empty), :prefix)',
+              ExpressionAttributeValues: marshall({
+                ':remaining': remaining,
+                ':empty': [],
+                ':prefix': [keyPrefix],
+              }),
+            },
+          },
+        ],
+      },
+      this.retryPolicy,
+    );
+    if (outcome.committed) return { partnerId, keyPrefix, alreadyRevoked: false };
+    if (outcome.conditionFailed[0]) return { partnerId, keyPrefix, alreadyRevoked: true };
+    throw new Error(`Partner ${partnerId} has no profile row; key ${keyPrefix} not revoked`);
+  }
+
+  /** The partner's key rows (scopes and status of each), oldest first. */
+  async listKeys(partnerId: string): Promise<ApiKeyRecord[]> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(partnerKey(partnerId)),
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return [];
+    const keys: ApiKeyRecord[] = [];
+    for (const keyHash of toProfile(unmarshall(Item)).keyHashes) {
+      const record = await this.findKeyByHash(keyHash);
+      if (record) keys.push(record);
+    }
+    return keys.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   private async resolvePartnerId(partnerIdOrKeyPrefix: string): Promise<string | undefined> {
@@ -277,6 +448,38 @@ export async function createPartnerWithKey(
           createdAt,
         },
       );
+      return { partnerId, apiKey, keyPrefix };
+    } catch (error) {
+      if (!(error instanceof PartnerExistsError) || attempt >= 3) throw error;
+    }
+  }
+}
+
+/**
+ * Adds a fresh key to an active partner (rotation: add the new key, move clients over, then
+ * `revoke-key` the old one). Scopes default to those of the partner's newest active key.
+ */
+export async function addKeyToPartner(
+  store: DynamoPartnerStore,
+  partnerId: string,
+  scopes?: readonly string[],
+): Promise<CreatedPartner> {
+  const keys = await store.listKeys(partnerId);
+  const newest = keys.filter((k) => k.status === 'active').at(-1) ?? keys.at(-1);
+  if (newest === undefined) throw new PartnerNotActiveError(partnerId);
+  const createdAt = new Date().toISOString();
+  for (let attempt = 1; ; attempt++) {
+    const { apiKey, keyHash, keyPrefix } = generateApiKey();
+    try {
+      await store.addKey({
+        keyHash,
+        keyPrefix,
+        partnerId,
+        partnerName: newest.partnerName,
+        scopes: [...(scopes ?? newest.scopes)],
+        status: 'active',
+        createdAt,
+      });
       return { partnerId, apiKey, keyPrefix };
     } catch (error) {
       if (!(error instanceof PartnerExistsError) || attempt >= 3) throw error;

@@ -84,8 +84,22 @@ export interface TableKey {
 
 const VERSION_DIGITS = 9;
 
+/** Partitions of the outbox: the items' version rows. Only these partitions are ever published. */
+export const ITEM_PK_PREFIX = 'ITEM#';
+
 export function itemPk(itemId: string): string {
-  return `ITEM#${itemId}`;
+  return `${ITEM_PK_PREFIX}${itemId}`;
+}
+
+/**
+ * Translations live in partitions of their own, so the translator's role can be limited to them
+ * (IAM `dynamodb:LeadingKeys`): it cannot write a row into an item's partition, and only item
+ * partitions reach the outbox (docs/security.md).
+ */
+export const TRANSLATION_PK_PREFIX = 'TRANSLATION#';
+
+export function translationPk(itemId: string): string {
+  return `${TRANSLATION_PK_PREFIX}${itemId}`;
 }
 
 /** Zero-padded so that versions sort numerically as strings (V#000000002 < V#000000010). */

@@ -16,12 +16,12 @@ import {
   type PublishClaim,
   type TranslationStore,
 } from '../../domain/translation/ports';
-import { itemPk, type TableKey, versionSk } from './table-design';
+import { type TableKey, translationPk, versionSk } from './table-design';
 
 /**
- * Translations live in the items table next to the item they translate (see docs/translation.md):
- * PK `ITEM#<itemId>`, SK `TR#<language>#V#<version, 9 digits>`. Their SK does not start with `V#`,
- * so the outbox stream filter never publishes them as item versions.
+ * Translations live in the items table in a partition of their own per item (see docs/translation.md):
+ * PK `TRANSLATION#<itemId>`, SK `TR#<language>#V#<version, 9 digits>`. The outbox publishes only
+ * `ITEM#` partitions, and the translator's role may write nothing else than `TRANSLATION#` ones.
  */
 export const TRANSLATION_ENTITY = 'ItemTranslation';
 const IN_PROGRESS = 'in-progress';
@@ -31,7 +31,10 @@ export function translationSkPrefix(language: string): string {
 }
 
 export function translationKey(key: TranslationKey): TableKey {
-  return { PK: itemPk(key.itemId), SK: `${translationSkPrefix(key.language)}${versionSk(key.version)}` };
+  return {
+    PK: translationPk(key.itemId),
+    SK: `${translationSkPrefix(key.language)}${versionSk(key.version)}`,
+  };
 }
 
 export class MalformedTranslationRecordError extends Error {
@@ -282,7 +285,7 @@ export class DynamoTranslationStore implements TranslationStore {
         FilterExpression: '#status = :translated',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: marshall({
-          ':pk': itemPk(itemId),
+          ':pk': translationPk(itemId),
           ':prefix': `${translationSkPrefix(language)}V#`,
           ':translated': 'translated',
         }),

@@ -14,7 +14,8 @@ import {
   ROUTES,
   type RouteKey,
 } from '../../contracts/api/routes';
-import { MethodNotAllowedError, NotFoundError } from '../../domain/errors';
+import { MethodNotAllowedError, NotFoundError, TooManyRequestsError } from '../../domain/errors';
+import { PartnerRateLimiter, parseRateLimit } from '../../domain/rate-limit';
 import { problemDetails } from './problem-details';
 import { type AuthenticatedCaller, requireCaller, requireScope } from './request';
 import type { HttpEvent, HttpResponse } from './types';
@@ -27,6 +28,11 @@ export interface HttpHandlerOptions {
   metrics: Metrics;
   /** Also answer the catch-all route keys: 405 with `Allow` on known paths, 404 elsewhere. */
   serveFallbacks?: boolean;
+  /**
+   * Per-partner limit `<rate>/<burst>` of this function's container (default: env PARTNER_RATE_LIMIT;
+   * unset means none). Checked before the route reads the body: a refusal costs no I/O.
+   */
+  partnerRateLimit?: string;
 }
 
 export type HttpLambdaHandler = MiddyfiedHandler<HttpEvent, HttpResponse, Error, Context>;
@@ -38,6 +44,8 @@ export type HttpLambdaHandler = MiddyfiedHandler<HttpEvent, HttpResponse, Error,
  */
 export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions): HttpLambdaHandler {
   const { logger, metrics, serveFallbacks = false } = options;
+  const rateLimit = options.partnerRateLimit ?? process.env.PARTNER_RATE_LIMIT;
+  const limiter = rateLimit ? new PartnerRateLimiter(parseRateLimit(rateLimit)) : undefined;
 
   const dispatch = async (event: HttpEvent): Promise<HttpResponse> => {
     const routeKey = event.routeKey;
@@ -47,6 +55,14 @@ export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions):
     if (served !== undefined && route) {
       const caller = requireCaller(event);
       logger.appendKeys({ partnerId: caller.partnerId });
+      const decision = limiter?.take(caller.partnerId);
+      if (decision?.allowed === false) {
+        metrics.addMetric('PartnerRateLimited', MetricUnit.Count, 1);
+        throw new TooManyRequestsError(
+          `This partner's request rate is over its limit; retry after ${decision.retryAfterSeconds} s.`,
+          { headers: { 'Retry-After': String(decision.retryAfterSeconds) } },
+        );
+      }
       requireScope(caller, ROUTES[served].scope);
       return route(event, caller);
     }

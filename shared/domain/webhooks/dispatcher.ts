@@ -1,8 +1,9 @@
 import { sanitiseExcerpt } from './excerpt';
 import type { DeliveryAttempt, DeliveryMessage } from './model';
 import { judgeAttempt } from './outcome';
-import type { DeliveryQueue, WebhookSender, WebhookStore } from './ports';
+import type { DeliveryQueue, PartnerStatus, WebhookSender, WebhookStore } from './ports';
 import { delayBeforeAttempt, MAX_SQS_DELAY_SECONDS, queueDelay } from './retry';
+import { PARTNER_REVOKED, PARTNER_REVOKED_REASON } from './revocation';
 import { activeSecrets } from './secrets';
 import { webhookHeaders } from './signing';
 
@@ -10,6 +11,8 @@ export interface DispatcherOptions {
   store: WebhookStore;
   queue: DeliveryQueue;
   sender: WebhookSender;
+  /** Subscriptions of a revoked partner are never sent to (and are disabled on sight). */
+  partners: PartnerStatus;
   /** Delay before each attempt in seconds; its length is the number of attempts. */
   retrySchedule: readonly number[];
   /** A subscription failing continuously for this long is disabled. */
@@ -24,6 +27,8 @@ export type DispatchOutcome =
   | 'waiting'
   | 'stale'
   | 'cancelled'
+  /** The subscription's partner is revoked: cancelled, and the subscription disabled. */
+  | 'refused'
   | 'succeeded'
   | 'retrying'
   | 'failed'
@@ -77,6 +82,12 @@ export class Dispatcher {
       return 'cancelled';
     }
     const { subscription } = target;
+    if (!(await this.options.partners.isActive(subscription.partnerId))) {
+      // Disable first: if the cancel then fails, SQS retries this message and it gets here again.
+      await store.disableSubscription(subscription, PARTNER_REVOKED_REASON, now.toISOString());
+      await store.cancelDelivery(delivery.deliveryId, delivery.sequence, PARTNER_REVOKED, now.toISOString());
+      return 'refused';
+    }
     if (
       !(await store.claimAttempt(
         delivery.deliveryId,

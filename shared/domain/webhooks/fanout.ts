@@ -3,7 +3,7 @@ import { matchesFilter } from './filter';
 import type { Delivery, WebhookEvent } from './model';
 import { WEBHOOK_EVENT_TYPES } from './model';
 import { webhookPayload } from './payload';
-import type { DeliveryQueue, WebhookStore } from './ports';
+import type { DeliveryQueue, PartnerStatus, WebhookStore } from './ports';
 
 export interface FanOutResult {
   matched: number;
@@ -12,6 +12,8 @@ export interface FanOutResult {
   duplicates: number;
   /** Deliveries that existed but whose first message had not been sent; sent now. */
   repaired: number;
+  /** Matches owned by a revoked partner: no delivery is created for them. */
+  refused: number;
 }
 
 /** The envelope did not carry what the fan-out needs (logged and sent to the target's DLQ). */
@@ -64,15 +66,25 @@ export function toWebhookEvent(envelope: {
  */
 export async function fanOut(
   event: WebhookEvent,
-  deps: { store: WebhookStore; queue: DeliveryQueue; now?: () => Date },
+  deps: { store: WebhookStore; queue: DeliveryQueue; partners: PartnerStatus; now?: () => Date },
 ): Promise<FanOutResult> {
   const now = deps.now ?? (() => new Date());
   const matches = (await deps.store.findMatches(event.eventType, event.partnerId)).filter((m) =>
     matchesFilter(m, event),
   );
   const payload = webhookPayload(event);
-  const result: FanOutResult = { matched: matches.length, created: 0, duplicates: 0, repaired: 0 };
+  const result: FanOutResult = {
+    matched: matches.length,
+    created: 0,
+    duplicates: 0,
+    repaired: 0,
+    refused: 0,
+  };
   for (const match of matches) {
+    if (!(await deps.partners.isActive(match.partnerId))) {
+      result.refused++;
+      continue;
+    }
     const createdAt = now().toISOString();
     const delivery: Delivery = {
       deliveryId: deliveryIdOf(event.eventId, match.subscriptionId),

@@ -14,6 +14,7 @@ export {
   type SubscriptionRequest,
 } from './registration';
 export * from './retry';
+export { disablePartnerSubscriptions, PARTNER_REVOKED, PARTNER_REVOKED_REASON } from './revocation';
 export { activeSecrets, newSigningSecret } from './secrets';
 export { signatureHeader, webhookHeaders } from './signing';
 export { SubscriptionsService, type SubscriptionsServiceOptions } from './subscriptions-service';

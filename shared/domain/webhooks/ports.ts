@@ -98,3 +98,12 @@ export class InvalidCursorError extends Error {
     this.name = 'InvalidCursorError';
   }
 }
+
+/**
+ * Whether a partner may still own live webhooks. Fan-out and dispatch ask it for every subscription
+ * owner, so a subscription a revoked partner left behind (or registered with a key the gateway had
+ * cached) never receives another event.
+ */
+export interface PartnerStatus {
+  isActive(partnerId: string): Promise<boolean>;
+}

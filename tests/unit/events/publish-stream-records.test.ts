@@ -61,6 +61,11 @@ describe('publishStreamRecords', () => {
     const head = record('INSERT', 1, '1');
     head.dynamodb!.NewImage!.SK = { S: 'HEAD' };
     expect(isOutboxRecord(head)).toBe(false);
+    // A version-shaped row outside an item partition (what a compromised translator could write in
+    // its own TRANSLATION# partitions) is never published.
+    const forged = record('INSERT', 1, '1');
+    forged.dynamodb!.NewImage!.PK = { S: `TRANSLATION#${ITEM_ID}` };
+    expect(isOutboxRecord(forged)).toBe(false);
   });
 
   it('makes no PutEvents call when the batch has no outbox record', async () => {

@@ -1,0 +1,83 @@
+/**
+ * `fairnessP99Ratio` (issue 10 #8): partner B's submit p99 while partner A floods the API, divided by
+ * B's submit p99 alone, both measured in the same run on one local cloud. B keeps to a polite pace
+ * within its share; A submits from many concurrent loops and is answered 429 beyond its share.
+ * Target ≤ 2.0. The cloud runs with a small per-partner share so the flood surely exceeds it.
+ */
+import { randomUUID } from 'node:crypto';
+import { smallItem } from '../tests/e2e/support/helpers';
+import { createPartner, partnerApi, startSubscriberCloud } from '../tests/e2e/support/subscribers';
+import { percentile } from './support';
+
+export interface FairnessFigures {
+  aloneP99Ms: number;
+  floodP99Ms: number;
+  fairnessP99Ratio: number;
+  /** B's requests that were not 201 (must be 0). */
+  bystanderRefused: number;
+  floodRequests: number;
+  floodRateLimited: number;
+}
+
+const PARTNER_RATE_LIMIT = '20/40';
+const B_PAUSE_MS = 100;
+
+export async function measureFairness(options: {
+  samples: number;
+  floodConcurrency: number;
+}): Promise<FairnessFigures> {
+  const { cloud, dataDir, stop } = await startSubscriberCloud('bench-fairness', { PARTNER_RATE_LIMIT });
+  try {
+    const [pa, pb] = await Promise.all([
+      createPartner(dataDir, 'flooder'),
+      createPartner(dataDir, 'bystander'),
+    ]);
+    const a = partnerApi(cloud.endpoints, pa.apiKey);
+    const b = partnerApi(cloud.endpoints, pb.apiKey);
+    let refused = 0;
+    const sampleB = async (count: number): Promise<number[]> => {
+      const latencies: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const started = performance.now();
+        const result = await b.submit(smallItem(`urn:diplowire:bench:fair:${randomUUID()}`));
+        latencies.push(performance.now() - started);
+        if (result.status !== 201) refused++;
+        await new Promise((resolve) => setTimeout(resolve, B_PAUSE_MS));
+      }
+      return latencies;
+    };
+
+    await sampleB(10); // warm-up, unmeasured
+    const alone = await sampleB(options.samples);
+
+    let flooding = true;
+    let floodRequests = 0;
+    let floodRateLimited = 0;
+    const flood = Promise.all(
+      Array.from({ length: options.floodConcurrency }, async () => {
+        while (flooding) {
+          const result = await a.submit(smallItem(`urn:diplowire:bench:flood:${randomUUID()}`));
+          floodRequests++;
+          if (result.status === 429) floodRateLimited++;
+        }
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // the flood is under way
+    const during = await sampleB(options.samples);
+    flooding = false;
+    await flood;
+
+    const aloneP99Ms = percentile(alone, 99);
+    const floodP99Ms = percentile(during, 99);
+    return {
+      aloneP99Ms,
+      floodP99Ms,
+      fairnessP99Ratio: floodP99Ms / aloneP99Ms,
+      bystanderRefused: refused,
+      floodRequests,
+      floodRateLimited,
+    };
+  } finally {
+    await stop();
+  }
+}
