@@ -12,7 +12,20 @@ import {
   DEFAULT_PARTNER_SCOPES,
   DynamoPartnerStore,
 } from '../shared/adapters/dynamodb/partner-store';
+import type { Entitlement } from '../shared/domain/feed/model';
 import type { PartnerStore } from '../shared/domain/ports';
+import {
+  describeEntitlement,
+  ENTITLEMENT_COMMANDS,
+  ENTITLEMENT_HELP,
+  ENTITLEMENT_OPTIONS,
+  ENTITLEMENT_USAGE,
+  type EntitlementCommand,
+  type EntitlementOptions,
+  listEntitlements,
+  parseEntitlementCommand,
+  runEntitlementCommand,
+} from './partners-entitlements';
 
 const HELP = `Manage Diplowire partners and their API keys.
 
@@ -20,7 +33,7 @@ Usage:
   npm run partners -- create <name> [--scopes items:write,items:read,webhooks:manage] [--json]
   npm run partners -- list [--json]
   npm run partners -- revoke <partnerId|keyPrefix>
-
+${ENTITLEMENT_USAGE}
 Commands:
   create   Create a partner with one API key. The key is printed ONCE and only its
            SHA-256 is stored: hand it to the partner over a secure channel.
@@ -28,7 +41,7 @@ Commands:
   list     List partners: id, name, status, key prefixes, creation time (never keys).
   revoke   Revoke a partner and all its keys, by partner id (ptn_...) or by
            key prefix (dwk_..., as shown by list).
-
+${ENTITLEMENT_HELP}
 Options:
   --table <name>  Partners table (default: env PARTNERS_TABLE_NAME)
   --local         Use the local cloud started by \`npm start\` (.local/endpoints.json)
@@ -47,14 +60,14 @@ AWS_REGION is set; dummy credentials).
 Exit codes: 0 ok, 1 operational error, 2 usage error.
 `;
 
-const KNOWN_SCOPES = ['items:write', 'items:read', 'webhooks:manage', 'events:all'] as const;
+const KNOWN_SCOPES = ['items:write', 'items:read', 'webhooks:manage', 'events:all', 'feed:read'] as const;
 const DEFAULT_SCOPES = DEFAULT_PARTNER_SCOPES.join(',');
 const MAX_NAME_LENGTH = 200;
 
 class UsageError extends Error {}
 class OperationalError extends Error {}
 
-interface Options {
+interface Options extends EntitlementOptions {
   table?: string;
   local?: boolean;
   scopes?: string;
@@ -70,6 +83,25 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
     return;
   }
   if (command === undefined) throw new UsageError('No command given.');
+  if ((ENTITLEMENT_COMMANDS as readonly string[]).includes(command)) {
+    const entitlementCommand = command as EntitlementCommand;
+    const entitlement = parseEntitlementCommand(entitlementCommand, args, values, (m) => new UsageError(m));
+    const { client, tableName } = connect(values, env);
+    try {
+      await runEntitlementCommand(
+        entitlementCommand,
+        args[0],
+        entitlement,
+        { client, tableName, json: values.json === true },
+        (m) => new OperationalError(m),
+      );
+    } catch (error) {
+      throw describeAwsError(error, tableName);
+    } finally {
+      client.destroy();
+    }
+    return;
+  }
   if (!['create', 'list', 'revoke'].includes(command)) throw new UsageError(`Unknown command "${command}".`);
   if (values.scopes !== undefined && command !== 'create')
     throw new UsageError('--scopes only applies to create.');
@@ -94,7 +126,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const store = new DynamoPartnerStore(client, tableName);
   try {
     if (command === 'create') await create(store, name, scopes, values.json === true);
-    else if (command === 'list') await list(store, values.json === true);
+    else if (command === 'list')
+      await list(store, values.json === true, await listEntitlements(client, tableName));
     else await revoke(store, argument);
   } catch (error) {
     throw describeAwsError(error, tableName);
@@ -114,6 +147,7 @@ function parseCommandLine(argv: string[]): { values: Options; positionals: strin
         local: { type: 'boolean' },
         scopes: { type: 'string' },
         json: { type: 'boolean' },
+        ...ENTITLEMENT_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -135,7 +169,11 @@ async function create(store: PartnerStore, name: string, scopes: string[], json:
   );
 }
 
-async function list(store: PartnerStore, json: boolean): Promise<void> {
+async function list(
+  store: PartnerStore,
+  json: boolean,
+  entitlements: Map<string, Entitlement>,
+): Promise<void> {
   const partners = await store.listPartners();
   if (json) {
     const rows = partners.map(({ partnerId, name, status, keyPrefixes, createdAt }) => ({
@@ -144,6 +182,7 @@ async function list(store: PartnerStore, json: boolean): Promise<void> {
       status,
       keyPrefixes,
       createdAt,
+      ...(entitlements.has(partnerId) && { entitlement: entitlements.get(partnerId) }),
     }));
     process.stdout.write(`${JSON.stringify(rows)}\n`);
     return;
@@ -152,8 +191,12 @@ async function list(store: PartnerStore, json: boolean): Promise<void> {
     process.stdout.write('No partners yet. Create one with: npm run partners -- create "<name>"\n');
     return;
   }
-  const header = ['PARTNER ID', 'NAME', 'STATUS', 'KEY PREFIXES', 'CREATED'];
-  const rows = partners.map((p) => [p.partnerId, p.name, p.status, p.keyPrefixes.join(','), p.createdAt]);
+  const header = ['PARTNER ID', 'NAME', 'STATUS', 'KEY PREFIXES', 'CREATED', 'ENTITLEMENT'];
+  const rows = partners.map((p) => {
+    const entitlement = entitlements.get(p.partnerId);
+    const granted = entitlement ? describeEntitlement(entitlement) : '-';
+    return [p.partnerId, p.name, p.status, p.keyPrefixes.join(','), p.createdAt, granted];
+  });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
   for (const row of [header, ...rows]) {
     process.stdout.write(
