@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSynth } from '../local/synth';
 import { measureColdInit } from './cold-init';
+import { measureFeed } from './feed';
 import { measureLocalCloud } from './local-cloud';
 import { measureSubmit } from './submit';
 import { measureSubscribers } from './subscribers';
@@ -18,6 +19,7 @@ const SUBMIT_ITERATIONS = Number(process.env.BENCH_SUBMIT_ITERATIONS ?? 200);
 const CLOUD_ITEMS = Number(process.env.BENCH_CLOUD_ITEMS ?? 200);
 const CLOUD_CONCURRENCIES = [1, 4, 16];
 const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
+const FEED_CHANGES = Number(process.env.BENCH_FEED_CHANGES ?? 200);
 
 const TARGETS = {
   bundleBytes: 300 * 1000,
@@ -25,6 +27,7 @@ const TARGETS = {
   submitWarmP50Ratio: 2.0,
   localPipelineRatio: 0.5,
   startSeconds: 10,
+  feedLagP99Ms: 1000,
 };
 
 function row(cells: (string | number)[]): string {
@@ -48,6 +51,7 @@ async function main() {
   const submit = await measureSubmit(itemsWrite.file, SUBMIT_ITERATIONS);
   const cloud = await measureLocalCloud({ items: CLOUD_ITEMS, concurrencies: CLOUD_CONCURRENCIES });
   const subscribers = await measureSubscribers({ items: Math.max(100, SUBSCRIBER_ITEMS), concurrency: 4 });
+  const feed = await measureFeed({ changes: Math.max(200, FEED_CHANGES), partners: 4 });
 
   console.log(row(['function', 'bundle bytes', 'cold init ms', 'cold ratio']));
   for (const f of cold.functions) {
@@ -103,6 +107,15 @@ async function main() {
       `${subscribers.translateCalls} calls / ${subscribers.accepted} versions`,
     ]),
   );
+  console.log('');
+  console.log(row(['feed lag p50 / p99 ms', round(feed.feedLagP50Ms, 1), round(feed.feedLagP99Ms, 1)]));
+  console.log(
+    row([
+      'feed missed / duplicates',
+      `${feed.feedMissed} / ${feed.feedDuplicates}`,
+      `of ${feed.changes} changes`,
+    ]),
+  );
   const misses = [
     ...Object.entries(bundles)
       .filter(([, b]) => b > TARGETS.bundleBytes)
@@ -119,6 +132,11 @@ async function main() {
     ...(cloud.startSeconds > TARGETS.startSeconds
       ? [`startSeconds ${round(cloud.startSeconds, 2)} > ${TARGETS.startSeconds}`]
       : []),
+    ...(feed.feedLagP99Ms > TARGETS.feedLagP99Ms
+      ? [`feedLagP99Ms ${round(feed.feedLagP99Ms, 1)} > ${TARGETS.feedLagP99Ms}`]
+      : []),
+    ...(feed.feedMissed !== 0 ? [`feedMissed ${feed.feedMissed} != 0`] : []),
+    ...(feed.feedDuplicates !== 0 ? [`feedDuplicates ${feed.feedDuplicates} != 0`] : []),
     ...(subscribers.translateCallsPerVersion !== 1
       ? [`translateCallsPerVersion ${round(subscribers.translateCallsPerVersion, 3)} != 1.0`]
       : []),
@@ -135,6 +153,9 @@ async function main() {
       startSeconds: round(cloud.startSeconds, 2),
       webhookDeliverP99Ms: round(subscribers.webhookDeliverP99Ms, 1),
       translateCallsPerVersion: round(subscribers.translateCallsPerVersion, 3),
+      feedLagP99Ms: round(feed.feedLagP99Ms, 1),
+      feedMissed: feed.feedMissed,
+      feedDuplicates: feed.feedDuplicates,
     }),
   );
 }
