@@ -5,6 +5,7 @@ import { isWellFormedLanguageTag } from '../ingest/language-tag';
 import type { NinjsDocument } from '../item';
 import { providerLanguageCode } from '../translation/decision';
 import {
+  type Entitlement,
   FEED_TYPES,
   type FeedCaller,
   type FeedFilters,
@@ -32,6 +33,8 @@ export const SCAN_BUDGET = 1000;
 const QUERY_ROWS = 200;
 /** How often a long-poll looks for new rows. */
 export const POLL_INTERVAL_MS = 250;
+/** A long wait re-reads the entitlement this often, so a revocation reaches it within seconds. */
+export const ENTITLEMENT_REFRESH_MS = 2_000;
 /** Under Lambda's 6 MB response limit with room for headers and escaping. */
 export const MAX_PAGE_BYTES = 4_000_000;
 
@@ -118,8 +121,14 @@ export class FeedService {
     const startedAt = position;
     const deadline = this.clock() + parsed.waitMs;
     let budget = SCAN_BUDGET;
+    let entitlement: Entitlement | undefined;
+    let entitlementReadAt = Number.NEGATIVE_INFINITY;
     for (;;) {
-      const entitlement = caller.canReadFeed ? await this.deps.entitlements.get(caller.partnerId) : undefined;
+      // Read afresh for every request, and during a long wait every ENTITLEMENT_REFRESH_MS at most.
+      if (caller.canReadFeed && this.clock() - entitlementReadAt >= ENTITLEMENT_REFRESH_MS) {
+        entitlement = await this.deps.entitlements.get(caller.partnerId);
+        entitlementReadAt = this.clock();
+      }
       const matched: FeedRecord[] = [];
       let atHead = false;
       while (budget > 0 && matched.length < parsed.limit) {
