@@ -21,7 +21,7 @@ export class InvalidPageCursorError extends Error {
 }
 
 export interface CursorCodecOptions {
-  /** Cursors older than this are refused as expired. Default 30 days. */
+  /** Cursors older than this are refused as expired. Default 90 days. */
   maxAgeSeconds?: number;
   now?: () => number;
 }
@@ -29,7 +29,7 @@ export interface CursorCodecOptions {
 const MAC_BYTES = 16;
 const MAX_CURSOR_LENGTH = 2048;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
-export const DEFAULT_CURSOR_MAX_AGE_SECONDS = 30 * 24 * 3600;
+export const DEFAULT_CURSOR_MAX_AGE_SECONDS = 90 * 24 * 3600;
 
 export class CursorCodec {
   private readonly maxAgeSeconds: number;
