@@ -47,6 +47,15 @@ export interface EntitlementOptions {
 
 const ENTITLE_ONLY = ['sources', 'languages', 'types', 'places', 'subjects', 'embargoed'] as const;
 
+/** The entitle options belong to entitle only. */
+export function refuseEntitlementOptions(
+  values: EntitlementOptions,
+  usage: (message: string) => Error,
+): void {
+  const misplaced = ENTITLE_ONLY.find((name) => values[name] !== undefined);
+  if (misplaced) throw usage(`--${misplaced} only applies to entitle.`);
+}
+
 /** Checks arguments before any network call; returns the entitlement to write for `entitle`. */
 export function parseEntitlementCommand(
   command: EntitlementCommand,
@@ -55,10 +64,7 @@ export function parseEntitlementCommand(
   usage: (message: string) => Error,
   now: () => Date = () => new Date(),
 ): Entitlement | undefined {
-  if (command !== 'entitle') {
-    const misplaced = ENTITLE_ONLY.find((name) => values[name] !== undefined);
-    if (misplaced) throw usage(`--${misplaced} only applies to entitle.`);
-  }
+  if (command !== 'entitle') refuseEntitlementOptions(values, usage);
   if (command === 'entitlements') {
     if (args.length !== 0) throw usage('entitlements takes no arguments.');
     return undefined;

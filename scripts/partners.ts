@@ -24,6 +24,7 @@ import {
   type EntitlementOptions,
   listEntitlements,
   parseEntitlementCommand,
+  refuseEntitlementOptions,
   runEntitlementCommand,
 } from './partners-entitlements';
 
@@ -103,6 +104,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
     return;
   }
   if (!['create', 'list', 'revoke'].includes(command)) throw new UsageError(`Unknown command "${command}".`);
+  refuseEntitlementOptions(values, (m) => new UsageError(m));
   if (values.scopes !== undefined && command !== 'create')
     throw new UsageError('--scopes only applies to create.');
 
