@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ensureSynth } from '../local/synth';
 import { measureColdInit } from './cold-init';
 import { measureFairness } from './fairness';
+import { measureFeed } from './feed';
 import { measureLocalCloud } from './local-cloud';
 import { measureSubmit } from './submit';
 import { measureSubscribers } from './subscribers';
@@ -20,6 +21,7 @@ const CLOUD_ITEMS = Number(process.env.BENCH_CLOUD_ITEMS ?? 200);
 const CLOUD_CONCURRENCIES = [1, 4, 16];
 const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
 const FAIRNESS_SAMPLES = Number(process.env.BENCH_FAIRNESS_SAMPLES ?? 100);
+const FEED_CHANGES = Number(process.env.BENCH_FEED_CHANGES ?? 200);
 
 const TARGETS = {
   bundleBytes: 300 * 1000,
@@ -33,6 +35,7 @@ const TARGETS = {
   /** No batching window on the outbox (docs/operations.md, "Latency"). */
   idleWebhookMs: 1300,
   fairnessP99Ratio: 2.0,
+  feedLagP99Ms: 1000,
 };
 
 function row(cells: (string | number)[]): string {
@@ -59,6 +62,7 @@ async function main() {
   const cloud = await measureLocalCloud({ items: CLOUD_ITEMS, concurrencies: CLOUD_CONCURRENCIES });
   const subscribers = await measureSubscribers({ items: Math.max(100, SUBSCRIBER_ITEMS), concurrency: 4 });
   const fairness = await measureFairness({ samples: FAIRNESS_SAMPLES, floodConcurrency: 16 });
+  const feed = await measureFeed({ changes: Math.max(200, FEED_CHANGES), partners: 4 });
 
   console.log(row(['function', 'bundle bytes', 'cold init ms', 'cold ratio', 'over reference']));
   for (const f of cold.functions) {
@@ -138,6 +142,12 @@ async function main() {
       fairness.floodRequests,
       fairness.floodRateLimited,
       fairness.bystanderRefused,
+  console.log(row(['feed lag p50 / p99 ms', round(feed.feedLagP50Ms, 1), round(feed.feedLagP99Ms, 1)]));
+  console.log(
+    row([
+      'feed missed / duplicates',
+      `${feed.feedMissed} / ${feed.feedDuplicates}`,
+      `of ${feed.changes} changes`,
     ]),
   );
   const misses = [
@@ -174,6 +184,11 @@ async function main() {
     ...(fairness.bystanderRefused > 0
       ? [`fairness: partner B refused ${fairness.bystanderRefused} times`]
       : []),
+    ...(feed.feedLagP99Ms > TARGETS.feedLagP99Ms
+      ? [`feedLagP99Ms ${round(feed.feedLagP99Ms, 1)} > ${TARGETS.feedLagP99Ms}`]
+      : []),
+    ...(feed.feedMissed !== 0 ? [`feedMissed ${feed.feedMissed} != 0`] : []),
+    ...(feed.feedDuplicates !== 0 ? [`feedDuplicates ${feed.feedDuplicates} != 0`] : []),
     ...(subscribers.translateCallsPerVersion !== 1
       ? [`translateCallsPerVersion ${round(subscribers.translateCallsPerVersion, 3)} != 1.0`]
       : []),
@@ -193,6 +208,9 @@ async function main() {
       idleWebhookMs: round(subscribers.idleWebhookMs, 1),
       translateCallsPerVersion: round(subscribers.translateCallsPerVersion, 3),
       fairnessP99Ratio: round(fairness.fairnessP99Ratio, 3),
+      feedLagP99Ms: round(feed.feedLagP99Ms, 1),
+      feedMissed: feed.feedMissed,
+      feedDuplicates: feed.feedDuplicates,
     }),
   );
 }

@@ -99,6 +99,8 @@ export function acknowledgeNagFindings({ dataStack, apiStack, subscribersStack }
     apiStack.itemsRead,
     apiStack.subscriptionsApi,
     apiStack.outboxPublisher,
+    apiStack.feedApi,
+    apiStack.feedProjector.projector,
   ];
   for (const fn of functions) {
     acknowledge(fn.role, [fn === apiStack.outboxPublisher ? XRAY_AND_LIST_STREAMS_WILDCARD : XRAY_WILDCARD]);
@@ -109,33 +111,36 @@ export function acknowledgeNagFindings({ dataStack, apiStack, subscribersStack }
     apiStack.itemsWrite,
     apiStack.itemsRead,
     apiStack.subscriptionsApi,
+    apiStack.feedApi,
   ]) {
     acknowledge(fn.function, [SYNCHRONOUS_API_FUNCTION]);
   }
-  acknowledge(apiStack.outboxPublisher.function, [
-    {
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'Invoked only by its DynamoDB stream event source mapping, never asynchronously; failed batches ' +
-        'go to the mapping on-failure destination (the outbox DLQ), which is what a function DLQ would do.',
-    },
-  ]);
+  for (const fn of [apiStack.outboxPublisher, apiStack.feedProjector.projector]) {
+    acknowledge(fn.function, [
+      {
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Invoked only by its DynamoDB stream event source mapping, never asynchronously; failed batches ' +
+          'go to the mapping on-failure destination (its stream DLQ), which is what a function DLQ would do.',
+      },
+    ]);
+  }
 
-  const dlq = apiStack.outbox.deadLetterQueue;
-  acknowledge(dlq, [
-    {
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself a dead-letter queue: the on-failure destination of the outbox stream ' +
-        'mapping (cdk-nag only recognises DLQs of queues and function DeadLetterConfig).',
-    },
-    {
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        'A dead-letter queue has no consumer to fail and nowhere further to redrive to; its messages are ' +
-        'read by operators (alarm when not empty) and kept 14 days.',
-    },
-  ]);
+  for (const dlq of [apiStack.outbox.deadLetterQueue, apiStack.feedProjector.deadLetterQueue])
+    acknowledge(dlq, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself a dead-letter queue: the on-failure destination of a stream ' +
+          'mapping (cdk-nag only recognises DLQs of queues and function DeadLetterConfig).',
+      },
+      {
+        id: 'Serverless-SQSRedrivePolicy',
+        reason:
+          'A dead-letter queue has no consumer to fail and nowhere further to redrive to; its messages are ' +
+          'read by operators (alarm when not empty) and kept 14 days.',
+      },
+    ]);
 }
 
 /** The deliveries queue's consumer: the dispatcher, its SQS event source mapping and the queue's DLQ. */

@@ -15,8 +15,22 @@ import {
   PartnerNotActiveError,
 } from '../shared/adapters/dynamodb/partner-store';
 import { DynamoWebhookStore } from '../shared/adapters/dynamodb/webhook-store';
+import type { Entitlement } from '../shared/domain/feed/model';
 import type { PartnerStore } from '../shared/domain/ports';
 import { disablePartnerSubscriptions } from '../shared/domain/webhooks/revocation';
+import {
+  describeEntitlement,
+  ENTITLEMENT_COMMANDS,
+  ENTITLEMENT_HELP,
+  ENTITLEMENT_OPTIONS,
+  ENTITLEMENT_USAGE,
+  type EntitlementCommand,
+  type EntitlementOptions,
+  listEntitlements,
+  parseEntitlementCommand,
+  refuseEntitlementOptions,
+  runEntitlementCommand,
+} from './partners-entitlements';
 
 const HELP = `Manage Diplowire partners and their API keys.
 
@@ -26,6 +40,7 @@ Usage:
   npm run partners -- add-key <partnerId> [--scopes ...] [--json]
   npm run partners -- revoke-key <keyPrefix>
   npm run partners -- revoke <partnerId>
+${ENTITLEMENT_USAGE}
 
 Commands:
   create   Create a partner with one API key. The key is printed ONCE and only its
@@ -40,6 +55,7 @@ Commands:
               and its other keys stay active.
   revoke      Revoke a partner (ptn_...): all its keys, and every webhook
               subscription it registered is disabled. Re-running it is safe.
+${ENTITLEMENT_HELP}
 
 Options:
   --table <name>  Partners table (default: env PARTNERS_TABLE_NAME)
@@ -61,14 +77,14 @@ AWS_REGION is set; dummy credentials).
 Exit codes: 0 ok, 1 operational error, 2 usage error.
 `;
 
-const KNOWN_SCOPES = ['items:write', 'items:read', 'webhooks:manage', 'events:all'] as const;
+const KNOWN_SCOPES = ['items:write', 'items:read', 'webhooks:manage', 'events:all', 'feed:read'] as const;
 const DEFAULT_SCOPES = DEFAULT_PARTNER_SCOPES.join(',');
 const MAX_NAME_LENGTH = 200;
 
 class UsageError extends Error {}
 class OperationalError extends Error {}
 
-interface Options {
+interface Options extends EntitlementOptions {
   table?: string;
   'webhooks-table'?: string;
   local?: boolean;
@@ -85,8 +101,28 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
     return;
   }
   if (command === undefined) throw new UsageError('No command given.');
+  if ((ENTITLEMENT_COMMANDS as readonly string[]).includes(command)) {
+    const entitlementCommand = command as EntitlementCommand;
+    const entitlement = parseEntitlementCommand(entitlementCommand, args, values, (m) => new UsageError(m));
+    const { client, tableName } = connect(values, env);
+    try {
+      await runEntitlementCommand(
+        entitlementCommand,
+        args[0],
+        entitlement,
+        { client, tableName, json: values.json === true },
+        (m) => new OperationalError(m),
+      );
+    } catch (error) {
+      throw describeAwsError(error, tableName);
+    } finally {
+      client.destroy();
+    }
+    return;
+  }
   if (!['create', 'list', 'revoke', 'add-key', 'revoke-key'].includes(command))
     throw new UsageError(`Unknown command "${command}".`);
+  refuseEntitlementOptions(values, (m) => new UsageError(m));
   if (values.scopes !== undefined && command !== 'create' && command !== 'add-key')
     throw new UsageError('--scopes only applies to create and add-key.');
 
@@ -123,7 +159,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const store = new DynamoPartnerStore(client, tableName);
   try {
     if (command === 'create') await create(store, name, scopes, values.json === true);
-    else if (command === 'list') await list(store, values.json === true);
+    else if (command === 'list')
+      await list(store, values.json === true, await listEntitlements(client, tableName));
     else if (command === 'add-key') await addKey(store, argument, keyScopes, values.json === true);
     else if (command === 'revoke-key') await revokeKey(store, argument);
     else await revoke(store, new DynamoWebhookStore(client, webhooksTable ?? ''), argument);
@@ -146,6 +183,7 @@ function parseCommandLine(argv: string[]): { values: Options; positionals: strin
         local: { type: 'boolean' },
         scopes: { type: 'string' },
         json: { type: 'boolean' },
+        ...ENTITLEMENT_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -167,7 +205,11 @@ async function create(store: PartnerStore, name: string, scopes: string[], json:
   );
 }
 
-async function list(store: PartnerStore, json: boolean): Promise<void> {
+async function list(
+  store: PartnerStore,
+  json: boolean,
+  entitlements: Map<string, Entitlement>,
+): Promise<void> {
   const partners = await store.listPartners();
   if (json) {
     const rows = partners.map(({ partnerId, name, status, keyPrefixes, createdAt }) => ({
@@ -176,6 +218,7 @@ async function list(store: PartnerStore, json: boolean): Promise<void> {
       status,
       keyPrefixes,
       createdAt,
+      ...(entitlements.has(partnerId) && { entitlement: entitlements.get(partnerId) }),
     }));
     process.stdout.write(`${JSON.stringify(rows)}\n`);
     return;
@@ -184,8 +227,12 @@ async function list(store: PartnerStore, json: boolean): Promise<void> {
     process.stdout.write('No partners yet. Create one with: npm run partners -- create "<name>"\n');
     return;
   }
-  const header = ['PARTNER ID', 'NAME', 'STATUS', 'KEY PREFIXES', 'CREATED'];
-  const rows = partners.map((p) => [p.partnerId, p.name, p.status, p.keyPrefixes.join(','), p.createdAt]);
+  const header = ['PARTNER ID', 'NAME', 'STATUS', 'KEY PREFIXES', 'CREATED', 'ENTITLEMENT'];
+  const rows = partners.map((p) => {
+    const entitlement = entitlements.get(p.partnerId);
+    const granted = entitlement ? describeEntitlement(entitlement) : '-';
+    return [p.partnerId, p.name, p.status, p.keyPrefixes.join(','), p.createdAt, granted];
+  });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
   for (const row of [header, ...rows]) {
     process.stdout.write(

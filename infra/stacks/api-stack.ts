@@ -6,6 +6,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config';
 import { DiplowireFunction } from '../constructs/diplowire-function';
+import { FeedProjector } from '../constructs/feed-projector';
 import { DiplowireHttpApi } from '../constructs/http-api';
 import { OutboxPublisher } from '../constructs/outbox-publisher';
 
@@ -14,7 +15,9 @@ export type FunctionName =
   | 'items-write'
   | 'items-read'
   | 'subscriptions-api'
-  | 'outbox-publisher';
+  | 'outbox-publisher'
+  | 'feed-api'
+  | 'feed-projector';
 
 /** Absolute path of `functions/<name>/handler.ts`. */
 export function handlerEntry(name: FunctionName): string {
@@ -33,6 +36,8 @@ export interface ApiStackProps extends StackProps {
 
 /** Synchronous API calls stay well under the gateway's 30 s integration limit. */
 const API_TIMEOUT = Duration.seconds(10);
+/** 20 s of long-poll plus the page itself, under the gateway's 30 s. */
+const FEED_API_TIMEOUT = Duration.seconds(26);
 
 /**
  * The stateless half: functions, HTTP API and the outbox relay. Nothing here holds data that
@@ -46,6 +51,8 @@ export class ApiStack extends Stack {
   readonly outboxPublisher: DiplowireFunction;
   readonly httpApi: DiplowireHttpApi;
   readonly outbox: OutboxPublisher;
+  readonly feedApi: DiplowireFunction;
+  readonly feedProjector: FeedProjector;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -145,6 +152,39 @@ export class ApiStack extends Stack {
       environment: { EVENT_BUS_NAME: eventBus.eventBusName },
     });
 
+    this.feedApi = new DiplowireFunction(this, 'FeedApi', {
+      config,
+      name: 'feed-api',
+      description: 'GET /v1/feed: the consumer feed, with cursors, filters, entitlements and long-poll.',
+      entry: handlerEntry('feed-api'),
+      memorySize: 512,
+      // A long-poll holds a request for up to 20 s; the gateway gives up at 30 s.
+      timeout: FEED_API_TIMEOUT,
+      environment: { ...itemsEnvironment, PARTNERS_TABLE_NAME: partnersTable.tableName },
+    });
+    // Feed rows (Query), documents and translations (BatchGetItem), since= search (GetItem).
+    this.feedApi.allow(
+      ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+      [itemsTable.tableArn],
+    );
+    // Entitlements and the cursor key (GetItem); the first cold start creates the key (PutItem).
+    this.feedApi.allow(['dynamodb:GetItem', 'dynamodb:PutItem'], [partnersTable.tableArn]);
+
+    const feedProjectorFunction = new DiplowireFunction(this, 'FeedProjectorFunction', {
+      config,
+      name: 'feed-projector',
+      description: 'Items table stream (new versions, completed translations) -> the consumer feed.',
+      entry: handlerEntry('feed-projector'),
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      environment: itemsEnvironment,
+    });
+    this.feedProjector = new FeedProjector(this, 'FeedProjector', {
+      config,
+      projector: feedProjectorFunction,
+      itemsTable,
+    });
+
     this.httpApi = new DiplowireHttpApi(this, 'Api', {
       config,
       authorizer: this.authorizer.function,
@@ -152,6 +192,7 @@ export class ApiStack extends Stack {
         'items-write': this.itemsWrite.function,
         'items-read': this.itemsRead.function,
         'subscriptions-api': this.subscriptionsApi.function,
+        'feed-api': this.feedApi.function,
       },
     });
 

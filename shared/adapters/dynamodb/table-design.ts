@@ -75,6 +75,9 @@ export const ENTITY = {
   partner: 'Partner',
   apiKey: 'ApiKey',
   keyPrefix: 'KeyPrefix',
+  feedEntry: 'FeedEntry',
+  feedMarker: 'FeedMarker',
+  entitlement: 'Entitlement',
 } as const;
 
 export interface TableKey {
@@ -137,3 +140,21 @@ export const WEBHOOKS_TABLE: TableDesign = {
   globalSecondaryIndexes: [GSI1_INDEX],
   timeToLiveAttribute: 'expiresAt',
 };
+
+/**
+ * The feed (docs/data-model.md, "Feed"): records numbered without gaps in one partition, and one
+ * marker per recorded event, so a redelivered stream record is never recorded twice.
+ */
+export const FEED_PK = 'FEED';
+const FEED_SEQ_DIGITS = 15;
+
+export function feedKey(seq: number): TableKey {
+  if (!Number.isSafeInteger(seq) || seq < 0 || seq >= 10 ** FEED_SEQ_DIGITS) {
+    throw new RangeError(`Feed sequence out of range: ${seq}`);
+  }
+  return { PK: FEED_PK, SK: `S#${String(seq).padStart(FEED_SEQ_DIGITS, '0')}` };
+}
+
+export function feedMarkerKey(eventId: string): TableKey {
+  return { PK: `FEEDMARK#${eventId}`, SK: 'FEEDMARK' };
+}

@@ -58,7 +58,7 @@ function texts(value: unknown, name: string): TranslatedText[] {
   });
 }
 
-function fromRecord(record: Record<string, unknown>): Translation {
+export function translationFromRecord(record: Record<string, unknown>): Translation {
   const string = (name: string): string => {
     const value = record[name];
     if (typeof value !== 'string') throw new MalformedTranslationRecordError(`${name} must be a string`);
@@ -157,7 +157,7 @@ export class DynamoTranslationStore implements TranslationStore {
       return {
         claimed: false,
         state: 'done',
-        translation: fromRecord(existing),
+        translation: translationFromRecord(existing),
         published: typeof existing.publishedAt === 'string',
       };
     }
@@ -296,7 +296,7 @@ export class DynamoTranslationStore implements TranslationStore {
     );
     for await (const page of pages) {
       const first = page.Items?.[0];
-      if (first) return fromRecord(unmarshall(first));
+      if (first) return translationFromRecord(unmarshall(first));
     }
     return undefined;
   }
@@ -304,7 +304,7 @@ export class DynamoTranslationStore implements TranslationStore {
   async getVersion(itemId: string, version: number, language: string): Promise<Translation | undefined> {
     if (!Number.isSafeInteger(version) || version < 1) return undefined;
     const record = await this.read({ itemId, version, language });
-    return record === undefined || record.status === IN_PROGRESS ? undefined : fromRecord(record);
+    return record === undefined || record.status === IN_PROGRESS ? undefined : translationFromRecord(record);
   }
 
   private async read(key: TranslationKey): Promise<Record<string, unknown> | undefined> {

@@ -43,11 +43,14 @@ export function requireCaller(event: HttpEvent): AuthenticatedCaller {
   });
 }
 
-export function requireScope(caller: AuthenticatedCaller, scope: Scope): void {
-  if (caller.scopes.has(scope)) return;
-  throw new ForbiddenError(`This route needs the scope ${scope}.`, {
-    headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
-    extensions: { requiredScope: scope },
+/** Passes when the caller holds the scope, or for a list, any one of them. */
+export function requireScope(caller: AuthenticatedCaller, scope: Scope | readonly Scope[]): void {
+  const anyOf: readonly Scope[] = typeof scope === 'string' ? [scope] : scope;
+  if (anyOf.some((one) => caller.scopes.has(one))) return;
+  const named = anyOf.join(' ');
+  throw new ForbiddenError(`This route needs the scope ${anyOf.join(' or ')}.`, {
+    headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${named}"` },
+    extensions: { requiredScope: anyOf.length === 1 ? anyOf[0] : anyOf },
   });
 }
 

@@ -7,5 +7,9 @@ export type AuthorizerContext =
   | { partnerId: string; partnerName: string; scopes: string }
   | { authError: 'invalid-key' };
 
-/** Scopes a route can demand. Keys may also carry `events:all` (cross-partner webhooks, see docs/webhooks.md). */
-export type Scope = 'items:read' | 'items:write' | 'webhooks:manage';
+/**
+ * Scopes a route can demand. Keys may also carry `events:all` (cross-partner webhooks, see
+ * docs/webhooks.md). `feed:read` lets a consumer read other partners' items in the feed, within its
+ * entitlement (docs/feed.md).
+ */
+export type Scope = 'items:read' | 'items:write' | 'webhooks:manage' | 'feed:read';

@@ -81,6 +81,9 @@ function pathParameters(path: string) {
 function operation(route: RouteSpec & RouteDoc) {
   const parameters: object[] = pathParameters(route.path);
   if (route.paginated) parameters.push(...PAGINATION_PARAMETERS);
+  for (const { name, description, schema } of route.query ?? []) {
+    parameters.push({ name, in: 'query', required: false, description, schema });
+  }
   if (route.ifMatch) {
     parameters.push({
       name: 'If-Match',

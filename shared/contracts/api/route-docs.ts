@@ -19,6 +19,7 @@ export type ResponseBody =
   | 'RotatedSecret'
   | 'DeliveryList'
   | 'Delivery'
+  | 'FeedPage'
   | 'NoContent';
 export type ResponseHeader = 'ETag' | 'Location' | 'Allow' | 'WWW-Authenticate';
 
@@ -26,6 +27,12 @@ export interface ResponseSpec {
   description: string;
   body: ResponseBody;
   headers?: readonly ResponseHeader[];
+}
+
+export interface QueryParameter {
+  name: string;
+  description: string;
+  schema: { type: 'string' | 'integer' | 'boolean'; minimum?: number; maximum?: number; format?: string };
 }
 
 export interface RouteDoc {
@@ -39,6 +46,8 @@ export interface RouteDoc {
   jsonBody?: 'CreateSubscriptionRequest';
   /** Pagination query parameters (`limit`, `cursor`). */
   paginated?: boolean;
+  /** Other query parameters. */
+  query?: readonly QueryParameter[];
   responses: Readonly<Record<number, ResponseSpec>>;
 }
 
@@ -85,7 +94,78 @@ const receipt = (description: string, headers: readonly ResponseHeader[] = ['ETa
   headers,
 });
 
+const listOf = (what: string) => `Comma-separated ${what}; within what the caller may see.`;
+
 export const ROUTE_DOCS: { readonly [K in RouteKey]: RouteDoc } = {
+  'GET /v1/feed': {
+    operationId: 'readFeed',
+    summary: 'The changes the caller may see, in feed order, from a cursor (long-poll with `wait`)',
+    ninjsBody: false,
+    ifMatch: false,
+    query: [
+      {
+        name: 'cursor',
+        description: 'The `cursor` of the previous page: resume right after it.',
+        schema: { type: 'string' },
+      },
+      {
+        name: 'since',
+        description:
+          'Start at the first change recorded at or after this RFC 3339 time (not with `cursor`). Neither: from the oldest change.',
+        schema: { type: 'string', format: 'date-time' },
+      },
+      {
+        name: 'limit',
+        description: 'Entries per page, 1 to 200 (default 50).',
+        schema: { type: 'integer', minimum: 1, maximum: 200 },
+      },
+      {
+        name: 'wait',
+        description:
+          'Seconds (0 to 20) to hold an empty page open until a visible change arrives (long-poll).',
+        schema: { type: 'integer', minimum: 0, maximum: 20 },
+      },
+      {
+        name: 'language',
+        description: listOf('item languages (primary subtags)'),
+        schema: { type: 'string' },
+      },
+      { name: 'source', description: listOf('source partner ids'), schema: { type: 'string' } },
+      { name: 'type', description: listOf('change types (detail-types)'), schema: { type: 'string' } },
+      { name: 'place', description: listOf('place codes'), schema: { type: 'string' } },
+      { name: 'subject', description: listOf('subject codes'), schema: { type: 'string' } },
+      {
+        name: 'lang',
+        description: 'Attach the translation into this language where one exists.',
+        schema: { type: 'string' },
+      },
+      {
+        name: 'held',
+        description:
+          "Also show held (embargoed, withheld) versions: your own, or others' if entitled to embargoed content.",
+        schema: { type: 'boolean' },
+      },
+    ],
+    responses: {
+      200: {
+        description: 'One page: `entries` in feed order and the `cursor` that resumes after them.',
+        body: 'FeedPage',
+        headers: ['ETag'],
+      },
+      304: {
+        description: '`If-None-Match` matches: the page has not changed.',
+        body: 'NoContent',
+        headers: ['ETag'],
+      },
+      400: {
+        description: "An invalid query parameter; a malformed, forged, expired or another partner's cursor.",
+        body: 'Problem',
+      },
+      401: unauthorized,
+      403: forbidden,
+      500: internal,
+    },
+  },
   'POST /v1/items': {
     operationId: 'submitItem',
     summary: 'Submit a news item (idempotent per partner and uri)',

@@ -14,8 +14,9 @@ export interface RouteSpec {
   /** API Gateway path template. */
   path: string;
   /** The Lambda function that serves the route (infra wires routes from this). */
-  function: 'items-write' | 'items-read' | 'subscriptions-api';
-  scope: Scope;
+  function: 'items-write' | 'items-read' | 'subscriptions-api' | 'feed-api';
+  /** The scope the route demands; for a list, any one of them. */
+  scope: Scope | readonly Scope[];
 }
 
 export const ROUTES = {
@@ -31,6 +32,13 @@ export const ROUTES = {
     path: '/v1/items/{id}',
     function: 'items-write',
     scope: 'items:write',
+  },
+  'GET /v1/feed': {
+    method: 'GET',
+    path: '/v1/feed',
+    function: 'feed-api',
+    // A submitting partner reads its own items; `feed:read` adds what its entitlement grants.
+    scope: ['feed:read', 'items:read'],
   },
   'GET /v1/items/{id}': {
     method: 'GET',
@@ -128,6 +136,7 @@ export function getRouteOf(headRouteKey: HeadRouteKey): GetRouteKey {
 export const METHOD_FALLBACK_ROUTES = {
   'ANY /v1/items': '/v1/items',
   'ANY /v1/items/{id}': '/v1/items/{id}',
+  'ANY /v1/feed': '/v1/feed',
   'ANY /v1/items/{id}/versions': '/v1/items/{id}/versions',
   'ANY /v1/items/{id}/versions/{version}': '/v1/items/{id}/versions/{version}',
   'ANY /v1/items/{id}/translations/{lang}': '/v1/items/{id}/translations/{lang}',

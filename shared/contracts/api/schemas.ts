@@ -237,6 +237,61 @@ export const DeliveryList = z
   .object({ deliveries: z.array(Delivery), next: z.string().optional() })
   .register(apiSchemaRegistry, { id: 'DeliveryList' });
 
+export const FeedEntry = z
+  .object({
+    seq: z.int().min(1).describe('Position in the feed: increases by one per recorded change, without gaps.'),
+    eventId: z
+      .string()
+      .describe('The event id of the change, as on the bus and in webhooks: deduplicate on it.'),
+    type: z.enum([
+      'NewsItemPublished',
+      'NewsItemCorrected',
+      'NewsItemRetracted',
+      'NewsItemTranslated',
+      'NewsItemEmbargoed',
+    ]),
+    itemId: z.string(),
+    version: z.int().min(1),
+    source: z.string().describe('The partner that submitted the item.'),
+    language: z.string(),
+    pubstatus: z.string(),
+    uri: z.string(),
+    headline: z.string(),
+    places: z.array(z.string()).optional(),
+    subjects: z.array(z.string()).optional(),
+    time: z.iso.datetime().describe('When Diplowire accepted the change (translations: when translated).'),
+    recordedAt: z.iso.datetime().describe('When the feed recorded it; never decreases along the feed.'),
+    held: z
+      .literal(true)
+      .optional()
+      .describe('A held (embargoed or withheld) version; only with `held=true`.'),
+    translationLanguage: z.string().optional().describe('NewsItemTranslated: the target language.'),
+    document: z.record(z.string(), z.unknown()).describe('The ninjs 2.2 document of this version.'),
+    translation: z
+      .object({
+        language: z.string(),
+        headlines: z.array(z.object({ value: z.string() })),
+        bodies: z.array(
+          z.object({ role: z.string().optional(), contenttype: z.string().optional(), value: z.string() }),
+        ),
+        translatedAt: z.iso.datetime(),
+      })
+      .optional()
+      .describe(
+        'The translation into `lang` (or, for NewsItemTranslated, its own language), where one exists.',
+      ),
+  })
+  .register(apiSchemaRegistry, { id: 'FeedEntry' });
+
+export const FeedPage = z
+  .object({
+    entries: z.array(FeedEntry),
+    cursor: z
+      .string()
+      .describe('Opaque; pass it as `cursor` to resume right after this page. Valid for 90 days.'),
+  })
+  .register(apiSchemaRegistry, { id: 'FeedPage' });
+
 export type SubscriptionView = z.infer<typeof Subscription>;
 export type SubscriptionWithSecretView = z.infer<typeof SubscriptionWithSecret>;
 export type SubscriptionListView = z.infer<typeof SubscriptionList>;

@@ -17,12 +17,15 @@ beforeAll(async () => {
   // The handlers read their table and queue at module load; nothing here talks to AWS.
   process.env.ITEMS_TABLE_NAME ??= 'items-unit-test';
   process.env.WEBHOOKS_TABLE_NAME ??= 'webhooks-unit-test';
+  process.env.PARTNERS_TABLE_NAME ??= 'partners-unit-test';
   process.env.DELIVERY_QUEUE_URL ??= 'https://sqs.us-east-1.amazonaws.com/123456789012/deliveries-unit-test';
   process.env.AWS_REGION ??= 'us-east-1';
   const write = await import('../../../functions/items-write/handler');
   const read = await import('../../../functions/items-read/handler');
   const subscriptions = await import('../../../functions/subscriptions-api/handler');
+  const feed = await import('../../../functions/feed-api/handler');
   handledRoutes = [
+    { function: 'feed-api', keys: Object.keys(feed.routes) },
     { function: 'items-write', keys: Object.keys(write.routes) },
     { function: 'items-read', keys: Object.keys(read.routes) },
     { function: 'subscriptions-api', keys: Object.keys(subscriptions.routes) },

@@ -1,0 +1,113 @@
+/**
+ * The consumer feed on the local cloud under load: 4 partners submit (and correct some of) at least
+ * 200 changes concurrently while one consumer follows GET /v1/feed with long-poll (`wait=20`).
+ * - `feedLagP99Ms`: from a change's 2xx to the page that delivers it, p99 over every change;
+ * - `feedMissed`: changes accepted but never delivered (must be 0);
+ * - `feedDuplicates`: changes delivered more than once across consecutive pages (must be 0).
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { eventIdOf } from '../shared/domain/events';
+import { createPartner, partnerApi, startSubscriberCloud } from '../tests/e2e/support/subscribers';
+import { REPO_ROOT } from '../tests/e2e/support/synth';
+import { percentile } from './support';
+
+const run = promisify(execFile);
+
+export interface FeedFigures {
+  changes: number;
+  feedLagP50Ms: number;
+  feedLagP99Ms: number;
+  feedMissed: number;
+  feedDuplicates: number;
+}
+
+export async function measureFeed(options: { changes: number; partners: number }): Promise<FeedFigures> {
+  const { cloud, dataDir, stop } = await startSubscriberCloud('bench-feed');
+  try {
+    const sources = await Promise.all(
+      Array.from({ length: options.partners }, (_, n) => createPartner(dataDir, `bench-feed-source-${n}`)),
+    );
+    const consumer = await createPartner(dataDir, 'bench-feed-consumer', ['feed:read']);
+    await run(
+      'npx',
+      [
+        'tsx',
+        'scripts/partners.ts',
+        '--local',
+        'entitle',
+        consumer.partnerId,
+        '--sources',
+        'all',
+        '--languages',
+        'all',
+      ],
+      { cwd: REPO_ROOT, env: { ...process.env, DIPLOWIRE_LOCAL_DIR: dataDir }, timeout: 60_000 },
+    );
+    const reader = partnerApi(cloud.endpoints, consumer.apiKey);
+
+    // Start at the head: an empty page's cursor.
+    const start = await reader.request('GET', '/v1/feed?limit=1');
+    let cursor = (JSON.parse(start.text) as { cursor: string }).cursor;
+    const arrivals = new Map<string, number[]>();
+    let following = true;
+    const follower = (async () => {
+      while (following) {
+        const page = await reader.request(
+          'GET',
+          `/v1/feed?wait=20&limit=200&cursor=${encodeURIComponent(cursor)}`,
+        );
+        if (page.status !== 200) throw new Error(`feed answered ${page.status}: ${page.text}`);
+        const body = JSON.parse(page.text) as { entries: { eventId: string }[]; cursor: string };
+        const at = Date.now();
+        for (const entry of body.entries)
+          arrivals.set(entry.eventId, [...(arrivals.get(entry.eventId) ?? []), at]);
+        cursor = body.cursor;
+      }
+    })();
+
+    const batch = randomUUID().slice(0, 8);
+    const acceptedAt = new Map<string, number>();
+    const perPartner = Math.ceil(options.changes / options.partners);
+    await Promise.all(
+      sources.map(async (source, p) => {
+        const api = partnerApi(cloud.endpoints, source.apiKey);
+        for (let n = 0; n < perPartner; n++) {
+          const item = {
+            uri: `urn:bench:feed:${batch}:${p}:${n}`,
+            language: 'ar',
+            headlines: [{ value: `خبر ${n}` }],
+            bodies: [{ contenttype: 'text/plain', value: `نص ${p} ${n} ${batch}` }],
+          };
+          const created = await api.submit(item);
+          if (created.status !== 201) throw new Error(`submit answered ${created.status}: ${created.text}`);
+          const { id } = JSON.parse(created.text) as { id: string };
+          acceptedAt.set(eventIdOf(id, 1), Date.now());
+        }
+      }),
+    );
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline && [...acceptedAt.keys()].some((id) => !arrivals.has(id))) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // Late duplicates would show up here.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    following = false;
+    await follower.catch(() => undefined);
+
+    const lags = [...acceptedAt].flatMap(([id, at]) => {
+      const first = arrivals.get(id)?.[0];
+      return first === undefined ? [] : [Math.max(0, first - at)];
+    });
+    return {
+      changes: acceptedAt.size,
+      feedLagP50Ms: percentile(lags, 50),
+      feedLagP99Ms: percentile(lags, 99),
+      feedMissed: [...acceptedAt.keys()].filter((id) => !arrivals.has(id)).length,
+      feedDuplicates: [...arrivals.values()].filter((times) => times.length > 1).length,
+    };
+  } finally {
+    await stop();
+  }
+}

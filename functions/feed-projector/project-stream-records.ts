@@ -1,0 +1,96 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { fromVersionRecord } from '../../shared/adapters/dynamodb/item-records';
+import { VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
+import type { NewFeedRecord } from '../../shared/domain/feed/model';
+import { feedRecordOfTranslation, feedRecordOfVersion } from '../../shared/domain/feed/records';
+import type { ItemVersion } from '../../shared/domain/item';
+
+export interface FeedProjectorDeps {
+  feed: { append(record: NewFeedRecord): Promise<number | undefined> };
+  getVersion(itemId: string, version: number): Promise<ItemVersion | undefined>;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+const TRANSLATION_SK_PREFIX = 'TR#';
+
+type Image = Record<string, AttributeValue>;
+
+function imageOf(
+  record: DynamoDBRecord,
+  which: 'NewImage' | 'OldImage',
+): Record<string, unknown> | undefined {
+  // Lambda's image JSON matches the SDK's AttributeValue except binary, which these rows lack.
+  const image = record.dynamodb?.[which] as Image | undefined;
+  return image === undefined ? undefined : unmarshall(image);
+}
+
+/** The feed record a stream record stands for, or undefined when it is not a feed change. */
+async function feedRecordOf(
+  record: DynamoDBRecord,
+  deps: FeedProjectorDeps,
+): Promise<NewFeedRecord | undefined> {
+  const sk = record.dynamodb?.Keys?.SK?.S ?? '';
+  if (record.eventName === 'INSERT' && sk.startsWith(VERSION_SK_PREFIX)) {
+    return feedRecordOfVersion(fromVersionRecord(imageOf(record, 'NewImage')));
+  }
+  if (sk.startsWith(TRANSLATION_SK_PREFIX) && record.eventName !== 'REMOVE') {
+    const now = imageOf(record, 'NewImage');
+    const before = imageOf(record, 'OldImage');
+    // A translation enters the feed when its outcome is recorded as translated (not on later bookkeeping).
+    if (now?.status !== 'translated' || before?.status === 'translated') return undefined;
+    const itemId = String(now.itemId);
+    const version = Number(now.version);
+    const translated = await deps.getVersion(itemId, version);
+    if (!translated) throw new Error(`Translation of ${itemId} v${version} has no version row`);
+    return feedRecordOfTranslation(translated, {
+      language: String(now.language),
+      translatedAt: String(now.translatedAt),
+    });
+  }
+  return undefined;
+}
+
+/**
+ * Records each change of a stream batch in the feed, one at a time and in stream order, so the
+ * versions of an item (which share a shard) get increasing sequence numbers. On a failure the
+ * batch stops there and reports that record: Lambda retries from it, and records already recorded
+ * are recognised by their eventId marker and not recorded twice.
+ */
+export async function projectStreamRecords(
+  records: DynamoDBRecord[],
+  deps: FeedProjectorDeps,
+): Promise<DynamoDBBatchResponse> {
+  const { logger, metrics } = deps;
+  let recorded = 0;
+  for (const record of records) {
+    try {
+      const change = await feedRecordOf(record, deps);
+      if (change === undefined) continue;
+      const seq = await deps.feed.append(change);
+      if (seq !== undefined) recorded++;
+      logger.debug('Feed change', {
+        eventId: change.eventId,
+        type: change.type,
+        seq: seq ?? 'already recorded',
+      });
+    } catch (error) {
+      const sequenceNumber = record.dynamodb?.SequenceNumber;
+      logger.error('Change not recorded in the feed', {
+        sequenceNumber,
+        keys: record.dynamodb?.Keys,
+        error: error as Error,
+      });
+      metrics.addMetric('FeedEntriesRecorded', MetricUnit.Count, recorded);
+      metrics.addMetric('FeedRecordFailed', MetricUnit.Count, 1);
+      if (sequenceNumber === undefined) throw error;
+      return { batchItemFailures: [{ itemIdentifier: sequenceNumber }] };
+    }
+  }
+  metrics.addMetric('FeedEntriesRecorded', MetricUnit.Count, recorded);
+  return { batchItemFailures: [] };
+}
