@@ -142,6 +142,8 @@ async function main() {
       fairness.floodRequests,
       fairness.floodRateLimited,
       fairness.bystanderRefused,
+    ]),
+  );
   console.log(row(['feed lag p50 / p99 ms', round(feed.feedLagP50Ms, 1), round(feed.feedLagP99Ms, 1)]));
   console.log(
     row([

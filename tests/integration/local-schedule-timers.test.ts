@@ -85,11 +85,6 @@ describe('EventBridge rules with a ScheduleExpression', () => {
   });
 });
 
-const TARGET = {
-  Arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:f`,
-  RoleArn: `arn:aws:iam::${ACCOUNT}:role/r`,
-};
-
 /** A scheduler whose target records when it was invoked (by the fake clock). */
 async function startScheduler() {
   const invoked: string[] = [];

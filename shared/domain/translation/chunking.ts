@@ -272,7 +272,6 @@ export function chunkHtml(html: string, maxBytes: number = MAX_DOCUMENT_BYTES): 
   });
 }
 
-
 /**
  * Gives a translated chunk the leading and trailing whitespace of its source chunk. Translation
  * engines trim or normalise edge whitespace; the separators between chunks live there, so
