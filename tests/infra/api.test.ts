@@ -33,6 +33,7 @@ const READ_ROUTES = [
   'HEAD /v1/items/{id}/versions/{version}',
   'HEAD /v1/items/{id}/translations/{lang}',
   'ANY /v1/items',
+  'ANY /v1/feed',
   'ANY /v1/items/{id}',
   'ANY /v1/items/{id}/versions',
   'ANY /v1/items/{id}/versions/{version}',
@@ -45,6 +46,7 @@ const READ_ROUTES = [
   'ANY /v1/subscriptions/{id}/deliveries/{deliveryId}/redeliver',
   'ANY /{proxy+}',
 ];
+const FEED_ROUTES = ['GET /v1/feed', 'HEAD /v1/feed'];
 const SUBSCRIPTION_ROUTES = [
   'POST /v1/subscriptions',
   'GET /v1/subscriptions',
@@ -63,13 +65,16 @@ describe('HTTP API routes', () => {
     const routeKeys = resourcesOfType(dev.api, 'AWS::ApiGatewayV2::Route').map(
       ([, r]) => r.Properties.RouteKey,
     );
-    expect(routeKeys.sort()).toEqual([...WRITE_ROUTES, ...READ_ROUTES, ...SUBSCRIPTION_ROUTES].sort());
+    expect(routeKeys.sort()).toEqual(
+      [...WRITE_ROUTES, ...READ_ROUTES, ...SUBSCRIPTION_ROUTES, ...FEED_ROUTES].sort(),
+    );
   });
 
   it.each([
     ...WRITE_ROUTES.map((routeKey) => [routeKey, 'itemsWrite'] as const),
     ...READ_ROUTES.map((routeKey) => [routeKey, 'itemsRead'] as const),
     ...SUBSCRIPTION_ROUTES.map((routeKey) => [routeKey, 'subscriptionsApi'] as const),
+    ...FEED_ROUTES.map((routeKey) => [routeKey, 'feedApi'] as const),
   ])('%s -> %s, behind the Lambda authorizer', (routeKey, target) => {
     const [, route] = findOne(dev.api, 'AWS::ApiGatewayV2::Route', (p) => p.RouteKey === routeKey);
     const [authorizerId] = findOne(dev.api, 'AWS::ApiGatewayV2::Authorizer', () => true);
@@ -90,9 +95,11 @@ describe('HTTP API routes', () => {
     const integrations = resourcesOfType(dev.api, 'AWS::ApiGatewayV2::Integration').map(
       ([, i]) => (i.Properties.IntegrationUri as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
     );
-    const { itemsWrite, itemsRead, subscriptionsApi } = dev.apiStack;
+    const { itemsWrite, itemsRead, subscriptionsApi, feedApi } = dev.apiStack;
     expect(integrations.sort()).toEqual(
-      [itemsWrite, itemsRead, subscriptionsApi].map((fn) => functionLogicalId(dev.apiStack, fn)).sort(),
+      [itemsWrite, itemsRead, subscriptionsApi, feedApi]
+        .map((fn) => functionLogicalId(dev.apiStack, fn))
+        .sort(),
     );
   });
 
@@ -104,10 +111,10 @@ describe('HTTP API routes', () => {
         return (p.Properties.FunctionName as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
       }),
     );
-    const { authorizer, itemsWrite, itemsRead, subscriptionsApi, outboxPublisher } = dev.apiStack;
+    const { authorizer, itemsWrite, itemsRead, subscriptionsApi, feedApi, outboxPublisher } = dev.apiStack;
     expect(invoked).toEqual(
       new Set(
-        [authorizer, itemsWrite, itemsRead, subscriptionsApi].map((fn) =>
+        [authorizer, itemsWrite, itemsRead, subscriptionsApi, feedApi].map((fn) =>
           functionLogicalId(dev.apiStack, fn),
         ),
       ),

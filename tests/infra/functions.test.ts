@@ -229,8 +229,12 @@ describe('least-privilege IAM', () => {
 });
 
 describe('outbox stream mapping', () => {
+  // The feed projector reads the same stream with a mapping and DLQ of its own.
+  const isOutboxMapping = (p: Record<string, unknown>) =>
+    JSON.stringify(p.FunctionName).includes('OutboxPublisher');
+  const isOutboxQueue = (p: Record<string, unknown>) => String(p.QueueName).endsWith('outbox-dlq');
   const mappingOf = (app: SynthesizedApp) =>
-    findOne(app.api, 'AWS::Lambda::EventSourceMapping', () => true)[1].Properties;
+    findOne(app.api, 'AWS::Lambda::EventSourceMapping', isOutboxMapping)[1].Properties;
   const apiStackOf = (app: SynthesizedApp): ApiStack => app.apiStack;
 
   it('reads the items table stream from the trim horizon into the publisher', () => {
@@ -268,7 +272,7 @@ describe('outbox stream mapping', () => {
   });
 
   it('sends failed batches to an encrypted, TLS-only DLQ kept 14 days', () => {
-    const [queueId, queue] = findOne(dev.api, 'AWS::SQS::Queue', () => true);
+    const [queueId, queue] = findOne(dev.api, 'AWS::SQS::Queue', isOutboxQueue);
     expect(mappingOf(dev).DestinationConfig).toEqual({
       OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } },
     });
@@ -277,14 +281,16 @@ describe('outbox stream mapping', () => {
       SqsManagedSseEnabled: true,
       MessageRetentionPeriod: 14 * 24 * 3600,
     });
-    const [, policy] = findOne(dev.api, 'AWS::SQS::QueuePolicy', () => true);
+    const [, policy] = findOne(dev.api, 'AWS::SQS::QueuePolicy', (p) =>
+      JSON.stringify(p.Queues).includes('OutboxDeadLetterQueue'),
+    );
     expect(policy.Properties.PolicyDocument).toMatchObject({
       Statement: [{ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
     });
   });
 
   it('is created only after the publisher role can read the stream', () => {
-    const [, mapping] = findOne(dev.api, 'AWS::Lambda::EventSourceMapping', () => true);
+    const [, mapping] = findOne(dev.api, 'AWS::Lambda::EventSourceMapping', isOutboxMapping);
     const policyId = resourcesOfType(dev.api, 'AWS::IAM::Policy')
       .map(([id]) => id)
       .find((id) => id.startsWith('OutboxPublisherRoleDefaultPolicy'));
@@ -292,8 +298,12 @@ describe('outbox stream mapping', () => {
   });
 
   it('alarms as soon as one message is in the DLQ', () => {
-    const [queueId] = findOne(dev.api, 'AWS::SQS::Queue', () => true);
-    const [, alarm] = findOne(dev.api, 'AWS::CloudWatch::Alarm', (p) => p.Namespace === 'AWS/SQS');
+    const [queueId] = findOne(dev.api, 'AWS::SQS::Queue', isOutboxQueue);
+    const [, alarm] = findOne(
+      dev.api,
+      'AWS::CloudWatch::Alarm',
+      (p) => p.Namespace === 'AWS/SQS' && String(p.AlarmName).includes('outbox'),
+    );
     expect(alarm.Properties).toMatchObject({
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
@@ -304,7 +314,11 @@ describe('outbox stream mapping', () => {
   });
 
   it('alarms when the publisher lags the stream by more than 5 minutes', () => {
-    const [, alarm] = findOne(dev.api, 'AWS::CloudWatch::Alarm', (p) => p.MetricName === 'IteratorAge');
+    const [, alarm] = findOne(
+      dev.api,
+      'AWS::CloudWatch::Alarm',
+      (p) => p.MetricName === 'IteratorAge' && String(p.AlarmName).includes('outbox'),
+    );
     expect(alarm.Properties).toMatchObject({
       Namespace: 'AWS/Lambda',
       Threshold: 300_000,
@@ -319,7 +333,7 @@ describe('outbox stream mapping', () => {
   });
 
   it('retains the DLQ in prod', () => {
-    expect(findOne(prod.api, 'AWS::SQS::Queue', () => true)[1].DeletionPolicy).toBe('Retain');
-    expect(findOne(dev.api, 'AWS::SQS::Queue', () => true)[1].DeletionPolicy).toBe('Delete');
+    expect(findOne(prod.api, 'AWS::SQS::Queue', isOutboxQueue)[1].DeletionPolicy).toBe('Retain');
+    expect(findOne(dev.api, 'AWS::SQS::Queue', isOutboxQueue)[1].DeletionPolicy).toBe('Delete');
   });
 });

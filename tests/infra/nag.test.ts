@@ -73,11 +73,19 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
     ];
     expect(acks).toEqual(
       [
-        ...['Authorizer', 'ItemsWrite', 'ItemsRead', 'SubscriptionsApi', 'OutboxPublisher'].flatMap(
-          perFunction,
-        ),
+        ...[
+          'Authorizer',
+          'ItemsWrite',
+          'ItemsRead',
+          'SubscriptionsApi',
+          'OutboxPublisher',
+          'FeedApi',
+          'FeedProjectorFunction',
+        ].flatMap(perFunction),
         'Api/Outbox/DeadLetterQueue/Resource AwsSolutions-SQS3',
         'Api/Outbox/DeadLetterQueue/Resource Serverless-SQSRedrivePolicy',
+        'Api/FeedProjector/DeadLetterQueue/Resource AwsSolutions-SQS3',
+        'Api/FeedProjector/DeadLetterQueue/Resource Serverless-SQSRedrivePolicy',
         ...['Translator', 'WebhookFanout'].flatMap((name) => [
           `Subscribers/${name}/Handler/Role AwsSolutions-IAM5[Resource::*]`,
           `Subscribers/${name}/DeadLetterQueue/Resource AwsSolutions-SQS3`,
