@@ -301,10 +301,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           await sqs.send(target.arn, payload);
           return;
         }
-        // EventBridge hands events to Lambda asynchronously: once Lambda has queued the event the delivery
-        // succeeded, and the function's own retries, on-failure destination and DeadLetterConfig take over
-        // (createFunctions). The rule's retry policy only covers Lambda not accepting the event.
-        await functionByArn(target.arn).invoke(JSON.parse(payload), { invocationType: 'Event' });
+        // A function error counts as a failed delivery here, so the rule's retry policy and dead-letter
+        // queue apply (docs/local-cloud.md, "Known differences"); `Event` invocations get the function's
+        // own async retries, on-failure destination and DeadLetterConfig (createFunctions).
+        const result = await functionByArn(target.arn).invoke(JSON.parse(payload), { background: true });
+        if (!result.ok) throw Object.assign(new Error(result.errorMessage), { code: result.errorType });
       },
       sendToDeadLetter,
     });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEWS_ITEM_DETAIL_TYPES } from '../../shared/contracts/events/news-item.v1';
-import { e2eNames, FAILING_FUNCTION_RETRY_ATTEMPTS } from './support/e2e-stack';
+import { e2eNames, FAILING_TARGET_RETRY_ATTEMPTS } from './support/e2e-stack';
 import {
   type ApiClient,
   apiClient,
@@ -195,58 +195,43 @@ describe('the pipeline on the local cloud', () => {
     await expectOnTapQueue(record);
   });
 
-  it("hands the retraction to the failing function asynchronously: the function's retries, then its on-failure destination and DLQ", async () => {
+  it("dead-letters the retraction after the failing target's retry policy, with EventBridge's DLQ attributes", async () => {
     const retraction = await waitForItemEvent('NewsItemRetracted', 3);
+    const attempts = FAILING_TARGET_RETRY_ATTEMPTS + 1;
 
-    // EventBridge's delivery succeeded once Lambda queued the event: the rule's retry policy is not used.
+    // The event log shows every attempt of the delivery to the failing target.
     const delivery = await waitFor(
       async () => {
         const record = (await eventsOnBus(cloud.endpoints)).find((r) => r.event.id === retraction.event.id);
         const failing = record?.deliveries.find((d) => d.rule === names.failingRule);
-        return failing?.outcome === 'delivered' ? failing : undefined;
+        return failing?.outcome === 'dead-lettered' ? failing : undefined;
       },
       30_000,
-      'the delivery to the failing function',
+      'the failing delivery to be dead-lettered',
     );
-    expect(delivery.attempts).toBe(1);
+    expect(delivery.attempts).toBe(attempts);
+    expect(delivery.error).toMatch(/always-fails rejected event/);
 
-    // One queue is both the function's on-failure destination and its DeadLetterConfig.
     const dlq = queueCollector(sqs, names.failingDeadLetterQueue);
-    const isRecord = (m: Message) => JSON.parse(m.Body ?? '{}').requestContext !== undefined;
-    const record = await dlq.waitFor(
-      (m) => isRecord(m) && JSON.parse(m.Body ?? '{}').requestPayload?.id === retraction.event.id,
+    const message = await dlq.waitFor(
+      (m) => JSON.parse(m.Body ?? '{}').id === retraction.event.id,
       EVENT_TIMEOUT_MS,
-      "Lambda's invocation record on the on-failure destination",
+      'the retraction in the dead-letter queue',
     );
-    expect(JSON.parse(record.Body ?? '{}')).toMatchObject({
-      version: '1.0',
-      requestContext: {
-        condition: 'RetriesExhausted',
-        approximateInvokeCount: FAILING_FUNCTION_RETRY_ATTEMPTS + 1,
-        functionArn: expect.stringMatching(new RegExp(`:function:${names.failingFunction}:\\$LATEST$`)),
-      },
-      requestPayload: retraction.event,
-      responseContext: { functionError: 'Unhandled' },
-      responsePayload: { errorMessage: expect.stringMatching(/always-fails rejected event/) },
-    });
-    const dead = await dlq.waitFor(
-      (m) => !isRecord(m) && JSON.parse(m.Body ?? '{}').id === retraction.event.id,
-      EVENT_TIMEOUT_MS,
-      'the retraction itself in the dead-letter queue',
+    expect(JSON.parse(message.Body ?? '{}')).toEqual(retraction.event);
+    const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
+    expect(attribute('RULE_ARN')).toMatch(
+      new RegExp(`:rule/${cloud.endpoints.eventBusName}/${names.failingRule}$`),
     );
-    expect(JSON.parse(dead.Body ?? '{}')).toEqual(retraction.event);
-    const attribute = (name: string) => dead.MessageAttributes?.[name]?.StringValue;
-    expect(attribute('RequestID')).toBe(JSON.parse(record.Body ?? '{}').requestContext.requestId);
-    expect(attribute('ErrorMessage')).toMatch(/always-fails rejected event/);
-    // Exactly one of each for the event.
+    expect(attribute('TARGET_ARN')).toMatch(new RegExp(`:function:${names.failingFunction}$`));
+    expect(attribute('ERROR_CODE')).toBeTruthy();
+    expect(attribute('ERROR_MESSAGE')).toMatch(/always-fails rejected event/);
+    expect(attribute('EXHAUSTED_RETRY_CONDITION')).toBe('MaximumRetryAttempts');
+    expect(attribute('RETRY_ATTEMPTS')).toBe(String(FAILING_TARGET_RETRY_ATTEMPTS));
+    // Exactly one dead letter for the event.
     await sleep(1000);
     await dlq.poll();
-    const forEvent = dlq.received.filter((m) =>
-      isRecord(m)
-        ? JSON.parse(m.Body ?? '{}').requestPayload?.id === retraction.event.id
-        : JSON.parse(m.Body ?? '{}').id === retraction.event.id,
-    );
-    expect(forEvent).toHaveLength(2);
+    expect(dlq.received.filter((m) => JSON.parse(m.Body ?? '{}').id === retraction.event.id)).toHaveLength(1);
   });
 
   describe('bad input over real HTTP', () => {

@@ -3,7 +3,6 @@ import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Code, Function as LambdaFn, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { resourceName, type Stage } from '../../../infra/config';
@@ -22,14 +21,8 @@ export function e2eNames(stage: Stage) {
   };
 }
 
-/** Retry policy of the always-failing target's rule: it only covers Lambda not accepting the event. */
+/** Retry policy of the always-failing target: 1 attempt + 2 retries, then the dead-letter queue. */
 export const FAILING_TARGET_RETRY_ATTEMPTS = 2;
-
-/**
- * The always-failing function's own async retries (EventInvokeConfig): 1 attempt + 1 retry, then its
- * on-failure destination (Lambda's invocation record) and its DeadLetterConfig (the event), one queue.
- */
-export const FAILING_FUNCTION_RETRY_ATTEMPTS = 1;
 
 export interface E2eStackProps extends StackProps {
   readonly stage: Stage;
@@ -79,10 +72,6 @@ export class E2eStack extends Stack {
       code: Code.fromAsset(fileURLToPath(new URL('../fixtures/always-fails', import.meta.url))),
       memorySize: 128,
       timeout: Duration.seconds(5),
-      retryAttempts: FAILING_FUNCTION_RETRY_ATTEMPTS,
-      maxEventAge: Duration.minutes(5),
-      onFailure: new SqsDestination(this.failingDeadLetterQueue),
-      deadLetterQueue: this.failingDeadLetterQueue,
     });
     new Rule(this, 'RetractedToFailingRule', {
       ruleName: names.failingRule,
