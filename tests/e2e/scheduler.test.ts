@@ -136,5 +136,6 @@ describe('the local EventBridge Scheduler', () => {
       scheduler.destroy();
       sqs.destroy();
     }
-  });
+    // A synth (on a new lock file) and two cloud starts: over two minutes on a loaded 2-core machine.
+  }, 300_000);
 });
