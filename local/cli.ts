@@ -7,6 +7,7 @@
 import { rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildApiReference } from '../scripts/build-api-reference';
 import { type LocalCloud, type LocalCloudPorts, startLocalCloud } from './cloud';
 import { startConsole } from './console/server';
 import { seedDemoPartner } from './demo-partner';
@@ -103,7 +104,11 @@ async function main(): Promise<void> {
         partnersTable: outputs.partnersTable,
       })
     : undefined;
+  // The rendered API reference, built at every start (a copy and two small files) so it follows docs/openapi.json.
+  const docsDir = resolve(dataDir, 'docs');
+  buildApiReference(docsDir, { servers: [{ url: cloud.endpoints.api, description: 'this local cloud' }] });
   const consoleServer = await startConsole({
+    docsDir,
     port: ports.console,
     endpoints: cloud.endpoints,
     invocations: cloud.invocations,

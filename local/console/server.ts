@@ -128,7 +128,13 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
         sendJson(res, 404, { title: 'No API reference was built.' });
         return;
       }
-      await sendFile(res, options.docsDir, path.slice('/docs'.length) || '/');
+      if (path === '/docs') {
+        // Relative links in the page (redoc.standalone.js, openapi.json) need the trailing slash.
+        res.writeHead(308, { location: '/docs/' });
+        res.end();
+        return;
+      }
+      await sendFile(res, options.docsDir, path.slice('/docs'.length));
       return;
     }
     if (path === '/examples/seed-article.json') {
@@ -199,8 +205,9 @@ async function sendFile(res: ServerResponse, root: string, path: string): Promis
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
     ...(extname(relative) === '.html' && {
+      // Redoc (under /docs) styles with inline styles and runs its search in a blob: worker.
       'content-security-policy':
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; worker-src 'self' blob:; frame-ancestors 'none'",
     }),
   });
   res.end(content);

@@ -212,6 +212,21 @@ describe('the local console in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'console-queues-redriven.png'), fullPage: true });
   });
 
+  it('serves the rendered API reference at /docs, pointing at the local API', async () => {
+    await page.goto(`${consoleUrl}/`);
+    await page.getByRole('link', { name: 'API reference' }).click();
+    await page
+      .getByText('Submit a news item (idempotent per partner and uri)')
+      .first()
+      .waitFor({ timeout: 30_000 });
+    expect(page.url()).toBe(`${consoleUrl}/docs/`);
+    const served = (await (await fetch(`${consoleUrl}/docs/openapi.json`)).json()) as {
+      servers: Array<{ url: string }>;
+    };
+    expect(served.servers[0]?.url).toBe(cloud.endpoints.api);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-api-reference.png') });
+  });
+
   it('works from the keyboard, with a label on every control', async () => {
     await page.goto('about:blank');
     await page.goto(`${consoleUrl}/#/submit`);
