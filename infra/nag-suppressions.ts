@@ -103,7 +103,8 @@ export function acknowledgeNagFindings({ dataStack, apiStack, subscribersStack }
     apiStack.feedProjector.projector,
   ];
   for (const fn of functions) {
-    acknowledge(fn.role, [fn === apiStack.outboxPublisher ? XRAY_AND_LIST_STREAMS_WILDCARD : XRAY_WILDCARD]);
+    const readsTheStream = fn === apiStack.outboxPublisher || fn === apiStack.feedProjector.projector;
+    acknowledge(fn.role, [readsTheStream ? XRAY_AND_LIST_STREAMS_WILDCARD : XRAY_WILDCARD]);
   }
 
   for (const fn of [

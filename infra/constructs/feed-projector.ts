@@ -65,9 +65,11 @@ export class FeedProjector extends Construct {
       [itemsTable.tableArn],
     );
     projector.allow(
-      ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+      ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
       [streamArn],
     );
+    // ListStreams has no resource-level permissions: granted on the stream ARN it would grant nothing.
+    projector.allow(['dynamodb:ListStreams'], ['*']);
     projector.allow(['sqs:SendMessage'], [this.deadLetterQueue.queueArn]);
 
     this.mapping = new EventSourceMapping(this, 'StreamMapping', {

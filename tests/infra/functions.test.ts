@@ -187,6 +187,16 @@ describe('least-privilege IAM', () => {
     });
   });
 
+  it('feed-projector: reads the stream, appends feed rows, sends to its DLQ; ListStreams only on "*"', () => {
+    const found = grantsOf(dev.api, dev.apiStack, dev.apiStack.feedProjector.projector.role);
+    expect(found['"*"']).toEqual([...XRAY, 'dynamodb:ListStreams'].sort());
+    expect(found['ItemsTable.StreamArn']).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+    ]);
+  });
+
   it.each(['dev', 'prod'] as const)(
     '%s: no statement anywhere allows "*" except the X-Ray actions, the translator\'s Translate actions and the outbox stream mapping\'s ListStreams',
     (stage) => {
