@@ -36,6 +36,11 @@ export interface DiplowireFunctionProps {
   readonly environment?: Record<string, string>;
   /** Where asynchronous invocations that failed every Lambda retry go (subscribers). */
   readonly deadLetterQueue?: IQueue;
+  /**
+   * Reserved concurrency: both the function's ceiling and capacity no other function can take.
+   * Background consumers set it so they cannot exhaust the account's pool (docs/operations.md).
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -81,6 +86,9 @@ export class DiplowireFunction extends Construct {
       loggingFormat: LoggingFormat.JSON,
       tracing: Tracing.ACTIVE,
       ...(props.deadLetterQueue && { deadLetterQueue: props.deadLetterQueue }),
+      ...(props.reservedConcurrency !== undefined && {
+        reservedConcurrentExecutions: props.reservedConcurrency,
+      }),
       environment: {
         POWERTOOLS_SERVICE_NAME: props.name,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

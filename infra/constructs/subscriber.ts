@@ -9,8 +9,15 @@ import { resourceName, type StageConfig } from '../config';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { DiplowireFunction, type DiplowireFunctionProps } from './diplowire-function';
 
-export interface SubscriberProps extends Omit<DiplowireFunctionProps, 'config' | 'memorySize' | 'timeout'> {
+export interface SubscriberProps
+  extends Omit<DiplowireFunctionProps, 'config' | 'memorySize' | 'timeout' | 'reservedConcurrency'> {
   readonly config: StageConfig;
+  /**
+   * Required: every subscriber is bounded, so a burst of events (or a slow dependency) cannot take
+   * the account's concurrency from the API. Throttled events wait in Lambda's asynchronous queue
+   * and are retried for up to 6 hours, then land in the DLQ (docs/operations.md, "Concurrency").
+   */
+  readonly reservedConcurrency: number;
   readonly bus: IEventBus;
   /** The detail-types it reacts to (source is always Diplowire's). */
   readonly detailTypes: readonly string[];

@@ -43,6 +43,20 @@ const PARTNER_PROFILES_ONLY = {
 const DISPATCHER_TIMEOUT = Duration.seconds(60);
 
 /**
+ * Concurrency bounds of the background functions, against the default account limit of 1,000
+ * (the arithmetic is in docs/operations.md, "Concurrency"). Receivers that hang for 15 s can hold
+ * at most the dispatcher's share; everything unreserved stays for the API and the stream consumers.
+ */
+export const CONCURRENCY = {
+  /** Concurrent batches the deliveries queue mapping runs (SQS ScalingConfig.MaximumConcurrency). */
+  dispatcherMaxConcurrency: 20,
+  /** Above the mapping's bound: reserved concurrency below it would throttle the poller's own batches. */
+  dispatcherReserved: 25,
+  translatorReserved: 10,
+  webhookFanoutReserved: 10,
+} as const;
+
+/**
  * The product's own subscribers: the translator, and webhooks (a fan-out subscriber that creates one
  * delivery per matching subscription, a deliveries queue, and the dispatcher that consumes it).
  */
@@ -69,6 +83,8 @@ export class SubscribersStack extends Stack {
       detail: { language: [{ 'anything-but': [...targetLanguages] }] },
       memorySize: 512,
       timeout: Duration.seconds(120),
+      // Translate's own quota (requests/s per account) is the real limit: more would only be throttled.
+      reservedConcurrency: CONCURRENCY.translatorReserved,
       environment: {
         ITEMS_TABLE_NAME: itemsTable.tableName,
         EVENT_BUS_NAME: eventBus.eventBusName,
@@ -113,6 +129,7 @@ export class SubscribersStack extends Stack {
       bus: eventBus,
       detailTypes: [...WEBHOOK_DETAIL_TYPES],
       environment: webhooksEnvironment,
+      reservedConcurrency: CONCURRENCY.webhookFanoutReserved,
     });
     // findMatches (Query on match rows), createDelivery (a transaction of Puts; GetItem of the existing
     // delivery when the event is a duplicate), markEnqueued (UpdateItem). The base table only, and only
@@ -132,6 +149,7 @@ export class SubscribersStack extends Stack {
       entry: entry('webhook-dispatcher'),
       memorySize: 256,
       timeout: DISPATCHER_TIMEOUT,
+      reservedConcurrency: CONCURRENCY.dispatcherReserved,
       environment: {
         ...webhooksEnvironment,
         // WEBHOOK_RETRY_SCHEDULE is left unset: the Standard Webhooks schedule of docs/webhooks.md.
@@ -164,6 +182,9 @@ export class SubscribersStack extends Stack {
       target: this.webhookDispatcher.function,
       eventSourceArn: deliveryQueue.queueArn,
       batchSize: 10,
+      // At most 20 batches (200 sends) in flight however long receivers take; messages beyond that
+      // wait in the queue instead of being throttled back to it.
+      maxConcurrency: CONCURRENCY.dispatcherMaxConcurrency,
       // Only the messages that failed are retried; the attempts of the others are recorded.
       reportBatchItemFailures: true,
     });

@@ -214,7 +214,7 @@ describe('webhook fan-out subscriber', () => {
 });
 
 describe('webhook dispatcher', () => {
-  it('consumes the deliveries queue in batches of 10, reporting failed messages only', () => {
+  it('consumes the deliveries queue in batches of 10, at most 20 at once, reporting failed messages only', () => {
     const [queueId] = queueNamed(dev, 'diplowire-dev-webhook-deliveries');
     const [, mapping] = findOne(dev.subscribers, 'AWS::Lambda::EventSourceMapping', () => true);
     expect(mapping.Properties).toEqual({
@@ -222,6 +222,7 @@ describe('webhook dispatcher', () => {
       FunctionName: { Ref: logicalIdOf(dev.subscribersStack.webhookDispatcher) },
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 20 },
       Tags: expect.any(Array),
     });
     const policyId = resourcesOfType(dev.subscribers, 'AWS::IAM::Policy')
