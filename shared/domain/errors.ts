@@ -10,6 +10,12 @@ export interface FieldError {
   message: string;
 }
 
+/**
+ * Field errors a problem reports at most; `omittedErrors` counts the rest. A body with tens of
+ * thousands of unknown members must not get a response megabytes long.
+ */
+export const MAX_REPORTED_ERRORS = 100;
+
 export abstract class DiplowireError extends Error {
   abstract readonly status: number;
   /** Short slug; the problem `type` is `/problems/<slug>`. */
@@ -31,8 +37,11 @@ export abstract class DiplowireError extends Error {
   ) {
     super(detail);
     this.name = new.target.name;
-    if (options.errors) this.errors = options.errors;
-    if (options.extensions) this.extensions = options.extensions;
+    if (options.errors) this.errors = options.errors.slice(0, MAX_REPORTED_ERRORS);
+    const omittedErrors = (options.errors?.length ?? 0) - MAX_REPORTED_ERRORS;
+    if (options.extensions || omittedErrors > 0) {
+      this.extensions = { ...options.extensions, ...(omittedErrors > 0 && { omittedErrors }) };
+    }
     if (options.headers) this.headers = options.headers;
   }
 }

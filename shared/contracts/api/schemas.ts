@@ -76,7 +76,12 @@ export const Problem = z
     status: z.int().min(400).max(599),
     detail: z.string(),
     instance: z.string().optional().describe('The request path.'),
-    errors: z.array(FieldError).optional(),
+    errors: z.array(FieldError).max(100).optional().describe('The first 100 field errors.'),
+    omittedErrors: z
+      .int()
+      .min(1)
+      .optional()
+      .describe('How many more field errors there were beyond the 100 in `errors`.'),
   })
   .register(apiSchemaRegistry, {
     id: 'Problem',

@@ -54,18 +54,47 @@ function isWithin(schemaPath: string, prefix: string): boolean {
  * where every error is at or below, only inline alternatives (under the summary's schemaPath) count.
  */
 function withoutAlternativeDetails(errors: ErrorObject[]): ErrorObject[] {
-  const details = new Set<ErrorObject>();
+  const details = new Set<number>();
+  // Where each summary's run of details starts: an enclosing summary jumps over that run (already
+  // marked, and all within its own instance) instead of walking it again, which keeps this linear.
+  const runStart = new Map<number, number>();
+  // Root summaries by schemaPath (their last index): at the root every earlier error is "at or
+  // below", so instead of each summary walking back over all of them, each error looks its own
+  // schemaPath's prefixes up once (schema depth, not body size).
+  const rootSummaries = new Map<string, number>();
   errors.forEach((summary, index) => {
     if (summary.keyword !== 'oneOf' && summary.keyword !== 'anyOf') return;
-    for (let before = index - 1; before >= 0; before--) {
-      const error = errors[before]!;
-      if (!isWithinPointer(error.instancePath, summary.instancePath)) break;
-      // At the root every error is "at or below"; there only inline alternatives are told apart.
-      if (summary.instancePath === '' && !isWithin(error.schemaPath, summary.schemaPath)) continue;
-      details.add(error);
+    if (summary.instancePath === '') {
+      rootSummaries.set(summary.schemaPath, index);
+      return;
     }
+    let before = index - 1;
+    while (before >= 0 && isWithinPointer(errors[before]!.instancePath, summary.instancePath)) {
+      details.add(before);
+      const start = runStart.get(before);
+      before = (start ?? before) - 1;
+    }
+    runStart.set(index, before + 1);
   });
-  return errors.filter((error) => !details.has(error));
+  if (rootSummaries.size > 0) {
+    errors.forEach((error, index) => {
+      if (isInlineAlternativeOfLaterRootSummary(error.schemaPath, index, rootSummaries)) details.add(index);
+    });
+  }
+  return errors.filter((_, index) => !details.has(index));
+}
+
+/** Whether a root summary after `index` has a schemaPath that `schemaPath` is (or is within). */
+function isInlineAlternativeOfLaterRootSummary(
+  schemaPath: string,
+  index: number,
+  rootSummaries: ReadonlyMap<string, number>,
+): boolean {
+  for (let prefix = schemaPath; ; prefix = prefix.slice(0, prefix.lastIndexOf('/'))) {
+    const summaryIndex = rootSummaries.get(prefix);
+    if (summaryIndex !== undefined && summaryIndex > index) return true;
+    if (prefix.lastIndexOf('/') < 0) return false;
+  }
 }
 
 function isWithinPointer(pointer: string, prefix: string): boolean {
@@ -101,15 +130,21 @@ function toFieldError(error: ErrorObject): FieldError & { unevaluated?: true } {
 
 /**
  * JSON Schema drops annotations of a failing subschema, so a known member with a bad value is also
- * reported as "unevaluated"; keep only the real error.
+ * reported as "unevaluated"; keep only the real error. Linear: the pointers of the real errors and
+ * all their ancestors go into one set, which each unevaluated error looks itself up in.
  */
 function withoutUnevaluatedNoise(errors: (FieldError & { unevaluated?: true })[]): FieldError[] {
+  const atOrAboveRealErrors = new Set<string>();
+  for (const error of errors) {
+    if (error.unevaluated) continue;
+    for (let pointer = error.pointer; !atOrAboveRealErrors.has(pointer); ) {
+      atOrAboveRealErrors.add(pointer);
+      if (pointer === '') break;
+      pointer = pointer.slice(0, pointer.lastIndexOf('/'));
+    }
+  }
   return errors
-    .filter(
-      (error) =>
-        !error.unevaluated ||
-        !errors.some((other) => !other.unevaluated && isWithinPointer(other.pointer, error.pointer)),
-    )
+    .filter((error) => !error.unevaluated || !atOrAboveRealErrors.has(error.pointer))
     .map(({ pointer, message }) => ({ pointer, message }));
 }
 
