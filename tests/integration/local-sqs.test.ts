@@ -233,6 +233,7 @@ describe('LocalSqs with the AWS SDK', () => {
       visible: 1,
       inFlight: 0,
       delayed: 0,
+      oldestSentTimestamp: expect.any(Number),
     });
     const detail = (await (await fetch(`${endpoint}/_local/queues/other`)).json()) as { messages: unknown[] };
     expect(detail.messages).toEqual([
