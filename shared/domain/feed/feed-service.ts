@@ -53,23 +53,9 @@ export interface FeedQuery {
   held?: string;
 }
 
-export interface FeedEntry {
-  seq: number;
-  eventId: string;
-  type: FeedType;
-  itemId: string;
-  version: number;
-  source: string;
-  language: string;
-  pubstatus: string;
-  uri: string;
-  headline: string;
-  places?: string[];
-  subjects?: string[];
-  time: string;
-  recordedAt: string;
+/** A recorded change as a consumer receives it: the record, `held` only when true, and the document. */
+export interface FeedEntry extends Omit<FeedRecord, 'held'> {
   held?: true;
-  translationLanguage?: string;
   document: NinjsDocument;
   translation?: FeedTranslation;
 }
