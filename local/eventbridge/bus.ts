@@ -107,6 +107,8 @@ export interface DeliveryRecord {
 
 export interface EventRecord {
   event: EventEnvelope;
+  /** When the bus received it, on the local clock (the event's own `time` may come from the sender). */
+  ingestedAt: string;
   matchedRules: string[];
   deliveries: DeliveryRecord[];
 }
@@ -642,6 +644,7 @@ export class LocalEventBridge {
     );
     const record: EventRecord = {
       event,
+      ingestedAt: new Date(ingestionTime).toISOString(),
       matchedRules: matched.map((r) => r.definition.name),
       deliveries: [],
     };
@@ -861,8 +864,13 @@ export class LocalEventBridge {
       detail: {},
     };
     this.log(`[eventbridge] schedule ${rule.name} fired event ${event.id}`);
-    const record: EventRecord = { event, matchedRules: [rule.name], deliveries: [] };
     const ingestionTime = Date.now();
+    const record: EventRecord = {
+      event,
+      ingestedAt: new Date(ingestionTime).toISOString(),
+      matchedRules: [rule.name],
+      deliveries: [],
+    };
     this.appendRecord(rule.eventBusName, record, ingestionTime);
     for (const target of rule.targets) {
       const delivery: DeliveryRecord = {
@@ -963,6 +971,7 @@ export class LocalEventBridge {
       if (line.type === 'event') {
         const record: EventRecord = {
           event: line.event,
+          ingestedAt: new Date(Number(line.ingestionTime ?? Date.parse(line.event.time))).toISOString(),
           matchedRules: line.matchedRules ?? [],
           deliveries: [],
         };

@@ -120,7 +120,7 @@ async function busRecords() {
   const log = await local('/_local/events');
   return Object.values(log.buses ?? {})
     .flat()
-    .sort((a, b) => String(a.event.time).localeCompare(String(b.event.time)));
+    .sort((a, b) => String(a.ingestedAt).localeCompare(String(b.ingestedAt)));
 }
 
 function problemText(result) {
@@ -532,7 +532,8 @@ async function flowSteps(id, records) {
     rules.find((r) => r.name === ruleName)?.targets.find((t) => t.id === targetId);
   const steps = [];
   const invocations = invocationLog.invocations ?? [];
-  const step = (at, kind, title, outcome, details = []) => steps.push({ at, kind, title, outcome, details });
+  const step = (at, kind, title, outcome, details = []) =>
+    steps.push({ at, kind, title, outcome, details, order: steps.length });
 
   // Writes only: the console's own reads of the item are API invocations too.
   const writes = invocations.filter(
@@ -603,7 +604,7 @@ async function flowSteps(id, records) {
     });
     const unmatched = record.matchedRules.length === 0 ? h('li', { class: 'muted' }, 'no rule matched') : '';
     step(
-      event.time,
+      record.ingestedAt ?? event.time,
       'bus',
       `${event['detail-type']} v${event.detail.version} on the bus; ${record.matchedRules.length} rule${record.matchedRules.length === 1 ? '' : 's'} matched`,
       record.deliveries.some((d) => d.outcome === 'dead-lettered' || d.outcome === 'dropped')
@@ -641,7 +642,10 @@ async function flowSteps(id, records) {
       );
     }
   }
-  steps.sort((a, b) => String(a.at).localeCompare(String(b.at)));
+  // Every time here is read from the local clock (the bus's ingestion time, not the event's `time`,
+  // which the publisher takes from the stream record and DynamoDB Local rounds). Equal times keep the
+  // pipeline order in which the steps were collected.
+  steps.sort((a, b) => String(a.at).localeCompare(String(b.at)) || a.order - b.order);
   const cls = (o) => (o === 'ok' ? 'step-ok' : o === 'pending' ? 'step-pending' : 'step-bad');
   return h(
     'div',
