@@ -12,7 +12,7 @@ import {
   type EventSource,
   NEWS_ITEM_EMBARGOED,
 } from '../contracts/events/names';
-import { isPublic, wasPublicBefore } from './embargo';
+import { isPublic } from './embargo';
 import { MAX_ENTRY_BYTES, putEventsEntrySize, utf8Bytes } from './eventbridge-limits';
 import { type ChangeKind, changeKindOf, type ItemVersion, type NinjsDocument } from './item';
 
@@ -202,7 +202,11 @@ function publicEvent(version: ItemVersion, releasedAt: string): NewsItemEvent {
   const detail: NewsItemDetailV1 = withBodies(
     EVENT_SOURCE,
     detailType,
-    { ...commonFields(version), releasedAt },
+    {
+      ...commonFields(version),
+      releasedAt,
+      ...(version.hold?.kind === 'embargo' ? { embargoed: version.hold.until } : {}),
+    },
     version,
   );
   // Conformance to the zod contract is proven by the unit tests; parsing here would bundle zod.
@@ -216,7 +220,6 @@ function toEmbargoedEvent(version: ItemVersion): NewsItemEvent {
     eventId: embargoedEventIdOf(version.itemId, version.version),
     ...(hold === undefined ? {} : { hold: hold.kind }),
     ...(hold?.kind === 'embargo' ? { embargoed: hold.until } : {}),
-    publicBefore: wasPublicBefore(version),
   };
   const detail: NewsItemEmbargoedDetailV1 = withBodies(
     EMBARGOED_EVENT_SOURCE,

@@ -40,7 +40,7 @@ export const NEWS_ITEM_FIELDS = {
   eventId: z
     .uuid()
     .describe(
-      'Deterministic per (itemId, version): SHA-256 of "<itemId>:<version>" as a UUIDv8. Deduplicate on it.',
+      'Deterministic per (itemId, version): SHA-256 of "<itemId>:<version>" as a UUIDv8 ("<itemId>:<version>:embargoed" for NewsItemEmbargoed). Deduplicate on it.',
     ),
   itemId: z.string().regex(ITEM_ID),
   version: z.number().int().min(1),
@@ -96,6 +96,13 @@ export function withBodiesOrRef<T extends z.ZodObject>(schema: T) {
   );
 }
 
+/** Why a version is held (NewsItemEmbargoed only). */
+export const HOLD_KINDS = ['embargo', 'withheld'] as const;
+
+/**
+ * The detail of every news-item event, NewsItemEmbargoed included (one schema, one generated
+ * validator): the embargo fields are optional and present only where they apply.
+ */
 export const NewsItemDetailV1 = withBodiesOrRef(
   z.looseObject({
     ...NEWS_ITEM_FIELDS,
@@ -103,7 +110,19 @@ export const NewsItemDetailV1 = withBodiesOrRef(
       .datetime()
       .optional()
       .describe(
-        'When this version became public (ISO 8601, UTC): its receivedAt, or the release time of a version held by an embargo',
+        'Public events: when this version became public (ISO 8601, UTC), its receivedAt or the release time of a version held by an embargo',
+      ),
+    embargoed: z.iso
+      .datetime()
+      .optional()
+      .describe(
+        'The embargo time (ISO 8601, UTC) of a version held by an embargo: on its NewsItemEmbargoed, and on the public event of its release',
+      ),
+    hold: z
+      .enum(HOLD_KINDS)
+      .optional()
+      .describe(
+        'NewsItemEmbargoed only: why the version is not public, "embargo" (until `embargoed`) or "withheld" (until a correction makes it usable); absent on the retraction of an item never public',
       ),
   }),
 );

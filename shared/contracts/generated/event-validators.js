@@ -19,19 +19,14 @@ const errorParams14 = {missingProperty: "value"};
 const errorParams15 = {type: "object"};
 const errorParams16 = {pattern: "^\\/v1\\/items\\/itm_[0-9A-Za-z]{26}\\/versions\\/[1-9][0-9]*$"};
 const errorParams17 = {comparison: ">=", limit: 0};
-const errorParams18 = {type: "boolean"};
 const schemaValue0 = ["schemaVersion","eventId","itemId","version","partnerId","uri","language","headline","pubstatus","receivedAt","contentHash"];
 const schemaValue1 = ["usable","withheld","canceled"];
 const schemaValue2 = ["href","bytes"];
 const schemaValue3 = ["headline","places","subjects"];
-const schemaValue4 = ["schemaVersion","eventId","itemId","version","partnerId","uri","sourceLanguage","language","provider","status","charactersBilled","translatedAt","headline"];
-const schemaValue5 = ["aws","none"];
-const schemaValue6 = ["translated","skipped"];
-const schemaValue7 = ["schemaVersion","eventId","itemId","version","partnerId","uri","language","headline","pubstatus","receivedAt","contentHash","publicBefore"];
-const schemaValue8 = ["usable","withheld","canceled"];
-const schemaValue9 = ["href","bytes"];
-const schemaValue10 = ["headline","places","subjects"];
-const schemaValue11 = ["embargo","withheld"];
+const schemaValue4 = ["embargo","withheld"];
+const schemaValue5 = ["schemaVersion","eventId","itemId","version","partnerId","uri","sourceLanguage","language","provider","status","charactersBilled","translatedAt","headline"];
+const schemaValue6 = ["aws","none"];
+const schemaValue7 = ["translated","skipped"];
 export const validateNewsItemPublishedV1 = validate20;
 const pattern4 = new RegExp("^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$", "u");
 const pattern5 = new RegExp("^itm_[0-9A-Za-z]{26}$", "u");
@@ -411,6 +406,30 @@ vErrors = reportError(vErrors, instancePath+"/releasedAt", "$releasedAt/type", e
 errors++;
 }
 }
+if(data.embargoed !== undefined){
+let data26 = data.embargoed;
+if(typeof data26 === "string"){
+if(!pattern7.test(data26)){
+vErrors = reportError(vErrors, instancePath+"/embargoed", "$embargoed/pattern", errorParams12);
+errors++;
+}
+}
+else {
+vErrors = reportError(vErrors, instancePath+"/embargoed", "$embargoed/type", errorParams2);
+errors++;
+}
+}
+if(data.hold !== undefined){
+let data27 = data.hold;
+if(typeof data27 !== "string"){
+vErrors = reportError(vErrors, instancePath+"/hold", "$hold/type", errorParams2);
+errors++;
+}
+if(!((data27 === "embargo") || (data27 === "withheld"))){
+vErrors = reportError(vErrors, instancePath+"/hold", "$hold/enum", {allowedValues: schemaValue4});
+errors++;
+}
+}
 }
 else {
 vErrors = reportError(vErrors, instancePath, "/type", errorParams15);
@@ -434,7 +453,7 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
-for(const prop0 of schemaValue4){
+for(const prop0 of schemaValue5){
 if(data[prop0] === undefined){
 vErrors = reportError(vErrors, instancePath, "/required", {missingProperty: prop0});
 errors++;
@@ -553,7 +572,7 @@ vErrors = reportError(vErrors, instancePath+"/provider", "$provider/type", error
 errors++;
 }
 if(!((data8 === "aws") || (data8 === "none"))){
-vErrors = reportError(vErrors, instancePath+"/provider", "$provider/enum", {allowedValues: schemaValue5});
+vErrors = reportError(vErrors, instancePath+"/provider", "$provider/enum", {allowedValues: schemaValue6});
 errors++;
 }
 }
@@ -564,7 +583,7 @@ vErrors = reportError(vErrors, instancePath+"/status", "$status/type", errorPara
 errors++;
 }
 if(!((data9 === "translated") || (data9 === "skipped"))){
-vErrors = reportError(vErrors, instancePath+"/status", "$status/enum", {allowedValues: schemaValue6});
+vErrors = reportError(vErrors, instancePath+"/status", "$status/enum", {allowedValues: schemaValue7});
 errors++;
 }
 }
@@ -620,408 +639,9 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validateNewsItemEmbargoedV1 = validate22;
-
-function validate22(data, instancePath=""){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate22.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-const _errs1 = errors;
-let valid0 = false;
-let passing0 = null;
-const _errs2 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.bodies === undefined){
-vErrors = reportError(vErrors, instancePath, "/oneOf/0/required", errorParams0);
-errors++;
-}
-}
-var _valid0 = _errs2 === errors;
-if(_valid0){
-valid0 = true;
-passing0 = 0;
-}
-const _errs3 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.bodyRef === undefined){
-vErrors = reportError(vErrors, instancePath, "/oneOf/1/required", errorParams1);
-errors++;
-}
-}
-var _valid0 = _errs3 === errors;
-if(_valid0 && valid0){
-valid0 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid0 = true;
-passing0 = 1;
-}
-}
-if(!valid0){
-vErrors = reportError(vErrors, instancePath, "/oneOf", {passingSchemas: passing0});
-errors++;
-}
-else {
-errors = _errs1;
-if(vErrors !== null){
-if(_errs1){
-vErrors.length = _errs1;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const prop0 of schemaValue7){
-if(data[prop0] === undefined){
-vErrors = reportError(vErrors, instancePath, "/required", {missingProperty: prop0});
-errors++;
-}
-}
-if(data.schemaVersion !== undefined){
-let data0 = data.schemaVersion;
-if(typeof data0 !== "string"){
-vErrors = reportError(vErrors, instancePath+"/schemaVersion", "$schemaVersion/type", errorParams2);
-errors++;
-}
-if("1" !== data0){
-vErrors = reportError(vErrors, instancePath+"/schemaVersion", "$schemaVersion/const", errorParams3);
-errors++;
-}
-}
-if(data.eventId !== undefined){
-let data1 = data.eventId;
-if(typeof data1 === "string"){
-if(!pattern4.test(data1)){
-vErrors = reportError(vErrors, instancePath+"/eventId", "$eventId/pattern", errorParams4);
-errors++;
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/eventId", "$eventId/type", errorParams2);
-errors++;
-}
-}
-if(data.itemId !== undefined){
-let data2 = data.itemId;
-if(typeof data2 === "string"){
-if(!pattern5.test(data2)){
-vErrors = reportError(vErrors, instancePath+"/itemId", "$itemId/pattern", errorParams5);
-errors++;
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/itemId", "$itemId/type", errorParams2);
-errors++;
-}
-}
-if(data.version !== undefined){
-let data3 = data.version;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-vErrors = reportError(vErrors, instancePath+"/version", "$version/type", errorParams6);
-errors++;
-}
-if((typeof data3 == "number") && (isFinite(data3))){
-if(data3 > 9007199254740991 || isNaN(data3)){
-vErrors = reportError(vErrors, instancePath+"/version", "$version/maximum", errorParams7);
-errors++;
-}
-if(data3 < 1 || isNaN(data3)){
-vErrors = reportError(vErrors, instancePath+"/version", "$version/minimum", errorParams8);
-errors++;
-}
-}
-}
-if(data.partnerId !== undefined){
-let data4 = data.partnerId;
-if(typeof data4 === "string"){
-if(!pattern6.test(data4)){
-vErrors = reportError(vErrors, instancePath+"/partnerId", "$partnerId/pattern", errorParams9);
-errors++;
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/partnerId", "$partnerId/type", errorParams2);
-errors++;
-}
-}
-if(data.uri !== undefined){
-let data5 = data.uri;
-if(typeof data5 === "string"){
-if(data5.length < 1){
-vErrors = reportError(vErrors, instancePath+"/uri", "$uri/minLength", errorParams10);
-errors++;
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/uri", "$uri/type", errorParams2);
-errors++;
-}
-}
-if(data.language !== undefined){
-let data6 = data.language;
-if(typeof data6 === "string"){
-if(data6.length < 1){
-vErrors = reportError(vErrors, instancePath+"/language", "$language/minLength", errorParams10);
-errors++;
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/language", "$language/type", errorParams2);
-errors++;
-}
-}
-if(data.headline !== undefined){
-if(typeof data.headline !== "string"){
-vErrors = reportError(vErrors, instancePath+"/headline", "$headline/type", errorParams2);
-errors++;
-}
-}
-if(data.places !== undefined){
-let data8 = data.places;
-if(Array.isArray(data8)){
-const len0 = data8.length;
-for(let i0=0; i0<len0; i0++){
-let data9 = data8[i0];
-if(typeof data9 === "string"){
-if(data9.length < 1){
-vErrors = reportError(vErrors, instancePath+"/places/" + i0, "$places/items/minLength", errorParams10);
-errors++;
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/places/" + i0, "$places/items/type", errorParams2);
-errors++;
-}
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/places", "$places/type", errorParams11);
-errors++;
-}
-}
-if(data.subjects !== undefined){
-let data10 = data.subjects;
-if(Array.isArray(data10)){
-const len1 = data10.length;
-for(let i1=0; i1<len1; i1++){
-let data11 = data10[i1];
-if(typeof data11 === "string"){
-if(data11.length < 1){
-vErrors = reportError(vErrors, instancePath+"/subjects/" + i1, "$subjects/items/minLength", errorParams10);
-errors++;
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/subjects/" + i1, "$subjects/items/type", errorParams2);
-errors++;
-}
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/subjects", "$subjects/type", errorParams11);
-errors++;
-}
-}
-if(data.pubstatus !== undefined){
-let data12 = data.pubstatus;
-if(typeof data12 !== "string"){
-vErrors = reportError(vErrors, instancePath+"/pubstatus", "$pubstatus/type", errorParams2);
-errors++;
-}
-if(!(((data12 === "usable") || (data12 === "withheld")) || (data12 === "canceled"))){
-vErrors = reportError(vErrors, instancePath+"/pubstatus", "$pubstatus/enum", {allowedValues: schemaValue8});
-errors++;
-}
-}
-if(data.receivedAt !== undefined){
-let data13 = data.receivedAt;
-if(typeof data13 === "string"){
-if(!pattern7.test(data13)){
-vErrors = reportError(vErrors, instancePath+"/receivedAt", "$receivedAt/pattern", errorParams12);
-errors++;
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/receivedAt", "$receivedAt/type", errorParams2);
-errors++;
-}
-}
-if(data.contentHash !== undefined){
-let data14 = data.contentHash;
-if(typeof data14 === "string"){
-if(!pattern8.test(data14)){
-vErrors = reportError(vErrors, instancePath+"/contentHash", "$contentHash/pattern", errorParams13);
-errors++;
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/contentHash", "$contentHash/type", errorParams2);
-errors++;
-}
-}
-if(data.bodies !== undefined){
-let data15 = data.bodies;
-if(Array.isArray(data15)){
-const len2 = data15.length;
-for(let i2=0; i2<len2; i2++){
-let data16 = data15[i2];
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-if(data16.value === undefined){
-vErrors = reportError(vErrors, instancePath+"/bodies/" + i2, "$bodies/items/required", errorParams14);
-errors++;
-}
-if(data16.role !== undefined){
-if(typeof data16.role !== "string"){
-vErrors = reportError(vErrors, instancePath+"/bodies/" + i2+"/role", "$bodies/items$role/type", errorParams2);
-errors++;
-}
-}
-if(data16.contenttype !== undefined){
-if(typeof data16.contenttype !== "string"){
-vErrors = reportError(vErrors, instancePath+"/bodies/" + i2+"/contenttype", "$bodies/items$contenttype/type", errorParams2);
-errors++;
-}
-}
-if(data16.value !== undefined){
-if(typeof data16.value !== "string"){
-vErrors = reportError(vErrors, instancePath+"/bodies/" + i2+"/value", "$bodies/items$value/type", errorParams2);
-errors++;
-}
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/bodies/" + i2, "$bodies/items/type", errorParams15);
-errors++;
-}
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/bodies", "$bodies/type", errorParams11);
-errors++;
-}
-}
-if(data.bodyRef !== undefined){
-let data20 = data.bodyRef;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-for(const prop1 of schemaValue9){
-if(data20[prop1] === undefined){
-vErrors = reportError(vErrors, instancePath+"/bodyRef", "$bodyRef/required", {missingProperty: prop1});
-errors++;
-}
-}
-if(data20.href !== undefined){
-let data21 = data20.href;
-if(typeof data21 === "string"){
-if(!pattern9.test(data21)){
-vErrors = reportError(vErrors, instancePath+"/bodyRef/href", "$bodyRef$href/pattern", errorParams16);
-errors++;
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/bodyRef/href", "$bodyRef$href/type", errorParams2);
-errors++;
-}
-}
-if(data20.bytes !== undefined){
-let data22 = data20.bytes;
-if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
-vErrors = reportError(vErrors, instancePath+"/bodyRef/bytes", "$bodyRef$bytes/type", errorParams6);
-errors++;
-}
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 > 9007199254740991 || isNaN(data22)){
-vErrors = reportError(vErrors, instancePath+"/bodyRef/bytes", "$bodyRef$bytes/maximum", errorParams7);
-errors++;
-}
-if(data22 < 0 || isNaN(data22)){
-vErrors = reportError(vErrors, instancePath+"/bodyRef/bytes", "$bodyRef$bytes/minimum", errorParams17);
-errors++;
-}
-}
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/bodyRef", "$bodyRef/type", errorParams15);
-errors++;
-}
-}
-if(data.abridged !== undefined){
-let data23 = data.abridged;
-if(Array.isArray(data23)){
-if(data23.length < 1){
-vErrors = reportError(vErrors, instancePath+"/abridged", "$abridged/minItems", errorParams10);
-errors++;
-}
-const len3 = data23.length;
-for(let i3=0; i3<len3; i3++){
-let data24 = data23[i3];
-if(typeof data24 !== "string"){
-vErrors = reportError(vErrors, instancePath+"/abridged/" + i3, "$abridged/items/type", errorParams2);
-errors++;
-}
-if(!(((data24 === "headline") || (data24 === "places")) || (data24 === "subjects"))){
-vErrors = reportError(vErrors, instancePath+"/abridged/" + i3, "$abridged/items/enum", {allowedValues: schemaValue10});
-errors++;
-}
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/abridged", "$abridged/type", errorParams11);
-errors++;
-}
-}
-if(data.hold !== undefined){
-let data25 = data.hold;
-if(typeof data25 !== "string"){
-vErrors = reportError(vErrors, instancePath+"/hold", "$hold/type", errorParams2);
-errors++;
-}
-if(!((data25 === "embargo") || (data25 === "withheld"))){
-vErrors = reportError(vErrors, instancePath+"/hold", "$hold/enum", {allowedValues: schemaValue11});
-errors++;
-}
-}
-if(data.embargoed !== undefined){
-let data26 = data.embargoed;
-if(typeof data26 === "string"){
-if(!pattern7.test(data26)){
-vErrors = reportError(vErrors, instancePath+"/embargoed", "$embargoed/pattern", errorParams12);
-errors++;
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath+"/embargoed", "$embargoed/type", errorParams2);
-errors++;
-}
-}
-if(data.publicBefore !== undefined){
-if(typeof data.publicBefore !== "boolean"){
-vErrors = reportError(vErrors, instancePath+"/publicBefore", "$publicBefore/type", errorParams18);
-errors++;
-}
-}
-}
-else {
-vErrors = reportError(vErrors, instancePath, "/type", errorParams15);
-errors++;
-}
-validate22.errors = vErrors;
-return errors === 0;
-}
-validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
 export const validateNewsItemCorrectedV1 = validateNewsItemPublishedV1;
 export const validateNewsItemRetractedV1 = validateNewsItemPublishedV1;
+export const validateNewsItemEmbargoedV1 = validateNewsItemPublishedV1;
 export const eventDetailValidators = {
   NewsItemPublished: validateNewsItemPublishedV1,
   NewsItemCorrected: validateNewsItemCorrectedV1,
