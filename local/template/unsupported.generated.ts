@@ -78,6 +78,8 @@ export const UNSUPPORTED_PROPERTIES: Readonly<Record<string, readonly string[]>>
     'RoleArn',
     'Tags',
   ],
+  'AWS::Lambda::EventInvokeConfig': [
+  ],
   'AWS::Lambda::EventSourceMapping': [
     'AmazonManagedKafkaEventSourceConfig',
     'DocumentDBEventSourceConfig',
@@ -97,7 +99,6 @@ export const UNSUPPORTED_PROPERTIES: Readonly<Record<string, readonly string[]>>
   'AWS::Lambda::Function': [
     'CapacityProviderConfig',
     'CodeSigningConfigArn',
-    'DeadLetterConfig',
     'DurableConfig',
     'EphemeralStorage',
     'FileSystemConfigs',
