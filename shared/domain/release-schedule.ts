@@ -10,11 +10,12 @@ export function releaseScheduleName(itemId: string): string {
 }
 
 /**
- * `at(yyyy-mm-ddThh:mm:ss)` in UTC for an embargo time, rounded UP to the second: a schedule
- * never fires for an earlier second than the embargo (the releaser checks the time anyway).
+ * `at(yyyy-mm-ddThh:mm:ss)` in UTC for an embargo time, rounded DOWN to the second: the schedule
+ * fires at most a second early and the releaser waits for the exact time (it refuses to release
+ * before it), so the release is not delayed by the rounding.
  */
 export function atExpressionOf(until: string): string {
-  const ms = Math.ceil(Date.parse(until) / 1000) * 1000;
+  const ms = Math.floor(Date.parse(until) / 1000) * 1000;
   return `at(${new Date(ms).toISOString().slice(0, 19)})`;
 }
 

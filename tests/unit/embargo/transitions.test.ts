@@ -404,3 +404,18 @@ describe('a correction racing the release', () => {
     ).rejects.toBeInstanceOf(PreconditionFailedError);
   });
 });
+
+describe('release schedules', () => {
+  it('one schedule per item, at the embargo second (the releaser waits for the milliseconds)', async () => {
+    const { atExpressionOf, releaseScheduleName, scheduledReleaseOf } = await import(
+      '../../../shared/domain/release-schedule'
+    );
+    expect(atExpressionOf('2030-01-01T09:00:00.750Z')).toBe('at(2030-01-01T09:00:00)');
+    expect(releaseScheduleName('itm_X')).toBe('release-itm_X');
+    const { version } = await submit(article({ embargoed: iso(T0 + 5_000) }));
+    expect(scheduledReleaseOf(await store.getHead(version.itemId))).toBe(iso(T0 + 5_000));
+    await correct(version.itemId, 1, article());
+    expect(scheduledReleaseOf(await store.getHead(version.itemId))).toBeUndefined();
+    expect(scheduledReleaseOf(undefined)).toBeUndefined();
+  });
+});
