@@ -127,6 +127,8 @@ export function acknowledgeNagFindings({ dataStack, apiStack, subscribersStack }
     ]);
   }
 
+  acknowledgeEmbargoRelease(apiStack);
+
   for (const dlq of [apiStack.outbox.deadLetterQueue, apiStack.feedProjector.deadLetterQueue])
     acknowledge(dlq, [
       {
@@ -142,6 +144,45 @@ export function acknowledgeNagFindings({ dataStack, apiStack, subscribersStack }
           'read by operators (alarm when not empty) and kept 14 days.',
       },
     ]);
+}
+
+/** Embargo release: two functions, the scheduler's group-scoped schedules and two DLQs. */
+function acknowledgeEmbargoRelease(apiStack: ApiStack): void {
+  const { embargo } = apiStack;
+  acknowledge(embargo.releaser.role, [XRAY_WILDCARD]);
+  acknowledge(embargo.scheduleManager.role, [
+    XRAY_AND_LIST_STREAMS_WILDCARD,
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${embargo.scheduleGroup.name}/release-*]`,
+      reason:
+        'One schedule per held item, named release-<itemId> at run time: the pattern is limited to that name ' +
+        'prefix inside the release schedule group, and the role may only create, update and delete them.',
+    },
+  ]);
+  acknowledge(embargo.scheduleManager.function, [
+    {
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Invoked only by its DynamoDB stream event source mapping, never asynchronously; records it gives up ' +
+        'on go to the mapping on-failure destination (release-schedules DLQ), and the sweeper still releases.',
+    },
+  ]);
+  for (const queue of [embargo.deadLetterQueue, embargo.streamDeadLetterQueue]) {
+    acknowledge(queue, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself a dead-letter queue (of the release schedules, the sweep rule target and the ' +
+          "releaser's asynchronous invocations, or of the schedule manager's stream mapping).",
+      },
+      {
+        id: 'Serverless-SQSRedrivePolicy',
+        reason:
+          'A dead-letter queue has no consumer to fail and nowhere further to redrive to; an alarm fires when ' +
+          'it is not empty and messages are kept 14 days.',
+      },
+    ]);
+  }
 }
 
 /** The deliveries queue's consumer: the dispatcher, its SQS event source mapping and the queue's DLQ. */

@@ -14,9 +14,11 @@ import {
   pathParam,
   type RouteHandlers,
   recordOutcome,
+  releaseHeaders,
   versionList,
   versionParam,
 } from '../../shared/adapters/http';
+import { releaseViewOf } from '../../shared/domain/embargo';
 import { NotFoundError } from '../../shared/domain/errors';
 import { isWellFormedLanguageTag } from '../../shared/domain/ingest/language-tag';
 import { etagOf } from '../../shared/domain/item';
@@ -46,7 +48,10 @@ export const routes = {
   'GET /v1/items/{id}': async (event, caller) => {
     const version = await service.get(caller, itemIdParam(event));
     recordOutcome(metrics, 'read');
-    return jsonText(200, documentBody(version), { ETag: etagOf(version.version) });
+    return jsonText(200, documentBody(version), {
+      ETag: etagOf(version.version),
+      ...releaseHeaders(releaseViewOf(version, true)),
+    });
   },
 
   'GET /v1/items/{id}/versions': async (event, caller) => {
@@ -58,9 +63,12 @@ export const routes = {
   },
 
   'GET /v1/items/{id}/versions/{version}': async (event, caller) => {
-    const version = await service.getVersion(caller, itemIdParam(event), versionParam(event));
+    const { version, latest } = await service.getVersion(caller, itemIdParam(event), versionParam(event));
     recordOutcome(metrics, 'read');
-    return jsonText(200, documentBody(version), { ETag: etagOf(version.version) });
+    return jsonText(200, documentBody(version), {
+      ETag: etagOf(version.version),
+      ...releaseHeaders(releaseViewOf(version, latest)),
+    });
   },
 
   'GET /v1/items/{id}/translations/{lang}': async (event, caller) => {

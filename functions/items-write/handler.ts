@@ -35,21 +35,21 @@ const prepare = (event: HttpEvent) =>
 export const routes = {
   'POST /v1/items': async (event, caller) => {
     const prepared = prepare(event);
-    const { outcome, version } = await service.submit(caller, prepared);
+    const { outcome, version, warnings } = await service.submit(caller, prepared);
     recordOutcome(metrics, outcome);
     const etag = { ETag: etagOf(version.version) };
     return outcome === 'created'
-      ? json(201, itemReceipt(version, prepared.warnings), { ...etag, Location: itemPath(version.itemId) })
-      : json(200, itemReceipt(version, prepared.warnings), etag);
+      ? json(201, itemReceipt(version, warnings), { ...etag, Location: itemPath(version.itemId) })
+      : json(200, itemReceipt(version, warnings), etag);
   },
 
   'PUT /v1/items/{id}': async (event, caller) => {
     const itemId = itemIdParam(event);
     const expectedVersion = parseIfMatch(header(event, 'if-match'));
     const prepared = prepare(event);
-    const { outcome, version } = await service.correct(caller, itemId, expectedVersion, prepared);
+    const { outcome, version, warnings } = await service.correct(caller, itemId, expectedVersion, prepared);
     recordOutcome(metrics, outcome);
-    return json(200, itemReceipt(version, prepared.warnings), { ETag: etagOf(version.version) });
+    return json(200, itemReceipt(version, warnings), { ETag: etagOf(version.version) });
   },
 
   'DELETE /v1/items/{id}': async (event, caller) => {

@@ -6,7 +6,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { fromVersionRecord } from '../../shared/adapters/dynamodb/item-records';
 import { ITEM_PK_PREFIX, VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
 import type { EventPublisher, PublishEntry } from '../../shared/adapters/eventbridge/event-publisher';
-import { type NewsItemEvent, toNewsItemEvent } from '../../shared/domain/events';
+import { type NewsItemEvent, toNewsItemEvent, toReleaseEvent } from '../../shared/domain/events';
 
 export interface StreamPublisherDeps {
   publisher: Pick<EventPublisher, 'publish'>;
@@ -15,17 +15,31 @@ export interface StreamPublisherDeps {
 }
 
 /**
- * Version rows of item partitions are the outbox: only their INSERTs become events (the event source
- * mapping filters the same way). A `V#` row in any other partition (e.g. one a translator wrote) is not.
+ * Version rows of item partitions are the outbox: their INSERTs become events, and so does the one
+ * MODIFY that releases a held version (it sets `releasedAt`). The event source mapping filters the
+ * same way. A `V#` row in any other partition (e.g. one a translator wrote) is not.
  */
 export function isOutboxRecord(record: DynamoDBRecord): boolean {
   const pk = record.dynamodb?.NewImage?.PK?.S;
   const sk = record.dynamodb?.NewImage?.SK?.S;
+  if (pk?.startsWith(ITEM_PK_PREFIX) !== true || sk?.startsWith(VERSION_SK_PREFIX) !== true) return false;
+  return record.eventName === 'INSERT' || isReleaseRecord(record);
+}
+
+function isReleaseRecord(record: DynamoDBRecord): boolean {
   return (
-    record.eventName === 'INSERT' &&
-    pk?.startsWith(ITEM_PK_PREFIX) === true &&
-    sk?.startsWith(VERSION_SK_PREFIX) === true
+    record.eventName === 'MODIFY' &&
+    record.dynamodb?.NewImage?.releasedAt?.S !== undefined &&
+    record.dynamodb?.OldImage?.releasedAt === undefined
   );
+}
+
+/** The event of an outbox record (see isOutboxRecord). */
+export function eventOf(record: DynamoDBRecord): NewsItemEvent {
+  // Lambda's image JSON matches the SDK's AttributeValue except binary (base64 text), which version rows lack.
+  const version = fromVersionRecord(unmarshall(record.dynamodb?.NewImage as Record<string, AttributeValue>));
+  if (!isReleaseRecord(record)) return toNewsItemEvent(version);
+  return toReleaseEvent(version, version.releasedAt!);
 }
 
 /**
@@ -50,17 +64,14 @@ export async function publishStreamRecords(
 
   records.forEach((record, index) => {
     if (!isOutboxRecord(record)) {
-      logger.debug('Skipping a stream record that is not a version insert', {
+      logger.debug('Skipping a stream record that is not a version insert or release', {
         eventName: record.eventName,
         sequenceNumber: record.dynamodb?.SequenceNumber,
       });
       return;
     }
     try {
-      // Lambda's image JSON matches the SDK's AttributeValue except binary (base64 text), which version rows lack.
-      const image = record.dynamodb?.NewImage as Record<string, AttributeValue>;
-      const event = toNewsItemEvent(fromVersionRecord(unmarshall(image)));
-      events.set(String(index), { index, event });
+      events.set(String(index), { index, event: eventOf(record) });
     } catch (error) {
       failedIndexes.push(index);
       logger.error('Outbox record cannot be turned into an event', {

@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { eventBridge } from '../../shared/adapters/clients/eventbridge';
 import { translate } from '../../shared/adapters/clients/translate';
-import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
+import { DynamoItemReader } from '../../shared/adapters/dynamodb/item-store';
 import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
 import { EventPublisher } from '../../shared/adapters/eventbridge/event-publisher';
 import { AmazonTranslator } from '../../shared/adapters/translate/amazon-translator';
@@ -19,7 +19,7 @@ const metrics = new Metrics({ logger });
 
 const service = new TranslationService({
   // Only getHead and getVersion are used: the translator reads items, never writes them.
-  items: new DynamoItemStore(dynamoDb, config.itemsTableName),
+  items: new DynamoItemReader(dynamoDb, config.itemsTableName),
   store: new DynamoTranslationStore(dynamoDb, config.itemsTableName),
   ...(config.settings.provider === 'aws' ? { translator: new AmazonTranslator(translate) } : {}),
   publisher: new EventBridgeTranslationPublisher(new EventPublisher(eventBridge, config.eventBusName)),

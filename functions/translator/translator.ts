@@ -15,6 +15,8 @@ export const TRANSLATOR_SUBSCRIBER = 'translator';
 
 /**
  * NewsItemPublished / NewsItemCorrected -> one translation per configured target language.
+ * NewsItemEmbargoed (the translator opts in to held versions) -> the same translations, recorded
+ * but not announced until the version's release (see TranslationService.translateVersion).
  * No dedupe store: the translation store's claim per (item, version, language) is the finer
  * exactly-once guard, and it also lets a redelivery finish publishing an outcome whose event was lost.
  */
@@ -25,10 +27,13 @@ export function createTranslatorHandler({
 }: TranslatorHandlerDeps): SubscriberHandler {
   return defineSubscriber({
     name: TRANSLATOR_SUBSCRIBER,
-    detailType: ['NewsItemPublished', 'NewsItemCorrected'],
+    detailType: ['NewsItemPublished', 'NewsItemCorrected', 'NewsItemEmbargoed'],
     ...(logger === undefined ? {} : { logger }),
     handle: async (detail: NewsItemDetailV1, ctx) => {
-      const outcomes = await service.translateVersion(detail);
+      const held = ctx.detailType === 'NewsItemEmbargoed';
+      // The retraction of an item that was never public: nothing to translate, nothing will be released.
+      if (held && detail.pubstatus === 'canceled') return;
+      const outcomes = await service.translateVersion(detail, { held });
       if (outcomes.length === 0) {
         ctx.logger.info('Already in every target language; nothing to translate', {
           language: detail.language,

@@ -101,8 +101,9 @@ export class OutboxPublisher extends Construct {
       // One concurrent batch per shard keeps each item's versions in order.
       parallelizationFactor: 1,
       reportBatchItemFailures: true,
-      // Only the outbox rows: new versions of items. Heads, uri claims, updates, TTL deletes and
-      // anything outside an item partition (translations) are not events.
+      // Only the outbox rows: new versions of items, and the update that releases a held version (it
+      // sets releasedAt). Other updates (a held version superseded), TTL deletes and anything outside
+      // an item partition (translations) are not events.
       filters: [
         FilterCriteria.filter({
           eventName: FilterRule.isEqual('INSERT'),
@@ -111,6 +112,18 @@ export class OutboxPublisher extends Construct {
               PK: { S: FilterRule.beginsWith(ITEM_PK_PREFIX) },
               SK: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) },
             },
+          },
+        }),
+        FilterCriteria.filter({
+          eventName: FilterRule.isEqual('MODIFY'),
+          dynamodb: {
+            Keys: {
+              PK: { S: FilterRule.beginsWith(ITEM_PK_PREFIX) },
+              SK: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) },
+            },
+            NewImage: { releasedAt: { S: FilterRule.exists() } },
+            // exists/notExists match leaves only (Lambda event filtering): name the S of releasedAt.
+            OldImage: { releasedAt: { S: FilterRule.notExists() } },
           },
         }),
       ],

@@ -19,8 +19,13 @@ export interface SubscriberProps
    */
   readonly reservedConcurrency: number;
   readonly bus: IEventBus;
-  /** The detail-types it reacts to (source is always Diplowire's). */
+  /** The detail-types it reacts to. */
   readonly detailTypes: readonly string[];
+  /**
+   * The sources it reacts to (default: the public `diplowire.items`). Opting in to held versions
+   * means naming `diplowire.items.embargoed` here and `NewsItemEmbargoed` in `detailTypes`.
+   */
+  readonly sources?: readonly string[];
   /** Extra matching on the event detail, e.g. `{ language: [{ 'anything-but': ['en'] }] }`. */
   readonly detail?: EventPattern['detail'];
   readonly memorySize?: number;
@@ -64,7 +69,7 @@ export class Subscriber extends Construct {
       description: `Diplowire ${props.detailTypes.join(', ')} -> ${props.name}`,
       eventBus: props.bus,
       eventPattern: {
-        source: [EVENT_SOURCE],
+        source: [...(props.sources ?? [EVENT_SOURCE])],
         detailType: [...props.detailTypes],
         ...(props.detail && { detail: props.detail }),
       },

@@ -6,6 +6,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config';
 import { DiplowireFunction } from '../constructs/diplowire-function';
+import { EmbargoRelease } from '../constructs/embargo-release';
 import { FeedProjector } from '../constructs/feed-projector';
 import { DiplowireHttpApi } from '../constructs/http-api';
 import { OutboxPublisher } from '../constructs/outbox-publisher';
@@ -17,7 +18,9 @@ export type FunctionName =
   | 'subscriptions-api'
   | 'outbox-publisher'
   | 'feed-api'
-  | 'feed-projector';
+  | 'feed-projector'
+  | 'embargo-release'
+  | 'embargo-schedules';
 
 /** Absolute path of `functions/<name>/handler.ts`. */
 export function handlerEntry(name: FunctionName): string {
@@ -53,6 +56,7 @@ export class ApiStack extends Stack {
   readonly outbox: OutboxPublisher;
   readonly feedApi: DiplowireFunction;
   readonly feedProjector: FeedProjector;
+  readonly embargo: EmbargoRelease;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -201,6 +205,12 @@ export class ApiStack extends Stack {
       publisher: this.outboxPublisher,
       itemsTable,
       eventBus,
+    });
+
+    this.embargo = new EmbargoRelease(this, 'Embargo', {
+      config,
+      itemsTable,
+      entries: { release: handlerEntry('embargo-release'), schedules: handlerEntry('embargo-schedules') },
     });
 
     new CfnOutput(this, 'ApiUrl', {

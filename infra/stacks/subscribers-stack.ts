@@ -5,7 +5,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { ITEM_PK_PREFIX, TRANSLATION_PK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
-import { EVENT_SOURCE } from '../../shared/contracts/events/index';
+import { EMBARGOED_EVENT_SOURCE, EVENT_SOURCE } from '../../shared/contracts/events/index';
 import type { StageConfig } from '../config';
 import { DeliveryQueue } from '../constructs/delivery-queue';
 import { DiplowireFunction } from '../constructs/diplowire-function';
@@ -78,7 +78,9 @@ export class SubscribersStack extends Stack {
       description: 'Translates new and corrected items into the target languages with Amazon Translate.',
       entry: entry('translator'),
       bus: eventBus,
-      detailTypes: ['NewsItemPublished', 'NewsItemCorrected'],
+      // Opts in to held versions: translated during the embargo, announced at release.
+      sources: [EVENT_SOURCE, EMBARGOED_EVENT_SOURCE],
+      detailTypes: ['NewsItemPublished', 'NewsItemCorrected', 'NewsItemEmbargoed'],
       // Items already in a target language never reach the function.
       detail: { language: [{ 'anything-but': [...targetLanguages] }] },
       memorySize: 512,

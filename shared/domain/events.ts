@@ -1,15 +1,29 @@
 import { createHash } from 'node:crypto';
-import type { DetailType, NewsItemBodyV1, NewsItemDetailV1 } from '../contracts/events/index';
-import { EVENT_SOURCE, type EventSource } from '../contracts/events/names';
+import type {
+  NewsItemBodyV1,
+  NewsItemDetailType,
+  NewsItemDetailV1,
+  NewsItemEmbargoedDetailV1,
+} from '../contracts/events/index';
+import {
+  EMBARGOED_EVENT_SOURCE,
+  type EmbargoedEventSource,
+  EVENT_SOURCE,
+  type EventSource,
+  NEWS_ITEM_EMBARGOED,
+} from '../contracts/events/names';
+import { isPublic } from './embargo';
 import { MAX_ENTRY_BYTES, putEventsEntrySize, utf8Bytes } from './eventbridge-limits';
 import { type ChangeKind, changeKindOf, type ItemVersion, type NinjsDocument } from './item';
 
-/** The event a version produces, before it becomes a PutEvents entry. */
-export interface NewsItemEvent {
-  source: EventSource;
-  detailType: DetailType;
-  detail: NewsItemDetailV1;
-}
+/** The event a version (or a release) produces, before it becomes a PutEvents entry. */
+export type NewsItemEvent =
+  | { source: EventSource; detailType: NewsItemDetailType; detail: NewsItemDetailV1 }
+  | {
+      source: EmbargoedEventSource;
+      detailType: typeof NEWS_ITEM_EMBARGOED;
+      detail: NewsItemEmbargoedDetailV1;
+    };
 
 /**
  * Thrown when even the abridged form of an event exceeds the EventBridge entry limit: only possible
@@ -28,7 +42,7 @@ export class EventTooLargeError extends Error {
   }
 }
 
-const DETAIL_TYPE_OF: Record<ChangeKind, DetailType> = {
+const DETAIL_TYPE_OF: Record<ChangeKind, NewsItemDetailType> = {
   published: 'NewsItemPublished',
   corrected: 'NewsItemCorrected',
   retracted: 'NewsItemRetracted',
@@ -40,7 +54,16 @@ const DETAIL_TYPE_OF: Record<ChangeKind, DetailType> = {
  * same id, so subscribers deduplicate on it.
  */
 export function eventIdOf(itemId: string, version: number): string {
-  const bytes = createHash('sha256').update(`${itemId}:${version}`, 'utf8').digest().subarray(0, 16);
+  return uuidV8Of(`${itemId}:${version}`);
+}
+
+/** The id of a version's NewsItemEmbargoed: distinct from the id its public event will have. */
+export function embargoedEventIdOf(itemId: string, version: number): string {
+  return uuidV8Of(`${itemId}:${version}:embargoed`);
+}
+
+function uuidV8Of(name: string): string {
+  const bytes = createHash('sha256').update(name, 'utf8').digest().subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x80; // version 8
   bytes[8] = (bytes[8]! & 0x3f) | 0x80; // variant 10xx
   const hex = bytes.toString('hex');
@@ -91,22 +114,55 @@ function cutToBytes(text: string, maxBytes: number): string {
   return kept;
 }
 
-function entrySize(detailType: DetailType, detail: NewsItemDetailV1): number {
-  return putEventsEntrySize({ Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) });
+function entrySize(source: string, detailType: string, detail: object): number {
+  return putEventsEntrySize({ Source: source, DetailType: detailType, Detail: JSON.stringify(detail) });
 }
 
 /**
- * Maps a stored version to its event. The bodies travel inline unless the PutEvents entry
- * (as measured by `putEventsEntrySize`, no Time, no Resources) would exceed 262144 bytes; then
- * the detail carries `bodyRef` to the version's API resource instead. When even that is too large,
- * places and subjects are left out and the headline is cut to 1000 bytes (`abridged` says which).
+ * The detail with the bodies inline unless the PutEvents entry (as measured by
+ * `putEventsEntrySize`, no Time, no Resources) would exceed 262144 bytes; then with `bodyRef` to
+ * the version's API resource instead. When even that is too large, places and subjects are left
+ * out and the headline is cut to 1000 bytes (`abridged` says which).
  */
-export function toNewsItemEvent(version: ItemVersion): NewsItemEvent {
-  const detailType = DETAIL_TYPE_OF[changeKindOf(version)];
+function withBodies<T extends { headline: string; places?: string[]; subjects?: string[] }>(
+  source: string,
+  detailType: string,
+  base: T,
+  version: ItemVersion,
+): T & ({ bodies: NewsItemBodyV1[] } | { bodyRef: { href: string; bytes: number } }) {
+  const inline = { ...base, bodies: bodiesOf(version.document) };
+  if (entrySize(source, detailType, inline) <= MAX_ENTRY_BYTES) return inline;
+  const byRef = {
+    ...base,
+    bodyRef: {
+      href: versionHref(version.itemId, version.version),
+      bytes: utf8Bytes(JSON.stringify(version.document)),
+    },
+  };
+  if (entrySize(source, detailType, byRef) <= MAX_ENTRY_BYTES) return byRef;
+  // Still too large without bodies (places and subjects can fill most of an item): an accepted change
+  // must never be unpublishable, so publish the minimal event that points at the version.
+  const { places, subjects, ...minimal } = byRef;
+  const headline = cutToBytes(base.headline, ABRIDGED_HEADLINE_BYTES);
+  const abridged = {
+    ...minimal,
+    headline,
+    abridged: [
+      ...(headline === base.headline ? [] : (['headline'] as const)),
+      ...(places === undefined ? [] : (['places'] as const)),
+      ...(subjects === undefined ? [] : (['subjects'] as const)),
+    ],
+  } as unknown as T & { bodyRef: { href: string; bytes: number } };
+  const size = entrySize(source, detailType, abridged);
+  if (size > MAX_ENTRY_BYTES) throw new EventTooLargeError(version.itemId, version.version, size);
+  return abridged;
+}
+
+function commonFields(version: ItemVersion) {
   const { document } = version;
   const places = conceptKeys(document.places);
   const subjects = conceptKeys(document.subjects);
-  const base = {
+  return {
     schemaVersion: '1' as const,
     eventId: eventIdOf(version.itemId, version.version),
     itemId: version.itemId,
@@ -121,34 +177,55 @@ export function toNewsItemEvent(version: ItemVersion): NewsItemEvent {
     receivedAt: version.receivedAt,
     contentHash: version.contentHash,
   };
+}
 
-  let detail: NewsItemDetailV1 = { ...base, bodies: bodiesOf(document) };
-  if (entrySize(detailType, detail) > MAX_ENTRY_BYTES) {
-    detail = {
-      ...base,
-      bodyRef: {
-        href: versionHref(version.itemId, version.version),
-        bytes: utf8Bytes(JSON.stringify(document)),
-      },
-    };
-  }
-  if (entrySize(detailType, detail) > MAX_ENTRY_BYTES) {
-    // Still too large without bodies (places and subjects can fill most of an item): an accepted change
-    // must never be unpublishable, so publish the minimal event that points at the version.
-    const { places: _places, subjects: _subjects, ...minimal } = detail;
-    const headline = cutToBytes(base.headline, ABRIDGED_HEADLINE_BYTES);
-    detail = {
-      ...minimal,
-      headline,
-      abridged: [
-        ...(headline === base.headline ? [] : (['headline'] as const)),
-        ...(places === undefined ? [] : (['places'] as const)),
-        ...(subjects === undefined ? [] : (['subjects'] as const)),
-      ],
-    };
-    const size = entrySize(detailType, detail);
-    if (size > MAX_ENTRY_BYTES) throw new EventTooLargeError(version.itemId, version.version, size);
-  }
+/**
+ * Maps a stored version, as accepted, to its event: the public one (`NewsItemPublished` when no
+ * earlier version was public, else `NewsItemCorrected`, or `NewsItemRetracted`) if the version
+ * was public when accepted; else `NewsItemEmbargoed` on the internal source (a held version, or
+ * the retraction of an item never public). A held version's public event comes with its release.
+ */
+export function toNewsItemEvent(version: ItemVersion): NewsItemEvent {
+  // Public when accepted: not held, and not the unannounced retraction of an item never public.
+  const publicOnAcceptance = version.hold === undefined && isPublic(version);
+  if (!publicOnAcceptance) return toEmbargoedEvent(version);
+  return publicEvent(version, version.receivedAt);
+}
+
+/** The public event of a held version's release at `releasedAt` (same eventId rule as any version). */
+export function toReleaseEvent(version: ItemVersion, releasedAt: string): NewsItemEvent {
+  return publicEvent(version, releasedAt);
+}
+
+function publicEvent(version: ItemVersion, releasedAt: string): NewsItemEvent {
+  const detailType = DETAIL_TYPE_OF[changeKindOf(version)];
+  const detail: NewsItemDetailV1 = withBodies(
+    EVENT_SOURCE,
+    detailType,
+    {
+      ...commonFields(version),
+      releasedAt,
+      ...(version.hold?.kind === 'embargo' ? { embargoed: version.hold.until } : {}),
+    },
+    version,
+  );
   // Conformance to the zod contract is proven by the unit tests; parsing here would bundle zod.
   return { source: EVENT_SOURCE, detailType, detail };
+}
+
+function toEmbargoedEvent(version: ItemVersion): NewsItemEvent {
+  const { hold } = version;
+  const base = {
+    ...commonFields(version),
+    eventId: embargoedEventIdOf(version.itemId, version.version),
+    ...(hold === undefined ? {} : { hold: hold.kind }),
+    ...(hold?.kind === 'embargo' ? { embargoed: hold.until } : {}),
+  };
+  const detail: NewsItemEmbargoedDetailV1 = withBodies(
+    EMBARGOED_EVENT_SOURCE,
+    NEWS_ITEM_EMBARGOED,
+    base,
+    version,
+  );
+  return { source: EMBARGOED_EVENT_SOURCE, detailType: NEWS_ITEM_EMBARGOED, detail };
 }

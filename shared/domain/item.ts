@@ -3,6 +3,8 @@
  * an item with an opaque `id`; every accepted change is an immutable, numbered version.
  */
 
+import { type Publication, wasPublicBefore } from './embargo';
+
 export type Pubstatus = 'usable' | 'withheld' | 'canceled';
 
 /** A ninjs 2.2 document that passed the schema and the Diplowire profile, normalised (NFC). */
@@ -21,7 +23,7 @@ export interface NinjsDocument {
 export interface Warning {
   /** RFC 6901 pointer to the field that was changed. */
   pointer: string;
-  code: 'bidi-control-removed';
+  code: 'bidi-control-removed' | 'embargo-passed';
   message: string;
 }
 
@@ -33,8 +35,11 @@ export interface PreparedItem {
   warnings: Warning[];
 }
 
-/** One immutable version of an item, as stored and as published. */
-export interface ItemVersion {
+/**
+ * One version of an item, as stored and as published. Its content is immutable; its Publication
+ * facts (embargo.ts) say whether it was held and, for a held version, whether it was released.
+ */
+export interface ItemVersion extends Publication {
   itemId: string;
   version: number;
   partnerId: string;
@@ -48,7 +53,7 @@ export interface ItemVersion {
 }
 
 /** The current state of an item: the latest version's metadata. */
-export interface ItemHead {
+export interface ItemHead extends Publication {
   itemId: string;
   partnerId: string;
   uri: string;
@@ -60,18 +65,19 @@ export interface ItemHead {
   updatedAt: string;
 }
 
-export interface VersionSummary {
+export interface VersionSummary extends Publication {
   version: number;
   pubstatus: Pubstatus;
   receivedAt: string;
 }
 
-/** The kind of change a version represents; drives the published event type. */
+/** The kind of public change a version represents; drives the published event type. */
 export type ChangeKind = 'published' | 'corrected' | 'retracted';
 
-export function changeKindOf(version: Pick<ItemVersion, 'version' | 'pubstatus'>): ChangeKind {
+/** Published when no earlier version was public, else corrected (or retracted): see embargo.ts. */
+export function changeKindOf(version: Pick<ItemVersion, 'version' | 'pubstatus'> & Publication): ChangeKind {
   if (version.pubstatus === 'canceled') return 'retracted';
-  return version.version === 1 ? 'published' : 'corrected';
+  return wasPublicBefore(version) ? 'corrected' : 'published';
 }
 
 /** ETags are the version number, quoted (RFC 9110 strong validator). */

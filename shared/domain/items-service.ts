@@ -1,3 +1,4 @@
+import { acceptanceOf, isHeld, publicAfter } from './embargo';
 import {
   ConflictError,
   NotFoundError,
@@ -14,6 +15,7 @@ import {
   type NinjsDocument,
   type PreparedItem,
   type VersionSummary,
+  type Warning,
 } from './item';
 import type { ItemStore } from './ports';
 
@@ -28,6 +30,9 @@ export interface ItemsServiceDeps {
   /** The id of the item a partner submits under a uri; tests may override the default `itemIdFor`. */
   itemIdFor?: (partnerId: string, uri: string) => string;
 }
+
+/** Attempts to write over a held version that a concurrent release keeps changing or locking. */
+const MAX_HELD_ATTEMPTS = 4;
 
 /** The same answer whether the item does not exist or is another partner's: ids leak nothing. */
 const NOT_FOUND_DETAIL = 'No item with this id exists for your account.';
@@ -55,17 +60,22 @@ export class ItemsService {
   async submit(
     caller: Caller,
     prepared: PreparedItem,
-  ): Promise<{ outcome: 'created' | 'unchanged'; version: ItemVersion }> {
+  ): Promise<{ outcome: 'created' | 'unchanged'; version: ItemVersion; warnings: Warning[] }> {
+    const now = this.clock();
+    const { hold, warnings } = acceptanceOf(prepared.document, now, false);
     const first: ItemVersion = {
       ...versionFields(prepared.document, prepared.contentHash),
       // One id per (partner, uri): the store refuses a second version 1 under it.
       itemId: this.itemIdFor(caller.partnerId, prepared.document.uri),
       version: 1,
       partnerId: caller.partnerId,
-      receivedAt: this.now(),
+      receivedAt: now.toISOString(),
+      ...(hold === undefined ? {} : { hold }),
+      publicBefore: false,
     };
     const result = await this.store.createItem(first);
-    if (result.created) return { outcome: 'created', version: first };
+    if (result.created)
+      return { outcome: 'created', version: first, warnings: [...prepared.warnings, ...warnings] };
 
     const { existing } = result;
     if (existing.contentHash !== prepared.contentHash) {
@@ -81,17 +91,25 @@ export class ItemsService {
         },
       );
     }
-    return { outcome: 'unchanged', version: await this.requireVersion(existing.itemId, existing.version) };
+    return {
+      outcome: 'unchanged',
+      version: await this.requireVersion(existing.itemId, existing.version),
+      warnings: prepared.warnings,
+    };
   }
 
-  /** Replaces the content of an item with a new version, if the caller saw the latest one. */
+  /**
+   * Replaces the content of an item with a new version, if the caller saw the latest one. Whether
+   * the new version is held follows from its own `embargoed`/`pubstatus` (embargo.ts): so one PUT
+   * moves an embargo, lifts it, corrects held content or makes a withheld item usable.
+   */
   async correct(
     caller: Caller,
     itemId: string,
     expectedVersion: number | undefined,
     prepared: PreparedItem,
-  ): Promise<{ outcome: 'corrected' | 'unchanged'; version: ItemVersion }> {
-    const head = await this.ownedHead(caller, itemId);
+  ): Promise<{ outcome: 'corrected' | 'unchanged'; version: ItemVersion; warnings: Warning[] }> {
+    let head = await this.ownedHead(caller, itemId);
     assertExpectedVersion(head, expectedVersion);
     if (head.pubstatus === 'canceled') {
       throw new ConflictError(`Item ${itemId} has been retracted; a retracted item cannot be corrected.`, {
@@ -104,17 +122,29 @@ export class ItemsService {
       });
     }
     if (prepared.contentHash === head.contentHash) {
-      return { outcome: 'unchanged', version: await this.requireVersion(itemId, head.version) };
+      return {
+        outcome: 'unchanged',
+        version: await this.requireVersion(itemId, head.version),
+        warnings: prepared.warnings,
+      };
     }
-    const next: ItemVersion = {
-      ...versionFields(prepared.document, prepared.contentHash),
-      itemId,
-      version: head.version + 1,
-      partnerId: head.partnerId,
-      receivedAt: this.now(),
-    };
-    await this.append(next, head);
-    return { outcome: 'corrected', version: next };
+    for (let attempt = 1; ; attempt++) {
+      const now = this.clock();
+      const { hold, warnings } = acceptanceOf(prepared.document, now, publicAfter(head));
+      const next: ItemVersion = {
+        ...versionFields(prepared.document, prepared.contentHash),
+        itemId,
+        version: head.version + 1,
+        partnerId: head.partnerId,
+        receivedAt: now.toISOString(),
+        ...(hold === undefined ? {} : { hold }),
+        publicBefore: publicAfter(head),
+      };
+      const appended = await this.append(next, head);
+      if (appended === true)
+        return { outcome: 'corrected', version: next, warnings: [...prepared.warnings, ...warnings] };
+      head = appended;
+    }
   }
 
   /**
@@ -126,7 +156,7 @@ export class ItemsService {
     itemId: string,
     expectedVersion: number | undefined,
   ): Promise<{ outcome: 'retracted' | 'unchanged'; version: ItemVersion }> {
-    const head = await this.ownedHead(caller, itemId);
+    let head = await this.ownedHead(caller, itemId);
     if (expectedVersion === undefined) throw preconditionRequired();
     // Checked before If-Match: a retried DELETE whose first attempt succeeded has a stale If-Match.
     if (head.pubstatus === 'canceled') {
@@ -135,17 +165,23 @@ export class ItemsService {
     assertExpectedVersion(head, expectedVersion);
     const previous = await this.requireVersion(itemId, head.version);
     const document: NinjsDocument = { ...previous.document, pubstatus: 'canceled' };
-    const next: ItemVersion = {
-      ...previous,
-      version: head.version + 1,
-      pubstatus: 'canceled',
-      receivedAt: this.now(),
-      // Same hash the ingest pipeline gives a submitted document, so equal content keeps equal hashes.
-      contentHash: contentHashOf(document),
-      document,
-    };
-    await this.append(next, head);
-    return { outcome: 'retracted', version: next };
+    for (let attempt = 1; ; attempt++) {
+      // A retraction is never held; when nothing was ever public it is not announced either.
+      const { hold: _held, releasedAt: _released, supersededAt: _superseded, ...content } = previous;
+      const next: ItemVersion = {
+        ...content,
+        version: head.version + 1,
+        pubstatus: 'canceled',
+        receivedAt: this.now(),
+        // Same hash the ingest pipeline gives a submitted document, so equal content keeps equal hashes.
+        contentHash: contentHashOf(document),
+        document,
+        publicBefore: publicAfter(head),
+      };
+      const appended = await this.append(next, head, attempt);
+      if (appended === true) return { outcome: 'retracted', version: next };
+      head = appended;
+    }
   }
 
   /** The latest version of an item. */
@@ -154,14 +190,19 @@ export class ItemsService {
     return this.requireVersion(itemId, head.version);
   }
 
-  async getVersion(caller: Caller, itemId: string, version: number): Promise<ItemVersion> {
+  /** Version n of an item, and whether it is the latest (a held version that is not was superseded). */
+  async getVersion(
+    caller: Caller,
+    itemId: string,
+    version: number,
+  ): Promise<{ version: ItemVersion; latest: boolean }> {
     const head = await this.ownedHead(caller, itemId);
     if (!Number.isSafeInteger(version) || version < 1 || version > head.version) {
       throw new NotFoundError(
         `Item ${itemId} has no version ${version}; its latest version is ${head.version}.`,
       );
     }
-    return this.requireVersion(itemId, version);
+    return { version: await this.requireVersion(itemId, version), latest: version === head.version };
   }
 
   async listVersions(caller: Caller, itemId: string): Promise<VersionSummary[]> {
@@ -175,9 +216,19 @@ export class ItemsService {
     return head;
   }
 
-  private async append(next: ItemVersion, base: ItemHead): Promise<void> {
-    // Another writer took the next version between our read and our write: same answer as a stale If-Match.
-    if (!(await this.store.appendVersion(next, base))) throw staleVersion(base.version);
+  /**
+   * Appends `next` on `base`. Returns true, or the fresh head to recompute `next` on when `base`
+   * was a held version and is still the latest: released meanwhile (now public), or still held
+   * after a conflict with a concurrent release attempt (a few times, then 412). Any other lost
+   * race is answered like a stale If-Match.
+   */
+  private async append(next: ItemVersion, base: ItemHead, attempt = 1): Promise<true | ItemHead> {
+    if (await this.store.appendVersion(next, base)) return true;
+    if (isHeld(base) && attempt < MAX_HELD_ATTEMPTS) {
+      const fresh = await this.store.getHead(base.itemId);
+      if (fresh?.version === base.version) return fresh;
+    }
+    throw staleVersion(base.version);
   }
 
   /** Versions up to the head's are immutable and always present; absence is a storage fault. */

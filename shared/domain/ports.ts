@@ -1,3 +1,4 @@
+import type { Publication } from './embargo';
 import type { ItemHead, ItemVersion, VersionSummary } from './item';
 
 /**
@@ -13,16 +14,37 @@ export interface ItemStore {
   /**
    * Appends `next` on top of `base`, the head the caller read (`next.version` must be
    * `base.version + 1`). Versions are never deleted, so the write succeeds exactly when no other
-   * writer has taken `next.version` meanwhile; false when one has.
+   * writer has taken `next.version` meanwhile; false when one has. When `base` is held, the same
+   * atomic write marks it superseded, and fails (false) if it was released meanwhile: a held
+   * version is either released or superseded, never both.
    */
   appendVersion(
     next: ItemVersion,
-    base: Pick<ItemHead, 'itemId' | 'version' | 'createdAt'>,
+    base: Pick<ItemHead, 'itemId' | 'version' | 'createdAt'> & Publication,
   ): Promise<boolean>;
   /** The latest version's metadata (without the document), or undefined for an unknown item. */
   getHead(itemId: string): Promise<ItemHead | undefined>;
   getVersion(itemId: string, version: number): Promise<ItemVersion | undefined>;
   listVersions(itemId: string): Promise<VersionSummary[]>;
+}
+
+/** A held version that the sweeper found due. */
+export interface DueRelease {
+  itemId: string;
+  version: number;
+}
+
+/** The storage side of releases (release-service.ts). */
+export interface ReleaseStore {
+  getHead(itemId: string): Promise<ItemHead | undefined>;
+  /**
+   * Releases held version `version` at `releasedAt`: one conditional write that succeeds only if
+   * that version is still held (not released, not superseded) and its embargo time is not after
+   * `releasedAt`. Its stream record is the release's outbox entry. False when the condition failed.
+   */
+  release(itemId: string, version: number, releasedAt: string): Promise<boolean>;
+  /** Held embargoed versions whose embargo time is at or before `now`, earliest first, at most `limit`. */
+  listDue(now: string, limit: number): Promise<DueRelease[]>;
 }
 
 export interface Partner {

@@ -98,6 +98,7 @@ describe('CloudFormation resource types', () => {
       'AWS::ApiGatewayV2::Stage',
       'AWS::CloudWatch::Alarm',
       'AWS::CloudWatch::Dashboard',
+      'AWS::Events::Rule',
       'AWS::IAM::Policy',
       'AWS::IAM::Role',
       'AWS::Lambda::EventSourceMapping',
@@ -106,6 +107,7 @@ describe('CloudFormation resource types', () => {
       'AWS::Logs::LogGroup',
       'AWS::SQS::Queue',
       'AWS::SQS::QueuePolicy',
+      'AWS::Scheduler::ScheduleGroup',
     ]);
   });
 

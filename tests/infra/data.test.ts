@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES, EVENT_SOURCE } from '../../shared/contracts/events/index';
+import { DETAIL_TYPES, EMBARGOED_EVENT_SOURCE, EVENT_SOURCE } from '../../shared/contracts/events/index';
 import { disposeSynths, findOne, resourcesOfType, type SynthesizedApp, synthStage } from './support/synth';
 
 let dev: SynthesizedApp;
@@ -15,7 +15,7 @@ const table = (app: SynthesizedApp, name: string) =>
   findOne(app.data, 'AWS::DynamoDB::Table', (p) => p.TableName === name)[1];
 
 describe('items table', () => {
-  it('has the PK/SK key schema and the GSI1 index of the shared design', () => {
+  it('has the PK/SK key schema, GSI1 and the sparse HeldByReleaseTime index of the shared design', () => {
     expect(table(dev, 'diplowire-dev-items').Properties).toMatchObject({
       KeySchema: [
         { AttributeName: 'PK', KeyType: 'HASH' },
@@ -35,6 +35,14 @@ describe('items table', () => {
             { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'HeldByReleaseTime',
+          KeySchema: [
+            { AttributeName: 'heldQueue', KeyType: 'HASH' },
+            { AttributeName: 'heldReleaseAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
     });
@@ -135,15 +143,17 @@ describe('schema registry', () => {
     const [registryId, registry] = findOne(dev.data, 'AWS::EventSchemas::Registry', () => true);
     expect(registry.Properties.RegistryName).toBe('diplowire-dev-events');
     const schemas = resourcesOfType(dev.data, 'AWS::EventSchemas::Schema').map(([, s]) => s.Properties);
+    const sourceOf = (detailType: string) =>
+      detailType === 'NewsItemEmbargoed' ? EMBARGOED_EVENT_SOURCE : EVENT_SOURCE;
     expect(schemas.map((s) => s.SchemaName).sort()).toEqual(
-      DETAIL_TYPES.map((detailType) => `${EVENT_SOURCE}@${detailType}`).sort(),
+      DETAIL_TYPES.map((detailType) => `${sourceOf(detailType)}@${detailType}`).sort(),
     );
     for (const schema of schemas) {
       expect(schema.Type).toBe('JSONSchemaDraft4');
       expect(schema.RegistryName).toEqual({ 'Fn::GetAtt': [registryId, 'RegistryName'] });
       const content = JSON.parse(schema.Content as string);
       expect(content.$schema).toBe('http://json-schema.org/draft-04/schema#');
-      expect(content.properties.source).toMatchObject({ enum: [EVENT_SOURCE] });
+      expect(content.properties.source).toMatchObject({ enum: [sourceOf(content.title)] });
       expect(content.properties.detail).toBeDefined();
     }
   });

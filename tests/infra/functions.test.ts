@@ -271,12 +271,18 @@ describe('outbox stream mapping', () => {
     });
   });
 
-  it('only delivers INSERTs of version rows (SK begins with V#) of item partitions (PK begins with ITEM#)', () => {
+  it('only delivers INSERTs of version rows of item partitions, and the update that releases one', () => {
     const filters = mappingOf(dev).FilterCriteria.Filters as { Pattern: string }[];
+    const keys = { PK: { S: [{ prefix: 'ITEM#' }] }, SK: { S: [{ prefix: 'V#' }] } };
     expect(filters.map((f) => JSON.parse(f.Pattern))).toEqual([
+      { eventName: ['INSERT'], dynamodb: { Keys: keys } },
       {
-        eventName: ['INSERT'],
-        dynamodb: { Keys: { PK: { S: [{ prefix: 'ITEM#' }] }, SK: { S: [{ prefix: 'V#' }] } } },
+        eventName: ['MODIFY'],
+        dynamodb: {
+          Keys: keys,
+          NewImage: { releasedAt: { S: [{ exists: true }] } },
+          OldImage: { releasedAt: { S: [{ exists: false }] } },
+        },
       },
     ]);
   });

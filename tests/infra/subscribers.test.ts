@@ -42,12 +42,12 @@ function statementsOfRoleFor(functionName: string): Statement[] {
 }
 
 describe('translator subscriber', () => {
-  it('has a rule for published and corrected items not already in a target language', () => {
+  it('has a rule for published, corrected and (opted in) held items not already in a target language', () => {
     dev.subscribers.hasResourceProperties('AWS::Events::Rule', {
       Name: 'diplowire-dev-translator',
       EventPattern: {
-        source: ['diplowire.items'],
-        'detail-type': ['NewsItemPublished', 'NewsItemCorrected'],
+        source: ['diplowire.items', 'diplowire.items.embargoed'],
+        'detail-type': ['NewsItemPublished', 'NewsItemCorrected', 'NewsItemEmbargoed'],
         detail: { language: [{ 'anything-but': ['en'] }] },
       },
       Targets: [

@@ -83,7 +83,7 @@ describe('ItemsService on DynamoDB', () => {
     for (const reason of rejected) expect(reason).toBeInstanceOf(PreconditionFailedError);
     expect(await versionRowCount(version.itemId)).toBe(2);
     const latest = await service.get(A, version.itemId);
-    expect(fulfilled[0]?.value).toEqual({ outcome: 'corrected', version: latest });
+    expect(fulfilled[0]?.value).toEqual({ outcome: 'corrected', version: latest, warnings: [] });
   });
 
   it('keeps every version through create, correct and retract', async () => {
@@ -100,12 +100,12 @@ describe('ItemsService on DynamoDB', () => {
       document: { ...fixed, pubstatus: 'canceled' },
     });
     expect(await service.get(A, v1.itemId)).toEqual(v3);
-    expect(await service.getVersion(A, v1.itemId, 1)).toEqual(v1);
-    expect(await service.getVersion(A, v1.itemId, 2)).toEqual(v2);
+    expect(await service.getVersion(A, v1.itemId, 1)).toEqual({ version: v1, latest: false });
+    expect(await service.getVersion(A, v1.itemId, 2)).toEqual({ version: v2, latest: false });
     expect(await service.listVersions(A, v1.itemId)).toEqual([
-      { version: 1, pubstatus: 'usable', receivedAt: v1.receivedAt },
-      { version: 2, pubstatus: 'usable', receivedAt: v2.receivedAt },
-      { version: 3, pubstatus: 'canceled', receivedAt: v3.receivedAt },
+      { version: 1, pubstatus: 'usable', receivedAt: v1.receivedAt, publicBefore: false },
+      { version: 2, pubstatus: 'usable', receivedAt: v2.receivedAt, publicBefore: true },
+      { version: 3, pubstatus: 'canceled', receivedAt: v3.receivedAt, publicBefore: true },
     ]);
     await expect(service.getVersion(A, v1.itemId, 4)).rejects.toBeInstanceOf(NotFoundError);
     await expect(service.retract(A, v1.itemId, 2)).resolves.toEqual({ outcome: 'unchanged', version: v3 });

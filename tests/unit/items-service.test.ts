@@ -9,76 +9,9 @@ import {
 } from '../../shared/domain/errors';
 import { isId, itemIdFor, newId } from '../../shared/domain/ids';
 import { contentHashOf } from '../../shared/domain/ingest/canonical-json';
-import type {
-  ItemHead,
-  ItemVersion,
-  NinjsDocument,
-  PreparedItem,
-  VersionSummary,
-} from '../../shared/domain/item';
+import type { NinjsDocument, PreparedItem } from '../../shared/domain/item';
 import { ItemsService } from '../../shared/domain/items-service';
-import type { ItemStore } from '../../shared/domain/ports';
-
-/**
- * An ItemStore with the port's semantics, modelled on the DynamoDB design: versions only, the
- * head is the latest version, and a version number (including 1) can be taken once.
- */
-class InMemoryItemStore implements ItemStore {
-  readonly versions = new Map<string, (ItemVersion & { itemCreatedAt: string })[]>();
-  writes = 0;
-  /** Lets a test slip a concurrent change in between the service's read and its write. */
-  beforeAppend?: () => void;
-
-  async createItem(first: ItemVersion): Promise<{ created: true } | { created: false; existing: ItemHead }> {
-    const existing = await this.getHead(first.itemId);
-    if (existing) return { created: false, existing };
-    this.writes++;
-    this.versions.set(first.itemId, [{ ...structuredClone(first), itemCreatedAt: first.receivedAt }]);
-    return { created: true };
-  }
-
-  async appendVersion(next: ItemVersion, base: Pick<ItemHead, 'itemId' | 'version' | 'createdAt'>) {
-    this.beforeAppend?.();
-    expect(next.version).toBe(base.version + 1);
-    const versions = this.versions.get(next.itemId);
-    if (!versions || versions.some((v) => v.version === next.version)) return false;
-    this.writes++;
-    versions.push({ ...structuredClone(next), itemCreatedAt: base.createdAt });
-    return true;
-  }
-
-  async getHead(itemId: string): Promise<ItemHead | undefined> {
-    const latest = this.versions.get(itemId)?.at(-1);
-    if (!latest) return undefined;
-    const { itemCreatedAt, receivedAt, partnerId, uri, version, pubstatus, language, contentHash } = latest;
-    return {
-      itemId,
-      partnerId,
-      uri,
-      version,
-      pubstatus,
-      language,
-      contentHash,
-      createdAt: itemCreatedAt,
-      updatedAt: receivedAt,
-    };
-  }
-
-  async getVersion(itemId: string, version: number): Promise<ItemVersion | undefined> {
-    const found = this.versions.get(itemId)?.find((v) => v.version === version);
-    if (!found) return undefined;
-    const { itemCreatedAt: _, ...itemVersion } = structuredClone(found);
-    return itemVersion;
-  }
-
-  async listVersions(itemId: string): Promise<VersionSummary[]> {
-    return (this.versions.get(itemId) ?? []).map(({ version, pubstatus, receivedAt }) => ({
-      version,
-      pubstatus,
-      receivedAt,
-    }));
-  }
-}
+import { InMemoryItemStore } from '../support/in-memory-item-store';
 
 function prepare(document: NinjsDocument): PreparedItem {
   return { document, contentHash: contentHashOf(document), warnings: [] };
@@ -131,6 +64,7 @@ describe('submit', () => {
       receivedAt: '2025-03-01T12:00:00.000Z',
       contentHash: contentHashOf(article()),
       document: article(),
+      publicBefore: false,
     });
     expect(await store.getVersion(version.itemId, 1)).toEqual(version);
   });
@@ -146,7 +80,7 @@ describe('submit', () => {
 
     const again = await service.submit(A, prepare(article()));
 
-    expect(again).toEqual({ outcome: 'unchanged', version: created.version });
+    expect(again).toEqual({ outcome: 'unchanged', version: created.version, warnings: [] });
     expect(store.writes).toBe(writes);
   });
 
@@ -155,7 +89,7 @@ describe('submit', () => {
     const corrected = await service.correct(A, created.version.itemId, 1, prepare(article({ title: 'v2' })));
 
     const again = await service.submit(A, prepare(article({ title: 'v2' })));
-    expect(again).toEqual({ outcome: 'unchanged', version: corrected.version });
+    expect(again).toEqual({ outcome: 'unchanged', version: corrected.version, warnings: [] });
     const error = await rejection(service.submit(A, prepare(article())));
     expect(error).toBeInstanceOf(ConflictError);
   });
@@ -209,6 +143,8 @@ describe('correct', () => {
       receivedAt: '2025-03-01T12:00:00.001Z',
       contentHash: contentHashOf(changed),
       document: changed,
+      // Version 1 was public when version 2 was accepted.
+      publicBefore: true,
     });
     expect((await store.getHead(v1.itemId))?.version).toBe(2);
   });
@@ -263,7 +199,7 @@ describe('correct', () => {
 
     const result = await service.correct(A, version.itemId, 1, prepare(article()));
 
-    expect(result).toEqual({ outcome: 'unchanged', version });
+    expect(result).toEqual({ outcome: 'unchanged', version, warnings: [] });
     expect(store.writes).toBe(writes);
   });
 
@@ -331,11 +267,12 @@ describe('reads', () => {
     const { version: v3 } = await service.retract(A, v1.itemId, 2);
 
     expect(await service.get(A, v1.itemId)).toEqual(v3);
-    expect(await service.getVersion(A, v1.itemId, 2)).toEqual(v2);
+    expect(await service.getVersion(A, v1.itemId, 2)).toEqual({ version: v2, latest: false });
+    expect(await service.getVersion(A, v1.itemId, 3)).toEqual({ version: v3, latest: true });
     expect(await service.listVersions(A, v1.itemId)).toEqual([
-      { version: 1, pubstatus: 'usable', receivedAt: v1.receivedAt },
-      { version: 2, pubstatus: 'usable', receivedAt: v2.receivedAt },
-      { version: 3, pubstatus: 'canceled', receivedAt: v3.receivedAt },
+      { version: 1, pubstatus: 'usable', receivedAt: v1.receivedAt, publicBefore: false },
+      { version: 2, pubstatus: 'usable', receivedAt: v2.receivedAt, publicBefore: true },
+      { version: 3, pubstatus: 'canceled', receivedAt: v3.receivedAt, publicBefore: true },
     ]);
   });
 

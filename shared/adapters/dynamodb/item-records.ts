@@ -1,5 +1,6 @@
+import type { Hold, Publication } from '../../domain/embargo';
 import type { ItemHead, ItemVersion, NinjsDocument, Pubstatus, VersionSummary } from '../../domain/item';
-import { ENTITY, type TableKey, versionKey } from './table-design';
+import { ENTITY, HELD_QUEUE, type TableKey, versionKey } from './table-design';
 
 /**
  * Codec between domain objects and items-table rows (plain JS objects, as `unmarshall`
@@ -36,7 +37,32 @@ export type VersionRecord = TableKey & {
    * writeId was an SDK retry of a put that had succeeded, not a competing writer.
    */
   writeId: string;
-};
+} & PublicationAttributes;
+
+/**
+ * Embargo facts (shared/domain/embargo.ts), flat so conditions and stream filters can name them.
+ * `heldQueue`/`heldReleaseAt` are the HeldByReleaseTime index keys: only while an embargo holds it.
+ */
+export interface PublicationAttributes {
+  holdKind?: Hold['kind'];
+  embargoUntil?: string;
+  publicBefore?: boolean;
+  releasedAt?: string;
+  supersededAt?: string;
+  heldQueue?: string;
+  heldReleaseAt?: string;
+}
+
+function publicationAttributes(v: Publication): PublicationAttributes {
+  const { hold } = v;
+  return {
+    ...(v.publicBefore === undefined ? {} : { publicBefore: v.publicBefore }),
+    ...(hold === undefined ? {} : { holdKind: hold.kind }),
+    ...(hold?.kind === 'embargo'
+      ? { embargoUntil: hold.until, heldQueue: HELD_QUEUE, heldReleaseAt: hold.until }
+      : {}),
+  };
+}
 
 export function toVersionRecord(
   v: ItemVersion,
@@ -56,6 +82,7 @@ export function toVersionRecord(
     document: JSON.stringify(v.document),
     itemCreatedAt: row.itemCreatedAt,
     writeId: row.writeId,
+    ...publicationAttributes(v),
   };
 }
 
@@ -81,6 +108,7 @@ export function fromVersionRecord(record: unknown): ItemVersion {
     receivedAt: r.string('receivedAt'),
     contentHash: r.string('contentHash'),
     document: document as NinjsDocument,
+    ...r.publication(),
   };
 }
 
@@ -91,8 +119,21 @@ export function fromVersionSummaryRecord(record: unknown): VersionSummary {
     version: r.version('version'),
     pubstatus: r.pubstatus('pubstatus'),
     receivedAt: r.string('receivedAt'),
+    ...r.publication(),
   };
 }
+
+/** What listVersions projects: the summary and the publication facts. */
+export const SUMMARY_ATTRIBUTES = [
+  'version',
+  'pubstatus',
+  'receivedAt',
+  'holdKind',
+  'embargoUntil',
+  'publicBefore',
+  'releasedAt',
+  'supersededAt',
+] as const;
 
 /**
  * Attributes a head is read from: every version row's except `document` (which can be large),
@@ -108,6 +149,11 @@ export const HEAD_ATTRIBUTES = [
   'contentHash',
   'receivedAt',
   'itemCreatedAt',
+  'holdKind',
+  'embargoUntil',
+  'publicBefore',
+  'releasedAt',
+  'supersededAt',
 ] as const;
 
 /** The head of an item: its latest version row (projected to HEAD_ATTRIBUTES). */
@@ -123,6 +169,7 @@ export function headOfVersionRecord(record: unknown): ItemHead {
     contentHash: r.string('contentHash'),
     createdAt: r.string('itemCreatedAt'),
     updatedAt: r.string('receivedAt'),
+    ...r.publication(),
   };
 }
 
@@ -155,6 +202,36 @@ class RecordReader {
       throw new MalformedRecordError(this.entity, `${name} must be a positive integer`);
     }
     return value;
+  }
+
+  private optionalString(name: string): string | undefined {
+    return this.record[name] === undefined ? undefined : this.string(name);
+  }
+
+  /** The Publication facts; every one is optional (rows from before embargoes have none). */
+  publication(): Publication {
+    const holdKind = this.optionalString('holdKind');
+    const embargoUntil = this.optionalString('embargoUntil');
+    const releasedAt = this.optionalString('releasedAt');
+    const supersededAt = this.optionalString('supersededAt');
+    const publicBefore = this.record.publicBefore;
+    if (publicBefore !== undefined && typeof publicBefore !== 'boolean') {
+      throw new MalformedRecordError(this.entity, 'publicBefore must be a boolean');
+    }
+    let hold: Hold | undefined;
+    if (holdKind === 'embargo') {
+      if (embargoUntil === undefined)
+        throw new MalformedRecordError(this.entity, 'an embargo hold needs embargoUntil');
+      hold = { kind: 'embargo', until: embargoUntil };
+    } else if (holdKind === 'withheld') hold = { kind: 'withheld' };
+    else if (holdKind !== undefined)
+      throw new MalformedRecordError(this.entity, 'holdKind must be embargo or withheld');
+    return {
+      ...(hold === undefined ? {} : { hold }),
+      ...(publicBefore === undefined ? {} : { publicBefore }),
+      ...(releasedAt === undefined ? {} : { releasedAt }),
+      ...(supersededAt === undefined ? {} : { supersededAt }),
+    };
   }
 
   pubstatus(name: string): Pubstatus {

@@ -1,24 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  paginateQuery,
   QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { isHeld, type Publication } from '../../domain/embargo';
 import { PayloadTooLargeError } from '../../domain/errors';
 import type { ItemHead, ItemVersion, VersionSummary } from '../../domain/item';
-import type { ItemStore } from '../../domain/ports';
+import type { DueRelease, ItemStore, ReleaseStore } from '../../domain/ports';
 import {
   fromVersionRecord,
   fromVersionSummaryRecord,
   HEAD_ATTRIBUTES,
   headOfVersionRecord,
+  SUMMARY_ATTRIBUTES,
   toVersionRecord,
 } from './item-records';
-import { itemPk, VERSION_SK_PREFIX, versionKey } from './table-design';
+import { HELD_BY_RELEASE_TIME, HELD_QUEUE, itemPk, VERSION_SK_PREFIX, versionKey } from './table-design';
 
 export interface DynamoItemStoreOptions {
   /** Tag of one write attempt (see VersionRecord.writeId); injectable to replay an SDK retry in tests. */
@@ -26,53 +31,16 @@ export interface DynamoItemStoreOptions {
 }
 
 /**
- * ItemStore on the items table: one row per version, and nothing else. Every accepted change is
- * ONE conditional PutItem of its version row (`attribute_not_exists`):
- * - the item id is derived from (partner, uri), so version 1 is the uniqueness guard: parallel
- *   identical submissions race for the same key and exactly one wins;
- * - version n+1 can be written once: of two writers based on version n, exactly one wins.
- * There is no head row: the head is the latest version row. Version rows are written once and
- * never changed (they are the outbox the stream publishes).
- *
+ * Reads of the items table (heads and versions): what readers such as the translator
+ * need, without the write paths (their conditional puts and transactions stay out of those bundles).
  * Reads are strongly consistent: clients read right after they write (POST, then GET the
  * version), and an eventually consistent read could miss a version that was just accepted.
  */
-export class DynamoItemStore implements ItemStore {
-  private readonly newWriteId: () => string;
-
+export class DynamoItemReader implements Pick<ItemStore, 'getHead' | 'getVersion'> {
   constructor(
-    private readonly client: DynamoDBClient,
-    private readonly tableName: string,
-    options: DynamoItemStoreOptions = {},
-  ) {
-    this.newWriteId = options.newWriteId ?? randomUUID;
-  }
-
-  async createItem(first: ItemVersion): Promise<{ created: true } | { created: false; existing: ItemHead }> {
-    if (first.version !== 1) throw new RangeError(`createItem needs version 1, got ${first.version}`);
-    const taken = await this.putVersion(first, first.receivedAt);
-    if (taken === undefined) return { created: true };
-    if (taken.partnerId !== first.partnerId || taken.uri !== first.uri) {
-      // 130-bit hash ids make this practically impossible; never answer with someone else's item.
-      throw new Error(`Item id ${first.itemId} is taken by another (partner, uri)`);
-    }
-    const existing = await this.getHead(first.itemId);
-    if (!existing) throw new Error(`Version 1 of item ${first.itemId} exists but its head cannot be read`);
-    return { created: false, existing };
-  }
-
-  async appendVersion(
-    next: ItemVersion,
-    base: Pick<ItemHead, 'itemId' | 'version' | 'createdAt'>,
-  ): Promise<boolean> {
-    if (next.itemId !== base.itemId || next.version !== base.version + 1) {
-      throw new RangeError(
-        `Version ${next.version} of ${next.itemId} cannot follow version ${base.version} of ${base.itemId}`,
-      );
-    }
-    // Versions are never deleted, so `base` still exists; whoever writes next.version first wins.
-    return (await this.putVersion(next, base.createdAt)) === undefined;
-  }
+    protected readonly client: DynamoDBClient,
+    protected readonly tableName: string,
+  ) {}
 
   async getHead(itemId: string): Promise<ItemHead | undefined> {
     const { Items } = await this.client.send(
@@ -104,28 +72,169 @@ export class DynamoItemStore implements ItemStore {
     );
     return Item ? fromVersionRecord(unmarshall(Item)) : undefined;
   }
+}
+
+/**
+ * The release side (ReleaseStore): the conditional write that releases a held version, and the
+ * sweeper's query of the HeldByReleaseTime index.
+ */
+export class DynamoReleaseStore extends DynamoItemReader implements ReleaseStore {
+  async release(itemId: string, version: number, releasedAt: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(versionKey(itemId, version)),
+          UpdateExpression: 'SET releasedAt = :now REMOVE heldQueue, heldReleaseAt',
+          // The index keys are there only while the embargo holds (a supersession removes them).
+          ConditionExpression:
+            'attribute_exists(heldReleaseAt) AND heldReleaseAt <= :now AND attribute_not_exists(releasedAt)',
+          ExpressionAttributeValues: marshall({ ':now': releasedAt }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async listDue(now: string, limit: number): Promise<DueRelease[]> {
+    const due: DueRelease[] = [];
+    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: HELD_BY_RELEASE_TIME,
+          KeyConditionExpression: 'heldQueue = :queue AND heldReleaseAt <= :now',
+          ExpressionAttributeValues: marshall({ ':queue': HELD_QUEUE, ':now': now }),
+          ScanIndexForward: true,
+          Limit: Math.min(limit - due.length, 1000),
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const { PK, SK } = unmarshall(item) as { PK: string; SK: string };
+        due.push({ itemId: PK.slice('ITEM#'.length), version: Number(SK.slice(VERSION_SK_PREFIX.length)) });
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey !== undefined && due.length < limit);
+    return due;
+  }
+}
+
+/**
+ * ItemStore on the items table: one row per version, and nothing else. Every accepted change is
+ * ONE conditional PutItem of its version row (`attribute_not_exists`):
+ * - the item id is derived from (partner, uri), so version 1 is the uniqueness guard: parallel
+ *   identical submissions race for the same key and exactly one wins;
+ * - version n+1 can be written once: of two writers based on version n, exactly one wins.
+ * There is no head row: the head is the latest version row. Version rows are written once and
+ * never changed (they are the outbox the stream publishes).
+ */
+export class DynamoItemStore extends DynamoItemReader implements ItemStore {
+  private readonly newWriteId: () => string;
+
+  constructor(client: DynamoDBClient, tableName: string, options: DynamoItemStoreOptions = {}) {
+    super(client, tableName);
+    this.newWriteId = options.newWriteId ?? randomUUID;
+  }
+
+  async createItem(first: ItemVersion): Promise<{ created: true } | { created: false; existing: ItemHead }> {
+    if (first.version !== 1) throw new RangeError(`createItem needs version 1, got ${first.version}`);
+    const taken = await this.putVersion(first, first.receivedAt);
+    if (taken === undefined) return { created: true };
+    if (taken.partnerId !== first.partnerId || taken.uri !== first.uri) {
+      // 130-bit hash ids make this practically impossible; never answer with someone else's item.
+      throw new Error(`Item id ${first.itemId} is taken by another (partner, uri)`);
+    }
+    const existing = await this.getHead(first.itemId);
+    if (!existing) throw new Error(`Version 1 of item ${first.itemId} exists but its head cannot be read`);
+    return { created: false, existing };
+  }
+
+  async appendVersion(
+    next: ItemVersion,
+    base: Pick<ItemHead, 'itemId' | 'version' | 'createdAt'> & Publication,
+  ): Promise<boolean> {
+    if (next.itemId !== base.itemId || next.version !== base.version + 1) {
+      throw new RangeError(
+        `Version ${next.version} of ${next.itemId} cannot follow version ${base.version} of ${base.itemId}`,
+      );
+    }
+    // Versions are never deleted, so `base` still exists; whoever writes next.version first wins.
+    if (!isHeld(base)) return (await this.putVersion(next, base.createdAt)) === undefined;
+    return this.supersedeHeld(next, base);
+  }
+
+  /**
+   * Appends on a held head, atomically marking it superseded (which takes it out of the release
+   * index). Its condition (not released) and the release's (not superseded: the index keys still
+   * there) exclude each other, so a held version is released or superseded, never both. The
+   * only path with a transaction, and only while an item is held: ingest stays one write.
+   */
+  private async supersedeHeld(
+    next: ItemVersion,
+    base: Pick<ItemHead, 'itemId' | 'version' | 'createdAt'>,
+  ): Promise<boolean> {
+    const writeId = this.newWriteId();
+    const command = new TransactWriteItemsCommand({
+      // Idempotent for 10 minutes: an SDK retry of a commit whose response was lost succeeds again.
+      ClientRequestToken: writeId,
+      TransactItems: [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: marshall(toVersionRecord(next, { itemCreatedAt: base.createdAt, writeId })),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: marshall(versionKey(base.itemId, base.version)),
+            UpdateExpression: 'SET supersededAt = :at REMOVE heldQueue, heldReleaseAt',
+            ConditionExpression:
+              'attribute_exists(PK) AND attribute_not_exists(releasedAt) AND attribute_not_exists(supersededAt)',
+            ExpressionAttributeValues: marshall({ ':at': next.receivedAt }),
+          },
+        },
+      ],
+    });
+    try {
+      await this.client.send(command);
+      return true;
+    } catch (error) {
+      // A failed condition or a conflict with a concurrent release: the service reads the head again
+      // and decides (retry on a released or still held head, 412 on a newer version).
+      if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
 
   async listVersions(itemId: string): Promise<VersionSummary[]> {
     const summaries: VersionSummary[] = [];
-    const pages = paginateQuery(
-      { client: this.client },
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :versionPrefix)',
-        // Documents can be large; the listing needs only these three attributes.
-        ProjectionExpression: '#version, pubstatus, receivedAt',
-        ExpressionAttributeNames: { '#version': 'version' },
-        ExpressionAttributeValues: marshall({ ':pk': itemPk(itemId), ':versionPrefix': VERSION_SK_PREFIX }),
-        ScanIndexForward: true,
-        ConsistentRead: true,
-      },
-    );
-    for await (const page of pages) {
+    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :versionPrefix)',
+          // Documents can be large; the listing needs only the summary and the publication facts.
+          ProjectionExpression: SUMMARY_ATTRIBUTES.map((name) => `#${name}`).join(', '),
+          ExpressionAttributeNames: Object.fromEntries(SUMMARY_ATTRIBUTES.map((name) => [`#${name}`, name])),
+          ExpressionAttributeValues: marshall({ ':pk': itemPk(itemId), ':versionPrefix': VERSION_SK_PREFIX }),
+          ScanIndexForward: true,
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
       for (const item of page.Items ?? []) summaries.push(fromVersionSummaryRecord(unmarshall(item)));
-    }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey !== undefined);
     return summaries;
   }
-
   /**
    * Writes the row of `version` if its key is free. Returns undefined when written, else the
    * row that holds the key. A row carrying our own writeId means the SDK retried a put that had

@@ -45,13 +45,28 @@ const GSI1_INDEX: GlobalIndexDesign = {
   projectionType: 'ALL',
 };
 
+/**
+ * Embargo: the sparse index of held versions by release time, for the release sweeper. Only a
+ * held, embargoed version row carries its keys, and its release (or supersession) removes them,
+ * so the index holds exactly the releases still to come. KEYS_ONLY: the sweeper needs (PK, SK).
+ */
+export const HELD_BY_RELEASE_TIME = 'HeldByReleaseTime';
+export const HELD_BY_RELEASE_TIME_INDEX: GlobalIndexDesign = {
+  indexName: HELD_BY_RELEASE_TIME,
+  partitionKey: { name: 'heldQueue', type: 'S' },
+  sortKey: { name: 'heldReleaseAt', type: 'S' },
+  projectionType: 'KEYS_ONLY',
+};
+/** The one partition of HeldByReleaseTime: embargoed items are few (far below a partition's write rate). */
+export const HELD_QUEUE = 'HELD';
+
 export const ITEMS_TABLE: TableDesign = {
   logicalName: 'Items',
   ...GENERIC_KEYS,
-  // Reserved for listing a partner's items by time (planned, docs/data-model.md): no row carries
-  // GSI1 keys yet, so the index stays empty and costs nothing. Kept so the deployed table does not
-  // drop and later re-create an index.
-  globalSecondaryIndexes: [GSI1_INDEX],
+  // GSI1 is reserved for listing a partner's items by time (planned, docs/data-model.md): no row
+  // carries GSI1 keys yet, so the index stays empty and costs nothing. Kept so the deployed table
+  // does not drop and later re-create an index.
+  globalSecondaryIndexes: [GSI1_INDEX, HELD_BY_RELEASE_TIME_INDEX],
   timeToLiveAttribute: 'expiresAt',
   // The stream is the transactional outbox: version rows are INSERTed exactly once.
   stream: 'NEW_AND_OLD_IMAGES',

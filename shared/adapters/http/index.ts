@@ -17,6 +17,7 @@ export {
   documentBody,
   itemPath,
   itemReceipt,
+  releaseHeaders,
   versionList,
   versionPath,
   versionsPath,

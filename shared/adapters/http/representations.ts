@@ -1,4 +1,5 @@
 import type { ItemReceipt, VersionList } from '../../contracts/api/schemas';
+import { type ReleaseView, releaseViewOf } from '../../domain/embargo';
 import type { ItemVersion, VersionSummary, Warning } from '../../domain/item';
 
 /** The API's views of items; shapes are fixed by shared/contracts/api/schemas.ts. */
@@ -7,6 +8,7 @@ export const itemPath = (itemId: string): string => `/v1/items/${itemId}`;
 export const versionsPath = (itemId: string): string => `${itemPath(itemId)}/versions`;
 export const versionPath = (itemId: string, version: number): string => `${versionsPath(itemId)}/${version}`;
 
+/** A receipt is about the item's latest version (the one just written, or the unchanged head). */
 export function itemReceipt(version: ItemVersion, warnings: Warning[] = []): ItemReceipt {
   return {
     id: version.itemId,
@@ -14,6 +16,7 @@ export function itemReceipt(version: ItemVersion, warnings: Warning[] = []): Ite
     version: version.version,
     pubstatus: version.pubstatus,
     receivedAt: version.receivedAt,
+    release: releaseViewOf(version, true),
     warnings,
     links: { self: itemPath(version.itemId), versions: versionsPath(version.itemId) },
   };
@@ -22,12 +25,26 @@ export function itemReceipt(version: ItemVersion, warnings: Warning[] = []): Ite
 export function versionList(itemId: string, versions: VersionSummary[]): VersionList {
   return {
     itemId,
-    versions: versions.map(({ version, pubstatus, receivedAt }) => ({
-      version,
-      pubstatus,
-      receivedAt,
-      links: { self: versionPath(itemId, version) },
+    versions: versions.map((summary, index) => ({
+      version: summary.version,
+      pubstatus: summary.pubstatus,
+      receivedAt: summary.receivedAt,
+      release: releaseViewOf(summary, index === versions.length - 1),
+      links: { self: versionPath(itemId, summary.version) },
     })),
+  };
+}
+
+/**
+ * The release state of a version as response headers of GET (whose body is the ninjs document
+ * itself): `Diplowire-Release: held`, plus `Diplowire-Release-At` (the embargo time) and
+ * `Diplowire-Released-At` when they apply. Only the owner ever reads a held version.
+ */
+export function releaseHeaders(view: ReleaseView): Record<string, string> {
+  return {
+    'Diplowire-Release': view.state,
+    ...(view.releaseAt === undefined ? {} : { 'Diplowire-Release-At': view.releaseAt }),
+    ...(view.releasedAt === undefined ? {} : { 'Diplowire-Released-At': view.releasedAt }),
   };
 }
 

@@ -15,12 +15,32 @@ export const Pubstatus = z
 export const ItemWarning = z
   .object({
     pointer: z.string().describe('RFC 6901 JSON pointer to the field that was changed.'),
-    code: z.literal('bidi-control-removed'),
+    code: z
+      .enum(['bidi-control-removed', 'embargo-passed'])
+      .describe(
+        '`bidi-control-removed`: a change made while normalising; `embargo-passed`: `embargoed` is not in the future, so it does not hold the version.',
+      ),
     message: z.string(),
   })
   .register(apiSchemaRegistry, {
     id: 'ItemWarning',
-    description: 'A change Diplowire made to the submitted document while normalising it.',
+    description: 'Something the partner should know about the accepted version.',
+  });
+
+export const Release = z
+  .object({
+    state: z
+      .enum(['public', 'held', 'released', 'superseded', 'withdrawn'])
+      .describe(
+        '`public`: public since accepted; `held`: not public yet (embargo or withheld); `released`: held, then released; `superseded`: held, then replaced before its release (never public); `withdrawn`: a retraction of an item that was never public (nothing announced).',
+      ),
+    hold: z.enum(['embargo', 'withheld']).optional().describe('Why the version was held.'),
+    releaseAt: z.iso.datetime().optional().describe('The embargo time (UTC) of an embargoed version.'),
+    releasedAt: z.iso.datetime().optional().describe('When the version became public (UTC).'),
+  })
+  .register(apiSchemaRegistry, {
+    id: 'Release',
+    description: 'Whether a version is public, and when (docs/api.md#embargoes). Only the owner sees it.',
   });
 
 export const ItemLinks = z
@@ -37,6 +57,7 @@ export const ItemReceipt = z
     version: z.int().min(1).describe('The item version this response refers to; also the ETag.'),
     pubstatus: Pubstatus,
     receivedAt: z.iso.datetime().describe('When Diplowire accepted this version (UTC).'),
+    release: Release,
     warnings: z.array(ItemWarning),
     links: ItemLinks,
   })
@@ -50,6 +71,7 @@ export const VersionListEntry = z
     version: z.int().min(1),
     pubstatus: Pubstatus,
     receivedAt: z.iso.datetime(),
+    release: Release,
     links: z.object({ self: z.string() }),
   })
   .register(apiSchemaRegistry, { id: 'VersionListEntry' });

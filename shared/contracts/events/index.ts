@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import type { JsonSchema } from './compat';
 import { NEWS_ITEM_DETAIL_TYPES, NewsItemDetailV1 } from './news-item.v1';
+import { NEWS_ITEM_EMBARGOED, NewsItemEmbargoedDetailV1 } from './news-item-embargoed.v1';
 import { NEWS_ITEM_TRANSLATED, NewsItemTranslatedDetailV1 } from './news-item-translated.v1';
 
 export type { BreakingChange, BreakingChangeKind, JsonSchema } from './compat';
 export { compareContracts, compareSchemas } from './compat';
 export type { NewsItemBodyRefV1, NewsItemBodyV1, NewsItemDetailType } from './news-item.v1';
 export { ABRIDGED_FIELDS, BODY_REF_HREF, NEWS_ITEM_DETAIL_TYPES, NewsItemDetailV1 } from './news-item.v1';
+export type { HoldKind } from './news-item-embargoed.v1';
+export { HOLD_KINDS, NEWS_ITEM_EMBARGOED, NewsItemEmbargoedDetailV1 } from './news-item-embargoed.v1';
 export type { TranslationProvider, TranslationStatus } from './news-item-translated.v1';
 export {
   NEWS_ITEM_TRANSLATED,
@@ -19,15 +22,23 @@ export {
  * The EventBridge `source` of every Diplowire item event, `NewsItemTranslated` included: it is an
  * event about an item, so it is archived and replayable with the others (see docs/translation.md).
  */
-import { EVENT_SOURCE } from './names';
+import { EMBARGOED_EVENT_SOURCE, EVENT_SOURCE } from './names';
 
-export { EVENT_SOURCE, type EventSource } from './names';
+export {
+  EMBARGOED_EVENT_SOURCE,
+  type EmbargoedEventSource,
+  EVENT_SOURCE,
+  type EventSource,
+} from './names';
 
 /**
  * Every published detail-type. A new event (e.g. `NewsItemTranslated`) gets its own contract file
  * (`news-item-translated.v1.ts`), a name here and an entry in `EVENT_CONTRACTS`.
  */
-export const DETAIL_TYPES = [...NEWS_ITEM_DETAIL_TYPES, NEWS_ITEM_TRANSLATED] as const;
+export const DETAIL_TYPES = [...NEWS_ITEM_DETAIL_TYPES, NEWS_ITEM_TRANSLATED, NEWS_ITEM_EMBARGOED] as const;
+
+/** The detail-types on the public source (`diplowire.items`): what public subscribers can see. */
+export const PUBLIC_DETAIL_TYPES = [...NEWS_ITEM_DETAIL_TYPES, NEWS_ITEM_TRANSLATED] as const;
 export type DetailType = (typeof DETAIL_TYPES)[number];
 
 /** The detail each detail-type carries, at its current major version. */
@@ -36,6 +47,7 @@ export interface DetailByType {
   NewsItemCorrected: NewsItemDetailV1;
   NewsItemRetracted: NewsItemDetailV1;
   NewsItemTranslated: NewsItemTranslatedDetailV1;
+  NewsItemEmbargoed: NewsItemEmbargoedDetailV1;
 }
 
 /** The detail of each contract, keyed by `contractKey` (what the generated validators are typed with). */
@@ -44,10 +56,13 @@ export interface DetailByContract {
   'NewsItemCorrected.v1': NewsItemDetailV1;
   'NewsItemRetracted.v1': NewsItemDetailV1;
   'NewsItemTranslated.v1': NewsItemTranslatedDetailV1;
+  'NewsItemEmbargoed.v1': NewsItemEmbargoedDetailV1;
 }
 
 export interface EventContract {
   detailType: DetailType;
+  /** The EventBridge source it is put on (default EVENT_SOURCE, the public one). */
+  source?: string;
   majorVersion: number;
   description: string;
   detail: z.ZodType;
@@ -78,6 +93,14 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     majorVersion: 1,
     description: 'One version of a news item was translated into (or skipped for) one target language.',
     detail: NewsItemTranslatedDetailV1,
+  },
+  {
+    detailType: 'NewsItemEmbargoed',
+    source: EMBARGOED_EVENT_SOURCE,
+    majorVersion: 1,
+    description:
+      'A version that is not public (held by an embargo or withheld, or the retraction of an item never public). Internal: source diplowire.items.embargoed.',
+    detail: NewsItemEmbargoedDetailV1,
   },
 ];
 
@@ -122,7 +145,7 @@ export function eventBridgeRegistrySchemas(): RegistrySchema[] {
       version: z.string(),
       id: z.string(),
       'detail-type': z.literal(contract.detailType),
-      source: z.literal(EVENT_SOURCE),
+      source: z.literal(contract.source ?? EVENT_SOURCE),
       account: z.string(),
       time: z.iso.datetime(),
       region: z.string(),
@@ -133,7 +156,7 @@ export function eventBridgeRegistrySchemas(): RegistrySchema[] {
     const description = `${contract.description} (detail schemaVersion ${contract.majorVersion})`;
     return {
       detailType: contract.detailType,
-      schemaName: `${EVENT_SOURCE}@${contract.detailType}`,
+      schemaName: `${contract.source ?? EVENT_SOURCE}@${contract.detailType}`,
       type: 'JSONSchemaDraft4',
       description,
       content: JSON.stringify({ $schema, title: contract.detailType, description, ...rest }),

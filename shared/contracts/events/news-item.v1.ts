@@ -34,55 +34,98 @@ export const NewsItemBodyRefV1 = z.looseObject({
     .describe('UTF-8 byte length of the ninjs document served at href (JSON serialisation of the version)'),
 });
 
-export const NewsItemDetailV1 = z
-  .looseObject({
-    schemaVersion: z.literal('1'),
-    eventId: z
-      .uuid()
-      .describe(
-        'Deterministic per (itemId, version): SHA-256 of "<itemId>:<version>" as a UUIDv8. Deduplicate on it.',
-      ),
-    itemId: z.string().regex(ITEM_ID),
-    version: z.number().int().min(1),
-    partnerId: z.string().regex(PARTNER_ID),
-    uri: z.string().min(1).describe("The partner's ninjs uri of the story"),
-    language: z.string().min(1),
-    headline: z.string().describe('First non-empty headlines[].value, else title, else the empty string'),
-    places: z
-      .array(z.string().min(1))
-      .optional()
-      .describe('One string per ninjs place: its code when present, else its uri, else its name'),
-    subjects: z
-      .array(z.string().min(1))
-      .optional()
-      .describe('One string per ninjs subject: its code when present, else its uri, else its name'),
-    pubstatus: z.enum(['usable', 'withheld', 'canceled']),
-    receivedAt: z.iso.datetime().describe('When Diplowire accepted this version (ISO 8601, UTC)'),
-    contentHash: z.string().regex(/^[0-9a-f]{64}$/),
-    bodies: z
-      .array(NewsItemBodyV1)
-      .optional()
-      .describe('The ninjs bodies, unless the event would be too large'),
-    bodyRef: NewsItemBodyRefV1.optional().describe(
-      'Present instead of bodies when the entry would exceed the EventBridge entry limit (262144 bytes)',
+/** The fields of every news-item detail; `news-item-embargoed.v1.ts` adds its own to them. */
+export const NEWS_ITEM_FIELDS = {
+  schemaVersion: z.literal('1'),
+  eventId: z
+    .uuid()
+    .describe(
+      'Deterministic per (itemId, version): SHA-256 of "<itemId>:<version>" as a UUIDv8 ("<itemId>:<version>:embargoed" for NewsItemEmbargoed). Deduplicate on it.',
     ),
-    // Added in v1 (additive, optional): before it, such an event could not be published at all.
-    abridged: z
-      .array(z.enum(ABRIDGED_FIELDS))
-      .min(1)
+  itemId: z.string().regex(ITEM_ID),
+  version: z.number().int().min(1),
+  partnerId: z.string().regex(PARTNER_ID),
+  uri: z.string().min(1).describe("The partner's ninjs uri of the story"),
+  language: z.string().min(1),
+  headline: z.string().describe('First non-empty headlines[].value, else title, else the empty string'),
+  places: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('One string per ninjs place: its code when present, else its uri, else its name'),
+  subjects: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('One string per ninjs subject: its code when present, else its uri, else its name'),
+  pubstatus: z.enum(['usable', 'withheld', 'canceled']),
+  receivedAt: z.iso.datetime().describe('When Diplowire accepted this version (ISO 8601, UTC)'),
+  contentHash: z.string().regex(/^[0-9a-f]{64}$/),
+  bodies: z
+    .array(NewsItemBodyV1)
+    .optional()
+    .describe('The ninjs bodies, unless the event would be too large'),
+  bodyRef: NewsItemBodyRefV1.optional().describe(
+    'Present instead of bodies when the entry would exceed the EventBridge entry limit (262144 bytes)',
+  ),
+  // Added in v1 (additive, optional): before it, such an event could not be published at all.
+  abridged: z
+    .array(z.enum(ABRIDGED_FIELDS))
+    .min(1)
+    .optional()
+    .describe(
+      'Present only when the event without bodies would still exceed the EventBridge entry limit: places ' +
+        'and subjects were left out and the headline may be cut short. Read the whole version at bodyRef.href.',
+    ),
+};
+
+/** Exactly one of bodies and bodyRef: as a refinement (zod) and as JSON Schema (`oneOf`). */
+export function withBodiesOrRef<T extends z.ZodObject>(schema: T) {
+  return (
+    schema
+      .superRefine((detail, ctx) => {
+        const { bodies, bodyRef } = detail as { bodies?: unknown; bodyRef?: unknown };
+        if ((bodies === undefined) === (bodyRef === undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'exactly one of bodies or bodyRef must be present',
+            path: [],
+          });
+        }
+      })
+      // The exclusive choice as JSON Schema, since a refinement has no JSON Schema form.
+      .meta({ oneOf: [{ required: ['bodies'] }, { required: ['bodyRef'] }] })
+  );
+}
+
+/** Why a version is held (NewsItemEmbargoed only). */
+export const HOLD_KINDS = ['embargo', 'withheld'] as const;
+
+/**
+ * The detail of every news-item event, NewsItemEmbargoed included (one schema, one generated
+ * validator): the embargo fields are optional and present only where they apply.
+ */
+export const NewsItemDetailV1 = withBodiesOrRef(
+  z.looseObject({
+    ...NEWS_ITEM_FIELDS,
+    releasedAt: z.iso
+      .datetime()
       .optional()
       .describe(
-        'Present only when the event without bodies would still exceed the EventBridge entry limit: places ' +
-          'and subjects were left out and the headline may be cut short. Read the whole version at bodyRef.href.',
+        'Public events: when this version became public (ISO 8601, UTC), its receivedAt or the release time of a version held by an embargo',
       ),
-  })
-  .superRefine((detail, ctx) => {
-    if ((detail.bodies === undefined) === (detail.bodyRef === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'exactly one of bodies or bodyRef must be present', path: [] });
-    }
-  })
-  // The exclusive choice as JSON Schema, since a refinement has no JSON Schema form.
-  .meta({ oneOf: [{ required: ['bodies'] }, { required: ['bodyRef'] }] });
+    embargoed: z.iso
+      .datetime()
+      .optional()
+      .describe(
+        'The embargo time (ISO 8601, UTC) of a version held by an embargo: on its NewsItemEmbargoed, and on the public event of its release',
+      ),
+    hold: z
+      .enum(HOLD_KINDS)
+      .optional()
+      .describe(
+        'NewsItemEmbargoed only: why the version is not public, "embargo" (until `embargoed`) or "withheld" (until a correction makes it usable); absent on the retraction of an item never public',
+      ),
+  }),
+);
 
 export type NewsItemDetailV1 = z.infer<typeof NewsItemDetailV1>;
 export type NewsItemBodyV1 = z.infer<typeof NewsItemBodyV1>;

@@ -16,6 +16,8 @@ export declare const validateNewsItemCorrectedV1: EventDetailValidator<DetailByC
 export declare const validateNewsItemRetractedV1: EventDetailValidator<DetailByContract['NewsItemRetracted.v1']>;
 /** Validates a NewsItemTranslated detail against schemas/NewsItemTranslated.v1.json. */
 export declare const validateNewsItemTranslatedV1: EventDetailValidator<DetailByContract['NewsItemTranslated.v1']>;
+/** Validates a NewsItemEmbargoed detail against schemas/NewsItemEmbargoed.v1.json. */
+export declare const validateNewsItemEmbargoedV1: EventDetailValidator<DetailByContract['NewsItemEmbargoed.v1']>;
 
 /** The validator of each detail-type at its current major version (the one `DetailByType` types). */
 export declare const eventDetailValidators: {

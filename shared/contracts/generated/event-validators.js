@@ -23,9 +23,10 @@ const schemaValue0 = ["schemaVersion","eventId","itemId","version","partnerId","
 const schemaValue1 = ["usable","withheld","canceled"];
 const schemaValue2 = ["href","bytes"];
 const schemaValue3 = ["headline","places","subjects"];
-const schemaValue4 = ["schemaVersion","eventId","itemId","version","partnerId","uri","sourceLanguage","language","provider","status","charactersBilled","translatedAt","headline"];
-const schemaValue5 = ["aws","none"];
-const schemaValue6 = ["translated","skipped"];
+const schemaValue4 = ["embargo","withheld"];
+const schemaValue5 = ["schemaVersion","eventId","itemId","version","partnerId","uri","sourceLanguage","language","provider","status","charactersBilled","translatedAt","headline"];
+const schemaValue6 = ["aws","none"];
+const schemaValue7 = ["translated","skipped"];
 export const validateNewsItemPublishedV1 = validate20;
 const pattern4 = new RegExp("^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$", "u");
 const pattern5 = new RegExp("^itm_[0-9A-Za-z]{26}$", "u");
@@ -392,6 +393,43 @@ vErrors = reportError(vErrors, instancePath+"/abridged", "$abridged/type", error
 errors++;
 }
 }
+if(data.releasedAt !== undefined){
+let data25 = data.releasedAt;
+if(typeof data25 === "string"){
+if(!pattern7.test(data25)){
+vErrors = reportError(vErrors, instancePath+"/releasedAt", "$releasedAt/pattern", errorParams12);
+errors++;
+}
+}
+else {
+vErrors = reportError(vErrors, instancePath+"/releasedAt", "$releasedAt/type", errorParams2);
+errors++;
+}
+}
+if(data.embargoed !== undefined){
+let data26 = data.embargoed;
+if(typeof data26 === "string"){
+if(!pattern7.test(data26)){
+vErrors = reportError(vErrors, instancePath+"/embargoed", "$embargoed/pattern", errorParams12);
+errors++;
+}
+}
+else {
+vErrors = reportError(vErrors, instancePath+"/embargoed", "$embargoed/type", errorParams2);
+errors++;
+}
+}
+if(data.hold !== undefined){
+let data27 = data.hold;
+if(typeof data27 !== "string"){
+vErrors = reportError(vErrors, instancePath+"/hold", "$hold/type", errorParams2);
+errors++;
+}
+if(!((data27 === "embargo") || (data27 === "withheld"))){
+vErrors = reportError(vErrors, instancePath+"/hold", "$hold/enum", {allowedValues: schemaValue4});
+errors++;
+}
+}
 }
 else {
 vErrors = reportError(vErrors, instancePath, "/type", errorParams15);
@@ -415,7 +453,7 @@ if(evaluated0.dynamicItems){
 evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
-for(const prop0 of schemaValue4){
+for(const prop0 of schemaValue5){
 if(data[prop0] === undefined){
 vErrors = reportError(vErrors, instancePath, "/required", {missingProperty: prop0});
 errors++;
@@ -534,7 +572,7 @@ vErrors = reportError(vErrors, instancePath+"/provider", "$provider/type", error
 errors++;
 }
 if(!((data8 === "aws") || (data8 === "none"))){
-vErrors = reportError(vErrors, instancePath+"/provider", "$provider/enum", {allowedValues: schemaValue5});
+vErrors = reportError(vErrors, instancePath+"/provider", "$provider/enum", {allowedValues: schemaValue6});
 errors++;
 }
 }
@@ -545,7 +583,7 @@ vErrors = reportError(vErrors, instancePath+"/status", "$status/type", errorPara
 errors++;
 }
 if(!((data9 === "translated") || (data9 === "skipped"))){
-vErrors = reportError(vErrors, instancePath+"/status", "$status/enum", {allowedValues: schemaValue6});
+vErrors = reportError(vErrors, instancePath+"/status", "$status/enum", {allowedValues: schemaValue7});
 errors++;
 }
 }
@@ -603,9 +641,11 @@ validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 export const validateNewsItemCorrectedV1 = validateNewsItemPublishedV1;
 export const validateNewsItemRetractedV1 = validateNewsItemPublishedV1;
+export const validateNewsItemEmbargoedV1 = validateNewsItemPublishedV1;
 export const eventDetailValidators = {
   NewsItemPublished: validateNewsItemPublishedV1,
   NewsItemCorrected: validateNewsItemCorrectedV1,
   NewsItemRetracted: validateNewsItemRetractedV1,
   NewsItemTranslated: validateNewsItemTranslatedV1,
+  NewsItemEmbargoed: validateNewsItemEmbargoedV1,
 };

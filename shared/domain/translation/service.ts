@@ -122,7 +122,13 @@ export class TranslationService {
     return targetsFor(detail.language, this.deps.settings.targetLanguages);
   }
 
-  async translateVersion(detail: NewsItemDetailV1): Promise<TargetOutcome[]> {
+  /**
+   * `held`: the version is not public yet (NewsItemEmbargoed). It is translated and recorded now,
+   * so the translation is ready at release, but its NewsItemTranslated is NOT published: the
+   * version's public event (at release) reaches this service again, finds the outcome recorded
+   * and unpublished, and publishes it then. A translation never goes out before its source.
+   */
+  async translateVersion(detail: NewsItemDetailV1, { held = false } = {}): Promise<TargetOutcome[]> {
     const targets = this.targetsOf(detail);
     if (targets.length === 0) return [];
     const head = await this.deps.items.getHead(detail.itemId);
@@ -135,7 +141,7 @@ export class TranslationService {
     let content: SourceContent | undefined;
     for (const language of targets) {
       outcomes.push(
-        await this.translateInto(detail, head, language, async () => {
+        await this.translateInto(detail, head, language, held, async () => {
           content ??= await this.sourceContentOf(detail);
           return content;
         }),
@@ -148,6 +154,7 @@ export class TranslationService {
     detail: NewsItemDetailV1,
     head: ItemHead,
     language: string,
+    held: boolean,
     loadContent: () => Promise<SourceContent>,
   ): Promise<TargetOutcome> {
     const key: TranslationKey = { itemId: detail.itemId, version: detail.version, language };
@@ -156,7 +163,7 @@ export class TranslationService {
     const claim = await this.deps.store.claim(key, leaseMs);
     if (!claim.claimed) {
       if (claim.state === 'busy') throw new TranslationInProgressError(key, claim.leaseUntil);
-      if (claim.published) return { language, outcome: 'duplicate', republished: false };
+      if (claim.published || held) return { language, outcome: 'duplicate', republished: false };
       // Recorded, but its event has not gone out: a crash, or the recorder is publishing right now.
       const publish = await this.deps.store.claimPublish(key, publishLeaseMs);
       if (!publish.claimed) {
@@ -178,7 +185,14 @@ export class TranslationService {
       throw error;
     }
     const { translation, requests, fallbacks } = outcome;
-    await this.publish(translation, claim.token);
+    if (held) {
+      // Recorded, not announced: give the right to publish up at once, for the release to take.
+      await this.deps.store.releasePublish(translation, claim.token).catch(() => {
+        // It runs out by itself (at most a minute): the release event is retried until then.
+      });
+    } else {
+      await this.publish(translation, claim.token);
+    }
     return {
       language,
       outcome: translation.status,

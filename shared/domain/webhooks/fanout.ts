@@ -1,3 +1,4 @@
+import { EVENT_SOURCE } from '../../contracts/events/names';
 import { deliveryIdOf } from './delivery-id';
 import { matchesFilter } from './filter';
 import type { Delivery, WebhookEvent } from './model';
@@ -29,10 +30,15 @@ export class UnroutableEventError extends Error {
  * the detail-type must be a webhook event type and the detail must name its eventId and partnerId.
  */
 export function toWebhookEvent(envelope: {
+  source?: unknown;
   'detail-type'?: unknown;
   time?: unknown;
   detail?: unknown;
 }): WebhookEvent {
+  // Only public events: a held version (source diplowire.items.embargoed) never reaches a webhook.
+  if (envelope.source !== undefined && envelope.source !== EVENT_SOURCE) {
+    throw new UnroutableEventError(`Not a public Diplowire event source: ${String(envelope.source)}`);
+  }
   const eventType = envelope['detail-type'];
   if (!(WEBHOOK_EVENT_TYPES as readonly unknown[]).includes(eventType)) {
     throw new UnroutableEventError(`Not a webhook event type: ${String(eventType)}`);

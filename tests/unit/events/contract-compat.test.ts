@@ -7,6 +7,7 @@ import {
   compareSchemas,
   contractKey,
   DETAIL_TYPES,
+  EMBARGOED_EVENT_SOURCE,
   EVENT_CONTRACTS,
   EVENT_SOURCE,
   eventBridgeRegistrySchemas,
@@ -236,11 +237,12 @@ describe('eventBridgeRegistrySchemas', () => {
     expect(schemas.map((s) => s.detailType)).toEqual([...DETAIL_TYPES]);
     for (const schema of schemas) {
       expect(schema.type).toBe('JSONSchemaDraft4');
-      expect(schema.schemaName).toBe(`${EVENT_SOURCE}@${schema.detailType}`);
+      const source = schema.detailType === 'NewsItemEmbargoed' ? EMBARGOED_EVENT_SOURCE : EVENT_SOURCE;
+      expect(schema.schemaName).toBe(`${source}@${schema.detailType}`);
       const content = JSON.parse(schema.content);
       expect(content.$schema).toBe('http://json-schema.org/draft-04/schema#');
       expect(content.properties['detail-type']).toEqual({ type: 'string', enum: [schema.detailType] });
-      expect(content.properties.source).toEqual({ type: 'string', enum: [EVENT_SOURCE] });
+      expect(content.properties.source).toEqual({ type: 'string', enum: [source] });
       expect(content.required).toEqual(
         expect.arrayContaining(['detail-type', 'source', 'detail', 'time', 'id']),
       );

@@ -76,6 +76,8 @@ describe('toNewsItemEvent', () => {
         contentHash: 'a'.repeat(64),
         // charcount/wordcount are not part of the event contract
         bodies: [{ role: 'main', contenttype: 'text/plain', value: seedArabic }],
+        // Public on acceptance: public since it was received.
+        releasedAt: '2024-11-28T09:15:02.123Z',
       },
     });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DETAIL_TYPES } from '../../../shared/contracts/events';
+import { PUBLIC_DETAIL_TYPES } from '../../../shared/contracts/events';
 import { ValidationError } from '../../../shared/domain/errors';
 import { sanitiseExcerpt } from '../../../shared/domain/webhooks/excerpt';
 import { languageMatches, matchesFilter } from '../../../shared/domain/webhooks/filter';
@@ -36,8 +36,9 @@ describe('filter matching', () => {
     expect(matchesFilter({ ...sub, languages: ['en'] }, event({ language: undefined }))).toBe(false);
   });
 
-  it('offers exactly the published detail-types', () => {
-    expect([...WEBHOOK_EVENT_TYPES].sort()).toEqual([...DETAIL_TYPES].sort());
+  it('offers exactly the public detail-types (never NewsItemEmbargoed)', () => {
+    expect([...WEBHOOK_EVENT_TYPES].sort()).toEqual([...PUBLIC_DETAIL_TYPES].sort());
+    expect(WEBHOOK_EVENT_TYPES).not.toContain('NewsItemEmbargoed');
   });
 });
 

@@ -1,0 +1,49 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
+import { DynamoReleaseStore } from '../../shared/adapters/dynamodb/item-store';
+import { requireEnv } from '../../shared/adapters/env';
+import { ReleaseService } from '../../shared/domain/release-service';
+
+const logger = new Logger();
+const metrics = new Metrics({ logger });
+const service = new ReleaseService({
+  store: new DynamoReleaseStore(dynamoDb, requireEnv('ITEMS_TABLE_NAME')),
+});
+
+/**
+ * EventBridge Scheduler fires a one-time schedule within the minute it is set for (60-second
+ * precision), so a trigger may come up to a minute early: it waits for the embargo time (the
+ * function timeout leaves room for this wait).
+ */
+const MAX_EARLY_MS = 60_000;
+
+/**
+ * The release of held items. Two triggers: the item's one-time schedule (input `{itemId,
+ * releaseAt}`), and the backstop rule `rate(1 minute)` (a Scheduled Event), which sweeps every
+ * overdue item. Both only ask; the release itself is one conditional write (exactly once).
+ * Errors are thrown: the schedule's retry policy and DLQ (or the next sweep) take over.
+ */
+async function handle(event: unknown): Promise<void> {
+  const itemId = (event as { itemId?: unknown } | null)?.itemId;
+  if (typeof itemId === 'string') {
+    const outcome = await service.releaseItem(itemId, MAX_EARLY_MS);
+    if (outcome === 'released') metrics.addMetric('ItemsReleased', MetricUnit.Count, 1);
+    logger.info('Scheduled release', { itemId, outcome });
+    return;
+  }
+  const { due, released } = await service.sweep();
+  metrics.addMetric('ItemsReleasedBySweep', MetricUnit.Count, released);
+  if (released > 0)
+    logger.warn('Sweep released overdue items (their schedules were late or lost)', { due, released });
+  else logger.debug('Sweep', { due, released });
+}
+
+export const handler = middy<unknown, void, Error, Context>()
+  .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(handle);

@@ -1,0 +1,195 @@
+import { DescribeTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { eventOf, isOutboxRecord } from '../../functions/outbox-publisher/publish-stream-records';
+import { StreamReader } from '../../local/dynamodb/stream-reader';
+import { DynamoItemStore, DynamoReleaseStore } from '../../shared/adapters/dynamodb/item-store';
+import { versionKey } from '../../shared/adapters/dynamodb/table-design';
+import { eventIdOf } from '../../shared/domain/events';
+import { contentHashOf } from '../../shared/domain/ingest/canonical-json';
+import type { NinjsDocument, PreparedItem } from '../../shared/domain/item';
+import { ItemsService } from '../../shared/domain/items-service';
+import { ReleaseService } from '../../shared/domain/release-service';
+import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
+import { createItemsTable } from '../support/tables';
+
+const client = localDynamoClient();
+let tableName: string;
+let store: DynamoItemStore;
+let releaseStore: DynamoReleaseStore;
+let items: ItemsService;
+let releases: ReleaseService;
+let reader: StreamReader;
+const partner = { partnerId: 'ptn_01JDQ8X2AB3CD4EF5GH6JK7MN8' };
+
+beforeAll(async () => {
+  tableName = await createItemsTable(client, uniqueTableName('embargo'));
+  store = new DynamoItemStore(client, tableName);
+  items = new ItemsService({ store });
+  releaseStore = new DynamoReleaseStore(client, tableName);
+  releases = new ReleaseService({ store: releaseStore });
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const streams = new DynamoDBStreamsClient({
+    endpoint: inject('dynamodbEndpoint'),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  reader = new StreamReader(streams, Table!.LatestStreamArn!);
+});
+
+let seq = 0;
+function article(overrides: Partial<NinjsDocument> = {}): NinjsDocument {
+  return {
+    uri: `urn:ministry:embargo:${Date.now()}:${seq++}`,
+    language: 'ar',
+    headlines: [{ value: 'بيان مشترك' }],
+    bodies: [{ value: 'يعلن الوزيران اليوم' }],
+    ...overrides,
+  };
+}
+const prepare = (document: NinjsDocument): PreparedItem => ({
+  document,
+  contentHash: contentHashOf(document),
+  warnings: [],
+});
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function rawRow(itemId: string, version: number): Promise<Record<string, unknown>> {
+  const { Item } = await client.send(
+    new GetItemCommand({
+      TableName: tableName,
+      Key: marshall(versionKey(itemId, version)),
+      ConsistentRead: true,
+    }),
+  );
+  return unmarshall(Item!);
+}
+
+/** Every public event the outbox would publish from the stream so far, by item. */
+async function publicEventsByItem(): Promise<
+  Map<string, { detailType: string; version: number; eventId: string }[]>
+> {
+  const byItem = new Map<string, { detailType: string; version: number; eventId: string }[]>();
+  for (const record of await reader.readAvailable()) {
+    if (!isOutboxRecord(record)) continue;
+    const event = eventOf(record);
+    if (event.source !== 'diplowire.items') continue;
+    const list = byItem.get(event.detail.itemId) ?? [];
+    list.push({ detailType: event.detailType, version: event.detail.version, eventId: event.detail.eventId });
+    byItem.set(event.detail.itemId, list);
+  }
+  return byItem;
+}
+
+describe('DynamoItemStore: held versions', () => {
+  it('indexes a held version by release time, releases it only when due, once, and drops it from the index', async () => {
+    const until = new Date(Date.now() + 60_000).toISOString();
+    const { version } = await items.submit(partner, prepare(article({ embargoed: until })));
+    const row = await rawRow(version.itemId, 1);
+    expect(row).toMatchObject({
+      holdKind: 'embargo',
+      embargoUntil: until,
+      heldQueue: 'HELD',
+      heldReleaseAt: until,
+    });
+
+    const due = (at: string) =>
+      releaseStore.listDue(at, 1000).then((d) => d.filter((x) => x.itemId === version.itemId));
+    expect(await due(new Date(Date.parse(until) - 1).toISOString())).toEqual([]);
+    expect(await due(until)).toEqual([{ itemId: version.itemId, version: 1 }]);
+
+    expect(await releaseStore.release(version.itemId, 1, new Date(Date.parse(until) - 1).toISOString())).toBe(
+      false,
+    );
+    expect(await releaseStore.release(version.itemId, 1, until)).toBe(true);
+    expect(await releaseStore.release(version.itemId, 1, until)).toBe(false);
+    expect(await due(until)).toEqual([]);
+    expect(await store.getHead(version.itemId)).toMatchObject({
+      hold: { kind: 'embargo', until },
+      publicBefore: false,
+      releasedAt: until,
+    });
+    expect(await store.listVersions(version.itemId)).toEqual([
+      expect.objectContaining({ version: 1, releasedAt: until, hold: { kind: 'embargo', until } }),
+    ]);
+  });
+
+  it('a correction supersedes a held version atomically: out of the index, never releasable', async () => {
+    const until = new Date(Date.now() + 60_000).toISOString();
+    const { version } = await items.submit(partner, prepare(article({ embargoed: until })));
+    const { version: v2 } = await items.correct(
+      partner,
+      version.itemId,
+      1,
+      prepare({ ...version.document, title: 'x' }),
+    );
+    expect(v2.hold).toEqual({ kind: 'embargo', until });
+    const v1 = await rawRow(version.itemId, 1);
+    expect(v1.supersededAt).toBe(v2.receivedAt);
+    expect(v1.heldQueue).toBeUndefined();
+    expect(await releaseStore.release(version.itemId, 1, until)).toBe(false);
+    expect((await releaseStore.listDue(until, 1000)).filter((d) => d.itemId === version.itemId)).toEqual([
+      { itemId: version.itemId, version: 2 },
+    ]);
+  });
+});
+
+describe('release: schedule, sweeper and a concurrent correction race', () => {
+  it('publishes each item exactly once (release or correction), never a superseded version', async () => {
+    await reader.readAvailable(); // start from here
+    const count = 16;
+    const until = new Date(Date.now() + 1_500).toISOString();
+    const held = await Promise.all(
+      Array.from({ length: count }, () => items.submit(partner, prepare(article({ embargoed: until })))),
+    );
+    await sleep(Date.parse(until) - Date.now() + 10);
+
+    // Per item: the schedule fires twice (a retry), a correction lifts the embargo; the sweeper runs twice.
+    const racers = held.flatMap(({ version }) => [
+      releases.releaseItem(version.itemId),
+      items.correct(partner, version.itemId, 1, prepare(article({ uri: version.uri, title: 'تصحيح' }))),
+      releases.releaseItem(version.itemId),
+    ]);
+    const results = await Promise.allSettled([...racers, releases.sweep(), releases.sweep()]);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+
+    const events = await publicEventsByItem();
+    for (const { version } of held) {
+      const itemEvents = events.get(version.itemId) ?? [];
+      const v1 = await rawRow(version.itemId, 1);
+      // A held version is released or superseded, never both.
+      expect((v1.releasedAt === undefined) !== (v1.supersededAt === undefined)).toBe(true);
+      const expected =
+        v1.releasedAt !== undefined
+          ? [
+              { detailType: 'NewsItemPublished', version: 1, eventId: eventIdOf(version.itemId, 1) },
+              { detailType: 'NewsItemCorrected', version: 2, eventId: eventIdOf(version.itemId, 2) },
+            ]
+          : [{ detailType: 'NewsItemPublished', version: 2, eventId: eventIdOf(version.itemId, 2) }];
+      expect(itemEvents).toEqual(expected);
+    }
+  });
+
+  it('releases a held correction once when schedule and sweeper race, with the latest content', async () => {
+    await reader.readAvailable();
+    const until = new Date(Date.now() + 1_000).toISOString();
+    const { version } = await items.submit(partner, prepare(article({ embargoed: until })));
+    await items.correct(
+      partner,
+      version.itemId,
+      1,
+      prepare({ ...version.document, bodies: [{ value: 'نص جديد' }] }),
+    );
+    await sleep(Date.parse(until) - Date.now() + 10);
+    const outcomes = await Promise.all([
+      releases.releaseItem(version.itemId),
+      releases.releaseItem(version.itemId),
+      releases.sweep(),
+    ]);
+    expect(outcomes.slice(0, 2).filter((o) => o === 'released').length + outcomes[2].released).toBe(1);
+    expect((await publicEventsByItem()).get(version.itemId)).toEqual([
+      { detailType: 'NewsItemPublished', version: 2, eventId: eventIdOf(version.itemId, 2) },
+    ]);
+  });
+});
