@@ -140,7 +140,7 @@ export class ItemsService {
         ...(hold === undefined ? {} : { hold }),
         publicBefore: publicAfter(head),
       };
-      const appended = await this.append(next, head);
+      const appended = await this.append(next, head, attempt);
       if (appended === true)
         return { outcome: 'corrected', version: next, warnings: [...prepared.warnings, ...warnings] };
       head = appended;

@@ -9,104 +9,41 @@ import type { Scope } from './authorizer-context';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 
-export interface RouteSpec {
-  method: HttpMethod;
-  /** API Gateway path template. */
-  path: string;
+/** What the table says about a route; its method and path are in its key (kept out to keep bundles small). */
+export interface RouteBinding {
   /** The Lambda function that serves the route (infra wires routes from this). */
   function: 'items-write' | 'items-read' | 'subscriptions-api' | 'feed-api';
   /** The scope the route demands; for a list, any one of them. */
   scope: Scope | readonly Scope[];
 }
 
+export interface RouteSpec extends RouteBinding {
+  method: HttpMethod;
+  /** API Gateway path template. */
+  path: string;
+}
+
 export const ROUTES = {
-  'POST /v1/items': { method: 'POST', path: '/v1/items', function: 'items-write', scope: 'items:write' },
-  'PUT /v1/items/{id}': {
-    method: 'PUT',
-    path: '/v1/items/{id}',
-    function: 'items-write',
-    scope: 'items:write',
-  },
-  'DELETE /v1/items/{id}': {
-    method: 'DELETE',
-    path: '/v1/items/{id}',
-    function: 'items-write',
-    scope: 'items:write',
-  },
-  'GET /v1/feed': {
-    method: 'GET',
-    path: '/v1/feed',
-    function: 'feed-api',
-    // A submitting partner reads its own items; `feed:read` adds what its entitlement grants.
-    scope: ['feed:read', 'items:read'],
-  },
-  'GET /v1/items/{id}': {
-    method: 'GET',
-    path: '/v1/items/{id}',
-    function: 'items-read',
-    scope: 'items:read',
-  },
-  'GET /v1/items/{id}/versions': {
-    method: 'GET',
-    path: '/v1/items/{id}/versions',
-    function: 'items-read',
-    scope: 'items:read',
-  },
-  'GET /v1/items/{id}/versions/{version}': {
-    method: 'GET',
-    path: '/v1/items/{id}/versions/{version}',
-    function: 'items-read',
-    scope: 'items:read',
-  },
-  'GET /v1/items/{id}/translations/{lang}': {
-    method: 'GET',
-    path: '/v1/items/{id}/translations/{lang}',
-    function: 'items-read',
-    scope: 'items:read',
-  },
-  'POST /v1/subscriptions': {
-    method: 'POST',
-    path: '/v1/subscriptions',
-    function: 'subscriptions-api',
-    scope: 'webhooks:manage',
-  },
-  'GET /v1/subscriptions': {
-    method: 'GET',
-    path: '/v1/subscriptions',
-    function: 'subscriptions-api',
-    scope: 'webhooks:manage',
-  },
-  'GET /v1/subscriptions/{id}': {
-    method: 'GET',
-    path: '/v1/subscriptions/{id}',
-    function: 'subscriptions-api',
-    scope: 'webhooks:manage',
-  },
-  'DELETE /v1/subscriptions/{id}': {
-    method: 'DELETE',
-    path: '/v1/subscriptions/{id}',
-    function: 'subscriptions-api',
-    scope: 'webhooks:manage',
-  },
-  'POST /v1/subscriptions/{id}/rotate-secret': {
-    method: 'POST',
-    path: '/v1/subscriptions/{id}/rotate-secret',
-    function: 'subscriptions-api',
-    scope: 'webhooks:manage',
-  },
-  'GET /v1/subscriptions/{id}/deliveries': {
-    method: 'GET',
-    path: '/v1/subscriptions/{id}/deliveries',
-    function: 'subscriptions-api',
-    scope: 'webhooks:manage',
-  },
+  'POST /v1/items': { function: 'items-write', scope: 'items:write' },
+  'PUT /v1/items/{id}': { function: 'items-write', scope: 'items:write' },
+  'DELETE /v1/items/{id}': { function: 'items-write', scope: 'items:write' },
+  // A submitting partner reads its own items; `feed:read` adds what its entitlement grants.
+  'GET /v1/feed': { function: 'feed-api', scope: ['feed:read', 'items:read'] },
+  'GET /v1/items/{id}': { function: 'items-read', scope: 'items:read' },
+  'GET /v1/items/{id}/versions': { function: 'items-read', scope: 'items:read' },
+  'GET /v1/items/{id}/versions/{version}': { function: 'items-read', scope: 'items:read' },
+  'GET /v1/items/{id}/translations/{lang}': { function: 'items-read', scope: 'items:read' },
+  'POST /v1/subscriptions': { function: 'subscriptions-api', scope: 'webhooks:manage' },
+  'GET /v1/subscriptions': { function: 'subscriptions-api', scope: 'webhooks:manage' },
+  'GET /v1/subscriptions/{id}': { function: 'subscriptions-api', scope: 'webhooks:manage' },
+  'DELETE /v1/subscriptions/{id}': { function: 'subscriptions-api', scope: 'webhooks:manage' },
+  'POST /v1/subscriptions/{id}/rotate-secret': { function: 'subscriptions-api', scope: 'webhooks:manage' },
+  'GET /v1/subscriptions/{id}/deliveries': { function: 'subscriptions-api', scope: 'webhooks:manage' },
   'POST /v1/subscriptions/{id}/deliveries/{deliveryId}/redeliver': {
-    method: 'POST',
-    path: '/v1/subscriptions/{id}/deliveries/{deliveryId}/redeliver',
     function: 'subscriptions-api',
     scope: 'webhooks:manage',
   },
-} as const satisfies Record<string, RouteSpec>;
+} as const satisfies Record<`${HttpMethod} ${string}`, RouteBinding>;
 
 export type RouteKey = keyof typeof ROUTES;
 
@@ -120,9 +57,14 @@ export type HeadRouteKey = GetRouteKey extends `GET ${infer Path}` ? `HEAD ${Pat
  */
 export const HEAD_ROUTES = Object.fromEntries(
   Object.entries(ROUTES)
-    .filter(([, route]) => route.method === 'GET')
-    .map(([, route]) => [`HEAD ${route.path}`, { ...route, method: 'HEAD' }]),
-) as Record<HeadRouteKey, RouteSpec>;
+    .filter(([key]) => key.startsWith('GET '))
+    .map(([key, route]) => [`HEAD ${pathOf(key)}`, route]),
+) as Record<HeadRouteKey, RouteBinding>;
+
+/** The path template of a route key (`<METHOD> <path>`). */
+export function pathOf(routeKey: string): string {
+  return routeKey.slice(routeKey.indexOf(' ') + 1);
+}
 
 /** `GET <path>` for `HEAD <path>`. */
 export function getRouteOf(headRouteKey: HeadRouteKey): GetRouteKey {
@@ -133,28 +75,24 @@ export function getRouteOf(headRouteKey: HeadRouteKey): GetRouteKey {
  * Catch-all route keys: a known path with a method it does not support answers 405 with `Allow`;
  * any other path answers 404. They are served by items-read and are not API operations.
  */
-export const METHOD_FALLBACK_ROUTES = {
-  'ANY /v1/items': '/v1/items',
-  'ANY /v1/items/{id}': '/v1/items/{id}',
-  'ANY /v1/feed': '/v1/feed',
-  'ANY /v1/items/{id}/versions': '/v1/items/{id}/versions',
-  'ANY /v1/items/{id}/versions/{version}': '/v1/items/{id}/versions/{version}',
-  'ANY /v1/items/{id}/translations/{lang}': '/v1/items/{id}/translations/{lang}',
-  'ANY /v1/subscriptions': '/v1/subscriptions',
-  'ANY /v1/subscriptions/{id}': '/v1/subscriptions/{id}',
-  'ANY /v1/subscriptions/{id}/rotate-secret': '/v1/subscriptions/{id}/rotate-secret',
-  'ANY /v1/subscriptions/{id}/deliveries': '/v1/subscriptions/{id}/deliveries',
-  'ANY /v1/subscriptions/{id}/deliveries/{deliveryId}/redeliver':
-    '/v1/subscriptions/{id}/deliveries/{deliveryId}/redeliver',
-} as const;
+export const METHOD_FALLBACK_ROUTES = Object.fromEntries(
+  Object.keys(ROUTES).map((key) => [`ANY ${pathOf(key)}`, pathOf(key)]),
+) as Record<`ANY ${RoutePath}`, RoutePath>;
+
+type RoutePath = RouteKey extends `${string} ${infer Path}` ? Path : never;
 export const CATCH_ALL_ROUTE = 'ANY /{proxy+}';
 
 export type FallbackRouteKey = keyof typeof METHOD_FALLBACK_ROUTES | typeof CATCH_ALL_ROUTE;
 
 /** Every route API Gateway declares: the table's, then their HEAD counterparts. */
 export function routeSpecs(): (RouteSpec & { key: RouteKey | HeadRouteKey })[] {
-  return (Object.entries({ ...ROUTES, ...HEAD_ROUTES }) as [RouteKey | HeadRouteKey, RouteSpec][]).map(
-    ([key, spec]) => ({ ...spec, key }),
+  return (Object.entries({ ...ROUTES, ...HEAD_ROUTES }) as [RouteKey | HeadRouteKey, RouteBinding][]).map(
+    ([key, binding]) => ({
+      ...binding,
+      key,
+      method: key.slice(0, key.indexOf(' ')) as HttpMethod,
+      path: pathOf(key),
+    }),
   );
 }
 

@@ -66,7 +66,8 @@ describe('the API contract', () => {
     for (const { fn, key } of served) {
       const route = ROUTES[key as RouteKey];
       expect(route.function, key).toBe(fn);
-      expect(paths[route.path]?.[route.method.toLowerCase()], key).toBeDefined();
+      const [method, path] = key.split(' ') as [string, string];
+      expect(paths[path]?.[method.toLowerCase()], key).toBeDefined();
     }
   });
 
