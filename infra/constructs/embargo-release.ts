@@ -43,6 +43,9 @@ class QueueFailureDestination implements IEventSourceDlq {
  *   else, with retries and a DLQ;
  * - a rule `rate(1 minute)` invokes the same function to sweep anything overdue (the backstop).
  */
+/** Concurrent releases; docs/operations.md, "Concurrency", has the account arithmetic. */
+export const RELEASER_RESERVED_CONCURRENCY = 5;
+
 export class EmbargoRelease extends Construct {
   readonly releaser: DiplowireFunction;
   readonly scheduleManager: DiplowireFunction;
@@ -77,6 +80,9 @@ export class EmbargoRelease extends Construct {
       timeout: Duration.seconds(90),
       environment: { ITEMS_TABLE_NAME: itemsTable.tableName },
       deadLetterQueue: this.deadLetterQueue,
+      // Many embargoes end on the same second (a press conference): releases wait for capacity
+      // (Scheduler and the sweep retry throttles) instead of taking the API's share of the account.
+      reservedConcurrency: RELEASER_RESERVED_CONCURRENCY,
     });
     // Head reads (Query), the conditional release (UpdateItem), the overdue index (Query).
     this.releaser.allow(['dynamodb:Query', 'dynamodb:UpdateItem'], [itemsTable.tableArn]);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RELEASER_RESERVED_CONCURRENCY } from '../../infra/constructs/embargo-release';
 import { CONCURRENCY } from '../../infra/stacks/subscribers-stack';
 import { lambdaFunctionDefinition } from '../../local/lambda/template';
 import { sqsEventSourceSettings } from '../../local/sqs/template';
@@ -111,7 +112,10 @@ describe.each(['dev', 'prod'] as const)('concurrency bounds (%s)', (stage) => {
   it('leaves the API functions the unreserved pool, well above the 100 AWS requires', () => {
     const reserved = [...functionsOf(app()).values()].reduce((sum, fn) => sum + (reservedOf(fn) ?? 0), 0);
     expect(reserved).toBe(
-      CONCURRENCY.dispatcherReserved + CONCURRENCY.translatorReserved + CONCURRENCY.webhookFanoutReserved,
+      CONCURRENCY.dispatcherReserved +
+        CONCURRENCY.translatorReserved +
+        CONCURRENCY.webhookFanoutReserved +
+        RELEASER_RESERVED_CONCURRENCY,
     );
     // Two stages may share an account: 90% of it still stays unreserved.
     expect(ACCOUNT_LIMIT - 2 * reserved).toBeGreaterThanOrEqual(0.9 * ACCOUNT_LIMIT);
@@ -142,11 +146,14 @@ describe('the local cloud', () => {
 describe('docs/operations.md', () => {
   it('states the numbers the template has', () => {
     const doc = readFileSync(`${REPO_ROOT}docs/operations.md`, 'utf8');
-    const total =
-      CONCURRENCY.dispatcherReserved + CONCURRENCY.translatorReserved + CONCURRENCY.webhookFanoutReserved;
-    expect(doc).toContain(
-      `${CONCURRENCY.dispatcherReserved} + ${CONCURRENCY.translatorReserved} + ${CONCURRENCY.webhookFanoutReserved} = **${total}**`,
-    );
+    const parts = [
+      CONCURRENCY.dispatcherReserved,
+      CONCURRENCY.translatorReserved,
+      CONCURRENCY.webhookFanoutReserved,
+      RELEASER_RESERVED_CONCURRENCY,
+    ];
+    const total = parts.reduce((sum, part) => sum + part, 0);
+    expect(doc).toContain(`${parts.join(' + ')} = **${total}**`);
     expect(doc).toContain(`**${ACCOUNT_LIMIT - total}** unreserved`);
     expect(doc).toContain(`\`MaximumConcurrency\` ${CONCURRENCY.dispatcherMaxConcurrency}`);
   });
