@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { ReleaseSchedules } from '../../shared/adapters/scheduler/release-schedules';
-import type { ItemStore } from '../../shared/domain/ports';
+import type { ItemHeadReader } from '../../shared/domain/ports';
 import { scheduledReleaseOf } from '../../shared/domain/release-schedule';
 
 export interface ReconcileDeps {
-  store: Pick<ItemStore, 'getHead'>;
+  store: Pick<ItemHeadReader, 'getHead'>;
   schedules: Pick<ReleaseSchedules, 'put' | 'remove'>;
   logger: Pick<Logger, 'info' | 'warn'>;
 }

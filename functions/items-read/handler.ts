@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
-import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
+import { DynamoItemReadStore } from '../../shared/adapters/dynamodb/item-read-store';
 import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
 import { requireEnv } from '../../shared/adapters/env';
 import {
@@ -22,19 +22,17 @@ import { releaseViewOf } from '../../shared/domain/embargo';
 import { NotFoundError } from '../../shared/domain/errors';
 import { isWellFormedLanguageTag } from '../../shared/domain/ingest/language-tag';
 import { etagOf } from '../../shared/domain/item';
-import { ItemsService } from '../../shared/domain/items-service';
+import { ItemsReadService } from '../../shared/domain/items-read-service';
 import { providerLanguageCode } from '../../shared/domain/translation/decision';
 import { translationView } from './translation-view';
 
 const itemsTableName = requireEnv('ITEMS_TABLE_NAME');
 const logger = new Logger();
 const metrics = new Metrics({ logger });
-const store = new DynamoItemStore(dynamoDb, itemsTableName);
-const service = new ItemsService({ store });
-const translations = new DynamoTranslationStore(dynamoDb, itemsTableName);
-
-/** Same answer for an unknown item, another partner's item and a missing translation: ids leak nothing. */
-const ITEM_NOT_FOUND = 'No item with this id exists for your account.';
+const service = new ItemsReadService({
+  store: new DynamoItemReadStore(dynamoDb, itemsTableName),
+  translations: new DynamoTranslationStore(dynamoDb, itemsTableName),
+});
 
 /** The `{lang}` path parameter as the translator stores it (`en-GB` -> `en`); malformed tags cannot exist: 404. */
 function languageParam(event: HttpEvent): string {
@@ -72,18 +70,7 @@ export const routes = {
   },
 
   'GET /v1/items/{id}/translations/{lang}': async (event, caller) => {
-    const itemId = itemIdParam(event);
-    const language = languageParam(event);
-    // Tenant isolation first: translations carry the item's partner, but the head is the authority.
-    const head = await store.getHead(itemId);
-    if (!head || head.partnerId !== caller.partnerId) throw new NotFoundError(ITEM_NOT_FOUND);
-    // The latest translated version; else what was recorded for the latest version (e.g. skipped, and why).
-    const translation =
-      (await translations.get(itemId, language)) ??
-      (await translations.getVersion(itemId, head.version, language));
-    if (!translation || translation.partnerId !== caller.partnerId) {
-      throw new NotFoundError(`Item ${itemId} has no translation into ${language}.`);
-    }
+    const translation = await service.translation(caller, itemIdParam(event), languageParam(event));
     recordOutcome(metrics, 'read');
     return json(200, translationView(translation));
   },

@@ -1,11 +1,5 @@
 import { acceptanceOf, isHeld, publicAfter } from './embargo';
-import {
-  ConflictError,
-  NotFoundError,
-  PreconditionFailedError,
-  PreconditionRequiredError,
-  ValidationError,
-} from './errors';
+import { ConflictError, PreconditionFailedError, PreconditionRequiredError, ValidationError } from './errors';
 import { itemIdFor } from './ids';
 import { contentHashOf } from './ingest/canonical-json';
 import {
@@ -14,18 +8,15 @@ import {
   type ItemVersion,
   type NinjsDocument,
   type PreparedItem,
-  type VersionSummary,
   type Warning,
 } from './item';
-import type { ItemStore } from './ports';
+import { type Caller, ownedHead, requireVersion } from './item-access';
+import type { ItemWriteStore } from './ports';
 
-/** The authenticated partner on whose behalf a request runs. */
-export interface Caller {
-  partnerId: string;
-}
+export type { Caller } from './item-access';
 
 export interface ItemsServiceDeps {
-  store: ItemStore;
+  store: ItemWriteStore;
   clock?: () => Date;
   /** The id of the item a partner submits under a uri; tests may override the default `itemIdFor`. */
   itemIdFor?: (partnerId: string, uri: string) => string;
@@ -34,16 +25,14 @@ export interface ItemsServiceDeps {
 /** Attempts to write over a held version that a concurrent release keeps changing or locking. */
 const MAX_HELD_ATTEMPTS = 4;
 
-/** The same answer whether the item does not exist or is another partner's: ids leak nothing. */
-const NOT_FOUND_DETAIL = 'No item with this id exists for your account.';
-
 /**
- * The rules of a partner's items: idempotent submission per (partner, uri), optimistic
- * concurrency on corrections and retractions (If-Match = the version), immutable versions,
- * and strict tenant isolation. Storage is behind the ItemStore port.
+ * The write rules of a partner's items (items-write): idempotent submission per (partner, uri),
+ * optimistic concurrency on corrections and retractions (If-Match = the version), immutable
+ * versions, and strict tenant isolation (item-access.ts). Storage is behind the ItemWriteStore
+ * port; reads are ItemsReadService's (items-read-service.ts).
  */
 export class ItemsService {
-  private readonly store: ItemStore;
+  private readonly store: ItemWriteStore;
   private readonly clock: () => Date;
   private readonly itemIdFor: (partnerId: string, uri: string) => string;
 
@@ -184,36 +173,8 @@ export class ItemsService {
     }
   }
 
-  /** The latest version of an item. */
-  async get(caller: Caller, itemId: string): Promise<ItemVersion> {
-    const head = await this.ownedHead(caller, itemId);
-    return this.requireVersion(itemId, head.version);
-  }
-
-  /** Version n of an item, and whether it is the latest (a held version that is not was superseded). */
-  async getVersion(
-    caller: Caller,
-    itemId: string,
-    version: number,
-  ): Promise<{ version: ItemVersion; latest: boolean }> {
-    const head = await this.ownedHead(caller, itemId);
-    if (!Number.isSafeInteger(version) || version < 1 || version > head.version) {
-      throw new NotFoundError(
-        `Item ${itemId} has no version ${version}; its latest version is ${head.version}.`,
-      );
-    }
-    return { version: await this.requireVersion(itemId, version), latest: version === head.version };
-  }
-
-  async listVersions(caller: Caller, itemId: string): Promise<VersionSummary[]> {
-    await this.ownedHead(caller, itemId);
-    return this.store.listVersions(itemId);
-  }
-
-  private async ownedHead(caller: Caller, itemId: string): Promise<ItemHead> {
-    const head = await this.store.getHead(itemId);
-    if (!head || head.partnerId !== caller.partnerId) throw new NotFoundError(NOT_FOUND_DETAIL);
-    return head;
+  private ownedHead(caller: Caller, itemId: string): Promise<ItemHead> {
+    return ownedHead(this.store, caller, itemId);
   }
 
   /**
@@ -231,11 +192,8 @@ export class ItemsService {
     throw staleVersion(base.version);
   }
 
-  /** Versions up to the head's are immutable and always present; absence is a storage fault. */
-  private async requireVersion(itemId: string, version: number): Promise<ItemVersion> {
-    const found = await this.store.getVersion(itemId, version);
-    if (!found) throw new Error(`Version ${version} of item ${itemId} is missing from the store`);
-    return found;
+  private requireVersion(itemId: string, version: number): Promise<ItemVersion> {
+    return requireVersion(this.store, itemId, version);
   }
 
   /** ISO 8601 UTC with milliseconds, e.g. 2025-01-31T12:00:00.000Z. */

@@ -1,11 +1,18 @@
 import type { Publication } from './embargo';
 import type { ItemHead, ItemVersion, VersionSummary } from './item';
 
+/** The reads every side of the items table needs: an item's head and its single versions. */
+export interface ItemHeadReader {
+  /** The latest version's metadata (without the document), or undefined for an unknown item. */
+  getHead(itemId: string): Promise<ItemHead | undefined>;
+  getVersion(itemId: string, version: number): Promise<ItemVersion | undefined>;
+}
+
 /**
- * The storage port for items. The DynamoDB adapter implements it with one conditional write per
- * accepted change; the domain service never sees DynamoDB.
+ * The write side of items (items-write): the DynamoDB adapter implements it with one conditional
+ * write per accepted change; the domain service never sees DynamoDB.
  */
-export interface ItemStore {
+export interface ItemWriteStore extends ItemHeadReader {
   /**
    * Writes version 1 unless the item `first.itemId` (derived from partner and uri, see
    * `itemIdFor`) already exists; then nothing is written and its latest state is returned.
@@ -22,9 +29,10 @@ export interface ItemStore {
     next: ItemVersion,
     base: Pick<ItemHead, 'itemId' | 'version' | 'createdAt'> & Publication,
   ): Promise<boolean>;
-  /** The latest version's metadata (without the document), or undefined for an unknown item. */
-  getHead(itemId: string): Promise<ItemHead | undefined>;
-  getVersion(itemId: string, version: number): Promise<ItemVersion | undefined>;
+}
+
+/** The read side of items (items-read): heads, versions and listings, never a write. */
+export interface ItemReadStore extends ItemHeadReader {
   listVersions(itemId: string): Promise<VersionSummary[]>;
 }
 

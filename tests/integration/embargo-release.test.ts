@@ -4,6 +4,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventOf, isOutboxRecord } from '../../functions/outbox-publisher/publish-stream-records';
 import { StreamReader } from '../../local/dynamodb/stream-reader';
+import { DynamoItemReadStore } from '../../shared/adapters/dynamodb/item-read-store';
 import { DynamoItemStore, DynamoReleaseStore } from '../../shared/adapters/dynamodb/item-store';
 import { versionKey } from '../../shared/adapters/dynamodb/table-design';
 import { eventIdOf } from '../../shared/domain/events';
@@ -17,6 +18,7 @@ import { createItemsTable } from '../support/tables';
 const client = localDynamoClient();
 let tableName: string;
 let store: DynamoItemStore;
+let readStore: DynamoItemReadStore;
 let releaseStore: DynamoReleaseStore;
 let items: ItemsService;
 let releases: ReleaseService;
@@ -26,6 +28,7 @@ const partner = { partnerId: 'ptn_01JDQ8X2AB3CD4EF5GH6JK7MN8' };
 beforeAll(async () => {
   tableName = await createItemsTable(client, uniqueTableName('embargo'));
   store = new DynamoItemStore(client, tableName);
+  readStore = new DynamoItemReadStore(client, tableName);
   items = new ItemsService({ store });
   releaseStore = new DynamoReleaseStore(client, tableName);
   releases = new ReleaseService({ store: releaseStore });
@@ -110,7 +113,7 @@ describe('DynamoItemStore: held versions', () => {
       publicBefore: false,
       releasedAt: until,
     });
-    expect(await store.listVersions(version.itemId)).toEqual([
+    expect(await readStore.listVersions(version.itemId)).toEqual([
       expect.objectContaining({ version: 1, releasedAt: until, hold: { kind: 'embargo', until } }),
     ]);
   });

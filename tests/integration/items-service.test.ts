@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoItemReadStore } from '../../shared/adapters/dynamodb/item-read-store';
 import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
 import { itemPk, VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
+import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../shared/domain/errors';
 import { contentHashOf } from '../../shared/domain/ingest/canonical-json';
 import type { NinjsDocument, PreparedItem } from '../../shared/domain/item';
+import { ItemsReadService } from '../../shared/domain/items-read-service';
 import { ItemsService } from '../../shared/domain/items-service';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createItemsTable } from '../support/tables';
@@ -16,12 +19,17 @@ const B = { partnerId: 'ptn_B' };
 let client: DynamoDBDocumentClient;
 let tableName: string;
 let service: ItemsService;
+let reads: ItemsReadService;
 
 beforeAll(async () => {
   const raw = localDynamoClient();
   tableName = await createItemsTable(raw, uniqueTableName('items'));
   client = DynamoDBDocumentClient.from(raw);
   service = new ItemsService({ store: new DynamoItemStore(raw, tableName) });
+  reads = new ItemsReadService({
+    store: new DynamoItemReadStore(raw, tableName),
+    translations: new DynamoTranslationStore(raw, tableName),
+  });
 });
 
 function prepare(document: NinjsDocument): PreparedItem {
@@ -82,7 +90,7 @@ describe('ItemsService on DynamoDB', () => {
     expect(rejected).toHaveLength(9);
     for (const reason of rejected) expect(reason).toBeInstanceOf(PreconditionFailedError);
     expect(await versionRowCount(version.itemId)).toBe(2);
-    const latest = await service.get(A, version.itemId);
+    const latest = await reads.get(A, version.itemId);
     expect(fulfilled[0]?.value).toEqual({ outcome: 'corrected', version: latest, warnings: [] });
   });
 
@@ -99,15 +107,15 @@ describe('ItemsService on DynamoDB', () => {
       pubstatus: 'canceled',
       document: { ...fixed, pubstatus: 'canceled' },
     });
-    expect(await service.get(A, v1.itemId)).toEqual(v3);
-    expect(await service.getVersion(A, v1.itemId, 1)).toEqual({ version: v1, latest: false });
-    expect(await service.getVersion(A, v1.itemId, 2)).toEqual({ version: v2, latest: false });
-    expect(await service.listVersions(A, v1.itemId)).toEqual([
+    expect(await reads.get(A, v1.itemId)).toEqual(v3);
+    expect(await reads.getVersion(A, v1.itemId, 1)).toEqual({ version: v1, latest: false });
+    expect(await reads.getVersion(A, v1.itemId, 2)).toEqual({ version: v2, latest: false });
+    expect(await reads.listVersions(A, v1.itemId)).toEqual([
       { version: 1, pubstatus: 'usable', receivedAt: v1.receivedAt, publicBefore: false },
       { version: 2, pubstatus: 'usable', receivedAt: v2.receivedAt, publicBefore: true },
       { version: 3, pubstatus: 'canceled', receivedAt: v3.receivedAt, publicBefore: true },
     ]);
-    await expect(service.getVersion(A, v1.itemId, 4)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(reads.getVersion(A, v1.itemId, 4)).rejects.toBeInstanceOf(NotFoundError);
     await expect(service.retract(A, v1.itemId, 2)).resolves.toEqual({ outcome: 'unchanged', version: v3 });
     await expect(service.correct(A, v1.itemId, 3, prepare(original))).rejects.toBeInstanceOf(ConflictError);
     expect(await versionRowCount(v1.itemId)).toBe(3);
@@ -129,15 +137,16 @@ describe('ItemsService on DynamoDB', () => {
     const { version } = await service.submit(A, prepare(article()));
     const id = version.itemId;
 
-    await expect(service.get(B, id)).rejects.toBeInstanceOf(NotFoundError);
-    await expect(service.getVersion(B, id, 1)).rejects.toBeInstanceOf(NotFoundError);
-    await expect(service.listVersions(B, id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(reads.get(B, id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(reads.getVersion(B, id, 1)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(reads.listVersions(B, id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(reads.translation(B, id, 'en')).rejects.toBeInstanceOf(NotFoundError);
     await expect(
       service.correct(B, id, 1, prepare({ ...version.document, title: 'x' })),
     ).rejects.toBeInstanceOf(NotFoundError);
     await expect(service.retract(B, id, 1)).rejects.toBeInstanceOf(NotFoundError);
 
-    expect(await service.get(A, id)).toEqual(version);
+    expect(await reads.get(A, id)).toEqual(version);
     expect(await versionRowCount(id)).toBe(1);
   });
 });

@@ -1,16 +1,16 @@
 import { isHeld, type Publication } from '../../shared/domain/embargo';
 import type { ItemHead, ItemVersion, VersionSummary } from '../../shared/domain/item';
-import type { DueRelease, ItemStore, ReleaseStore } from '../../shared/domain/ports';
+import type { DueRelease, ItemReadStore, ItemWriteStore, ReleaseStore } from '../../shared/domain/ports';
 
 type Row = ItemVersion & { itemCreatedAt: string };
 
 /**
- * An ItemStore and ReleaseStore with the ports' semantics, modelled on the DynamoDB design:
+ * An ItemWriteStore, ItemReadStore and ReleaseStore with the ports' semantics, modelled on the DynamoDB design:
  * versions only, the head is the latest version, a version number (including 1) can be taken
  * once; appending on a held head supersedes it unless it was released, and a release succeeds
  * only on a held, unsuperseded, due version.
  */
-export class InMemoryItemStore implements ItemStore, ReleaseStore {
+export class InMemoryItemStore implements ItemWriteStore, ItemReadStore, ReleaseStore {
   readonly versions = new Map<string, Row[]>();
   writes = 0;
   /** Lets a test slip a concurrent change in between the service's read and its write. */

@@ -10,6 +10,7 @@ import {
 import { isId, itemIdFor, newId } from '../../shared/domain/ids';
 import { contentHashOf } from '../../shared/domain/ingest/canonical-json';
 import type { NinjsDocument, PreparedItem } from '../../shared/domain/item';
+import { ItemsReadService } from '../../shared/domain/items-read-service';
 import { ItemsService } from '../../shared/domain/items-service';
 import { InMemoryItemStore } from '../support/in-memory-item-store';
 
@@ -31,6 +32,7 @@ const B = { partnerId: 'ptn_B' };
 
 let store: InMemoryItemStore;
 let service: ItemsService;
+let reads: ItemsReadService;
 let tick: number;
 
 beforeEach(() => {
@@ -40,7 +42,18 @@ beforeEach(() => {
     store,
     clock: () => new Date(Date.UTC(2025, 2, 1, 12, 0, 0, tick++)),
   });
+  reads = new ItemsReadService({ store, translations: new NoTranslations() });
 });
+
+/** Translations are the translator's; these tests only need the tenant check before them. */
+class NoTranslations {
+  async get() {
+    return undefined;
+  }
+  async getVersion() {
+    return undefined;
+  }
+}
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -266,10 +279,10 @@ describe('reads', () => {
     const { version: v2 } = await service.correct(A, v1.itemId, 1, prepare(article({ title: 'v2' })));
     const { version: v3 } = await service.retract(A, v1.itemId, 2);
 
-    expect(await service.get(A, v1.itemId)).toEqual(v3);
-    expect(await service.getVersion(A, v1.itemId, 2)).toEqual({ version: v2, latest: false });
-    expect(await service.getVersion(A, v1.itemId, 3)).toEqual({ version: v3, latest: true });
-    expect(await service.listVersions(A, v1.itemId)).toEqual([
+    expect(await reads.get(A, v1.itemId)).toEqual(v3);
+    expect(await reads.getVersion(A, v1.itemId, 2)).toEqual({ version: v2, latest: false });
+    expect(await reads.getVersion(A, v1.itemId, 3)).toEqual({ version: v3, latest: true });
+    expect(await reads.listVersions(A, v1.itemId)).toEqual([
       { version: 1, pubstatus: 'usable', receivedAt: v1.receivedAt, publicBefore: false },
       { version: 2, pubstatus: 'usable', receivedAt: v2.receivedAt, publicBefore: true },
       { version: 3, pubstatus: 'canceled', receivedAt: v3.receivedAt, publicBefore: true },
@@ -278,7 +291,7 @@ describe('reads', () => {
 
   it.each([0, 2, 1.5, -1])('answers 404 for version %s of a one-version item', async (n) => {
     const { version } = await service.submit(A, prepare(article()));
-    expect(await rejection(service.getVersion(A, version.itemId, n))).toBeInstanceOf(NotFoundError);
+    expect(await rejection(reads.getVersion(A, version.itemId, n))).toBeInstanceOf(NotFoundError);
   });
 });
 
@@ -289,9 +302,10 @@ describe('tenant isolation', () => {
     const missing = 'itm_00000000000000000000009999';
 
     const attempts: ((itemId: string) => Promise<unknown>)[] = [
-      (itemId) => service.get(B, itemId),
-      (itemId) => service.getVersion(B, itemId, 1),
-      (itemId) => service.listVersions(B, itemId),
+      (itemId) => reads.get(B, itemId),
+      (itemId) => reads.getVersion(B, itemId, 1),
+      (itemId) => reads.listVersions(B, itemId),
+      (itemId) => reads.translation(B, itemId, 'en'),
       (itemId) => service.correct(B, itemId, 1, prepare(article({ title: 'hijack' }))),
       (itemId) => service.retract(B, itemId, 1),
     ];

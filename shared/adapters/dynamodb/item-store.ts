@@ -13,16 +13,9 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { isHeld, type Publication } from '../../domain/embargo';
 import { PayloadTooLargeError } from '../../domain/errors';
-import type { ItemHead, ItemVersion, VersionSummary } from '../../domain/item';
-import type { DueRelease, ItemStore, ReleaseStore } from '../../domain/ports';
-import {
-  fromVersionRecord,
-  fromVersionSummaryRecord,
-  HEAD_ATTRIBUTES,
-  headOfVersionRecord,
-  SUMMARY_ATTRIBUTES,
-  toVersionRecord,
-} from './item-records';
+import type { ItemHead, ItemVersion } from '../../domain/item';
+import type { DueRelease, ItemHeadReader, ItemWriteStore, ReleaseStore } from '../../domain/ports';
+import { fromVersionRecord, HEAD_ATTRIBUTES, headOfVersionRecord, toVersionRecord } from './item-records';
 import { HELD_BY_RELEASE_TIME, HELD_QUEUE, itemPk, VERSION_SK_PREFIX, versionKey } from './table-design';
 
 export interface DynamoItemStoreOptions {
@@ -32,11 +25,11 @@ export interface DynamoItemStoreOptions {
 
 /**
  * Reads of the items table (heads and versions): what readers such as the translator
- * need, without the write paths (their conditional puts and transactions stay out of those bundles).
+ * need, without the write paths or the listings (item-read-store.ts) (their conditional puts and transactions stay out of those bundles).
  * Reads are strongly consistent: clients read right after they write (POST, then GET the
  * version), and an eventually consistent read could miss a version that was just accepted.
  */
-export class DynamoItemReader implements Pick<ItemStore, 'getHead' | 'getVersion'> {
+export class DynamoItemReader implements ItemHeadReader {
   constructor(
     protected readonly client: DynamoDBClient,
     protected readonly tableName: string,
@@ -125,7 +118,7 @@ export class DynamoReleaseStore extends DynamoItemReader implements ReleaseStore
 }
 
 /**
- * ItemStore on the items table: one row per version, and nothing else. Every accepted change is
+ * The write side (ItemWriteStore) on the items table: one row per version, and nothing else. Every accepted change is
  * ONE conditional PutItem of its version row (`attribute_not_exists`):
  * - the item id is derived from (partner, uri), so version 1 is the uniqueness guard: parallel
  *   identical submissions race for the same key and exactly one wins;
@@ -133,7 +126,7 @@ export class DynamoReleaseStore extends DynamoItemReader implements ReleaseStore
  * There is no head row: the head is the latest version row. Version rows are written once and
  * never changed (they are the outbox the stream publishes).
  */
-export class DynamoItemStore extends DynamoItemReader implements ItemStore {
+export class DynamoItemStore extends DynamoItemReader implements ItemWriteStore {
   private readonly newWriteId: () => string;
 
   constructor(client: DynamoDBClient, tableName: string, options: DynamoItemStoreOptions = {}) {
@@ -213,28 +206,6 @@ export class DynamoItemStore extends DynamoItemReader implements ItemStore {
     }
   }
 
-  async listVersions(itemId: string): Promise<VersionSummary[]> {
-    const summaries: VersionSummary[] = [];
-    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :versionPrefix)',
-          // Documents can be large; the listing needs only the summary and the publication facts.
-          ProjectionExpression: SUMMARY_ATTRIBUTES.map((name) => `#${name}`).join(', '),
-          ExpressionAttributeNames: Object.fromEntries(SUMMARY_ATTRIBUTES.map((name) => [`#${name}`, name])),
-          ExpressionAttributeValues: marshall({ ':pk': itemPk(itemId), ':versionPrefix': VERSION_SK_PREFIX }),
-          ScanIndexForward: true,
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) summaries.push(fromVersionSummaryRecord(unmarshall(item)));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey !== undefined);
-    return summaries;
-  }
   /**
    * Writes the row of `version` if its key is free. Returns undefined when written, else the
    * row that holds the key. A row carrying our own writeId means the SDK retried a put that had
