@@ -7,6 +7,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-la
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { DynamoFeedStore } from '../../shared/adapters/dynamodb/feed-store';
 import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
+import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
 import { requireEnv } from '../../shared/adapters/env';
 import { projectStreamRecords } from './project-stream-records';
 
@@ -15,8 +16,9 @@ const logger = new Logger();
 const metrics = new Metrics({ logger });
 const feed = new DynamoFeedStore(dynamoDb, itemsTableName);
 const items = new DynamoItemStore(dynamoDb, itemsTableName);
+const translations = new DynamoTranslationStore(dynamoDb, itemsTableName);
 
-/** Items table stream (new versions, completed translations) -> the consumer feed. */
+/** Items table stream (new versions, releases, completed translations) -> the consumer feed. */
 export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, Context>()
   .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }))
@@ -24,6 +26,7 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, 
     projectStreamRecords(event.Records, {
       feed,
       getVersion: (itemId, version) => items.getVersion(itemId, version),
+      translationsOf: (itemId, version) => translations.translatedOf(itemId, version),
       logger,
       metrics,
     }),

@@ -6,12 +6,18 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { fromVersionRecord } from '../../shared/adapters/dynamodb/item-records';
 import { VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
 import type { NewFeedRecord } from '../../shared/domain/feed/model';
-import { feedRecordOfTranslation, feedRecordOfVersion } from '../../shared/domain/feed/records';
+import {
+  feedRecordOfRelease,
+  feedRecordOfTranslation,
+  feedRecordOfVersion,
+} from '../../shared/domain/feed/records';
 import type { ItemVersion } from '../../shared/domain/item';
 
 export interface FeedProjectorDeps {
   feed: { append(record: NewFeedRecord): Promise<number | undefined> };
   getVersion(itemId: string, version: number): Promise<ItemVersion | undefined>;
+  /** The completed (`translated`) translations of one version: announced with its release. */
+  translationsOf(itemId: string, version: number): Promise<{ language: string; translatedAt: string }[]>;
   logger: Logger;
   metrics: Metrics;
 }
@@ -29,30 +35,41 @@ function imageOf(
   return image === undefined ? undefined : unmarshall(image);
 }
 
-/** The feed record a stream record stands for, or undefined when it is not a feed change. */
-async function feedRecordOf(
-  record: DynamoDBRecord,
-  deps: FeedProjectorDeps,
-): Promise<NewFeedRecord | undefined> {
+/** The feed records a stream record stands for (none when it is not a feed change). */
+async function feedRecordsOf(record: DynamoDBRecord, deps: FeedProjectorDeps): Promise<NewFeedRecord[]> {
   const sk = record.dynamodb?.Keys?.SK?.S ?? '';
   if (record.eventName === 'INSERT' && sk.startsWith(VERSION_SK_PREFIX)) {
-    return feedRecordOfVersion(fromVersionRecord(imageOf(record, 'NewImage')));
+    return [feedRecordOfVersion(fromVersionRecord(imageOf(record, 'NewImage')))];
+  }
+  if (record.eventName === 'MODIFY' && sk.startsWith(VERSION_SK_PREFIX)) {
+    const version = fromVersionRecord(imageOf(record, 'NewImage'));
+    const releasedBefore = imageOf(record, 'OldImage')?.releasedAt !== undefined;
+    if (version.releasedAt === undefined || releasedBefore) return [];
+    // The release, then the translations made during the embargo (held until now). A translation
+    // completed after this read finds the version released and is recorded on its own.
+    const released = { ...version, releasedAt: version.releasedAt };
+    const translations = await deps.translationsOf(version.itemId, version.version);
+    return [
+      feedRecordOfRelease(released),
+      ...translations.flatMap((translation) => feedRecordOfTranslation(released, translation) ?? []),
+    ];
   }
   if (sk.startsWith(TRANSLATION_SK_PREFIX) && record.eventName !== 'REMOVE') {
     const now = imageOf(record, 'NewImage');
     const before = imageOf(record, 'OldImage');
     // A translation enters the feed when its outcome is recorded as translated (not on later bookkeeping).
-    if (now?.status !== 'translated' || before?.status === 'translated') return undefined;
+    if (now?.status !== 'translated' || before?.status === 'translated') return [];
     const itemId = String(now.itemId);
     const version = Number(now.version);
     const translated = await deps.getVersion(itemId, version);
     if (!translated) throw new Error(`Translation of ${itemId} v${version} has no version row`);
-    return feedRecordOfTranslation(translated, {
+    const change = feedRecordOfTranslation(translated, {
       language: String(now.language),
       translatedAt: String(now.translatedAt),
     });
+    return change === undefined ? [] : [change];
   }
-  return undefined;
+  return [];
 }
 
 /**
@@ -69,15 +86,16 @@ export async function projectStreamRecords(
   let recorded = 0;
   for (const record of records) {
     try {
-      const change = await feedRecordOf(record, deps);
-      if (change === undefined) continue;
-      const seq = await deps.feed.append(change);
-      if (seq !== undefined) recorded++;
-      logger.debug('Feed change', {
-        eventId: change.eventId,
-        type: change.type,
-        seq: seq ?? 'already recorded',
-      });
+      // A retried record re-appends what it recorded before; the eventId markers make that a no-op.
+      for (const change of await feedRecordsOf(record, deps)) {
+        const seq = await deps.feed.append(change);
+        if (seq !== undefined) recorded++;
+        logger.debug('Feed change', {
+          eventId: change.eventId,
+          type: change.type,
+          seq: seq ?? 'already recorded',
+        });
+      }
     } catch (error) {
       const sequenceNumber = record.dynamodb?.SequenceNumber;
       logger.error('Change not recorded in the feed', {

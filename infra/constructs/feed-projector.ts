@@ -33,7 +33,7 @@ export interface FeedProjectorProps {
 
 /**
  * The feed's own reader of the items table stream (a second consumer next to the outbox): new
- * versions and completed translations are numbered into the feed. No batching window, so a change
+ * versions, releases of held versions and completed translations are numbered into the feed. No batching window, so a change
  * reaches long-polling consumers within the stream's polling delay; one batch per shard at a time
  * keeps each item's versions in order.
  */
@@ -86,6 +86,15 @@ export class FeedProjector extends Construct {
         FilterCriteria.filter({
           eventName: FilterRule.isEqual('INSERT'),
           dynamodb: { Keys: { SK: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) } } },
+        }),
+        // A held version's release: releasedAt newly set (the outbox publishes the same change).
+        FilterCriteria.filter({
+          eventName: FilterRule.isEqual('MODIFY'),
+          dynamodb: {
+            Keys: { SK: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) } },
+            NewImage: { releasedAt: { S: FilterRule.exists() } },
+            OldImage: { releasedAt: { S: FilterRule.notExists() } },
+          },
         }),
         FilterCriteria.filter({
           dynamodb: {

@@ -307,6 +307,30 @@ export class DynamoTranslationStore implements TranslationStore {
     return record === undefined || record.status === IN_PROGRESS ? undefined : translationFromRecord(record);
   }
 
+  /** The completed translations of one version, every language (a few rows: one item's partition). */
+  async translatedOf(itemId: string, version: number): Promise<Translation[]> {
+    const found: Translation[] = [];
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        FilterExpression: '#status = :translated AND #version = :version',
+        ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+        ExpressionAttributeValues: marshall({
+          ':pk': translationPk(itemId),
+          ':translated': 'translated',
+          ':version': version,
+        }),
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) found.push(translationFromRecord(unmarshall(item)));
+    }
+    return found;
+  }
+
   private async read(key: TranslationKey): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.client.send(
       new GetItemCommand({

@@ -1,4 +1,4 @@
-import { toNewsItemEvent } from '../events';
+import { type NewsItemEvent, toNewsItemEvent, toReleaseEvent } from '../events';
 import type { ItemVersion } from '../item';
 import { translationEventIdOf } from '../translation/model';
 import type { FeedType, NewFeedRecord } from './model';
@@ -9,7 +9,18 @@ import type { FeedType, NewFeedRecord } from './model';
  * embargoes exist) are recorded as held: only entitled consumers who ask for them see them.
  */
 export function feedRecordOfVersion(version: ItemVersion): NewFeedRecord {
-  const { detailType, detail } = toNewsItemEvent(version);
+  return recordOfEvent(toNewsItemEvent(version), version);
+}
+
+/**
+ * The feed record of a held version's release: its public event (same eventId as on the bus), at
+ * the release time. The held entry recorded at acceptance has a different eventId, so both stay.
+ */
+export function feedRecordOfRelease(version: ItemVersion & { releasedAt: string }): NewFeedRecord {
+  return { ...recordOfEvent(toReleaseEvent(version, version.releasedAt), version), time: version.releasedAt };
+}
+
+function recordOfEvent({ detailType, detail }: NewsItemEvent, version: ItemVersion): NewFeedRecord {
   const type = detailType as FeedType;
   return {
     eventId: detail.eventId,
@@ -28,20 +39,33 @@ export function feedRecordOfVersion(version: ItemVersion): NewFeedRecord {
   };
 }
 
-/** The feed record of a completed translation of `version` into `language`. */
+/**
+ * The feed record of a completed translation of `version` into `language`, once the version is
+ * public: undefined while it is held (its translation is announced with the release, see
+ * `feedRecordOfRelease`), and for a held version that was superseded (it never becomes public).
+ */
 export function feedRecordOfTranslation(
   version: ItemVersion,
   translation: { language: string; translatedAt: string },
-): NewFeedRecord {
+): NewFeedRecord | undefined {
+  if (version.hold !== undefined && version.releasedAt === undefined) return undefined;
+  const base =
+    version.releasedAt === undefined
+      ? feedRecordOfVersion(version)
+      : feedRecordOfRelease({ ...version, releasedAt: version.releasedAt });
   return {
-    ...feedRecordOfVersion(version),
+    ...base,
     eventId: translationEventIdOf({
       itemId: version.itemId,
       version: version.version,
       language: translation.language,
     }),
     type: 'NewsItemTranslated',
-    time: translation.translatedAt,
+    // A translation made during an embargo becomes public with its release.
+    time:
+      version.releasedAt !== undefined && base.time > translation.translatedAt
+        ? base.time
+        : translation.translatedAt,
     translationLanguage: translation.language,
   };
 }
