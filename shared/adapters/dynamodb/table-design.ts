@@ -1,5 +1,5 @@
 /**
- * The two DynamoDB tables as plain data: the single source of truth that the CDK stack
+ * The DynamoDB tables and their keys as plain data: the single source of truth that the CDK stack
  * (infra) declares and that the integration tests create on DynamoDB Local. Values use the
  * DynamoDB API spellings ('S', 'ALL', 'NEW_AND_OLD_IMAGES'), which equal the CDK enum values.
  * Keys and access patterns are explained in docs/data-model.md.
@@ -120,6 +120,18 @@ export function translationPk(itemId: string): string {
   return `${TRANSLATION_PK_PREFIX}${itemId}`;
 }
 
+export function translationSkPrefix(language: string): string {
+  return `TR#${language}#`;
+}
+
+/** A translation row: `TRANSLATION#<itemId>` / `TR#<language>#V#<version, 9 digits>`. */
+export function translationKey(key: { itemId: string; version: number; language: string }): TableKey {
+  return {
+    PK: translationPk(key.itemId),
+    SK: `${translationSkPrefix(key.language)}${versionSk(key.version)}`,
+  };
+}
+
 /** Zero-padded so that versions sort numerically as strings (V#000000002 < V#000000010). */
 export function versionSk(version: number): string {
   if (!Number.isSafeInteger(version) || version < 1 || version >= 10 ** VERSION_DIGITS) {
@@ -172,4 +184,70 @@ export function feedKey(seq: number): TableKey {
 
 export function feedMarkerKey(eventId: string): TableKey {
   return { PK: `FEEDMARK#${eventId}`, SK: 'FEEDMARK' };
+}
+
+/** A subscriber's dedupe row (shared/adapters/subscriber), in whichever table it is given. */
+export function dedupeKey(key: string): TableKey {
+  return { PK: `DEDUPE#${key}`, SK: 'DEDUPE' };
+}
+
+/**
+ * Webhooks table rows (docs/webhooks.md):
+ * - subscription `SUB#<id>` / `SUB`, listed per partner by GSI1 (`PARTNER#<pid>#SUBS`, `<createdAt>#<id>`);
+ * - secrets      `SUB#<id>` / `SECRET` (no GSI keys: never in the index, never read by listings);
+ * - counter      `PARTNER#<pid>` / `SUBSCRIPTIONS` (caps subscriptions per partner);
+ * - match rows   `MATCH#<eventType>#<partnerId or *>` / `SUB#<id>`: one per event type and audience
+ *   partner of an active subscription, so the fan-out finds its subscribers with two Queries;
+ * - delivery     `DLV#<deliveryId>` / `DELIVERY` with its attempts, listed per subscription by GSI1
+ *   (`SUB#<id>#DLV`, `<createdAt>#<deliveryId>`); payload `DLV#<deliveryId>` / `PAYLOAD`.
+ */
+export const SUBSCRIPTION_SK = 'SUB';
+export const SECRET_SK = 'SECRET';
+export const DELIVERY_SK = 'DELIVERY';
+export const PAYLOAD_SK = 'PAYLOAD';
+/** The audience of a match row that matches every partner. */
+export const ALL_PARTNERS = '*';
+
+export function subscriptionPk(subscriptionId: string): string {
+  return `SUB#${subscriptionId}`;
+}
+
+export function subscriptionKey(subscriptionId: string): TableKey {
+  return { PK: subscriptionPk(subscriptionId), SK: SUBSCRIPTION_SK };
+}
+
+export function secretKey(subscriptionId: string): TableKey {
+  return { PK: subscriptionPk(subscriptionId), SK: SECRET_SK };
+}
+
+export function subscriptionCounterKey(partnerId: string): TableKey {
+  return { PK: `PARTNER#${partnerId}`, SK: 'SUBSCRIPTIONS' };
+}
+
+export function matchPk(eventType: string, audience: string): string {
+  return `MATCH#${eventType}#${audience}`;
+}
+
+export function matchKey(eventType: string, audience: string, subscriptionId: string): TableKey {
+  return { PK: matchPk(eventType, audience), SK: `SUB#${subscriptionId}` };
+}
+
+export function partnerSubscriptionsGsi1Pk(partnerId: string): string {
+  return `PARTNER#${partnerId}#SUBS`;
+}
+
+export function deliveryPk(deliveryId: string): string {
+  return `DLV#${deliveryId}`;
+}
+
+export function deliveryKey(deliveryId: string): TableKey {
+  return { PK: deliveryPk(deliveryId), SK: DELIVERY_SK };
+}
+
+export function payloadKey(deliveryId: string): TableKey {
+  return { PK: deliveryPk(deliveryId), SK: PAYLOAD_SK };
+}
+
+export function subscriptionDeliveriesGsi1Pk(subscriptionId: string): string {
+  return `SUB#${subscriptionId}#DLV`;
 }

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -9,6 +7,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { decideClaim, leaseExpiry } from '../../domain/lease';
 import type { TranslatedText, Translation, TranslationKey } from '../../domain/translation/model';
 import {
   type ClaimOutcome,
@@ -16,7 +15,16 @@ import {
   type PublishClaim,
   type TranslationStore,
 } from '../../domain/translation/ports';
-import { type TableKey, translationPk, versionSk } from './table-design';
+import {
+  isConditionFailure,
+  type LeaseAttributes,
+  leaseHeldBy,
+  leaseRecordOf,
+  putWithLease,
+  releaseLease,
+  takeLease,
+} from './lease';
+import { translationKey, translationPk, translationSkPrefix } from './table-design';
 
 /**
  * Translations live in the items table in a partition of their own per item (see docs/translation.md):
@@ -26,15 +34,9 @@ import { type TableKey, translationPk, versionSk } from './table-design';
 export const TRANSLATION_ENTITY = 'ItemTranslation';
 const IN_PROGRESS = 'in-progress';
 
-export function translationSkPrefix(language: string): string {
-  return `TR#${language}#`;
-}
-
-export function translationKey(key: TranslationKey): TableKey {
-  return {
-    PK: translationPk(key.itemId),
-    SK: `${translationSkPrefix(key.language)}${versionSk(key.version)}`,
-  };
+/** A recorded outcome (translated or skipped), as opposed to a claim in progress. */
+function isOutcome(row: Record<string, unknown>): boolean {
+  return row.status !== IN_PROGRESS;
 }
 
 export class MalformedTranslationRecordError extends Error {
@@ -99,11 +101,15 @@ export interface DynamoTranslationStoreOptions {
   newToken?: () => string;
 }
 
+/** The right to publish a recorded outcome's event: a second lease on the same row. */
+const PUBLISH_LEASE: LeaseAttributes = { token: 'publishToken', until: 'publishLeaseUntil' };
+
 /**
- * TranslationStore on the items table. A claim is a conditional put of an `in-progress` row with
- * a lease, allowed only when no row exists or the previous lease has run out; the outcome
- * replaces it only while the claim token still matches. Reads are strongly consistent, so a
- * duplicate event that arrives right after a translation sees it.
+ * TranslationStore on the items table. A claim is the lease protocol of shared/domain/lease.ts:
+ * one conditional put of an `in-progress` row with a lease, allowed only when no row exists or
+ * the previous lease has run out; the outcome replaces it only while the lease token still
+ * matches. Reads are strongly consistent, so a duplicate event that arrives right after a
+ * translation sees it.
  */
 export class DynamoTranslationStore implements TranslationStore {
   private readonly now: () => number;
@@ -119,41 +125,25 @@ export class DynamoTranslationStore implements TranslationStore {
   }
 
   async claim(key: TranslationKey, leaseMs: number): Promise<ClaimOutcome> {
-    // Two rounds: a row seen in the failed condition may be released before we read it.
-    for (let round = 0; round < 2; round++) {
-      const now = this.now();
-      const token = this.newToken();
-      try {
-        await this.client.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: marshall({
-              ...translationKey(key),
-              entity: TRANSLATION_ENTITY,
-              itemId: key.itemId,
-              version: key.version,
-              language: key.language,
-              status: IN_PROGRESS,
-              claimToken: token,
-              leaseUntil: now + leaseMs,
-            }),
-            ConditionExpression: 'attribute_not_exists(SK) OR (#status = :inProgress AND leaseUntil < :now)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: marshall({ ':inProgress': IN_PROGRESS, ':now': now }),
-          }),
-        );
-        return { claimed: true, token };
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-      const existing = await this.read(key);
-      if (existing === undefined) continue;
-      if (existing.status === IN_PROGRESS) {
-        const leaseUntil = Number(existing.leaseUntil);
-        // Expired between our condition and our read: claim again.
-        if (leaseUntil < this.now()) continue;
-        return { claimed: false, state: 'busy', leaseUntil };
-      }
+    const nowMs = this.now();
+    const take = await putWithLease(this.client, {
+      tableName: this.tableName,
+      key: translationKey(key),
+      token: this.newToken(),
+      nowMs,
+      leaseMs,
+      item: {
+        entity: TRANSLATION_ENTITY,
+        itemId: key.itemId,
+        version: key.version,
+        language: key.language,
+        status: IN_PROGRESS,
+      },
+    });
+    if (take.claimed) return { claimed: true, token: take.token };
+    const existing = take.current;
+    const decision = decideClaim(leaseRecordOf(existing, { done: isOutcome }), nowMs);
+    if (decision.outcome === 'done' && existing !== undefined) {
       return {
         claimed: false,
         state: 'done',
@@ -161,10 +151,16 @@ export class DynamoTranslationStore implements TranslationStore {
         published: typeof existing.publishedAt === 'string',
       };
     }
-    throw new Error(`Could not claim ${key.itemId} v${key.version} ${key.language}: the row keeps changing`);
+    // 'claimable' here means the row changed under a clock step: busy for now, the retry claims it.
+    return {
+      claimed: false,
+      state: 'busy',
+      leaseUntil: decision.outcome === 'busy' ? decision.leaseUntil : nowMs,
+    };
   }
 
   async complete(translation: Translation, token: string, publishLeaseMs: number): Promise<void> {
+    const held = leaseHeldBy(token);
     try {
       await this.client.send(
         new PutItemCommand({
@@ -175,89 +171,77 @@ export class DynamoTranslationStore implements TranslationStore {
               entity: TRANSLATION_ENTITY,
               ...translation,
               // The recorder holds the right to publish the outcome's event (see claimPublish).
-              publishToken: token,
-              publishLeaseUntil: this.now() + publishLeaseMs,
+              [PUBLISH_LEASE.token]: token,
+              [PUBLISH_LEASE.until]: leaseExpiry(this.now(), publishLeaseMs),
             },
             { removeUndefinedValues: true },
           ),
-          ConditionExpression: '#status = :inProgress AND claimToken = :token',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: marshall({ ':inProgress': IN_PROGRESS, ':token': token }),
+          ConditionExpression: `#status = :inProgress AND ${held.expression}`,
+          ExpressionAttributeNames: { ...held.names, '#status': 'status' },
+          ExpressionAttributeValues: marshall({ ...held.values, ':inProgress': IN_PROGRESS }),
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new LeaseLostError(translation);
+      if (isConditionFailure(error)) throw new LeaseLostError(translation);
       throw error;
     }
   }
 
   async release(key: TranslationKey, token: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: marshall(translationKey(key)),
-          ConditionExpression: '#status = :inProgress AND claimToken = :token',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: marshall({ ':inProgress': IN_PROGRESS, ':token': token }),
-        }),
-      );
-    } catch (error) {
-      // Not ours any more (expired and taken over): nothing to give up.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // Not ours any more (expired and taken over, or recorded): nothing to give up.
+    await releaseLease(this.client, {
+      tableName: this.tableName,
+      key: translationKey(key),
+      token,
+      what: 'row',
+    });
   }
 
   async claimPublish(key: TranslationKey, leaseMs: number): Promise<PublishClaim> {
-    const now = this.now();
-    const token = this.newToken();
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(translationKey(key)),
-          UpdateExpression: 'SET publishToken = :token, publishLeaseUntil = :until',
-          ConditionExpression:
-            'attribute_exists(SK) AND #status <> :inProgress AND attribute_not_exists(publishedAt) ' +
-            'AND (attribute_not_exists(publishLeaseUntil) OR publishLeaseUntil < :now)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: marshall({
-            ':token': token,
-            ':until': now + leaseMs,
-            ':now': now,
-            ':inProgress': IN_PROGRESS,
-          }),
-        }),
-      );
-      return { claimed: true, token };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-    const existing = await this.read(key);
-    if (existing === undefined || existing.status === IN_PROGRESS) {
+    const nowMs = this.now();
+    const take = await takeLease(this.client, {
+      tableName: this.tableName,
+      key: translationKey(key),
+      token: this.newToken(),
+      nowMs,
+      leaseMs,
+      attributes: PUBLISH_LEASE,
+      precondition: {
+        expression: '#status <> :inProgress AND attribute_not_exists(publishedAt)',
+        names: { '#status': 'status' },
+        values: { ':inProgress': IN_PROGRESS },
+      },
+    });
+    if (take.claimed) return { claimed: true, token: take.token };
+    const existing = take.current;
+    if (existing === undefined || !isOutcome(existing)) {
       throw new Error(`No recorded outcome to publish for ${key.itemId} v${key.version} ${key.language}`);
     }
-    if (typeof existing.publishedAt === 'string') return { claimed: false, published: true };
-    // Lost a race with a holder that has just released: report busy, so the event is retried.
-    const leaseUntil = Number(existing.publishLeaseUntil);
-    return { claimed: false, published: false, leaseUntil: Number.isFinite(leaseUntil) ? leaseUntil : now };
+    const decision = decideClaim(
+      leaseRecordOf(existing, {
+        done: (row) => typeof row.publishedAt === 'string',
+        attributes: PUBLISH_LEASE,
+      }),
+      nowMs,
+    );
+    if (decision.outcome === 'done') return { claimed: false, published: true };
+    // 'claimable': lost a race with a holder that has just released; busy, so the event is retried.
+    return {
+      claimed: false,
+      published: false,
+      leaseUntil: decision.outcome === 'busy' ? decision.leaseUntil : nowMs,
+    };
   }
 
   async releasePublish(key: TranslationKey, token: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(translationKey(key)),
-          UpdateExpression: 'REMOVE publishToken, publishLeaseUntil',
-          ConditionExpression: 'publishToken = :token AND attribute_not_exists(publishedAt)',
-          ExpressionAttributeValues: marshall({ ':token': token }),
-        }),
-      );
-    } catch (error) {
-      // Taken over after our lease ran out, or published after all: nothing to give up.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // Taken over after our lease ran out: nothing to give up.
+    await releaseLease(this.client, {
+      tableName: this.tableName,
+      key: translationKey(key),
+      token,
+      what: 'lease',
+      attributes: PUBLISH_LEASE,
+    });
   }
 
   async markPublished(key: TranslationKey): Promise<void> {

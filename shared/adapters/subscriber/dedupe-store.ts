@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { decideClaim } from '../../domain/lease';
+import { LEASE_ATTRIBUTES, leaseHeldBy, leaseRecordOf, putWithLease, releaseLease } from '../dynamodb/lease';
+import { dedupeKey } from '../dynamodb/table-design';
 
 /** The result of trying to start processing an event. */
 export type DedupeClaim = { status: 'claimed'; token: string } | { status: 'duplicate' };
@@ -36,7 +32,7 @@ export interface DynamoDedupeStoreOptions {
   /** How long a processed key is remembered (DynamoDB TTL; deletion may lag by up to a few days). */
   ttlSeconds?: number;
   /** How long an in-progress claim blocks duplicates; must exceed the function timeout. */
-  leaseSeconds?: number;
+  leaseMs?: number;
   /** TTL attribute of the table (the items table uses `expiresAt`). */
   ttlAttribute?: string;
   now?: () => number;
@@ -49,10 +45,11 @@ const IN_PROGRESS = 'in-progress';
  * DedupeStore on any table keyed `PK`/`SK` (strings) with TTL, e.g. the items table: rows are
  * PK `DEDUPE#<key>`, SK `DEDUPE`, removed by TTL after `ttlSeconds`. The key should name the
  * subscriber (`<subscriber>#<eventId>`) so two subscribers sharing a table do not shadow each other.
+ * The claim is the lease protocol of shared/domain/lease.ts: one conditional write.
  */
 export class DynamoDedupeStore implements DedupeStore {
   private readonly ttlSeconds: number;
-  private readonly leaseSeconds: number;
+  private readonly leaseMs: number;
   private readonly ttlAttribute: string;
   private readonly now: () => number;
 
@@ -62,73 +59,54 @@ export class DynamoDedupeStore implements DedupeStore {
     opts: DynamoDedupeStoreOptions = {},
   ) {
     this.ttlSeconds = opts.ttlSeconds ?? 7 * 24 * 3600;
-    this.leaseSeconds = opts.leaseSeconds ?? 15 * 60;
+    this.leaseMs = opts.leaseMs ?? 15 * 60_000;
     this.ttlAttribute = opts.ttlAttribute ?? 'expiresAt';
     this.now = opts.now ?? Date.now;
   }
 
-  private key(key: string) {
-    return { PK: `DEDUPE#${key}`, SK: 'DEDUPE' };
-  }
-
   async claim(key: string): Promise<DedupeClaim> {
-    const nowSeconds = Math.floor(this.now() / 1000);
-    const token = randomUUID();
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall({
-            ...this.key(key),
-            entity: 'Dedupe',
-            status: IN_PROGRESS,
-            claimToken: token,
-            leaseUntil: nowSeconds + this.leaseSeconds,
-            [this.ttlAttribute]: nowSeconds + this.ttlSeconds,
-          }),
-          // A row whose TTL has passed may still be there (TTL deletion lags): treat it as gone.
-          ConditionExpression:
-            'attribute_not_exists(PK) OR #ttl < :now OR (#status = :inProgress AND leaseUntil < :now)',
-          ExpressionAttributeNames: { '#status': 'status', '#ttl': this.ttlAttribute },
-          ExpressionAttributeValues: marshall({ ':inProgress': IN_PROGRESS, ':now': nowSeconds }),
-        }),
-      );
-      return { status: 'claimed', token };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-    const { Item } = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: marshall(this.key(key)), ConsistentRead: true }),
-    );
-    if (Item !== undefined && unmarshall(Item).status === DONE) return { status: 'duplicate' };
+    const nowMs = this.now();
+    const take = await putWithLease(this.client, {
+      tableName: this.tableName,
+      key: dedupeKey(key),
+      token: randomUUID(),
+      nowMs,
+      leaseMs: this.leaseMs,
+      item: {
+        entity: 'Dedupe',
+        status: IN_PROGRESS,
+        [this.ttlAttribute]: Math.floor(nowMs / 1000) + this.ttlSeconds,
+      },
+      ttl: { attribute: this.ttlAttribute },
+    });
+    if (take.claimed) return { status: 'claimed', token: take.token };
+    const record = leaseRecordOf(take.current, {
+      done: (row) => row.status === DONE,
+      ttl: this.ttlAttribute,
+    });
+    if (decideClaim(record, nowMs).outcome === 'done') return { status: 'duplicate' };
     throw new DedupeInProgressError(key);
   }
 
   async complete(key: string, token: string): Promise<void> {
+    const held = leaseHeldBy(token);
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
-        Key: marshall(this.key(key)),
-        UpdateExpression: 'SET #status = :done REMOVE claimToken, leaseUntil',
-        ConditionExpression: 'claimToken = :token',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: marshall({ ':done': DONE, ':token': token }),
+        Key: marshall(dedupeKey(key)),
+        UpdateExpression: 'SET #status = :done REMOVE #leaseToken, #leaseUntil',
+        ConditionExpression: held.expression,
+        ExpressionAttributeNames: {
+          ...held.names,
+          '#status': 'status',
+          '#leaseUntil': LEASE_ATTRIBUTES.until,
+        },
+        ExpressionAttributeValues: marshall({ ...held.values, ':done': DONE }),
       }),
     );
   }
 
   async release(key: string, token: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: marshall(this.key(key)),
-          ConditionExpression: 'claimToken = :token',
-          ExpressionAttributeValues: marshall({ ':token': token }),
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await releaseLease(this.client, { tableName: this.tableName, key: dedupeKey(key), token, what: 'row' });
   }
 }
