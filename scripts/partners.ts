@@ -14,7 +14,7 @@ import {
   DynamoPartnerStore,
   PartnerNotActiveError,
 } from '../shared/adapters/dynamodb/partner-store';
-import { DynamoWebhookStore } from '../shared/adapters/dynamodb/webhook-store';
+import { DynamoSubscriptionStore } from '../shared/adapters/dynamodb/subscription-store';
 import type { Entitlement } from '../shared/domain/feed/model';
 import type { PartnerStore } from '../shared/domain/ports';
 import { disablePartnerSubscriptions } from '../shared/domain/webhooks/revocation';
@@ -163,7 +163,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
       await list(store, values.json === true, await listEntitlements(client, tableName));
     else if (command === 'add-key') await addKey(store, argument, keyScopes, values.json === true);
     else if (command === 'revoke-key') await revokeKey(store, argument);
-    else await revoke(store, new DynamoWebhookStore(client, webhooksTable ?? ''), argument);
+    else await revoke(store, new DynamoSubscriptionStore(client, webhooksTable ?? ''), argument);
   } catch (error) {
     throw describeAwsError(error, tableName);
   } finally {
@@ -244,7 +244,11 @@ async function list(
   }
 }
 
-async function revoke(store: PartnerStore, webhooks: DynamoWebhookStore, partnerId: string): Promise<void> {
+async function revoke(
+  store: PartnerStore,
+  webhooks: DynamoSubscriptionStore,
+  partnerId: string,
+): Promise<void> {
   if ((await store.revoke(partnerId)) === undefined) {
     throw new OperationalError(`No partner matches "${partnerId}"; nothing was revoked.`);
   }

@@ -2,7 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { sqs } from '../../shared/adapters/clients/sqs';
-import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
+import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store';
+import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
 import { requireEnv } from '../../shared/adapters/env';
 import { type HttpEvent, httpHandler, json, pathParam, type RouteHandlers } from '../../shared/adapters/http';
 import { rotationWindowSecondsFromEnv, urlPolicyFromEnv } from '../../shared/adapters/webhooks/config';
@@ -19,7 +20,8 @@ const policy = urlPolicyFromEnv();
 const logger = new Logger();
 const metrics = new Metrics({ logger });
 const service = new SubscriptionsService({
-  store: new DynamoWebhookStore(dynamoDb, tableName),
+  subscriptions: new DynamoSubscriptionStore(dynamoDb, tableName),
+  deliveries: new DynamoDeliveryStore(dynamoDb, tableName),
   queue: new SqsDeliveryQueue(sqs, queueUrl),
   hosts: new DnsHostVerifier(policy),
   policy,

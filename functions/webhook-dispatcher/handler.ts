@@ -6,8 +6,9 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { sqs } from '../../shared/adapters/clients/sqs';
+import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store';
 import { DynamoPartnerStatus } from '../../shared/adapters/dynamodb/partner-status';
-import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
+import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
 import { requireEnv } from '../../shared/adapters/env';
 import {
   disableAfterSecondsFromEnv,
@@ -20,8 +21,10 @@ import { Dispatcher } from '../../shared/domain/webhooks/dispatcher';
 
 const logger = new Logger();
 const metrics = new Metrics({ logger });
+const webhooksTable = requireEnv('WEBHOOKS_TABLE_NAME');
 const dispatcher = new Dispatcher({
-  store: new DynamoWebhookStore(dynamoDb, requireEnv('WEBHOOKS_TABLE_NAME')),
+  subscriptions: new DynamoSubscriptionStore(dynamoDb, webhooksTable),
+  deliveries: new DynamoDeliveryStore(dynamoDb, webhooksTable),
   queue: new SqsDeliveryQueue(sqs, requireEnv('DELIVERY_QUEUE_URL')),
   partners: new DynamoPartnerStatus(dynamoDb, requireEnv('PARTNERS_TABLE_NAME')),
   sender: new HttpWebhookSender({ allowLoopback: urlPolicyFromEnv().allowLoopback }),

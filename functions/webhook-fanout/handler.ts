@@ -6,13 +6,16 @@ import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { sqs } from '../../shared/adapters/clients/sqs';
+import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store';
 import { DynamoPartnerStatus } from '../../shared/adapters/dynamodb/partner-status';
-import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
+import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
 import { requireEnv } from '../../shared/adapters/env';
 import { SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
 import { fanOut, toWebhookEvent } from '../../shared/domain/webhooks/fanout';
 
-const store = new DynamoWebhookStore(dynamoDb, requireEnv('WEBHOOKS_TABLE_NAME'));
+const webhooksTable = requireEnv('WEBHOOKS_TABLE_NAME');
+const subscriptions = new DynamoSubscriptionStore(dynamoDb, webhooksTable);
+const deliveries = new DynamoDeliveryStore(dynamoDb, webhooksTable);
 const queue = new SqsDeliveryQueue(sqs, requireEnv('DELIVERY_QUEUE_URL'));
 const partners = new DynamoPartnerStatus(dynamoDb, requireEnv('PARTNERS_TABLE_NAME'));
 const logger = new Logger();
@@ -27,7 +30,7 @@ const metrics = new Metrics({ logger });
 async function handle(event: EventBridgeEvent<string, unknown>): Promise<void> {
   const webhookEvent = toWebhookEvent(event);
   logger.appendKeys({ detailType: webhookEvent.eventType, eventId: webhookEvent.eventId });
-  const result = await fanOut(webhookEvent, { store, queue, partners });
+  const result = await fanOut(webhookEvent, { subscriptions, deliveries, queue, partners });
   metrics.addMetric('WebhookDeliveriesCreated', MetricUnit.Count, result.created);
   if (result.refused > 0) metrics.addMetric('WebhookMatchesRefused', MetricUnit.Count, result.refused);
   logger.info('Fanned out', { ...result });

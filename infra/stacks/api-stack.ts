@@ -129,7 +129,7 @@ export class ApiStack extends Stack {
         WEBHOOK_SECRET_ROTATION_SECONDS: String(24 * 3600),
       },
     });
-    // Exactly the calls of DynamoWebhookStore the subscriptions service makes: create and delete are
+    // Exactly the calls of the subscription and delivery stores the subscriptions service makes: create and delete are
     // transactions (Put/Update/Delete items), rotation and redelivery are updates, reads are Get/Query.
     this.subscriptionsApi.allow(
       [

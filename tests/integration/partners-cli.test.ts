@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoPartnerStore } from '../../shared/adapters/dynamodb/partner-store';
-import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
+import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
 import { newId } from '../../shared/domain/ids';
 import type { Subscription } from '../../shared/domain/webhooks/model';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
@@ -19,7 +19,7 @@ let tableName: string;
 let client: DynamoDBDocumentClient;
 let store: DynamoPartnerStore;
 let webhooksTable: string;
-let webhooks: DynamoWebhookStore;
+let webhooks: DynamoSubscriptionStore;
 
 beforeAll(async () => {
   const raw = localDynamoClient();
@@ -27,7 +27,7 @@ beforeAll(async () => {
   client = DynamoDBDocumentClient.from(raw);
   store = new DynamoPartnerStore(raw, tableName);
   webhooksTable = await createWebhooksTable(raw, uniqueTableName('webhooks'));
-  webhooks = new DynamoWebhookStore(raw, webhooksTable);
+  webhooks = new DynamoSubscriptionStore(raw, webhooksTable);
 });
 
 /** A webhook subscription of the partner, as the subscriptions API stores it. */

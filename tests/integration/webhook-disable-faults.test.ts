@@ -5,7 +5,8 @@
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSqs } from '../../local/sqs';
-import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
+import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store';
+import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
 import { parseDeliveryMessage, SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
 import { HttpWebhookSender } from '../../shared/adapters/webhooks/http-sender';
 import { newId } from '../../shared/domain/ids';
@@ -16,8 +17,8 @@ import {
   fanOut,
   newSigningSecret,
   type Subscription,
+  type SubscriptionStore,
   toWebhookEvent,
-  type WebhookStore,
 } from '../../shared/domain/webhooks';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createWebhooksTable } from '../support/tables';
@@ -26,7 +27,8 @@ import { WebhookReceiver } from '../support/webhook-receiver';
 const LEASE_MS = 10_000;
 /** These tests are about store faults: every partner is active (revocation: webhooks.test.ts). */
 const ACTIVE_PARTNERS = { isActive: async () => true };
-let store: DynamoWebhookStore;
+let subscriptions: DynamoSubscriptionStore;
+let deliveries: DynamoDeliveryStore;
 let sqsServer: LocalSqs;
 let sqs: SQSClient;
 let queueUrl: string;
@@ -35,7 +37,9 @@ let receiver: WebhookReceiver;
 
 beforeAll(async () => {
   const dynamo = localDynamoClient();
-  store = new DynamoWebhookStore(dynamo, await createWebhooksTable(dynamo, uniqueTableName('webhooks')));
+  const table = await createWebhooksTable(dynamo, uniqueTableName('webhooks'));
+  subscriptions = new DynamoSubscriptionStore(dynamo, table);
+  deliveries = new DynamoDeliveryStore(dynamo, table);
   sqsServer = new LocalSqs({
     queues: [{ name: 'deliveries' }],
     region: 'us-east-1',
@@ -59,13 +63,13 @@ afterAll(async () => {
   await sqsServer?.close();
 });
 
-/** The real store, except that the first `disableSubscription` throws as DynamoDB would under a fault. */
-function storeFailingOneDisable(): { store: WebhookStore; disableCalls: () => number } {
+/** The real subscription store, except that the first `disableSubscription` throws as DynamoDB would under a fault. */
+function storeFailingOneDisable(): { subscriptions: SubscriptionStore; disableCalls: () => number } {
   let calls = 0;
-  const faulty = new Proxy(store, {
+  const faulty = new Proxy(subscriptions, {
     get(target, property, receiverArg) {
       if (property === 'disableSubscription')
-        return async (...args: Parameters<WebhookStore['disableSubscription']>) => {
+        return async (...args: Parameters<SubscriptionStore['disableSubscription']>) => {
           calls += 1;
           if (calls === 1) throw new Error('injected fault: TransactionCanceledException');
           return target.disableSubscription(...args);
@@ -74,7 +78,7 @@ function storeFailingOneDisable(): { store: WebhookStore; disableCalls: () => nu
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { store: faulty, disableCalls: () => calls };
+  return { subscriptions: faulty, disableCalls: () => calls };
 }
 
 const itemEvent = (partnerId: string) =>
@@ -110,10 +114,10 @@ async function subscribedDelivery(): Promise<{ subscription: Subscription; messa
     updatedAt: now,
   };
   expect(
-    await store.createSubscription(subscription, { secret: newSigningSecret(), createdAt: now }, 10),
+    await subscriptions.createSubscription(subscription, { secret: newSigningSecret(), createdAt: now }, 10),
   ).toBe(true);
   const event = itemEvent(partnerId);
-  await fanOut(event, { store, queue, partners: ACTIVE_PARTNERS });
+  await fanOut(event, { subscriptions, deliveries, queue, partners: ACTIVE_PARTNERS });
   const deliveryId = deliveryIdOf(event.eventId, subscription.subscriptionId);
   const { Messages = [] } = await sqs.send(
     new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
@@ -126,9 +130,14 @@ async function subscribedDelivery(): Promise<{ subscription: Subscription; messa
   return { subscription, message: messages[0]! };
 }
 
-function dispatcherWith(faulty: WebhookStore, time: ReturnType<typeof clock>, disableAfterSeconds: number) {
+function dispatcherWith(
+  faulty: SubscriptionStore,
+  time: ReturnType<typeof clock>,
+  disableAfterSeconds: number,
+) {
   return new Dispatcher({
-    store: faulty,
+    subscriptions: faulty,
+    deliveries,
     queue,
     partners: ACTIVE_PARTNERS,
     sender: new HttpWebhookSender({ allowLoopback: true, timeoutMs: 3000 }),
@@ -148,18 +157,18 @@ describe('a disable that throws is not lost', () => {
     receiver.answerByDefault({ status });
     const time = clock();
     const faulty = storeFailingOneDisable();
-    const dispatcher = dispatcherWith(faulty.store, time, window);
+    const dispatcher = dispatcherWith(faulty.subscriptions, time, window);
     try {
       await expect(dispatcher.dispatch(message)).rejects.toThrow(/injected fault/);
       // SQS hands the message out again after its visibility timeout, long past the attempt's lease.
       time.advance(LEASE_MS + 1000);
       expect(await dispatcher.dispatch(message)).toBe(outcome);
       expect(faulty.disableCalls()).toBe(2);
-      const stored = await store.getSubscription(subscription.subscriptionId);
+      const stored = await subscriptions.getSubscription(subscription.subscriptionId);
       expect(stored?.status).toBe('disabled');
       expect(stored?.disabledReason).toMatch(why);
-      expect(await store.getDelivery(message.deliveryId)).toMatchObject({ status: 'failed' });
-      const matches = await store.findMatches('NewsItemPublished', subscription.partnerId);
+      expect(await deliveries.getDelivery(message.deliveryId)).toMatchObject({ status: 'failed' });
+      const matches = await subscriptions.findMatches('NewsItemPublished', subscription.partnerId);
       expect(matches.map((m) => m.subscriptionId)).not.toContain(subscription.subscriptionId);
     } finally {
       receiver.answerByDefault({ status: 204 });

@@ -3,9 +3,10 @@ import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/c
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LocalSqs } from '../../local/sqs';
+import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store';
 import { DynamoPartnerStatus } from '../../shared/adapters/dynamodb/partner-status';
 import { DynamoPartnerStore } from '../../shared/adapters/dynamodb/partner-store';
-import { DynamoWebhookStore } from '../../shared/adapters/dynamodb/webhook-store';
+import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
 import { disableAfterSecondsFromEnv, retryScheduleFromEnv } from '../../shared/adapters/webhooks/config';
 import { parseDeliveryMessage, SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
 import { HttpWebhookSender } from '../../shared/adapters/webhooks/http-sender';
@@ -30,7 +31,8 @@ let table: string;
 let sqsServer: LocalSqs;
 let sqs: SQSClient;
 let queueUrl: string;
-let store: DynamoWebhookStore;
+let subscriptions: DynamoSubscriptionStore;
+let deliveries: DynamoDeliveryStore;
 let documents: DynamoDBDocumentClient;
 let queue: SqsDeliveryQueue;
 let receiver: WebhookReceiver;
@@ -77,7 +79,8 @@ beforeAll(async () => {
   const dynamo = localDynamoClient();
   table = await createWebhooksTable(dynamo, uniqueTableName('webhooks'));
   documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  store = new DynamoWebhookStore(dynamo, table);
+  subscriptions = new DynamoSubscriptionStore(dynamo, table);
+  deliveries = new DynamoDeliveryStore(dynamo, table);
   partnersTable = await createPartnersTable(dynamo, uniqueTableName('partners'));
   partnerStore = new DynamoPartnerStore(dynamo, partnersTable);
   partners = freshPartnerStatus();
@@ -162,7 +165,8 @@ function dispatcher(
   options: { allowLoopback?: boolean; lookup?: LookupFunction; timeoutMs?: number; schedule?: number[] } = {},
 ) {
   return new Dispatcher({
-    store,
+    subscriptions,
+    deliveries,
     queue,
     partners,
     sender: new HttpWebhookSender({
@@ -215,7 +219,7 @@ describe('subscriptions API', () => {
     });
     expect(rotated.status).toBe(200);
     expect(rotated.body.secret).not.toBe(sub.secret);
-    expect((await store.getSubscriptionWithSecrets(sub.id))!.secrets).toHaveLength(2);
+    expect((await subscriptions.getSubscriptionWithSecrets(sub.id))!.secrets).toHaveLength(2);
 
     expect((await call('DELETE /v1/subscriptions/{id}', A, { pathParameters: { id: sub.id } })).status).toBe(
       204,
@@ -245,11 +249,13 @@ describe('delivery', () => {
     const sub = await subscribe(A);
     receiver.verifyWith(sub.secret);
     const event = itemEvent(A);
-    const first = await fanOut(event, { store, queue, partners });
-    const again = await fanOut(event, { store, queue, partners });
+    const first = await fanOut(event, { subscriptions, deliveries, queue, partners });
+    const again = await fanOut(event, { subscriptions, deliveries, queue, partners });
     expect(first.created).toBe(1);
     expect(again).toMatchObject({ created: 0, duplicates: 1 });
-    expect(await fanOut(itemEvent(B), { store, queue, partners })).toMatchObject({ matched: 0 });
+    expect(await fanOut(itemEvent(B), { subscriptions, deliveries, queue, partners })).toMatchObject({
+      matched: 0,
+    });
 
     const [message] = await drain();
     receiver.answer({ status: 500, body: `boom\u0000\u001b${'x'.repeat(500)}` }, { status: 200 });
@@ -264,10 +270,10 @@ describe('delivery', () => {
     expect(got[1]!.verifyError).toBeUndefined();
     expect(got[1]!.verified).toMatchObject({ type: 'NewsItemPublished', data: { eventId: event.eventId } });
 
-    const deliveries = await call('GET /v1/subscriptions/{id}/deliveries', A, {
+    const listed = await call('GET /v1/subscriptions/{id}/deliveries', A, {
       pathParameters: { id: sub.id },
     });
-    const [delivery] = deliveries.body.deliveries;
+    const [delivery] = listed.body.deliveries;
     expect(delivery.status).toBe('succeeded');
     expect(delivery.attempts.map((a: { httpStatus: number }) => a.httpStatus)).toEqual([500, 200]);
     const excerpt: string = delivery.attempts[0].responseExcerpt;
@@ -288,7 +294,7 @@ describe('delivery', () => {
   it('treats a 301 as a failure without following it, and 410 disables the subscription', async () => {
     const sub = await subscribe(A);
     receiver.verifyWith(sub.secret);
-    await fanOut(itemEvent(A), { store, queue, partners });
+    await fanOut(itemEvent(A), { subscriptions, deliveries, queue, partners });
     const [message] = await drain();
     receiver.answer({ status: 301, headers: { location: 'http://127.0.0.1:1/elsewhere' } }, { status: 410 });
     const before = receiver.received.length;
@@ -299,14 +305,16 @@ describe('delivery', () => {
     const got = await call('GET /v1/subscriptions/{id}', A, { pathParameters: { id: sub.id } });
     expect(got.body.status).toBe('disabled');
     expect(got.body.disabledReason).toMatch(/410/);
-    expect(await fanOut(itemEvent(A), { store, queue, partners })).toMatchObject({ matched: 0 });
+    expect(await fanOut(itemEvent(A), { subscriptions, deliveries, queue, partners })).toMatchObject({
+      matched: 0,
+    });
     await call('DELETE /v1/subscriptions/{id}', A, { pathParameters: { id: sub.id } });
   }, 30_000);
 
   it('blocks at connect time a hostname that resolves to loopback when loopback is not allowed; times out slow receivers', async () => {
     const sub = await subscribe(A);
     receiver.verifyWith(sub.secret);
-    await fanOut(itemEvent(A), { store, queue, partners });
+    await fanOut(itemEvent(A), { subscriptions, deliveries, queue, partners });
     const [message] = await drain();
     // Re-point the stored URL at a name that "resolves" to 127.0.0.1 (DNS rebinding after registration).
     const rebound = `http://rebind.example:${receiver.port}/hooks`;
@@ -322,13 +330,13 @@ describe('delivery', () => {
     expect(await dispatcher({ allowLoopback: false, lookup }).dispatch(message!)).toBe('retrying');
     expect(receiver.received.length).toBe(before);
     const [retry] = await drain();
-    const listed = (await store.getDelivery(retry!.deliveryId))!;
+    const listed = (await deliveries.getDelivery(retry!.deliveryId))!;
     expect(listed.attempts[0]!.error).toMatch(/blocked/);
 
     await setStoredUrl(sub.id, receiver.url);
     receiver.answer({ hang: true });
     expect(await dispatcher({ timeoutMs: 500 }).dispatch(retry!)).toBe('retrying');
-    expect((await store.getDelivery(retry!.deliveryId))!.attempts[1]!.error).toMatch(/timed out/);
+    expect((await deliveries.getDelivery(retry!.deliveryId))!.attempts[1]!.error).toMatch(/timed out/);
     await drain();
     await call('DELETE /v1/subscriptions/{id}', A, { pathParameters: { id: sub.id } });
   }, 30_000);
@@ -380,14 +388,16 @@ describe('failing runs in the store', () => {
   it('a success ends only a failing run that started before it; a later failure starts a new one', async () => {
     const sub = await subscribe(A);
     // A concurrent delivery failed at 10:00 while this one (which read the subscription earlier) succeeded at 10:01.
-    expect(await store.markFailing(sub.id, '2026-03-01T10:00:00.000Z')).toBe('2026-03-01T10:00:00.000Z');
-    await store.clearFailing(sub.id, '2026-03-01T10:01:00.000Z');
-    expect((await store.getSubscription(sub.id))?.failingSince).toBeUndefined();
+    expect(await subscriptions.markFailing(sub.id, '2026-03-01T10:00:00.000Z')).toBe(
+      '2026-03-01T10:00:00.000Z',
+    );
+    await subscriptions.clearFailing(sub.id, '2026-03-01T10:01:00.000Z');
+    expect((await subscriptions.getSubscription(sub.id))?.failingSince).toBeUndefined();
 
     // A failure finishing after the success starts a run that the (earlier) success must not erase.
-    await store.markFailing(sub.id, '2026-03-01T10:02:00.000Z');
-    await store.clearFailing(sub.id, '2026-03-01T10:01:30.000Z');
-    expect((await store.getSubscription(sub.id))?.failingSince).toBe('2026-03-01T10:02:00.000Z');
+    await subscriptions.markFailing(sub.id, '2026-03-01T10:02:00.000Z');
+    await subscriptions.clearFailing(sub.id, '2026-03-01T10:01:30.000Z');
+    expect((await subscriptions.getSubscription(sub.id))?.failingSince).toBe('2026-03-01T10:02:00.000Z');
     await call('DELETE /v1/subscriptions/{id}', A, { pathParameters: { id: sub.id } });
   });
 });
@@ -407,7 +417,8 @@ describe('delivery policy: auto-disable and Retry-After', () => {
 
   function policyDispatcher(clock: { now: () => Date }, env: NodeJS.ProcessEnv) {
     return new Dispatcher({
-      store,
+      subscriptions,
+      deliveries,
       queue,
       partners,
       sender: new HttpWebhookSender({ allowLoopback: true, timeoutMs: 3000 }),
@@ -428,7 +439,7 @@ describe('delivery policy: auto-disable and Retry-After', () => {
 
   async function newDelivery(subscriptionId: string): Promise<string> {
     const event = itemEvent(P);
-    expect(await fanOut(event, { store, queue, partners })).toMatchObject({ created: 1 });
+    expect(await fanOut(event, { subscriptions, deliveries, queue, partners })).toMatchObject({ created: 1 });
     return deliveryIdOf(event.eventId, subscriptionId);
   }
 
@@ -495,7 +506,9 @@ describe('delivery policy: auto-disable and Retry-After', () => {
         reason: 'subscription-disabled',
         attempts: [],
       });
-      expect(await fanOut(itemEvent(P), { store, queue, partners })).toMatchObject({ matched: 0 });
+      expect(await fanOut(itemEvent(P), { subscriptions, deliveries, queue, partners })).toMatchObject({
+        matched: 0,
+      });
       expect(endpoint.requestsFor(deliveryId)).toHaveLength(4);
       expect(endpoint.requestsFor(pendingId)).toHaveLength(0);
     } finally {
@@ -532,7 +545,9 @@ describe('delivery policy: auto-disable and Retry-After', () => {
         clock.advance(20);
       }
       expect(await getSubscription(sub.id)).toMatchObject({ status: 'active', failingSince: secondRun });
-      expect(await fanOut(itemEvent(P), { store, queue, partners })).toMatchObject({ matched: 1 });
+      expect(await fanOut(itemEvent(P), { subscriptions, deliveries, queue, partners })).toMatchObject({
+        matched: 1,
+      });
 
       // The new run, not the old one, reaches the threshold.
       expect(await dispatch.dispatch((await queuedAttempt(again, 4)).message)).toBe('failed');
@@ -633,9 +648,13 @@ describe('revoked partners (issue 10 #1)', () => {
     const bystander = await subscribe(B);
 
     await partnerStore.revoke(R);
-    expect(await disablePartnerSubscriptions(store, R, new Date().toISOString())).toEqual({ disabled: 2 });
+    expect(await disablePartnerSubscriptions(subscriptions, R, new Date().toISOString())).toEqual({
+      disabled: 2,
+    });
     // Idempotent: running it again (after a partial failure) finds nothing left to do.
-    expect(await disablePartnerSubscriptions(store, R, new Date().toISOString())).toEqual({ disabled: 0 });
+    expect(await disablePartnerSubscriptions(subscriptions, R, new Date().toISOString())).toEqual({
+      disabled: 0,
+    });
 
     for (const id of [first.id, second.id]) {
       const got = await call('GET /v1/subscriptions/{id}', R, { pathParameters: { id } });
@@ -645,7 +664,7 @@ describe('revoked partners (issue 10 #1)', () => {
       (await call('GET /v1/subscriptions/{id}', B, { pathParameters: { id: bystander.id } })).body.status,
     ).toBe('active');
     const fresh = freshPartnerStatus();
-    expect(await fanOut(itemEvent(R), { store, queue, partners: fresh })).toMatchObject({
+    expect(await fanOut(itemEvent(R), { subscriptions, deliveries, queue, partners: fresh })).toMatchObject({
       matched: 0,
       created: 0,
     });
@@ -659,7 +678,9 @@ describe('revoked partners (issue 10 #1)', () => {
     // subscription slipped past the revocation (e.g. registered through a gateway-cached key).
     const sub = await subscribe(R);
     const queued = itemEvent(R);
-    expect(await fanOut(queued, { store, queue, partners: freshPartnerStatus() })).toMatchObject({
+    expect(
+      await fanOut(queued, { subscriptions, deliveries, queue, partners: freshPartnerStatus() }),
+    ).toMatchObject({
       created: 1,
     });
     const queuedId = deliveryIdOf(queued.eventId, sub.id);
@@ -669,19 +690,20 @@ describe('revoked partners (issue 10 #1)', () => {
 
     const fresh = freshPartnerStatus();
     const later = itemEvent(R);
-    expect(await fanOut(later, { store, queue, partners: fresh })).toMatchObject({
+    expect(await fanOut(later, { subscriptions, deliveries, queue, partners: fresh })).toMatchObject({
       matched: 1,
       created: 0,
       refused: 1,
     });
-    expect(await store.getDelivery(deliveryIdOf(later.eventId, sub.id))).toBeUndefined();
+    expect(await deliveries.getDelivery(deliveryIdOf(later.eventId, sub.id))).toBeUndefined();
     // Other tests share the queue: only this event's delivery must not be there.
     const laterId = deliveryIdOf(later.eventId, sub.id);
     expect((await drain()).filter((m) => m?.deliveryId === laterId)).toEqual([]);
 
     const before = receiver.received.length;
     const refusing = new Dispatcher({
-      store,
+      subscriptions,
+      deliveries,
       queue,
       partners: fresh,
       sender: new HttpWebhookSender({ allowLoopback: true, timeoutMs: 3000 }),
@@ -691,9 +713,9 @@ describe('revoked partners (issue 10 #1)', () => {
     });
     expect(await refusing.dispatch(message!)).toBe('refused');
     expect(receiver.received.length).toBe(before);
-    const delivery = await store.getDelivery(queuedId);
+    const delivery = await deliveries.getDelivery(queuedId);
     expect(delivery).toMatchObject({ status: 'cancelled', reason: 'partner-revoked' });
-    expect(await store.getSubscription(sub.id)).toMatchObject({
+    expect(await subscriptions.getSubscription(sub.id)).toMatchObject({
       status: 'disabled',
       disabledReason: 'The partner was revoked.',
     });

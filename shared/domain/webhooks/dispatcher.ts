@@ -1,14 +1,18 @@
 import { sanitiseExcerpt } from './excerpt';
 import type { DeliveryAttempt, DeliveryMessage } from './model';
 import { judgeAttempt } from './outcome';
-import type { DeliveryQueue, PartnerStatus, WebhookSender, WebhookStore } from './ports';
+import type { DeliveryQueue, DeliveryStore, PartnerStatus, SubscriptionStore, WebhookSender } from './ports';
 import { delayBeforeAttempt, MAX_SQS_DELAY_SECONDS, queueDelay } from './retry';
 import { PARTNER_REVOKED, PARTNER_REVOKED_REASON } from './revocation';
 import { activeSecrets } from './secrets';
 import { webhookHeaders } from './signing';
 
 export interface DispatcherOptions {
-  store: WebhookStore;
+  subscriptions: Pick<
+    SubscriptionStore,
+    'getSubscriptionWithSecrets' | 'disableSubscription' | 'markFailing' | 'clearFailing'
+  >;
+  deliveries: Omit<DeliveryStore, 'createDelivery' | 'getDelivery' | 'listDeliveries' | 'restartDelivery'>;
   queue: DeliveryQueue;
   sender: WebhookSender;
   /** Subscriptions of a revoked partner are never sent to (and are disabled on sight). */
@@ -48,7 +52,7 @@ export class Dispatcher {
   }
 
   async dispatch(message: DeliveryMessage): Promise<DispatchOutcome> {
-    const { store, queue } = this.options;
+    const { subscriptions, deliveries, queue } = this.options;
     const now = this.now();
     // Longer waits than SQS allows hop through the queue until their time has come.
     if (message.notBefore !== undefined && message.notBefore > now.getTime() + 1000) {
@@ -57,7 +61,7 @@ export class Dispatcher {
       return 'waiting';
     }
 
-    const loaded = await store.getDeliveryWithPayload(message.deliveryId);
+    const loaded = await deliveries.getDeliveryWithPayload(message.deliveryId);
     if (loaded === undefined) return 'stale';
     const { delivery, payload } = loaded;
     if (delivery.sequence !== message.sequence || delivery.status !== 'pending') return 'stale';
@@ -75,30 +79,32 @@ export class Dispatcher {
       return 'stale';
     }
 
-    const target = await store.getSubscriptionWithSecrets(delivery.subscriptionId);
+    const target = await subscriptions.getSubscriptionWithSecrets(delivery.subscriptionId);
     if (target === undefined || target.subscription.status !== 'active') {
       const reason = target === undefined ? 'subscription-deleted' : 'subscription-disabled';
-      await store.cancelDelivery(delivery.deliveryId, delivery.sequence, reason, now.toISOString());
+      await deliveries.cancelDelivery(delivery.deliveryId, delivery.sequence, reason, now.toISOString());
       return 'cancelled';
     }
     const { subscription } = target;
     if (!(await this.options.partners.isActive(subscription.partnerId))) {
       // Disable first: if the cancel then fails, SQS retries this message and it gets here again.
-      await store.disableSubscription(subscription, PARTNER_REVOKED_REASON, now.toISOString());
-      await store.cancelDelivery(delivery.deliveryId, delivery.sequence, PARTNER_REVOKED, now.toISOString());
+      await subscriptions.disableSubscription(subscription, PARTNER_REVOKED_REASON, now.toISOString());
+      await deliveries.cancelDelivery(
+        delivery.deliveryId,
+        delivery.sequence,
+        PARTNER_REVOKED,
+        now.toISOString(),
+      );
       return 'refused';
     }
-    if (
-      !(await store.claimAttempt(
-        delivery.deliveryId,
-        message.sequence,
-        message.attempt,
-        now.getTime(),
-        now.getTime() + this.options.leaseMs,
-      ))
-    ) {
-      return 'stale';
-    }
+    const lease = await deliveries.claimAttempt(
+      delivery.deliveryId,
+      message.sequence,
+      message.attempt,
+      now.getTime(),
+      this.options.leaseMs,
+    );
+    if (lease === undefined) return 'stale';
 
     const sentAt = this.now();
     const secrets = activeSecrets(target.secrets, sentAt).map((s) => s.secret);
@@ -123,42 +129,53 @@ export class Dispatcher {
     const finishedAt = doneAt.toISOString();
 
     if (verdict.verdict === 'succeeded') {
-      await store.recordAttempt(delivery.deliveryId, record, { status: 'succeeded', finishedAt });
+      await deliveries.recordAttempt(delivery.deliveryId, record, { status: 'succeeded', finishedAt }, lease);
       // Always, not only when the copy read before sending had a failing run: a concurrent delivery
       // may have started one since, and this success ends it.
-      await store.clearFailing(subscription.subscriptionId, finishedAt);
+      await subscriptions.clearFailing(subscription.subscriptionId, finishedAt);
       return 'succeeded';
     }
     // Disabling comes before the attempt is recorded: if it throws, the delivery is still pending and
     // SQS's retry (after the visibility timeout, past the lease) attempts it again and disables then.
     // The other order could finish the delivery and lose the disable.
     if (verdict.verdict === 'gone') {
-      await store.disableSubscription(
+      await subscriptions.disableSubscription(
         subscription,
         `The endpoint answered 410 Gone at ${finishedAt}.`,
         finishedAt,
       );
-      await store.recordAttempt(delivery.deliveryId, record, {
-        status: 'failed',
-        finishedAt,
-        reason: 'endpoint-gone',
-      });
+      await deliveries.recordAttempt(
+        delivery.deliveryId,
+        record,
+        {
+          status: 'failed',
+          finishedAt,
+          reason: 'endpoint-gone',
+        },
+        lease,
+      );
       return 'gone';
     }
 
-    const failingSince = (await store.markFailing(subscription.subscriptionId, finishedAt)) ?? finishedAt;
+    const failingSince =
+      (await subscriptions.markFailing(subscription.subscriptionId, finishedAt)) ?? finishedAt;
     const failingFor = (doneAt.getTime() - Date.parse(failingSince)) / 1000;
     if (failingFor >= this.options.disableAfterSeconds) {
-      await store.disableSubscription(
+      await subscriptions.disableSubscription(
         subscription,
         `Deliveries have failed continuously since ${failingSince}.`,
         finishedAt,
       );
-      await store.recordAttempt(delivery.deliveryId, record, {
-        status: 'failed',
-        finishedAt,
-        reason: 'subscription-disabled',
-      });
+      await deliveries.recordAttempt(
+        delivery.deliveryId,
+        record,
+        {
+          status: 'failed',
+          finishedAt,
+          reason: 'subscription-disabled',
+        },
+        lease,
+      );
       return 'failed';
     }
 
@@ -170,15 +187,27 @@ export class Dispatcher {
       this.options.random,
     );
     if (delay === undefined) {
-      await store.recordAttempt(delivery.deliveryId, record, {
-        status: 'failed',
-        finishedAt,
-        reason: 'retries-exhausted',
-      });
+      await deliveries.recordAttempt(
+        delivery.deliveryId,
+        record,
+        {
+          status: 'failed',
+          finishedAt,
+          reason: 'retries-exhausted',
+        },
+        lease,
+      );
       return 'failed';
     }
     const nextAttemptAt = new Date(doneAt.getTime() + delay * 1000).toISOString();
-    if (!(await store.recordAttempt(delivery.deliveryId, record, { status: 'pending', nextAttemptAt })))
+    if (
+      !(await deliveries.recordAttempt(
+        delivery.deliveryId,
+        record,
+        { status: 'pending', nextAttemptAt },
+        lease,
+      ))
+    )
       return 'stale';
     await this.schedule(delivery.deliveryId, message.sequence, nextAttempt, nextAttemptAt);
     return 'retrying';
@@ -197,6 +226,6 @@ export class Dispatcher {
       { deliveryId, sequence, attempt, ...(notBefore !== undefined && { notBefore }) },
       delaySeconds,
     );
-    await this.options.store.markEnqueued(deliveryId, sequence, attempt);
+    await this.options.deliveries.markEnqueued(deliveryId, sequence, attempt);
   }
 }

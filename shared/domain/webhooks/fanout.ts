@@ -4,7 +4,7 @@ import { matchesFilter } from './filter';
 import type { Delivery, WebhookEvent } from './model';
 import { WEBHOOK_EVENT_TYPES } from './model';
 import { webhookPayload } from './payload';
-import type { DeliveryQueue, PartnerStatus, WebhookStore } from './ports';
+import type { DeliveryQueue, DeliveryStore, PartnerStatus, SubscriptionStore } from './ports';
 
 export interface FanOutResult {
   matched: number;
@@ -72,10 +72,16 @@ export function toWebhookEvent(envelope: {
  */
 export async function fanOut(
   event: WebhookEvent,
-  deps: { store: WebhookStore; queue: DeliveryQueue; partners: PartnerStatus; now?: () => Date },
+  deps: {
+    subscriptions: Pick<SubscriptionStore, 'findMatches'>;
+    deliveries: Pick<DeliveryStore, 'createDelivery' | 'markEnqueued'>;
+    queue: DeliveryQueue;
+    partners: PartnerStatus;
+    now?: () => Date;
+  },
 ): Promise<FanOutResult> {
   const now = deps.now ?? (() => new Date());
-  const matches = (await deps.store.findMatches(event.eventType, event.partnerId)).filter((m) =>
+  const matches = (await deps.subscriptions.findMatches(event.eventType, event.partnerId)).filter((m) =>
     matchesFilter(m, event),
   );
   const payload = webhookPayload(event);
@@ -105,7 +111,7 @@ export async function fanOut(
       nextAttemptAt: createdAt,
       attempts: [],
     };
-    const outcome = await deps.store.createDelivery(delivery, payload);
+    const outcome = await deps.deliveries.createDelivery(delivery, payload);
     let target = delivery;
     if (outcome.created) result.created++;
     else {
@@ -121,7 +127,7 @@ export async function fanOut(
       { deliveryId: target.deliveryId, sequence: target.sequence, attempt: target.nextAttempt },
       0,
     );
-    await deps.store.markEnqueued(target.deliveryId, target.sequence, target.nextAttempt);
+    await deps.deliveries.markEnqueued(target.deliveryId, target.sequence, target.nextAttempt);
   }
   return result;
 }

@@ -16,8 +16,8 @@ export interface Page<T> {
   cursor?: string;
 }
 
-/** Storage of subscriptions, their secrets and match rows, and deliveries with their attempts. */
-export interface WebhookStore {
+/** The subscription aggregate: subscriptions, their signing secrets and their match rows. */
+export interface SubscriptionStore {
   /** Writes the subscription, its secret and its match rows; false when the partner is at its limit. */
   createSubscription(
     subscription: Subscription,
@@ -40,10 +40,12 @@ export interface WebhookStore {
   markFailing(subscriptionId: string, at: string): Promise<string | undefined>;
   /** Ends a failing run that started at or before `succeededAt` (a later failure starts a new run). */
   clearFailing(subscriptionId: string, succeededAt: string): Promise<void>;
-
   /** Active subscriptions for the event type whose audience includes the partner. */
   findMatches(eventType: WebhookEventType, partnerId: string): Promise<SubscriptionMatch[]>;
+}
 
+/** The delivery aggregate: deliveries with their payload and attempts. */
+export interface DeliveryStore {
   /** Conditional put of a new delivery and its payload; the existing delivery when it was already there. */
   createDelivery(
     delivery: Delivery,
@@ -51,21 +53,26 @@ export interface WebhookStore {
   ): Promise<{ created: true } | { created: false; existing: Delivery }>;
   getDelivery(deliveryId: string): Promise<Delivery | undefined>;
   getDeliveryWithPayload(deliveryId: string): Promise<{ delivery: Delivery; payload: string } | undefined>;
+  /** Newest first. Throws InvalidCursorError for a cursor that is not this subscription's. */
   listDeliveries(subscriptionId: string, page: { limit: number; cursor?: string }): Promise<Page<Delivery>>;
   markEnqueued(deliveryId: string, sequence: number, attempt: number): Promise<void>;
-  /** Leases (sequence, attempt) to one worker until `leaseUntil`; false when stale or leased elsewhere. */
+  /**
+   * Leases (sequence, attempt) to one worker for `leaseMs` (shared/domain/lease.ts); the lease
+   * token, or undefined when the attempt is stale or leased elsewhere.
+   */
   claimAttempt(
     deliveryId: string,
     sequence: number,
     attempt: number,
-    now: number,
-    leaseUntil: number,
-  ): Promise<boolean>;
-  /** Appends the attempt and moves the delivery on, if the claim is still ours. */
+    nowMs: number,
+    leaseMs: number,
+  ): Promise<string | undefined>;
+  /** Appends the attempt and moves the delivery on, if the lease `token` is still ours. */
   recordAttempt(
     deliveryId: string,
     record: DeliveryAttempt,
     next: { status: DeliveryStatus; nextAttemptAt?: string; finishedAt?: string; reason?: string },
+    token: string,
   ): Promise<boolean>;
   /** Ends a pending delivery without an attempt (subscription deleted or disabled). */
   cancelDelivery(deliveryId: string, sequence: number, reason: string, at: string): Promise<void>;

@@ -1,4 +1,4 @@
-import type { WebhookStore } from './ports';
+import type { SubscriptionStore } from './ports';
 
 /** Why a revoked partner's subscriptions were disabled (shown on the subscription). */
 export const PARTNER_REVOKED_REASON = 'The partner was revoked.';
@@ -9,17 +9,17 @@ export const PARTNER_REVOKED = 'partner-revoked';
  * finding them at once). Idempotent: re-running after a partial failure finishes the job.
  */
 export async function disablePartnerSubscriptions(
-  store: WebhookStore,
+  subscriptions: Pick<SubscriptionStore, 'listSubscriptions' | 'disableSubscription'>,
   partnerId: string,
   at: string,
 ): Promise<{ disabled: number }> {
   let disabled = 0;
   let cursor: string | undefined;
   do {
-    const page = await store.listSubscriptions(partnerId, { limit: 100, ...(cursor && { cursor }) });
+    const page = await subscriptions.listSubscriptions(partnerId, { limit: 100, ...(cursor && { cursor }) });
     for (const subscription of page.items) {
       if (subscription.status !== 'active') continue;
-      await store.disableSubscription(subscription, PARTNER_REVOKED_REASON, at);
+      await subscriptions.disableSubscription(subscription, PARTNER_REVOKED_REASON, at);
       disabled++;
     }
     cursor = page.cursor;

@@ -4,17 +4,22 @@ import { isDeliveryId } from './delivery-id';
 import type { Delivery, SigningSecret, Subscription } from './model';
 import {
   type DeliveryQueue,
+  type DeliveryStore,
   type HostVerifier,
   InvalidCursorError,
   type Page,
-  type WebhookStore,
+  type SubscriptionStore,
 } from './ports';
 import { parseSubscriptionRequest, type Registrant, SUBSCRIPTION_LIMITS } from './registration';
 import { activeSecrets, newSigningSecret } from './secrets';
 import type { UrlPolicy } from './url-policy';
 
 export interface SubscriptionsServiceOptions {
-  store: WebhookStore;
+  subscriptions: Omit<
+    SubscriptionStore,
+    'disableSubscription' | 'markFailing' | 'clearFailing' | 'findMatches'
+  >;
+  deliveries: Pick<DeliveryStore, 'getDelivery' | 'listDeliveries' | 'restartDelivery' | 'markEnqueued'>;
   queue: DeliveryQueue;
   hosts: HostVerifier;
   policy: UrlPolicy;
@@ -64,7 +69,7 @@ export class SubscriptionsService {
       updatedAt: createdAt,
     };
     const secret = newSigningSecret();
-    const created = await this.options.store.createSubscription(
+    const created = await this.options.subscriptions.createSubscription(
       subscription,
       { secret, createdAt },
       SUBSCRIPTION_LIMITS.perPartner,
@@ -79,12 +84,14 @@ export class SubscriptionsService {
 
   async list(partnerId: string, query: { limit?: string; cursor?: string }): Promise<Page<Subscription>> {
     const limit = parseLimit(query.limit);
-    return withCursor(() => this.options.store.listSubscriptions(partnerId, { limit, cursor: query.cursor }));
+    return withCursor(() =>
+      this.options.subscriptions.listSubscriptions(partnerId, { limit, cursor: query.cursor }),
+    );
   }
 
   async get(partnerId: string, subscriptionId: string): Promise<Subscription> {
     const subscription = isId(subscriptionId, 'sub')
-      ? await this.options.store.getSubscription(subscriptionId)
+      ? await this.options.subscriptions.getSubscription(subscriptionId)
       : undefined;
     if (subscription === undefined || subscription.partnerId !== partnerId) {
       throw new NotFoundError('The subscription does not exist.');
@@ -94,7 +101,7 @@ export class SubscriptionsService {
 
   async delete(partnerId: string, subscriptionId: string): Promise<void> {
     const subscription = await this.get(partnerId, subscriptionId);
-    await this.options.store.deleteSubscription(subscription);
+    await this.options.subscriptions.deleteSubscription(subscription);
   }
 
   /** A new current secret, shown once; the replaced one keeps signing for the rotation window. */
@@ -103,7 +110,7 @@ export class SubscriptionsService {
     subscriptionId: string,
   ): Promise<{ secret: string; previousSecretRetiresAt: string }> {
     await this.get(partnerId, subscriptionId);
-    const loaded = await this.options.store.getSubscriptionWithSecrets(subscriptionId);
+    const loaded = await this.options.subscriptions.getSubscriptionWithSecrets(subscriptionId);
     if (loaded === undefined) throw new NotFoundError('The subscription does not exist.');
     const at = this.now();
     const retiresAt = new Date(at.getTime() + this.options.rotationWindowSeconds * 1000).toISOString();
@@ -112,7 +119,7 @@ export class SubscriptionsService {
     );
     const secret = newSigningSecret();
     const next = [{ secret, createdAt: at.toISOString() }, ...kept].slice(0, MAX_SECRETS);
-    if (!(await this.options.store.replaceSecrets(subscriptionId, loaded.secrets, next))) {
+    if (!(await this.options.subscriptions.replaceSecrets(subscriptionId, loaded.secrets, next))) {
       throw new ConflictError('The secret was rotated concurrently; retry.');
     }
     return { secret, previousSecretRetiresAt: retiresAt };
@@ -126,14 +133,16 @@ export class SubscriptionsService {
     await this.get(partnerId, subscriptionId);
     const limit = parseLimit(query.limit);
     return withCursor(() =>
-      this.options.store.listDeliveries(subscriptionId, { limit, cursor: query.cursor }),
+      this.options.deliveries.listDeliveries(subscriptionId, { limit, cursor: query.cursor }),
     );
   }
 
   /** Queues a fresh attempt sequence with the same `webhook-id`. */
   async redeliver(partnerId: string, subscriptionId: string, deliveryId: string): Promise<Delivery> {
     const subscription = await this.get(partnerId, subscriptionId);
-    const delivery = isDeliveryId(deliveryId) ? await this.options.store.getDelivery(deliveryId) : undefined;
+    const delivery = isDeliveryId(deliveryId)
+      ? await this.options.deliveries.getDelivery(deliveryId)
+      : undefined;
     if (delivery === undefined || delivery.subscriptionId !== subscription.subscriptionId) {
       throw new NotFoundError('The delivery does not exist.');
     }
@@ -143,9 +152,9 @@ export class SubscriptionsService {
       );
     }
     const at = this.now().toISOString();
-    const sequence = await this.options.store.restartDelivery(deliveryId, at);
+    const sequence = await this.options.deliveries.restartDelivery(deliveryId, at);
     await this.options.queue.enqueue({ deliveryId, sequence, attempt: 1 }, 0);
-    await this.options.store.markEnqueued(deliveryId, sequence, 1);
+    await this.options.deliveries.markEnqueued(deliveryId, sequence, 1);
     return {
       ...delivery,
       status: 'pending',
