@@ -5,7 +5,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { projectStreamRecords } from '../../../functions/feed-projector/project-stream-records';
 import { toVersionRecord } from '../../../shared/adapters/dynamodb/item-records';
-import { translationKey } from '../../../shared/adapters/dynamodb/translation-store';
+import { translationKey } from '../../../shared/adapters/dynamodb/table-design';
 import { embargoedEventIdOf, eventIdOf } from '../../../shared/domain/events';
 import type { NewFeedRecord } from '../../../shared/domain/feed/model';
 import type { ItemVersion } from '../../../shared/domain/item';
