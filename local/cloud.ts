@@ -20,6 +20,7 @@ import {
 import { ensureTable, SUPPORTED_TABLE_PROPERTIES, type TableProperties } from './dynamodb/tables';
 import { fromCloudFormation, LocalEventBridge } from './eventbridge';
 import {
+  AsyncJournal,
   asyncFailureRecord,
   asyncInvokeConfigs,
   hostNodeMismatch,
@@ -277,7 +278,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     const functionByArn = (arn: string): LocalLambda => {
       const fn = functions.get(arn) ?? functions.get(arn.replace(/:(\$LATEST|\d+)$/, ''));
-      if (!fn) throw new Error(`no local function for ${arn}`);
+      // What Lambda answers for a function that does not exist (a target left behind by a deletion).
+      if (!fn)
+        throw Object.assign(new Error(`Function not found: ${arn}`), { code: 'ResourceNotFoundException' });
       return fn;
     };
 
@@ -301,11 +304,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           await sqs.send(target.arn, payload);
           return;
         }
-        // A function error counts as a failed delivery here, so the rule's retry policy and dead-letter
-        // queue apply (docs/local-cloud.md, "Known differences"); `Event` invocations get the function's
-        // own async retries, on-failure destination and DeadLetterConfig (createFunctions).
-        const result = await functionByArn(target.arn).invoke(JSON.parse(payload), { background: true });
-        if (!result.ok) throw Object.assign(new Error(result.errorMessage), { code: result.errorType });
+        // As on AWS, EventBridge hands the event to Lambda's asynchronous queue: the rule's retry policy
+        // covers only that hand-over (a missing function); a function error is retried by Lambda itself,
+        // under the function's EventInvokeConfig, then goes to its on-failure destination or DLQ.
+        await functionByArn(target.arn).invoke(JSON.parse(payload), { invocationType: 'Event' });
       },
       sendToDeadLetter,
     });
@@ -385,6 +387,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       );
     }
     scheduler.start();
+    // Asynchronous invocations a stop or a crash left in Lambda's queue run now that every target is up.
+    for (const fn of functions.values()) fn.resumeAsync();
     warnings.push(NOT_ENFORCED_NOTE);
     return { endpoints, outputs, warnings, functions: functionsByName(functions), invocations, stop };
   } catch (error) {
@@ -504,6 +508,7 @@ function createFunctions(
       const log = prefixed(options.log, 'lambda');
       const fn = new LocalLambda(definition, {
         asyncConfig,
+        asyncJournal: new AsyncJournal(join(options.dataDir, 'lambda', `${definition.name}.async.jsonl`)),
         asyncRetryDelaysMs: asyncRetryDelays(options),
         onAsyncFailure: (event, result, info) => {
           const deliver = async (target: string, body: string, attributes?: Parameters<QueueSender>[2]) => {
@@ -518,6 +523,7 @@ function createFunctions(
             );
           };
           // Lambda sends to both when both are configured.
+          const sent: Array<Promise<void>> = [];
           if (asyncConfig.onFailure) {
             const record = asyncFailureRecord({
               functionArn: arn,
@@ -525,19 +531,22 @@ function createFunctions(
               ...info,
               ...(result && { errorType: result.errorType, errorMessage: result.errorMessage }),
             });
-            void deliver(asyncConfig.onFailure, JSON.stringify(record));
+            sent.push(deliver(asyncConfig.onFailure, JSON.stringify(record)));
           }
           if (asyncConfig.deadLetter) {
-            void deliver(asyncConfig.deadLetter, JSON.stringify(event), {
-              RequestID: { DataType: 'String', StringValue: info.requestId },
-              ErrorCode: { DataType: 'String', StringValue: '200' },
-              ErrorMessage: { DataType: 'String', StringValue: result?.errorMessage ?? info.condition },
-            });
+            sent.push(
+              deliver(asyncConfig.deadLetter, JSON.stringify(event), {
+                RequestID: { DataType: 'String', StringValue: info.requestId },
+                ErrorCode: { DataType: 'String', StringValue: '200' },
+                ErrorMessage: { DataType: 'String', StringValue: result?.errorMessage ?? info.condition },
+              }),
+            );
           }
           if (!asyncConfig.onFailure && !asyncConfig.deadLetter)
             log(
               `${definition.name} ${info.requestId}: no on-failure destination or DeadLetterConfig; event discarded`,
             );
+          return Promise.all(sent).then(() => undefined);
         },
         ...(options.backgroundConcurrency !== undefined && {
           backgroundConcurrency: options.backgroundConcurrency,

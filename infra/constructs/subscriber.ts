@@ -30,7 +30,10 @@ export interface SubscriberProps
   readonly detail?: EventPattern['detail'];
   readonly memorySize?: number;
   readonly timeout?: Duration;
-  /** EventBridge delivery retries before the event goes to the DLQ (default 8). */
+  /**
+   * EventBridge's retries of handing the event to Lambda (throttled Invoke API, missing permission)
+   * before it goes to the DLQ (default 8). A function error is retried by Lambda itself (twice).
+   */
   readonly retryAttempts?: number;
   readonly maxEventAge?: Duration;
 }

@@ -5,7 +5,7 @@
  * finds every invocation that saw one item id, which is how the console draws an item's flow through
  * functions it knows nothing about.
  */
-import type { InvokeOptions, InvokeResult, LocalLambda } from '../lambda';
+import type { InvocationEntry, LocalLambda } from '../lambda';
 
 export interface InvocationRecord {
   seq: number;
@@ -42,13 +42,10 @@ export class InvocationLog {
     private readonly maxPayloadChars = 32 * 1024,
   ) {}
 
-  /** Records every `invoke`/`tryInvoke` of `fn` from now on. */
+  /** Records every run of `fn` from now on, each attempt of an asynchronous invocation included. */
   attach(fn: LocalLambda): void {
-    const invoke = fn.invoke.bind(fn);
-    const tryInvoke = fn.tryInvoke.bind(fn);
     const name = fn.definition.name;
-    fn.invoke = (event: unknown, options?: InvokeOptions) => this.record(name, event, invoke(event, options));
-    fn.tryInvoke = (event: unknown) => this.record(name, event, tryInvoke(event));
+    fn.onInvocation((entry) => this.record(name, entry));
   }
 
   query(query: InvocationQuery = {}): InvocationRecord[] {
@@ -65,14 +62,12 @@ export class InvocationLog {
     return matches.slice(-limit);
   }
 
-  private async record(name: string, event: unknown, running: Promise<InvokeResult>): Promise<InvokeResult> {
-    const startedAt = new Date().toISOString();
-    const result = await running;
+  private record(name: string, { event, result, requestedAt }: InvocationEntry): void {
     this.records.push({
       seq: ++this.seq,
       function: name,
       requestId: result.requestId,
-      startedAt,
+      startedAt: new Date(requestedAt).toISOString(),
       durationMs: Math.round(result.durationMs * 100) / 100,
       coldStart: result.coldStart,
       ok: result.ok,
@@ -82,7 +77,6 @@ export class InvocationLog {
       result: result.ok ? this.cut(result.value) : '',
     });
     if (this.records.length > this.capacity) this.records.splice(0, this.records.length - this.capacity);
-    return result;
   }
 
   private cut(value: unknown): string {

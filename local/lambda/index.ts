@@ -1,7 +1,9 @@
+export { AsyncJournal, type QueuedInvocation } from './async-journal';
 export { BackgroundSlots, defaultBackgroundConcurrency } from './background-slots';
 export { hostNodeMismatch, runtimeNodeMajor } from './host-node';
 export type {
   AsyncFailureInfo,
+  InvocationEntry,
   Invoke,
   InvokeFailure,
   InvokeOptions,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import type { AsyncJournal, QueuedInvocation } from './async-journal';
 import { BackgroundSlots, defaultBackgroundConcurrency } from './background-slots';
 
 export interface LocalFunctionDefinition {
@@ -28,8 +29,16 @@ export interface LocalLambdaOptions {
   asyncRetryDelaysMs?: readonly number[];
   /** `AWS::Lambda::EventInvokeConfig`: retries (0..2, default 2) and the event's maximum age (default 6 h). */
   asyncConfig?: { maximumRetryAttempts?: number; maximumEventAgeSeconds?: number };
-  /** Called when Lambda gives up on an `Event` invocation (the place for an on-failure destination/DLQ). */
-  onAsyncFailure?: (event: unknown, result: InvokeFailure | undefined, info: AsyncFailureInfo) => void;
+  /**
+   * Where accepted `Event` invocations are kept until they finish, so a restart resumes them
+   * (`resumeAsync`); without it they live in memory only.
+   */
+  asyncJournal?: AsyncJournal;
+  /**
+   * Called when Lambda gives up on an `Event` invocation (the place for an on-failure destination/DLQ);
+   * a returned promise is awaited before the event leaves the journal.
+   */
+  onAsyncFailure?: (event: unknown, result: InvokeFailure | undefined, info: AsyncFailureInfo) => unknown;
   /** Limit for the Init phase (Lambda: 10 s). */
   initTimeoutMs?: number;
   /**
@@ -64,6 +73,14 @@ export type InvokeFailure = InvokeMeta & {
   throttled?: boolean;
 };
 export type InvokeResult = InvokeSuccess | InvokeFailure;
+
+/** One run of the function (every attempt of an `Event` invocation is one), for the invocation log. */
+export interface InvocationEntry {
+  event: unknown;
+  result: InvokeResult;
+  /** When the invocation was asked for (it may have waited for a slot or an environment). */
+  requestedAt: number;
+}
 
 /**
  * The part of an invocation's result the event sources (API Gateway, stream mappings) act on.
@@ -140,6 +157,9 @@ export class LocalLambda {
   private readonly idle: Environment[] = [];
   private readonly waiters: Array<(env: Environment | undefined) => void> = [];
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly listeners: Array<(entry: InvocationEntry) => void> = [];
+  /** `Event` invocations the last run left unfinished, until `resumeAsync` starts them. */
+  private resumable: QueuedInvocation[];
   private readonly limit: number;
   private readonly background: BackgroundSlots;
   private nextEnvironmentId = 1;
@@ -156,6 +176,27 @@ export class LocalLambda {
     this.background = new BackgroundSlots(
       Math.max(1, definition.reservedConcurrency ?? Math.min(share, this.limit - 1)),
     );
+    this.resumable = options.asyncJournal?.open() ?? [];
+  }
+
+  /** Calls `listener` after every run of the function (API, event source, each async attempt). */
+  onInvocation(listener: (entry: InvocationEntry) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Starts the `Event` invocations a stop or a crash left in the journal (at least once, as Lambda's
+   * durable queue does); an event that outlived its maximum age meanwhile is given up on.
+   */
+  resumeAsync(): number {
+    const resumed = this.resumable.splice(0);
+    for (const queued of resumed) {
+      this.options.log(
+        `${this.definition.name} ${queued.requestId} async invocation resumed after a restart (${queued.failedAttempts} failed attempt(s) before)`,
+      );
+      void this.attemptAsync(queued, queued.failedAttempts);
+    }
+    return resumed.length;
   }
 
   get stats(): LambdaStats {
@@ -202,43 +243,66 @@ export class LocalLambda {
   }
 
   private invokeAsync(event: unknown): InvokeResult {
-    const requestId = randomUUID();
-    const queuedAt = Date.now();
+    const queued: QueuedInvocation = {
+      requestId: randomUUID(),
+      queuedAt: Date.now(),
+      event,
+      failedAttempts: 0,
+    };
+    this.options.asyncJournal?.add(queued);
+    void this.attemptAsync(queued, 0);
+    return { ok: true, value: null, requestId: queued.requestId, durationMs: 0, coldStart: false };
+  }
+
+  /** One attempt of an `Event` invocation (`retry` attempts failed before), then its retry or its end. */
+  private async attemptAsync(queued: QueuedInvocation, retry: number, last?: InvokeFailure): Promise<void> {
+    const { requestId, event } = queued;
     const delays = this.options.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS;
     const maxRetries = this.options.asyncConfig?.maximumRetryAttempts ?? 2;
     const maxAgeMs = (this.options.asyncConfig?.maximumEventAgeSeconds ?? 6 * 3600) * 1000;
-    const giveUp = (condition: AsyncFailureInfo['condition'], attempts: number, last?: InvokeFailure) => {
+    const journal = this.options.asyncJournal;
+    const giveUp = async (
+      condition: AsyncFailureInfo['condition'],
+      attempts: number,
+      failure?: InvokeFailure,
+    ) => {
       this.options.log(
         `${this.definition.name} ${requestId} async invocation given up (${condition}) after ${attempts} attempt(s)`,
       );
-      this.options.onAsyncFailure?.(event, last, { requestId, condition, approximateInvokeCount: attempts });
+      // Out of the journal only once the destination has it.
+      await this.options.onAsyncFailure?.(event, failure, {
+        requestId,
+        condition,
+        approximateInvokeCount: attempts,
+      });
+      journal?.done(requestId);
     };
-    const attempt = async (retry: number, last?: InvokeFailure) => {
-      // An event that waited in the queue (for capacity, or for its retry) past its age is dropped.
-      if (Date.now() - queuedAt > maxAgeMs) return giveUp('EventAgeExceeded', retry, last);
-      const result = await this.runInBackground(event, requestId);
-      if (result.ok || this.closed) return;
-      const delay = delays[Math.min(retry, delays.length - 1)];
-      if (retry >= maxRetries || delay === undefined) {
-        giveUp('RetriesExhausted', retry + 1, result);
-        return;
-      }
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        void attempt(retry + 1, result);
-      }, delay);
-      timer.unref();
-      this.retryTimers.add(timer);
-    };
-    void attempt(0);
-    return { ok: true, value: null, requestId, durationMs: 0, coldStart: false };
+    // An event that waited in the queue (for capacity, or for its retry) past its age is dropped.
+    if (Date.now() - queued.queuedAt > maxAgeMs) return giveUp('EventAgeExceeded', retry, last);
+    const result = await this.runInBackground(event, requestId);
+    // Cut off by a stop: it stays in the journal and runs again after the restart.
+    if (this.closed) return;
+    if (result.ok) {
+      journal?.done(requestId);
+      return;
+    }
+    journal?.failed(requestId, retry + 1);
+    const delay = delays[Math.min(retry, delays.length - 1)];
+    if (retry >= maxRetries || delay === undefined) return giveUp('RetriesExhausted', retry + 1, result);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      void this.attemptAsync(queued, retry + 1, result);
+    }, delay);
+    timer.unref();
+    this.retryTimers.add(timer);
   }
 
   /** `run`, once one of the function's background slots is free. */
   private async runInBackground(event: unknown, requestId?: string): Promise<InvokeResult> {
+    const requestedAt = Date.now();
     const release = await this.background.acquire();
     try {
-      return await this.run(event, false, requestId);
+      return await this.run(event, false, requestId, requestedAt);
     } finally {
       release();
     }
@@ -248,7 +312,14 @@ export class LocalLambda {
     event: unknown,
     failWhenBusy: boolean,
     requestId: string = randomUUID(),
+    requestedAt = Date.now(),
   ): Promise<InvokeResult> {
+    const result = await this.runOnce(event, failWhenBusy, requestId);
+    for (const listener of this.listeners) listener({ event, result, requestedAt });
+    return result;
+  }
+
+  private async runOnce(event: unknown, failWhenBusy: boolean, requestId: string): Promise<InvokeResult> {
     const name = this.definition.name;
     const env = this.acquireNow() ?? (failWhenBusy ? undefined : await this.waitForEnvironment());
     if (!env) {

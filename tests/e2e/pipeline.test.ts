@@ -1,6 +1,7 @@
 /**
  * The whole pipeline on the local cloud, over real HTTP: partner CLI -> API -> DynamoDB -> stream
- * (outbox) -> publisher -> EventBridge -> rule targets (a queue, and a failing function with a DLQ).
+ * (outbox) -> publisher -> EventBridge -> rule targets (a queue, a failing function with Lambda's async
+ * retries and dead-lettering, and a deleted function with the rule's).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,13 +9,18 @@ import { join } from 'node:path';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEWS_ITEM_DETAIL_TYPES } from '../../shared/contracts/events/news-item.v1';
-import { e2eNames, FAILING_TARGET_RETRY_ATTEMPTS } from './support/e2e-stack';
+import {
+  e2eNames,
+  FAILING_FUNCTION_RETRY_ATTEMPTS,
+  FAILING_TARGET_RETRY_ATTEMPTS,
+} from './support/e2e-stack';
 import {
   type ApiClient,
   apiClient,
   type BusRecord,
   createPartnerWithCli,
   eventsOnBus,
+  invocationsOf,
   jsonOf,
   localSqsClient,
   queueCollector,
@@ -40,6 +46,8 @@ let api: ApiClient;
 let partner: { partnerId: string; apiKey: string };
 let sqs: SQSClient;
 let tap: ReturnType<typeof queueCollector>;
+/** The rule targets' dead-letter queue (both failing rules share it). */
+let ruleDeadLetters: ReturnType<typeof queueCollector>;
 
 /** Shared by the steps below, which run in order: each builds on the item's previous version. */
 const article = seedArticle();
@@ -53,6 +61,7 @@ beforeAll(async () => {
   api = apiClient(cloud.endpoints, partner.apiKey);
   sqs = localSqsClient(cloud.endpoints);
   tap = queueCollector(sqs, names.tapQueue);
+  ruleDeadLetters = queueCollector(sqs, names.failingDeadLetterQueue);
 });
 
 afterAll(async () => {
@@ -191,47 +200,95 @@ describe('the pipeline on the local cloud', () => {
 
     const record = await waitForItemEvent('NewsItemRetracted', 3);
     expect(record.event.detail.pubstatus).toBe('canceled');
-    expect(record.matchedRules).toEqual(expect.arrayContaining([names.tapRule, names.failingRule]));
+    expect(record.matchedRules).toEqual(
+      expect.arrayContaining([names.tapRule, names.failingRule, names.deletedRule]),
+    );
     await expectOnTapQueue(record);
   });
 
-  it("dead-letters the retraction after the failing target's retry policy, with EventBridge's DLQ attributes", async () => {
+  it("hands the retraction to the failing function once; Lambda retries it, then sends it to the function's DLQ and on-failure destination", async () => {
+    const retraction = await waitForItemEvent('NewsItemRetracted', 3);
+    const attempts = FAILING_FUNCTION_RETRY_ATTEMPTS + 1;
+
+    // EventBridge's part ends when Lambda accepted the event: one attempt, delivered.
+    const record = (await eventsOnBus(cloud.endpoints)).find((r) => r.event.id === retraction.event.id);
+    expect(record?.deliveries.find((d) => d.rule === names.failingRule)).toMatchObject({
+      attempts: 1,
+      outcome: 'delivered',
+    });
+
+    // The function's DeadLetterConfig gets the event with Lambda's attributes...
+    const dlq = queueCollector(sqs, names.failingFunctionDeadLetterQueue);
+    const dead = await dlq.waitFor(
+      (m) => JSON.parse(m.Body ?? '{}').id === retraction.event.id,
+      EVENT_TIMEOUT_MS,
+      "the retraction in the function's dead-letter queue",
+    );
+    expect(JSON.parse(dead.Body ?? '{}')).toEqual(retraction.event);
+    const attribute = (name: string) => dead.MessageAttributes?.[name]?.StringValue;
+    const requestId = attribute('RequestID');
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(attribute('ErrorCode')).toBe('200');
+    expect(attribute('ErrorMessage')).toMatch(/always-fails rejected event/);
+
+    // ...and its on-failure destination Lambda's invocation record.
+    const destination = queueCollector(sqs, names.failingOnFailureQueue);
+    const failure = await destination.waitFor(
+      (m) => JSON.parse(m.Body ?? '{}').requestPayload?.id === retraction.event.id,
+      EVENT_TIMEOUT_MS,
+      "the retraction's invocation record at the on-failure destination",
+    );
+    expect(JSON.parse(failure.Body ?? '{}')).toMatchObject({
+      requestContext: { requestId, condition: 'RetriesExhausted', approximateInvokeCount: attempts },
+      requestPayload: retraction.event,
+      responsePayload: { errorMessage: expect.stringMatching(/always-fails rejected event/) },
+    });
+
+    // The function ran once per attempt, all under the one request id.
+    const runs = await invocationsOf(cloud.endpoints, names.failingFunction, retraction.event.id);
+    expect(runs.map((r) => [r.requestId, r.ok, r.trigger])).toEqual(
+      Array.from({ length: attempts }, () => [requestId, false, 'eventbridge']),
+    );
+  });
+
+  it("dead-letters the retraction after the rule's retry policy when the function does not exist, with EventBridge's DLQ attributes", async () => {
     const retraction = await waitForItemEvent('NewsItemRetracted', 3);
     const attempts = FAILING_TARGET_RETRY_ATTEMPTS + 1;
 
-    // The event log shows every attempt of the delivery to the failing target.
+    // The event log shows every attempt of the delivery to the missing function.
     const delivery = await waitFor(
       async () => {
         const record = (await eventsOnBus(cloud.endpoints)).find((r) => r.event.id === retraction.event.id);
-        const failing = record?.deliveries.find((d) => d.rule === names.failingRule);
+        const failing = record?.deliveries.find((d) => d.rule === names.deletedRule);
         return failing?.outcome === 'dead-lettered' ? failing : undefined;
       },
       30_000,
-      'the failing delivery to be dead-lettered',
+      'the delivery to the deleted function to be dead-lettered',
     );
     expect(delivery.attempts).toBe(attempts);
-    expect(delivery.error).toMatch(/always-fails rejected event/);
+    expect(delivery.error).toMatch(/Function not found/);
 
-    const dlq = queueCollector(sqs, names.failingDeadLetterQueue);
-    const message = await dlq.waitFor(
-      (m) => JSON.parse(m.Body ?? '{}').id === retraction.event.id,
-      EVENT_TIMEOUT_MS,
-      'the retraction in the dead-letter queue',
-    );
+    const dlq = ruleDeadLetters;
+    const isThisOne = (m: Message) =>
+      JSON.parse(m.Body ?? '{}').id === retraction.event.id &&
+      m.MessageAttributes?.RULE_ARN?.StringValue?.endsWith(`/${names.deletedRule}`) === true;
+    const message = await dlq.waitFor(isThisOne, EVENT_TIMEOUT_MS, 'the retraction in the dead-letter queue');
     expect(JSON.parse(message.Body ?? '{}')).toEqual(retraction.event);
     const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
     expect(attribute('RULE_ARN')).toMatch(
-      new RegExp(`:rule/${cloud.endpoints.eventBusName}/${names.failingRule}$`),
+      new RegExp(`:rule/${cloud.endpoints.eventBusName}/${names.deletedRule}$`),
     );
-    expect(attribute('TARGET_ARN')).toMatch(new RegExp(`:function:${names.failingFunction}$`));
-    expect(attribute('ERROR_CODE')).toBeTruthy();
-    expect(attribute('ERROR_MESSAGE')).toMatch(/always-fails rejected event/);
+    expect(attribute('TARGET_ARN')).toMatch(new RegExp(`:function:${names.deletedFunction}$`));
+    expect(attribute('ERROR_CODE')).toBe('ResourceNotFoundException');
+    expect(attribute('ERROR_MESSAGE')).toMatch(/Function not found/);
     expect(attribute('EXHAUSTED_RETRY_CONDITION')).toBe('MaximumRetryAttempts');
     expect(attribute('RETRY_ATTEMPTS')).toBe(String(FAILING_TARGET_RETRY_ATTEMPTS));
-    // Exactly one dead letter for the event.
+    // Exactly one dead letter for the event, and none from the failing function's rule: Lambda accepted it.
     await sleep(1000);
     await dlq.poll();
-    expect(dlq.received.filter((m) => JSON.parse(m.Body ?? '{}').id === retraction.event.id)).toHaveLength(1);
+    expect(dlq.received.filter((m) => JSON.parse(m.Body ?? '{}').id === retraction.event.id)).toEqual([
+      message,
+    ]);
   });
 
   describe('bad input over real HTTP', () => {

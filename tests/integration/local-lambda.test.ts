@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type AsyncFailureInfo,
+  AsyncJournal,
+  type InvocationEntry,
   type InvokeResult,
   type LocalFunctionDefinition,
   LocalLambda,
@@ -369,5 +373,94 @@ describe('LocalLambda', () => {
     await fn.invoke({ action: 'throw', message: 'too old' }, { invocationType: 'Event' });
     await expect.poll(() => failures.length, { timeout: 5000 }).toBe(1);
     expect(failures[0]!.condition).toBe('EventAgeExceeded');
+  });
+
+  it('reports every attempt of an Event invocation to invocation listeners, under one request id', async () => {
+    const entries: InvocationEntry[] = [];
+    const failures: AsyncFailureInfo[] = [];
+    const fn = new LocalLambda(
+      {
+        name: 'async-listened',
+        arn: 'arn:aws:lambda:us-east-1:000000000000:function:async-listened',
+        codeDir: LAMBDAS,
+        handler: 'actions.handler',
+        runtime: 'nodejs24.x',
+        memoryMb: 128,
+        timeoutSeconds: 3,
+        environment: {},
+      },
+      {
+        extraEnv: {},
+        log: () => {},
+        asyncRetryDelaysMs: [10, 10],
+        asyncConfig: { maximumRetryAttempts: 1 },
+        onAsyncFailure: (_event, _result, info) => failures.push(info),
+      },
+    );
+    running.push(fn);
+    fn.onInvocation((entry) => entries.push(entry));
+    const accepted = await fn.invoke({ action: 'throw', message: 'twice' }, { invocationType: 'Event' });
+    await expect.poll(() => failures.length, { timeout: 5000 }).toBe(1);
+    expect(entries.map((e) => [e.result.requestId, e.result.ok])).toEqual([
+      [accepted.requestId, false],
+      [accepted.requestId, false],
+    ]);
+    expect(failures[0]).toMatchObject({ requestId: accepted.requestId, approximateInvokeCount: 2 });
+  });
+
+  describe('with a journal (Lambda keeps accepted events across a restart)', () => {
+    const journalFn = (file: string, name: string, failures: unknown[] = []) => {
+      const fn = new LocalLambda(
+        {
+          name,
+          arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+          codeDir: LAMBDAS,
+          handler: 'actions.handler',
+          runtime: 'nodejs24.x',
+          memoryMb: 128,
+          timeoutSeconds: 5,
+          environment: {},
+        },
+        {
+          extraEnv: {},
+          log: () => {},
+          asyncRetryDelaysMs: [10, 10],
+          asyncJournal: new AsyncJournal(file),
+          onAsyncFailure: (event) => failures.push(event),
+        },
+      );
+      running.push(fn);
+      return fn;
+    };
+
+    it('resumes an invocation a stop cut off, and not one that finished or was given up on', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'local-lambda-journal-'));
+      try {
+        const file = join(dir, 'fn.async.jsonl');
+        const failures: unknown[] = [];
+        const first = journalFn(file, 'journaled', failures);
+        await first.invoke({ action: 'sleep', ms: 1, tag: 'finished' }, { invocationType: 'Event' });
+        await first.invoke({ action: 'throw', message: 'given up' }, { invocationType: 'Event' });
+        await expect.poll(() => failures.length, { timeout: 5000 }).toBe(1);
+        await expect.poll(() => first.stats.background.inUse, { timeout: 5000 }).toBe(0);
+        // Still running when the function stops: it stays queued.
+        await first.invoke({ action: 'sleep', ms: 3000, tag: 'cut off' }, { invocationType: 'Event' });
+        await expect.poll(() => first.stats.busy, { timeout: 5000 }).toBe(1);
+        await first.close();
+
+        const second = journalFn(file, 'journaled');
+        const entries: InvocationEntry[] = [];
+        second.onInvocation((entry) => entries.push(entry));
+        expect(second.resumeAsync()).toBe(1);
+        await expect.poll(() => entries.length, { timeout: 10_000 }).toBe(1);
+        expect(entries[0]).toMatchObject({ event: { tag: 'cut off' }, result: { ok: true } });
+        await second.close();
+
+        // Done: nothing left for a third start.
+        expect(journalFn(file, 'journaled').resumeAsync()).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

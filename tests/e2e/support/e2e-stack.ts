@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { Code, Function as LambdaFn, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Code, type IFunction, Function as LambdaFn, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { resourceName, type Stage } from '../../../infra/config';
@@ -16,13 +17,22 @@ export function e2eNames(stage: Stage) {
     failingFunction: resourceName(stage, 'e2e-always-fails'),
     failingRule: resourceName(stage, 'e2e-retracted-to-failing'),
     failingDeadLetterQueue: resourceName(stage, 'e2e-always-fails-dlq'),
+    failingFunctionDeadLetterQueue: resourceName(stage, 'e2e-always-fails-fn-dlq'),
+    failingOnFailureQueue: resourceName(stage, 'e2e-always-fails-on-failure'),
+    deletedFunction: resourceName(stage, 'e2e-deleted'),
+    deletedRule: resourceName(stage, 'e2e-retracted-to-deleted'),
     redriveQueue: resourceName(stage, 'e2e-redrive'),
     redriveDeadLetterQueue: resourceName(stage, 'e2e-redrive-dlq'),
   };
 }
 
-/** Retry policy of the always-failing target: 1 attempt + 2 retries, then the dead-letter queue. */
+/**
+ * Retry policy of the rule targets: 1 attempt + 2 retries, then the rule's dead-letter queue. It
+ * covers only handing the event to Lambda (the deleted function); a function error is Lambda's.
+ */
 export const FAILING_TARGET_RETRY_ATTEMPTS = 2;
+/** The always-failing function's own async retries (EventInvokeConfig): 1 attempt + 1 retry. */
+export const FAILING_FUNCTION_RETRY_ATTEMPTS = 1;
 
 export interface E2eStackProps extends StackProps {
   readonly stage: Stage;
@@ -35,12 +45,15 @@ const TEST_ONLY =
 
 /**
  * Subscribers the end-to-end suite adds to the real bus: a tap queue that receives every item event
- * (to prove delivery to a rule target), and an always-failing Lambda target with a short retry policy
- * and a dead-letter queue (to prove retries and dead-lettering).
+ * (to prove delivery to a rule target); an always-failing Lambda target with its own async retries,
+ * DeadLetterConfig and on-failure destination (Lambda's retries and dead-lettering); and a target whose
+ * function does not exist (the rule's retry policy and dead-letter queue).
  */
 export class E2eStack extends Stack {
   readonly tapQueue: Queue;
   readonly failingDeadLetterQueue: Queue;
+  readonly failingFunctionDeadLetterQueue: Queue;
+  readonly failingOnFailureQueue: Queue;
 
   constructor(scope: Construct, id: string, props: E2eStackProps) {
     super(scope, id, props);
@@ -64,6 +77,16 @@ export class E2eStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.hours(1),
     });
+    this.failingFunctionDeadLetterQueue = new Queue(this, 'FailingFunctionDlq', {
+      queueName: names.failingFunctionDeadLetterQueue,
+      enforceSSL: true,
+      retentionPeriod: Duration.hours(1),
+    });
+    this.failingOnFailureQueue = new Queue(this, 'FailingOnFailure', {
+      queueName: names.failingOnFailureQueue,
+      enforceSSL: true,
+      retentionPeriod: Duration.hours(1),
+    });
     const failing = new LambdaFn(this, 'AlwaysFails', {
       functionName: names.failingFunction,
       description: 'e2e: a subscriber that always throws.',
@@ -72,20 +95,42 @@ export class E2eStack extends Stack {
       code: Code.fromAsset(fileURLToPath(new URL('../fixtures/always-fails', import.meta.url))),
       memorySize: 128,
       timeout: Duration.seconds(5),
+      // Lambda's handling of its asynchronous invocations (an EventBridge target is one).
+      retryAttempts: FAILING_FUNCTION_RETRY_ATTEMPTS,
+      deadLetterQueue: this.failingFunctionDeadLetterQueue,
+      onFailure: new SqsDestination(this.failingOnFailureQueue),
     });
+    const ruleTarget = (fn: IFunction) =>
+      new LambdaFunction(fn, {
+        retryAttempts: FAILING_TARGET_RETRY_ATTEMPTS,
+        // The smallest age EventBridge accepts; the retries run out long before it.
+        maxEventAge: Duration.minutes(1),
+        deadLetterQueue: this.failingDeadLetterQueue,
+      });
     new Rule(this, 'RetractedToFailingRule', {
       ruleName: names.failingRule,
-      description: 'e2e: retractions to a target that always fails (retries, then the DLQ).',
+      description: 'e2e: retractions to a function that always fails (Lambda retries, then its DLQ).',
       eventBus: props.eventBus,
       eventPattern: { source: ['diplowire.items'], detailType: ['NewsItemRetracted'] },
-      targets: [
-        new LambdaFunction(failing, {
-          retryAttempts: FAILING_TARGET_RETRY_ATTEMPTS,
-          // The smallest age EventBridge accepts; the retries run out long before it.
-          maxEventAge: Duration.minutes(1),
-          deadLetterQueue: this.failingDeadLetterQueue,
-        }),
-      ],
+      targets: [ruleTarget(failing)],
+    });
+    // A target left behind by a deleted function: EventBridge cannot hand the event over at all.
+    const deleted = LambdaFn.fromFunctionAttributes(this, 'Deleted', {
+      functionArn: this.formatArn({
+        service: 'lambda',
+        resource: 'function',
+        resourceName: names.deletedFunction,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+      sameEnvironment: false,
+      skipPermissions: true,
+    });
+    new Rule(this, 'RetractedToDeletedRule', {
+      ruleName: names.deletedRule,
+      description: 'e2e: retractions to a function that does not exist (rule retries, then the rule DLQ).',
+      eventBus: props.eventBus,
+      eventPattern: { source: ['diplowire.items'], detailType: ['NewsItemRetracted'] },
+      targets: [ruleTarget(deleted)],
     });
 
     // A queue that dead-letters on the second receive, for the console's redrive (tests/e2e/console.test.ts).
@@ -114,8 +159,14 @@ export class E2eStack extends Stack {
     acknowledge(
       this.failingDeadLetterQueue,
       ['AwsSolutions::AwsSolutions-SQS3', 'Serverless::Serverless-SQSRedrivePolicy'],
-      'This queue is itself the dead-letter queue of the failing rule target.',
+      'This queue is itself the dead-letter queue of the failing rule targets.',
     );
+    for (const queue of [this.failingFunctionDeadLetterQueue, this.failingOnFailureQueue])
+      acknowledge(
+        queue,
+        ['AwsSolutions::AwsSolutions-SQS3', 'Serverless::Serverless-SQSRedrivePolicy'],
+        "This queue is itself where the failing function's given-up events go.",
+      );
     acknowledge(
       redriveDlq,
       ['AwsSolutions::AwsSolutions-SQS3', 'Serverless::Serverless-SQSRedrivePolicy'],
@@ -139,7 +190,7 @@ export class E2eStack extends Stack {
         'Serverless::Serverless-LambdaDLQ',
         'Serverless::Serverless-LambdaTracing',
       ],
-      'The function exists to fail: the dead-letter queue under test is on its rule target, its runtime matches ' +
+      "The function exists to fail: the dead-letter queues under test are its own and its rule target's, its runtime matches " +
         "the app's pinned nodejs24.x, and there is no X-Ray locally.",
     );
     acknowledge(

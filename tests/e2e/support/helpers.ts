@@ -109,6 +109,30 @@ export async function eventsOnBus(endpoints: Endpoints, bus = endpoints.eventBus
   return log.buses[bus] ?? [];
 }
 
+/** One entry of the console's `GET /_local/invocations`: one run of a function (each async attempt is one). */
+export interface InvocationRecord {
+  function: string;
+  requestId: string;
+  startedAt: string;
+  ok: boolean;
+  errorType?: string;
+  errorMessage?: string;
+  trigger: string;
+  event: string;
+}
+
+/** The runs of `fn` whose event, result or error mentions `contains`, oldest first. */
+export async function invocationsOf(
+  endpoints: Endpoints,
+  fn: string,
+  contains: string,
+): Promise<InvocationRecord[]> {
+  const query = new URLSearchParams({ function: fn, contains, limit: '1000' });
+  const response = await fetch(`${endpoints.console}/_local/invocations?${query}`);
+  if (response.status !== 200) throw new Error(`/_local/invocations answered ${response.status}`);
+  return ((await response.json()) as { invocations: InvocationRecord[] }).invocations;
+}
+
 /** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
 export async function waitFor<T>(
   probe: () => Promise<T | undefined | false> | T | undefined | false,

@@ -15,6 +15,8 @@ export interface Endpoints {
   sqs: string;
   dynamodb: string;
   scheduler: string;
+  /** The console, which also serves `/_local/invocations`. */
+  console: string;
   region: string;
   demoApiKey: string;
   demoPartnerId: string;
