@@ -1,23 +1,17 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
-  Context,
 } from 'aws-lambda';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { CachedKeyLookup } from '../../shared/adapters/dynamodb/cached-key-lookup';
 import { DynamoPartnerStore } from '../../shared/adapters/dynamodb/partner-store';
 import { requireEnv } from '../../shared/adapters/env';
+import { logger, metrics, observedHandler } from '../../shared/adapters/observability';
 import type { AuthorizerContext } from '../../shared/contracts/api/authorizer-context';
 import { hashApiKey, parseBearer } from '../../shared/domain/api-keys';
 
 const partnersTableName = requireEnv('PARTNERS_TABLE_NAME');
-const logger = new Logger();
-const metrics = new Metrics({ logger });
 const partners = new DynamoPartnerStore(dynamoDb, partnersTableName);
 const keys = new CachedKeyLookup((keyHash) => partners.findKeyByHash(keyHash));
 
@@ -56,7 +50,6 @@ async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<Aut
 }
 
 // logEvent is forced off: the event carries the Authorization header.
-export const handler = middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult, Error, Context>()
-  .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }))
-  .handler(authorize);
+export const handler = observedHandler<APIGatewayRequestAuthorizerEventV2, AuthorizerResult>().handler(
+  authorize,
+);

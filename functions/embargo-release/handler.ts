@@ -1,16 +1,10 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { DynamoReleaseStore } from '../../shared/adapters/dynamodb/item-store';
 import { requireEnv } from '../../shared/adapters/env';
+import { logger, metrics, observedHandler } from '../../shared/adapters/observability';
 import { ReleaseService } from '../../shared/domain/release-service';
 
-const logger = new Logger();
-const metrics = new Metrics({ logger });
 const service = new ReleaseService({
   store: new DynamoReleaseStore(dynamoDb, requireEnv('ITEMS_TABLE_NAME')),
 });
@@ -43,7 +37,4 @@ async function handle(event: unknown): Promise<void> {
   else logger.debug('Sweep', { due, released });
 }
 
-export const handler = middy<unknown, void, Error, Context>()
-  .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(handle);
+export const handler = observedHandler<unknown, void>().handler(handle);

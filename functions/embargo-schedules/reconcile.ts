@@ -19,7 +19,8 @@ const ITEM_PK = /^ITEM#(itm_[0-9A-Za-z]{26})$/;
  * (lifted, retracted, released, withheld): it does not. A failure throws and the stream batch is
  * retried (every step is idempotent); a lost schedule is covered by the sweeper.
  */
-export async function reconcileSchedules(records: DynamoDBRecord[], deps: ReconcileDeps): Promise<void> {
+/** Returns how many items' schedules were reconciled. */
+export async function reconcileSchedules(records: DynamoDBRecord[], deps: ReconcileDeps): Promise<number> {
   const itemIds = new Set<string>();
   for (const record of records) {
     const pk = record.dynamodb?.Keys?.PK?.S;
@@ -36,4 +37,5 @@ export async function reconcileSchedules(records: DynamoDBRecord[], deps: Reconc
       deps.logger.info('Release schedule set', { itemId, releaseAt });
     }
   }
+  return itemIds.size;
 }

@@ -1,18 +1,16 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { loadCursorKey } from '../../shared/adapters/dynamodb/cursor-key';
 import { DynamoEntitlementStore } from '../../shared/adapters/dynamodb/entitlement-store';
 import { DynamoFeedDocuments, DynamoFeedStore } from '../../shared/adapters/dynamodb/feed-store';
 import { requireEnv } from '../../shared/adapters/env';
 import { header, httpHandler, json, type RouteHandlers } from '../../shared/adapters/http';
+import { logger, metrics } from '../../shared/adapters/observability';
 import { CursorCodec } from '../../shared/domain/cursors';
 import { type FeedQuery, FeedService } from '../../shared/domain/feed/feed-service';
 
 const itemsTableName = requireEnv('ITEMS_TABLE_NAME');
 const partnersTableName = requireEnv('PARTNERS_TABLE_NAME');
-const logger = new Logger();
-const metrics = new Metrics({ logger });
 const store = new DynamoFeedStore(dynamoDb, itemsTableName);
 const documents = new DynamoFeedDocuments(dynamoDb, itemsTableName);
 const entitlements = new DynamoEntitlementStore(dynamoDb, partnersTableName);

@@ -1,5 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { DynamoItemReadStore } from '../../shared/adapters/dynamodb/item-read-store';
 import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
@@ -18,6 +16,7 @@ import {
   versionList,
   versionParam,
 } from '../../shared/adapters/http';
+import { logger, metrics } from '../../shared/adapters/observability';
 import { releaseViewOf } from '../../shared/domain/embargo';
 import { NotFoundError } from '../../shared/domain/errors';
 import { isWellFormedLanguageTag } from '../../shared/domain/ingest/language-tag';
@@ -27,8 +26,6 @@ import { providerLanguageCode } from '../../shared/domain/translation/decision';
 import { translationView } from './translation-view';
 
 const itemsTableName = requireEnv('ITEMS_TABLE_NAME');
-const logger = new Logger();
-const metrics = new Metrics({ logger });
 const service = new ItemsReadService({
   store: new DynamoItemReadStore(dynamoDb, itemsTableName),
   translations: new DynamoTranslationStore(dynamoDb, itemsTableName),

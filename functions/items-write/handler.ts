@@ -1,5 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
 import { requireEnv } from '../../shared/adapters/env';
@@ -15,13 +13,12 @@ import {
   type RouteHandlers,
   recordOutcome,
 } from '../../shared/adapters/http';
+import { logger, metrics } from '../../shared/adapters/observability';
 import { prepareSubmission } from '../../shared/domain/ingest';
 import { etagOf } from '../../shared/domain/item';
 import { ItemsService } from '../../shared/domain/items-service';
 
 const itemsTableName = requireEnv('ITEMS_TABLE_NAME');
-const logger = new Logger();
-const metrics = new Metrics({ logger });
 const service = new ItemsService({ store: new DynamoItemStore(dynamoDb, itemsTableName) });
 
 const prepare = (event: HttpEvent) =>

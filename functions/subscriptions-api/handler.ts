@@ -1,11 +1,11 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { sqs } from '../../shared/adapters/clients/sqs';
 import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store';
 import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
 import { requireEnv } from '../../shared/adapters/env';
 import { type HttpEvent, httpHandler, json, pathParam, type RouteHandlers } from '../../shared/adapters/http';
+import { logger, metrics } from '../../shared/adapters/observability';
 import { rotationWindowSecondsFromEnv, urlPolicyFromEnv } from '../../shared/adapters/webhooks/config';
 import { SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
 import { DnsHostVerifier } from '../../shared/adapters/webhooks/host-verifier';
@@ -17,8 +17,6 @@ import { deliveryList, deliveryView, subscriptionList, subscriptionPath, subscri
 const tableName = requireEnv('WEBHOOKS_TABLE_NAME');
 const queueUrl = requireEnv('DELIVERY_QUEUE_URL');
 const policy = urlPolicyFromEnv();
-const logger = new Logger();
-const metrics = new Metrics({ logger });
 const service = new SubscriptionsService({
   subscriptions: new DynamoSubscriptionStore(dynamoDb, tableName),
   deliveries: new DynamoDeliveryStore(dynamoDb, tableName),

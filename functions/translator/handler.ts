@@ -1,5 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { eventBridge } from '../../shared/adapters/clients/eventbridge';
@@ -7,6 +5,7 @@ import { translate } from '../../shared/adapters/clients/translate';
 import { DynamoItemReader } from '../../shared/adapters/dynamodb/item-store';
 import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
 import { EventPublisher } from '../../shared/adapters/eventbridge/event-publisher';
+import { logger, metrics } from '../../shared/adapters/observability';
 import { AmazonTranslator } from '../../shared/adapters/translate/amazon-translator';
 import { EventBridgeTranslationPublisher } from '../../shared/adapters/translate/translated-event-publisher';
 import { TranslationService } from '../../shared/domain/translation/service';
@@ -14,8 +13,6 @@ import { readTranslatorConfig } from './config';
 import { createTranslatorHandler } from './translator';
 
 const config = readTranslatorConfig();
-const logger = new Logger();
-const metrics = new Metrics({ logger });
 
 const service = new TranslationService({
   // Only getHead and getVersion are used: the translator reads items, never writes them.

@@ -1,15 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { sqs } from '../../shared/adapters/clients/sqs';
 import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store';
 import { DynamoPartnerStatus } from '../../shared/adapters/dynamodb/partner-status';
 import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
 import { requireEnv } from '../../shared/adapters/env';
+import { logger, metrics, observedHandler } from '../../shared/adapters/observability';
 import {
   disableAfterSecondsFromEnv,
   retryScheduleFromEnv,
@@ -19,8 +16,6 @@ import { parseDeliveryMessage, SqsDeliveryQueue } from '../../shared/adapters/we
 import { HttpWebhookSender, SEND_TIMEOUT_MS } from '../../shared/adapters/webhooks/http-sender';
 import { Dispatcher } from '../../shared/domain/webhooks/dispatcher';
 
-const logger = new Logger();
-const metrics = new Metrics({ logger });
 const webhooksTable = requireEnv('WEBHOOKS_TABLE_NAME');
 const dispatcher = new Dispatcher({
   subscriptions: new DynamoSubscriptionStore(dynamoDb, webhooksTable),
@@ -69,7 +64,4 @@ async function handle(event: SQSEvent): Promise<SQSBatchResponse> {
   return { batchItemFailures };
 }
 
-export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
-  .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(handle);
+export const handler = observedHandler<SQSEvent, SQSBatchResponse>().handler(handle);

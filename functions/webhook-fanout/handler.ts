@@ -1,15 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { sqs } from '../../shared/adapters/clients/sqs';
 import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store';
 import { DynamoPartnerStatus } from '../../shared/adapters/dynamodb/partner-status';
 import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
 import { requireEnv } from '../../shared/adapters/env';
+import { logger, metrics, observedHandler } from '../../shared/adapters/observability';
 import { SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
 import { fanOut, toWebhookEvent } from '../../shared/domain/webhooks/fanout';
 
@@ -18,8 +15,6 @@ const subscriptions = new DynamoSubscriptionStore(dynamoDb, webhooksTable);
 const deliveries = new DynamoDeliveryStore(dynamoDb, webhooksTable);
 const queue = new SqsDeliveryQueue(sqs, requireEnv('DELIVERY_QUEUE_URL'));
 const partners = new DynamoPartnerStatus(dynamoDb, requireEnv('PARTNERS_TABLE_NAME'));
-const logger = new Logger();
-const metrics = new Metrics({ logger });
 
 /**
  * EventBridge rule target for the item events and NewsItemTranslated: one delivery per matching
@@ -36,7 +31,4 @@ async function handle(event: EventBridgeEvent<string, unknown>): Promise<void> {
   logger.info('Fanned out', { ...result });
 }
 
-export const handler = middy<EventBridgeEvent<string, unknown>, void, Error, Context>()
-  .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(handle);
+export const handler = observedHandler<EventBridgeEvent<string, unknown>, void>().handler(handle);
