@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { smallItem } from '../tests/e2e/support/helpers';
 import { createPartner, partnerApi, startSubscriberCloud } from '../tests/e2e/support/subscribers';
-import { percentile } from './support';
+import { percentile, stopKeepingFigures } from './support';
 
 export interface FairnessFigures {
   aloneP99Ms: number;
@@ -78,6 +78,6 @@ export async function measureFairness(options: {
       floodRateLimited,
     };
   } finally {
-    await stop();
+    await stopKeepingFigures(stop, 'fairness');
   }
 }

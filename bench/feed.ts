@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { eventIdOf } from '../shared/domain/events';
 import { createPartner, partnerApi, startSubscriberCloud } from '../tests/e2e/support/subscribers';
 import { REPO_ROOT } from '../tests/e2e/support/synth';
-import { percentile } from './support';
+import { percentile, stopKeepingFigures } from './support';
 
 const run = promisify(execFile);
 
@@ -108,6 +108,6 @@ export async function measureFeed(options: { changes: number; partners: number }
       feedDuplicates: [...arrivals.values()].filter((times) => times.length > 1).length,
     };
   } finally {
-    await stop();
+    await stopKeepingFigures(stop, 'feed');
   }
 }

@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { createPartner, partnerApi, startSubscriberCloud, subscribe } from '../tests/e2e/support/subscribers';
 import { startLocalTranslateServer } from '../tests/support/local-translate-server';
-import { percentile } from './support';
+import { percentile, stopKeepingFigures } from './support';
 
 export interface SubscriberFigures {
   items: number;
@@ -179,7 +179,7 @@ export async function measureSubscribers(options: {
       translateCallsPerVersion: calls / Math.max(1, acceptedAt.size),
     };
   } finally {
-    await stop();
+    await stopKeepingFigures(stop, 'subscribers');
     await receiver.close();
     await translate.close();
   }

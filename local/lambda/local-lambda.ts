@@ -47,6 +47,14 @@ export interface LocalLambdaOptions {
    * so API requests always find an execution environment that background work cannot take.
    */
   backgroundConcurrency?: number;
+  /**
+   * Execution environments in their Init phase at once for event-driven invocations (default: the
+   * cores, at least 2). Lambda initialises a burst's environments in parallel on separate hosts;
+   * here they share the machine's cores, so a burst of 20 at once makes every one of them slow. An
+   * event that finds this many initialising takes the first environment that becomes free, warm or
+   * new. API invocations are not held back. Concurrency limits are unchanged.
+   */
+  maxInitializing?: number;
 }
 
 /** Why and after how many attempts Lambda gave up on an asynchronous invocation. */
@@ -119,6 +127,8 @@ export interface LambdaStats {
   idle: number;
   /** Invocations waiting for a free execution environment. */
   queued: number;
+  /** Environments in their Init phase. */
+  initializing: number;
   /** Background slots of this function, held and waited for. */
   background: { size: number; inUse: number; queued: number };
 }
@@ -163,6 +173,9 @@ export class LocalLambda {
   private readonly limit: number;
   private readonly background: BackgroundSlots;
   private nextEnvironmentId = 1;
+  /** Environments spawned whose Init phase has not ended. */
+  private initializing = 0;
+  private readonly maxInitializing: number;
   private closed = false;
 
   constructor(
@@ -176,6 +189,7 @@ export class LocalLambda {
     this.background = new BackgroundSlots(
       Math.max(1, definition.reservedConcurrency ?? Math.min(share, this.limit - 1)),
     );
+    this.maxInitializing = Math.max(1, options.maxInitializing ?? defaultBackgroundConcurrency());
     this.resumable = options.asyncJournal?.open() ?? [];
   }
 
@@ -206,6 +220,7 @@ export class LocalLambda {
       busy: this.environments.length - this.idle.length,
       idle: this.idle.length,
       queued: this.waiters.length,
+      initializing: this.initializing,
       background: {
         size: this.background.size,
         inUse: this.background.inUse,
@@ -302,7 +317,7 @@ export class LocalLambda {
     const requestedAt = Date.now();
     const release = await this.background.acquire();
     try {
-      return await this.run(event, false, requestId, requestedAt);
+      return await this.run(event, false, requestId, requestedAt, true);
     } finally {
       release();
     }
@@ -313,15 +328,21 @@ export class LocalLambda {
     failWhenBusy: boolean,
     requestId: string = randomUUID(),
     requestedAt = Date.now(),
+    background = false,
   ): Promise<InvokeResult> {
-    const result = await this.runOnce(event, failWhenBusy, requestId);
+    const result = await this.runOnce(event, failWhenBusy, requestId, background);
     for (const listener of this.listeners) listener({ event, result, requestedAt });
     return result;
   }
 
-  private async runOnce(event: unknown, failWhenBusy: boolean, requestId: string): Promise<InvokeResult> {
+  private async runOnce(
+    event: unknown,
+    failWhenBusy: boolean,
+    requestId: string,
+    background: boolean,
+  ): Promise<InvokeResult> {
     const name = this.definition.name;
-    const env = this.acquireNow() ?? (failWhenBusy ? undefined : await this.waitForEnvironment());
+    const env = this.acquireNow(!background) ?? (failWhenBusy ? undefined : await this.waitForEnvironment());
     if (!env) {
       const result: InvokeFailure = {
         ok: false,
@@ -410,13 +431,17 @@ export class LocalLambda {
     return result;
   }
 
-  /** An idle environment, or a new one when below the limit. */
-  private acquireNow(): Environment | undefined {
+  /**
+   * An idle environment, or a new one when below the limit (for a waiting event-driven invocation,
+   * only while fewer than `maxInitializing` are initialising).
+   */
+  private acquireNow(spawnFreely = false): Environment | undefined {
     if (this.closed) return undefined;
     const idle = this.idle.pop();
     if (idle) return idle;
-    if (this.environments.length < this.limit) return this.spawn();
-    return undefined;
+    if (this.environments.length >= this.limit) return undefined;
+    if (!spawnFreely && this.initializing >= this.maxInitializing) return undefined;
+    return this.spawn();
   }
 
   private waitForEnvironment(): Promise<Environment | undefined> {
@@ -458,6 +483,7 @@ export class LocalLambda {
     });
     this.forwardLines(worker.stdout);
     this.forwardLines(worker.stderr);
+    this.initializing++;
 
     const env: Environment = {
       id,
@@ -479,6 +505,12 @@ export class LocalLambda {
         clearTimeout(timer);
         resolve(outcome);
       };
+    });
+
+    void env.ready.then(() => {
+      this.initializing--;
+      // Room for another Init: a waiting invocation may start a new environment.
+      this.handOver();
     });
 
     let lastError: (Error & { code?: string }) | undefined;

@@ -25,6 +25,7 @@ function start(
     maxConcurrency?: number;
     lines?: string[];
     backgroundConcurrency?: number;
+    maxInitializing?: number;
   } = {},
 ): LocalLambda {
   const name = overrides.name ?? 'fn-under-test';
@@ -45,6 +46,7 @@ function start(
       log: (line) => options.lines?.push(line),
       maxConcurrency: options.maxConcurrency,
       ...(options.backgroundConcurrency && { backgroundConcurrency: options.backgroundConcurrency }),
+      ...(options.maxInitializing && { maxInitializing: options.maxInitializing }),
     },
   );
   running.push(fn);
@@ -300,6 +302,32 @@ describe('LocalLambda', () => {
     const spans = (await Promise.all(background)).map((r) => value<{ start: number; end: number }>(r));
     // The API invocation ran while the first background pair was still running.
     expect(api.end).toBeLessThanOrEqual(Math.max(spans[0]!.end, spans[1]!.end));
+  });
+
+  it('initialises at most maxInitializing environments at once for event-driven work, never for the API', async () => {
+    const fn = start(
+      { name: 'burst', environment: { INIT_DELAY_MS: '400' } },
+      { backgroundConcurrency: 6, maxInitializing: 1 },
+    );
+    const seen: number[] = [];
+    const sampler = setInterval(() => seen.push(fn.stats.initializing), 2);
+    try {
+      const burst = [1, 2, 3, 4].map(() => fn.invoke({ action: 'sleep', ms: 1 }, { background: true }));
+      // One environment in its (400 ms) Init phase; the other three wait for the first free one.
+      await expect.poll(() => fn.stats.queued).toBe(3);
+      expect(fn.stats).toMatchObject({ environments: 1, initializing: 1 });
+      // An API invocation starts its own environment at once.
+      const api = fn.tryInvoke({ action: 'state' });
+      expect(fn.stats).toMatchObject({ environments: 2, initializing: 2 });
+      expect((await api).ok).toBe(true);
+      const results = await Promise.all(burst);
+      expect(results.every((r) => r.ok)).toBe(true);
+      // The burst never had two Inits of its own at once: the API's was the only second one.
+      expect(Math.max(...seen)).toBeLessThanOrEqual(2);
+      expect(results.filter((r) => r.coldStart).length).toBeLessThan(4);
+    } finally {
+      clearInterval(sampler);
+    }
   });
 
   it("runs Event invocations (and their retries) within the function's background slots", async () => {
