@@ -1,3 +1,5 @@
+import type { ProblemSlug } from '../contracts/api/problem-types';
+
 /**
  * Typed errors of the domain. Each maps to one RFC 9457 problem type; the HTTP adapter
  * turns them into `application/problem+json`. Anything that is not a DiplowireError is an
@@ -18,8 +20,8 @@ export const MAX_REPORTED_ERRORS = 100;
 
 export abstract class DiplowireError extends Error {
   abstract readonly status: number;
-  /** Short slug; the problem `type` is `/problems/<slug>`. */
-  abstract readonly slug: string;
+  /** Short slug; the problem `type` is `/problems/<slug>` (shared/contracts/api/problem-types.ts). */
+  abstract readonly slug: ProblemSlug;
   abstract readonly title: string;
   readonly errors?: FieldError[];
   /** Extra problem members (RFC 9457 §3.2 extensions), e.g. the existing item's id. */

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj, Request } from '@middy/core';
+import { problemTypeUri } from '../../contracts/api/problem-types';
 import type { Problem } from '../../contracts/api/schemas';
 import { DiplowireError } from '../../domain/errors';
 import { normaliseHeaders, PROBLEM_CONTENT_TYPE } from './response';
@@ -16,7 +17,7 @@ export function problemResponse(error: DiplowireError, instance?: string): HttpR
   const problem: Problem = {
     // Extensions first, so they can never overwrite the standard members.
     ...error.extensions,
-    type: `/problems/${error.slug}`,
+    type: problemTypeUri(error.slug),
     title: error.title,
     status: error.status,
     detail: error.message,
@@ -33,7 +34,7 @@ export function problemResponse(error: DiplowireError, instance?: string): HttpR
 /** The answer to anything unexpected: no message, no stack, no class name. */
 export function internalErrorResponse(instance?: string, requestId?: string): HttpResponse {
   const problem: Problem = {
-    type: '/problems/internal-error',
+    type: problemTypeUri('internal-error'),
     title: 'Internal server error',
     status: 500,
     detail: INTERNAL_ERROR_DETAIL,
@@ -64,7 +65,7 @@ export function problemDetails(options: {
     const instance = typeof request.event?.rawPath === 'string' ? request.event.rawPath : undefined;
     const error = request.error;
     if (error instanceof DiplowireError) {
-      logger.info('Request refused', { status: error.status, problemType: `/problems/${error.slug}` });
+      logger.info('Request refused', { status: error.status, problemType: problemTypeUri(error.slug) });
       metrics?.addMetric('ClientError', MetricUnit.Count, 1);
       request.response = problemResponse(error, instance);
       return;

@@ -1,5 +1,6 @@
 export type { AuthorizerContext, Scope } from './authorizer-context';
-export { buildOpenApiDocument, NINJS_SCHEMA_REF } from './openapi';
+export { buildOpenApiDocument, SEED_ARTICLE, TAGS } from './openapi';
+export { PROBLEM_TYPES, PROBLEMS_PATH, type ProblemSlug, problemTypeUri } from './problem-types';
 export { ROUTE_DOCS, type RouteDoc, routeDoc } from './route-docs';
 export {
   allowedMethods,

@@ -21,7 +21,7 @@ export type ResponseBody =
   | 'Delivery'
   | 'FeedPage'
   | 'NoContent';
-export type ResponseHeader = 'ETag' | 'Location' | 'Allow' | 'WWW-Authenticate';
+export type ResponseHeader = 'ETag' | 'Location' | 'Allow' | 'WWW-Authenticate' | 'Retry-After';
 
 export interface ResponseSpec {
   description: string;
