@@ -128,6 +128,15 @@ export function acknowledgeNagFindings({ dataStack, apiStack, subscribersStack }
   }
 
   acknowledgeEmbargoRelease(apiStack);
+  acknowledge(apiStack.httpApi.problemDocsRoute, [
+    {
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'GET /problems/{slug} serves the public documentation of the RFC 9457 problem types the API ' +
+        'answers with (where their `type` URIs point); it reads no data. Every other route has the ' +
+        'API key authorizer.',
+    },
+  ]);
 
   for (const dlq of [apiStack.outbox.deadLetterQueue, apiStack.feedProjector.deadLetterQueue])
     acknowledge(dlq, [

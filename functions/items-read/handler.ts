@@ -16,7 +16,9 @@ import {
   versionList,
   versionParam,
 } from '../../shared/adapters/http';
+import { problemPage } from '../../shared/adapters/http/problem-page';
 import { logger, metrics } from '../../shared/adapters/observability';
+import { PROBLEM_DOCS_ROUTE } from '../../shared/contracts/api/problem-types';
 import { releaseViewOf } from '../../shared/domain/embargo';
 import { NotFoundError } from '../../shared/domain/errors';
 import { isWellFormedLanguageTag } from '../../shared/domain/ingest/language-tag';
@@ -73,4 +75,9 @@ export const routes = {
   },
 } satisfies RouteHandlers;
 
-export const handler = httpHandler(routes, { logger, metrics, serveFallbacks: true });
+export const handler = httpHandler(routes, {
+  logger,
+  metrics,
+  serveFallbacks: true,
+  publicRoutes: { [PROBLEM_DOCS_ROUTE]: problemPage },
+});

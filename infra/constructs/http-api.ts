@@ -3,7 +3,10 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
   HttpMethod,
+  HttpNoneAuthorizer,
+  type HttpRoute,
   HttpStage,
+  type IHttpRouteAuthorizer,
   LogGroupLogDestination,
   PayloadFormatVersion,
 } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -12,6 +15,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { PROBLEM_DOCS_ROUTE } from '../../shared/contracts/api/problem-types';
 import {
   CATCH_ALL_ROUTE,
   METHOD_FALLBACK_ROUTES,
@@ -73,6 +77,8 @@ export class DiplowireHttpApi extends Construct {
   readonly stage: HttpStage;
   readonly accessLogGroup: LogGroup;
   readonly authorizer: HttpLambdaAuthorizer;
+  /** `GET /problems/{slug}`: the problem type documentation, public (no authorizer). */
+  readonly problemDocsRoute: HttpRoute;
 
   constructor(scope: Construct, id: string, props: DiplowireHttpApiProps) {
     super(scope, id);
@@ -122,13 +128,17 @@ export class DiplowireHttpApi extends Construct {
       }
       return integration;
     };
-    const route = (routeKey: string, name: ApiFunctionName) => {
+    const route = (
+      routeKey: string,
+      name: ApiFunctionName,
+      authorizer: IHttpRouteAuthorizer = this.authorizer,
+    ) => {
       const [method, path] = routeKey.split(' ') as [keyof typeof HttpMethod, string];
-      this.api.addRoutes({
+      return this.api.addRoutes({
         path,
         methods: [HttpMethod[method]],
         integration: integrationFor(name),
-        authorizer: this.authorizer,
+        authorizer,
       });
     };
 
@@ -137,5 +147,9 @@ export class DiplowireHttpApi extends Construct {
     // Any other method on a known path: 405 with Allow. Any other path: 404. Both problem+json.
     for (const routeKey of Object.keys(METHOD_FALLBACK_ROUTES)) route(routeKey, FALLBACK_FUNCTION);
     route(CATCH_ALL_ROUTE, FALLBACK_FUNCTION);
+    // Where problem `type` URIs point: public documentation, so it needs no API key.
+    [this.problemDocsRoute] = route(PROBLEM_DOCS_ROUTE, FALLBACK_FUNCTION, new HttpNoneAuthorizer()) as [
+      HttpRoute,
+    ];
   }
 }

@@ -20,7 +20,7 @@ export const MAX_REPORTED_ERRORS = 100;
 
 export abstract class DiplowireError extends Error {
   abstract readonly status: number;
-  /** Short slug; the problem `type` is `/problems/<slug>` (shared/contracts/api/problem-types.ts). */
+  /** Short slug; the problem `type` URI is built from it (problemTypeUri, shared/contracts/api/problem-types.ts). */
   abstract readonly slug: ProblemSlug;
   abstract readonly title: string;
   readonly errors?: FieldError[];

@@ -324,6 +324,14 @@ describe('the pipeline on the local cloud', () => {
     it('404 problem+json for an unknown route', async () => {
       expectProblem(await api.request('GET', '/v2/nothing-here'), 404, 'not-found');
     });
+
+    it("a problem's type URI resolves, against the API, to its documentation (no API key needed)", async () => {
+      const problem = expectProblem(await api.request('GET', '/v2/nothing-here'), 404, 'not-found');
+      const page = await api.request('GET', String(problem.type), { anonymous: true });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(page.text).toContain('<code>/problems/not-found</code>');
+    });
   });
 
   it('stops on SIGTERM and takes its DynamoDB Local with it', async () => {

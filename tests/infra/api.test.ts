@@ -66,8 +66,28 @@ describe('HTTP API routes', () => {
       ([, r]) => r.Properties.RouteKey,
     );
     expect(routeKeys.sort()).toEqual(
-      [...WRITE_ROUTES, ...READ_ROUTES, ...SUBSCRIPTION_ROUTES, ...FEED_ROUTES].sort(),
+      [
+        ...WRITE_ROUTES,
+        ...READ_ROUTES,
+        ...SUBSCRIPTION_ROUTES,
+        ...FEED_ROUTES,
+        'GET /problems/{slug}',
+      ].sort(),
     );
+  });
+
+  it('serves the problem type documentation publicly (no authorizer) from items-read', () => {
+    const [, route] = findOne(
+      dev.api,
+      'AWS::ApiGatewayV2::Route',
+      (p) => p.RouteKey === 'GET /problems/{slug}',
+    );
+    expect(route.Properties.AuthorizationType).toBe('NONE');
+    expect(route.Properties.AuthorizerId).toBeUndefined();
+    const integrationRef = ((route.Properties.Target as Join)['Fn::Join'][1] as [string, Ref])[1].Ref;
+    expect(resourceById(dev.api, integrationRef).Properties.IntegrationUri).toEqual({
+      'Fn::GetAtt': [functionLogicalId(dev.apiStack, dev.apiStack.itemsRead), 'Arn'],
+    });
   });
 
   it.each([

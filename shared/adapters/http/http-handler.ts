@@ -28,6 +28,8 @@ export interface HttpHandlerOptions {
   metrics: Metrics;
   /** Also answer the catch-all route keys: 405 with `Allow` on known paths, 404 elsewhere. */
   serveFallbacks?: boolean;
+  /** Routes outside the table that need no caller (e.g. the problem type pages), by route key. */
+  publicRoutes?: Record<string, (event: HttpEvent) => Promise<HttpResponse>>;
   /**
    * Per-partner limit `<rate>/<burst>` of this function's container (default: env PARTNER_RATE_LIMIT;
    * unset means none). Checked before the route reads the body: a refusal costs no I/O.
@@ -50,6 +52,8 @@ export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions):
   const dispatch = async (event: HttpEvent): Promise<HttpResponse> => {
     const routeKey = event.routeKey;
     logger.appendKeys({ routeKey, requestId: event.requestContext.requestId });
+    const publicRoute = options.publicRoutes?.[routeKey];
+    if (publicRoute && Object.hasOwn(options.publicRoutes!, routeKey)) return publicRoute(event);
     const served = servingRoute(routeKey);
     const route = served === undefined ? undefined : routes[served];
     if (served !== undefined && route) {

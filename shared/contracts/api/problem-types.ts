@@ -88,3 +88,6 @@ export const PROBLEMS_PATH = '/problems';
 export function problemTypeUri(slug: ProblemSlug): string {
   return `${PROBLEMS_PATH}/${slug}`;
 }
+
+/** The public route (no API key) at which the API documents its problem types. */
+export const PROBLEM_DOCS_ROUTE = `GET ${PROBLEMS_PATH}/{slug}`;

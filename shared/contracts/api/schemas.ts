@@ -93,7 +93,7 @@ export const FieldError = z
 /** RFC 9457 problem details; extension members (e.g. `itemId` on a conflict) may be present. */
 export const Problem = z
   .looseObject({
-    type: z.string().describe('`/problems/<slug>`'),
+    type: z.string().describe('The problem type (shared/contracts/api/problem-types.ts).'),
     title: z.string(),
     status: z.int().min(400).max(599),
     detail: z.string(),
