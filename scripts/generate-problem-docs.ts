@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PROBLEM_TYPES, type ProblemSlug, problemTypeUri } from '../shared/contracts/api/problem-types';
+import { markdownTable } from './markdown';
 
 export const PROBLEM_DOCS_PATH = fileURLToPath(new URL('../docs/problems.md', import.meta.url));
 
@@ -20,9 +21,14 @@ a URI relative to the API, and the API serves the documentation of that type at 
 an API key (\`GET /problems/validation-error\`). This page lists them all; each has an anchor named
 after its slug (\`problems.md#validation-error\`). The members are described in [api.md](api.md#errors).
 
-| Type | Status | Title |
-| ---- | ------ | ----- |
-${slugs.map((slug) => `| [\`${problemTypeUri(slug)}\`](#${slug}) | ${PROBLEM_TYPES[slug].status} | ${PROBLEM_TYPES[slug].title} |`).join('\n')}
+${markdownTable(
+  ['Type', 'Status', 'Title'],
+  slugs.map((slug) => [
+    `[\`${problemTypeUri(slug)}\`](#${slug})`,
+    String(PROBLEM_TYPES[slug].status),
+    PROBLEM_TYPES[slug].title,
+  ]),
+)}
 
 ${sections.join('\n')}`;
 }

@@ -88,6 +88,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
           'FeedApi',
           'FeedProjectorFunction',
         ].flatMap(perFunction),
+        'Api/Api/HttpApi/GET--problems--{slug} AwsSolutions-APIG4',
         'Api/Embargo/Releaser/Role AwsSolutions-IAM5[Resource::*]',
         'Api/Embargo/ScheduleManager/Function Serverless-LambdaDLQ',
         'Api/Embargo/ScheduleManager/Role AwsSolutions-IAM5[Resource::*]',

@@ -33,14 +33,15 @@ const PRODUCT_SOURCES = [...sourceFiles('shared'), ...sourceFiles('functions')];
 
 /** Every problem the code can emit: one per concrete typed error, plus the internal error. */
 function emittedProblems(): { slug: string; status: number; title: string }[] {
-  const problems: { slug: string; status: number; title: string }[] = Object.values(ERROR_MODULES).flatMap((module) =>
-    (Object.values(module) as unknown[])
-      .filter(
-        (value): value is new (detail: string) => DiplowireError =>
-          typeof value === 'function' && value.prototype instanceof DiplowireError,
-      )
-      .map((ErrorClass) => new ErrorClass('detail'))
-      .map(({ slug, status, title }) => ({ slug, status, title })),
+  const problems: { slug: string; status: number; title: string }[] = Object.values(ERROR_MODULES).flatMap(
+    (module) =>
+      (Object.values(module) as unknown[])
+        .filter(
+          (value): value is new (detail: string) => DiplowireError =>
+            typeof value === 'function' && value.prototype instanceof DiplowireError,
+        )
+        .map((ErrorClass) => new ErrorClass('detail'))
+        .map(({ slug, status, title }) => ({ slug, status, title })),
   );
   const internal = JSON.parse(internalErrorResponse('/v1/items').body) as {
     type: string;
