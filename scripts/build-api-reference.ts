@@ -1,6 +1,6 @@
 /**
- * Builds the rendered API reference: a static folder (index.html, the vendored Redoc bundle and
- * openapi.json) that any static host can publish, and that the local cloud serves at `<console>/docs`.
+ * Builds the rendered API reference: a static folder (index.html, the vendored Redoc bundle,
+ * openapi.json and the event catalog, events.html) that any static host can publish, and that the local cloud serves at `<console>/docs`.
  *
  *   npm run docs:build [-- --out dist/api-reference] [--server https://api.example.org]
  */
@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { renderEventCatalogHtml } from './event-catalog';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Redoc's standalone bundle (MIT, see vendor/redoc/LICENSE and docs/dependencies.md). */
@@ -28,6 +29,7 @@ export function buildApiReference(outDir: string, options: ApiReferenceOptions =
   copyFileSync(REDOC, join(outDir, 'redoc.standalone.js'));
   copyFileSync(join(ROOT, 'vendor', 'redoc', 'LICENSE'), join(outDir, 'redoc.LICENSE.txt'));
   writeFileSync(join(outDir, 'openapi.json'), `${JSON.stringify(document, null, 2)}\n`);
+  writeFileSync(join(outDir, 'events.html'), renderEventCatalogHtml());
   // No inline script: the page works under a strict Content-Security-Policy.
   // Redoc 3's bundle is an ES module; no inline script, so the page works under a strict CSP.
   writeFileSync(
@@ -43,17 +45,22 @@ export function buildApiReference(outDir: string, options: ApiReferenceOptions =
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>${escapeHtml(title)} reference</title>
-    <style>body { margin: 0; }</style>
+    <style>
+      body { margin: 0; }
+      nav { font: 14px/1.5 system-ui, sans-serif; padding: 0.4rem 1rem; border-bottom: 1px solid #ddd; }
+      nav a { color: #0645ad; }
+    </style>
   </head>
   <body>
     <noscript>This reference needs JavaScript; the raw document is <a href="openapi.json">openapi.json</a>.</noscript>
+    <nav aria-label="Reference"><a href="events.html">Event catalog</a> · <a href="openapi.json">openapi.json</a></nav>
     <div id="reference"></div>
     <script type="module" src="init.js"></script>
   </body>
 </html>
 `,
   );
-  return ['index.html', 'init.js', 'openapi.json', 'redoc.standalone.js', 'redoc.LICENSE.txt'];
+  return ['index.html', 'init.js', 'openapi.json', 'events.html', 'redoc.standalone.js', 'redoc.LICENSE.txt'];
 }
 
 function escapeHtml(text: string): string {
