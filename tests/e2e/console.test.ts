@@ -225,6 +225,10 @@ describe('the local console in Chromium', () => {
     };
     expect(served.servers[0]?.url).toBe(cloud.endpoints.api);
     await page.screenshot({ path: join(ARTIFACTS, 'console-api-reference.png') });
+    await page.getByRole('link', { name: 'Event catalog' }).click();
+    await page.getByRole('heading', { name: /NewsItemEmbargoed/ }).waitFor({ timeout: 30_000 });
+    expect(page.url()).toBe(`${consoleUrl}/docs/events.html`);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-event-catalog.png'), fullPage: true });
   });
 
   it('works from the keyboard, with a label on every control', async () => {
