@@ -4,13 +4,19 @@ import { sqs } from '../../shared/adapters/clients/sqs';
 import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store';
 import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
 import { requireEnv } from '../../shared/adapters/env';
-import { type HttpEvent, httpHandler, json, pathParam, type RouteHandlers } from '../../shared/adapters/http';
+import {
+  type HttpEvent,
+  httpHandler,
+  json,
+  jsonBody,
+  pathParam,
+  type RouteHandlers,
+} from '../../shared/adapters/http';
 import { logger, metrics } from '../../shared/adapters/observability';
 import { rotationWindowSecondsFromEnv, urlPolicyFromEnv } from '../../shared/adapters/webhooks/config';
 import { SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
 import { DnsHostVerifier } from '../../shared/adapters/webhooks/host-verifier';
-import { ValidationError } from '../../shared/domain/errors';
-import { parseJsonObject } from '../../shared/domain/ingest/body';
+import { SUBSCRIPTION_BODY } from '../../shared/domain/webhooks/registration';
 import { SubscriptionsService } from '../../shared/domain/webhooks/subscriptions-service';
 import { deliveryList, deliveryView, subscriptionList, subscriptionPath, subscriptionView } from './views';
 
@@ -26,20 +32,6 @@ const service = new SubscriptionsService({
   rotationWindowSeconds: rotationWindowSecondsFromEnv(),
 });
 
-const MAX_BODY_BYTES = 16 * 1024;
-
-function jsonBody(event: HttpEvent): Record<string, unknown> {
-  const text = event.isBase64Encoded
-    ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
-    : (event.body ?? '');
-  if (text === '' || Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
-    throw new ValidationError('The body must be a JSON object of at most 16 KiB', {
-      errors: [{ pointer: '', message: text === '' ? 'a JSON body is required' : 'too large' }],
-    });
-  }
-  return parseJsonObject(text);
-}
-
 const query = (event: HttpEvent) => ({
   limit: event.queryStringParameters?.limit,
   cursor: event.queryStringParameters?.cursor,
@@ -49,7 +41,7 @@ const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
 /** The subscriptions API. The partner always comes from the authorizer; other partners' ids are 404. */
 export const routes = {
   'POST /v1/subscriptions': async (event, caller) => {
-    const { subscription, secret } = await service.create(caller, jsonBody(event));
+    const { subscription, secret } = await service.create(caller, jsonBody(event, SUBSCRIPTION_BODY));
     count('SubscriptionCreated');
     return json(
       201,

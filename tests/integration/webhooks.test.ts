@@ -242,6 +242,42 @@ describe('subscriptions API', () => {
     const noScope = await call('GET /v1/subscriptions', A, { scopes: 'items:read' });
     expect(noScope.status).toBe(403);
   });
+
+  it('decodes bodies as ingest does: 400 empty, not UTF-8 or not an object, 413 over 16 KiB, 415 not JSON, as problem+json', async () => {
+    const post = async (
+      body: string | undefined,
+      isBase64Encoded = false,
+      contentType = 'application/json',
+    ) => {
+      const response = await api.handler(
+        httpEvent({
+          routeKey: 'POST /v1/subscriptions',
+          ...(body !== undefined && { body }),
+          isBase64Encoded,
+          headers: { 'content-type': contentType },
+          authorizer: partnerContext(A, SCOPES),
+        }),
+        lambdaContext(),
+      );
+      expect(response.headers?.['content-type']).toBe('application/problem+json');
+      return { status: response.statusCode, problem: JSON.parse(response.body!) };
+    };
+    const empty = await post(undefined);
+    expect(empty.status).toBe(400);
+    expect(empty.problem.errors).toEqual([{ pointer: '', message: 'a JSON body is required' }]);
+    const array = await post('[]');
+    expect(array.status).toBe(400);
+    expect(array.problem.detail).toMatch(/JSON object \(a subscription\)/);
+    const notUtf8 = await post(Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), true);
+    expect(notUtf8.status).toBe(400);
+    expect(notUtf8.problem.errors[0].pointer).toBe('');
+    const description = 'x'.repeat(16 * 1024);
+    const tooLarge = await post(JSON.stringify({ url: 'https://example.com/hook', description }));
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.problem.type).toMatch(/payload-too-large$/);
+    expect(tooLarge.problem.detail).toMatch(/limit is 16384 bytes/);
+    expect((await post('{}', false, 'text/plain')).status).toBe(415);
+  });
 });
 
 describe('delivery', () => {

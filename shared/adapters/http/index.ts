@@ -26,6 +26,7 @@ export {
   type AuthenticatedCaller,
   header,
   itemIdParam,
+  jsonBody,
   parseIfMatch,
   pathParam,
   requireCaller,

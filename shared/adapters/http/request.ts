@@ -6,6 +6,8 @@ import {
   UnauthorizedError,
 } from '../../domain/errors';
 import { isId } from '../../domain/ids';
+import { type BodyRules, decodeJsonObject } from '../../domain/ingest/body';
+import { assertJsonMediaType } from '../../domain/ingest/media-type';
 import { ForbiddenError } from './errors';
 import type { HttpEvent } from './types';
 
@@ -14,6 +16,16 @@ export interface AuthenticatedCaller {
   partnerId: string;
   partnerName: string;
   scopes: ReadonlySet<string>;
+}
+
+/**
+ * The request body as a JSON object, decoded the one way item submission does (JSON media type,
+ * base64, size limit, strict UTF-8, JSON object): 415 for another media type, 413 past
+ * `rules.maxBytes`, 400 problems with JSON pointers otherwise.
+ */
+export function jsonBody(event: HttpEvent, rules: BodyRules): Record<string, unknown> {
+  assertJsonMediaType(header(event, 'content-type'));
+  return decodeJsonObject(event.body, event.isBase64Encoded ?? false, rules);
 }
 
 /** Request header by name; API Gateway payload 2.0 lower-cases header names. */

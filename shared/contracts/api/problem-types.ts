@@ -50,8 +50,8 @@ export const PROBLEM_TYPES = {
   'payload-too-large': {
     status: 413,
     title: 'The request body is too large',
-    when: 'The body is over 256 KiB, as sent or once normalised to Unicode NFC.',
-    fix: 'Send a smaller item.',
+    when: 'The body is over its limit: 256 KiB for an item (as sent or once normalised to Unicode NFC), 16 KiB for a subscription.',
+    fix: 'Send a smaller body.',
   },
   'unsupported-media-type': {
     status: 415,

@@ -312,6 +312,8 @@ export const ROUTE_DOCS: { readonly [K in RouteKey]: RouteDoc } = {
       401: unauthorized,
       403: forbidden,
       409: { description: 'The partner has the maximum number of subscriptions.', body: 'Problem' },
+      413: { description: 'The body exceeds 16 KiB.', body: 'Problem' },
+      415: wrongMediaType,
       500: internal,
     },
   },

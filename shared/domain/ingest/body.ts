@@ -6,29 +6,55 @@ export const MAX_BODY_BYTES = LIMITS.bodyBytes;
 
 const ROOT = '';
 
+/** What a JSON request body must be: its size limit and, for messages, what it should hold. */
+export interface BodyRules {
+  /** Largest accepted body, in bytes of UTF-8. */
+  maxBytes: number;
+  /** What the body should be, e.g. 'a ninjs item'. */
+  expected: string;
+}
+
+/** The body of a submitted item (POST/PUT /v1/items). */
+export const ITEM_BODY: BodyRules = { maxBytes: MAX_BODY_BYTES, expected: 'a ninjs item' };
+
 /**
  * The request body as text: base64-decoded when API Gateway flagged it, checked against the byte
- * limit before anything else is done with it, and strictly decoded as UTF-8.
+ * limit before anything else is done with it, and strictly decoded as UTF-8. Every JSON API
+ * decodes its bodies here, so limits and errors read the same everywhere: 400 for an empty or
+ * undecodable body, 413 for one over the limit.
  */
-export function decodeBodyText(body: string | undefined, isBase64Encoded: boolean): string {
+export function decodeBodyText(
+  body: string | undefined,
+  isBase64Encoded: boolean,
+  rules: BodyRules = ITEM_BODY,
+): string {
   if (body === undefined || body === '') {
-    throw new ValidationError('The request body is empty; send a ninjs item as JSON', {
+    throw new ValidationError(`The request body is empty; send ${rules.expected} as JSON`, {
       errors: [{ pointer: ROOT, message: 'a JSON body is required' }],
     });
   }
   if (!isBase64Encoded) {
-    assertWithinSizeLimit(Buffer.byteLength(body, 'utf8'));
+    assertWithinSizeLimit(Buffer.byteLength(body, 'utf8'), rules.maxBytes);
     return body;
   }
   const bytes = Buffer.from(body, 'base64');
-  assertWithinSizeLimit(bytes.byteLength);
+  assertWithinSizeLimit(bytes.byteLength, rules.maxBytes);
   return decodeUtf8(bytes);
 }
 
-function assertWithinSizeLimit(bytes: number): void {
-  if (bytes > MAX_BODY_BYTES) {
+/** The body decoded (decodeBodyText) and parsed as a JSON object (parseJsonObject). */
+export function decodeJsonObject(
+  body: string | undefined,
+  isBase64Encoded: boolean,
+  rules: BodyRules = ITEM_BODY,
+): Record<string, unknown> {
+  return parseJsonObject(decodeBodyText(body, isBase64Encoded, rules), rules.expected);
+}
+
+function assertWithinSizeLimit(bytes: number, maxBytes: number): void {
+  if (bytes > maxBytes) {
     throw new PayloadTooLargeError(
-      `The request body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES} bytes (256 KiB) of UTF-8`,
+      `The request body is ${bytes} bytes; the limit is ${maxBytes} bytes (${maxBytes / 1024} KiB) of UTF-8`,
     );
   }
 }
@@ -45,7 +71,7 @@ function decodeUtf8(bytes: Uint8Array): string {
 }
 
 /** Parses the text as JSON; the document must be a JSON object. */
-export function parseJsonObject(text: string): Record<string, unknown> {
+export function parseJsonObject(text: string, expected = ITEM_BODY.expected): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -55,13 +81,13 @@ export function parseJsonObject(text: string): Record<string, unknown> {
       errors: [{ pointer: ROOT, message: `malformed JSON: ${reason}` }],
     });
   }
-  return requireJsonObject(value);
+  return requireJsonObject(value, expected);
 }
 
-/** The top level of a ninjs item is a JSON object. */
-export function requireJsonObject(value: unknown): Record<string, unknown> {
+/** The top level of a body is a JSON object (a ninjs item, a subscription). */
+export function requireJsonObject(value: unknown, expected = ITEM_BODY.expected): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ValidationError('The request body must be a JSON object (a ninjs item)', {
+    throw new ValidationError(`The request body must be a JSON object (${expected})`, {
       errors: [{ pointer: ROOT, message: `must be a JSON object, not ${describeJsonType(value)}` }],
     });
   }

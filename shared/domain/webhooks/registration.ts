@@ -1,5 +1,6 @@
 import { type FieldError, ValidationError } from '../errors';
 import { isId } from '../ids';
+import type { BodyRules } from '../ingest/body';
 import {
   EVENTS_ALL_SCOPE,
   type SubscriptionFilter,
@@ -9,6 +10,9 @@ import {
 import { checkWebhookUrl, type UrlPolicy } from './url-policy';
 
 /** Limits of one subscription (they also bound the match rows written per subscription: 4 × 10). */
+/** A subscription request body: small (a URL, event types and a filter). */
+export const SUBSCRIPTION_BODY: BodyRules = { maxBytes: 16 * 1024, expected: 'a subscription' };
+
 export const SUBSCRIPTION_LIMITS = {
   languages: 20,
   places: 50,
