@@ -1,11 +1,13 @@
 /**
  * `npm run bench:pipeline`: only the pipeline's latency figures of `npm run bench` (the local cloud
  * under load, and the webhook path), for iterating on the emulator's scheduling without the
- * several minutes of cold-start, fairness and feed runs. Prints one JSON line.
+ * several minutes of cold-start, fairness and feed runs. Prints each part's JSON line as soon as it is
+ * measured (a loaded machine can fail the next part), then one line with everything.
  */
+import { loadavg } from 'node:os';
 import { measureLocalCloud } from './local-cloud';
 import { measureSubscribers } from './subscribers';
-import { round } from './support';
+import { machineFigures, round } from './support';
 
 const CLOUD_ITEMS = Number(process.env.BENCH_CLOUD_ITEMS ?? 200);
 const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
@@ -22,7 +24,9 @@ if (only !== 'subscribers') {
     deliverP50Ms: round(cloud.deliverP50Ms, 1),
     deliverP99Ms: round(cloud.deliverP99Ms, 1),
     delivered: `${cloud.delivered}/${cloud.accepted}`,
+    ...machineFigures(cloud),
   });
+  console.log(JSON.stringify(out));
 }
 if (only !== 'cloud') {
   const subscribers = await measureSubscribers({ items: Math.max(100, SUBSCRIBER_ITEMS), concurrency: 4 });
@@ -32,6 +36,7 @@ if (only !== 'cloud') {
     idleWebhookMs: round(subscribers.idleWebhookMs, 1),
     idleWebhookSamplesMs: subscribers.idleWebhookSamplesMs.map((ms) => round(ms, 0)),
     verified: `${subscribers.verifiedDeliveries}/${subscribers.accepted}`,
+    loadAverage: round(loadavg()[0] ?? 0, 1),
   });
 }
 console.log(JSON.stringify(out));

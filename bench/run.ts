@@ -12,7 +12,7 @@ import { measureFeed } from './feed';
 import { measureLocalCloud } from './local-cloud';
 import { measureSubmit } from './submit';
 import { measureSubscribers } from './subscribers';
-import { bundledFunctions, round } from './support';
+import { bundledFunctions, machineFigures, round } from './support';
 
 const CDK_OUT = join(process.cwd(), 'cdk.out');
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
@@ -205,6 +205,8 @@ async function main() {
       localPipelineRatio: round(cloud.localPipelineRatio, 3),
       submitP99Ms: round(cloud.submitP99Ms, 1),
       deliverP99Ms: round(cloud.deliverP99Ms, 1),
+      // Context for the latencies (not targets): how slow this machine was during the run.
+      ...machineFigures(cloud),
       startSeconds: round(cloud.startSeconds, 2),
       webhookDeliverP99Ms: round(subscribers.webhookDeliverP99Ms, 1),
       idleWebhookMs: round(subscribers.idleWebhookMs, 1),

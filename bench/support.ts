@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { displayName, functionCode, loadAssembly } from '../local/template';
 
@@ -76,4 +77,17 @@ export async function stopKeepingFigures(stop: () => Promise<void>, what: string
   } catch (error) {
     console.error(`bench: stopping the ${what} cloud: ${(error as Error).message}`);
   }
+}
+
+/**
+ * How loaded the machine was: a raw DynamoDB Local PutItem at concurrency 1 (a few ms on an idle
+ * 2-core machine) and the 1-minute load average. Every latency of the run scales with them, so
+ * latency figures are only comparable between runs with similar values.
+ */
+export function machineFigures(cloud: { perConcurrency: { concurrency: number; rawPerSecond: number }[] }) {
+  const single = cloud.perConcurrency.find((p) => p.concurrency === 1);
+  return {
+    rawPutItemMs: single ? round(1000 / single.rawPerSecond, 1) : null,
+    loadAverage: round(loadavg()[0] ?? 0, 1),
+  };
 }
