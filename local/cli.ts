@@ -2,7 +2,7 @@
  * `npm start`: synthesizes the CDK app (or reuses a fresh cdk.out), runs it on the local cloud, seeds a
  * demo partner on the first start, serves the console, writes `<data-dir>/endpoints.json` and prints `ready`.
  *
- *   npm start -- [--fresh] [--port 3000] [--data-dir .local] [--cdk-out cdk.out] [--no-synth] [--verbose]
+ *   npm start -- [--fresh] [--port 3000] [--data-dir .local] [--cdk-out cdk.out] [--no-synth] [--no-iam] [--verbose]
  */
 import { rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
@@ -24,6 +24,8 @@ const USAGE = `Usage: npm start -- [options]
   --data-dir <dir>        persistent state (default .local)
   --cdk-out <dir>         cloud assembly to run (default cdk.out; synthesized when stale)
   --no-synth              run the cloud assembly as it is
+  --no-iam                do not check the functions' AWS calls against their roles' policies (debugging only;
+                          by default a call a role does not allow gets AccessDeniedException, as on AWS)
   --verbose               list every template setting not emulated locally; log metrics and every log key
   --help                  this text
 
@@ -51,6 +53,7 @@ const OPTIONS = {
   'data-dir': { type: 'string', default: '.local' },
   'cdk-out': { type: 'string', default: 'cdk.out' },
   'no-synth': { type: 'boolean', default: false },
+  'no-iam': { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
     dataDir,
     ports,
     functionEnv: functionEnvironment(),
+    iam: !values['no-iam'],
     log: writeLine,
   });
   const closeFirst: Array<() => Promise<void>> = [];

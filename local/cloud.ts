@@ -19,6 +19,7 @@ import {
 } from './dynamodb/stream-mapping';
 import { ensureTable, SUPPORTED_TABLE_PROPERTIES, type TableProperties } from './dynamodb/tables';
 import { fromCloudFormation, LocalEventBridge } from './eventbridge';
+import { type LocalIam, startLocalIam } from './iam';
 import {
   AsyncJournal,
   asyncFailureRecord,
@@ -87,6 +88,11 @@ export interface LocalCloudOptions {
    * cores, at least 2); API requests never wait for them. See `local/lambda/background-slots.ts`.
    */
   backgroundConcurrency?: number;
+  /**
+   * Check every AWS call a function makes against its role's policies in the templates (default
+   * true). Off (`npm start -- --no-iam`) for debugging: calls are then never refused.
+   */
+  iam?: boolean;
   log: (line: string) => void;
 }
 
@@ -173,10 +179,12 @@ export const LOCAL_SUPPORT: SupportRegistry = {
   'AWS::ApiGatewayV2::Stage': {
     supportedProperties: ['ApiId', 'StageName', 'AutoDeploy', 'DefaultRouteSettings', 'AccessLogSettings'],
   },
-  // Accepted as no-ops: IAM and resource policies are not enforced locally, logs go to the console,
-  // and the schema registry is documentation. Saying so once here keeps the start-up report honest.
+  // Roles and their policies are enforced for the functions' calls (local/iam). Resource policies are
+  // accepted without effect (docs/local-cloud.md, "IAM"), logs go to the console, and the schema
+  // registry is documentation.
   'AWS::IAM::Role': { supportedProperties: '*' },
   'AWS::IAM::Policy': { supportedProperties: '*' },
+  'AWS::IAM::ManagedPolicy': { supportedProperties: '*' },
   'AWS::Lambda::Permission': { supportedProperties: '*' },
   'AWS::SQS::QueuePolicy': { supportedProperties: '*' },
   'AWS::Logs::LogGroup': { supportedProperties: '*' },
@@ -186,9 +194,8 @@ export const LOCAL_SUPPORT: SupportRegistry = {
   ...SCHEDULER_SUPPORT,
 };
 
-const NOT_ENFORCED_NOTE =
-  'IAM roles and policies, Lambda permissions, queue policies, log groups and the schema registry are accepted ' +
-  'but not enforced locally.';
+const IAM_OFF_NOTE =
+  'IAM is not enforced (--no-iam): functions may call anything; a missing grant shows only on AWS.';
 
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const { log } = options;
@@ -242,12 +249,29 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const stacks = resolveAssembly(assembly, { region, accountId, providers });
     const warnings = unsupportedReport(stacks, LOCAL_SUPPORT, UNSUPPORTED_PROPERTIES).map((w) => w.message);
 
+    // Functions reach DynamoDB Local (and Translate) only through IAM's authorizing proxies.
+    const iam = await startLocalIam({
+      stacks,
+      enabled: options.iam ?? true,
+      region,
+      accountId,
+      host,
+      dynamodbUpstream: ddb.endpoint,
+      ...(options.functionEnv?.AWS_ENDPOINT_URL_TRANSLATE && {
+        translateUpstream: options.functionEnv.AWS_ENDPOINT_URL_TRANSLATE,
+      }),
+      log,
+    });
+    stoppers.push(() => iam.close());
+    warnings.push(...iam.warnings);
+
     const sqs = new LocalSqs({
       queues: stacks.flatMap((s) => resourcesOfType(s, 'AWS::SQS::Queue').map(queueDefinitionFromTemplate)),
       region,
       accountId,
       dataDir: join(options.dataDir, 'sqs'),
       log: prefixed(log, 'sqs'),
+      authorize: iam.sqs,
     });
     await sqs.listen(options.ports.sqs, host);
     stoppers.push(() => sqs.close());
@@ -267,6 +291,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       assembly,
       stacks,
       endpoints,
+      iam,
       options,
       warnings,
       (arn, body, attributes) => sqs.send(arn, body, attributes),
@@ -298,6 +323,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       accountId,
       dataDir: join(options.dataDir, 'eventbridge'),
       log: prefixed(log, 'events'),
+      authorize: iam.eventBridge,
       ...(options.retryBaseDelayMs !== undefined && { retryBaseDelayMs: options.retryBaseDelayMs }),
       invokeTarget: async (target, payload) => {
         if (target.arn.startsWith('arn:aws:sqs:')) {
@@ -320,6 +346,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       template: templateSchedules(stacks.flatMap((s) => Object.values(s.resources))),
       dataDir: join(options.dataDir, 'scheduler'),
       log: prefixed(log, 'scheduler'),
+      authorize: iam.scheduler,
       ...(options.retryBaseDelayMs !== undefined && { retryBaseDelayMs: options.retryBaseDelayMs }),
       invokeTarget: scheduleTargetInvoker(functionByArn, sqs, eventBridge),
       sendToDeadLetter,
@@ -338,6 +365,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         const props = resource.properties;
         const fn = functionByArnOrName(functions, String(props.FunctionName));
         const sourceArn = String(props.EventSourceArn);
+        const refusal = iam.mappingRefusal(fn.definition.name, sourceArn);
+        if (refusal) {
+          // CloudFormation would fail to create this mapping; locally it is left out, loudly.
+          warnings.push(
+            `${stack.stackName}/${resource.logicalId}: event source mapping not started: ${refusal}`,
+          );
+          continue;
+        }
         if (sourceArn.startsWith('arn:aws:sqs:')) {
           const settings = sqsEventSourceSettings(props);
           if (!settings.enabled) continue;
@@ -389,7 +424,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     scheduler.start();
     // Asynchronous invocations a stop or a crash left in Lambda's queue run now that every target is up.
     for (const fn of functions.values()) fn.resumeAsync();
-    warnings.push(NOT_ENFORCED_NOTE);
+    if (!iam.authority.enabled) warnings.push(IAM_OFF_NOTE);
     return { endpoints, outputs, warnings, functions: functionsByName(functions), invocations, stop };
   } catch (error) {
     await stop();
@@ -475,6 +510,7 @@ function createFunctions(
   assembly: Assembly,
   stacks: ResolvedStack[],
   endpoints: LocalEndpoints,
+  iam: LocalIam,
   options: LocalCloudOptions,
   warnings: string[],
   sendToQueue: QueueSender,
@@ -504,6 +540,12 @@ function createFunctions(
       }
       const arn = String(resource.getAtt('Arn'));
       const definition = lambdaFunctionDefinition(resource, arn, code.dir);
+      // The function's own credentials tell the local endpoints which role signs its calls.
+      const credentials = iam.authority.credentialsFor(definition.name, String(resource.properties.Role));
+      if (!credentials)
+        warnings.push(
+          `${stack.stackName}/${resource.logicalId}: role ${String(resource.properties.Role)} is not in the templates; its calls are not checked`,
+        );
       const asyncConfig = asyncConfigs.get(definition.name) ?? {};
       const log = prefixed(options.log, 'lambda');
       const fn = new LocalLambda(definition, {
@@ -554,9 +596,9 @@ function createFunctions(
         extraEnv: {
           AWS_REGION: endpoints.region,
           AWS_DEFAULT_REGION: endpoints.region,
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
-          AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+          ...(credentials ?? { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' }),
+          AWS_ENDPOINT_URL_DYNAMODB: iam.dynamodbEndpoint,
+          AWS_ENDPOINT_URL_DYNAMODB_STREAMS: iam.dynamodbEndpoint,
           AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge,
           AWS_ENDPOINT_URL_SQS: endpoints.sqs,
           AWS_ENDPOINT_URL_SCHEDULER: endpoints.scheduler,
@@ -564,6 +606,7 @@ function createFunctions(
           // "upgrade Node" warning says nothing about the deployed function.
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...options.functionEnv,
+          ...(iam.translateEndpoint && { AWS_ENDPOINT_URL_TRANSLATE: iam.translateEndpoint }),
         },
         log,
       });

@@ -13,7 +13,7 @@ import {
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ITEM_PK_PREFIX, VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
-import { EVENT_SOURCE } from '../../shared/contracts/events/index';
+import { EMBARGOED_EVENT_SOURCE, EVENT_SOURCE } from '../../shared/contracts/events/index';
 import { resourceName, type StageConfig } from '../config';
 import { DeadLetterQueue } from './dead-letter-queue';
 import type { DiplowireFunction } from './diplowire-function';
@@ -73,9 +73,10 @@ export class OutboxPublisher extends Construct {
     this.deadLetterQueue = dlq.queue;
     this.deadLetterAlarm = dlq.alarm;
 
-    // Item events only: the publisher can put nothing on the bus under another source.
+    // Item events only (public ones, and NewsItemEmbargoed under its internal source): the publisher
+    // can put nothing on the bus under another source.
     publisher.allow(['events:PutEvents'], [eventBus.eventBusArn], {
-      StringEquals: { 'events:source': EVENT_SOURCE },
+      StringEquals: { 'events:source': [EVENT_SOURCE, EMBARGOED_EVENT_SOURCE] },
     });
     publisher.allow(
       ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],

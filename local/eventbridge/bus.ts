@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import type { EventBridgeAuthorizer } from '../iam/endpoints';
 import { assertLoopbackBind, loopbackOnly } from '../support/loopback';
 import { AwsApiError, notFound, validationError } from './errors';
 import { targetPayload } from './input';
@@ -80,6 +81,8 @@ export interface LocalEventBridgeOptions {
   retryBaseDelayMs?: number;
   /** Ceiling for one retry delay. Default 60000. */
   retryMaxDelayMs?: number;
+  /** IAM for calls signed by local functions (local/iam); without it every caller may do anything. */
+  authorize?: EventBridgeAuthorizer;
 }
 
 export type EventEnvelope = {
@@ -218,6 +221,11 @@ export class LocalEventBridge {
     delivery: DeliveryRecord;
     ingestionTime: number;
   }> = [];
+
+  /** See `LocalEventBridgeOptions.authorize`; the HTTP face (server.ts) asks it. */
+  get authorizer(): EventBridgeAuthorizer | undefined {
+    return this.options.authorize;
+  }
 
   constructor(private readonly options: LocalEventBridgeOptions) {
     this.log = options.log ?? (() => {});

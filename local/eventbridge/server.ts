@@ -1,6 +1,6 @@
 /**
  * The AWS JSON 1.1 face of the local EventBridge (`X-Amz-Target: AWSEvents.<Operation>`). Signatures are
- * not checked: any credentials are accepted. `GET /_local/events[?bus=name]` exposes the event log,
+ * not checked; calls signed by a local function are checked against its role (`authorize`, local/iam). `GET /_local/events[?bus=name]` exposes the event log,
  * `GET /_local/rules` the rules with their targets.
  */
 import { randomUUID } from 'node:crypto';
@@ -90,9 +90,35 @@ export async function handleHttp(
     return;
   }
   try {
-    send(res, 200, operation(bridge, input));
+    const verdict = bridge.authorizer?.(
+      { headers: req.headers, url: req.url ?? '/' },
+      target.slice(TARGET_PREFIX.length),
+      input as Record<string, unknown>,
+    );
+    if (verdict && 'denied' in verdict) throw new AwsApiError('AccessDeniedException', verdict.denied);
+    send(
+      res,
+      200,
+      verdict
+        ? putAllowedEntries(bridge, input as { Entries?: unknown[] }, verdict.entryErrors)
+        : operation(bridge, input),
+    );
   } catch (error) {
     if (error instanceof AwsApiError) sendError(res, error);
     else throw error;
   }
+}
+
+/** PutEvents with some entries refused by IAM: the others are put, each result in its entry's place. */
+function putAllowedEntries(
+  bridge: LocalEventBridge,
+  input: { Entries?: unknown[] },
+  errors: Array<{ ErrorCode: string; ErrorMessage: string } | undefined>,
+): unknown {
+  const entries = input.Entries ?? [];
+  const allowed = entries.filter((_, i) => errors[i] === undefined);
+  const results = allowed.length > 0 ? bridge.putEvents(allowed as never).Entries : [];
+  let next = 0;
+  const merged = entries.map((_, i) => errors[i] ?? results[next++]);
+  return { FailedEntryCount: merged.filter((r) => r && 'ErrorCode' in r).length, Entries: merged };
 }

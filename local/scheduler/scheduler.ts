@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import type { SchedulerAuthorizer } from '../iam/endpoints';
 import { assertLoopbackBind, loopbackOnly } from '../support/loopback';
 import {
   deliver,
@@ -48,6 +49,8 @@ export interface LocalSchedulerOptions {
   retryBaseDelayMs?: number;
   /** Ceiling for one retry delay. Default 60000. */
   retryMaxDelayMs?: number;
+  /** IAM for calls signed by local functions (local/iam): a refusal's message, or undefined to go on. */
+  authorize?: SchedulerAuthorizer;
 }
 
 export interface InvocationRecord {
@@ -77,6 +80,11 @@ export class LocalScheduler {
   private server: Server | undefined;
   private started = false;
   private closed = false;
+
+  /** See `LocalSchedulerOptions.authorize`; the HTTP face (server.ts) asks it. */
+  get authorizer(): SchedulerAuthorizer | undefined {
+    return this.options.authorize;
+  }
 
   constructor(private readonly options: LocalSchedulerOptions) {
     this.log = options.log ?? (() => {});

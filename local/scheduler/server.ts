@@ -2,7 +2,8 @@
  * The REST-JSON face of the local EventBridge Scheduler, routed as the service's model routes it
  * (`POST|GET|PUT|DELETE /schedules/{Name}`, `GET /schedules`, `/schedule-groups[/{Name}]`,
  * `/tags/{ResourceArn}`). Errors carry `x-amzn-errortype` and `{"Message"}` as the SDK expects.
- * Signatures are not checked. `GET /_local/schedules` shows the schedules and recent invocations.
+ * Signatures are not checked; calls signed by a local function are checked against its role
+ * (`authorize`, local/iam). `GET /_local/schedules` shows the schedules and recent invocations.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -121,6 +122,14 @@ export async function handleHttp(
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       sendError(res, 400, 'SerializationException', 'Request body must be a JSON object.');
+      return;
+    }
+    const denied = scheduler.authorizer?.(
+      { headers: req.headers, url: req.url ?? '/' },
+      { ...target, method: req.method ?? '', query: url.searchParams, body: body as Record<string, unknown> },
+    );
+    if (denied) {
+      sendError(res, 403, 'AccessDeniedException', denied);
       return;
     }
     send(res, 200, handler(scheduler, { name: target.name, query: url.searchParams, body }));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SqsAuthorizer } from '../iam/endpoints';
 import { assertLoopbackBind, loopbackOnly } from '../support/loopback';
 import {
   type QueueDefinition,
@@ -19,6 +20,8 @@ export interface LocalSqsOptions {
   accountId: string;
   dataDir?: string;
   log: (line: string) => void;
+  /** IAM for calls signed by local functions (local/iam): a refusal's message, or undefined to go on. */
+  authorize?: SqsAuthorizer;
 }
 
 /** A handle on one queue for in-process consumers (the Lambda event source mapping). */
@@ -184,11 +187,20 @@ export class LocalSqs {
       } catch {
         throw new SqsError('InvalidParameterValue', 'The request body is not valid JSON.');
       }
+      const denied = this.options.authorize?.(
+        { headers: req.headers, url: req.url ?? '/' },
+        operation,
+        input,
+      );
+      // SQS refuses with 403 and the legacy code AccessDenied (the SDK names the error after it).
+      if (denied) throw new SqsError('AccessDeniedException', denied, 'AccessDenied', 403);
       const output = await handler(input, abort.signal);
       sendJson(res, 200, output, { 'x-amzn-RequestId': requestId });
     } catch (error) {
       if (!(error instanceof SqsError)) throw error;
-      this.options.log(`${operation || target || req.method} failed: ${error.code}: ${error.message}`);
+      // local/iam already logged a refusal, once.
+      if (error.code !== 'AccessDeniedException')
+        this.options.log(`${operation || target || req.method} failed: ${error.code}: ${error.message}`);
       sendJson(
         res,
         error.status,

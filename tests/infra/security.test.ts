@@ -113,13 +113,13 @@ describe('webhook signing secrets: only the dispatcher (and the API that mints t
 });
 
 describe('outbox publisher', () => {
-  it('puts events only under the Diplowire source', () => {
+  it('puts events only under the Diplowire sources (public item events and the internal embargo one)', () => {
     const grants = grantsWithConditions(dev.api, dev.apiStack as never, dev.apiStack.outboxPublisher.role);
     expect(on(grants, 'EventBus.Arn')).toEqual([
       {
         resource: 'EventBus.Arn',
         actions: ['events:PutEvents'],
-        condition: { StringEquals: { 'events:source': 'diplowire.items' } },
+        condition: { StringEquals: { 'events:source': ['diplowire.items', 'diplowire.items.embargoed'] } },
       },
     ]);
   });

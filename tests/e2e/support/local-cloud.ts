@@ -34,6 +34,8 @@ export interface StartCloudOptions {
   readyTimeoutMs?: number;
   /** Added to the environment the cloud process inherits (e.g. AWS_ENDPOINT_URL_TRANSLATE). */
   env?: Record<string, string>;
+  /** Extra command-line options (e.g. `--no-iam`). */
+  args?: string[];
 }
 
 export interface RunningCloud {
@@ -111,6 +113,7 @@ async function startOnce(options: StartCloudOptions): Promise<RunningCloud> {
     '--data-dir',
     options.dataDir,
     ...(options.fresh ? ['--fresh'] : []),
+    ...(options.args ?? []),
     ...Object.entries(ports).flatMap(([flag, port]) => [`--${flag}`, String(port)]),
   ];
   const child = spawn(process.execPath, args, {

@@ -1,0 +1,150 @@
+/**
+ * IAM in the local cloud: the roles' policies from the deployed templates, one set of credentials per
+ * function, authorizing proxies in front of DynamoDB Local (and a Translate endpoint), and the checks
+ * the local EventBridge, SQS and Scheduler run on each call. See docs/local-cloud.md, "IAM".
+ */
+import type { ResolvedStack } from '../template';
+import { IamAuthority } from './authority';
+import { dynamoDbRequests, keySchemasOf } from './dynamodb';
+import {
+  type EventBridgeAuthorizer,
+  eventBridgeAuthorizer,
+  type SchedulerAuthorizer,
+  type SqsAuthorizer,
+  schedulerAuthorizer,
+  sqsAuthorizer,
+} from './endpoints';
+import { type AuthorizationRequest, evaluate } from './policy';
+import { type AuthorizingProxy, dynamoDbDenied, startAuthorizingProxy, translateDenied } from './proxy';
+import { rolePolicies } from './roles';
+import { translateRequests } from './services';
+
+export type { Denial, FunctionCredentials, Principal } from './authority';
+export { IamAuthority } from './authority';
+export type { EventBridgeAuthorizer, SchedulerAuthorizer, SqsAuthorizer } from './endpoints';
+export { type AuthorizationRequest, evaluate, type PolicyStatement } from './policy';
+
+export interface LocalIamOptions {
+  stacks: readonly ResolvedStack[];
+  enabled: boolean;
+  region: string;
+  accountId: string;
+  host: string;
+  /** DynamoDB Local's own endpoint: only the proxy and the local cloud itself talk to it. */
+  dynamodbUpstream: string;
+  /** A Translate endpoint the functions would otherwise call directly. */
+  translateUpstream?: string;
+  log: (line: string) => void;
+}
+
+export interface LocalIam {
+  authority: IamAuthority;
+  /** Role policies the local cloud cannot evaluate fully (reported at start). */
+  warnings: string[];
+  /** What functions get as `AWS_ENDPOINT_URL_DYNAMODB` (and `_DYNAMODB_STREAMS`). */
+  dynamodbEndpoint: string;
+  /** What functions get as `AWS_ENDPOINT_URL_TRANSLATE`, when a Translate endpoint is configured. */
+  translateEndpoint?: string;
+  eventBridge: EventBridgeAuthorizer;
+  sqs: SqsAuthorizer;
+  scheduler: SchedulerAuthorizer;
+  /**
+   * Why the function's role cannot read an event source mapping's source, in AWS's words, or
+   * undefined. On AWS the mapping polls with the function's execution role, and creating it fails
+   * (so does the deployment) when the role lacks these permissions.
+   */
+  mappingRefusal(functionName: string, sourceArn: string): string | undefined;
+  close(): Promise<void>;
+}
+
+export async function startLocalIam(options: LocalIamOptions): Promise<LocalIam> {
+  const scope = { region: options.region, accountId: options.accountId };
+  const { roles, warnings } = rolePolicies(options.stacks);
+  const log = (line: string) => options.log(line);
+  const authority = new IamAuthority({ enabled: options.enabled, accountId: options.accountId, roles, log });
+  const tables = options.stacks.flatMap((s) =>
+    Object.values(s.resources).filter((r) => r.type === 'AWS::DynamoDB::Table'),
+  );
+  const keys = keySchemasOf(tables);
+  const proxies: AuthorizingProxy[] = [];
+  const close = async () => {
+    await Promise.all(proxies.map((p) => p.close()));
+  };
+  try {
+    const dynamodb = await startAuthorizingProxy(
+      {
+        upstream: options.dynamodbUpstream,
+        authority,
+        describe: (target, input) => dynamoDbRequests(target, input, { ...scope, keys }),
+        denied: dynamoDbDenied,
+        log: (line) => options.log(`[dynamodb] ${line}`),
+      },
+      0,
+      options.host,
+    );
+    proxies.push(dynamodb);
+    let translateEndpoint: string | undefined;
+    if (options.translateUpstream) {
+      const translate = await startAuthorizingProxy(
+        {
+          upstream: options.translateUpstream,
+          authority,
+          describe: (target) => translateRequests(target),
+          denied: translateDenied,
+          log: (line) => options.log(`[translate] ${line}`),
+        },
+        0,
+        options.host,
+      );
+      proxies.push(translate);
+      translateEndpoint = translate.endpoint;
+    }
+    return {
+      authority,
+      warnings,
+      dynamodbEndpoint: dynamodb.endpoint,
+      ...(translateEndpoint && { translateEndpoint }),
+      eventBridge: eventBridgeAuthorizer(authority, scope),
+      sqs: sqsAuthorizer(authority, scope),
+      scheduler: schedulerAuthorizer(authority, scope),
+      mappingRefusal: (functionName, sourceArn) => mappingRefusal(authority, functionName, sourceArn),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** What Lambda's pollers call with the execution role: SQS queues, DynamoDB streams. */
+function mappingRefusal(
+  authority: IamAuthority,
+  functionName: string,
+  sourceArn: string,
+): string | undefined {
+  const principal = authority.principalOfFunction(functionName);
+  if (!principal || !authority.enabled) return undefined;
+  const sqs = sourceArn.startsWith('arn:aws:sqs:');
+  const needed: AuthorizationRequest[] = sqs
+    ? ['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes'].map((op) => ({
+        action: `sqs:${op}`,
+        resource: sourceArn,
+      }))
+    : [
+        ...['DescribeStream', 'GetRecords', 'GetShardIterator'].map((op) => ({
+          action: `dynamodb:${op}`,
+          resource: sourceArn,
+        })),
+        { action: 'dynamodb:ListStreams', resource: '*' },
+      ];
+  const missing = needed.filter(
+    (request) => evaluate(principal.policies.statements, request).effect !== 'allow',
+  );
+  if (missing.length === 0) return undefined;
+  for (const request of missing)
+    authority.logDenial(principal, request, 'the event source mapping polls with this role');
+  const operations = missing.map((m) => m.action.split(':')[1]).join(', ');
+  return sqs
+    ? `The provided execution role does not have permissions to call ${operations} on SQS`
+    : `Cannot access stream ${sourceArn}. Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM (missing: ${operations}).`;
+}
