@@ -348,7 +348,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log: prefixed(log, 'scheduler'),
       authorize: iam.scheduler,
       ...(options.retryBaseDelayMs !== undefined && { retryBaseDelayMs: options.retryBaseDelayMs }),
-      invokeTarget: scheduleTargetInvoker(functionByArn, sqs, eventBridge),
+      invokeTarget: iam.scheduleTargets(scheduleTargetInvoker(functionByArn, sqs, eventBridge)),
       sendToDeadLetter,
     });
     // Timers start once every target is up (below); due schedules fire then.

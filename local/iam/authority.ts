@@ -83,6 +83,22 @@ export class IamAuthority {
     return accessKeyId === undefined ? undefined : this.byAccessKey.get(accessKeyId);
   }
 
+  /**
+   * A service acting with a role of the templates (e.g. Scheduler invoking a target with the
+   * schedule's `RoleArn`); undefined when the role is not in the templates.
+   */
+  servicePrincipal(roleArn: string, sessionName: string): Principal | undefined {
+    const policies = this.options.roles.get(roleArn);
+    if (!policies) return undefined;
+    return {
+      functionName: sessionName,
+      roleName: policies.roleName,
+      roleArn,
+      sessionArn: `arn:aws:sts::${this.options.accountId}:assumed-role/${policies.roleName}/${sessionName}`,
+      policies,
+    };
+  }
+
   principalOfFunction(functionName: string): Principal | undefined {
     for (const principal of this.byAccessKey.values())
       if (principal.functionName === functionName) return principal;

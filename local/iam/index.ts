@@ -3,6 +3,7 @@
  * function, authorizing proxies in front of DynamoDB Local (and a Translate endpoint), and the checks
  * the local EventBridge, SQS and Scheduler run on each call. See docs/local-cloud.md, "IAM".
  */
+import type { ScheduleTargetInvoker } from '../scheduler/delivery';
 import type { ResolvedStack } from '../template';
 import { IamAuthority } from './authority';
 import { dynamoDbRequests, keySchemasOf } from './dynamodb';
@@ -54,8 +55,19 @@ export interface LocalIam {
    * (so does the deployment) when the role lacks these permissions.
    */
   mappingRefusal(functionName: string, sourceArn: string): string | undefined;
+  /**
+   * Scheduler invokes a schedule's target with the schedule's role: an invocation the role does not
+   * allow fails (and is retried, then dead-lettered) with AccessDeniedException, as on AWS.
+   */
+  scheduleTargets(invoke: ScheduleTargetInvoker): ScheduleTargetInvoker;
   close(): Promise<void>;
 }
+
+const TARGET_ACTIONS = {
+  lambda: 'lambda:InvokeFunction',
+  sqs: 'sqs:SendMessage',
+  eventbridge: 'events:PutEvents',
+};
 
 export async function startLocalIam(options: LocalIamOptions): Promise<LocalIam> {
   const scope = { region: options.region, accountId: options.accountId };
@@ -108,6 +120,14 @@ export async function startLocalIam(options: LocalIamOptions): Promise<LocalIam>
       sqs: sqsAuthorizer(authority, scope),
       scheduler: schedulerAuthorizer(authority, scope),
       mappingRefusal: (functionName, sourceArn) => mappingRefusal(authority, functionName, sourceArn),
+      scheduleTargets: (invoke) => async (target, payload, context) => {
+        const principal = authority.servicePrincipal(target.RoleArn, 'scheduler');
+        const denial = authority.authorize(principal, [
+          { action: TARGET_ACTIONS[target.kind], resource: target.Arn },
+        ]);
+        if (denial) throw Object.assign(new Error(denial.message), { code: 'AccessDeniedException' });
+        await invoke(target, payload, context);
+      },
       close,
     };
   } catch (error) {

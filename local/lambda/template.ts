@@ -13,8 +13,9 @@ export const LAMBDA_FUNCTION_SUPPORT = {
     'ReservedConcurrentExecutions',
     // Asynchronous invocations that fail on every attempt go there (SQS queues).
     'DeadLetterConfig',
-    // Accepted without effect locally: IAM is not enforced, and arm64 vs x86_64 does not matter to JavaScript.
+    // The role's policies are enforced on the function's calls (local/iam).
     'Role',
+    // Accepted without effect locally: arm64 vs x86_64 does not matter to JavaScript.
     'Architectures',
     'Description',
     'Tags',
