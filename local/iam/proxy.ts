@@ -4,6 +4,7 @@
  * request signed with a function's credentials is checked against that function's role before it
  * is forwarded; a refused one gets the service's AccessDeniedException and never reaches the service.
  */
+import { randomUUID } from 'node:crypto';
 import {
   createServer,
   Agent as HttpAgent,
@@ -150,7 +151,11 @@ export async function startAuthorizingProxy(
 
 function sendJson(res: ServerResponse, status: number, body: unknown, contentType: string): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+  });
   res.end(text);
 }
 
