@@ -9,6 +9,7 @@ import {
   type InvokeResult,
   type LocalFunctionDefinition,
   LocalLambda,
+  type LocalLambdaOptions,
 } from '../../local/lambda';
 
 const LAMBDAS = join(import.meta.dirname, '../fixtures/local/lambdas');
@@ -26,7 +27,7 @@ function start(
     lines?: string[];
     backgroundConcurrency?: number;
     maxInitializing?: number;
-  } = {},
+  } & Pick<LocalLambdaOptions, 'asyncRetryDelaysMs' | 'asyncConfig' | 'asyncJournal' | 'onAsyncFailure'> = {},
 ): LocalLambda {
   const name = overrides.name ?? 'fn-under-test';
   const fn = new LocalLambda(
@@ -47,6 +48,10 @@ function start(
       maxConcurrency: options.maxConcurrency,
       ...(options.backgroundConcurrency && { backgroundConcurrency: options.backgroundConcurrency }),
       ...(options.maxInitializing && { maxInitializing: options.maxInitializing }),
+      ...(options.asyncRetryDelaysMs && { asyncRetryDelaysMs: options.asyncRetryDelaysMs }),
+      ...(options.asyncConfig && { asyncConfig: options.asyncConfig }),
+      ...(options.asyncJournal && { asyncJournal: options.asyncJournal }),
+      ...(options.onAsyncFailure && { onAsyncFailure: options.onAsyncFailure }),
     },
   );
   running.push(fn);
@@ -406,26 +411,14 @@ describe('LocalLambda', () => {
   it('reports every attempt of an Event invocation to invocation listeners, under one request id', async () => {
     const entries: InvocationEntry[] = [];
     const failures: AsyncFailureInfo[] = [];
-    const fn = new LocalLambda(
+    const fn = start(
+      { name: 'async-listened' },
       {
-        name: 'async-listened',
-        arn: 'arn:aws:lambda:us-east-1:000000000000:function:async-listened',
-        codeDir: LAMBDAS,
-        handler: 'actions.handler',
-        runtime: 'nodejs24.x',
-        memoryMb: 128,
-        timeoutSeconds: 3,
-        environment: {},
-      },
-      {
-        extraEnv: {},
-        log: () => {},
         asyncRetryDelaysMs: [10, 10],
         asyncConfig: { maximumRetryAttempts: 1 },
         onAsyncFailure: (_event, _result, info) => failures.push(info),
       },
     );
-    running.push(fn);
     fn.onInvocation((entry) => entries.push(entry));
     const accepted = await fn.invoke({ action: 'throw', message: 'twice' }, { invocationType: 'Event' });
     await expect.poll(() => failures.length, { timeout: 5000 }).toBe(1);
@@ -437,29 +430,15 @@ describe('LocalLambda', () => {
   });
 
   describe('with a journal (Lambda keeps accepted events across a restart)', () => {
-    const journalFn = (file: string, name: string, failures: unknown[] = []) => {
-      const fn = new LocalLambda(
+    const journalFn = (file: string, name: string, failures: unknown[] = []) =>
+      start(
+        { name },
         {
-          name,
-          arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
-          codeDir: LAMBDAS,
-          handler: 'actions.handler',
-          runtime: 'nodejs24.x',
-          memoryMb: 128,
-          timeoutSeconds: 5,
-          environment: {},
-        },
-        {
-          extraEnv: {},
-          log: () => {},
           asyncRetryDelaysMs: [10, 10],
           asyncJournal: new AsyncJournal(file),
           onAsyncFailure: (event) => failures.push(event),
         },
       );
-      running.push(fn);
-      return fn;
-    };
 
     it('resumes an invocation a stop cut off, and not one that finished or was given up on', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'local-lambda-journal-'));
