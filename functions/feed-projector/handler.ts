@@ -1,24 +1,35 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { DynamoFeedStore } from '../../shared/adapters/dynamodb/feed-store';
-import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
+import { DynamoItemListingStore } from '../../shared/adapters/dynamodb/item-listing-store';
+import { DynamoItemReader } from '../../shared/adapters/dynamodb/item-store';
 import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
 import { requireEnv } from '../../shared/adapters/env';
 import { logger, metrics, observedHandler } from '../../shared/adapters/observability';
+import { projectListingAfterFeed } from './project-listing';
 import { projectStreamRecords } from './project-stream-records';
 
 const itemsTableName = requireEnv('ITEMS_TABLE_NAME');
 const feed = new DynamoFeedStore(dynamoDb, itemsTableName);
-const items = new DynamoItemStore(dynamoDb, itemsTableName);
+const items = new DynamoItemReader(dynamoDb, itemsTableName);
+const listings = new DynamoItemListingStore(dynamoDb, itemsTableName);
 const translations = new DynamoTranslationStore(dynamoDb, itemsTableName);
 
-/** Items table stream (new versions, releases, completed translations) -> the consumer feed. */
-export const handler = observedHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>().handler((event) =>
-  projectStreamRecords(event.Records, {
-    feed,
-    getVersion: (itemId, version) => items.getVersion(itemId, version),
-    translationsOf: (itemId, version) => translations.translatedOf(itemId, version),
-    logger,
-    metrics,
-  }),
+/**
+ * Items table stream (new versions, releases, completed translations) -> the consumer feed and the
+ * owners' item listing. Both projections are idempotent, so the batch resumes from the earliest
+ * record either failed on: the records before it are done in both.
+ */
+export const handler = observedHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>().handler(async (event) =>
+  projectListingAfterFeed(
+    event.Records,
+    await projectStreamRecords(event.Records, {
+      feed,
+      getVersion: (itemId, version) => items.getVersion(itemId, version),
+      translationsOf: (itemId, version) => translations.translatedOf(itemId, version),
+      logger,
+      metrics,
+    }),
+    { listings, logger },
+  ),
 );

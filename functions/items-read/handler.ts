@@ -1,4 +1,5 @@
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
+import { loadCursorKey } from '../../shared/adapters/dynamodb/cursor-key';
 import { DynamoItemReadStore } from '../../shared/adapters/dynamodb/item-read-store';
 import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
 import { requireEnv } from '../../shared/adapters/env';
@@ -7,6 +8,7 @@ import {
   type HttpEvent,
   httpHandler,
   itemIdParam,
+  itemList,
   json,
   jsonText,
   pathParam,
@@ -19,19 +21,43 @@ import {
 import { problemPage } from '../../shared/adapters/http/problem-page';
 import { logger, metrics } from '../../shared/adapters/observability';
 import { PROBLEM_DOCS_ROUTE } from '../../shared/contracts/api/problem-types';
+import { CursorCodec } from '../../shared/domain/cursors';
 import { releaseViewOf } from '../../shared/domain/embargo';
 import { NotFoundError } from '../../shared/domain/errors';
 import { isWellFormedLanguageTag } from '../../shared/domain/ingest/language-tag';
 import { etagOf } from '../../shared/domain/item';
-import { ItemsReadService } from '../../shared/domain/items-read-service';
+import { type ItemListQuery, ItemsReadService } from '../../shared/domain/items-read-service';
 import { providerLanguageCode } from '../../shared/domain/translation/decision';
 import { translationView } from './translation-view';
 
 const itemsTableName = requireEnv('ITEMS_TABLE_NAME');
+const partnersTableName = requireEnv('PARTNERS_TABLE_NAME');
+
+/** The cursor key is read once per execution environment (a failed load is retried by the next request). */
+let cursors: Promise<CursorCodec> | undefined;
+function cursorCodec(): Promise<CursorCodec> {
+  cursors ??= loadCursorKey(dynamoDb, partnersTableName).then((key) => new CursorCodec(key));
+  cursors.catch(() => {
+    cursors = undefined;
+  });
+  return cursors;
+}
+
 const service = new ItemsReadService({
   store: new DynamoItemReadStore(dynamoDb, itemsTableName),
   translations: new DynamoTranslationStore(dynamoDb, itemsTableName),
+  cursors: cursorCodec,
 });
+
+const LIST_QUERY_NAMES = [
+  'cursor',
+  'limit',
+  'language',
+  'type',
+  'place',
+  'subject',
+  'held',
+] as const satisfies readonly (keyof ItemListQuery)[];
 
 /** The `{lang}` path parameter as the translator stores it (`en-GB` -> `en`); malformed tags cannot exist: 404. */
 function languageParam(event: HttpEvent): string {
@@ -42,6 +68,18 @@ function languageParam(event: HttpEvent): string {
 
 /** Reads of a partner's items, plus the API's 405/404 fallbacks (see serveFallbacks). */
 export const routes = {
+  'GET /v1/items': async (event, caller) => {
+    const params = event.queryStringParameters ?? {};
+    const query: ItemListQuery = {};
+    for (const name of LIST_QUERY_NAMES) {
+      const value = params[name];
+      if (value !== undefined) query[name] = value;
+    }
+    const page = await service.listItems(caller, query);
+    recordOutcome(metrics, 'read');
+    return json(200, itemList(page), { 'Cache-Control': 'private, no-cache' });
+  },
+
   'GET /v1/items/{id}': async (event, caller) => {
     const version = await service.get(caller, itemIdParam(event));
     recordOutcome(metrics, 'read');

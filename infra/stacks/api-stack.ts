@@ -4,6 +4,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { CURSOR_KEY_ROW } from '../../shared/adapters/dynamodb/cursor-key';
 import type { StageConfig } from '../config';
 import { DiplowireFunction } from '../constructs/diplowire-function';
 import { EmbargoRelease } from '../constructs/embargo-release';
@@ -102,14 +103,20 @@ export class ApiStack extends Stack {
       config,
       name: 'items-read',
       description:
-        'GET /v1/items/{id}[/versions[/{version}]], GET /v1/items/{id}/translations/{lang} and the 405/404 fallbacks.',
+        'GET /v1/items, GET /v1/items/{id}[/versions[/{version}]], GET /v1/items/{id}/translations/{lang} and the 405/404 fallbacks.',
       entry: handlerEntry('items-read'),
       memorySize: 256,
       timeout: API_TIMEOUT,
-      environment: itemsEnvironment,
+      environment: { ...itemsEnvironment, PARTNERS_TABLE_NAME: partnersTable.tableName },
     });
     // Heads and versions (GetItem), version lists and the latest translation (Query).
     this.itemsRead.allow(['dynamodb:GetItem', 'dynamodb:Query'], [itemsTable.tableArn]);
+    // The partner's item listing, by last change.
+    this.itemsRead.allow(['dynamodb:Query'], [`${itemsTable.tableArn}/index/GSI1`]);
+    // The cursor key only (GetItem); the first cold start anywhere creates it (PutItem).
+    this.itemsRead.allow(['dynamodb:GetItem', 'dynamodb:PutItem'], [partnersTable.tableArn], {
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CURSOR_KEY_ROW.PK.S] },
+    });
 
     this.subscriptionsApi = new DiplowireFunction(this, 'SubscriptionsApi', {
       config,

@@ -82,7 +82,9 @@ export function headlineOf(document: NinjsDocument): string {
 }
 
 /** One string per concept: its code when present, else its uri, else its name; concepts with none are skipped. */
-function conceptKeys(concepts: NinjsDocument['places'] | NinjsDocument['subjects']): string[] | undefined {
+export function conceptKeys(
+  concepts: NinjsDocument['places'] | NinjsDocument['subjects'],
+): string[] | undefined {
   if (concepts === undefined) return undefined;
   const keys = concepts
     .map((c) => [c.code, c.uri, c.name].find((v): v is string => typeof v === 'string' && v !== ''))

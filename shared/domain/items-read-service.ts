@@ -1,7 +1,19 @@
-import { NotFoundError } from './errors';
+import { type CursorCodec, InvalidPageCursorError } from './cursors';
+import { type FieldError, NotFoundError, ValidationError } from './errors';
+import { primaryLanguage } from './feed/model';
+import { isWellFormedLanguageTag } from './ingest/language-tag';
 import type { ItemVersion, VersionSummary } from './item';
 import { type Caller, ownedHead, requireVersion } from './item-access';
-import type { ItemReadStore } from './ports';
+import {
+  type ItemListEntry,
+  LISTING_TYPES,
+  type ListingFilters,
+  type ListingType,
+  listEntryOf,
+  matchesListing,
+} from './listing';
+import type { ItemReadStore, ListingPosition } from './ports';
+import { booleanParam, commaList, wholeNumber } from './query-params';
 import type { Translation } from './translation/model';
 import type { TranslationStore } from './translation/ports';
 
@@ -9,6 +21,33 @@ export interface ItemsReadServiceDeps {
   store: ItemReadStore;
   /** Where translations are read from (the translator writes them). */
   translations: Pick<TranslationStore, 'get' | 'getVersion'>;
+  /** The codec of page cursors (its key is loaded on first use). */
+  cursors: () => Promise<CursorCodec>;
+}
+
+export const ITEMS_CURSOR_KIND = 'items';
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 200;
+/** Listing rows one request may read (whatever it shows): bounds a page's read units. */
+export const LIST_SCAN_BUDGET = 1000;
+/** Rows per index Query. */
+const LIST_QUERY_ROWS = 200;
+
+/** The query string of `GET /v1/items`, as received (lists are comma-separated). */
+export interface ItemListQuery {
+  cursor?: string;
+  limit?: string;
+  language?: string;
+  type?: string;
+  place?: string;
+  subject?: string;
+  held?: string;
+}
+
+export interface ItemListPage {
+  items: ItemListEntry[];
+  /** Where the next page starts; absent when the listing is exhausted. */
+  cursor?: string;
 }
 
 /**
@@ -18,10 +57,57 @@ export interface ItemsReadServiceDeps {
 export class ItemsReadService {
   private readonly store: ItemReadStore;
   private readonly translations: ItemsReadServiceDeps['translations'];
+  private readonly cursors: ItemsReadServiceDeps['cursors'];
 
   constructor(deps: ItemsReadServiceDeps) {
     this.store = deps.store;
     this.translations = deps.translations;
+    this.cursors = deps.cursors;
+  }
+
+  /**
+   * The caller's own items, latest change first: held ones included, with their release state. A
+   * page reads at most LIST_SCAN_BUDGET rows, so a narrow filter may answer fewer than `limit`
+   * items (even none) with a cursor: call again with it. Only the caller's partition is ever read.
+   */
+  async listItems(caller: Caller, query: ItemListQuery): Promise<ItemListPage> {
+    const cursors = await this.cursors();
+    const { after, limit, filters } = parseListQuery(cursors, caller, query);
+    let position = after;
+    let budget = LIST_SCAN_BUDGET;
+    let exhausted = false;
+    const items: ItemListEntry[] = [];
+    while (budget > 0 && items.length < limit) {
+      const { rows, next } = await this.store.listOwned(
+        caller.partnerId,
+        position,
+        Math.min(LIST_QUERY_ROWS, budget),
+      );
+      budget -= rows.length;
+      let rowsLeft = false;
+      for (const [index, row] of rows.entries()) {
+        position = { changedAt: row.changedAt, itemId: row.itemId };
+        if (matchesListing(row, filters)) items.push(listEntryOf(row));
+        if (items.length === limit) {
+          rowsLeft = index < rows.length - 1;
+          break;
+        }
+      }
+      if (next === undefined) {
+        exhausted = !rowsLeft;
+        break;
+      }
+    }
+    return {
+      items,
+      ...(!exhausted &&
+        position !== undefined && {
+          cursor: cursors.encode(ITEMS_CURSOR_KIND, caller.partnerId, {
+            t: position.changedAt,
+            i: position.itemId,
+          }),
+        }),
+    };
   }
 
   /** The latest version of an item. */
@@ -62,4 +148,52 @@ export class ItemsReadService {
     if (!translation) throw new NotFoundError(`Item ${itemId} has no translation into ${language}.`);
     return translation;
   }
+}
+
+function parseListQuery(
+  cursors: CursorCodec,
+  caller: Caller,
+  query: ItemListQuery,
+): { after?: ListingPosition; limit: number; filters: ListingFilters } {
+  const errors: FieldError[] = [];
+  const fail = (pointer: string, message: string) => errors.push({ pointer, message });
+  let after: ListingPosition | undefined;
+  if (query.cursor !== undefined) {
+    try {
+      const p = cursors.decode(ITEMS_CURSOR_KIND, caller.partnerId, query.cursor) as {
+        t?: unknown;
+        i?: unknown;
+      } | null;
+      if (typeof p?.t !== 'string' || typeof p.i !== 'string') throw new InvalidPageCursorError('malformed');
+      after = { changedAt: p.t, itemId: p.i };
+    } catch (error) {
+      if (!(error instanceof InvalidPageCursorError)) throw error;
+      fail(
+        '/cursor',
+        error.reason === 'expired'
+          ? 'the cursor has expired; list again from the start'
+          : 'not a cursor this listing issued to you',
+      );
+    }
+  }
+  const limit = wholeNumber(query.limit, 1, MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT, '/limit', fail);
+  const filters: ListingFilters = {};
+  const languages = commaList(query.language, '/language', fail, isWellFormedLanguageTag, 'language tags');
+  if (languages) filters.languages = languages.map(primaryLanguage);
+  const types = commaList(
+    query.type,
+    '/type',
+    fail,
+    (v) => (LISTING_TYPES as readonly string[]).includes(v),
+    LISTING_TYPES.join(', '),
+  );
+  if (types) filters.types = types as ListingType[];
+  const places = commaList(query.place, '/place', fail, (v) => v.length <= 256, 'place codes');
+  if (places) filters.places = places;
+  const subjects = commaList(query.subject, '/subject', fail, (v) => v.length <= 256, 'subject codes');
+  if (subjects) filters.subjects = subjects;
+  const held = booleanParam(query.held, '/held', fail);
+  if (held !== undefined) filters.held = held;
+  if (errors.length > 0) throw new ValidationError('The query is not valid', { errors });
+  return { ...(after && { after }), limit, filters };
 }

@@ -1,5 +1,6 @@
 import type { Publication } from './embargo';
 import type { ItemHead, ItemVersion, VersionSummary } from './item';
+import type { ItemListing } from './listing';
 
 /** The reads every side of the items table needs: an item's head and its single versions. */
 export interface ItemHeadReader {
@@ -31,9 +32,30 @@ export interface ItemWriteStore extends ItemHeadReader {
   ): Promise<boolean>;
 }
 
+/** Where a page of a partner's item listing starts after: the last row's sort key. */
+export interface ListingPosition {
+  changedAt: string;
+  itemId: string;
+}
+
 /** The read side of items (items-read): heads, versions and listings, never a write. */
 export interface ItemReadStore extends ItemHeadReader {
   listVersions(itemId: string): Promise<VersionSummary[]>;
+  /**
+   * Up to `maxRows` listing rows of `partnerId`'s items, latest change first, after `after`;
+   * `next` is where the following read starts (absent at the end of the listing).
+   */
+  listOwned(
+    partnerId: string,
+    after: ListingPosition | undefined,
+    maxRows: number,
+  ): Promise<{ rows: ItemListing[]; next?: ListingPosition }>;
+}
+
+/** The projector's side of the item listing. */
+export interface ItemListingWriter {
+  /** Stores `listing` unless a newer one of the item is stored (supersedesListing); false when it was older. */
+  put(listing: ItemListing): Promise<boolean>;
 }
 
 /** A held version that the sweeper found due. */

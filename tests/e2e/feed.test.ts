@@ -175,4 +175,67 @@ describe('a consumer following the feed', () => {
     );
     expect(again.status).toBe(304);
   }, 300_000);
+
+  it("lists a partner's own items by last change, held ones with their release state (GET /v1/items)", async () => {
+    const owner = await createPartner('listing owner');
+    const outsider = await createPartner('listing outsider');
+    const api = apiClient(cloud!.endpoints, owner.apiKey);
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    const submitted: string[] = [];
+    for (const item of [
+      smallItem(),
+      { ...smallItem(), embargoed: until },
+      { ...smallItem(), pubstatus: 'withheld' },
+    ]) {
+      const created = await api.submit(item);
+      expect(created.status).toBe(201);
+      submitted.push(jsonOf<{ id: string }>(created).id);
+    }
+    const [open, embargoed, withheld] = submitted as [string, string, string];
+    const current = jsonOf<Record<string, unknown>>(await api.request('GET', `/v1/items/${open}`));
+    expect((await api.correct(open, { ...current, headlines: [{ value: 'corrected' }] }, '"1"')).status).toBe(
+      200,
+    );
+
+    interface Listed {
+      id: string;
+      version: number;
+      headline: string;
+      release: { state: string; hold?: string; releaseAt?: string };
+    }
+    // The listing is projected from the stream: it follows within about a second.
+    const listed = await waitFor(
+      async () => {
+        const page = jsonOf<{ items: Listed[]; cursor?: string }>(await api.request('GET', '/v1/items'));
+        return page.items.length === 3 && page.items[0]?.version === 2 ? page : undefined;
+      },
+      30_000,
+      'the listing to show the three items and the correction',
+    );
+    expect(listed.items.map((i) => i.id)).toEqual([open, withheld, embargoed]);
+    expect(listed.items.map((i) => i.release)).toEqual([
+      expect.objectContaining({ state: 'public' }),
+      { state: 'held', hold: 'withheld' },
+      { state: 'held', hold: 'embargo', releaseAt: until },
+    ]);
+    expect(listed.items[0]?.headline).toBe('corrected');
+    expect(listed.cursor).toBeUndefined();
+
+    // Pages of one, each item once; then filters.
+    const first = jsonOf<{ items: Listed[]; cursor: string }>(await api.request('GET', '/v1/items?limit=1'));
+    const second = jsonOf<{ items: Listed[]; cursor: string }>(
+      await api.request('GET', `/v1/items?limit=2&cursor=${encodeURIComponent(first.cursor)}`),
+    );
+    expect([...first.items, ...second.items].map((i) => i.id)).toEqual([open, withheld, embargoed]);
+    const held = jsonOf<{ items: Listed[] }>(await api.request('GET', '/v1/items?held=true'));
+    expect(held.items.map((i) => i.id)).toEqual([withheld, embargoed]);
+
+    // Another partner sees none of it, and cannot use the owner's cursor.
+    const other = apiClient(cloud!.endpoints, outsider.apiKey);
+    expect(jsonOf<{ items: Listed[] }>(await other.request('GET', '/v1/items')).items).toEqual([]);
+    const forged = await other.request('GET', `/v1/items?cursor=${encodeURIComponent(first.cursor)}`);
+    expect(forged.status).toBe(400);
+    expect(forged.headers.get('content-type')).toContain('application/problem+json');
+    expect((await api.request('GET', '/v1/items?limit=500')).status).toBe(400);
+  }, 120_000);
 });

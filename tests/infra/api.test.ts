@@ -23,11 +23,13 @@ type Join = { 'Fn::Join': [string, unknown[]] };
 
 const WRITE_ROUTES = ['POST /v1/items', 'PUT /v1/items/{id}', 'DELETE /v1/items/{id}'];
 const READ_ROUTES = [
+  'GET /v1/items',
   'GET /v1/items/{id}',
   'GET /v1/items/{id}/versions',
   'GET /v1/items/{id}/versions/{version}',
   'GET /v1/items/{id}/translations/{lang}',
   // HEAD of every GET route, served with the GET route's handler.
+  'HEAD /v1/items',
   'HEAD /v1/items/{id}',
   'HEAD /v1/items/{id}/versions',
   'HEAD /v1/items/{id}/versions/{version}',

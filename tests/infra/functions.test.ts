@@ -102,7 +102,9 @@ describe('environment', () => {
     expect(importOf(variables('itemsRead').ITEMS_TABLE_NAME)).toMatch(/ExportsOutputRefItemsTable/);
     expect(importOf(variables('outboxPublisher').EVENT_BUS_NAME)).toMatch(/ExportsOutputRefEventBus/);
     expect(variables('authorizer').ITEMS_TABLE_NAME).toBeUndefined();
-    expect(variables('itemsRead').PARTNERS_TABLE_NAME).toBeUndefined();
+    // items-read signs listing cursors with the key row of the partners table.
+    expect(importOf(variables('itemsRead').PARTNERS_TABLE_NAME)).toMatch(/ExportsOutputRefPartnersTable/);
+    expect(variables('itemsWrite').PARTNERS_TABLE_NAME).toBeUndefined();
   });
 
   it('gives subscriptions-api the webhooks table, the deliveries queue and the webhook settings', () => {
@@ -169,12 +171,16 @@ describe('least-privilege IAM', () => {
     });
   });
 
-  it('items-read: gets and queries the items table only', () => {
+  it('items-read: gets and queries the items table and its GSI1 (listing); only the cursor key row of the partners table', () => {
     expect(grants(dev, 'itemsRead')).toEqual({
       'ItemsReadLogGroup.Arn': LOGS,
       '"*"': XRAY,
       'ItemsTable.Arn': ['dynamodb:GetItem', 'dynamodb:Query'],
+      'ItemsTable.Arn/index/GSI1': ['dynamodb:Query'],
+      'PartnersTable.Arn': ['dynamodb:GetItem', 'dynamodb:PutItem'],
     });
+    const statements = JSON.stringify(dev.api.findResources('AWS::IAM::Policy'));
+    expect(statements).toContain('"dynamodb:LeadingKeys":["CONFIG#cursor-key"]');
   });
 
   it('outbox-publisher: reads the stream, puts events on the bus, sends to its DLQ', () => {

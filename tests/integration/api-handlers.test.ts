@@ -4,7 +4,13 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, type MockInstance, vi } from 'vitest';
 import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
 import type { HttpLambdaHandler } from '../../shared/adapters/http';
-import { ItemReceipt, ItemTranslation, Problem, VersionList } from '../../shared/contracts/api/schemas';
+import {
+  ItemList,
+  ItemReceipt,
+  ItemTranslation,
+  Problem,
+  VersionList,
+} from '../../shared/contracts/api/schemas';
 import { newId } from '../../shared/domain/ids';
 import { MAX_BODY_BYTES } from '../../shared/domain/ingest';
 import {
@@ -15,9 +21,10 @@ import {
   responseHeader,
 } from '../support/api-events';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
-import { createItemsTable } from '../support/tables';
+import { createItemsTable, createPartnersTable } from '../support/tables';
 
 const tableName = uniqueTableName('api-handlers');
+const partnersTableName = uniqueTableName('api-handlers-partners');
 const client = localDynamoClient();
 const documents = DynamoDBDocumentClient.from(client);
 const seedBytes = readFileSync(new URL('../fixtures/seed/kuwait-belgium-call.ar.txt', import.meta.url));
@@ -37,8 +44,12 @@ let read: HttpLambdaHandler;
 
 beforeAll(async () => {
   await createItemsTable(client, tableName);
+  await createPartnersTable(client, partnersTableName);
   // Set before importing: the handlers read config and build their clients at module load.
-  Object.assign(process.env, awsEnv(), { ITEMS_TABLE_NAME: tableName });
+  Object.assign(process.env, awsEnv(), {
+    ITEMS_TABLE_NAME: tableName,
+    PARTNERS_TABLE_NAME: partnersTableName,
+  });
   write = (await import('../../functions/items-write/handler')).handler;
   read = (await import('../../functions/items-read/handler')).handler;
 });
@@ -625,7 +636,7 @@ describe('GET /v1/items/{id}/translations/{lang}', () => {
 describe('routing', () => {
   it('405 with Allow for a method a known path does not support', async () => {
     const cases = [
-      ['ANY /v1/items', 'GET', '/v1/items', 'POST'],
+      ['ANY /v1/items', 'PATCH', '/v1/items', 'POST, GET, HEAD'],
       ['ANY /v1/items/{id}', 'PATCH', `/v1/items/${newId('itm')}`, 'PUT, DELETE, GET, HEAD'],
       ['ANY /v1/items/{id}/versions', 'POST', `/v1/items/${newId('itm')}/versions`, 'GET, HEAD'],
       ['ANY /v1/items/{id}/versions/{version}', 'PUT', `/v1/items/${newId('itm')}/versions/1`, 'GET, HEAD'],
@@ -678,5 +689,28 @@ describe('an internal fault', () => {
     expect(logged()).toContain('Unhandled error');
     expect(logged()).toContain('ResourceNotFoundException');
     expect(logged()).toContain('"InternalError"');
+  });
+});
+
+describe('GET /v1/items', () => {
+  const list = (query: Record<string, string>, partner = partnerB) =>
+    send(read, { routeKey: 'GET /v1/items', queryStringParameters: query, authorizer: partner });
+
+  it("answers a page of the caller's items (none yet for a new partner) without caching", async () => {
+    const page = await list({});
+    expect(page.status).toBe(200);
+    expect(ItemList.parse(page.body)).toEqual({ items: [] });
+    expect(page.headers['cache-control']).toBe('private, no-cache');
+  });
+
+  it('answers bad parameters and a forged cursor with problem+json naming each', async () => {
+    const bad = await list({ limit: '201', held: 'maybe', cursor: 'forged.cursor' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toBe('application/problem+json');
+    expect(
+      Problem.parse(bad.body)
+        .errors?.map((e: { pointer: string }) => e.pointer)
+        .sort(),
+    ).toEqual(['/cursor', '/held', '/limit']);
   });
 });

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoItemReadStore } from '../../shared/adapters/dynamodb/item-read-store';
 import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
 import { itemPk, VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
 import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
+import { CursorCodec } from '../../shared/domain/cursors';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../../shared/domain/errors';
 import { contentHashOf } from '../../shared/domain/ingest/canonical-json';
 import type { NinjsDocument, PreparedItem } from '../../shared/domain/item';
@@ -29,6 +30,7 @@ beforeAll(async () => {
   reads = new ItemsReadService({
     store: new DynamoItemReadStore(raw, tableName),
     translations: new DynamoTranslationStore(raw, tableName),
+    cursors: async () => new CursorCodec(randomBytes(32)),
   });
 });
 

@@ -16,6 +16,8 @@ export interface HttpEventInput {
   /** The request method; defaults to the route key's method (required for ANY routes). */
   method?: string;
   pathParameters?: Record<string, string>;
+  /** Query parameters (API Gateway joins repeated ones with commas). */
+  queryStringParameters?: Record<string, string>;
   headers?: Record<string, string>;
   body?: string;
   isBase64Encoded?: boolean;
@@ -48,9 +50,10 @@ export function httpEvent(input: HttpEventInput): HttpEvent {
     version: '2.0',
     routeKey: input.routeKey,
     rawPath,
-    rawQueryString: '',
+    rawQueryString: new URLSearchParams(input.queryStringParameters ?? {}).toString(),
     headers,
     ...(input.pathParameters && { pathParameters: input.pathParameters }),
+    ...(input.queryStringParameters && { queryStringParameters: input.queryStringParameters }),
     ...(input.body !== undefined && { body: input.body }),
     isBase64Encoded: input.isBase64Encoded ?? false,
     requestContext: {

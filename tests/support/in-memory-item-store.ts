@@ -1,6 +1,13 @@
 import { isHeld, type Publication } from '../../shared/domain/embargo';
 import type { ItemHead, ItemVersion, VersionSummary } from '../../shared/domain/item';
-import type { DueRelease, ItemReadStore, ItemWriteStore, ReleaseStore } from '../../shared/domain/ports';
+import { type ItemListing, listingOf } from '../../shared/domain/listing';
+import type {
+  DueRelease,
+  ItemReadStore,
+  ItemWriteStore,
+  ListingPosition,
+  ReleaseStore,
+} from '../../shared/domain/ports';
 
 type Row = ItemVersion & { itemCreatedAt: string };
 
@@ -76,6 +83,27 @@ export class InMemoryItemStore implements ItemWriteStore, ItemReadStore, Release
         ...publicationOf(v),
       }),
     );
+  }
+
+  /** The listing the stream projection would hold: each item's latest version, latest change first. */
+  async listOwned(
+    partnerId: string,
+    after: ListingPosition | undefined,
+    maxRows: number,
+  ): Promise<{ rows: ItemListing[]; next?: ListingPosition }> {
+    const sortKey = (l: { changedAt: string; itemId: string }) => `${l.changedAt}#${l.itemId}`;
+    const all = [...this.versions.values()]
+      .map((versions) => {
+        const { itemCreatedAt, ...latest } = versions.at(-1)!;
+        return listingOf(structuredClone(latest), itemCreatedAt);
+      })
+      .filter((l) => l.partnerId === partnerId && (after === undefined || sortKey(l) < sortKey(after)))
+      .sort((a, b) => (sortKey(a) < sortKey(b) ? 1 : -1));
+    const rows = all.slice(0, maxRows);
+    const last = rows.at(-1);
+    return all.length > maxRows && last
+      ? { rows, next: { changedAt: last.changedAt, itemId: last.itemId } }
+      : { rows };
   }
 
   async release(itemId: string, version: number, releasedAt: string): Promise<boolean> {

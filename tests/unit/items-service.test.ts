@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { CursorCodec } from '../../shared/domain/cursors';
 import {
   ConflictError,
   NotFoundError,
@@ -27,6 +28,7 @@ function article(overrides: Partial<NinjsDocument> = {}): NinjsDocument {
   };
 }
 
+const CURSORS = new CursorCodec(new Uint8Array(32).fill(7));
 const A = { partnerId: 'ptn_A' };
 const B = { partnerId: 'ptn_B' };
 
@@ -42,7 +44,7 @@ beforeEach(() => {
     store,
     clock: () => new Date(Date.UTC(2025, 2, 1, 12, 0, 0, tick++)),
   });
-  reads = new ItemsReadService({ store, translations: new NoTranslations() });
+  reads = new ItemsReadService({ store, translations: new NoTranslations(), cursors: async () => CURSORS });
 });
 
 /** Translations are the translator's; these tests only need the tenant check before them. */

@@ -1,6 +1,7 @@
 import type { Hold, Publication } from '../../domain/embargo';
 import type { ItemHead, ItemVersion, NinjsDocument, Pubstatus, VersionSummary } from '../../domain/item';
-import { ENTITY, HELD_QUEUE, type TableKey, versionKey } from './table-design';
+import type { ItemListing } from '../../domain/listing';
+import { ENTITY, HELD_QUEUE, listingIndexKey, listingKey, type TableKey, versionKey } from './table-design';
 
 /**
  * Codec between domain objects and items-table rows (plain JS objects, as `unmarshall`
@@ -173,6 +174,44 @@ export function headOfVersionRecord(record: unknown): ItemHead {
   };
 }
 
+/** A listing row (GET /v1/items): the listing, flat like a version row's publication facts. */
+export function toListingRecord(listing: ItemListing): Record<string, unknown> {
+  const { hold, publicBefore, releasedAt, supersededAt, ...summary } = listing;
+  return {
+    ...listingKey(listing.partnerId, listing.itemId),
+    ...listingIndexKey(listing.partnerId, listing.changedAt, listing.itemId),
+    entity: ENTITY.itemListing,
+    ...summary,
+    // The publication facts of the latest version (never the release index keys: version rows only).
+    ...(hold !== undefined && { holdKind: hold.kind }),
+    ...(hold?.kind === 'embargo' && { embargoUntil: hold.until }),
+    ...(publicBefore !== undefined && { publicBefore }),
+    ...(releasedAt !== undefined && { releasedAt }),
+    ...(supersededAt !== undefined && { supersededAt }),
+  };
+}
+
+export function fromListingRecord(record: unknown): ItemListing {
+  const r = new RecordReader(ENTITY.itemListing, record);
+  const places = r.stringList('places');
+  const subjects = r.stringList('subjects');
+  return {
+    itemId: r.string('itemId'),
+    partnerId: r.string('partnerId'),
+    version: r.version('version'),
+    uri: r.string('uri'),
+    language: r.string('language'),
+    pubstatus: r.pubstatus('pubstatus'),
+    headline: r.text('headline'),
+    ...(places && { places }),
+    ...(subjects && { subjects }),
+    createdAt: r.string('createdAt'),
+    receivedAt: r.string('receivedAt'),
+    changedAt: r.string('changedAt'),
+    ...r.publication(),
+  };
+}
+
 const PUBSTATUSES: ReadonlySet<string> = new Set<Pubstatus>(['usable', 'withheld', 'canceled']);
 
 class RecordReader {
@@ -202,6 +241,22 @@ class RecordReader {
       throw new MalformedRecordError(this.entity, `${name} must be a positive integer`);
     }
     return value;
+  }
+
+  /** A string that may be empty (a headline can be). */
+  text(name: string): string {
+    const value = this.record[name];
+    if (typeof value !== 'string') throw new MalformedRecordError(this.entity, `${name} must be a string`);
+    return value;
+  }
+
+  stringList(name: string): string[] | undefined {
+    const value = this.record[name];
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+      throw new MalformedRecordError(this.entity, `${name} must be a list of strings`);
+    }
+    return value as string[];
   }
 
   private optionalString(name: string): string | undefined {

@@ -63,9 +63,8 @@ export const HELD_QUEUE = 'HELD';
 export const ITEMS_TABLE: TableDesign = {
   logicalName: 'Items',
   ...GENERIC_KEYS,
-  // GSI1 is reserved for listing a partner's items by time (planned, docs/data-model.md): no row
-  // carries GSI1 keys yet, so the index stays empty and costs nothing. Kept so the deployed table
-  // does not drop and later re-create an index.
+  // GSI1: a partner's items by last change. Only the small listing rows (OWNER#) carry its keys,
+  // never a version row, so projecting ALL copies no document into the index.
   globalSecondaryIndexes: [GSI1_INDEX, HELD_BY_RELEASE_TIME_INDEX],
   timeToLiveAttribute: 'expiresAt',
   // The stream is the transactional outbox: version rows are INSERTed exactly once.
@@ -93,6 +92,7 @@ export const ENTITY = {
   feedEntry: 'FeedEntry',
   feedMarker: 'FeedMarker',
   entitlement: 'Entitlement',
+  itemListing: 'ItemListing',
 } as const;
 
 export interface TableKey {
@@ -130,6 +130,26 @@ export function translationKey(key: { itemId: string; version: number; language:
     PK: translationPk(key.itemId),
     SK: `${translationSkPrefix(key.language)}${versionSk(key.version)}`,
   };
+}
+
+/**
+ * A partner's item listing (GET /v1/items): one row per item in the owner's partition, projected
+ * from the stream, in GSI1 by last change (`<changedAt>#<itemId>`). Its own partitions, so the
+ * projector's role can be limited to them, and the outbox (ITEM# partitions only) never sees them.
+ */
+export const OWNER_PK_PREFIX = 'OWNER#';
+
+export function ownerPk(partnerId: string): string {
+  return `${OWNER_PK_PREFIX}${partnerId}`;
+}
+
+export function listingKey(partnerId: string, itemId: string): TableKey {
+  return { PK: ownerPk(partnerId), SK: itemPk(itemId) };
+}
+
+/** The GSI1 keys of a listing row: newest change last in the sort order, so queries read it descending. */
+export function listingIndexKey(partnerId: string, changedAt: string, itemId: string) {
+  return { GSI1PK: ownerPk(partnerId), GSI1SK: `${changedAt}#${itemId}` };
 }
 
 /** Zero-padded so that versions sort numerically as strings (V#000000002 < V#000000010). */

@@ -15,6 +15,7 @@ export {
 } from './problem-details';
 export {
   documentBody,
+  itemList,
   itemPath,
   itemReceipt,
   releaseHeaders,

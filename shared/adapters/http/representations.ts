@@ -1,6 +1,7 @@
-import type { ItemReceipt, VersionList } from '../../contracts/api/schemas';
+import type { ItemList, ItemReceipt, VersionList } from '../../contracts/api/schemas';
 import { type ReleaseView, releaseViewOf } from '../../domain/embargo';
 import type { ItemVersion, VersionSummary, Warning } from '../../domain/item';
+import type { ItemListPage } from '../../domain/items-read-service';
 
 /** The API's views of items; shapes are fixed by shared/contracts/api/schemas.ts. */
 
@@ -55,4 +56,16 @@ export function releaseHeaders(view: ReleaseView): Record<string, string> {
  */
 export function documentBody(version: ItemVersion): string {
   return JSON.stringify(version.document);
+}
+
+/** A page of the caller's items (GET /v1/items). */
+export function itemList(page: ItemListPage): ItemList {
+  return {
+    items: page.items.map(({ itemId, ...entry }) => ({
+      id: itemId,
+      ...entry,
+      links: { self: itemPath(itemId), versions: versionsPath(itemId) },
+    })),
+    ...(page.cursor !== undefined && { cursor: page.cursor }),
+  };
 }

@@ -10,6 +10,7 @@ import { getRouteOf, HEAD_ROUTES, type HeadRouteKey, type RouteKey } from './rou
 export type ResponseBody =
   | 'ItemReceipt'
   | 'VersionList'
+  | 'ItemList'
   | 'Ninjs'
   | 'ItemTranslation'
   | 'Problem'
@@ -221,6 +222,55 @@ export const ROUTE_DOCS: { readonly [K in RouteKey]: RouteDoc } = {
       404: notFound,
       412: stale,
       428: ifMatchMissing,
+      500: internal,
+    },
+  },
+  'GET /v1/items': {
+    operationId: 'listItems',
+    summary: "The caller's own items, latest change first, held ones included (with their release state)",
+    ninjsBody: false,
+    ifMatch: false,
+    query: [
+      {
+        name: 'cursor',
+        description: 'The `cursor` of the previous page: continue after it.',
+        schema: { type: 'string' },
+      },
+      {
+        name: 'limit',
+        description: 'Items per page, 1 to 200 (default 50).',
+        schema: { type: 'integer', minimum: 1, maximum: 200 },
+      },
+      {
+        name: 'language',
+        description: 'Comma-separated item languages (primary subtags).',
+        schema: { type: 'string' },
+      },
+      {
+        name: 'type',
+        description:
+          'Comma-separated event types of the latest version: NewsItemPublished, NewsItemCorrected, NewsItemRetracted.',
+        schema: { type: 'string' },
+      },
+      { name: 'place', description: 'Comma-separated place codes.', schema: { type: 'string' } },
+      { name: 'subject', description: 'Comma-separated subject codes.', schema: { type: 'string' } },
+      {
+        name: 'held',
+        description: '`true`: only items held now (embargoed, withheld); `false`: only items not held.',
+        schema: { type: 'boolean' },
+      },
+    ],
+    responses: {
+      200: {
+        description: 'One page of items and, when there are more, the `cursor` of the next.',
+        body: 'ItemList',
+      },
+      400: {
+        description: "An invalid query parameter; a malformed, forged or another partner's cursor.",
+        body: 'Problem',
+      },
+      401: unauthorized,
+      403: forbidden,
       500: internal,
     },
   },

@@ -29,6 +29,7 @@ export const ROUTES = {
   'DELETE /v1/items/{id}': { function: 'items-write', scope: 'items:write' },
   // A submitting partner reads its own items; `feed:read` adds what its entitlement grants.
   'GET /v1/feed': { function: 'feed-api', scope: ['feed:read', 'items:read'] },
+  'GET /v1/items': { function: 'items-read', scope: 'items:read' },
   'GET /v1/items/{id}': { function: 'items-read', scope: 'items:read' },
   'GET /v1/items/{id}/versions': { function: 'items-read', scope: 'items:read' },
   'GET /v1/items/{id}/versions/{version}': { function: 'items-read', scope: 'items:read' },

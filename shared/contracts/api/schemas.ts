@@ -83,6 +83,39 @@ export const VersionList = z
   })
   .register(apiSchemaRegistry, { id: 'VersionList' });
 
+export const ItemListEntry = z
+  .object({
+    id: z.string().describe('The item id.'),
+    version: z.int().min(1).describe('Its latest version.'),
+    uri: z.string(),
+    language: z.string(),
+    pubstatus: Pubstatus,
+    headline: z.string(),
+    places: z.array(z.string()).optional().describe('Place codes (else uris, else names), as in events.'),
+    subjects: z.array(z.string()).optional().describe('Subject codes (else uris, else names), as in events.'),
+    type: z
+      .enum(['NewsItemPublished', 'NewsItemCorrected', 'NewsItemRetracted'])
+      .describe('The public event of the latest version (for a held one: the event its release will have).'),
+    createdAt: z.iso.datetime().describe('When version 1 was accepted (UTC).'),
+    updatedAt: z.iso.datetime().describe('The last change: the latest version accepted, or released (UTC).'),
+    release: Release,
+    links: ItemLinks,
+  })
+  .register(apiSchemaRegistry, { id: 'ItemListEntry' });
+
+export const ItemList = z
+  .object({
+    items: z.array(ItemListEntry).describe('Latest change first.'),
+    cursor: z
+      .string()
+      .optional()
+      .describe('Opaque; pass it as `cursor` for the next page. Absent when there is nothing more.'),
+  })
+  .register(apiSchemaRegistry, {
+    id: 'ItemList',
+    description: "The caller's own items, latest change first, held ones included.",
+  });
+
 export const FieldError = z
   .object({
     pointer: z.string().describe('RFC 6901 JSON pointer into the request body.'),
@@ -149,6 +182,7 @@ export const ItemTranslation = z
 
 export type ItemReceipt = z.infer<typeof ItemReceipt>;
 export type VersionList = z.infer<typeof VersionList>;
+export type ItemList = z.infer<typeof ItemList>;
 export type Problem = z.infer<typeof Problem>;
 export type ItemTranslationView = z.infer<typeof ItemTranslation>;
 

@@ -3,6 +3,7 @@ import { type CursorCodec, InvalidPageCursorError } from '../cursors';
 import { type FieldError, ValidationError } from '../errors';
 import { isWellFormedLanguageTag } from '../ingest/language-tag';
 import type { NinjsDocument } from '../item';
+import { commaList as list, wholeNumber } from '../query-params';
 import { providerLanguageCode } from '../translation/decision';
 import {
   type Entitlement,
@@ -285,40 +286,6 @@ export class FeedService {
       ...(lang !== undefined && { lang }),
     };
   }
-}
-
-function wholeNumber(
-  value: string | undefined,
-  min: number,
-  max: number,
-  fallback: number,
-  pointer: string,
-  fail: (pointer: string, message: string) => void,
-): number {
-  if (value === undefined) return fallback;
-  if (!/^[0-9]{1,4}$/.test(value) || Number(value) < min || Number(value) > max) {
-    fail(pointer, `a whole number from ${min} to ${max}`);
-    return fallback;
-  }
-  return Number(value);
-}
-
-const MAX_LIST = 50;
-
-function list(
-  value: string | undefined,
-  pointer: string,
-  fail: (pointer: string, message: string) => void,
-  valid: (value: string) => boolean,
-  what: string,
-): string[] | undefined {
-  if (value === undefined) return undefined;
-  const values = value.split(',').map((v) => v.trim());
-  if (values.length > MAX_LIST || values.some((v) => v === '' || !valid(v))) {
-    fail(pointer, `a comma-separated list of up to ${MAX_LIST} ${what}`);
-    return undefined;
-  }
-  return values;
 }
 
 function toEntry(
