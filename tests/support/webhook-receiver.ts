@@ -17,6 +17,8 @@ export interface ReceivedWebhook {
   /** The payload as `Webhook.verify` returned it, or the verification error. */
   verified: unknown;
   verifyError?: string;
+  /** When the request arrived (epoch ms, this machine's clock). */
+  at: number;
 }
 
 /**
@@ -34,6 +36,7 @@ export class WebhookReceiver {
 
   async start(): Promise<this> {
     this.server = createServer((request, response) => {
+      const at = Date.now();
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
@@ -52,6 +55,7 @@ export class WebhookReceiver {
           body,
           verified,
           ...(verifyError && { verifyError }),
+          at,
         });
         const answer = this.script.shift() ?? this.fallback;
         if (answer.hang) return;
