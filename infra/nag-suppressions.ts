@@ -160,7 +160,7 @@ function acknowledgeEmbargoRelease(apiStack: ApiStack): void {
   const { embargo } = apiStack;
   acknowledge(embargo.releaser.role, [XRAY_WILDCARD]);
   acknowledge(embargo.scheduleManager.role, [
-    XRAY_AND_LIST_STREAMS_WILDCARD,
+    XRAY_WILDCARD,
     {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${embargo.scheduleGroup.name}/release-*]`,
       reason:
@@ -168,21 +168,13 @@ function acknowledgeEmbargoRelease(apiStack: ApiStack): void {
         'prefix inside the release schedule group, and the role may only create, update and delete them.',
     },
   ]);
-  acknowledge(embargo.scheduleManager.function, [
-    {
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'Invoked only by its DynamoDB stream event source mapping, never asynchronously; records it gives up ' +
-        'on go to the mapping on-failure destination (release-schedules DLQ), and the sweeper still releases.',
-    },
-  ]);
-  for (const queue of [embargo.deadLetterQueue, embargo.streamDeadLetterQueue]) {
+  for (const queue of [embargo.deadLetterQueue, embargo.schedulesDeadLetterQueue]) {
     acknowledge(queue, [
       {
         id: 'AwsSolutions-SQS3',
         reason:
           'This queue is itself a dead-letter queue (of the release schedules, the sweep rule target and the ' +
-          "releaser's asynchronous invocations, or of the schedule manager's stream mapping).",
+          "releaser's asynchronous invocations, or of the schedule manager's rule targets and invocations).",
       },
       {
         id: 'Serverless-SQSRedrivePolicy',

@@ -1,12 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { DynamoDBStreamEvent } from 'aws-lambda';
+import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
 import { scheduler } from '../../shared/adapters/clients/scheduler';
 import { DynamoItemReader } from '../../shared/adapters/dynamodb/item-store';
 import { requireEnv } from '../../shared/adapters/env';
 import { logger, metrics, observedHandler } from '../../shared/adapters/observability';
 import { ReleaseSchedules } from '../../shared/adapters/scheduler/release-schedules';
-import { reconcileSchedules } from './reconcile';
+import { type ItemEventRef, reconcileSchedule } from './reconcile';
 
 const store = new DynamoItemReader(dynamoDb, requireEnv('ITEMS_TABLE_NAME'));
 const schedules = new ReleaseSchedules(scheduler, {
@@ -16,8 +16,21 @@ const schedules = new ReleaseSchedules(scheduler, {
   deadLetterArn: requireEnv('RELEASE_DLQ_ARN'),
 });
 
-/** Items table stream (held versions inserted, held versions superseded or released) -> their release schedules. */
-export const handler = observedHandler<DynamoDBStreamEvent, void>().handler(async (event) => {
-  const reconciled = await reconcileSchedules(event.Records, { store, schedules, logger });
-  metrics.addMetric('ReleaseSchedulesReconciled', MetricUnit.Count, reconciled);
+/** The item an event is about; anything else is a wiring error (thrown: the event goes to the DLQ). */
+function refOf(event: EventBridgeEvent<string, unknown>): ItemEventRef {
+  const detail = (event.detail ?? {}) as { itemId?: unknown; version?: unknown };
+  if (typeof detail.itemId !== 'string' || !Number.isSafeInteger(detail.version)) {
+    throw new Error(`${event['detail-type']} without itemId and version`);
+  }
+  return { detailType: event['detail-type'], itemId: detail.itemId, version: detail.version as number };
+}
+
+/**
+ * Item events on the bus (NewsItemEmbargoed; public events of versions that follow an embargoed
+ * one) -> the item's one release schedule. Driven by the bus, not the items stream: the stream
+ * keeps its two readers (outbox, feed), docs/operations.md#embargoes-scheduled-release.
+ */
+export const handler = observedHandler<EventBridgeEvent<string, unknown>, void>().handler(async (event) => {
+  const outcome = await reconcileSchedule(refOf(event), { store, schedules, logger });
+  if (outcome !== 'unchanged') metrics.addMetric('ReleaseSchedulesReconciled', MetricUnit.Count, 1);
 });

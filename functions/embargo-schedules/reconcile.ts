@@ -1,41 +1,69 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBRecord } from 'aws-lambda';
 import type { ReleaseSchedules } from '../../shared/adapters/scheduler/release-schedules';
+import { NEWS_ITEM_EMBARGOED } from '../../shared/contracts/events/names';
 import type { ItemHeadReader } from '../../shared/domain/ports';
 import { scheduledReleaseOf } from '../../shared/domain/release-schedule';
 
 export interface ReconcileDeps {
-  store: Pick<ItemHeadReader, 'getHead'>;
+  store: Pick<ItemHeadReader, 'getHead' | 'getVersion'>;
   schedules: Pick<ReleaseSchedules, 'put' | 'remove'>;
-  logger: Pick<Logger, 'info' | 'warn'>;
+  logger: Pick<Logger, 'info' | 'debug'>;
 }
 
-const ITEM_PK = /^ITEM#(itm_[0-9A-Za-z]{26})$/;
+/** What the schedule manager reads of an item event on the bus. */
+export interface ItemEventRef {
+  detailType: string;
+  itemId: string;
+  version: number;
+}
+
+export class ScheduleKeepsChangingError extends Error {
+  constructor(readonly itemId: string) {
+    super(`The embargo of ${itemId} kept changing while its release schedule was written`);
+    this.name = 'ScheduleKeepsChangingError';
+  }
+}
+
+export type ReconcileOutcome = 'set' | 'removed' | 'unchanged';
+
+/** Rounds of write-then-verify before giving up (the event is then retried, and the sweeper backs it up). */
+const MAX_ROUNDS = 3;
 
 /**
- * Makes each touched item's release schedule match its CURRENT state (read consistently), not
- * the record's: so records may come twice or out of order (a transaction's two rows) and the
- * outcome is the same. Held by an embargo: the schedule exists at that time; anything else
- * (lifted, retracted, released, withheld): it does not. A failure throws and the stream batch is
- * retried (every step is idempotent); a lost schedule is covered by the sweeper.
+ * Keeps an item's release schedule in step with its CURRENT state after one of its events:
+ * - `NewsItemEmbargoed` (a held version accepted, or the retraction of an item never public);
+ * - a public event of version n > 1 whose version n-1 was held by an embargo (the embargo was
+ *   lifted, or a held version was released and a later one followed). Other public events change
+ *   no schedule and cost one read.
+ * The item's head is read consistently, so events may come twice, late or out of order and the
+ * outcome is the same. Two invocations for one item may interleave: each verifies, after its
+ * write, that the head still wants what it wrote, and otherwise writes again, so the last write
+ * always matches the latest head. A stale schedule would be harmless anyway (the releaser finds
+ * nothing held and the schedule deletes itself), and a lost one is covered by the sweeper.
  */
-/** Returns how many items' schedules were reconciled. */
-export async function reconcileSchedules(records: DynamoDBRecord[], deps: ReconcileDeps): Promise<number> {
-  const itemIds = new Set<string>();
-  for (const record of records) {
-    const pk = record.dynamodb?.Keys?.PK?.S;
-    const match = pk === undefined ? null : ITEM_PK.exec(pk);
-    if (match?.[1] !== undefined) itemIds.add(match[1]);
-  }
-  for (const itemId of itemIds) {
-    const releaseAt = scheduledReleaseOf(await deps.store.getHead(itemId));
-    if (releaseAt === undefined) {
-      await deps.schedules.remove(itemId);
-      deps.logger.info('Release schedule removed', { itemId });
-    } else {
-      await deps.schedules.put(itemId, releaseAt);
-      deps.logger.info('Release schedule set', { itemId, releaseAt });
+export async function reconcileSchedule(event: ItemEventRef, deps: ReconcileDeps): Promise<ReconcileOutcome> {
+  const { itemId } = event;
+  if (event.detailType !== NEWS_ITEM_EMBARGOED) {
+    const previous = event.version > 1 ? await deps.store.getVersion(itemId, event.version - 1) : undefined;
+    if (previous?.hold?.kind !== 'embargo') {
+      deps.logger.debug('No release schedule to change', { itemId, version: event.version });
+      return 'unchanged';
     }
   }
-  return itemIds.size;
+  let wanted = scheduledReleaseOf(await deps.store.getHead(itemId));
+  for (let round = 1; ; round++) {
+    if (wanted === undefined) await deps.schedules.remove(itemId);
+    else await deps.schedules.put(itemId, wanted);
+    const now = scheduledReleaseOf(await deps.store.getHead(itemId));
+    if (now === wanted) break;
+    // Thrown, the event is retried by EventBridge/Lambda (and the sweeper backs up a release).
+    if (round >= MAX_ROUNDS) throw new ScheduleKeepsChangingError(itemId);
+    wanted = now;
+  }
+  if (wanted === undefined) {
+    deps.logger.info('Release schedule removed', { itemId });
+    return 'removed';
+  }
+  deps.logger.info('Release schedule set', { itemId, releaseAt: wanted });
+  return 'set';
 }

@@ -1,66 +1,59 @@
 import { Aws, Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { type IEventBus, Match, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import {
-  type DlqDestinationConfig,
-  EventSourceMapping,
-  FilterCriteria,
-  FilterRule,
-  type IEventSourceDlq,
-  StartingPosition,
-} from 'aws-cdk-lib/aws-lambda';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HELD_BY_RELEASE_TIME, VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
+import { HELD_BY_RELEASE_TIME } from '../../shared/adapters/dynamodb/table-design';
+import {
+  EMBARGOED_EVENT_SOURCE,
+  EVENT_SOURCE,
+  NEWS_ITEM_EMBARGOED,
+} from '../../shared/contracts/events/names';
 import { resourceName, type StageConfig } from '../config';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { DiplowireFunction } from './diplowire-function';
-import { MAX_RECORD_AGE } from './outbox-publisher';
 
 export interface EmbargoReleaseProps {
   readonly config: StageConfig;
   readonly itemsTable: ITable;
+  readonly eventBus: IEventBus;
   /** `functions/<name>/handler.ts` of the two functions. */
   readonly entries: { release: string; schedules: string };
 }
 
-/** A stream on-failure destination granting nothing by itself (the role gets sqs:SendMessage below). */
-class QueueFailureDestination implements IEventSourceDlq {
-  constructor(private readonly queue: Queue) {}
-  bind(): DlqDestinationConfig {
-    return { destination: this.queue.queueArn };
-  }
-}
+/**
+ * Reserved concurrency (docs/operations.md, "Concurrency"): both are invoked asynchronously (the
+ * schedules, the sweep rule, the bus), so they are bounded like every subscriber. A release is a
+ * read and one conditional write (tens of ms): 4 release over 100 items per second, and a burst
+ * beyond is retried (Scheduler, the sweep). Schedules change only when an embargo does.
+ */
+export const EMBARGO_CONCURRENCY = { releaserReserved: 4, schedulesReserved: 1 } as const;
 
 /**
  * Embargo release on AWS (docs/operations.md#embargoes):
- * - `embargo-schedules` reads the items stream (held versions inserted, superseded or released)
- *   and keeps ONE EventBridge Scheduler one-time schedule per held item in a group of its own;
+ * - `embargo-schedules` follows the bus (NewsItemEmbargoed, and public events of versions after the
+ *   first) and keeps ONE EventBridge Scheduler one-time schedule per held item in a group of its
+ *   own; the items stream keeps its two readers (outbox, feed: DynamoDB Streams throttles beyond two);
  * - each schedule invokes `embargo-release` at the embargo time through a role that may do nothing
  *   else, with retries and a DLQ;
  * - a rule `rate(1 minute)` invokes the same function to sweep anything overdue (the backstop).
  */
-/** Concurrent releases; docs/operations.md, "Concurrency", has the account arithmetic. */
-export const RELEASER_RESERVED_CONCURRENCY = 5;
-
 export class EmbargoRelease extends Construct {
   readonly releaser: DiplowireFunction;
   readonly scheduleManager: DiplowireFunction;
   readonly scheduleGroup: CfnScheduleGroup;
   readonly schedulerRole: Role;
   readonly deadLetterQueue: Queue;
-  readonly streamDeadLetterQueue: Queue;
+  readonly schedulesDeadLetterQueue: Queue;
   readonly sweepRule: Rule;
-  readonly mapping: EventSourceMapping;
+  readonly scheduleRules: Rule[];
 
   constructor(scope: Construct, id: string, props: EmbargoReleaseProps) {
     super(scope, id);
     const { config, itemsTable } = props;
-    const streamArn = itemsTable.tableStreamArn;
-    if (!streamArn) throw new Error('The items table must have a stream.');
 
     this.deadLetterQueue = new DeadLetterQueue(this, 'ReleaseDeadLetterQueue', {
       config,
@@ -80,9 +73,7 @@ export class EmbargoRelease extends Construct {
       timeout: Duration.seconds(90),
       environment: { ITEMS_TABLE_NAME: itemsTable.tableName },
       deadLetterQueue: this.deadLetterQueue,
-      // Many embargoes end on the same second (a press conference): releases wait for capacity
-      // (Scheduler and the sweep retry throttles) instead of taking the API's share of the account.
-      reservedConcurrency: RELEASER_RESERVED_CONCURRENCY,
+      reservedConcurrency: EMBARGO_CONCURRENCY.releaserReserved,
     });
     // Head reads (Query), the conditional release (UpdateItem), the overdue index (Query).
     this.releaser.allow(['dynamodb:Query', 'dynamodb:UpdateItem'], [itemsTable.tableArn]);
@@ -121,11 +112,11 @@ export class EmbargoRelease extends Construct {
       ],
     });
 
-    this.streamDeadLetterQueue = new DeadLetterQueue(this, 'SchedulesDeadLetterQueue', {
+    this.schedulesDeadLetterQueue = new DeadLetterQueue(this, 'SchedulesDeadLetterQueue', {
       config,
       name: 'release-schedules-dlq',
       alarmDescription:
-        'Release schedules could not be kept in step with held items (stream records given up on). The sweeper ' +
+        'Release schedules could not be kept in step with held items (bus events given up on). The sweeper ' +
         'still releases them within a minute of their time. See docs/operations.md.',
     }).queue;
 
@@ -133,10 +124,11 @@ export class EmbargoRelease extends Construct {
       config,
       name: 'embargo-schedules',
       description:
-        'Items stream (held versions) -> one EventBridge Scheduler release schedule per held item.',
+        'Bus events of held versions (and of versions that follow one) -> one EventBridge Scheduler release schedule per held item.',
       entry: props.entries.schedules,
       memorySize: 256,
       timeout: Duration.seconds(60),
+      reservedConcurrency: EMBARGO_CONCURRENCY.schedulesReserved,
       environment: {
         ITEMS_TABLE_NAME: itemsTable.tableName,
         RELEASE_SCHEDULE_GROUP: groupName,
@@ -144,14 +136,10 @@ export class EmbargoRelease extends Construct {
         RELEASE_SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
         RELEASE_DLQ_ARN: this.deadLetterQueue.queueArn,
       },
+      deadLetterQueue: this.schedulesDeadLetterQueue,
     });
-    this.scheduleManager.allow(['dynamodb:Query'], [itemsTable.tableArn]);
-    this.scheduleManager.allow(
-      ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
-      [streamArn],
-    );
-    // As for the outbox: ListStreams has no resource-level permissions (on a stream ARN it grants nothing).
-    this.scheduleManager.allow(['dynamodb:ListStreams'], ['*']);
+    // Head reads (Query) and the version before a public one (GetItem): nothing else of the table.
+    this.scheduleManager.allow(['dynamodb:Query', 'dynamodb:GetItem'], [itemsTable.tableArn]);
     this.scheduleManager.allow(
       ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
       [`arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${groupName}/release-*`],
@@ -163,32 +151,32 @@ export class EmbargoRelease extends Construct {
         conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       }),
     );
-    this.scheduleManager.allow(['sqs:SendMessage'], [this.streamDeadLetterQueue.queueArn]);
-
-    const heldRow = { Keys: { SK: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) } } };
-    this.mapping = new EventSourceMapping(this, 'StreamMapping', {
-      target: this.scheduleManager.function,
-      eventSourceArn: streamArn,
-      startingPosition: StartingPosition.TRIM_HORIZON,
-      batchSize: 100,
-      bisectBatchOnError: true,
-      retryAttempts: 10,
-      maxRecordAge: MAX_RECORD_AGE,
-      parallelizationFactor: 1,
-      filters: [
-        // A held version accepted...
-        FilterCriteria.filter({
-          eventName: FilterRule.isEqual('INSERT'),
-          dynamodb: { ...heldRow, NewImage: { holdKind: { S: FilterRule.exists() } } },
-        }),
-        // ...or superseded or released.
-        FilterCriteria.filter({
-          eventName: FilterRule.isEqual('MODIFY'),
-          dynamodb: { ...heldRow, OldImage: { holdKind: { S: FilterRule.exists() } } },
-        }),
-      ],
-      onFailure: new QueueFailureDestination(this.streamDeadLetterQueue),
+    // Driven by the bus, not the items stream (which keeps two readers: the outbox and the feed).
+    const target = new LambdaFunction(this.scheduleManager.function, {
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(24),
+      deadLetterQueue: this.schedulesDeadLetterQueue,
     });
-    this.mapping.node.addDependency(this.scheduleManager.role);
+    this.scheduleRules = [
+      new Rule(this, 'HeldVersionsRule', {
+        ruleName: resourceName(config.stage, 'release-schedules-held'),
+        description: 'Held versions (NewsItemEmbargoed) -> their release schedule.',
+        eventBus: props.eventBus,
+        eventPattern: { source: [EMBARGOED_EVENT_SOURCE], detailType: [NEWS_ITEM_EMBARGOED] },
+        targets: [target],
+      }),
+      new Rule(this, 'FollowingVersionsRule', {
+        ruleName: resourceName(config.stage, 'release-schedules-following'),
+        description:
+          'Public events of versions after the first (a lift, or a release followed by more) -> the release schedule.',
+        eventBus: props.eventBus,
+        eventPattern: {
+          source: [EVENT_SOURCE],
+          detailType: ['NewsItemPublished', 'NewsItemCorrected', 'NewsItemRetracted'],
+          detail: { version: Match.greaterThan(1) },
+        },
+        targets: [target],
+      }),
+    ];
   }
 }

@@ -217,6 +217,7 @@ export class ApiStack extends Stack {
     this.embargo = new EmbargoRelease(this, 'Embargo', {
       config,
       itemsTable,
+      eventBus,
       entries: { release: handlerEntry('embargo-release'), schedules: handlerEntry('embargo-schedules') },
     });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RELEASER_RESERVED_CONCURRENCY } from '../../infra/constructs/embargo-release';
+import { EMBARGO_CONCURRENCY } from '../../infra/constructs/embargo-release';
 import { CONCURRENCY } from '../../infra/stacks/subscribers-stack';
 import { lambdaFunctionDefinition } from '../../local/lambda/template';
 import { sqsEventSourceSettings } from '../../local/sqs/template';
@@ -115,7 +115,8 @@ describe.each(['dev', 'prod'] as const)('concurrency bounds (%s)', (stage) => {
       CONCURRENCY.dispatcherReserved +
         CONCURRENCY.translatorReserved +
         CONCURRENCY.webhookFanoutReserved +
-        RELEASER_RESERVED_CONCURRENCY,
+        EMBARGO_CONCURRENCY.releaserReserved +
+        EMBARGO_CONCURRENCY.schedulesReserved,
     );
     // Two stages may share an account: 90% of it still stays unreserved.
     expect(ACCOUNT_LIMIT - 2 * reserved).toBeGreaterThanOrEqual(0.9 * ACCOUNT_LIMIT);
@@ -150,9 +151,10 @@ describe('docs/operations.md', () => {
       CONCURRENCY.dispatcherReserved,
       CONCURRENCY.translatorReserved,
       CONCURRENCY.webhookFanoutReserved,
-      RELEASER_RESERVED_CONCURRENCY,
+      EMBARGO_CONCURRENCY.releaserReserved,
+      EMBARGO_CONCURRENCY.schedulesReserved,
     ];
-    const total = parts.reduce((sum, part) => sum + part, 0);
+    const total = parts.reduce((sum, n) => sum + n, 0);
     expect(doc).toContain(`${parts.join(' + ')} = **${total}**`);
     expect(doc).toContain(`**${ACCOUNT_LIMIT - total}** unreserved`);
     expect(doc).toContain(`\`MaximumConcurrency\` ${CONCURRENCY.dispatcherMaxConcurrency}`);

@@ -90,7 +90,6 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
         ].flatMap(perFunction),
         'Api/Api/HttpApi/GET--problems--{slug} AwsSolutions-APIG4',
         'Api/Embargo/Releaser/Role AwsSolutions-IAM5[Resource::*]',
-        'Api/Embargo/ScheduleManager/Function Serverless-LambdaDLQ',
         'Api/Embargo/ScheduleManager/Role AwsSolutions-IAM5[Resource::*]',
         `Api/Embargo/ScheduleManager/Role AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/diplowire-${stage}-releases/release-*]`,
         ...['ReleaseDeadLetterQueue', 'SchedulesDeadLetterQueue'].flatMap((queue) => [
