@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSynth } from '../local/synth';
 import { measureColdInit } from './cold-init';
+import { measureEmbargo } from './embargo';
 import { measureFairness } from './fairness';
 import { measureFeed } from './feed';
 import { measureLocalCloud } from './local-cloud';
@@ -22,6 +23,7 @@ const CLOUD_CONCURRENCIES = [1, 4, 16];
 const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
 const FAIRNESS_SAMPLES = Number(process.env.BENCH_FAIRNESS_SAMPLES ?? 100);
 const FEED_CHANGES = Number(process.env.BENCH_FEED_CHANGES ?? 200);
+const EMBARGO_ITEMS = Number(process.env.BENCH_EMBARGO_ITEMS ?? 60);
 
 const TARGETS = {
   bundleBytes: 300 * 1000,
@@ -36,6 +38,7 @@ const TARGETS = {
   idleWebhookMs: 1300,
   fairnessP99Ratio: 2.0,
   feedLagP99Ms: 1000,
+  releaseLagP99Ms: 1000,
 };
 
 function row(cells: (string | number)[]): string {
@@ -63,6 +66,7 @@ async function main() {
   const subscribers = await measureSubscribers({ items: Math.max(100, SUBSCRIBER_ITEMS), concurrency: 4 });
   const fairness = await measureFairness({ samples: FAIRNESS_SAMPLES, floodConcurrency: 16 });
   const feed = await measureFeed({ changes: Math.max(200, FEED_CHANGES), partners: 4 });
+  const embargo = await measureEmbargo({ items: Math.max(50, EMBARGO_ITEMS) });
 
   console.log(row(['function', 'bundle bytes', 'cold init ms', 'cold ratio', 'over reference']));
   for (const f of cold.functions) {
@@ -152,6 +156,21 @@ async function main() {
       `of ${feed.changes} changes`,
     ]),
   );
+  console.log(
+    row([
+      'release lag p50 / p99 / max ms',
+      round(embargo.releaseLagP50Ms, 1),
+      round(embargo.releaseLagP99Ms, 1),
+      round(embargo.releaseLagMaxMs, 1),
+    ]),
+  );
+  console.log(
+    row([
+      'early / missed / duplicate releases',
+      `${embargo.earlyReleases} / ${embargo.releaseMissed} / ${embargo.releaseDuplicates}`,
+      `of ${embargo.items} due at one second`,
+    ]),
+  );
   const misses = [
     ...Object.entries(bundles)
       .filter(([, b]) => b > TARGETS.bundleBytes)
@@ -191,6 +210,12 @@ async function main() {
       : []),
     ...(feed.feedMissed !== 0 ? [`feedMissed ${feed.feedMissed} != 0`] : []),
     ...(feed.feedDuplicates !== 0 ? [`feedDuplicates ${feed.feedDuplicates} != 0`] : []),
+    ...(embargo.releaseLagP99Ms > TARGETS.releaseLagP99Ms
+      ? [`releaseLagP99Ms ${round(embargo.releaseLagP99Ms, 1)} > ${TARGETS.releaseLagP99Ms}`]
+      : []),
+    ...(embargo.earlyReleases !== 0 ? [`earlyReleases ${embargo.earlyReleases} != 0`] : []),
+    ...(embargo.releaseMissed !== 0 ? [`releaseMissed ${embargo.releaseMissed} != 0`] : []),
+    ...(embargo.releaseDuplicates !== 0 ? [`releaseDuplicates ${embargo.releaseDuplicates} != 0`] : []),
     ...(subscribers.translateCallsPerVersion !== 1
       ? [`translateCallsPerVersion ${round(subscribers.translateCallsPerVersion, 3)} != 1.0`]
       : []),
@@ -215,6 +240,8 @@ async function main() {
       feedLagP99Ms: round(feed.feedLagP99Ms, 1),
       feedMissed: feed.feedMissed,
       feedDuplicates: feed.feedDuplicates,
+      releaseLagP99Ms: round(embargo.releaseLagP99Ms, 1),
+      earlyReleases: embargo.earlyReleases,
     }),
   );
 }

@@ -1,0 +1,157 @@
+/**
+ * Embargo release on the local cloud: at least 50 held items whose embargo falls on the SAME second
+ * (a press conference), released by their EventBridge Scheduler schedules through `embargo-release`,
+ * the items stream and the outbox onto the bus.
+ * - `releaseLagP99Ms`: from the embargo time to the public event's ingestion on the bus, p99;
+ * - `earlyReleases`: public events (or `releasedAt` values) seen before their embargo time: must be 0;
+ * - `releaseMissed`: held items not released within two minutes of their time (must be 0).
+ *
+ *   npx tsx bench/embargo.ts      (this part alone; `npm run bench` runs it with the rest)
+ */
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { createPartner, partnerApi, startSubscriberCloud } from '../tests/e2e/support/subscribers';
+import { percentile, round } from './support';
+
+export interface EmbargoFigures {
+  items: number;
+  releaseLagP50Ms: number;
+  releaseLagP99Ms: number;
+  releaseLagMaxMs: number;
+  earlyReleases: number;
+  releaseMissed: number;
+  /** Items whose release was published under more than one event id (must be 0). */
+  releaseDuplicates: number;
+}
+
+interface LoggedEvent {
+  ingestedAt: string;
+  event: {
+    source: string;
+    'detail-type': string;
+    detail: { itemId?: string; eventId?: string; releasedAt?: string };
+  };
+}
+
+/** The public item events on the app's bus, by item id. */
+async function publicEvents(eventbridge: string, bus: string): Promise<Map<string, LoggedEvent[]>> {
+  const response = await fetch(`${eventbridge}/_local/events?bus=${encodeURIComponent(bus)}`);
+  const log = (await response.json()) as { buses: Record<string, LoggedEvent[]> };
+  const byItem = new Map<string, LoggedEvent[]>();
+  for (const record of log.buses[bus] ?? []) {
+    const { source, detail } = record.event;
+    if (source !== 'diplowire.items' || record.event['detail-type'] === 'NewsItemTranslated') continue;
+    if (detail.itemId === undefined) continue;
+    byItem.set(detail.itemId, [...(byItem.get(detail.itemId) ?? []), record]);
+  }
+  return byItem;
+}
+
+/** Submits `count` items held until `embargoed`, `concurrency` at a time; returns their ids. */
+async function submitHeld(
+  api: ReturnType<typeof partnerApi>,
+  count: number,
+  embargoed: string,
+  concurrency = 4,
+): Promise<string[]> {
+  const batch = randomUUID().slice(0, 8);
+  const ids: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const n = next++;
+        // English: the translator does not run, so only the release path is measured.
+        const created = await api.submit({
+          uri: `urn:bench:embargo:${batch}:${n}`,
+          language: 'en',
+          embargoed,
+          headlines: [{ value: `Statement ${n} embargoed until ${embargoed}` }],
+          bodies: [{ contenttype: 'text/plain', value: `Embargoed statement ${n} of batch ${batch}.` }],
+        });
+        if (created.status !== 201) throw new Error(`submit answered ${created.status}: ${created.text}`);
+        const receipt = JSON.parse(created.text) as { id: string; release: { state: string } };
+        if (receipt.release.state !== 'held') throw new Error(`item ${n} is not held: ${created.text}`);
+        ids.push(receipt.id);
+      }
+    }),
+  );
+  return ids;
+}
+
+/** Whole seconds `leadMs` from now: embargoes are set on a second (usually a minute). */
+const secondIn = (leadMs: number) => Math.ceil((Date.now() + leadMs) / 1000) * 1000;
+
+async function releaseOf(
+  endpoints: { eventbridge: string; eventBusName: string },
+  ids: string[],
+  due: number,
+  timeoutMs: number,
+): Promise<Map<string, LoggedEvent[]>> {
+  const deadline = Math.max(Date.now(), due) + timeoutMs;
+  for (;;) {
+    const events = await publicEvents(endpoints.eventbridge, endpoints.eventBusName);
+    if (ids.every((id) => events.has(id)) || Date.now() > deadline) {
+      // Late duplicates (a second release) would show up here.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      return publicEvents(endpoints.eventbridge, endpoints.eventBusName);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+export async function measureEmbargo(options: { items: number }): Promise<EmbargoFigures> {
+  const { cloud, dataDir, stop } = await startSubscriberCloud('bench-embargo');
+  try {
+    const partner = await createPartner(dataDir, 'bench-embargo');
+    const api = partnerApi(cloud.endpoints, partner.apiKey);
+
+    // Warm-up (unmeasured): the schedule manager, the releaser and the outbox start once.
+    const warmDue = secondIn(6000);
+    const warm = await submitHeld(api, 3, new Date(warmDue).toISOString());
+    await releaseOf(cloud.endpoints, warm, warmDue, 90_000);
+
+    // The measured batch: every item due at the same second, far enough ahead for all schedules.
+    const due = secondIn(15_000 + options.items * 100);
+    const embargoed = new Date(due).toISOString();
+    const ids = await submitHeld(api, options.items, embargoed);
+    if (Date.now() >= due) throw new Error('submitting the held items took past their embargo time');
+    const events = await releaseOf(cloud.endpoints, ids, due, 120_000);
+
+    const lags: number[] = [];
+    let earlyReleases = 0;
+    let releaseDuplicates = 0;
+    for (const id of ids) {
+      const released = events.get(id) ?? [];
+      if (released.length === 0) continue;
+      const ingested = released.map((r) => Date.parse(r.ingestedAt));
+      earlyReleases += released.filter(
+        (r) => Date.parse(r.ingestedAt) < due || Date.parse(r.event.detail.releasedAt ?? '') < due,
+      ).length;
+      if (new Set(released.map((r) => r.event.detail.eventId)).size > 1) releaseDuplicates++;
+      lags.push(Math.min(...ingested) - due);
+    }
+    return {
+      items: ids.length,
+      releaseLagP50Ms: percentile(lags, 50),
+      releaseLagP99Ms: percentile(lags, 99),
+      releaseLagMaxMs: lags.length === 0 ? Number.NaN : Math.max(...lags),
+      earlyReleases,
+      releaseMissed: ids.length - lags.length,
+      releaseDuplicates,
+    };
+  } finally {
+    await stop();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const figures = await measureEmbargo({ items: Number(process.env.BENCH_EMBARGO_ITEMS ?? 60) });
+  console.log(
+    JSON.stringify({
+      ...figures,
+      releaseLagP50Ms: round(figures.releaseLagP50Ms, 1),
+      releaseLagP99Ms: round(figures.releaseLagP99Ms, 1),
+    }),
+  );
+}
