@@ -56,6 +56,21 @@ export const EVENT_CONSUMERS: readonly EventConsumer[] = [
     what: "Queues one signed webhook delivery per subscription whose filter matches; partners' webhook endpoints receive the event.",
     doc: 'docs/webhooks.md',
   },
+  {
+    name: 'release-schedules-held',
+    sources: [EMBARGOED_EVENT_SOURCE],
+    detailTypes: ['NewsItemEmbargoed'],
+    what: "`embargo-schedules` sets (or removes) the item's one EventBridge Scheduler release schedule from its current head.",
+    doc: 'docs/operations.md',
+  },
+  {
+    name: 'release-schedules-following',
+    sources: [EVENT_SOURCE],
+    detailTypes: ['NewsItemPublished', 'NewsItemCorrected', 'NewsItemRetracted'],
+    filter: '`version` > 1',
+    what: '`embargo-schedules` removes the release schedule of an item whose embargo was lifted (the version before was held).',
+    doc: 'docs/operations.md',
+  },
 ];
 
 /** The archive of the bus: replayable with `npm run ops -- replay` (docs/operations.md). */

@@ -24,7 +24,8 @@ describe('the event catalog', () => {
     const embargoed = entries.find((e) => e.contract.detailType === 'NewsItemEmbargoed')!;
     expect(embargoed.source).toBe('diplowire.items.embargoed');
     expect(embargoed.archived).toBe(false);
-    expect(embargoed.consumers.map((c) => c.name)).toEqual(['translator']);
+    // Opted in: the translator, and the release schedules; never a public subscriber or the archive.
+    expect(embargoed.consumers.map((c) => c.name)).toEqual(['translator', 'release-schedules-held']);
   });
 
   it('gives each event an example that its own validator accepts, on its own source and detail-type', () => {
