@@ -162,8 +162,6 @@ describe('a crash in the middle of a burst', () => {
       status: (await api.get(s.itemId as string)).status,
     }));
     const notStored = reads.filter((r) => r.status !== 200);
-    require('node:fs').writeFileSync('/tmp/crash-cloud2.log', second.log());
-    require('node:fs').writeFileSync('/tmp/crash-cloud1.log', first.log());
 
     // ...and published: exactly one distinct eventId per item (redelivery of the same id is allowed).
     const eventIdsByItem = new Map<string, Set<string>>();

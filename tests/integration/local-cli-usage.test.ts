@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'local/cli.ts', ...args], {
+  spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start-local.ts', ...args], {
     encoding: 'utf8',
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
     timeout: 60_000,
@@ -21,7 +21,9 @@ describe('npm start command line', () => {
   it('lists every option and every environment variable the local cloud reads in --help', () => {
     const result = run('--help');
     expect(result.status).toBe(0);
-    const source = readFileSync('local/cli.ts', 'utf8');
+    const source = ['local/run-cli.ts', 'scripts/start-local.ts']
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
     const variables = new Set([...source.matchAll(/process\.env\.([A-Z_]+)/g)].map((m) => m[1]!));
     expect(variables.size).toBeGreaterThan(3);
     for (const variable of variables) expect(result.stdout).toContain(variable);

@@ -1,5 +1,5 @@
 /**
- * Runs `local/cli.ts` (what `npm start` runs) as a child process on free ports, the way a developer
+ * Runs `scripts/start-local.ts` (what `npm start` runs) as a child process on free ports, the way a developer
  * would, and hands the tests its endpoints.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { freePort } from '../../../local/support/ports';
 import { REPO_ROOT } from './synth';
 
-/** `<data-dir>/endpoints.json` as written by local/cli.ts. */
+/** `<data-dir>/endpoints.json` as written by `npm start` (local/run-cli.ts). */
 export interface Endpoints {
   api: string;
   eventbridge: string;
@@ -106,7 +106,7 @@ async function startOnce(options: StartCloudOptions): Promise<RunningCloud> {
     // own parent process) and leave the real cloud running.
     '--import',
     'tsx',
-    'local/cli.ts',
+    'scripts/start-local.ts',
     '--no-synth',
     '--cdk-out',
     options.cdkOut,
