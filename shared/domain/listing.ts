@@ -93,18 +93,13 @@ export function matchesListing(listing: ItemListing, filters: ListingFilters): b
   return true;
 }
 
-/** One entry of GET /v1/items. */
-export interface ItemListEntry {
-  itemId: string;
-  version: number;
-  uri: string;
-  language: string;
-  pubstatus: Pubstatus;
-  headline: string;
-  places?: string[];
-  subjects?: string[];
+/** One entry of GET /v1/items: the summary, the last change's type and time, and the release state. */
+export interface ItemListEntry
+  extends Pick<
+    ItemListing,
+    'itemId' | 'version' | 'uri' | 'language' | 'pubstatus' | 'headline' | 'places' | 'subjects' | 'createdAt'
+  > {
   type: ListingType;
-  createdAt: string;
   updatedAt: string;
   release: ReleaseView;
 }
