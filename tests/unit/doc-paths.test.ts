@@ -49,3 +49,18 @@ describe('paths cited in the README and docs/', () => {
     );
   });
 });
+
+describe('claims in docs/ that follow from the code', () => {
+  it('docs/data-model.md counts and names the tables that table-design.ts declares', async () => {
+    const design = await import('../../shared/adapters/dynamodb/table-design');
+    const tables = Object.values(design).filter(
+      (value): value is { logicalName: string } =>
+        typeof value === 'object' && value !== null && 'logicalName' in value && 'partitionKey' in value,
+    );
+    const text = readFileSync(join(ROOT, 'docs/data-model.md'), 'utf8');
+    const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    const claimed = /^(\w+) DynamoDB tables/im.exec(text)?.[1]?.toLowerCase();
+    expect(claimed === undefined ? undefined : words.indexOf(claimed)).toBe(tables.length);
+    for (const { logicalName } of tables) expect(text.toLowerCase()).toContain(logicalName.toLowerCase());
+  });
+});
