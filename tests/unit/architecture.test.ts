@@ -59,9 +59,6 @@ const IO_MODULES =
 const ALLOWED = new Set([
   // BlockList and isIP only: pure address parsing and matching, no socket is opened.
   'shared/domain/webhooks/url-policy.ts imports node:net',
-  // The demo partner of `npm start` is created through the product's store; goes when local/
-  // becomes a package with its own public API (issue 11, done by the integrator).
-  'local/demo-partner.ts imports ../shared/adapters/dynamodb/partner-store',
 ]);
 
 function unexpected(found: string[]): string[] {
