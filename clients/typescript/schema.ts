@@ -7,13 +7,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The caller's own items, latest change first, held ones included (with their release state) */
+        get: operations["listItems"];
         put?: never;
         /** Submit a news item (idempotent per partner and uri) */
         post: operations["submitItem"];
         delete?: never;
         options?: never;
-        head?: never;
+        /** The caller's own items, latest change first, held ones included (with their release state): status and headers only (HEAD) */
+        head: operations["listItemsHead"];
         patch?: never;
         trace?: never;
     };
@@ -274,6 +276,43 @@ export interface components {
             itemId: string;
             /** @description Oldest first. */
             versions: components["schemas"]["VersionListEntry"][];
+        };
+        ItemListEntry: {
+            /** @description The item id. */
+            id: string;
+            /** @description Its latest version. */
+            version: number;
+            uri: string;
+            language: string;
+            pubstatus: components["schemas"]["Pubstatus"];
+            headline: string;
+            /** @description Place codes (else uris, else names), as in events. */
+            places?: string[];
+            /** @description Subject codes (else uris, else names), as in events. */
+            subjects?: string[];
+            /**
+             * @description The public event of the latest version (for a held one: the event its release will have).
+             * @enum {string}
+             */
+            type: "NewsItemPublished" | "NewsItemCorrected" | "NewsItemRetracted";
+            /**
+             * Format: date-time
+             * @description When version 1 was accepted (UTC).
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description The last change: the latest version accepted, or released (UTC).
+             */
+            updatedAt: string;
+            release: components["schemas"]["Release"];
+            links: components["schemas"]["ItemLinks"];
+        };
+        ItemList: {
+            /** @description Latest change first. */
+            items: components["schemas"]["ItemListEntry"][];
+            /** @description Opaque; pass it as `cursor` for the next page. Absent when there is nothing more. */
+            cursor?: string;
         };
         FieldError: {
             /** @description RFC 6901 JSON pointer into the request body. */
@@ -1256,6 +1295,92 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listItems: {
+        parameters: {
+            query?: {
+                /** @description The `cursor` of the previous page: continue after it. */
+                cursor?: string;
+                /** @description Items per page, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Comma-separated item languages (primary subtags). */
+                language?: string;
+                /** @description Comma-separated event types of the latest version: NewsItemPublished, NewsItemCorrected, NewsItemRetracted. */
+                type?: string;
+                /** @description Comma-separated place codes. */
+                place?: string;
+                /** @description Comma-separated subject codes. */
+                subject?: string;
+                /** @description `true`: only items held now (embargoed, withheld); `false`: only items not held. */
+                held?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of items and, when there are more, the `cursor` of the next. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemList"];
+                };
+            };
+            /** @description An invalid query parameter; a malformed, forged or another partner's cursor. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    /** @description The Bearer challenge (RFC 6750). */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the scope the route needs. */
+            403: {
+                headers: {
+                    /** @description The Bearer challenge (RFC 6750). */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the partner's fair share of requests; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; nothing about it is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     submitItem: {
         parameters: {
             query?: never;
@@ -1406,6 +1531,82 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    listItemsHead: {
+        parameters: {
+            query?: {
+                /** @description The `cursor` of the previous page: continue after it. */
+                cursor?: string;
+                /** @description Items per page, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description Comma-separated item languages (primary subtags). */
+                language?: string;
+                /** @description Comma-separated event types of the latest version: NewsItemPublished, NewsItemCorrected, NewsItemRetracted. */
+                type?: string;
+                /** @description Comma-separated place codes. */
+                place?: string;
+                /** @description Comma-separated subject codes. */
+                subject?: string;
+                /** @description `true`: only items held now (embargoed, withheld); `false`: only items not held. */
+                held?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of items and, when there are more, the `cursor` of the next. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An invalid query parameter; a malformed, forged or another partner's cursor. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid API key (`WWW-Authenticate: Bearer`). */
+            401: {
+                headers: {
+                    /** @description The Bearer challenge (RFC 6750). */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The API key lacks the scope the route needs. */
+            403: {
+                headers: {
+                    /** @description The Bearer challenge (RFC 6750). */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Over the partner's fair share of requests; wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An internal error; nothing about it is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
