@@ -100,6 +100,7 @@ describe('GET /problems/{slug}: the API documents each type where its URI points
   let stdout: MockInstance<typeof process.stdout.write>;
   beforeAll(async () => {
     process.env.ITEMS_TABLE_NAME ??= 'items-unit-test';
+    process.env.PARTNERS_TABLE_NAME ??= 'partners-unit-test';
     process.env.AWS_REGION ??= 'us-east-1';
     ({ handler } = await import('../../../functions/items-read/handler'));
   });
