@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLE_TARGET } from '../infra/constructs/diplowire-function';
+import { BUNDLE_TARGET } from '#infra/constructs/diplowire-function.ts';
 import type { BundledFunction } from './support';
 import { median } from './support';
 

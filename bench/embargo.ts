@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { createPartner, partnerApi, startSubscriberCloud } from '../tests/e2e/support/subscribers';
+import { createPartner, partnerApi, startSubscriberCloud } from '#tests/e2e/support/subscribers.ts';
 import { percentile, round } from './support';
 
 export interface EmbargoFigures {

@@ -5,8 +5,8 @@
  * Target ≤ 2.0. The cloud runs with a small per-partner share so the flood surely exceeds it.
  */
 import { randomUUID } from 'node:crypto';
-import { smallItem } from '../tests/e2e/support/helpers';
-import { createPartner, partnerApi, startSubscriberCloud } from '../tests/e2e/support/subscribers';
+import { smallItem } from '#tests/e2e/support/helpers.ts';
+import { createPartner, partnerApi, startSubscriberCloud } from '#tests/e2e/support/subscribers.ts';
 import { percentile, stopKeepingFigures } from './support';
 
 export interface FairnessFigures {

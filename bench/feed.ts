@@ -8,9 +8,9 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { eventIdOf } from '../shared/domain/events';
-import { createPartner, partnerApi, startSubscriberCloud } from '../tests/e2e/support/subscribers';
-import { REPO_ROOT } from '../tests/e2e/support/synth';
+import { eventIdOf } from '#shared/domain/events.ts';
+import { createPartner, partnerApi, startSubscriberCloud } from '#tests/e2e/support/subscribers.ts';
+import { REPO_ROOT } from '#tests/e2e/support/synth.ts';
 import { percentile, stopKeepingFigures } from './support';
 
 const run = promisify(execFile);

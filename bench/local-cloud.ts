@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { e2eNames } from '../tests/e2e/support/e2e-stack';
-import { type RunningCloud, startCloud } from '../tests/e2e/support/local-cloud';
-import { synthesize } from '../tests/e2e/support/synth';
+import { e2eNames } from '#tests/e2e/support/e2e-stack.ts';
+import { type RunningCloud, startCloud } from '#tests/e2e/support/local-cloud.ts';
+import { synthesize } from '#tests/e2e/support/synth.ts';
 import { percentile, seedItem } from './support';
 
 /** Items per interleaved round of API submits and raw PutItems. */

@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureSynth } from '../local/synth';
+import { ensureSynth } from '#local/synth.ts';
 import { measureColdInit } from './cold-init';
 import { measureEmbargo } from './embargo';
 import { measureFairness } from './fairness';

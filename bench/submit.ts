@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { startDynamoDbLocal } from '../local/dynamodb/launcher';
-import { httpEvent, lambdaContext, partnerContext } from '../tests/support/api-events';
-import { createItemsTable } from '../tests/support/tables';
+import { startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
+import { httpEvent, lambdaContext, partnerContext } from '#tests/support/api-events.ts';
+import { createItemsTable } from '#tests/support/tables.ts';
 import { percentile, seedItem } from './support';
 
 /**

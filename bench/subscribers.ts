@@ -14,8 +14,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { createPartner, partnerApi, startSubscriberCloud, subscribe } from '../tests/e2e/support/subscribers';
-import { startLocalTranslateServer } from '../tests/support/local-translate-server';
+import {
+  createPartner,
+  partnerApi,
+  startSubscriberCloud,
+  subscribe,
+} from '#tests/e2e/support/subscribers.ts';
+import { startLocalTranslateServer } from '#tests/support/local-translate-server.ts';
 import { percentile, stopKeepingFigures } from './support';
 
 export interface SubscriberFigures {

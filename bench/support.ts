@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { displayName, functionCode, loadAssembly } from '../local/template';
+import { displayName, functionCode, loadAssembly } from '#local/template/index.ts';
 
 export function median(values: number[]): number {
   return percentile(values, 50);

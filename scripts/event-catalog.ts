@@ -18,11 +18,11 @@ import {
   EVENT_SOURCE,
   type EventContract,
   type NewsItemTranslatedDetailV1,
-} from '../shared/contracts/events/index';
-import { toNewsItemEvent } from '../shared/domain/events';
-import type { ItemVersion, NinjsDocument } from '../shared/domain/item';
-import { translationEventIdOf } from '../shared/domain/translation/model';
-import { WEBHOOK_EVENT_TYPES } from '../shared/domain/webhooks/model';
+} from '#shared/contracts/events/index.ts';
+import { toNewsItemEvent } from '#shared/domain/events.ts';
+import type { ItemVersion, NinjsDocument } from '#shared/domain/item.ts';
+import { translationEventIdOf } from '#shared/domain/translation/model.ts';
+import { WEBHOOK_EVENT_TYPES } from '#shared/domain/webhooks/model.ts';
 import { readCommittedEventSchemas } from './generate-event-schemas';
 import { markdownTable } from './markdown';
 

@@ -22,7 +22,7 @@ import {
   type EventContract,
   eventDetailJsonSchemas,
   type JsonSchema,
-} from '../shared/contracts/events/index';
+} from '#shared/contracts/events/index.ts';
 import { createStandaloneAjv, standaloneEsm } from './standalone-validators';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,7 +1,7 @@
 /** Writes docs/openapi.json from the API contract (shared/contracts/api). Run: npx tsx scripts/generate-openapi.ts */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { buildOpenApiDocument } from '../shared/contracts/api/openapi';
+import { buildOpenApiDocument } from '#shared/contracts/api/openapi.ts';
 
 export const OPENAPI_PATH = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
 

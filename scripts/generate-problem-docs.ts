@@ -1,7 +1,7 @@
 /** Writes docs/problems.md from the problem type registry (shared/contracts/api/problem-types.ts). */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PROBLEM_TYPES, type ProblemSlug, problemTypeUri } from '../shared/contracts/api/problem-types';
+import { PROBLEM_TYPES, type ProblemSlug, problemTypeUri } from '#shared/contracts/api/problem-types.ts';
 import { markdownTable } from './markdown';
 
 export const PROBLEM_DOCS_PATH = fileURLToPath(new URL('../docs/problems.md', import.meta.url));

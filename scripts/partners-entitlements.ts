@@ -3,9 +3,9 @@
  * from scripts/partners.ts so key management and entitlements evolve separately. See docs/feed.md.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoEntitlementStore, UnknownPartnerError } from '../shared/adapters/dynamodb/entitlement-store';
-import { type Entitlement, FEED_TYPES, type FeedType, primaryLanguage } from '../shared/domain/feed/model';
-import { isWellFormedLanguageTag } from '../shared/domain/ingest/language-tag';
+import { DynamoEntitlementStore, UnknownPartnerError } from '#shared/adapters/dynamodb/entitlement-store.ts';
+import { type Entitlement, FEED_TYPES, type FeedType, primaryLanguage } from '#shared/domain/feed/model.ts';
+import { isWellFormedLanguageTag } from '#shared/domain/ingest/language-tag.ts';
 
 export const ENTITLEMENT_COMMANDS = ['entitle', 'unentitle', 'entitlements'] as const;
 export type EntitlementCommand = (typeof ENTITLEMENT_COMMANDS)[number];

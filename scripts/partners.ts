@@ -13,11 +13,11 @@ import {
   DEFAULT_PARTNER_SCOPES,
   DynamoPartnerStore,
   PartnerNotActiveError,
-} from '../shared/adapters/dynamodb/partner-store';
-import { DynamoSubscriptionStore } from '../shared/adapters/dynamodb/subscription-store';
-import type { Entitlement } from '../shared/domain/feed/model';
-import type { PartnerStore } from '../shared/domain/ports';
-import { disablePartnerSubscriptions } from '../shared/domain/webhooks/revocation';
+} from '#shared/adapters/dynamodb/partner-store.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
+import type { Entitlement } from '#shared/domain/feed/model.ts';
+import type { PartnerStore } from '#shared/domain/ports.ts';
+import { disablePartnerSubscriptions } from '#shared/domain/webhooks/revocation.ts';
 import {
   describeEntitlement,
   ENTITLEMENT_COMMANDS,

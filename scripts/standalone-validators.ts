@@ -6,8 +6,8 @@
 import Ajv2020, { type Options } from 'ajv/dist/2020';
 import standaloneCode from 'ajv/dist/standalone';
 import addFormats from 'ajv-formats';
-import { fullFormats as vendoredFormats } from '../shared/contracts/formats';
-import { errorMessages } from '../shared/contracts/validation-runtime';
+import { fullFormats as vendoredFormats } from '#shared/contracts/formats.ts';
+import { errorMessages } from '#shared/contracts/validation-runtime.ts';
 
 /**
  * An ajv 2020 instance that emits ESM source, with the ajv-formats formats. Every error is

@@ -4,7 +4,7 @@
  * start, the rendered API reference at the console's /docs, and a banner that submits the seed article.
  */
 import { relative, resolve } from 'node:path';
-import { type AfterStartContext, type AppAdditions, runLocalCli } from '../local/index';
+import { type AfterStartContext, type AppAdditions, runLocalCli } from '#local/index.ts';
 import { buildApiReference } from './build-api-reference';
 import { seedDemoPartner } from './local-demo-partner';
 

@@ -3,13 +3,13 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
-import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
-import { CachedKeyLookup } from '../../shared/adapters/dynamodb/cached-key-lookup';
-import { DynamoPartnerStore } from '../../shared/adapters/dynamodb/partner-store';
-import { requireEnv } from '../../shared/adapters/env';
-import { logger, metrics, observedHandler } from '../../shared/adapters/observability';
-import type { AuthorizerContext } from '../../shared/contracts/api/authorizer-context';
-import { hashApiKey, parseBearer } from '../../shared/domain/api-keys';
+import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
+import { CachedKeyLookup } from '#shared/adapters/dynamodb/cached-key-lookup.ts';
+import { DynamoPartnerStore } from '#shared/adapters/dynamodb/partner-store.ts';
+import { requireEnv } from '#shared/adapters/env.ts';
+import { logger, metrics, observedHandler } from '#shared/adapters/observability.ts';
+import type { AuthorizerContext } from '#shared/contracts/api/authorizer-context.ts';
+import { hashApiKey, parseBearer } from '#shared/domain/api-keys.ts';
 
 const partnersTableName = requireEnv('PARTNERS_TABLE_NAME');
 const partners = new DynamoPartnerStore(dynamoDb, partnersTableName);

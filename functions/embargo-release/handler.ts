@@ -1,9 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
-import { DynamoReleaseStore } from '../../shared/adapters/dynamodb/item-store';
-import { requireEnv } from '../../shared/adapters/env';
-import { logger, metrics, observedHandler } from '../../shared/adapters/observability';
-import { ReleaseService } from '../../shared/domain/release-service';
+import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
+import { DynamoReleaseStore } from '#shared/adapters/dynamodb/item-store.ts';
+import { requireEnv } from '#shared/adapters/env.ts';
+import { logger, metrics, observedHandler } from '#shared/adapters/observability.ts';
+import { ReleaseService } from '#shared/domain/release-service.ts';
 
 const service = new ReleaseService({
   store: new DynamoReleaseStore(dynamoDb, requireEnv('ITEMS_TABLE_NAME')),

@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { ReleaseSchedules } from '../../shared/adapters/scheduler/release-schedules';
-import { NEWS_ITEM_EMBARGOED } from '../../shared/contracts/events/names';
-import type { ItemHeadReader } from '../../shared/domain/ports';
-import { scheduledReleaseOf } from '../../shared/domain/release-schedule';
+import type { ReleaseSchedules } from '#shared/adapters/scheduler/release-schedules.ts';
+import { NEWS_ITEM_EMBARGOED } from '#shared/contracts/events/names.ts';
+import type { ItemHeadReader } from '#shared/domain/ports.ts';
+import { scheduledReleaseOf } from '#shared/domain/release-schedule.ts';
 
 export interface ReconcileDeps {
   store: Pick<ItemHeadReader, 'getHead' | 'getVersion'>;

@@ -1,13 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
-import { loadCursorKey } from '../../shared/adapters/dynamodb/cursor-key';
-import { DynamoEntitlementStore } from '../../shared/adapters/dynamodb/entitlement-store';
-import { DynamoFeedDocuments, DynamoFeedStore } from '../../shared/adapters/dynamodb/feed-store';
-import { requireEnv } from '../../shared/adapters/env';
-import { header, httpHandler, json, type RouteHandlers } from '../../shared/adapters/http';
-import { logger, metrics } from '../../shared/adapters/observability';
-import { CursorCodec } from '../../shared/domain/cursors';
-import { type FeedQuery, FeedService } from '../../shared/domain/feed/feed-service';
+import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
+import { loadCursorKey } from '#shared/adapters/dynamodb/cursor-key.ts';
+import { DynamoEntitlementStore } from '#shared/adapters/dynamodb/entitlement-store.ts';
+import { DynamoFeedDocuments, DynamoFeedStore } from '#shared/adapters/dynamodb/feed-store.ts';
+import { requireEnv } from '#shared/adapters/env.ts';
+import { header, httpHandler, json, type RouteHandlers } from '#shared/adapters/http/index.ts';
+import { logger, metrics } from '#shared/adapters/observability.ts';
+import { CursorCodec } from '#shared/domain/cursors.ts';
+import { type FeedQuery, FeedService } from '#shared/domain/feed/feed-service.ts';
 
 const itemsTableName = requireEnv('ITEMS_TABLE_NAME');
 const partnersTableName = requireEnv('PARTNERS_TABLE_NAME');

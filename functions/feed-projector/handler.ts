@@ -1,11 +1,11 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
-import { DynamoFeedStore } from '../../shared/adapters/dynamodb/feed-store';
-import { DynamoItemListingStore } from '../../shared/adapters/dynamodb/item-listing-store';
-import { DynamoItemReader } from '../../shared/adapters/dynamodb/item-store';
-import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
-import { requireEnv } from '../../shared/adapters/env';
-import { logger, metrics, observedHandler } from '../../shared/adapters/observability';
+import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
+import { DynamoFeedStore } from '#shared/adapters/dynamodb/feed-store.ts';
+import { DynamoItemListingStore } from '#shared/adapters/dynamodb/item-listing-store.ts';
+import { DynamoItemReader } from '#shared/adapters/dynamodb/item-store.ts';
+import { DynamoTranslationStore } from '#shared/adapters/dynamodb/translation-store.ts';
+import { requireEnv } from '#shared/adapters/env.ts';
+import { logger, metrics, observedHandler } from '#shared/adapters/observability.ts';
 import { projectListingAfterFeed } from './project-listing';
 import { projectStreamRecords } from './project-stream-records';
 

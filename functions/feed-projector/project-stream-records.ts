@@ -3,15 +3,15 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import { fromVersionRecord } from '../../shared/adapters/dynamodb/item-records';
-import { VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
-import type { NewFeedRecord } from '../../shared/domain/feed/model';
+import { fromVersionRecord } from '#shared/adapters/dynamodb/item-records.ts';
+import { VERSION_SK_PREFIX } from '#shared/adapters/dynamodb/table-design.ts';
+import type { NewFeedRecord } from '#shared/domain/feed/model.ts';
 import {
   feedRecordOfRelease,
   feedRecordOfTranslation,
   feedRecordOfVersion,
-} from '../../shared/domain/feed/records';
-import type { ItemVersion } from '../../shared/domain/item';
+} from '#shared/domain/feed/records.ts';
+import type { ItemVersion } from '#shared/domain/item.ts';
 
 export interface FeedProjectorDeps {
   feed: { append(record: NewFeedRecord): Promise<number | undefined> };

@@ -1,8 +1,8 @@
-import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
-import { loadCursorKey } from '../../shared/adapters/dynamodb/cursor-key';
-import { DynamoItemReadStore } from '../../shared/adapters/dynamodb/item-read-store';
-import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
-import { requireEnv } from '../../shared/adapters/env';
+import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
+import { loadCursorKey } from '#shared/adapters/dynamodb/cursor-key.ts';
+import { DynamoItemReadStore } from '#shared/adapters/dynamodb/item-read-store.ts';
+import { DynamoTranslationStore } from '#shared/adapters/dynamodb/translation-store.ts';
+import { requireEnv } from '#shared/adapters/env.ts';
 import {
   documentBody,
   type HttpEvent,
@@ -17,17 +17,17 @@ import {
   releaseHeaders,
   versionList,
   versionParam,
-} from '../../shared/adapters/http';
-import { problemPage } from '../../shared/adapters/http/problem-page';
-import { logger, metrics } from '../../shared/adapters/observability';
-import { PROBLEM_DOCS_ROUTE } from '../../shared/contracts/api/problem-types';
-import { CursorCodec } from '../../shared/domain/cursors';
-import { releaseViewOf } from '../../shared/domain/embargo';
-import { NotFoundError } from '../../shared/domain/errors';
-import { isWellFormedLanguageTag } from '../../shared/domain/ingest/language-tag';
-import { etagOf } from '../../shared/domain/item';
-import { type ItemListQuery, ItemsReadService } from '../../shared/domain/items-read-service';
-import { providerLanguageCode } from '../../shared/domain/translation/decision';
+} from '#shared/adapters/http/index.ts';
+import { problemPage } from '#shared/adapters/http/problem-page.ts';
+import { logger, metrics } from '#shared/adapters/observability.ts';
+import { PROBLEM_DOCS_ROUTE } from '#shared/contracts/api/problem-types.ts';
+import { CursorCodec } from '#shared/domain/cursors.ts';
+import { releaseViewOf } from '#shared/domain/embargo.ts';
+import { NotFoundError } from '#shared/domain/errors.ts';
+import { isWellFormedLanguageTag } from '#shared/domain/ingest/language-tag.ts';
+import { etagOf } from '#shared/domain/item.ts';
+import { type ItemListQuery, ItemsReadService } from '#shared/domain/items-read-service.ts';
+import { providerLanguageCode } from '#shared/domain/translation/decision.ts';
 import { translationView } from './translation-view';
 
 const itemsTableName = requireEnv('ITEMS_TABLE_NAME');

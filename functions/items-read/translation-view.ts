@@ -1,6 +1,6 @@
-import { itemPath, versionPath } from '../../shared/adapters/http';
-import type { ItemTranslationView } from '../../shared/contracts/api/schemas';
-import type { Translation } from '../../shared/domain/translation/model';
+import { itemPath, versionPath } from '#shared/adapters/http/index.ts';
+import type { ItemTranslationView } from '#shared/contracts/api/schemas.ts';
+import type { Translation } from '#shared/domain/translation/model.ts';
 
 /** The API view of a stored translation: what was translated, never the partner or claim bookkeeping. */
 export function translationView(translation: Translation): ItemTranslationView {

@@ -1,6 +1,6 @@
-import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
-import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
-import { requireEnv } from '../../shared/adapters/env';
+import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
+import { DynamoItemStore } from '#shared/adapters/dynamodb/item-store.ts';
+import { requireEnv } from '#shared/adapters/env.ts';
 import {
   type HttpEvent,
   header,
@@ -12,11 +12,11 @@ import {
   parseIfMatch,
   type RouteHandlers,
   recordOutcome,
-} from '../../shared/adapters/http';
-import { logger, metrics } from '../../shared/adapters/observability';
-import { prepareSubmission } from '../../shared/domain/ingest';
-import { etagOf } from '../../shared/domain/item';
-import { ItemsService } from '../../shared/domain/items-service';
+} from '#shared/adapters/http/index.ts';
+import { logger, metrics } from '#shared/adapters/observability.ts';
+import { prepareSubmission } from '#shared/domain/ingest/index.ts';
+import { etagOf } from '#shared/domain/item.ts';
+import { ItemsService } from '#shared/domain/items-service.ts';
 
 const itemsTableName = requireEnv('ITEMS_TABLE_NAME');
 const service = new ItemsService({ store: new DynamoItemStore(dynamoDb, itemsTableName) });

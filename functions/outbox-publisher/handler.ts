@@ -1,8 +1,8 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { eventBridge } from '../../shared/adapters/clients/eventbridge';
-import { requireEnv } from '../../shared/adapters/env';
-import { EventPublisher } from '../../shared/adapters/eventbridge/event-publisher';
-import { logger, metrics, observedHandler } from '../../shared/adapters/observability';
+import { eventBridge } from '#shared/adapters/clients/eventbridge.ts';
+import { requireEnv } from '#shared/adapters/env.ts';
+import { EventPublisher } from '#shared/adapters/eventbridge/event-publisher.ts';
+import { logger, metrics, observedHandler } from '#shared/adapters/observability.ts';
 import { publishStreamRecords } from './publish-stream-records';
 
 const eventBusName = requireEnv('EVENT_BUS_NAME');

@@ -3,10 +3,10 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import { fromVersionRecord } from '../../shared/adapters/dynamodb/item-records';
-import { ITEM_PK_PREFIX, VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
-import type { EventPublisher, PublishEntry } from '../../shared/adapters/eventbridge/event-publisher';
-import { type NewsItemEvent, toNewsItemEvent, toReleaseEvent } from '../../shared/domain/events';
+import { fromVersionRecord } from '#shared/adapters/dynamodb/item-records.ts';
+import { ITEM_PK_PREFIX, VERSION_SK_PREFIX } from '#shared/adapters/dynamodb/table-design.ts';
+import type { EventPublisher, PublishEntry } from '#shared/adapters/eventbridge/event-publisher.ts';
+import { type NewsItemEvent, toNewsItemEvent, toReleaseEvent } from '#shared/domain/events.ts';
 
 export interface StreamPublisherDeps {
   publisher: Pick<EventPublisher, 'publish'>;

@@ -1,9 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
-import { sqs } from '../../shared/adapters/clients/sqs';
-import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store';
-import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
-import { requireEnv } from '../../shared/adapters/env';
+import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
+import { sqs } from '#shared/adapters/clients/sqs.ts';
+import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
+import { requireEnv } from '#shared/adapters/env.ts';
 import {
   type HttpEvent,
   httpHandler,
@@ -11,13 +11,13 @@ import {
   jsonBody,
   pathParam,
   type RouteHandlers,
-} from '../../shared/adapters/http';
-import { logger, metrics } from '../../shared/adapters/observability';
-import { rotationWindowSecondsFromEnv, urlPolicyFromEnv } from '../../shared/adapters/webhooks/config';
-import { SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
-import { DnsHostVerifier } from '../../shared/adapters/webhooks/host-verifier';
-import { SUBSCRIPTION_BODY } from '../../shared/domain/webhooks/registration';
-import { SubscriptionsService } from '../../shared/domain/webhooks/subscriptions-service';
+} from '#shared/adapters/http/index.ts';
+import { logger, metrics } from '#shared/adapters/observability.ts';
+import { rotationWindowSecondsFromEnv, urlPolicyFromEnv } from '#shared/adapters/webhooks/config.ts';
+import { SqsDeliveryQueue } from '#shared/adapters/webhooks/delivery-queue.ts';
+import { DnsHostVerifier } from '#shared/adapters/webhooks/host-verifier.ts';
+import { SUBSCRIPTION_BODY } from '#shared/domain/webhooks/registration.ts';
+import { SubscriptionsService } from '#shared/domain/webhooks/subscriptions-service.ts';
 import { deliveryList, deliveryView, subscriptionList, subscriptionPath, subscriptionView } from './views';
 
 const tableName = requireEnv('WEBHOOKS_TABLE_NAME');

@@ -3,9 +3,9 @@ import type {
   DeliveryView,
   SubscriptionListView,
   SubscriptionView,
-} from '../../shared/contracts/api/schemas';
-import type { Delivery, Subscription } from '../../shared/domain/webhooks/model';
-import type { Page } from '../../shared/domain/webhooks/ports';
+} from '#shared/contracts/api/schemas.ts';
+import type { Delivery, Subscription } from '#shared/domain/webhooks/model.ts';
+import type { Page } from '#shared/domain/webhooks/ports.ts';
 
 /** The API's views of subscriptions and deliveries; shapes are fixed by shared/contracts/api/schemas.ts. */
 

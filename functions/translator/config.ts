@@ -1,7 +1,7 @@
-import { optionalEnv, requireEnv } from '../../shared/adapters/env';
-import { parseTargetLanguages } from '../../shared/domain/translation/decision';
-import type { TranslationProvider } from '../../shared/domain/translation/model';
-import type { TranslatorSettings } from '../../shared/domain/translation/service';
+import { optionalEnv, requireEnv } from '#shared/adapters/env.ts';
+import { parseTargetLanguages } from '#shared/domain/translation/decision.ts';
+import type { TranslationProvider } from '#shared/domain/translation/model.ts';
+import type { TranslatorSettings } from '#shared/domain/translation/service.ts';
 
 export interface TranslatorConfig {
   itemsTableName: string;

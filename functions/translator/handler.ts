@@ -1,14 +1,14 @@
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
-import { eventBridge } from '../../shared/adapters/clients/eventbridge';
-import { translate } from '../../shared/adapters/clients/translate';
-import { DynamoItemReader } from '../../shared/adapters/dynamodb/item-store';
-import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
-import { EventPublisher } from '../../shared/adapters/eventbridge/event-publisher';
-import { logger, metrics } from '../../shared/adapters/observability';
-import { AmazonTranslator } from '../../shared/adapters/translate/amazon-translator';
-import { EventBridgeTranslationPublisher } from '../../shared/adapters/translate/translated-event-publisher';
-import { TranslationService } from '../../shared/domain/translation/service';
+import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
+import { eventBridge } from '#shared/adapters/clients/eventbridge.ts';
+import { translate } from '#shared/adapters/clients/translate.ts';
+import { DynamoItemReader } from '#shared/adapters/dynamodb/item-store.ts';
+import { DynamoTranslationStore } from '#shared/adapters/dynamodb/translation-store.ts';
+import { EventPublisher } from '#shared/adapters/eventbridge/event-publisher.ts';
+import { logger, metrics } from '#shared/adapters/observability.ts';
+import { AmazonTranslator } from '#shared/adapters/translate/amazon-translator.ts';
+import { EventBridgeTranslationPublisher } from '#shared/adapters/translate/translated-event-publisher.ts';
+import { TranslationService } from '#shared/domain/translation/service.ts';
 import { readTranslatorConfig } from './config';
 import { createTranslatorHandler } from './translator';
 

@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { defineSubscriber, type SubscriberHandler } from '../../shared/adapters/subscriber/index';
-import type { NewsItemDetailV1 } from '../../shared/contracts/events/index';
-import type { TranslationService } from '../../shared/domain/translation/service';
+import { defineSubscriber, type SubscriberHandler } from '#shared/adapters/subscriber/index.ts';
+import type { NewsItemDetailV1 } from '#shared/contracts/events/index.ts';
+import type { TranslationService } from '#shared/domain/translation/service.ts';
 
 export interface TranslatorHandlerDeps {
   service: TranslationService;

@@ -1,20 +1,20 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
-import { sqs } from '../../shared/adapters/clients/sqs';
-import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store';
-import { DynamoPartnerStatus } from '../../shared/adapters/dynamodb/partner-status';
-import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
-import { requireEnv } from '../../shared/adapters/env';
-import { logger, metrics, observedHandler } from '../../shared/adapters/observability';
+import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
+import { sqs } from '#shared/adapters/clients/sqs.ts';
+import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
+import { DynamoPartnerStatus } from '#shared/adapters/dynamodb/partner-status.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
+import { requireEnv } from '#shared/adapters/env.ts';
+import { logger, metrics, observedHandler } from '#shared/adapters/observability.ts';
 import {
   disableAfterSecondsFromEnv,
   retryScheduleFromEnv,
   urlPolicyFromEnv,
-} from '../../shared/adapters/webhooks/config';
-import { parseDeliveryMessage, SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
-import { HttpWebhookSender, SEND_TIMEOUT_MS } from '../../shared/adapters/webhooks/http-sender';
-import { Dispatcher } from '../../shared/domain/webhooks/dispatcher';
+} from '#shared/adapters/webhooks/config.ts';
+import { parseDeliveryMessage, SqsDeliveryQueue } from '#shared/adapters/webhooks/delivery-queue.ts';
+import { HttpWebhookSender, SEND_TIMEOUT_MS } from '#shared/adapters/webhooks/http-sender.ts';
+import { Dispatcher } from '#shared/domain/webhooks/dispatcher.ts';
 
 const webhooksTable = requireEnv('WEBHOOKS_TABLE_NAME');
 const dispatcher = new Dispatcher({

@@ -1,14 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { dynamoDb } from '../../shared/adapters/clients/dynamodb';
-import { sqs } from '../../shared/adapters/clients/sqs';
-import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store';
-import { DynamoPartnerStatus } from '../../shared/adapters/dynamodb/partner-status';
-import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
-import { requireEnv } from '../../shared/adapters/env';
-import { logger, metrics, observedHandler } from '../../shared/adapters/observability';
-import { SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
-import { fanOut, toWebhookEvent } from '../../shared/domain/webhooks/fanout';
+import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
+import { sqs } from '#shared/adapters/clients/sqs.ts';
+import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
+import { DynamoPartnerStatus } from '#shared/adapters/dynamodb/partner-status.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
+import { requireEnv } from '#shared/adapters/env.ts';
+import { logger, metrics, observedHandler } from '#shared/adapters/observability.ts';
+import { SqsDeliveryQueue } from '#shared/adapters/webhooks/delivery-queue.ts';
+import { fanOut, toWebhookEvent } from '#shared/domain/webhooks/fanout.ts';
 
 const webhooksTable = requireEnv('WEBHOOKS_TABLE_NAME');
 const subscriptions = new DynamoSubscriptionStore(dynamoDb, webhooksTable);

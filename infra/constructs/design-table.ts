@@ -8,11 +8,7 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import type {
-  GlobalIndexDesign,
-  KeyAttribute,
-  TableDesign,
-} from '../../shared/adapters/dynamodb/table-design';
+import type { GlobalIndexDesign, KeyAttribute, TableDesign } from '#shared/adapters/dynamodb/table-design.ts';
 
 const ATTRIBUTE_TYPES: Record<KeyAttribute['type'], AttributeType> = {
   S: AttributeType.STRING,

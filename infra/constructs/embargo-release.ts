@@ -6,12 +6,8 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HELD_BY_RELEASE_TIME } from '../../shared/adapters/dynamodb/table-design';
-import {
-  EMBARGOED_EVENT_SOURCE,
-  EVENT_SOURCE,
-  NEWS_ITEM_EMBARGOED,
-} from '../../shared/contracts/events/names';
+import { HELD_BY_RELEASE_TIME } from '#shared/adapters/dynamodb/table-design.ts';
+import { EMBARGOED_EVENT_SOURCE, EVENT_SOURCE, NEWS_ITEM_EMBARGOED } from '#shared/contracts/events/names.ts';
 import { resourceName, type StageConfig } from '../config';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { DiplowireFunction } from './diplowire-function';

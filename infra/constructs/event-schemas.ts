@@ -1,6 +1,6 @@
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import { Construct } from 'constructs';
-import type { RegistrySchema } from '../../shared/contracts/events/index';
+import type { RegistrySchema } from '#shared/contracts/events/index.ts';
 
 export interface EventSchemaRegistryProps {
   readonly registryName: string;

@@ -11,7 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
+import { VERSION_SK_PREFIX } from '#shared/adapters/dynamodb/table-design.ts';
 import { resourceName, type StageConfig } from '../config';
 import { DeadLetterQueue } from './dead-letter-queue';
 import type { DiplowireFunction } from './diplowire-function';

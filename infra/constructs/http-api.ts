@@ -15,13 +15,13 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PROBLEM_DOCS_ROUTE } from '../../shared/contracts/api/problem-types';
+import { PROBLEM_DOCS_ROUTE } from '#shared/contracts/api/problem-types.ts';
 import {
   CATCH_ALL_ROUTE,
   METHOD_FALLBACK_ROUTES,
   type RouteSpec,
   routeSpecs,
-} from '../../shared/contracts/api/routes';
+} from '#shared/contracts/api/routes.ts';
 import { resourceName, type StageConfig } from '../config';
 
 /** The functions that serve API routes, by the name the route table gives them. */

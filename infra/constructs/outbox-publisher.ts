@@ -12,8 +12,8 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ITEM_PK_PREFIX, VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
-import { EMBARGOED_EVENT_SOURCE, EVENT_SOURCE } from '../../shared/contracts/events/index';
+import { ITEM_PK_PREFIX, VERSION_SK_PREFIX } from '#shared/adapters/dynamodb/table-design.ts';
+import { EMBARGOED_EVENT_SOURCE, EVENT_SOURCE } from '#shared/contracts/events/index.ts';
 import { resourceName, type StageConfig } from '../config';
 import { DeadLetterQueue } from './dead-letter-queue';
 import type { DiplowireFunction } from './diplowire-function';

@@ -4,7 +4,7 @@ import { type EventPattern, type IEventBus, Rule } from 'aws-cdk-lib/aws-events'
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE } from '../../shared/contracts/events/names';
+import { EVENT_SOURCE } from '#shared/contracts/events/names.ts';
 import { resourceName, type StageConfig } from '../config';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { DiplowireFunction, type DiplowireFunctionProps } from './diplowire-function';

@@ -4,7 +4,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { CURSOR_KEY_ROW } from '../../shared/adapters/dynamodb/cursor-key';
+import { CURSOR_KEY_ROW } from '#shared/adapters/dynamodb/cursor-key.ts';
 import type { StageConfig } from '../config';
 import { DiplowireFunction } from '../constructs/diplowire-function';
 import { EmbargoRelease } from '../constructs/embargo-release';

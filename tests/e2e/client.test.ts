@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type components, createDiplowireClient, type DiplowireClient } from '../../clients/typescript';
+import { type components, createDiplowireClient, type DiplowireClient } from '#clients/typescript/index.ts';
 import { createPartnerWithCli, seedArticle } from './support/helpers';
 import { killLeftoverDynamoDb, type RunningCloud, startCloud } from './support/local-cloud';
 import { synthesize } from './support/synth';

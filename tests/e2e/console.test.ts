@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resourceName } from '../../infra/config';
+import { resourceName } from '#infra/config.ts';
 import { type LocalTranslateServer, startLocalTranslateServer } from '../support/local-translate-server';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { localSqsClient, waitFor } from './support/helpers';

@@ -23,8 +23,8 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { GetScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resourceName } from '../../infra/config';
-import { eventIdOf } from '../../shared/domain/events';
+import { resourceName } from '#infra/config.ts';
+import { eventIdOf } from '#shared/domain/events.ts';
 import { type LocalTranslateServer, startLocalTranslateServer } from '../support/local-translate-server';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { e2eNames } from './support/e2e-stack';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventIdOf } from '../../shared/domain/events';
+import { eventIdOf } from '#shared/domain/events.ts';
 import { type ApiClient, apiClient, jsonOf, sleep, smallItem, waitFor } from './support/helpers';
 import { killLeftoverDynamoDb, type RunningCloud, startCloud } from './support/local-cloud';
 import { REPO_ROOT, synthesize } from './support/synth';

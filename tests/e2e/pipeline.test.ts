@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NEWS_ITEM_DETAIL_TYPES } from '../../shared/contracts/events/news-item.v1';
+import { NEWS_ITEM_DETAIL_TYPES } from '#shared/contracts/events/news-item.v1.ts';
 import {
   e2eNames,
   FAILING_FUNCTION_RETRY_ATTEMPTS,

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resourceName } from '../../infra/config';
+import { resourceName } from '#infra/config.ts';
 import {
   type LocalTranslateServer,
   startLocalTranslateServer,

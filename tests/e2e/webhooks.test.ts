@@ -4,7 +4,7 @@
  * with a stable webhook-id, 410 disabling, the deliveries list, redelivery, and tenant isolation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpWebhookSender } from '../../shared/adapters/webhooks/http-sender';
+import { HttpWebhookSender } from '#shared/adapters/webhooks/http-sender.ts';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { jsonOf, seedArticle, waitFor } from './support/helpers';
 import type { RunningCloud } from './support/local-cloud';

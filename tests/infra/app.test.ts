@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/build-app';
-import { parseStage } from '../../infra/config';
+import { buildApp } from '#infra/build-app.ts';
+import { parseStage } from '#infra/config.ts';
 import { disposeSynths, resourcesOfType, type SynthesizedApp, synthStage } from './support/synth';
 
 let prod: SynthesizedApp;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_SUPPORT } from '../../local/cloud';
-import { loadAssembly, type ResolvedStack, resolveAssembly } from '../../local/template';
-import { GENERATED_FILE, renderUnsupported } from '../../scripts/generate-local-unsupported';
+import { LOCAL_SUPPORT } from '#local/cloud.ts';
+import { loadAssembly, type ResolvedStack, resolveAssembly } from '#local/template/index.ts';
+import { GENERATED_FILE, renderUnsupported } from '#scripts/generate-local-unsupported.ts';
 import {
   checkResource,
   checkStatement,

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMBARGO_CONCURRENCY } from '../../infra/constructs/embargo-release';
-import { CONCURRENCY } from '../../infra/stacks/subscribers-stack';
-import { lambdaFunctionDefinition } from '../../local/lambda/template';
-import { sqsEventSourceSettings } from '../../local/sqs/template';
+import { EMBARGO_CONCURRENCY } from '#infra/constructs/embargo-release.ts';
+import { CONCURRENCY } from '#infra/stacks/subscribers-stack.ts';
+import { lambdaFunctionDefinition } from '#local/lambda/template.ts';
+import { sqsEventSourceSettings } from '#local/sqs/template.ts';
 import {
   type CfnResource,
   disposeSynths,

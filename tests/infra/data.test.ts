@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES, EMBARGOED_EVENT_SOURCE, EVENT_SOURCE } from '../../shared/contracts/events/index';
+import { DETAIL_TYPES, EMBARGOED_EVENT_SOURCE, EVENT_SOURCE } from '#shared/contracts/events/index.ts';
 import { disposeSynths, findOne, resourcesOfType, type SynthesizedApp, synthStage } from './support/synth';
 
 let dev: SynthesizedApp;

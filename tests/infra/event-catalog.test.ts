@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resourceName } from '../../infra/config';
-import { EVENT_ARCHIVE, EVENT_CONSUMERS } from '../../scripts/event-catalog';
+import { resourceName } from '#infra/config.ts';
+import { EVENT_ARCHIVE, EVENT_CONSUMERS } from '#scripts/event-catalog.ts';
 import { disposeSynths, resourcesOfType, type SynthesizedApp, synthStage } from './support/synth';
 
 let dev: SynthesizedApp;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiStack } from '../../infra/stacks/api-stack';
+import type { ApiStack } from '#infra/stacks/api-stack.ts';
 import {
   actionsOf as actions,
   disposeSynths,

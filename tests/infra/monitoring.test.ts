@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_METRICS } from '../../infra/constructs/pipeline-dashboard';
+import { DASHBOARD_METRICS } from '#infra/constructs/pipeline-dashboard.ts';
 import {
   buildForTest,
   disposeSynths,

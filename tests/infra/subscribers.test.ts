@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiplowireFunction } from '../../infra/constructs/diplowire-function';
+import type { DiplowireFunction } from '#infra/constructs/diplowire-function.ts';
 import {
   disposeSynths,
   findOne,

@@ -2,17 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, type MockInstance, vi } from 'vitest';
-import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
-import type { HttpLambdaHandler } from '../../shared/adapters/http';
+import { DynamoTranslationStore } from '#shared/adapters/dynamodb/translation-store.ts';
+import type { HttpLambdaHandler } from '#shared/adapters/http/index.ts';
 import {
   ItemList,
   ItemReceipt,
   ItemTranslation,
   Problem,
   VersionList,
-} from '../../shared/contracts/api/schemas';
-import { newId } from '../../shared/domain/ids';
-import { MAX_BODY_BYTES } from '../../shared/domain/ingest';
+} from '#shared/contracts/api/schemas.ts';
+import { newId } from '#shared/domain/ids.ts';
+import { MAX_BODY_BYTES } from '#shared/domain/ingest/index.ts';
 import {
   type HttpEventInput,
   httpEvent,
@@ -50,8 +50,8 @@ beforeAll(async () => {
     ITEMS_TABLE_NAME: tableName,
     PARTNERS_TABLE_NAME: partnersTableName,
   });
-  write = (await import('../../functions/items-write/handler')).handler;
-  read = (await import('../../functions/items-read/handler')).handler;
+  write = (await import('#functions/items-write/handler.ts')).handler;
+  read = (await import('#functions/items-read/handler.ts')).handler;
 });
 
 afterAll(() => client.destroy());
@@ -672,7 +672,7 @@ describe('an internal fault', () => {
     vi.resetModules();
     const previous = process.env.ITEMS_TABLE_NAME;
     process.env.ITEMS_TABLE_NAME = 'diplowire-missing-table';
-    const broken = (await import('../../functions/items-write/handler')).handler;
+    const broken = (await import('#functions/items-write/handler.ts')).handler;
     process.env.ITEMS_TABLE_NAME = previous;
 
     const response = await send(broken, {

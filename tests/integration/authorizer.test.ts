@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, type MockInstance, vi } from 'vitest';
-import { DynamoPartnerStore } from '../../shared/adapters/dynamodb/partner-store';
-import { generateApiKey } from '../../shared/domain/api-keys';
-import { newId } from '../../shared/domain/ids';
-import type { ApiKeyRecord } from '../../shared/domain/ports';
+import { DynamoPartnerStore } from '#shared/adapters/dynamodb/partner-store.ts';
+import { generateApiKey } from '#shared/domain/api-keys.ts';
+import { newId } from '#shared/domain/ids.ts';
+import type { ApiKeyRecord } from '#shared/domain/ports.ts';
 import { authorizerEvent, lambdaContext } from '../support/api-events';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createPartnersTable } from '../support/tables';
@@ -10,7 +10,7 @@ import { createPartnersTable } from '../support/tables';
 const tableName = uniqueTableName('authorizer');
 const client = localDynamoClient();
 const partners = new DynamoPartnerStore(client, tableName);
-let handler: typeof import('../../functions/authorizer/handler').handler;
+let handler: typeof import('#functions/authorizer/handler.ts').handler;
 
 async function addPartner(scopes = ['items:read', 'items:write']) {
   const partnerId = newId('ptn');
@@ -48,7 +48,7 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
     POWERTOOLS_LOGGER_LOG_EVENT: 'true',
   });
-  ({ handler } = await import('../../functions/authorizer/handler'));
+  ({ handler } = await import('#functions/authorizer/handler.ts'));
 });
 
 beforeEach(() => {

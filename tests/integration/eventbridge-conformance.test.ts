@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventBridgeClient, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalEventBridge } from '../../local/eventbridge';
-import { freePort } from '../../local/support/ports';
+import { LocalEventBridge } from '#local/eventbridge/index.ts';
+import { freePort } from '#local/support/ports.ts';
 
 const fixtures = join(import.meta.dirname, '../fixtures/eventbridge-patterns');
 

@@ -1,16 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamoItemReadStore } from '../../shared/adapters/dynamodb/item-read-store';
-import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
-import { itemPk, VERSION_SK_PREFIX } from '../../shared/adapters/dynamodb/table-design';
-import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
-import { CursorCodec } from '../../shared/domain/cursors';
-import { ConflictError, NotFoundError, PreconditionFailedError } from '../../shared/domain/errors';
-import { contentHashOf } from '../../shared/domain/ingest/canonical-json';
-import type { NinjsDocument, PreparedItem } from '../../shared/domain/item';
-import { ItemsReadService } from '../../shared/domain/items-read-service';
-import { ItemsService } from '../../shared/domain/items-service';
+import { DynamoItemReadStore } from '#shared/adapters/dynamodb/item-read-store.ts';
+import { DynamoItemStore } from '#shared/adapters/dynamodb/item-store.ts';
+import { itemPk, VERSION_SK_PREFIX } from '#shared/adapters/dynamodb/table-design.ts';
+import { DynamoTranslationStore } from '#shared/adapters/dynamodb/translation-store.ts';
+import { CursorCodec } from '#shared/domain/cursors.ts';
+import { ConflictError, NotFoundError, PreconditionFailedError } from '#shared/domain/errors.ts';
+import { contentHashOf } from '#shared/domain/ingest/canonical-json.ts';
+import type { NinjsDocument, PreparedItem } from '#shared/domain/item.ts';
+import { ItemsReadService } from '#shared/domain/items-read-service.ts';
+import { ItemsService } from '#shared/domain/items-service.ts';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createItemsTable } from '../support/tables';
 

@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { leaseRecordOf, putWithLease, releaseLease, takeLease } from '../../shared/adapters/dynamodb/lease';
-import type { TableKey } from '../../shared/adapters/dynamodb/table-design';
-import { decideClaim } from '../../shared/domain/lease';
+import { leaseRecordOf, putWithLease, releaseLease, takeLease } from '#shared/adapters/dynamodb/lease.ts';
+import type { TableKey } from '#shared/adapters/dynamodb/table-design.ts';
+import { decideClaim } from '#shared/domain/lease.ts';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createItemsTable } from '../support/tables';
 

@@ -8,7 +8,7 @@ import {
   type LocalHttpApiOptions,
   type RouteProperties,
   type StageProperties,
-} from '../../local/apigw';
+} from '#local/apigw/index.ts';
 
 const FN = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
 const AUTH_URI = `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${FN('auth')}/invocations`;

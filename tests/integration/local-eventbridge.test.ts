@@ -25,8 +25,8 @@ import {
   type LocalEventBridgeOptions,
   type LocalRuleDefinition,
   type TargetInvoker,
-} from '../../local/eventbridge';
-import { freePort } from '../../local/support/ports';
+} from '#local/eventbridge/index.ts';
+import { freePort } from '#local/support/ports.ts';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';

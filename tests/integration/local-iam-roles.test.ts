@@ -4,9 +4,9 @@
  * for a role rather than on a request: event source mappings at start, Scheduler's target role.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { type LocalIam, startLocalIam } from '../../local/iam';
-import { rolePolicies } from '../../local/iam/roles';
-import { resolveTemplate } from '../../local/template';
+import { type LocalIam, startLocalIam } from '#local/iam/index.ts';
+import { rolePolicies } from '#local/iam/roles.ts';
+import { resolveTemplate } from '#local/template/index.ts';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';

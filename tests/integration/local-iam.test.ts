@@ -16,15 +16,15 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { LocalEventBridge } from '../../local/eventbridge';
-import { IamAuthority } from '../../local/iam/authority';
-import { dynamoDbRequests, keySchemasOf } from '../../local/iam/dynamodb';
-import { eventBridgeAuthorizer, schedulerAuthorizer, sqsAuthorizer } from '../../local/iam/endpoints';
-import type { PolicyStatement } from '../../local/iam/policy';
-import { type AuthorizingProxy, dynamoDbDenied, startAuthorizingProxy } from '../../local/iam/proxy';
-import { LocalScheduler } from '../../local/scheduler';
-import { LocalSqs } from '../../local/sqs';
-import { freePort } from '../../local/support/ports';
+import { LocalEventBridge } from '#local/eventbridge/index.ts';
+import { IamAuthority } from '#local/iam/authority.ts';
+import { dynamoDbRequests, keySchemasOf } from '#local/iam/dynamodb.ts';
+import { eventBridgeAuthorizer, schedulerAuthorizer, sqsAuthorizer } from '#local/iam/endpoints.ts';
+import type { PolicyStatement } from '#local/iam/policy.ts';
+import { type AuthorizingProxy, dynamoDbDenied, startAuthorizingProxy } from '#local/iam/proxy.ts';
+import { LocalScheduler } from '#local/scheduler/index.ts';
+import { LocalSqs } from '#local/sqs/index.ts';
+import { freePort } from '#local/support/ports.ts';
 import { uniqueTableName } from '../support/dynamodb';
 
 const REGION = 'us-east-1';

@@ -10,7 +10,7 @@ import {
   type LocalFunctionDefinition,
   LocalLambda,
   type LocalLambdaOptions,
-} from '../../local/lambda';
+} from '#local/lambda/index.ts';
 
 const LAMBDAS = join(import.meta.dirname, '../fixtures/local/lambdas');
 

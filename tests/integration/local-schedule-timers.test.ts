@@ -3,8 +3,8 @@
  * time zone, on a clock the test moves (fake timers and Date; the HTTP servers are real).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type EventEnvelope, LocalEventBridge } from '../../local/eventbridge';
-import { LocalScheduler } from '../../local/scheduler';
+import { type EventEnvelope, LocalEventBridge } from '#local/eventbridge/index.ts';
+import { LocalScheduler } from '#local/scheduler/index.ts';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';

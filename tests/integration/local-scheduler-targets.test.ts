@@ -11,10 +11,10 @@ import {
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalEventBridge } from '../../local/eventbridge';
-import { LocalLambda } from '../../local/lambda';
-import { LocalScheduler, scheduleTargetInvoker } from '../../local/scheduler';
-import { LocalSqs } from '../../local/sqs';
+import { LocalEventBridge } from '#local/eventbridge/index.ts';
+import { LocalLambda } from '#local/lambda/index.ts';
+import { LocalScheduler, scheduleTargetInvoker } from '#local/scheduler/index.ts';
+import { LocalSqs } from '#local/sqs/index.ts';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';

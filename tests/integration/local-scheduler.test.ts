@@ -23,7 +23,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-scheduler';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalScheduler, type LocalSchedulerOptions, type TargetInput } from '../../local/scheduler';
+import { LocalScheduler, type LocalSchedulerOptions, type TargetInput } from '#local/scheduler/index.ts';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';

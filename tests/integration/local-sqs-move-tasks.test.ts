@@ -12,7 +12,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalSqs, type QueueDefinition } from '../../local/sqs';
+import { LocalSqs, type QueueDefinition } from '#local/sqs/index.ts';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';

@@ -17,7 +17,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalSqs, type QueueDefinition, type SqsRecord, startSqsEventSource } from '../../local/sqs';
+import { LocalSqs, type QueueDefinition, type SqsRecord, startSqsEventSource } from '#local/sqs/index.ts';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';

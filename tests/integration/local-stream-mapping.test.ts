@@ -19,14 +19,14 @@ import {
   type StreamMappingProperties,
   type StreamSource,
   startStreamMapping,
-} from '../../local/dynamodb/stream-mapping';
+} from '#local/dynamodb/stream-mapping.ts';
 import {
   ensureTable,
   SUPPORTED_TABLE_PROPERTIES,
   type TableProperties,
   TableSchemaMismatchError,
   unsupportedTableProperties,
-} from '../../local/dynamodb/tables';
+} from '#local/dynamodb/tables.ts';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 
 const client = localDynamoClient();

@@ -10,12 +10,12 @@ import {
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { StreamReader } from '../../local/dynamodb/stream-reader';
-import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
-import { NewsItemDetailV1 } from '../../shared/contracts/events/index';
-import { eventIdOf } from '../../shared/domain/events';
-import { newId } from '../../shared/domain/ids';
-import type { ItemVersion, Pubstatus } from '../../shared/domain/item';
+import { StreamReader } from '#local/dynamodb/stream-reader.ts';
+import { DynamoItemStore } from '#shared/adapters/dynamodb/item-store.ts';
+import { NewsItemDetailV1 } from '#shared/contracts/events/index.ts';
+import { eventIdOf } from '#shared/domain/events.ts';
+import { newId } from '#shared/domain/ids.ts';
+import type { ItemVersion, Pubstatus } from '#shared/domain/item.ts';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createItemsTable } from '../support/tables';
 
@@ -79,7 +79,7 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     AWS_REGION: 'us-east-1',
   });
-  ({ handler } = await import('../../functions/outbox-publisher/handler'));
+  ({ handler } = await import('#functions/outbox-publisher/handler.ts'));
 
   const client = raw();
   tableName = await createItemsTable(client, uniqueTableName('outbox'));

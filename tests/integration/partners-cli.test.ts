@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { DynamoPartnerStore } from '../../shared/adapters/dynamodb/partner-store';
-import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
-import { newId } from '../../shared/domain/ids';
-import type { Subscription } from '../../shared/domain/webhooks/model';
+import { DynamoPartnerStore } from '#shared/adapters/dynamodb/partner-store.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
+import { newId } from '#shared/domain/ids.ts';
+import type { Subscription } from '#shared/domain/webhooks/model.ts';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createPartnersTable, createWebhooksTable } from '../support/tables';
 

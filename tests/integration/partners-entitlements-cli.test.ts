@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { DynamoEntitlementStore } from '../../shared/adapters/dynamodb/entitlement-store';
+import { DynamoEntitlementStore } from '#shared/adapters/dynamodb/entitlement-store.ts';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createPartnersTable } from '../support/tables';
 

@@ -10,27 +10,27 @@ import { TranslateClient } from '@aws-sdk/client-translate';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTranslatorHandler } from '../../functions/translator/translator';
-import { DynamoItemStore } from '../../shared/adapters/dynamodb/item-store';
-import { DynamoTranslationStore } from '../../shared/adapters/dynamodb/translation-store';
-import { EventPublisher } from '../../shared/adapters/eventbridge/event-publisher';
+import { createTranslatorHandler } from '#functions/translator/translator.ts';
+import { DynamoItemStore } from '#shared/adapters/dynamodb/item-store.ts';
+import { DynamoTranslationStore } from '#shared/adapters/dynamodb/translation-store.ts';
+import { EventPublisher } from '#shared/adapters/eventbridge/event-publisher.ts';
 import {
   DedupeInProgressError,
   DynamoDedupeStore,
   defineSubscriber,
   InvalidEventError,
   type SubscriberHandler,
-} from '../../shared/adapters/subscriber/index';
-import { AmazonTranslator } from '../../shared/adapters/translate/amazon-translator';
-import { EventBridgeTranslationPublisher } from '../../shared/adapters/translate/translated-event-publisher';
-import { type NewsItemDetailV1, NewsItemTranslatedDetailV1 } from '../../shared/contracts/events/index';
-import { toNewsItemEvent, versionHref } from '../../shared/domain/events';
-import { newId } from '../../shared/domain/ids';
-import type { ItemVersion, NinjsDocument, Pubstatus } from '../../shared/domain/item';
-import { characterCount, utf8ByteLength } from '../../shared/domain/translation/chunking';
-import type { TranslationProvider } from '../../shared/domain/translation/model';
-import { translationEventIdOf } from '../../shared/domain/translation/model';
-import { TranslationInProgressError, TranslationService } from '../../shared/domain/translation/service';
+} from '#shared/adapters/subscriber/index.ts';
+import { AmazonTranslator } from '#shared/adapters/translate/amazon-translator.ts';
+import { EventBridgeTranslationPublisher } from '#shared/adapters/translate/translated-event-publisher.ts';
+import { type NewsItemDetailV1, NewsItemTranslatedDetailV1 } from '#shared/contracts/events/index.ts';
+import { toNewsItemEvent, versionHref } from '#shared/domain/events.ts';
+import { newId } from '#shared/domain/ids.ts';
+import type { ItemVersion, NinjsDocument, Pubstatus } from '#shared/domain/item.ts';
+import { characterCount, utf8ByteLength } from '#shared/domain/translation/chunking.ts';
+import type { TranslationProvider } from '#shared/domain/translation/model.ts';
+import { translationEventIdOf } from '#shared/domain/translation/model.ts';
+import { TranslationInProgressError, TranslationService } from '#shared/domain/translation/service.ts';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import {
   type LocalTranslateServer,

@@ -4,12 +4,12 @@
  */
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSqs } from '../../local/sqs';
-import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store';
-import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
-import { parseDeliveryMessage, SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
-import { HttpWebhookSender } from '../../shared/adapters/webhooks/http-sender';
-import { newId } from '../../shared/domain/ids';
+import { LocalSqs } from '#local/sqs/index.ts';
+import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
+import { parseDeliveryMessage, SqsDeliveryQueue } from '#shared/adapters/webhooks/delivery-queue.ts';
+import { HttpWebhookSender } from '#shared/adapters/webhooks/http-sender.ts';
+import { newId } from '#shared/domain/ids.ts';
 import {
   type DeliveryMessage,
   Dispatcher,
@@ -19,7 +19,7 @@ import {
   type Subscription,
   type SubscriptionStore,
   toWebhookEvent,
-} from '../../shared/domain/webhooks';
+} from '#shared/domain/webhooks/index.ts';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createWebhooksTable } from '../support/tables';
 import { WebhookReceiver } from '../support/webhook-receiver';

@@ -2,15 +2,15 @@ import type { LookupFunction } from 'node:net';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { LocalSqs } from '../../local/sqs';
-import { DynamoDeliveryStore } from '../../shared/adapters/dynamodb/delivery-store';
-import { DynamoPartnerStatus } from '../../shared/adapters/dynamodb/partner-status';
-import { DynamoPartnerStore } from '../../shared/adapters/dynamodb/partner-store';
-import { DynamoSubscriptionStore } from '../../shared/adapters/dynamodb/subscription-store';
-import { disableAfterSecondsFromEnv, retryScheduleFromEnv } from '../../shared/adapters/webhooks/config';
-import { parseDeliveryMessage, SqsDeliveryQueue } from '../../shared/adapters/webhooks/delivery-queue';
-import { HttpWebhookSender } from '../../shared/adapters/webhooks/http-sender';
-import { newId } from '../../shared/domain/ids';
+import { LocalSqs } from '#local/sqs/index.ts';
+import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
+import { DynamoPartnerStatus } from '#shared/adapters/dynamodb/partner-status.ts';
+import { DynamoPartnerStore } from '#shared/adapters/dynamodb/partner-store.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
+import { disableAfterSecondsFromEnv, retryScheduleFromEnv } from '#shared/adapters/webhooks/config.ts';
+import { parseDeliveryMessage, SqsDeliveryQueue } from '#shared/adapters/webhooks/delivery-queue.ts';
+import { HttpWebhookSender } from '#shared/adapters/webhooks/http-sender.ts';
+import { newId } from '#shared/domain/ids.ts';
 import {
   type DeliveryMessage,
   Dispatcher,
@@ -18,7 +18,7 @@ import {
   disablePartnerSubscriptions,
   fanOut,
   toWebhookEvent,
-} from '../../shared/domain/webhooks';
+} from '#shared/domain/webhooks/index.ts';
 import { httpEvent, lambdaContext, partnerContext } from '../support/api-events';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createPartnersTable, createWebhooksTable } from '../support/tables';
@@ -60,7 +60,7 @@ async function activePartner(partnerId: string): Promise<string> {
   );
   return partnerId;
 }
-let api: typeof import('../../functions/subscriptions-api/handler');
+let api: typeof import('#functions/subscriptions-api/handler.ts');
 
 /** Rewrites a subscription's stored URL behind the API's back (what DNS rebinding amounts to). */
 async function setStoredUrl(subscriptionId: string, url: string): Promise<void> {
@@ -114,7 +114,7 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
-  api = await import('../../functions/subscriptions-api/handler');
+  api = await import('#functions/subscriptions-api/handler.ts');
 }, 60_000);
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
-import type { HttpEvent } from '../../shared/adapters/http/types';
+import type { HttpEvent } from '#shared/adapters/http/types.ts';
 
 /**
  * Builders for the events API Gateway HTTP APIs send to Lambda (payload format 2.0), shaped as

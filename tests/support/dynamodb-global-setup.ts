@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../local/dynamodb/launcher';
+import { startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,13 +1,13 @@
-import { isHeld, type Publication } from '../../shared/domain/embargo';
-import type { ItemHead, ItemVersion, VersionSummary } from '../../shared/domain/item';
-import { type ItemListing, listingOf } from '../../shared/domain/listing';
+import { isHeld, type Publication } from '#shared/domain/embargo.ts';
+import type { ItemHead, ItemVersion, VersionSummary } from '#shared/domain/item.ts';
+import { type ItemListing, listingOf } from '#shared/domain/listing.ts';
 import type {
   DueRelease,
   ItemReadStore,
   ItemWriteStore,
   ListingPosition,
   ReleaseStore,
-} from '../../shared/domain/ports';
+} from '#shared/domain/ports.ts';
 
 type Row = ItemVersion & { itemCreatedAt: string };
 

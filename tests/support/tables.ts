@@ -10,7 +10,7 @@ import {
   PARTNERS_TABLE,
   type TableDesign,
   WEBHOOKS_TABLE,
-} from '../../shared/adapters/dynamodb/table-design';
+} from '#shared/adapters/dynamodb/table-design.ts';
 
 /** Creates the items table on DynamoDB Local from the same design the CDK stack deploys. */
 export function createItemsTable(client: DynamoDBClient, name: string): Promise<string> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateApiKey, hashApiKey, isApiKeyFormat, parseBearer } from '../../shared/domain/api-keys';
+import { generateApiKey, hashApiKey, isApiKeyFormat, parseBearer } from '#shared/domain/api-keys.ts';
 
 describe('generateApiKey', () => {
   it('makes dwk_ + base64url of 32 bytes, with its sha256 hex and a 12-char prefix', () => {

@@ -21,14 +21,18 @@ function sourceFiles(folder: string): string[] {
 const IMPORT =
   /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
-/** Each import of a file: the specifier and, for a relative one, the repository path it points at. */
+/**
+ * Each import of a file: the specifier and, for a relative one or a package.json `imports` alias
+ * (`#shared/...`), the repository path it points at.
+ */
 function importsOf(file: string): { specifier: string; target?: string }[] {
   const text = readFileSync(join(root, file), 'utf8');
   return [...text.matchAll(IMPORT)].map((match) => {
     const specifier = (match[1] ?? match[2]) as string;
-    return specifier.startsWith('.')
-      ? { specifier, target: relative(root, resolve(root, dirname(file), specifier)) }
-      : { specifier };
+    if (specifier.startsWith('.'))
+      return { specifier, target: relative(root, resolve(root, dirname(file), specifier)) };
+    if (specifier.startsWith('#')) return { specifier, target: specifier.slice(1) };
+    return { specifier };
   });
 }
 
@@ -113,5 +117,13 @@ describe('layer boundaries', () => {
 
   it('only infra/ (entry paths) and tests import functions/ from outside it', () => {
     expect(violations(['shared', 'local', 'scripts', 'bench'], under('functions'))).toEqual([]);
+  });
+
+  it('crosses top-level folders only through the package.json imports aliases (#shared/..., never ../../shared)', () => {
+    const tops = ['shared', 'functions', 'infra', 'local', 'tests', 'bench', 'scripts', 'clients'];
+    const escaping = tops.flatMap((top) =>
+      violations([top], (imported) => imported.specifier.startsWith('.') && !under(top)(imported)),
+    );
+    expect(escaping).toEqual([]);
   });
 });

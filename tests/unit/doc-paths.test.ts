@@ -52,7 +52,7 @@ describe('paths cited in the README and docs/', () => {
 
 describe('claims in docs/ that follow from the code', () => {
   it('docs/data-model.md counts and names the tables that table-design.ts declares', async () => {
-    const design = await import('../../shared/adapters/dynamodb/table-design');
+    const design = await import('#shared/adapters/dynamodb/table-design.ts');
     const tables = (Object.values(design) as unknown[]).filter(
       (value): value is { logicalName: string } =>
         typeof value === 'object' && value !== null && 'logicalName' in value && 'partitionKey' in value,

@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CursorCodec } from '../../shared/domain/cursors';
+import { CursorCodec } from '#shared/domain/cursors.ts';
 import {
   ConflictError,
   NotFoundError,
   PreconditionFailedError,
   PreconditionRequiredError,
   ValidationError,
-} from '../../shared/domain/errors';
-import { isId, itemIdFor, newId } from '../../shared/domain/ids';
-import { contentHashOf } from '../../shared/domain/ingest/canonical-json';
-import type { NinjsDocument, PreparedItem } from '../../shared/domain/item';
-import { ItemsReadService } from '../../shared/domain/items-read-service';
-import { ItemsService } from '../../shared/domain/items-service';
+} from '#shared/domain/errors.ts';
+import { isId, itemIdFor, newId } from '#shared/domain/ids.ts';
+import { contentHashOf } from '#shared/domain/ingest/canonical-json.ts';
+import type { NinjsDocument, PreparedItem } from '#shared/domain/item.ts';
+import { ItemsReadService } from '#shared/domain/items-read-service.ts';
+import { ItemsService } from '#shared/domain/items-service.ts';
 import { InMemoryItemStore } from '../support/in-memory-item-store';
 
 function prepare(document: NinjsDocument): PreparedItem {

@@ -1,17 +1,14 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import {
-  listingOfStreamRecord,
-  projectListingAfterFeed,
-} from '../../functions/feed-projector/project-listing';
-import { toVersionRecord } from '../../shared/adapters/dynamodb/item-records';
-import { CursorCodec } from '../../shared/domain/cursors';
-import { contentHashOf } from '../../shared/domain/ingest/canonical-json';
-import type { ItemVersion, NinjsDocument } from '../../shared/domain/item';
-import { ItemsReadService, LIST_SCAN_BUDGET } from '../../shared/domain/items-read-service';
-import { ItemsService } from '../../shared/domain/items-service';
-import { type ItemListing, listingOf, supersedesListing } from '../../shared/domain/listing';
+import { listingOfStreamRecord, projectListingAfterFeed } from '#functions/feed-projector/project-listing.ts';
+import { toVersionRecord } from '#shared/adapters/dynamodb/item-records.ts';
+import { CursorCodec } from '#shared/domain/cursors.ts';
+import { contentHashOf } from '#shared/domain/ingest/canonical-json.ts';
+import type { ItemVersion, NinjsDocument } from '#shared/domain/item.ts';
+import { ItemsReadService, LIST_SCAN_BUDGET } from '#shared/domain/items-read-service.ts';
+import { ItemsService } from '#shared/domain/items-service.ts';
+import { type ItemListing, listingOf, supersedesListing } from '#shared/domain/listing.ts';
 import { InMemoryItemStore } from '../support/in-memory-item-store';
 
 const owner = { partnerId: 'ptn_owner' };

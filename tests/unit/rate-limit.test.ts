@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CachedKeyLookup } from '../../shared/adapters/dynamodb/cached-key-lookup';
-import type { ApiKeyRecord } from '../../shared/domain/ports';
-import { PartnerRateLimiter, parseRateLimit } from '../../shared/domain/rate-limit';
+import { CachedKeyLookup } from '#shared/adapters/dynamodb/cached-key-lookup.ts';
+import type { ApiKeyRecord } from '#shared/domain/ports.ts';
+import { PartnerRateLimiter, parseRateLimit } from '#shared/domain/rate-limit.ts';
 
 function clock(start = 1000) {
   let now = start;

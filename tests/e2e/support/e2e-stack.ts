@@ -6,7 +6,7 @@ import { Code, type IFunction, Function as LambdaFn, Runtime } from 'aws-cdk-lib
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { resourceName, type Stage } from '../../../infra/config';
+import { resourceName, type Stage } from '#infra/config.ts';
 
 /** Physical names of the test-only resources, so the tests can find them on the local cloud. */
 export function e2eNames(stage: Stage) {

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../../../local/support/ports';
+import { freePort } from '#local/support/ports.ts';
 import { REPO_ROOT } from './synth';
 
 /** `<data-dir>/endpoints.json` as written by `npm start` (local/run-cli.ts). */

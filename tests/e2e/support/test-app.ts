@@ -5,7 +5,7 @@
  *
  *   npx cdk synth --app "npx tsx tests/e2e/support/test-app.ts" --output <dir> --quiet
  */
-import { buildApp } from '../../../infra/build-app';
+import { buildApp } from '#infra/build-app.ts';
 import { E2eStack, e2eNames } from './e2e-stack';
 
 const { app, stage, dataStack } = buildApp();

@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { buildApp, type DiplowireApp } from '../../../infra/build-app';
-import type { Stage } from '../../../infra/config';
-import type { DiplowireFunction } from '../../../infra/constructs/diplowire-function';
+import { buildApp, type DiplowireApp } from '#infra/build-app.ts';
+import type { Stage } from '#infra/config.ts';
+import type { DiplowireFunction } from '#infra/constructs/diplowire-function.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 

@@ -52,7 +52,7 @@ describe('observedHandler', () => {
     vi.stubEnv('POWERTOOLS_DEV', '');
     // As Lambda (and the local cloud) set it: Powertools counts a cold start only for on-demand.
     vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
-    const { observedHandler, metrics, logger } = await import('../../../shared/adapters/observability');
+    const { observedHandler, metrics, logger } = await import('#shared/adapters/observability.ts');
     const handler = observedHandler<{ n: number }, number>().handler(async (event) => {
       metrics.addMetric('Probed', 'Count', 1);
       logger.info('probing', { n: event.n });
@@ -82,7 +82,7 @@ describe('every function', () => {
     expect(source, 'build the logger and metrics once: shared/adapters/observability.ts').not.toMatch(
       /new (Logger|Metrics)\(/,
     );
-    expect(source).toMatch(/from '\.\.\/\.\.\/shared\/adapters\/observability'/);
+    expect(source).toMatch(/from '#shared\/adapters\/observability\.ts'/);
     // observedHandler and httpHandler both add logMetrics with captureColdStartMetric.
     expect(source).toMatch(/observedHandler<|httpHandler\(|captureColdStartMetric: true/);
   });

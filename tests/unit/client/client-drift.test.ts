@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createDiplowireClient } from '../../../clients/typescript';
-import { CLIENT_SCHEMA_PATH, renderClientSchema } from '../../../scripts/generate-client';
+import { createDiplowireClient } from '#clients/typescript/index.ts';
+import { CLIENT_SCHEMA_PATH, renderClientSchema } from '#scripts/generate-client.ts';
 
 describe('the typed partner client', () => {
   it('has the types generated from the current docs/openapi.json (run npm run contracts)', async () => {

@@ -1,6 +1,6 @@
 import { EndpointCache as SdkEndpointCache } from '@aws-sdk/endpoint-cache';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EndpointCache } from '../../../shared/adapters/clients/lambda-endpoint-cache';
+import { EndpointCache } from '#shared/adapters/clients/lambda-endpoint-cache.ts';
 
 /** The bundles' stand-in must behave as the SDK's own cache, step for step. */
 type Cache = Pick<SdkEndpointCache, 'get' | 'set' | 'delete' | 'has' | 'clear' | 'getEndpoint'>;

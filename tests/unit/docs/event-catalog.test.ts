@@ -2,15 +2,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildApiReference } from '../../../scripts/build-api-reference';
+import { buildApiReference } from '#scripts/build-api-reference.ts';
 import {
   catalogEntries,
   EVENT_CATALOG_PATH,
   renderEventCatalogHtml,
   renderEventCatalogMarkdown,
-} from '../../../scripts/event-catalog';
-import { DETAIL_TYPES, EVENT_SOURCE } from '../../../shared/contracts/events/index';
-import { eventDetailValidators } from '../../../shared/contracts/generated/event-validators.js';
+} from '#scripts/event-catalog.ts';
+import { DETAIL_TYPES, EVENT_SOURCE } from '#shared/contracts/events/index.ts';
+import { eventDetailValidators } from '#shared/contracts/generated/event-validators.js';
 
 describe('the event catalog', () => {
   it('docs/event-catalog.md is the generated catalog (run npm run contracts)', () => {

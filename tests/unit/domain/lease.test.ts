@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decideClaim, holdsLease, type LeaseRecord, leaseExpiry } from '../../../shared/domain/lease';
+import { decideClaim, holdsLease, type LeaseRecord, leaseExpiry } from '#shared/domain/lease.ts';
 
 const NOW = 1_800_000_000_000;
 

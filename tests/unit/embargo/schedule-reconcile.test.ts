@@ -8,8 +8,8 @@ import {
   type ReconcileDeps,
   reconcileSchedule,
   ScheduleKeepsChangingError,
-} from '../../../functions/embargo-schedules/reconcile';
-import type { ItemHead, ItemVersion } from '../../../shared/domain/item';
+} from '#functions/embargo-schedules/reconcile.ts';
+import type { ItemHead, ItemVersion } from '#shared/domain/item.ts';
 
 const ITEM = 'itm_01JDQ8ZK4W6M2B7Y3C9F0T5R1N';
 const T1 = '2030-01-01T10:00:00.000Z';

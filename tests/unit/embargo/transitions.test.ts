@@ -1,16 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { acceptanceOf, instantOf, releaseViewOf } from '../../../shared/domain/embargo';
-import { PreconditionFailedError } from '../../../shared/domain/errors';
-import {
-  embargoedEventIdOf,
-  eventIdOf,
-  toNewsItemEvent,
-  toReleaseEvent,
-} from '../../../shared/domain/events';
-import { contentHashOf } from '../../../shared/domain/ingest/canonical-json';
-import type { ItemVersion, NinjsDocument, PreparedItem } from '../../../shared/domain/item';
-import { ItemsService } from '../../../shared/domain/items-service';
-import { ReleaseService } from '../../../shared/domain/release-service';
+import { acceptanceOf, instantOf, releaseViewOf } from '#shared/domain/embargo.ts';
+import { PreconditionFailedError } from '#shared/domain/errors.ts';
+import { embargoedEventIdOf, eventIdOf, toNewsItemEvent, toReleaseEvent } from '#shared/domain/events.ts';
+import { contentHashOf } from '#shared/domain/ingest/canonical-json.ts';
+import type { ItemVersion, NinjsDocument, PreparedItem } from '#shared/domain/item.ts';
+import { ItemsService } from '#shared/domain/items-service.ts';
+import { ReleaseService } from '#shared/domain/release-service.ts';
 import { InMemoryItemStore } from '../../support/in-memory-item-store';
 
 const T0 = Date.UTC(2030, 0, 1, 9, 0, 0);
@@ -408,7 +403,7 @@ describe('a correction racing the release', () => {
 describe('release schedules', () => {
   it('one schedule per item, at the embargo second (the releaser waits for the milliseconds)', async () => {
     const { atExpressionOf, releaseScheduleName, scheduledReleaseOf } = await import(
-      '../../../shared/domain/release-schedule'
+      '#shared/domain/release-schedule.ts'
     );
     expect(atExpressionOf('2030-01-01T09:00:00.750Z')).toBe('at(2030-01-01T09:00:00)');
     expect(releaseScheduleName('itm_X')).toBe('release-itm_X');

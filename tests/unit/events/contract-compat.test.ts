@@ -15,7 +15,7 @@ import {
   type JsonSchema,
   NEWS_ITEM_DETAIL_TYPES,
   NEWS_ITEM_TRANSLATED,
-} from '../../../shared/contracts/events/index';
+} from '#shared/contracts/events/index.ts';
 
 const schemaDir = join(import.meta.dirname, '../../../shared/contracts/events/schemas');
 const REGENERATE = 'run `npx tsx scripts/generate-event-schemas.ts` and commit the result';

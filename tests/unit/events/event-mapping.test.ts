@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { NewsItemDetailV1 } from '../../../shared/contracts/events/index';
-import { MAX_ENTRY_BYTES, putEventsEntrySize } from '../../../shared/domain/eventbridge-limits';
-import { EventTooLargeError, eventIdOf, headlineOf, toNewsItemEvent } from '../../../shared/domain/events';
-import type { ItemVersion, NinjsDocument } from '../../../shared/domain/item';
+import { NewsItemDetailV1 } from '#shared/contracts/events/index.ts';
+import { MAX_ENTRY_BYTES, putEventsEntrySize } from '#shared/domain/eventbridge-limits.ts';
+import { EventTooLargeError, eventIdOf, headlineOf, toNewsItemEvent } from '#shared/domain/events.ts';
+import type { ItemVersion, NinjsDocument } from '#shared/domain/item.ts';
 
 const ITEM_ID = 'itm_01JD8X5Q2W3E4R5T6Y7U8I9O0P';
 const PARTNER_ID = 'ptn_01JD8X0000KUNAKUNA00000000';

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { EventPublisher, type PublishEntry } from '../../../shared/adapters/eventbridge/event-publisher';
+import { EventPublisher, type PublishEntry } from '#shared/adapters/eventbridge/event-publisher.ts';
 
 const BUS = 'diplowire-events';
 const client = new EventBridgeClient({

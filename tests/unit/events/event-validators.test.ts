@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { generateEventValidators, readCommittedEventSchemas } from '../../../scripts/generate-event-schemas';
+import { generateEventValidators, readCommittedEventSchemas } from '#scripts/generate-event-schemas.ts';
 import {
   DETAIL_TYPES,
   type DetailByType,
@@ -9,19 +9,19 @@ import {
   type NewsItemDetailV1,
   type NewsItemTranslatedDetailV1 as NewsItemTranslatedDetail,
   NewsItemTranslatedDetailV1,
-} from '../../../shared/contracts/events/index';
+} from '#shared/contracts/events/index.ts';
 import {
   assertEventDetail,
   describeIssues,
   InvalidEventDetailError,
   isDetailType,
   validateEventDetail,
-} from '../../../shared/contracts/events/validate';
+} from '#shared/contracts/events/validate.ts';
 import {
   eventDetailValidators,
   validateNewsItemPublishedV1,
   validateNewsItemTranslatedV1,
-} from '../../../shared/contracts/generated/event-validators';
+} from '#shared/contracts/generated/event-validators.js';
 
 const generatedDir = join(import.meta.dirname, '../../../shared/contracts/generated');
 const REGENERATE = 'run `npm run contracts` (scripts/generate-event-schemas.ts) and commit the result';

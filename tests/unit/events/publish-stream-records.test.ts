@@ -3,12 +3,9 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  isOutboxRecord,
-  publishStreamRecords,
-} from '../../../functions/outbox-publisher/publish-stream-records';
-import type { PublishEntry, PublishResult } from '../../../shared/adapters/eventbridge/event-publisher';
-import { eventIdOf } from '../../../shared/domain/events';
+import { isOutboxRecord, publishStreamRecords } from '#functions/outbox-publisher/publish-stream-records.ts';
+import type { PublishEntry, PublishResult } from '#shared/adapters/eventbridge/event-publisher.ts';
+import { eventIdOf } from '#shared/domain/events.ts';
 
 const ITEM_ID = 'itm_01JDQ8ZK4W6M2B7Y3C9F0T5R1N';
 

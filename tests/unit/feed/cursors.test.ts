@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CursorCodec, InvalidPageCursorError } from '../../../shared/domain/cursors';
+import { CursorCodec, InvalidPageCursorError } from '#shared/domain/cursors.ts';
 
 const key = randomBytes(32);
 

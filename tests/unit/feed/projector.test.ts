@@ -3,13 +3,13 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { projectStreamRecords } from '../../../functions/feed-projector/project-stream-records';
-import { toVersionRecord } from '../../../shared/adapters/dynamodb/item-records';
-import { translationKey } from '../../../shared/adapters/dynamodb/table-design';
-import { embargoedEventIdOf, eventIdOf } from '../../../shared/domain/events';
-import type { NewFeedRecord } from '../../../shared/domain/feed/model';
-import type { ItemVersion } from '../../../shared/domain/item';
-import { translationEventIdOf } from '../../../shared/domain/translation/model';
+import { projectStreamRecords } from '#functions/feed-projector/project-stream-records.ts';
+import { toVersionRecord } from '#shared/adapters/dynamodb/item-records.ts';
+import { translationKey } from '#shared/adapters/dynamodb/table-design.ts';
+import { embargoedEventIdOf, eventIdOf } from '#shared/domain/events.ts';
+import type { NewFeedRecord } from '#shared/domain/feed/model.ts';
+import type { ItemVersion } from '#shared/domain/item.ts';
+import { translationEventIdOf } from '#shared/domain/translation/model.ts';
 
 /**
  * The feed projector over the stream records the items table produces (images built by the store's

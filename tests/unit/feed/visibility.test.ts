@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Entitlement, type FeedRecord, matchesFilters, maySee } from '../../../shared/domain/feed/model';
+import { type Entitlement, type FeedRecord, matchesFilters, maySee } from '#shared/domain/feed/model.ts';
 
 const record = (overrides: Partial<FeedRecord> = {}): FeedRecord => ({
   seq: 1,

@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { type AuthenticatedCaller, httpHandler, json } from '../../../shared/adapters/http';
-import type { HttpEvent } from '../../../shared/adapters/http/types';
+import { type AuthenticatedCaller, httpHandler, json } from '#shared/adapters/http/index.ts';
+import type { HttpEvent } from '#shared/adapters/http/types.ts';
 import { httpEvent, lambdaContext, partnerContext, responseHeader } from '../../support/api-events';
 
 function setup(options: { serveFallbacks?: boolean; fail?: Error } = {}) {

@@ -3,8 +3,8 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { OPENAPI_PATH } from '../../../scripts/generate-openapi';
-import { PROBLEM_TYPES, type ProblemSlug, problemTypeUri, routeSpecs } from '../../../shared/contracts/api';
+import { OPENAPI_PATH } from '#scripts/generate-openapi.ts';
+import { PROBLEM_TYPES, type ProblemSlug, problemTypeUri, routeSpecs } from '#shared/contracts/api/index.ts';
 
 /** The committed document, as renderers, code generators and partners read it. */
 const document = JSON.parse(readFileSync(OPENAPI_PATH, 'utf8'));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OPENAPI_PATH, renderOpenApi } from '../../../scripts/generate-openapi';
+import { OPENAPI_PATH, renderOpenApi } from '#scripts/generate-openapi.ts';
 import {
   buildOpenApiDocument,
   METHOD_FALLBACK_ROUTES,
@@ -9,7 +9,7 @@ import {
   ROUTES,
   type RouteKey,
   routeSpecs,
-} from '../../../shared/contracts/api';
+} from '#shared/contracts/api/index.ts';
 
 let handledRoutes: { function: string; keys: string[] }[] = [];
 
@@ -20,10 +20,10 @@ beforeAll(async () => {
   process.env.PARTNERS_TABLE_NAME ??= 'partners-unit-test';
   process.env.DELIVERY_QUEUE_URL ??= 'https://sqs.us-east-1.amazonaws.com/123456789012/deliveries-unit-test';
   process.env.AWS_REGION ??= 'us-east-1';
-  const write = await import('../../../functions/items-write/handler');
-  const read = await import('../../../functions/items-read/handler');
-  const subscriptions = await import('../../../functions/subscriptions-api/handler');
-  const feed = await import('../../../functions/feed-api/handler');
+  const write = await import('#functions/items-write/handler.ts');
+  const read = await import('#functions/items-read/handler.ts');
+  const subscriptions = await import('#functions/subscriptions-api/handler.ts');
+  const feed = await import('#functions/feed-api/handler.ts');
   handledRoutes = [
     { function: 'feed-api', keys: Object.keys(feed.routes) },
     { function: 'items-write', keys: Object.keys(write.routes) },

@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import { describe, expect, it, vi } from 'vitest';
-import { INTERNAL_ERROR_DETAIL, json, problemDetails } from '../../../shared/adapters/http';
-import type { HttpEvent, HttpResponse } from '../../../shared/adapters/http/types';
-import { Problem } from '../../../shared/contracts/api/schemas';
-import { ConflictError, ValidationError } from '../../../shared/domain/errors';
+import { INTERNAL_ERROR_DETAIL, json, problemDetails } from '#shared/adapters/http/index.ts';
+import type { HttpEvent, HttpResponse } from '#shared/adapters/http/types.ts';
+import { Problem } from '#shared/contracts/api/schemas.ts';
+import { ConflictError, ValidationError } from '#shared/domain/errors.ts';
 import { httpEvent, lambdaContext, responseHeader } from '../../support/api-events';
 
 function handlerThrowing(error: unknown) {

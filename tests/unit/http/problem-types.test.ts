@@ -2,17 +2,17 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { PROBLEM_DOCS_PATH, renderProblemDocs } from '../../../scripts/generate-problem-docs';
-import * as httpErrors from '../../../shared/adapters/http/errors';
-import { internalErrorResponse } from '../../../shared/adapters/http/problem-details';
+import { PROBLEM_DOCS_PATH, renderProblemDocs } from '#scripts/generate-problem-docs.ts';
+import * as httpErrors from '#shared/adapters/http/errors.ts';
+import { internalErrorResponse } from '#shared/adapters/http/problem-details.ts';
 import {
   PROBLEM_DOCS_ROUTE,
   PROBLEM_TYPES,
   type ProblemSlug,
   problemTypeUri,
-} from '../../../shared/contracts/api/problem-types';
-import * as domainErrors from '../../../shared/domain/errors';
-import { DiplowireError } from '../../../shared/domain/errors';
+} from '#shared/contracts/api/problem-types.ts';
+import * as domainErrors from '#shared/domain/errors.ts';
+import { DiplowireError } from '#shared/domain/errors.ts';
 import { httpEvent, lambdaContext } from '../../support/api-events';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -96,13 +96,13 @@ describe('problem types', () => {
 });
 
 describe('GET /problems/{slug}: the API documents each type where its URI points', () => {
-  let handler: typeof import('../../../functions/items-read/handler')['handler'];
+  let handler: typeof import('#functions/items-read/handler.ts')['handler'];
   let stdout: MockInstance<typeof process.stdout.write>;
   beforeAll(async () => {
     process.env.ITEMS_TABLE_NAME ??= 'items-unit-test';
     process.env.PARTNERS_TABLE_NAME ??= 'partners-unit-test';
     process.env.AWS_REGION ??= 'us-east-1';
-    ({ handler } = await import('../../../functions/items-read/handler'));
+    ({ handler } = await import('#functions/items-read/handler.ts'));
   });
   beforeEach(() => {
     stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);

@@ -6,14 +6,14 @@ import {
   requireCaller,
   requireScope,
   versionParam,
-} from '../../../shared/adapters/http';
+} from '#shared/adapters/http/index.ts';
 import {
   NotFoundError,
   PreconditionFailedError,
   PreconditionRequiredError,
   UnauthorizedError,
-} from '../../../shared/domain/errors';
-import { newId } from '../../../shared/domain/ids';
+} from '#shared/domain/errors.ts';
+import { newId } from '#shared/domain/ids.ts';
 import { httpEvent, partnerContext } from '../../support/api-events';
 
 describe('requireCaller', () => {

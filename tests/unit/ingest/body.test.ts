@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../../../shared/domain/errors';
-import { MAX_BODY_BYTES, prepareSubmission } from '../../../shared/domain/ingest';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '#shared/domain/errors.ts';
+import { MAX_BODY_BYTES, prepareSubmission } from '#shared/domain/ingest/index.ts';
 import { fieldErrorsOf, submitJson, thrownBy, validItem } from './support';
 
 const body = JSON.stringify(validItem());

@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { eventValidatorsAjv, readCommittedEventSchemas } from '../../../scripts/generate-event-schemas';
-import { profileAjv } from '../../../scripts/generate-ninjs-validator';
+import { eventValidatorsAjv, readCommittedEventSchemas } from '#scripts/generate-event-schemas.ts';
+import { profileAjv } from '#scripts/generate-ninjs-validator.ts';
 import {
   compactErrorSites,
   hoistSchemaReferences,
   withoutUnusedContext,
-} from '../../../scripts/standalone-validators';
+} from '#scripts/standalone-validators.ts';
 import {
   validateNewsItemPublishedV1,
   validateNewsItemTranslatedV1,
-} from '../../../shared/contracts/generated/event-validators';
-import { validateDiplowireProfile } from '../../../shared/contracts/generated/ninjs-validator';
+} from '#shared/contracts/generated/event-validators.js';
+import { validateDiplowireProfile } from '#shared/contracts/generated/ninjs-validator.js';
 import { mutate, seededRandom } from './geojson-corpus';
 import { validItem } from './support';
 

@@ -1,11 +1,11 @@
 import type { ErrorObject } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { problemResponse } from '../../../shared/adapters/http/problem-details';
-import { Problem } from '../../../shared/contracts/api/schemas';
-import { profileRules } from '../../../shared/contracts/generated/ninjs-validator';
-import { MAX_REPORTED_ERRORS, ValidationError } from '../../../shared/domain/errors';
-import { MAX_BODY_BYTES } from '../../../shared/domain/ingest';
-import { fieldErrorsFrom } from '../../../shared/domain/ingest/schema';
+import { problemResponse } from '#shared/adapters/http/problem-details.ts';
+import { Problem } from '#shared/contracts/api/schemas.ts';
+import { profileRules } from '#shared/contracts/generated/ninjs-validator.js';
+import { MAX_REPORTED_ERRORS, ValidationError } from '#shared/domain/errors.ts';
+import { MAX_BODY_BYTES } from '#shared/domain/ingest/index.ts';
+import { fieldErrorsFrom } from '#shared/domain/ingest/schema.ts';
 import { submitJson, thrownBy, validItem } from './support';
 
 /** Distinct short member names: `a0`, `a1`, … in base 36. */

@@ -1,6 +1,6 @@
 import { fullFormats as ajvFullFormats } from 'ajv-formats/dist/formats';
 import { describe, expect, it } from 'vitest';
-import { fullFormats } from '../../../shared/contracts/formats';
+import { fullFormats } from '#shared/contracts/formats.ts';
 import { seededRandom } from './geojson-corpus';
 
 /** shared/contracts/formats.ts is a copy of two ajv-formats formats: it must agree with the original. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withoutAnnotations } from '../../../scripts/generate-ninjs-validator';
+import { withoutAnnotations } from '#scripts/generate-ninjs-validator.ts';
 
 describe('withoutAnnotations (schemas as compiled into the generated validator)', () => {
   it('drops title, description and $comment, but keeps members that are named like them', () => {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readSchema } from '../../../scripts/generate-ninjs-validator';
-import { profileRules, validateDiplowireProfile } from '../../../shared/contracts/generated/ninjs-validator';
-import { fieldErrorsFrom } from '../../../shared/domain/ingest/schema';
+import { readSchema } from '#scripts/generate-ninjs-validator.ts';
+import { profileRules, validateDiplowireProfile } from '#shared/contracts/generated/ninjs-validator.js';
+import { fieldErrorsFrom } from '#shared/domain/ingest/schema.ts';
 import { GEOMETRIES, geoJsonSamples, mutate, type Sample, seededRandom } from './geojson-corpus';
 import { validItem } from './support';
 import { compileGeoJson, compileLegacyProfile } from './validators';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWellFormedLanguageTag, prepareDocument } from '../../../shared/domain/ingest';
+import { isWellFormedLanguageTag, prepareDocument } from '#shared/domain/ingest/index.ts';
 import { fieldErrorsOf, validItem } from './support';
 
 const WELL_FORMED = [

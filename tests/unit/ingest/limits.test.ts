@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PayloadTooLargeError } from '../../../shared/domain/errors';
-import { LIMITS, MAX_BODY_BYTES, prepareDocument } from '../../../shared/domain/ingest';
+import { PayloadTooLargeError } from '#shared/domain/errors.ts';
+import { LIMITS, MAX_BODY_BYTES, prepareDocument } from '#shared/domain/ingest/index.ts';
 import { fieldErrorsOf, submit, submitJson, thrownBy, validItem } from './support';
 
 /** `count` UTF-8 bytes of Arabic (2 bytes a letter; `count` must be even). */

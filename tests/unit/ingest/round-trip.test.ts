@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, contentHashOf, prepareSubmission } from '../../../shared/domain/ingest';
+import { canonicalJson, contentHashOf, prepareSubmission } from '#shared/domain/ingest/index.ts';
 import { submit, submitJson, validItem } from './support';
 
 const seed = readFileSync(new URL('../../fixtures/seed/kuwait-belgium-call.ar.txt', import.meta.url), 'utf8');

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { generateNinjsValidator } from '../../../scripts/generate-ninjs-validator';
-import { profileRules } from '../../../shared/contracts/generated/ninjs-validator';
-import { prepareDocument } from '../../../shared/domain/ingest';
+import { generateNinjsValidator } from '#scripts/generate-ninjs-validator.ts';
+import { profileRules } from '#shared/contracts/generated/ninjs-validator.js';
+import { prepareDocument } from '#shared/domain/ingest/index.ts';
 import { fieldErrorsOf, submitJson, validItem } from './support';
 import { compileOfficialNinjs } from './validators';
 

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import { type DiplowireError, type FieldError, ValidationError } from '../../../shared/domain/errors';
-import { prepareSubmission } from '../../../shared/domain/ingest';
-import type { PreparedItem } from '../../../shared/domain/item';
+import { type DiplowireError, type FieldError, ValidationError } from '#shared/domain/errors.ts';
+import { prepareSubmission } from '#shared/domain/ingest/index.ts';
+import type { PreparedItem } from '#shared/domain/item.ts';
 
 /** A small item that satisfies the official schema and the Diplowire profile. */
 export function validItem(overrides: Record<string, unknown> = {}): Record<string, unknown> {

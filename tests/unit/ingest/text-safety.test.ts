@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prepareDocument } from '../../../shared/domain/ingest';
+import { prepareDocument } from '#shared/domain/ingest/index.ts';
 import { fieldErrorsOf, submit, submitJson, validItem } from './support';
 
 const RLO = '\u202E';

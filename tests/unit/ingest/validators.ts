@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
-import { createAjv, GEOJSON_ID, readSchema } from '../../../scripts/generate-ninjs-validator';
+import { createAjv, GEOJSON_ID, readSchema } from '#scripts/generate-ninjs-validator.ts';
 
 /**
  * Validators compiled at test time, to check the generated one against the official schemas as

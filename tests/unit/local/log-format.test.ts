@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLogLine, unsupportedSummary } from '../../../local/log-format';
+import { formatLogLine, unsupportedSummary } from '#local/log-format.ts';
 
 const plain = { color: false, verbose: false };
 

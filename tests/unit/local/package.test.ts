@@ -58,7 +58,7 @@ describe('the local cloud package', () => {
 
   it('exports its public API from index.ts', async () => {
     expect(manifest.exports['.']).toBe('./index.ts');
-    const api = await import('../../../local/index');
+    const api = await import('#local/index.ts');
     expect(Object.keys(api).sort()).toEqual(
       ['ensureSynth', 'runLocalCli', 'startLocalCloud', 'writePrivateFile'].sort(),
     );

@@ -10,7 +10,7 @@ import {
   graphemesOf,
   utf8ByteLength,
   withSourceWhitespace,
-} from '../../../shared/domain/translation/chunking';
+} from '#shared/domain/translation/chunking.ts';
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 

@@ -5,12 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  flattenEvent,
-  InvalidEventPatternError,
-  matches,
-  parsePattern,
-} from '../../../local/eventbridge/pattern';
+import { flattenEvent, InvalidEventPatternError, matches, parsePattern } from '#local/eventbridge/pattern.ts';
 
 const key = fc.constantFrom('source', 'detail-type', 'detail', 'a', 'b', 'c', '$or', 'x.y', '');
 const scalar = fc.oneof(

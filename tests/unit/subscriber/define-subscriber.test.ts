@@ -7,8 +7,8 @@ import {
   defineSubscriber,
   InvalidEventError,
   type SubscriberEvent,
-} from '../../../shared/adapters/subscriber/index';
-import type { NewsItemDetailV1, NewsItemTranslatedDetailV1 } from '../../../shared/contracts/events/index';
+} from '#shared/adapters/subscriber/index.ts';
+import type { NewsItemDetailV1, NewsItemTranslatedDetailV1 } from '#shared/contracts/events/index.ts';
 
 const ITEM = 'itm_01JABCDEFGHJKMNPQRSTVWXYZ0';
 const detail: NewsItemDetailV1 = {

@@ -1,4 +1,4 @@
-import { utf8ByteLength } from '../../../shared/domain/translation/chunking';
+import { utf8ByteLength } from '#shared/domain/translation/chunking.ts';
 
 /** Sentences ending in every punctuation mark the chunker splits at (Arabic ones included). */
 export const SENTENCES = [

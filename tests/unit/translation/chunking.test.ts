@@ -7,7 +7,7 @@ import {
   MAX_TEXT_BYTES,
   utf8ByteLength,
   withSourceWhitespace,
-} from '../../../shared/domain/translation/chunking';
+} from '#shared/domain/translation/chunking.ts';
 import { arabicArticle, SENTENCES } from './arabic-article';
 
 const ENDS_AT_BOUNDARY = /(?:\n\s*|[.!?\u2026\u061f\u061b\u06d4]\s+|\s)$/u;

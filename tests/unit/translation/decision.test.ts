@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ItemHead } from '../../../shared/domain/item';
+import type { ItemHead } from '#shared/domain/item.ts';
 import {
   isSameLanguage,
   parseTargetLanguages,
   planTranslation,
   providerLanguageCode,
   targetsFor,
-} from '../../../shared/domain/translation/decision';
-import { translationEventIdOf } from '../../../shared/domain/translation/model';
+} from '#shared/domain/translation/decision.ts';
+import { translationEventIdOf } from '#shared/domain/translation/model.ts';
 
 const head = (over: Partial<ItemHead> = {}): ItemHead => ({
   itemId: 'itm_01JDQ8ZK4W6M2B7Y3C9F0T5R1N',

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { characterCount, MAX_TEXT_BYTES, utf8ByteLength } from '../../../shared/domain/translation/chunking';
-import {
-  planTextRequests,
-  splitParagraphs,
-  translateContent,
-} from '../../../shared/domain/translation/packing';
-import type { TextTranslator, TranslateRequest } from '../../../shared/domain/translation/ports';
+import { characterCount, MAX_TEXT_BYTES, utf8ByteLength } from '#shared/domain/translation/chunking.ts';
+import { planTextRequests, splitParagraphs, translateContent } from '#shared/domain/translation/packing.ts';
+import type { TextTranslator, TranslateRequest } from '#shared/domain/translation/ports.ts';
 import { arabicArticle, SENTENCES } from './arabic-article';
 
 const PARAGRAPHS = /\n[ \t]*(?:\n[ \t]*)+/;

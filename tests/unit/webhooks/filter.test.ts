@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PUBLIC_DETAIL_TYPES } from '../../../shared/contracts/events';
-import { ValidationError } from '../../../shared/domain/errors';
-import { sanitiseExcerpt } from '../../../shared/domain/webhooks/excerpt';
-import { languageMatches, matchesFilter } from '../../../shared/domain/webhooks/filter';
-import { WEBHOOK_EVENT_TYPES, type WebhookEvent } from '../../../shared/domain/webhooks/model';
-import { parseSubscriptionRequest } from '../../../shared/domain/webhooks/registration';
+import { PUBLIC_DETAIL_TYPES } from '#shared/contracts/events/index.ts';
+import { ValidationError } from '#shared/domain/errors.ts';
+import { sanitiseExcerpt } from '#shared/domain/webhooks/excerpt.ts';
+import { languageMatches, matchesFilter } from '#shared/domain/webhooks/filter.ts';
+import { WEBHOOK_EVENT_TYPES, type WebhookEvent } from '#shared/domain/webhooks/model.ts';
+import { parseSubscriptionRequest } from '#shared/domain/webhooks/registration.ts';
 
 const event = (over: Partial<WebhookEvent> = {}): WebhookEvent => ({
   eventType: 'NewsItemPublished',

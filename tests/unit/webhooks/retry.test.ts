@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { judgeAttempt } from '../../../shared/domain/webhooks/outcome';
+import { judgeAttempt } from '#shared/domain/webhooks/outcome.ts';
 import {
   DEFAULT_RETRY_SCHEDULE_SECONDS,
   delayBeforeAttempt,
   parseRetryAfter,
   parseRetrySchedule,
   queueDelay,
-} from '../../../shared/domain/webhooks/retry';
+} from '#shared/domain/webhooks/retry.ts';
 
 const now = new Date('2026-03-01T12:00:00Z');
 

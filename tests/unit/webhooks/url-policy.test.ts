@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockedAddressReason, checkWebhookUrl } from '../../../shared/domain/webhooks/url-policy';
+import { blockedAddressReason, checkWebhookUrl } from '#shared/domain/webhooks/url-policy.ts';
 
 const prod = { requireHttps: true, allowLoopback: false };
 const local = { requireHttps: false, allowLoopback: true };

@@ -5,9 +5,9 @@ import {
   type IdentityInput,
   InvalidAuthorizerError,
   LambdaAuthorizer,
-} from '../../../../local/apigw/authorizer';
-import { TokenBucket } from '../../../../local/apigw/throttle';
-import type { AuthorizerProperties, InvokeResult } from '../../../../local/apigw/types';
+} from '#local/apigw/authorizer.ts';
+import { TokenBucket } from '#local/apigw/throttle.ts';
+import type { AuthorizerProperties, InvokeResult } from '#local/apigw/types.ts';
 
 const FN = 'arn:aws:lambda:us-east-1:123456789012:function:auth';
 const ROUTE_ARN = 'arn:aws:execute-api:us-east-1:123456789012:api/$default/GET/v1/items/a';

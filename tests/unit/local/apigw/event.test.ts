@@ -7,7 +7,7 @@ import {
   isTextContentType,
   parseQueryString,
   splitRequestParts,
-} from '../../../../local/apigw/event';
+} from '#local/apigw/event.ts';
 
 const request = (rawHeaders: string[], rawQueryString = ''): IncomingRequest => ({
   method: 'POST',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedProxyResponseError, mapLambdaResult } from '../../../../local/apigw/response';
+import { MalformedProxyResponseError, mapLambdaResult } from '#local/apigw/response.ts';
 
 describe('payload 2.0 response mapping', () => {
   it('infers 200 application/json when the result has no statusCode', () => {

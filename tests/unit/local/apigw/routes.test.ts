@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRouteKeyError, RouteTable } from '../../../../local/apigw/routes';
+import { InvalidRouteKeyError, RouteTable } from '#local/apigw/routes.ts';
 
 const table = (keys: string[]) => new RouteTable(keys.map((routeKey) => ({ routeKey, target: routeKey })));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromCloudFormation } from '../../../../local/eventbridge/cloudformation';
+import { fromCloudFormation } from '#local/eventbridge/cloudformation.ts';
 
 describe('fromCloudFormation', () => {
   it('maps resolved Events properties to local definitions with AWS ARNs', () => {

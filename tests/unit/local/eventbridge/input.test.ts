@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTemplate, selectPath, targetPayload } from '../../../../local/eventbridge/input';
+import { renderTemplate, selectPath, targetPayload } from '#local/eventbridge/input.ts';
 
 const event = {
   id: 'e-1',

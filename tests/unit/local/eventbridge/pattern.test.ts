@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidEventPatternError, matches, parsePattern } from '../../../../local/eventbridge/pattern';
+import { InvalidEventPatternError, matches, parsePattern } from '#local/eventbridge/pattern.ts';
 
 const match = (pattern: string | object, event: object) => matches(parsePattern(pattern), event);
 const reason = (pattern: string | object): string => {

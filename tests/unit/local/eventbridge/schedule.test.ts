@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidScheduleError, nextFireTime, parseSchedule } from '../../../../local/eventbridge/schedule';
+import { InvalidScheduleError, nextFireTime, parseSchedule } from '#local/eventbridge/schedule.ts';
 
 const next = (expression: string, after: string) =>
   nextFireTime(parseSchedule(expression), new Date(after), new Date(after))?.toISOString();

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  evaluate,
-  type PolicyStatement,
-  wildcardMatch,
-  withoutConditionKeys,
-} from '../../../../local/iam/policy';
+import { evaluate, type PolicyStatement, wildcardMatch, withoutConditionKeys } from '#local/iam/policy.ts';
 
 const TABLE = 'arn:aws:dynamodb:us-east-1:000000000000:table/items';
 const allow = (statement: Omit<PolicyStatement, 'Effect'>): PolicyStatement => ({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { accessKeyIdOf, deniedMessage } from '../../../../local/iam/authority';
-import { dynamoDbRequests, keySchemasOf } from '../../../../local/iam/dynamodb';
-import { schedulerRequests, sqsRequests } from '../../../../local/iam/services';
+import { accessKeyIdOf, deniedMessage } from '#local/iam/authority.ts';
+import { dynamoDbRequests, keySchemasOf } from '#local/iam/dynamodb.ts';
+import { schedulerRequests, sqsRequests } from '#local/iam/services.ts';
 
 const keys = keySchemasOf([
   {

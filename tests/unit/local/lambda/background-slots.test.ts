@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { BackgroundSlots, defaultBackgroundConcurrency } from '../../../../local/lambda/background-slots';
+import { BackgroundSlots, defaultBackgroundConcurrency } from '#local/lambda/background-slots.ts';
 
 describe('BackgroundSlots', () => {
   it('hands out at most `size` slots; the next holder is the longest waiter', async () => {

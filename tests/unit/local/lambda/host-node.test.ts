@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostNodeMismatch, runtimeNodeMajor } from '../../../../local/lambda/host-node';
+import { hostNodeMismatch, runtimeNodeMajor } from '#local/lambda/host-node.ts';
 
 describe('runtimeNodeMajor', () => {
   it('reads the major of a Node.js runtime and nothing else', () => {

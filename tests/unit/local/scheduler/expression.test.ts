@@ -4,7 +4,7 @@ import {
   nextInvocation,
   parseScheduleExpression,
   type ScheduleTiming,
-} from '../../../../local/scheduler/expression';
+} from '#local/scheduler/expression.ts';
 
 const ms = (iso: string) => Date.parse(iso);
 const iso = (value: number | undefined) => (value === undefined ? undefined : new Date(value).toISOString());

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  SCHEDULER_SUPPORT,
-  schedulerResourceProviders,
-  templateSchedules,
-} from '../../../../local/scheduler';
-import { type CfnTemplate, resolveTemplate, unsupportedReport } from '../../../../local/template';
+import { SCHEDULER_SUPPORT, schedulerResourceProviders, templateSchedules } from '#local/scheduler/index.ts';
+import { type CfnTemplate, resolveTemplate, unsupportedReport } from '#local/template/index.ts';
 
 const template: CfnTemplate = {
   Resources: {

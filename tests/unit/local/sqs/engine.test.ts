@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { md5OfBody, md5OfMessageAttributes, SqsEngine, SqsError } from '../../../../local/sqs';
+import { md5OfBody, md5OfMessageAttributes, SqsEngine, SqsError } from '#local/sqs/index.ts';
 
 const DLQ_ARN = 'arn:aws:sqs:us-east-1:000000000000:jobs-dlq';
 

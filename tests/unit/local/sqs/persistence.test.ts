@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqsEngine } from '../../../../local/sqs';
+import { SqsEngine } from '#local/sqs/index.ts';
 
 const dirs: string[] = [];
 afterEach(() => {

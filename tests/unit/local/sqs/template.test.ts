@@ -4,8 +4,8 @@ import {
   SQS_QUEUE_SUPPORT,
   sqsEventSourceSettings,
   sqsResourceProvider,
-} from '../../../../local/sqs';
-import { resolveTemplate, unsupportedReport } from '../../../../local/template';
+} from '#local/sqs/index.ts';
+import { resolveTemplate, unsupportedReport } from '#local/template/index.ts';
 
 const template = {
   Resources: {

@@ -6,7 +6,7 @@ import {
   isLoopbackHost,
   isLoopbackOrigin,
   loopbackOnly,
-} from '../../../../local/support/loopback';
+} from '#local/support/loopback.ts';
 
 describe('isLoopbackHost', () => {
   it.each([

@@ -9,7 +9,7 @@ import {
   loadAssembly,
   resolveAssembly,
   TemplateError,
-} from '../../../../local/template';
+} from '#local/template/index.ts';
 
 const FIXTURE = join(import.meta.dirname, '../../../fixtures/local/assembly');
 const HASH = '4f2a9c0e7d1b3a5f6e8c9d0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e';

@@ -5,7 +5,7 @@ import {
   type ResourceProviders,
   resolveTemplate,
   TemplateError,
-} from '../../../../local/template';
+} from '#local/template/index.ts';
 
 const STACK = 'Demo-dev-Api';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type SupportRegistry, unsupportedReport } from '../../../../local/template';
+import { type SupportRegistry, unsupportedReport } from '#local/template/index.ts';
 
 const registry: SupportRegistry = {
   'AWS::SQS::Queue': {
