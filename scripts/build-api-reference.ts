@@ -35,7 +35,8 @@ export function buildApiReference(outDir: string, options: ApiReferenceOptions =
   writeFileSync(
     join(outDir, 'init.js'),
     "import { init } from './redoc.standalone.js';\n" +
-      "init('openapi.json', { expandResponses: '200,201,202', jsonSampleExpandLevel: 3 }, document.getElementById('reference'));\n",
+      // disableTelemetry: Redoc 3 otherwise sends usage traces to otel.cloud.redocly.com from the reader's browser.
+      "init('openapi.json', { expandResponses: '200,201,202', jsonSampleExpandLevel: 3, disableTelemetry: true }, document.getElementById('reference'));\n",
   );
   writeFileSync(
     join(outDir, 'index.html'),
