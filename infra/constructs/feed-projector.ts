@@ -1,29 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import {
-  type DlqDestinationConfig,
-  EventSourceMapping,
-  FilterCriteria,
-  FilterRule,
-  type IEventSourceDlq,
-  StartingPosition,
-} from 'aws-cdk-lib/aws-lambda';
+import { EventSourceMapping, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { VERSION_SK_PREFIX } from '#shared/adapters/dynamodb/table-design.ts';
 import { resourceName, type StageConfig } from '../config';
 import { DeadLetterQueue } from './dead-letter-queue';
 import type { DiplowireFunction } from './diplowire-function';
-import { MAX_RECORD_AGE } from './outbox-publisher';
-
-/** Grants nothing by itself; the projector's role gets exactly sqs:SendMessage below. */
-class QueueFailureDestination implements IEventSourceDlq {
-  constructor(private readonly queue: Queue) {}
-  bind(): DlqDestinationConfig {
-    return { destination: this.queue.queueArn };
-  }
-}
+import { MAX_RECORD_AGE, QueueFailureDestination, VERSION_CHANGE_FILTERS } from './outbox-publisher';
 
 export interface FeedProjectorProps {
   readonly config: StageConfig;
@@ -83,19 +67,7 @@ export class FeedProjector extends Construct {
       parallelizationFactor: 1,
       reportBatchItemFailures: true,
       filters: [
-        FilterCriteria.filter({
-          eventName: FilterRule.isEqual('INSERT'),
-          dynamodb: { Keys: { SK: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) } } },
-        }),
-        // A held version's release: releasedAt newly set (the outbox publishes the same change).
-        FilterCriteria.filter({
-          eventName: FilterRule.isEqual('MODIFY'),
-          dynamodb: {
-            Keys: { SK: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) } },
-            NewImage: { releasedAt: { S: FilterRule.exists() } },
-            OldImage: { releasedAt: { S: FilterRule.notExists() } },
-          },
-        }),
+        ...VERSION_CHANGE_FILTERS,
         FilterCriteria.filter({
           dynamodb: {
             Keys: { SK: { S: FilterRule.beginsWith('TR#') } },

@@ -19,10 +19,38 @@ import { DeadLetterQueue } from './dead-letter-queue';
 import type { DiplowireFunction } from './diplowire-function';
 
 /**
+ * The version changes of the items stream: a new version (INSERT), and the release of a held one
+ * (`releasedAt` newly set). The outbox publishes them; the feed projector numbers them.
+ */
+export const VERSION_CHANGE_FILTERS = [
+  FilterCriteria.filter({
+    eventName: FilterRule.isEqual('INSERT'),
+    dynamodb: {
+      Keys: {
+        PK: { S: FilterRule.beginsWith(ITEM_PK_PREFIX) },
+        SK: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) },
+      },
+    },
+  }),
+  FilterCriteria.filter({
+    eventName: FilterRule.isEqual('MODIFY'),
+    dynamodb: {
+      Keys: {
+        PK: { S: FilterRule.beginsWith(ITEM_PK_PREFIX) },
+        SK: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) },
+      },
+      NewImage: { releasedAt: { S: FilterRule.exists() } },
+      // exists/notExists match leaves only (Lambda event filtering): name the S of releasedAt.
+      OldImage: { releasedAt: { S: FilterRule.notExists() } },
+    },
+  }),
+];
+
+/**
  * An on-failure destination that grants nothing by itself (SqsDlq would also add
  * GetQueueAttributes/GetQueueUrl): the publisher's role gets exactly sqs:SendMessage below.
  */
-class QueueFailureDestination implements IEventSourceDlq {
+export class QueueFailureDestination implements IEventSourceDlq {
   constructor(private readonly queue: Queue) {}
   bind(): DlqDestinationConfig {
     return { destination: this.queue.queueArn };
@@ -105,29 +133,7 @@ export class OutboxPublisher extends Construct {
       // Only the outbox rows: new versions of items, and the update that releases a held version (it
       // sets releasedAt). Other updates (a held version superseded), TTL deletes and anything outside
       // an item partition (translations) are not events.
-      filters: [
-        FilterCriteria.filter({
-          eventName: FilterRule.isEqual('INSERT'),
-          dynamodb: {
-            Keys: {
-              PK: { S: FilterRule.beginsWith(ITEM_PK_PREFIX) },
-              SK: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) },
-            },
-          },
-        }),
-        FilterCriteria.filter({
-          eventName: FilterRule.isEqual('MODIFY'),
-          dynamodb: {
-            Keys: {
-              PK: { S: FilterRule.beginsWith(ITEM_PK_PREFIX) },
-              SK: { S: FilterRule.beginsWith(VERSION_SK_PREFIX) },
-            },
-            NewImage: { releasedAt: { S: FilterRule.exists() } },
-            // exists/notExists match leaves only (Lambda event filtering): name the S of releasedAt.
-            OldImage: { releasedAt: { S: FilterRule.notExists() } },
-          },
-        }),
-      ],
+      filters: VERSION_CHANGE_FILTERS,
       onFailure: new QueueFailureDestination(this.deadLetterQueue),
     });
     // The mapping is validated against the role at creation: create it after the role's policy.
