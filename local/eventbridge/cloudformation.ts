@@ -2,12 +2,8 @@
  * Adapts resolved CloudFormation `AWS::Events::EventBus|Rule|Archive` Properties (intrinsics already
  * resolved to plain values by the orchestrator) to the local EventBridge's definitions.
  */
-import {
-  busNameOf,
-  type LocalArchiveDefinition,
-  type LocalBusDefinition,
-  type LocalRuleDefinition,
-} from './bus';
+import type { LocalArchiveDefinition, LocalBusDefinition, LocalRuleDefinition } from './model';
+import { busNameOf } from './rules';
 
 export interface CloudFormationEventsResource {
   logicalId: string;

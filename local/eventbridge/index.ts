@@ -1,3 +1,6 @@
+export { LocalEventBridge } from './bus';
+export type { CloudFormationEventsResource, LocalEventBridgeDefinitions } from './cloudformation';
+export { fromCloudFormation } from './cloudformation';
 export type {
   DeadLetterSink,
   DeliveryOutcome,
@@ -10,10 +13,8 @@ export type {
   LocalRuleDefinition,
   LocalTargetDefinition,
   TargetInvoker,
-} from './bus';
-export { LocalEventBridge, putEventsEntrySize } from './bus';
-export type { CloudFormationEventsResource, LocalEventBridgeDefinitions } from './cloudformation';
-export { fromCloudFormation } from './cloudformation';
+} from './model';
 export type { CompiledPattern } from './pattern';
 export { InvalidEventPatternError, matches, parsePattern } from './pattern';
+export { putEventsEntrySize } from './rules';
 export { nextCronTime, nextFireTime, parseCron, parseSchedule } from './schedule';
