@@ -5,6 +5,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { fromVersionRecord } from '#shared/adapters/dynamodb/item-records.ts';
 import { VERSION_SK_PREFIX } from '#shared/adapters/dynamodb/table-design.ts';
+import { mapInOrder } from '#shared/domain/concurrency.ts';
 import type { NewFeedRecord } from '#shared/domain/feed/model.ts';
 import {
   feedRecordOfRelease,
@@ -14,7 +15,8 @@ import {
 import type { ItemVersion } from '#shared/domain/item.ts';
 
 export interface FeedProjectorDeps {
-  feed: { append(record: NewFeedRecord): Promise<number | undefined> };
+  /** Records changes in order (numbers, or undefined for one already recorded); see DynamoFeedStore. */
+  feed: { appendAll(records: readonly NewFeedRecord[]): Promise<(number | undefined)[]> };
   getVersion(itemId: string, version: number): Promise<ItemVersion | undefined>;
   /** The completed (`translated`) translations of one version: announced with its release. */
   translationsOf(itemId: string, version: number): Promise<{ language: string; translatedAt: string }[]>;
@@ -72,43 +74,66 @@ async function feedRecordsOf(record: DynamoDBRecord, deps: FeedProjectorDeps): P
   return [];
 }
 
+/** Stream records whose feed changes are worked out at once (each costs at most a read or two). */
+const LOOKUP_CONCURRENCY = 8;
+
 /**
- * Records each change of a stream batch in the feed, one at a time and in stream order, so the
- * versions of an item (which share a shard) get increasing sequence numbers. On a failure the
- * batch stops there and reports that record: Lambda retries from it, and records already recorded
- * are recognised by their eventId marker and not recorded twice.
+ * Records the changes of a stream batch in the feed, in stream order (the versions of an item share
+ * a shard, so they get increasing sequence numbers), appended a transaction of many at a time. If
+ * working out a record's changes fails, the changes before it are recorded and that record is
+ * reported: Lambda retries from it. If the append fails, the batch is reported from its first
+ * change; changes recorded before are recognised by their eventId marker and not recorded twice.
  */
 export async function projectStreamRecords(
   records: DynamoDBRecord[],
   deps: FeedProjectorDeps,
 ): Promise<DynamoDBBatchResponse> {
   const { logger, metrics } = deps;
+  const changes = await mapInOrder(records, LOOKUP_CONCURRENCY, (record) => feedRecordsOf(record, deps));
+  const failedAt = changes.findIndex((outcome) => !outcome.ok);
+  const done = failedAt === -1 ? changes.length : failedAt;
+  const toRecord = changes
+    .slice(0, done)
+    .flatMap((outcome, index) =>
+      outcome.ok ? outcome.value.map((change) => ({ change, record: records[index]! })) : [],
+    );
   let recorded = 0;
-  for (const record of records) {
-    try {
-      // A retried record re-appends what it recorded before; the eventId markers make that a no-op.
-      for (const change of await feedRecordsOf(record, deps)) {
-        const seq = await deps.feed.append(change);
-        if (seq !== undefined) recorded++;
-        logger.debug('Feed change', {
-          eventId: change.eventId,
-          type: change.type,
-          seq: seq ?? 'already recorded',
-        });
-      }
-    } catch (error) {
-      const sequenceNumber = record.dynamodb?.SequenceNumber;
-      logger.error('Change not recorded in the feed', {
-        sequenceNumber,
-        keys: record.dynamodb?.Keys,
-        error: error as Error,
+  try {
+    const numbers = await deps.feed.appendAll(toRecord.map(({ change }) => change));
+    numbers.forEach((seq, n) => {
+      if (seq !== undefined) recorded++;
+      const { change } = toRecord[n]!;
+      logger.debug('Feed change', {
+        eventId: change.eventId,
+        type: change.type,
+        seq: seq ?? 'already recorded',
       });
-      metrics.addMetric('FeedEntriesRecorded', MetricUnit.Count, recorded);
-      metrics.addMetric('FeedRecordFailed', MetricUnit.Count, 1);
-      if (sequenceNumber === undefined) throw error;
-      return { batchItemFailures: [{ itemIdentifier: sequenceNumber }] };
-    }
+    });
+  } catch (error) {
+    return failure(toRecord[0]?.record ?? records[0]!, error, deps, recorded);
+  }
+  if (failedAt !== -1) {
+    const outcome = changes[failedAt]!;
+    return failure(records[failedAt]!, outcome.ok ? undefined : outcome.error, deps, recorded);
   }
   metrics.addMetric('FeedEntriesRecorded', MetricUnit.Count, recorded);
   return { batchItemFailures: [] };
+}
+
+function failure(
+  record: DynamoDBRecord,
+  error: unknown,
+  { logger, metrics }: FeedProjectorDeps,
+  recorded: number,
+): DynamoDBBatchResponse {
+  const sequenceNumber = record.dynamodb?.SequenceNumber;
+  logger.error('Change not recorded in the feed', {
+    sequenceNumber,
+    keys: record.dynamodb?.Keys,
+    error: error as Error,
+  });
+  metrics.addMetric('FeedEntriesRecorded', MetricUnit.Count, recorded);
+  metrics.addMetric('FeedRecordFailed', MetricUnit.Count, 1);
+  if (sequenceNumber === undefined) throw error;
+  return { batchItemFailures: [{ itemIdentifier: sequenceNumber }] };
 }

@@ -1,7 +1,11 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { listingOfStreamRecord, projectListingAfterFeed } from '#functions/feed-projector/project-listing.ts';
+import {
+  earliestFailure,
+  listingOfStreamRecord,
+  projectListing,
+} from '#functions/feed-projector/project-listing.ts';
 import { toVersionRecord } from '#shared/adapters/dynamodb/item-records.ts';
 import { CursorCodec } from '#shared/domain/cursors.ts';
 import { contentHashOf } from '#shared/domain/ingest/canonical-json.ts';
@@ -107,7 +111,7 @@ describe('the listing row of a stream record', () => {
   });
 
   it('resumes a batch from the earliest record that the feed or the listing failed on', async () => {
-    const records = [1, 2, 3].map((n) => record('INSERT', row(version({ itemId: `itm_${n}` }))));
+    const records = [1, 2, 3, 4].map((n) => record('INSERT', row(version({ itemId: `itm_${n}` }))));
     const seq = (n: number) => records[n]!.dynamodb!.SequenceNumber!;
     const put: string[] = [];
     const listings = {
@@ -118,21 +122,38 @@ describe('the listing row of a stream record', () => {
       },
     };
     const logger = { error: () => undefined, debug: () => undefined };
-    // The feed failed on the third record: the listing stops before it, and fails on the second itself.
+    // The listing fails on the second record only; the others are written.
+    const listed = await projectListing(records, { listings, logger });
+    expect(listed).toEqual({ batchItemFailures: [{ itemIdentifier: seq(1) }] });
+    expect(put.sort()).toEqual(['itm_1', 'itm_3', 'itm_4']);
+    // The feed failed on the third record: the batch resumes from the second, the earlier of the two.
     const fedFailed = { batchItemFailures: [{ itemIdentifier: seq(2) }] };
-    expect(await projectListingAfterFeed(records, fedFailed, { listings, logger })).toEqual({
+    expect(earliestFailure(records, [fedFailed, listed])).toEqual({
       batchItemFailures: [{ itemIdentifier: seq(1) }],
     });
-    expect(put).toEqual(['itm_1']);
-    put.length = 0;
-    const fine = {
+    expect(earliestFailure(records, [fedFailed, { batchItemFailures: [] }])).toEqual(fedFailed);
+    expect(earliestFailure(records, [{ batchItemFailures: [] }, { batchItemFailures: [] }])).toEqual({
+      batchItemFailures: [],
+    });
+    // An identifier from outside the batch: the whole batch again.
+    expect(earliestFailure(records, [{ batchItemFailures: [{ itemIdentifier: 'unknown' }] }])).toEqual({
+      batchItemFailures: [{ itemIdentifier: seq(0) }],
+    });
+  });
+
+  it("writes only an item's latest change of the batch", async () => {
+    const v1 = version({ itemId: 'itm_x', version: 1 });
+    const v2 = version({ itemId: 'itm_x', version: 2 });
+    const written: number[] = [];
+    const listings = {
       put: async (l: ItemListing) => {
-        put.push(l.itemId);
+        written.push(l.version);
         return true;
       },
     };
-    expect(await projectListingAfterFeed(records, fedFailed, { listings: fine, logger })).toBe(fedFailed);
-    expect(put).toEqual(['itm_1', 'itm_2']);
+    const logger = { error: () => undefined, debug: () => undefined };
+    await projectListing([record('INSERT', row(v1)), record('INSERT', row(v2))], { listings, logger });
+    expect(written).toEqual([2]);
   });
 });
 

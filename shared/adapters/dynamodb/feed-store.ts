@@ -24,6 +24,10 @@ import { translationFromRecord } from './translation-store';
 const MARKER_TTL_SECONDS = 3 * 24 * 3600;
 /** A recorder that keeps losing the race for the next number gives up (and its batch is retried). */
 const MAX_APPEND_ATTEMPTS = 100;
+/** Records per transaction: two actions each (row and marker), within TransactWriteItems' 100. */
+const APPEND_CHUNK = 50;
+/** Bytes of feed rows per transaction, well inside TransactWriteItems' 4 MB. */
+const APPEND_CHUNK_BYTES = 2_000_000;
 
 export class FeedContentionError extends Error {
   constructor() {
@@ -63,48 +67,91 @@ export class DynamoFeedStore implements FeedStore {
 
   /** Records `record` under the next free number; returns it, or undefined if the event was already recorded. */
   async append(record: NewFeedRecord): Promise<number | undefined> {
-    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+    return (await this.appendAll([record]))[0];
+  }
+
+  /**
+   * Records `records` in order under consecutive free numbers, up to APPEND_CHUNK per transaction
+   * (a stream batch costs a few round trips, not one per change). Returns each record's number, or
+   * undefined for an event that was already recorded (a redelivered stream record).
+   */
+  async appendAll(records: readonly NewFeedRecord[]): Promise<(number | undefined)[]> {
+    const numbers: (number | undefined)[] = new Array(records.length).fill(undefined);
+    const firstOf = new Map<string, number>();
+    const pending: number[] = [];
+    records.forEach((record, index) => {
+      // The same event twice in one call is recorded once (one transaction may not touch a key twice).
+      if (firstOf.has(record.eventId)) return;
+      firstOf.set(record.eventId, index);
+      pending.push(index);
+    });
+    for (const chunk of chunksOf(pending, (index) => Buffer.byteLength(JSON.stringify(records[index])))) {
+      const recorded = await this.appendChunk(chunk.map((index) => records[index]!));
+      chunk.forEach((index, n) => {
+        numbers[index] = recorded[n];
+      });
+    }
+    return numbers;
+  }
+
+  private async appendChunk(records: NewFeedRecord[]): Promise<(number | undefined)[]> {
+    const numbers: (number | undefined)[] = new Array(records.length).fill(undefined);
+    // Indexes (into records) still to record; one already recorded drops out when its marker exists.
+    let todo = records.map((_, index) => index);
+    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS && todo.length > 0; attempt++) {
       const head = this.head ?? (await this.readHead());
-      const seq = head.seq + 1;
       const now = new Date(this.now()).toISOString();
       // Never earlier than its predecessor, so `since` can binary-search the sequence.
       const recordedAt = head.recordedAt.localeCompare(now) > 0 ? head.recordedAt : now;
+      const expiresAt = Math.floor(this.now() / 1000) + MARKER_TTL_SECONDS;
       const outcome = await transactWrite(
         this.client,
         {
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: marshall(toFeedRow({ ...record, seq, recordedAt }), { removeUndefinedValues: true }),
-                ConditionExpression: 'attribute_not_exists(PK)',
+          TransactItems: todo.flatMap((index, n) => {
+            const seq = head.seq + 1 + n;
+            return [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: marshall(toFeedRow({ ...records[index]!, seq, recordedAt }), {
+                    removeUndefinedValues: true,
+                  }),
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
               },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: marshall({
-                  ...feedMarkerKey(record.eventId),
-                  entity: ENTITY.feedMarker,
-                  seq,
-                  expiresAt: Math.floor(this.now() / 1000) + MARKER_TTL_SECONDS,
-                }),
-                ConditionExpression: 'attribute_not_exists(PK)',
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: marshall({
+                    ...feedMarkerKey(records[index]!.eventId),
+                    entity: ENTITY.feedMarker,
+                    seq,
+                    expiresAt,
+                  }),
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
               },
-            },
-          ],
+            ];
+          }),
         },
         this.retryPolicy,
       );
       if (outcome.committed) {
-        this.head = { seq, recordedAt };
-        return seq;
+        todo.forEach((index, n) => {
+          numbers[index] = head.seq + 1 + n;
+        });
+        this.head = { seq: head.seq + todo.length, recordedAt };
+        return numbers;
       }
-      if (outcome.conditionFailed[1]) return undefined;
-      // Another recorder took `seq`: learn the real head and try the number after it.
-      this.head = await this.readHead();
+      // Actions come in pairs (row, marker): a failed marker means that event is already recorded.
+      const recordedBefore = new Set(todo.filter((_, n) => outcome.conditionFailed[2 * n + 1]));
+      todo = todo.filter((index) => !recordedBefore.has(index));
+      // A failed row means another recorder took that number: learn the real head.
+      if (todo.length > 0 && outcome.conditionFailed.some((failed, action) => failed && action % 2 === 0))
+        this.head = await this.readHead();
     }
-    throw new FeedContentionError();
+    if (todo.length > 0) throw new FeedContentionError();
+    return numbers;
   }
 
   async readAfter(after: number, maxRows: number): Promise<FeedRecord[]> {
@@ -240,6 +287,25 @@ export class DynamoFeedDocuments implements FeedDocuments {
     }
     return rows;
   }
+}
+
+/** Consecutive runs of at most APPEND_CHUNK entries and (past the first) APPEND_CHUNK_BYTES. */
+function chunksOf<T>(entries: T[], bytesOf: (entry: T) => number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = bytesOf(entry);
+    if (current.length === APPEND_CHUNK || (current.length > 0 && bytes + size > APPEND_CHUNK_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 function toFeedRow(record: FeedRecord): Record<string, unknown> {

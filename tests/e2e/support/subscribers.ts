@@ -4,7 +4,7 @@
  * and test content (a long Arabic body).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,6 +32,9 @@ export async function startSubscriberCloud(
   }
   const stop = async () => {
     await cloud.stop();
+    // Benchmarks and failing runs can keep the cloud's log for a stage-by-stage look.
+    const logDir = process.env.DIPLOWIRE_KEEP_LOGS;
+    if (logDir) writeFileSync(join(logDir, `${prefix}.log`), cloud.log());
     const leaked = await killLeftoverDynamoDb(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
     if (leaked.length > 0) throw new Error(`DynamoDB Local (pid ${leaked}) outlived the stopped cloud`);

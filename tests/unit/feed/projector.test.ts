@@ -80,12 +80,13 @@ function projector(stored: ItemVersion, translations: { language: string; transl
   const deps = {
     feed: {
       // Like the store: a change is recorded once per eventId.
-      append: async (record: NewFeedRecord) => {
-        if (seen.has(record.eventId)) return undefined;
-        seen.add(record.eventId);
-        appended.push(record);
-        return appended.length;
-      },
+      appendAll: async (records: readonly NewFeedRecord[]) =>
+        records.map((record) => {
+          if (seen.has(record.eventId)) return undefined;
+          seen.add(record.eventId);
+          appended.push(record);
+          return appended.length;
+        }),
     },
     getVersion: async () => stored,
     translationsOf: async () => translations,
