@@ -60,8 +60,10 @@ export class CursorCodec {
     if (rest.length > 0 || !payload || !mac || !BASE64URL.test(payload) || !BASE64URL.test(mac)) {
       throw new InvalidPageCursorError('malformed');
     }
-    const expected = Buffer.from(this.mac(audience, payload), 'base64url');
-    const given = Buffer.from(mac, 'base64url');
+    // The MAC's text, not its decoded bytes: base64url's last character carries padding bits that
+    // decoding ignores, so comparing bytes would accept several spellings of one cursor.
+    const expected = Buffer.from(this.mac(audience, payload), 'utf8');
+    const given = Buffer.from(mac, 'utf8');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new InvalidPageCursorError('forged');
     }
