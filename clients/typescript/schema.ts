@@ -64,13 +64,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every version of an item, oldest first */
+        /** The versions of an item, oldest first, a page at a time (summaries, not documents) */
         get: operations["listItemVersions"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
-        /** Every version of an item, oldest first: status and headers only (HEAD) */
+        /** The versions of an item, oldest first, a page at a time (summaries, not documents): status and headers only (HEAD) */
         head: operations["listItemVersionsHead"];
         patch?: never;
         trace?: never;
@@ -242,7 +242,7 @@ export interface components {
         ItemLinks: {
             /** @description The item: GET it for the latest version. */
             self: string;
-            /** @description The list of all versions of the item. */
+            /** @description The list of the versions of the item, paginated. */
             versions: string;
         };
         ItemReceipt: {
@@ -276,6 +276,8 @@ export interface components {
             itemId: string;
             /** @description Oldest first. */
             versions: components["schemas"]["VersionListEntry"][];
+            /** @description Opaque; pass it as `cursor` for the next page. Absent after the latest version. */
+            cursor?: string;
         };
         ItemListEntry: {
             /** @description The item id. */
@@ -329,6 +331,7 @@ export interface components {
              *     - `/problems/not-found` (404): Not found
              *     - `/problems/method-not-allowed` (405): Method not allowed
              *     - `/problems/conflict` (409): Conflict with the current state
+             *     - `/problems/version-limit` (409): The item has reached its version limit
              *     - `/problems/precondition-failed` (412): The item has changed (stale If-Match)
              *     - `/problems/payload-too-large` (413): The request body is too large
              *     - `/problems/unsupported-media-type` (415): Unsupported content type
@@ -337,7 +340,7 @@ export interface components {
              *     - `/problems/internal-error` (500): Internal server error
              * @enum {string}
              */
-            type: "/problems/validation-error" | "/problems/unauthorized" | "/problems/insufficient-scope" | "/problems/not-found" | "/problems/method-not-allowed" | "/problems/conflict" | "/problems/precondition-failed" | "/problems/payload-too-large" | "/problems/unsupported-media-type" | "/problems/precondition-required" | "/problems/too-many-requests" | "/problems/internal-error";
+            type: "/problems/validation-error" | "/problems/unauthorized" | "/problems/insufficient-scope" | "/problems/not-found" | "/problems/method-not-allowed" | "/problems/conflict" | "/problems/version-limit" | "/problems/precondition-failed" | "/problems/payload-too-large" | "/problems/unsupported-media-type" | "/problems/precondition-required" | "/problems/too-many-requests" | "/problems/internal-error";
             title: string;
             status: number;
             detail: string;
@@ -1789,7 +1792,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The item is retracted and cannot be corrected. */
+            /** @description The item is retracted and cannot be corrected (problem type `conflict`), or has 999 versions, the most a correction may reach (type `version-limit`; a retraction is still accepted). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2236,7 +2239,12 @@ export interface operations {
     };
     listItemVersions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `cursor` of the previous page: continue after it (valid for this item only). */
+                cursor?: string;
+                /** @description Versions per page, 1 to 200 (default 50). An item has at most 1,000 versions. */
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2245,7 +2253,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The versions of the item. */
+            /** @description One page of versions and, when there are later ones, the `cursor` of the next page. `ETag` is the latest version. */
             200: {
                 headers: {
                     /** @description The version number as a strong entity tag, e.g. `"3"`; send it back in `If-Match`. */
@@ -2254,6 +2262,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionList"];
+                };
+            };
+            /** @description An invalid `limit`; a malformed, forged, expired, another item's or another partner's cursor. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No valid API key (`WWW-Authenticate: Bearer`). */
@@ -2311,7 +2328,12 @@ export interface operations {
     };
     listItemVersionsHead: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `cursor` of the previous page: continue after it (valid for this item only). */
+                cursor?: string;
+                /** @description Versions per page, 1 to 200 (default 50). An item has at most 1,000 versions. */
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2320,11 +2342,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The versions of the item. */
+            /** @description One page of versions and, when there are later ones, the `cursor` of the next page. `ETag` is the latest version. */
             200: {
                 headers: {
                     /** @description The version number as a strong entity tag, e.g. `"3"`; send it back in `If-Match`. */
                     ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An invalid `limit`; a malformed, forged, expired, another item's or another partner's cursor. */
+            400: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content?: never;

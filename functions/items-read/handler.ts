@@ -91,10 +91,13 @@ export const routes = {
 
   'GET /v1/items/{id}/versions': async (event, caller) => {
     const itemId = itemIdParam(event);
-    const versions = await service.listVersions(caller, itemId);
+    const { cursor, limit } = event.queryStringParameters ?? {};
+    const page = await service.listVersions(caller, itemId, {
+      ...(cursor !== undefined && { cursor }),
+      ...(limit !== undefined && { limit }),
+    });
     recordOutcome(metrics, 'read');
-    const latest = versions.at(-1);
-    return json(200, versionList(itemId, versions), latest ? { ETag: etagOf(latest.version) } : {});
+    return json(200, versionList(itemId, page), { ETag: etagOf(page.latestVersion) });
   },
 
   'GET /v1/items/{id}/versions/{version}': async (event, caller) => {

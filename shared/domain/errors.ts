@@ -78,6 +78,13 @@ export class ConflictError extends DiplowireError {
   readonly title = 'Conflict with the current state';
 }
 
+/** An item has as many versions as it may (MAX_ITEM_VERSIONS, less the one kept for a retraction). */
+export class VersionLimitError extends DiplowireError {
+  readonly status = 409;
+  readonly slug = 'version-limit';
+  readonly title = 'The item has reached its version limit';
+}
+
 export class PreconditionFailedError extends DiplowireError {
   readonly status = 412;
   readonly slug = 'precondition-failed';

@@ -65,6 +65,15 @@ export interface ItemHead extends Publication {
   updatedAt: string;
 }
 
+/**
+ * Most versions one item may have. A wire story is corrected a handful of times; a developing
+ * story updated every 15 minutes for ten days stays under it. The cap bounds what one item can
+ * cost: its version listing (5 pages at the largest `limit`), its stored rows (at most ~400 MB at
+ * DynamoDB's item limit) and the events it can emit. Corrections stop one short of it, so the
+ * last version is always left for a retraction: an item can always be withdrawn.
+ */
+export const MAX_ITEM_VERSIONS = 1000;
+
 export interface VersionSummary extends Publication {
   version: number;
   pubstatus: Pubstatus;

@@ -26,6 +26,7 @@ export interface ItemsReadServiceDeps {
 }
 
 export const ITEMS_CURSOR_KIND = 'items';
+export const VERSIONS_CURSOR_KIND = 'versions';
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 200;
 /** Listing rows one request may read (whatever it shows): bounds a page's read units. */
@@ -42,6 +43,21 @@ export interface ItemListQuery {
   place?: string;
   subject?: string;
   held?: string;
+}
+
+/** The query string of `GET /v1/items/{id}/versions`. */
+export interface VersionListQuery {
+  cursor?: string;
+  limit?: string;
+}
+
+export interface VersionListPage {
+  /** Oldest first. */
+  versions: VersionSummary[];
+  /** The item's latest version (the only one whose release state is its own, not superseded). */
+  latestVersion: number;
+  /** Where the next page starts; absent after the latest version. */
+  cursor?: string;
 }
 
 export interface ItemListPage {
@@ -131,9 +147,26 @@ export class ItemsReadService {
     return { version: await requireVersion(this.store, itemId, version), latest: version === head.version };
   }
 
-  async listVersions(caller: Caller, itemId: string): Promise<VersionSummary[]> {
-    await ownedHead(this.store, caller, itemId);
-    return this.store.listVersions(itemId);
+  /**
+   * A page of an item's version summaries, oldest first (the store reads only their summary
+   * attributes, never the documents). The cursor is bound to the caller and to the item.
+   */
+  async listVersions(caller: Caller, itemId: string, query: VersionListQuery = {}): Promise<VersionListPage> {
+    const cursors = await this.cursors();
+    const { after, limit } = parseVersionQuery(cursors, caller, itemId, query);
+    const head = await ownedHead(this.store, caller, itemId);
+    // One more than asked: whether a next page exists, without an empty last page.
+    const read = await this.store.listVersions(itemId, { after, limit: limit + 1 });
+    const versions = read.slice(0, limit);
+    const last = versions.at(-1);
+    return {
+      versions,
+      latestVersion: head.version,
+      ...(read.length > limit &&
+        last !== undefined && {
+          cursor: cursors.encode(VERSIONS_CURSOR_KIND, caller.partnerId, { i: itemId, v: last.version }),
+        }),
+    };
   }
 
   /**
@@ -150,6 +183,54 @@ export class ItemsReadService {
   }
 }
 
+function parseVersionQuery(
+  cursors: CursorCodec,
+  caller: Caller,
+  itemId: string,
+  query: VersionListQuery,
+): { after: number; limit: number } {
+  const errors: FieldError[] = [];
+  const fail = (pointer: string, message: string) => errors.push({ pointer, message });
+  let after = 0;
+  if (query.cursor !== undefined) {
+    const position = decodePosition(cursors, VERSIONS_CURSOR_KIND, caller, query.cursor, fail) as {
+      i?: unknown;
+      v?: unknown;
+    } | null;
+    if (position !== undefined) {
+      // A cursor of another item of the same partner is as unusable here as a forged one.
+      if (position?.i !== itemId || !Number.isSafeInteger(position.v) || (position.v as number) < 1) {
+        fail('/cursor', NOT_OUR_CURSOR);
+      } else after = position.v as number;
+    }
+  }
+  const limit = wholeNumber(query.limit, 1, MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT, '/limit', fail);
+  if (errors.length > 0) throw new ValidationError('The query is not valid', { errors });
+  return { after, limit };
+}
+
+const NOT_OUR_CURSOR = 'not a cursor this listing issued to you';
+
+/** The position a cursor carries, or undefined after reporting why it is refused. */
+function decodePosition(
+  cursors: CursorCodec,
+  kind: string,
+  caller: Caller,
+  cursor: string,
+  fail: (pointer: string, message: string) => void,
+): unknown {
+  try {
+    return cursors.decode(kind, caller.partnerId, cursor);
+  } catch (error) {
+    if (!(error instanceof InvalidPageCursorError)) throw error;
+    fail(
+      '/cursor',
+      error.reason === 'expired' ? 'the cursor has expired; list again from the start' : NOT_OUR_CURSOR,
+    );
+    return undefined;
+  }
+}
+
 function parseListQuery(
   cursors: CursorCodec,
   caller: Caller,
@@ -159,21 +240,13 @@ function parseListQuery(
   const fail = (pointer: string, message: string) => errors.push({ pointer, message });
   let after: ListingPosition | undefined;
   if (query.cursor !== undefined) {
-    try {
-      const p = cursors.decode(ITEMS_CURSOR_KIND, caller.partnerId, query.cursor) as {
-        t?: unknown;
-        i?: unknown;
-      } | null;
-      if (typeof p?.t !== 'string' || typeof p.i !== 'string') throw new InvalidPageCursorError('malformed');
-      after = { changedAt: p.t, itemId: p.i };
-    } catch (error) {
-      if (!(error instanceof InvalidPageCursorError)) throw error;
-      fail(
-        '/cursor',
-        error.reason === 'expired'
-          ? 'the cursor has expired; list again from the start'
-          : 'not a cursor this listing issued to you',
-      );
+    const p = decodePosition(cursors, ITEMS_CURSOR_KIND, caller, query.cursor, fail) as {
+      t?: unknown;
+      i?: unknown;
+    } | null;
+    if (p !== undefined) {
+      if (typeof p?.t !== 'string' || typeof p.i !== 'string') fail('/cursor', NOT_OUR_CURSOR);
+      else after = { changedAt: p.t, itemId: p.i };
     }
   }
   const limit = wholeNumber(query.limit, 1, MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT, '/limit', fail);

@@ -1,11 +1,18 @@
 import { acceptanceOf, isHeld, publicAfter } from './embargo';
-import { ConflictError, PreconditionFailedError, PreconditionRequiredError, ValidationError } from './errors';
+import {
+  ConflictError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
+  ValidationError,
+  VersionLimitError,
+} from './errors';
 import { itemIdFor } from './ids';
 import { contentHashOf } from './ingest/canonical-json';
 import {
   etagOf,
   type ItemHead,
   type ItemVersion,
+  MAX_ITEM_VERSIONS,
   type NinjsDocument,
   type PreparedItem,
   type Warning,
@@ -118,6 +125,7 @@ export class ItemsService {
       };
     }
     for (let attempt = 1; ; attempt++) {
+      assertRoomForCorrection(head);
       const now = this.clock();
       const { hold, warnings } = acceptanceOf(prepared.document, now, publicAfter(head));
       const next: ItemVersion = {
@@ -218,6 +226,23 @@ function versionFields(
 function assertExpectedVersion(head: ItemHead, expectedVersion: number | undefined): void {
   if (expectedVersion === undefined) throw preconditionRequired();
   if (expectedVersion !== head.version) throw staleVersion(expectedVersion, head);
+}
+
+/** A correction may take versions up to MAX_ITEM_VERSIONS - 1: the last is kept for a retraction. */
+function assertRoomForCorrection(head: ItemHead): void {
+  if (head.version < MAX_ITEM_VERSIONS - 1) return;
+  throw new VersionLimitError(
+    `Item ${head.itemId} has ${head.version} versions, the most a correction may reach (the ${MAX_ITEM_VERSIONS}th is kept for a retraction). Publish the story under a new uri.`,
+    {
+      errors: [
+        {
+          pointer: '',
+          message: `the item cannot take more than ${MAX_ITEM_VERSIONS - 1} corrected versions`,
+        },
+      ],
+      extensions: { itemId: head.itemId, version: head.version, maxVersions: MAX_ITEM_VERSIONS },
+    },
+  );
 }
 
 function preconditionRequired(): PreconditionRequiredError {

@@ -40,7 +40,11 @@ export interface ListingPosition {
 
 /** The read side of items (items-read): heads, versions and listings, never a write. */
 export interface ItemReadStore extends ItemHeadReader {
-  listVersions(itemId: string): Promise<VersionSummary[]>;
+  /**
+   * Summaries (never documents) of up to `limit` versions after version `after` (default 0),
+   * oldest first. Without `limit`, all of them: an item has at most MAX_ITEM_VERSIONS.
+   */
+  listVersions(itemId: string, page?: { after?: number; limit?: number }): Promise<VersionSummary[]>;
   /**
    * Up to `maxRows` listing rows of `partnerId`'s items, latest change first, after `after`;
    * `next` is where the following read starts (absent at the end of the listing).

@@ -141,10 +141,11 @@ const getItem = (id: string, options: Options = {}) =>
     authorizer: options.partner === undefined ? partnerA : options.partner,
   });
 
-const getVersions = (id: string, options: Options = {}) =>
+const getVersions = (id: string, options: Options & { query?: Record<string, string> } = {}) =>
   send(read, {
     routeKey: 'GET /v1/items/{id}/versions',
     pathParameters: { id },
+    ...(options.query && { queryStringParameters: options.query }),
     authorizer: options.partner === undefined ? partnerA : options.partner,
   });
 
@@ -449,6 +450,24 @@ describe('DELETE /v1/items/{id}', () => {
     const first = await getVersion(id, '1');
     expect(first.body).toEqual(document);
     expect(responseHeader(first, 'etag')).toBe('"1"');
+
+    // A page at a time: the cursor continues after version 1; the last page has none.
+    const page1 = VersionList.parse((await getVersions(id, { query: { limit: '1' } })).body);
+    expect(page1.versions.map((v) => [v.version, v.release.state])).toEqual([[1, 'public']]);
+    expect(page1.cursor).toEqual(expect.any(String));
+    const page2 = await getVersions(id, { query: { limit: '1', cursor: page1.cursor! } });
+    expect(responseHeader(page2, 'etag')).toBe('"2"');
+    expect(VersionList.parse(page2.body)).toMatchObject({ versions: [{ version: 2 }] });
+    expect(VersionList.parse(page2.body).cursor).toBeUndefined();
+    // A tampered cursor, or a bad limit: 400 with pointers, never a 500.
+    const [payload, mac] = page1.cursor!.split('.') as [string, string];
+    const forged = `${payload}.${mac[0] === 'A' ? 'B' : 'A'}${mac.slice(1)}`;
+    const tampered = await getVersions(id, { query: { cursor: forged, limit: '0' } });
+    expectProblem(tampered, 400, 'validation-error');
+    expect(tampered.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual([
+      '/cursor',
+      '/limit',
+    ]);
 
     // A retried DELETE is a no-op; a correction of a retracted item is a conflict.
     const retry = await del(id, '"1"');

@@ -269,6 +269,36 @@ describe('DynamoItemStore reads', () => {
     expect(await store.getHead(first.itemId)).toMatchObject({ version: 12, pubstatus: 'canceled' });
   });
 
+  it('reads a page of versions after a version: Limit honoured, no document read, translation rows never in range', async () => {
+    const first = version();
+    await store.createItem(first);
+    let previous = first;
+    for (let n = 2; n <= 7; n++) {
+      const next = nextOf(previous);
+      expect(await store.appendVersion(next, baseOf(await store.getHead(first.itemId)))).toBe(true);
+      previous = next;
+    }
+    // Rows sorting before and after the versions share the partition.
+    for (const sk of ['TR#ar#V#000000001', 'TR#zz#V#999999999', 'W#after', 'A#before']) {
+      await client.send(new PutCommand({ TableName: tableName, Item: { PK: itemPk(first.itemId), SK: sk } }));
+    }
+    const send = vi.spyOn(raw, 'send');
+    try {
+      const page = await readStore.listVersions(first.itemId, { after: 2, limit: 3 });
+      expect(page.map((s) => s.version)).toEqual([3, 4, 5]);
+      expect(send).toHaveBeenCalledTimes(1);
+      const input = (send.mock.calls[0]![0] as QueryCommand).input;
+      expect(input).toMatchObject({ Limit: 3, ConsistentRead: true });
+      expect(Object.values(input.ExpressionAttributeNames ?? {})).not.toContain('document');
+    } finally {
+      send.mockRestore();
+    }
+    expect(
+      (await readStore.listVersions(first.itemId, { after: 5, limit: 10 })).map((s) => s.version),
+    ).toEqual([6, 7]);
+    expect(await readStore.listVersions(first.itemId, { after: 7, limit: 10 })).toEqual([]);
+  });
+
   it('reads the head as the latest version row only: one consistent query that leaves the document out', async () => {
     const first = version();
     await store.createItem(first);

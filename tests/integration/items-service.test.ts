@@ -27,10 +27,11 @@ beforeAll(async () => {
   tableName = await createItemsTable(raw, uniqueTableName('items'));
   client = DynamoDBDocumentClient.from(raw);
   service = new ItemsService({ store: new DynamoItemStore(raw, tableName) });
+  const cursors = new CursorCodec(randomBytes(32));
   reads = new ItemsReadService({
     store: new DynamoItemReadStore(raw, tableName),
     translations: new DynamoTranslationStore(raw, tableName),
-    cursors: async () => new CursorCodec(randomBytes(32)),
+    cursors: async () => cursors,
   });
 });
 
@@ -112,11 +113,19 @@ describe('ItemsService on DynamoDB', () => {
     expect(await reads.get(A, v1.itemId)).toEqual(v3);
     expect(await reads.getVersion(A, v1.itemId, 1)).toEqual({ version: v1, latest: false });
     expect(await reads.getVersion(A, v1.itemId, 2)).toEqual({ version: v2, latest: false });
-    expect(await reads.listVersions(A, v1.itemId)).toEqual([
-      { version: 1, pubstatus: 'usable', receivedAt: v1.receivedAt, publicBefore: false },
-      { version: 2, pubstatus: 'usable', receivedAt: v2.receivedAt, publicBefore: true },
-      { version: 3, pubstatus: 'canceled', receivedAt: v3.receivedAt, publicBefore: true },
-    ]);
+    expect(await reads.listVersions(A, v1.itemId)).toEqual({
+      versions: [
+        { version: 1, pubstatus: 'usable', receivedAt: v1.receivedAt, publicBefore: false },
+        { version: 2, pubstatus: 'usable', receivedAt: v2.receivedAt, publicBefore: true },
+        { version: 3, pubstatus: 'canceled', receivedAt: v3.receivedAt, publicBefore: true },
+      ],
+      latestVersion: 3,
+    });
+    const page = await reads.listVersions(A, v1.itemId, { limit: '2' });
+    expect(page.versions.map((v) => v.version)).toEqual([1, 2]);
+    const rest = await reads.listVersions(A, v1.itemId, { limit: '2', cursor: page.cursor! });
+    expect(rest).toMatchObject({ versions: [{ version: 3 }], latestVersion: 3 });
+    expect(rest.cursor).toBeUndefined();
     await expect(reads.getVersion(A, v1.itemId, 4)).rejects.toBeInstanceOf(NotFoundError);
     await expect(service.retract(A, v1.itemId, 2)).resolves.toEqual({ outcome: 'unchanged', version: v3 });
     await expect(service.correct(A, v1.itemId, 3, prepare(original))).rejects.toBeInstanceOf(ConflictError);

@@ -74,8 +74,13 @@ export class InMemoryItemStore implements ItemWriteStore, ItemReadStore, Release
     return itemVersion;
   }
 
-  async listVersions(itemId: string): Promise<VersionSummary[]> {
-    return (this.versions.get(itemId) ?? []).map((v) =>
+  async listVersions(
+    itemId: string,
+    page: { after?: number; limit?: number } = {},
+  ): Promise<VersionSummary[]> {
+    const after = page.after ?? 0;
+    const versions = (this.versions.get(itemId) ?? []).filter((v) => v.version > after);
+    return versions.slice(0, page.limit ?? versions.length).map((v) =>
       structuredClone({
         version: v.version,
         pubstatus: v.pubstatus,

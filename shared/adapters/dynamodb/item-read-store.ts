@@ -1,35 +1,52 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { VersionSummary } from '../../domain/item';
+import { MAX_ITEM_VERSIONS, type VersionSummary } from '../../domain/item';
 import type { ItemListing } from '../../domain/listing';
 import type { ItemReadStore, ListingPosition } from '../../domain/ports';
 import { fromListingRecord, fromVersionSummaryRecord, SUMMARY_ATTRIBUTES } from './item-records';
 import { DynamoItemReader } from './item-store';
-import { GSI1, itemPk, listingIndexKey, listingKey, ownerPk, VERSION_SK_PREFIX } from './table-design';
+import {
+  GSI1,
+  itemPk,
+  LAST_VERSION_SK,
+  listingIndexKey,
+  listingKey,
+  ownerPk,
+  versionSk,
+} from './table-design';
 
 /** The read side (ItemReadStore) on the items table: heads, versions and listings; never a write. */
 export class DynamoItemReadStore extends DynamoItemReader implements ItemReadStore {
-  async listVersions(itemId: string): Promise<VersionSummary[]> {
+  async listVersions(
+    itemId: string,
+    page: { after?: number; limit?: number } = {},
+  ): Promise<VersionSummary[]> {
+    const limit = page.limit ?? MAX_ITEM_VERSIONS;
     const summaries: VersionSummary[] = [];
     let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
     do {
-      const page = await this.client.send(
+      const result = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :versionPrefix)',
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
           // Documents can be large; the listing needs only the summary and the publication facts.
           ProjectionExpression: SUMMARY_ATTRIBUTES.map((name) => `#${name}`).join(', '),
           ExpressionAttributeNames: Object.fromEntries(SUMMARY_ATTRIBUTES.map((name) => [`#${name}`, name])),
-          ExpressionAttributeValues: marshall({ ':pk': itemPk(itemId), ':versionPrefix': VERSION_SK_PREFIX }),
+          ExpressionAttributeValues: marshall({
+            ':pk': itemPk(itemId),
+            ':from': versionSk((page.after ?? 0) + 1),
+            ':to': LAST_VERSION_SK,
+          }),
           ScanIndexForward: true,
           ConsistentRead: true,
+          Limit: limit - summaries.length,
           ExclusiveStartKey,
         }),
       );
-      for (const item of page.Items ?? []) summaries.push(fromVersionSummaryRecord(unmarshall(item)));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey !== undefined);
+      for (const item of result.Items ?? []) summaries.push(fromVersionSummaryRecord(unmarshall(item)));
+      ExclusiveStartKey = result.LastEvaluatedKey;
+    } while (ExclusiveStartKey !== undefined && summaries.length < limit);
     return summaries;
   }
 

@@ -160,6 +160,9 @@ export function versionSk(version: number): string {
   return `${VERSION_SK_PREFIX}${String(version).padStart(VERSION_DIGITS, '0')}`;
 }
 
+/** The greatest version sort key: the upper bound of a range of versions. */
+export const LAST_VERSION_SK = `${VERSION_SK_PREFIX}${'9'.repeat(VERSION_DIGITS)}`;
+
 export function versionKey(itemId: string, version: number): TableKey {
   return { PK: itemPk(itemId), SK: versionSk(version) };
 }

@@ -1,7 +1,7 @@
 import type { ItemList, ItemReceipt, VersionList } from '../../contracts/api/schemas';
 import { type ReleaseView, releaseViewOf } from '../../domain/embargo';
-import type { ItemVersion, VersionSummary, Warning } from '../../domain/item';
-import type { ItemListPage } from '../../domain/items-read-service';
+import type { ItemVersion, Warning } from '../../domain/item';
+import type { ItemListPage, VersionListPage } from '../../domain/items-read-service';
 
 /** The API's views of items; shapes are fixed by shared/contracts/api/schemas.ts. */
 
@@ -23,16 +23,17 @@ export function itemReceipt(version: ItemVersion, warnings: Warning[] = []): Ite
   };
 }
 
-export function versionList(itemId: string, versions: VersionSummary[]): VersionList {
+export function versionList(itemId: string, page: VersionListPage): VersionList {
   return {
     itemId,
-    versions: versions.map((summary, index) => ({
+    versions: page.versions.map((summary) => ({
       version: summary.version,
       pubstatus: summary.pubstatus,
       receivedAt: summary.receivedAt,
-      release: releaseViewOf(summary, index === versions.length - 1),
+      release: releaseViewOf(summary, summary.version === page.latestVersion),
       links: { self: versionPath(itemId, summary.version) },
     })),
+    ...(page.cursor !== undefined && { cursor: page.cursor }),
   };
 }
 

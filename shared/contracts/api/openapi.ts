@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PROBLEM_TYPES, type ProblemSlug, problemTypeUri } from './problem-types';
-import { type ResponseBody, type ResponseHeader, type RouteDoc, routeDoc } from './route-docs';
+import {
+  type ResponseBody,
+  type ResponseHeader,
+  type ResponseSpec,
+  type RouteDoc,
+  routeDoc,
+} from './route-docs';
 import { type RouteSpec, routeSpecs } from './routes';
 import { apiSchemaRegistry, LANGUAGE_TAG_PATTERN } from './schemas';
 
@@ -33,7 +39,7 @@ const headerObjects: Record<ResponseHeader, { description: string; schema: { typ
 
 const EXAMPLE_ITEM_ID = 'itm_01JD8X0000000000000000000A';
 
-/** The problem type a status answers with: one type per status (shared/contracts/api/problem-types.ts). */
+/** The problem type a status answers with, unless the response lists its own (shared/contracts/api/problem-types.ts). */
 function problemOfStatus(status: number): ProblemSlug {
   const slug = (Object.keys(PROBLEM_TYPES) as ProblemSlug[]).find((s) => PROBLEM_TYPES[s].status === status);
   if (!slug) throw new Error(`No problem type answers with status ${status}`);
@@ -54,14 +60,25 @@ function problemExample(slug: ProblemSlug, path: string) {
   };
 }
 
-function content(body: ResponseBody, status: number, path: string, example?: unknown) {
+function content(
+  body: ResponseBody,
+  status: number,
+  path: string,
+  example?: unknown,
+  problems?: readonly ProblemSlug[],
+) {
   switch (body) {
     case 'Problem': {
-      const slug = problemOfStatus(status);
+      const slugs = problems ?? [problemOfStatus(status)];
       return {
         'application/problem+json': {
           schema: schemaRef('Problem'),
-          examples: { [slug]: { summary: PROBLEM_TYPES[slug].title, value: problemExample(slug, path) } },
+          examples: Object.fromEntries(
+            slugs.map((slug) => [
+              slug,
+              { summary: PROBLEM_TYPES[slug].title, value: problemExample(slug, path) },
+            ]),
+          ),
         },
       };
     }
@@ -158,11 +175,11 @@ function pathParameters(path: string) {
   }));
 }
 
-const rateLimited = {
+const rateLimited: ResponseSpec = {
   description: "Over the partner's fair share of requests; wait `Retry-After` seconds.",
   body: 'Problem',
   headers: ['Retry-After'],
-} as const;
+};
 
 const SEED_EXAMPLE = {
   summary: 'The seed article (Arabic)',
@@ -192,7 +209,13 @@ function operation(route: RouteSpec & RouteDoc) {
     Object.entries(documented)
       .sort(([a], [b]) => Number(a) - Number(b))
       .map(([status, response]) => {
-        const body = content(response.body, Number(status), route.path, RESPONSE_EXAMPLES[response.body]);
+        const body = content(
+          response.body,
+          Number(status),
+          route.path,
+          RESPONSE_EXAMPLES[response.body],
+          response.problems,
+        );
         return [
           status,
           {

@@ -41,6 +41,12 @@ export const PROBLEM_TYPES = {
     when: 'Different content under a uri you already submitted (`Location`, `itemId`, `version`), correcting a retracted item, the subscription limit, a concurrent secret rotation, redelivering on a disabled subscription.',
     fix: 'Read `detail`: correct the existing item with `PUT` at `Location`, or retry a concurrent change.',
   },
+  'version-limit': {
+    status: 409,
+    title: 'The item has reached its version limit',
+    when: 'A correction of an item that already has 999 versions (members `itemId`, `version`, `maxVersions`); the 1,000th version is kept for a retraction, which is always accepted.',
+    fix: 'Publish the story under a new uri (and retract this item if it should be withdrawn).',
+  },
   'precondition-failed': {
     status: 412,
     title: 'The item has changed (stale If-Match)',

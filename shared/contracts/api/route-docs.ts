@@ -1,3 +1,4 @@
+import type { ProblemSlug } from './problem-types';
 import { getRouteOf, HEAD_ROUTES, type HeadRouteKey, type RouteKey } from './routes';
 
 /**
@@ -28,6 +29,8 @@ export interface ResponseSpec {
   description: string;
   body: ResponseBody;
   headers?: readonly ResponseHeader[];
+  /** The problem types this status can carry, when not just the one registered for the status. */
+  problems?: readonly ProblemSlug[];
 }
 
 export interface QueryParameter {
@@ -202,7 +205,12 @@ export const ROUTE_DOCS: { readonly [K in RouteKey]: RouteDoc } = {
       401: unauthorized,
       403: forbidden,
       404: notFound,
-      409: { description: 'The item is retracted and cannot be corrected.', body: 'Problem' },
+      409: {
+        description:
+          'The item is retracted and cannot be corrected (problem type `conflict`), or has 999 versions, the most a correction may reach (type `version-limit`; a retraction is still accepted).',
+        body: 'Problem',
+        problems: ['conflict', 'version-limit'],
+      },
       412: stale,
       413: tooLarge,
       415: wrongMediaType,
@@ -293,11 +301,33 @@ export const ROUTE_DOCS: { readonly [K in RouteKey]: RouteDoc } = {
   },
   'GET /v1/items/{id}/versions': {
     operationId: 'listItemVersions',
-    summary: 'Every version of an item, oldest first',
+    summary: 'The versions of an item, oldest first, a page at a time (summaries, not documents)',
     ninjsBody: false,
     ifMatch: false,
+    query: [
+      {
+        name: 'cursor',
+        description: 'The `cursor` of the previous page: continue after it (valid for this item only).',
+        schema: { type: 'string' },
+      },
+      {
+        name: 'limit',
+        description: 'Versions per page, 1 to 200 (default 50). An item has at most 1,000 versions.',
+        schema: { type: 'integer', minimum: 1, maximum: 200 },
+      },
+    ],
     responses: {
-      200: { description: 'The versions of the item.', body: 'VersionList', headers: ['ETag'] },
+      200: {
+        description:
+          'One page of versions and, when there are later ones, the `cursor` of the next page. `ETag` is the latest version.',
+        body: 'VersionList',
+        headers: ['ETag'],
+      },
+      400: {
+        description:
+          "An invalid `limit`; a malformed, forged, expired, another item's or another partner's cursor.",
+        body: 'Problem',
+      },
       401: unauthorized,
       403: forbidden,
       404: notFound,

@@ -46,7 +46,7 @@ export const Release = z
 export const ItemLinks = z
   .object({
     self: z.string().describe('The item: GET it for the latest version.'),
-    versions: z.string().describe('The list of all versions of the item.'),
+    versions: z.string().describe('The list of the versions of the item, paginated.'),
   })
   .register(apiSchemaRegistry, { id: 'ItemLinks' });
 
@@ -80,6 +80,10 @@ export const VersionList = z
   .object({
     itemId: z.string(),
     versions: z.array(VersionListEntry).describe('Oldest first.'),
+    cursor: z
+      .string()
+      .optional()
+      .describe('Opaque; pass it as `cursor` for the next page. Absent after the latest version.'),
   })
   .register(apiSchemaRegistry, { id: 'VersionList' });
 
