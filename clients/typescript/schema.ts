@@ -2242,7 +2242,7 @@ export interface operations {
             query?: {
                 /** @description The `cursor` of the previous page: continue after it (valid for this item only). */
                 cursor?: string;
-                /** @description Versions per page, 1 to 200 (default 50). An item has at most 1,000 versions. */
+                /** @description Versions (an item has at most 1,000) per page, 1 to 200 (default 50). */
                 limit?: number;
             };
             header?: never;
@@ -2331,7 +2331,7 @@ export interface operations {
             query?: {
                 /** @description The `cursor` of the previous page: continue after it (valid for this item only). */
                 cursor?: string;
-                /** @description Versions per page, 1 to 200 (default 50). An item has at most 1,000 versions. */
+                /** @description Versions (an item has at most 1,000) per page, 1 to 200 (default 50). */
                 limit?: number;
             };
             header?: never;

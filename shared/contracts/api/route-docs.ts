@@ -100,6 +100,22 @@ const receipt = (description: string, headers: readonly ResponseHeader[] = ['ETa
 
 const listOf = (what: string) => `Comma-separated ${what}; within what the caller may see.`;
 
+/** `cursor` and `limit` of a listing paged with signed cursors (1 to 200 per page, default 50). */
+function pageQuery(cursorNote: string, perPage: string): QueryParameter[] {
+  return [
+    {
+      name: 'cursor',
+      description: `The \`cursor\` of the previous page: continue after it${cursorNote}.`,
+      schema: { type: 'string' },
+    },
+    {
+      name: 'limit',
+      description: `${perPage} per page, 1 to 200 (default 50).`,
+      schema: { type: 'integer', minimum: 1, maximum: 200 },
+    },
+  ];
+}
+
 export const ROUTE_DOCS: { readonly [K in RouteKey]: RouteDoc } = {
   'GET /v1/feed': {
     operationId: 'readFeed',
@@ -239,16 +255,7 @@ export const ROUTE_DOCS: { readonly [K in RouteKey]: RouteDoc } = {
     ninjsBody: false,
     ifMatch: false,
     query: [
-      {
-        name: 'cursor',
-        description: 'The `cursor` of the previous page: continue after it.',
-        schema: { type: 'string' },
-      },
-      {
-        name: 'limit',
-        description: 'Items per page, 1 to 200 (default 50).',
-        schema: { type: 'integer', minimum: 1, maximum: 200 },
-      },
+      ...pageQuery('', 'Items'),
       {
         name: 'language',
         description: 'Comma-separated item languages (primary subtags).',
@@ -304,18 +311,7 @@ export const ROUTE_DOCS: { readonly [K in RouteKey]: RouteDoc } = {
     summary: 'The versions of an item, oldest first, a page at a time (summaries, not documents)',
     ninjsBody: false,
     ifMatch: false,
-    query: [
-      {
-        name: 'cursor',
-        description: 'The `cursor` of the previous page: continue after it (valid for this item only).',
-        schema: { type: 'string' },
-      },
-      {
-        name: 'limit',
-        description: 'Versions per page, 1 to 200 (default 50). An item has at most 1,000 versions.',
-        schema: { type: 'integer', minimum: 1, maximum: 200 },
-      },
-    ],
+    query: pageQuery(' (valid for this item only)', 'Versions (an item has at most 1,000)'),
     responses: {
       200: {
         description:
