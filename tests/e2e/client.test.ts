@@ -42,6 +42,23 @@ describe('the typed client on the local cloud', () => {
 
     const versions = await client.GET('/v1/items/{id}/versions', { params: { path: { id } } });
     expect(versions.data?.versions.map((v) => v.version)).toEqual([1]);
+    expect(versions.data?.cursor).toBeUndefined();
+
+    // A correction, then the versions a page at a time with the cursor.
+    const corrected = await client.PUT('/v1/items/{id}', {
+      params: { path: { id }, header: { 'If-Match': '"1"' } },
+      body: { ...article, headlines: [{ value: 'تصحيح' }] },
+    });
+    expect(corrected.response.status).toBe(200);
+    const first = await client.GET('/v1/items/{id}/versions', {
+      params: { path: { id }, query: { limit: 1 } },
+    });
+    expect(first.data?.versions.map((v) => [v.version, v.release.state])).toEqual([[1, 'public']]);
+    const next = await client.GET('/v1/items/{id}/versions', {
+      params: { path: { id }, query: { limit: 1, cursor: first.data!.cursor! } },
+    });
+    expect(next.data?.versions.map((v) => v.version)).toEqual([2]);
+    expect(next.data?.cursor).toBeUndefined();
   });
 
   it('returns problems typed as problems', async () => {
