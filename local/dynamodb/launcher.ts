@@ -144,6 +144,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     'java',
     [
       ...DYNAMODB_LOCAL_JVM_OPTIONS,
+      // Exits when the pipe on its stdin closes, i.e. when this process dies (see the runner).
+      '-Ddiplowire.exitWithParent=true',
       `-Djava.library.path=${libraryPath}`,
       '-cp',
       [runner, jar].join(delimiter),
@@ -156,7 +158,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       '-disableTelemetry',
     ],
     // DynamoDB Local writes dynamodb-local-metadata.json into its working directory: keep it in the package.
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
