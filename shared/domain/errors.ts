@@ -114,3 +114,14 @@ export class TooManyRequestsError extends DiplowireError {
   readonly slug = 'too-many-requests';
   readonly title = 'Too many requests from this partner';
 }
+
+/** Different content under a uri the partner already used: the HTTP layer points `Location` at the item. */
+export class ItemExistsError extends ConflictError {
+  constructor(
+    readonly itemId: string,
+    detail: string,
+    options: { extensions?: Record<string, unknown> } = {},
+  ) {
+    super(detail, options);
+  }
+}

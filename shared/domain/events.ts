@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { versionPath } from '../contracts/api/paths';
 import type {
   NewsItemBodyV1,
   NewsItemDetailType,
@@ -70,11 +71,6 @@ function uuidV8Of(name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The API path of one version: where subscribers fetch bodies left out of an event. */
-export function versionHref(itemId: string, version: number): string {
-  return `/v1/items/${encodeURIComponent(itemId)}/versions/${version}`;
-}
-
 /** First non-empty headline value, else the title, else ''. */
 export function headlineOf(document: NinjsDocument): string {
   const headline = document.headlines?.find((h) => h.value.trim() !== '')?.value;
@@ -137,7 +133,7 @@ function withBodies<T extends { headline: string; places?: string[]; subjects?: 
   const byRef = {
     ...base,
     bodyRef: {
-      href: versionHref(version.itemId, version.version),
+      href: versionPath(version.itemId, version.version),
       bytes: utf8Bytes(JSON.stringify(version.document)),
     },
   };

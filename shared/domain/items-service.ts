@@ -1,6 +1,7 @@
 import { acceptanceOf, isHeld, publicAfter } from './embargo';
 import {
   ConflictError,
+  ItemExistsError,
   PreconditionFailedError,
   PreconditionRequiredError,
   ValidationError,
@@ -78,13 +79,11 @@ export class ItemsService {
       const advice =
         existing.pubstatus === 'canceled'
           ? 'It has been retracted and cannot be changed any more; publish the story under a new uri.'
-          : `To change it, use PUT /v1/items/${existing.itemId} with If-Match: ${etagOf(existing.version)}.`;
-      throw new ConflictError(
+          : `To change it, PUT the new content to the item (its Location) with If-Match: ${etagOf(existing.version)}.`;
+      throw new ItemExistsError(
+        existing.itemId,
         `An item with this uri already exists (${existing.itemId}, version ${existing.version}) with different content. ${advice}`,
-        {
-          extensions: { itemId: existing.itemId, version: existing.version },
-          headers: { Location: itemLocation(existing.itemId) },
-        },
+        { extensions: { itemId: existing.itemId, version: existing.version } },
       );
     }
     return {
@@ -257,8 +256,4 @@ function staleVersion(expectedVersion: number, head?: ItemHead): PreconditionFai
     `If-Match ${etagOf(expectedVersion)} does not match the latest version of the item.${current} Read the item again and retry.`,
     head ? { extensions: { itemId: head.itemId, version: head.version } } : {},
   );
-}
-
-function itemLocation(itemId: string): string {
-  return `/v1/items/${itemId}`;
 }

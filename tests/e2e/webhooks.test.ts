@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpWebhookSender } from '#shared/adapters/webhooks/http-sender.ts';
+import { newSigningSecret } from '#shared/domain/webhooks/secrets.ts';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { jsonOf, seedArticle, waitFor } from './support/helpers';
 import type { RunningCloud } from './support/local-cloud';
@@ -315,7 +316,9 @@ describe('connect-time blocking (the dispatcher sender, used directly)', () => {
       const sender = new HttpWebhookSender({ allowLoopback: false, timeoutMs: 5_000 });
       const result = await sender.send({
         url: `http://localhost:${receiver.port}/hooks`,
-        headers: { 'content-type': 'application/json' },
+        messageId: 'msg_connect_time',
+        sentAt: new Date(),
+        secrets: [newSigningSecret()],
         body: '{}',
       });
       expect(result).toMatchObject({
@@ -327,7 +330,9 @@ describe('connect-time blocking (the dispatcher sender, used directly)', () => {
       // Control: the same request with loopback allowed reaches it.
       const allowed = await new HttpWebhookSender({ allowLoopback: true, timeoutMs: 5_000 }).send({
         url: `http://localhost:${receiver.port}/hooks`,
-        headers: { 'content-type': 'application/json' },
+        messageId: 'msg_connect_time',
+        sentAt: new Date(),
+        secrets: [newSigningSecret()],
         body: '{}',
       });
       expect(allowed).toMatchObject({ kind: 'response', status: 204 });

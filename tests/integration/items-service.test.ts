@@ -6,7 +6,12 @@ import { DynamoItemStore } from '#shared/adapters/dynamodb/item-store.ts';
 import { itemPk, VERSION_SK_PREFIX } from '#shared/adapters/dynamodb/table-design.ts';
 import { DynamoTranslationStore } from '#shared/adapters/dynamodb/translation-store.ts';
 import { CursorCodec } from '#shared/domain/cursors.ts';
-import { ConflictError, NotFoundError, PreconditionFailedError } from '#shared/domain/errors.ts';
+import {
+  ConflictError,
+  ItemExistsError,
+  NotFoundError,
+  PreconditionFailedError,
+} from '#shared/domain/errors.ts';
 import { contentHashOf } from '#shared/domain/ingest/canonical-json.ts';
 import type { NinjsDocument, PreparedItem } from '#shared/domain/item.ts';
 import { ItemsReadService } from '#shared/domain/items-read-service.ts';
@@ -138,9 +143,10 @@ describe('ItemsService on DynamoDB', () => {
 
     const error = await service.submit(A, prepare({ ...first, title: 'other' })).catch((e: unknown) => e);
 
+    expect(error).toBeInstanceOf(ItemExistsError);
     expect(error).toBeInstanceOf(ConflictError);
+    expect((error as ItemExistsError).itemId).toBe(version.itemId);
     expect((error as ConflictError).extensions).toEqual({ itemId: version.itemId, version: 1 });
-    expect((error as ConflictError).headers).toEqual({ Location: `/v1/items/${version.itemId}` });
     expect(await versionRowCount(version.itemId)).toBe(1);
   });
 

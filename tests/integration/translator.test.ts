@@ -23,8 +23,9 @@ import {
 } from '#shared/adapters/subscriber/index.ts';
 import { AmazonTranslator } from '#shared/adapters/translate/amazon-translator.ts';
 import { EventBridgeTranslationPublisher } from '#shared/adapters/translate/translated-event-publisher.ts';
+import { versionPath } from '#shared/contracts/api/paths.ts';
 import { type NewsItemDetailV1, NewsItemTranslatedDetailV1 } from '#shared/contracts/events/index.ts';
-import { toNewsItemEvent, versionHref } from '#shared/domain/events.ts';
+import { toNewsItemEvent } from '#shared/domain/events.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { ItemVersion, NinjsDocument, Pubstatus } from '#shared/domain/item.ts';
 import { characterCount, utf8ByteLength } from '#shared/domain/translation/chunking.ts';
@@ -508,7 +509,7 @@ describe('translator', () => {
     const { bodies: _, ...withoutBodies } = inline;
     const detail: NewsItemDetailV1 = {
       ...withoutBodies,
-      bodyRef: { href: versionHref(v1!.itemId, 1), bytes: utf8ByteLength(JSON.stringify(v1!.document)) },
+      bodyRef: { href: versionPath(v1!.itemId, 1), bytes: utf8ByteLength(JSON.stringify(v1!.document)) },
     };
     await translatorHandler()(eventOf(v1!, detail), context);
 

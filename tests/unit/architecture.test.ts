@@ -69,6 +69,10 @@ function unexpected(found: string[]): string[] {
   return found.filter((violation) => !ALLOWED.has(violation));
 }
 
+/** A string or template literal that starts an API path, or a quoted header name used as a key. */
+const HTTP_LITERAL =
+  /['"`]\/v\d+\/|['"](webhook-[a-z]+|location|content-type|etag|allow|retry-after)['"]\s*:/gi;
+
 describe('layer boundaries', () => {
   it('every allowed exception still exists (delete the ones that were fixed)', () => {
     const all = [
@@ -99,6 +103,23 @@ describe('layer boundaries', () => {
         ),
       ),
     ).toEqual([]);
+  });
+
+  it('shared/domain builds no HTTP paths or headers: API paths come from shared/contracts/api/paths.ts, webhook headers from shared/adapters/webhooks/', () => {
+    // String and template literals only (comments may name a route or a header).
+    const found = sourceFiles('shared/domain').flatMap((file) =>
+      [...readFileSync(join(root, file), 'utf8').matchAll(HTTP_LITERAL)].map(
+        ([literal]) => `${file}: ${literal}`,
+      ),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('the HTTP-literal check would see a path or a header built in the domain', () => {
+    expect('return `/v1/items/` + itemId;'.match(HTTP_LITERAL)).toHaveLength(1);
+    expect("{ 'webhook-id': id }".match(HTTP_LITERAL)).toHaveLength(1);
+    expect('headers: { "Location": path }'.match(HTTP_LITERAL)).toHaveLength(1);
+    expect('/** the `webhook-id` header of GET /v1/items */'.match(HTTP_LITERAL)).toBeNull();
   });
 
   it('nothing in shared/, functions/ or infra/ imports local/ (scripts for the local cloud may)', () => {

@@ -1,9 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj, Request } from '@middy/core';
+import { itemPath } from '../../contracts/api/paths';
 import { problemTypeUri } from '../../contracts/api/problem-types';
 import type { Problem } from '../../contracts/api/schemas';
-import { DiplowireError } from '../../domain/errors';
+import { DiplowireError, ItemExistsError } from '../../domain/errors';
 import { normaliseHeaders, PROBLEM_CONTENT_TYPE } from './response';
 import type { HttpEvent, HttpResponse } from './types';
 
@@ -26,9 +27,14 @@ export function problemResponse(error: DiplowireError, instance?: string): HttpR
   };
   return {
     statusCode: error.status,
-    headers: normaliseHeaders(error.headers, { 'content-type': PROBLEM_CONTENT_TYPE }),
+    headers: normaliseHeaders(error.headers, linkHeaders(error), { 'content-type': PROBLEM_CONTENT_TYPE }),
     body: JSON.stringify(problem),
   };
+}
+
+/** Headers that point at a resource the error is about (the domain names it; paths are the API's). */
+function linkHeaders(error: DiplowireError): Record<string, string> | undefined {
+  return error instanceof ItemExistsError ? { Location: itemPath(error.itemId) } : undefined;
 }
 
 /** The answer to anything unexpected: no message, no stack, no class name. */

@@ -1,3 +1,4 @@
+import { itemPath, versionPath, versionsPath } from '../../contracts/api/paths';
 import type { ItemList, ItemReceipt, VersionList } from '../../contracts/api/schemas';
 import { type ReleaseView, releaseViewOf } from '../../domain/embargo';
 import type { ItemVersion, Warning } from '../../domain/item';
@@ -5,9 +6,7 @@ import type { ItemListPage, VersionListPage } from '../../domain/items-read-serv
 
 /** The API's views of items; shapes are fixed by shared/contracts/api/schemas.ts. */
 
-export const itemPath = (itemId: string): string => `/v1/items/${itemId}`;
-export const versionsPath = (itemId: string): string => `${itemPath(itemId)}/versions`;
-export const versionPath = (itemId: string, version: number): string => `${versionsPath(itemId)}/${version}`;
+export { itemPath, versionPath, versionsPath } from '../../contracts/api/paths';
 
 /** A receipt is about the item's latest version (the one just written, or the unchanged head). */
 export function itemReceipt(version: ItemVersion, warnings: Warning[] = []): ItemReceipt {

@@ -5,6 +5,7 @@ import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-f
 import type { SendResult } from '../../domain/webhooks/outcome';
 import type { WebhookRequest, WebhookSender } from '../../domain/webhooks/ports';
 import { LOOPBACK_ADDRESSES } from '../../domain/webhooks/url-policy';
+import { webhookHeaders } from './signing';
 
 export interface HttpWebhookSenderOptions {
   /** Open exactly 127.0.0.1 and ::1 (local development); every other private address stays blocked. */
@@ -20,7 +21,7 @@ export const SEND_TIMEOUT_MS = 15_000;
 const RESPONSE_BYTES_READ = 1024;
 
 /**
- * POSTs a signed webhook. The request-filtering agents refuse, at connect time, any address that is
+ * POSTs a webhook, signed the Standard Webhooks way (`signing.ts`). The request-filtering agents refuse, at connect time, any address that is
  * not public unicast (so a hostname re-pointed at 169.254.169.254 or 10.x after registration is
  * still blocked: DNS rebinding). Redirects are never followed (Node's http never does): a 3xx is
  * returned as the attempt's status and judged a failure.
@@ -66,7 +67,7 @@ export class HttpWebhookSender implements WebhookSender {
         method: 'POST',
         agent: secure ? this.httpsAgent : this.httpAgent,
         headers: {
-          ...webhook.headers,
+          ...webhookHeaders(webhook.secrets, webhook.messageId, webhook.sentAt, webhook.body),
           'content-length': String(Buffer.byteLength(webhook.body, 'utf8')),
           'user-agent': 'Diplowire-Webhooks/1',
         },

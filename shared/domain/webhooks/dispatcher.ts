@@ -5,7 +5,6 @@ import type { DeliveryQueue, DeliveryStore, PartnerStatus, SubscriptionStore, We
 import { delayBeforeAttempt, MAX_SQS_DELAY_SECONDS, queueDelay } from './retry';
 import { PARTNER_REVOKED, PARTNER_REVOKED_REASON } from './revocation';
 import { activeSecrets } from './secrets';
-import { webhookHeaders } from './signing';
 
 export interface DispatcherOptions {
   subscriptions: Pick<
@@ -110,7 +109,9 @@ export class Dispatcher {
     const secrets = activeSecrets(target.secrets, sentAt).map((s) => s.secret);
     const result = await this.options.sender.send({
       url: subscription.url,
-      headers: webhookHeaders(secrets, delivery.deliveryId, sentAt, payload),
+      messageId: delivery.deliveryId,
+      sentAt,
+      secrets,
       body: payload,
     });
     const doneAt = this.now();

@@ -16,6 +16,5 @@ export {
 export * from './retry';
 export { disablePartnerSubscriptions, PARTNER_REVOKED, PARTNER_REVOKED_REASON } from './revocation';
 export { activeSecrets, newSigningSecret } from './secrets';
-export { signatureHeader, webhookHeaders } from './signing';
 export { SubscriptionsService, type SubscriptionsServiceOptions } from './subscriptions-service';
 export * from './url-policy';

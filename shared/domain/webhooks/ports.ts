@@ -84,9 +84,15 @@ export interface DeliveryQueue {
   enqueue(message: DeliveryMessage, delaySeconds: number): Promise<void>;
 }
 
+/** One webhook message; the sender signs it (Standard Webhooks headers) and POSTs it. */
 export interface WebhookRequest {
   url: string;
-  headers: Record<string, string>;
+  /** The message id receivers deduplicate on: the delivery id, the same on every attempt. */
+  messageId: string;
+  /** When it is sent; signed with the body, so receivers can refuse stale replays. */
+  sentAt: Date;
+  /** The subscription's active secrets: one signature each, so either verifies during a rotation. */
+  secrets: readonly string[];
   body: string;
 }
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
+import { signatureHeader, webhookHeaders } from '#shared/adapters/webhooks/signing.ts';
 import { deliveryIdOf, isDeliveryId } from '#shared/domain/webhooks/delivery-id.ts';
 import { activeSecrets, newSigningSecret } from '#shared/domain/webhooks/secrets.ts';
-import { signatureHeader, webhookHeaders } from '#shared/domain/webhooks/signing.ts';
 
 const vectors = JSON.parse(
   readFileSync(new URL('../../fixtures/standard-webhooks/test-vectors.json', import.meta.url), 'utf8'),
