@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { INTERNAL_ERROR_DETAIL, json, problemDetails } from '#shared/adapters/http/index.ts';
 import type { HttpEvent, HttpResponse } from '#shared/adapters/http/types.ts';
 import { Problem } from '#shared/contracts/api/schemas.ts';
-import { ConflictError, ValidationError } from '#shared/domain/errors.ts';
+import { ConflictError, ItemExistsError, ValidationError } from '#shared/domain/errors.ts';
 import { httpEvent, lambdaContext, responseHeader } from '../../support/api-events';
 
 function handlerThrowing(error: unknown) {
@@ -21,6 +21,23 @@ function handlerThrowing(error: unknown) {
 const event = () => httpEvent({ routeKey: 'POST /v1/items', rawPath: '/v1/items' });
 
 describe('problemDetails', () => {
+  it('points Location at the item an ItemExistsError names (the domain names it, the route table spells it)', async () => {
+    const { handler } = handlerThrowing(
+      new ItemExistsError('itm_Y', 'An item with this uri already exists.', {
+        extensions: { itemId: 'itm_Y', version: 2 },
+      }),
+    );
+    const response = await handler(event(), lambdaContext());
+
+    expect(response.statusCode).toBe(409);
+    expect(responseHeader(response, 'location')).toBe('/v1/items/itm_Y');
+    expect(JSON.parse(response.body)).toMatchObject({
+      type: '/problems/conflict',
+      itemId: 'itm_Y',
+      version: 2,
+    });
+  });
+
   it('answers a typed error with RFC 9457 problem+json, its field errors, extensions and headers', async () => {
     const { handler } = handlerThrowing(
       new ConflictError('Already exists with different content.', {
