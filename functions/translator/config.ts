@@ -10,8 +10,12 @@ export interface TranslatorConfig {
 }
 
 const PROVIDERS: readonly TranslationProvider[] = ['aws', 'none'];
-/** Default claim lease; the function timeout must stay below it (see docs/translation.md). */
-const DEFAULT_LEASE_SECONDS = 300;
+/**
+ * The longest a claim is held: Lambda's largest timeout. Each invocation holds its claims no longer
+ * than its remaining time (translator.ts), which is what makes a retry after a timeout able to take
+ * over; the stack sets this to the function's timeout as well (docs/translation.md).
+ */
+const DEFAULT_LEASE_SECONDS = 900;
 
 /** Reads and checks the translator's environment once; throws (fails the cold start) when it is wrong. */
 export function readTranslatorConfig(env: NodeJS.ProcessEnv = process.env): TranslatorConfig {

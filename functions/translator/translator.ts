@@ -10,6 +10,12 @@ export interface TranslatorHandlerDeps {
   metrics?: Metrics;
 }
 
+/**
+ * Added to the invocation's remaining time to make its claims' lease: covers clock differences
+ * between hosts, and stays far below the minute before Lambda's first retry.
+ */
+export const LEASE_CLOCK_MARGIN_MS = 5_000;
+
 /** The translator's subscriber name (logs). */
 export const TRANSLATOR_SUBSCRIBER = 'translator';
 
@@ -33,7 +39,9 @@ export function createTranslatorHandler({
       const held = ctx.detailType === 'NewsItemEmbargoed';
       // The retraction of an item that was never public: nothing to translate, nothing will be released.
       if (held && detail.pubstatus === 'canceled') return;
-      const outcomes = await service.translateVersion(detail, { held });
+      // Claims last no longer than this invocation can (see translateVersion).
+      const leaseMs = ctx.lambdaContext.getRemainingTimeInMillis() + LEASE_CLOCK_MARGIN_MS;
+      const outcomes = await service.translateVersion(detail, { held, leaseMs });
       if (outcomes.length === 0) {
         ctx.logger.info('Already in every target language; nothing to translate', {
           language: detail.language,

@@ -47,6 +47,13 @@ const DISPATCHER_TIMEOUT = Duration.seconds(60);
  * (the arithmetic is in docs/operations.md, "Concurrency"). Receivers that hang for 15 s can hold
  * at most the dispatcher's share; everything unreserved stays for the API and the stream consumers.
  */
+/**
+ * The translator's timeout. Its claims last no longer than the invocation can (remaining time), and
+ * TRANSLATION_LEASE_SECONDS is set to it as well, so a run the timeout kills leaves a claim that has
+ * lapsed when Lambda retries the event about a minute later (docs/translation.md).
+ */
+export const TRANSLATOR_TIMEOUT_SECONDS = 120;
+
 export const CONCURRENCY = {
   /** Concurrent batches the deliveries queue mapping runs (SQS ScalingConfig.MaximumConcurrency). */
   dispatcherMaxConcurrency: 20,
@@ -84,7 +91,7 @@ export class SubscribersStack extends Stack {
       // Items already in a target language never reach the function.
       detail: { language: [{ 'anything-but': [...targetLanguages] }] },
       memorySize: 512,
-      timeout: Duration.seconds(120),
+      timeout: Duration.seconds(TRANSLATOR_TIMEOUT_SECONDS),
       // Translate's own quota (requests/s per account) is the real limit: more would only be throttled.
       reservedConcurrency: CONCURRENCY.translatorReserved,
       environment: {
@@ -92,8 +99,8 @@ export class SubscribersStack extends Stack {
         EVENT_BUS_NAME: eventBus.eventBusName,
         TARGET_LANGUAGES: targetLanguages.join(','),
         TRANSLATION_PROVIDER: 'aws',
-        // The claim lease must outlive one invocation (timeout above).
-        TRANSLATION_LEASE_SECONDS: '300',
+        // The longest a claim is held: no longer than an invocation can live (timeout above).
+        TRANSLATION_LEASE_SECONDS: String(TRANSLATOR_TIMEOUT_SECONDS),
       },
     });
     const fn = this.translator.fn;

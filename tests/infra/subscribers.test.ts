@@ -42,6 +42,19 @@ function statementsOfRoleFor(functionName: string): Statement[] {
 }
 
 describe('translator subscriber', () => {
+  it('holds a claim no longer than the function can run, so the retry after a timeout takes it over', () => {
+    for (const app of [dev, prod]) {
+      const [, translator] = findOne(app.subscribers, 'AWS::Lambda::Function', (p) =>
+        String(p.FunctionName).endsWith('-translator'),
+      );
+      const { Environment, Timeout } = translator.Properties;
+      const lease = Number(Environment.Variables.TRANSLATION_LEASE_SECONDS);
+      // Lambda's first retry of a failed asynchronous invocation comes about a minute after it.
+      expect(lease).toBeGreaterThan(0);
+      expect(lease).toBeLessThanOrEqual(Timeout);
+    }
+  });
+
   it('has a rule for published, corrected and (opted in) held items not already in a target language', () => {
     dev.subscribers.hasResourceProperties('AWS::Events::Rule', {
       Name: 'diplowire-dev-translator',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   EventBridgeClient,
   PutEventsCommand,
@@ -7,11 +7,15 @@ import {
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
 import { TranslateClient } from '@aws-sdk/client-translate';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readTranslatorConfig } from '#functions/translator/config.ts';
 import { createTranslatorHandler } from '#functions/translator/translator.ts';
+import { TRANSLATOR_TIMEOUT_SECONDS } from '#infra/stacks/subscribers-stack.ts';
 import { DynamoItemStore } from '#shared/adapters/dynamodb/item-store.ts';
+import { translationPk, translationSkPrefix } from '#shared/adapters/dynamodb/table-design.ts';
 import { DynamoTranslationStore } from '#shared/adapters/dynamodb/translation-store.ts';
 import { EventPublisher } from '#shared/adapters/eventbridge/event-publisher.ts';
 import {
@@ -177,6 +181,24 @@ function eventOf(version: ItemVersion, detail?: NewsItemDetailV1): EventBridgeEv
     detail: detail ?? event.detail,
   };
 }
+
+/** The translation row of version 1 in English, as stored (claims included). */
+async function claimRow(itemId: string): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await client.send(
+    new GetItemCommand({
+      TableName: tableName,
+      Key: marshall({ PK: translationPk(itemId), SK: `${translationSkPrefix('en')}V#000000001` }),
+      ConsistentRead: true,
+    }),
+  );
+  return Item && unmarshall(Item);
+}
+
+/** The translator as the subscribers stack deploys it (infra/stacks/subscribers-stack.ts). */
+const deployedTranslator = {
+  timeoutSeconds: TRANSLATOR_TIMEOUT_SECONDS,
+  leaseSeconds: String(TRANSLATOR_TIMEOUT_SECONDS),
+};
 
 const sourceCharacters = (texts: string[]) => texts.reduce((sum, t) => sum + characterCount(t), 0);
 const visibleCharacters = (texts: string[]) => sourceCharacters(texts.map((t) => t.replace(/\s+/gu, '')));
@@ -493,6 +515,113 @@ describe('translator', () => {
       reason: 'unsupported language pair ar->en',
     });
   });
+
+  it.each([['x-klingon'], ['i-klingon'], ['x-diplo-ar']])(
+    'records a %s item as skipped with a reason, without sending the code to Translate or retrying',
+    async (tag) => {
+      const [v1] = await writeItem([{ ...document(1, 'usable'), language: tag }]);
+      await translatorHandler()(eventOf(v1!), context);
+      expect(server.calls).toEqual([]);
+      expect(await translations.getVersion(v1!.itemId, 1, 'en')).toMatchObject({
+        status: 'skipped',
+        reason: `no provider language code for ${tag}`,
+      });
+      expect(published[0]!.detail).toMatchObject({ status: 'skipped', sourceLanguage: tag });
+    },
+  );
+
+  it('records a request Translate refuses as invalid (ValidationException) as skipped, not retried into the DLQ', async () => {
+    const [v1] = await writeItem([document(1, 'usable')]);
+    server.failAlways({ type: 'ValidationException', status: 400 });
+    await translatorHandler()(eventOf(v1!), context);
+    expect(server.calls).toHaveLength(1);
+    expect(published[0]!.detail).toMatchObject({
+      status: 'skipped',
+      reason: 'refused by the provider (ValidationException)',
+    });
+  });
+
+  it('records a translation too large for one DynamoDB item as skipped, and stops paying for it early', async () => {
+    // ~120 KB of Arabic in paragraphs; the engine answers four times as long as it was asked.
+    const paragraphs = Array.from({ length: 600 }, (_, i) => `${SENTENCE}فقرة ${i}.`);
+    const body = paragraphs.join('\n\n');
+    const [v1] = await writeItem([
+      document(1, 'usable', [{ role: 'main', contenttype: 'text/plain', value: body }]),
+    ]);
+    server.growAnswers(4);
+    await translatorHandler()(eventOf(v1!), context);
+    const outcome = await translations.getVersion(v1!.itemId, 1, 'en');
+    expect(outcome).toMatchObject({ status: 'skipped', headlines: [], bodies: [] });
+    expect(outcome!.reason).toMatch(/^translation too large to store \(over \d+ bytes\)$/);
+    // What was paid for is on record, and the remaining requests were never sent.
+    expect(outcome!.charactersBilled).toBe(server.charactersTranslated);
+    const planned = Math.ceil(utf8ByteLength(body) / 10_000);
+    expect(server.calls.length).toBeLessThan(planned);
+    expect(published.map((p) => p.detail.status)).toEqual(['skipped']);
+  });
+
+  it('records an HTML block too large to cut as skipped before anything is sent', async () => {
+    const block = `<p>${SENTENCE.repeat(700)}</p>`;
+    expect(utf8ByteLength(block)).toBeGreaterThan(100_000);
+    const [v1] = await writeItem([
+      document(1, 'usable', [
+        { role: 'main', contenttype: 'text/plain', value: SENTENCE },
+        { role: 'html', contenttype: 'text/html', value: block },
+      ]),
+    ]);
+    await translatorHandler()(eventOf(v1!), context);
+    expect(server.calls).toEqual([]);
+    expect(await translations.getVersion(v1!.itemId, 1, 'en')).toMatchObject({
+      status: 'skipped',
+      reason: 'a text cannot be cut to the request limit without breaking its markup or a character',
+      charactersBilled: 0,
+    });
+  });
+
+  it.each([
+    ['as deployed', { TRANSLATION_LEASE_SECONDS: deployedTranslator.leaseSeconds }],
+    ['with the default lease setting', {}],
+    ['with a lease setting longer than the timeout', { TRANSLATION_LEASE_SECONDS: '600' }],
+  ])(
+    "lets Lambda's first async retry take over the claim of a run its timeout killed (%s)",
+    async (_, env) => {
+      const [v1] = await writeItem([document(1, 'usable')]);
+      // The function's environment and its timeout.
+      const { settings } = readTranslatorConfig({ ITEMS_TABLE_NAME: tableName, EVENT_BUS_NAME: BUS, ...env });
+      const timeoutMs = deployedTranslator.timeoutSeconds * 1000;
+      const invocation = { ...context, getRemainingTimeInMillis: () => timeoutMs } as Context;
+      const hanging = new TranslationService({
+        items,
+        store: translations,
+        translator: { translate: () => new Promise(() => {}) },
+        publisher: new EventBridgeTranslationPublisher(new EventPublisher(eventBridgeClient, BUS)),
+        settings: { ...settings, provider: 'aws' },
+      });
+      // The first run claims, then hangs in Translate until Lambda kills it (never settles here).
+      void createTranslatorHandler({ service: hanging })(eventOf(v1!), invocation);
+      await vi.waitFor(async () =>
+        expect(await claimRow(v1!.itemId)).toMatchObject({ status: 'in-progress' }),
+      );
+
+      // Lambda retries a failed asynchronous invocation after about a minute.
+      const retryAt = Date.now() + timeoutMs + 60_000;
+      const retry = new TranslationService({
+        items,
+        store: new DynamoTranslationStore(client, tableName, { now: () => retryAt }),
+        translator: new AmazonTranslator(
+          new TranslateClient({
+            endpoint: server.endpoint,
+            region: 'us-east-1',
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          }),
+        ),
+        publisher: new EventBridgeTranslationPublisher(new EventPublisher(eventBridgeClient, BUS)),
+        settings: { ...settings, provider: 'aws' },
+      });
+      await createTranslatorHandler({ service: retry })(eventOf(v1!), invocation);
+      expect(published.map((p) => p.detail.status)).toEqual(['translated']);
+    },
+  );
 
   it('reads the stored version for a bodyRef event and chunks a 30 KB body and an HTML body', async () => {
     const paragraphs = Array.from({ length: 84 }, (_, i) => `${SENTENCE.repeat(2)}فقرة ${i}.`);

@@ -51,6 +51,8 @@ export interface LocalTranslateServer {
   failNext(count: number, failure?: InjectedFailure): void;
   /** Fail every call from now on (until `reset`). */
   failAlways(failure?: InjectedFailure): void;
+  /** Answer TranslateText with each paragraph repeated `times` times (a translation that grows), until `reset`. */
+  growAnswers(times: number): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -69,6 +71,7 @@ export async function startLocalTranslateServer(): Promise<LocalTranslateServer>
   const calls: TranslateCall[] = [];
   let pendingFailures: { failure: InjectedFailure; remaining: number } | undefined;
   let alwaysFail: InjectedFailure | undefined;
+  let growth = 1;
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
@@ -102,6 +105,18 @@ export async function startLocalTranslateServer(): Promise<LocalTranslateServer>
     };
     calls.push(call);
 
+    // As Amazon Translate: language codes are 2 to 5 characters, checked before anything else.
+    const badCode = [sourceLanguage, targetLanguage].find((code) => code.length < 2 || code.length > 5);
+    if (badCode !== undefined) {
+      call.status = 400;
+      call.errorType = 'ValidationException';
+      send(res, 400, {
+        __type: 'ValidationException',
+        message: `1 validation error detected: Value '${badCode}' failed to satisfy constraint: Member must have length greater than or equal to 2`,
+      });
+      return;
+    }
+
     let failure = alwaysFail;
     if (failure === undefined && pendingFailures !== undefined && pendingFailures.remaining > 0) {
       failure = pendingFailures.failure;
@@ -116,7 +131,10 @@ export async function startLocalTranslateServer(): Promise<LocalTranslateServer>
 
     if (operation === 'TranslateText') {
       send(res, 200, {
-        TranslatedText: `[${targetLanguage}] ${text}`,
+        TranslatedText: `[${targetLanguage}] ${text
+          .split('\n\n')
+          .map((paragraph) => paragraph.repeat(growth))
+          .join('\n\n')}`,
         SourceLanguageCode: sourceLanguage,
         TargetLanguageCode: targetLanguage,
       });
@@ -156,8 +174,12 @@ export async function startLocalTranslateServer(): Promise<LocalTranslateServer>
     failAlways(failure = THROTTLING) {
       alwaysFail = failure;
     },
+    growAnswers(times) {
+      growth = times;
+    },
     reset() {
       calls.length = 0;
+      growth = 1;
       pendingFailures = undefined;
       alwaysFail = undefined;
     },

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-translate';
 import { isHtml } from '../../domain/translation/packing';
 import {
+  ProviderRefusedError,
   type TextTranslator,
   type TranslateRequest,
   type TranslateResult,
@@ -22,12 +23,25 @@ const RETRYABLE_ERRORS = new Set([
   'InternalServerException',
 ]);
 
+/**
+ * Errors by which Translate refuses the request itself (its validation, its text size limit, a
+ * code it does not know): the same request is refused every time, so they are not retried.
+ */
+const REFUSALS = new Set([
+  'ValidationException',
+  'InvalidRequestException',
+  'InvalidParameterValueException',
+  'TextSizeLimitExceededException',
+  'DetectedLanguageLowConfidenceException',
+]);
+
 const HTML = 'text/html';
 /**
  * TextTranslator on Amazon Translate, one request per call: plain text goes through TranslateText;
  * HTML through TranslateDocument with content type `text/html` (the only real-time operation that
  * keeps markup). The domain plans the requests within the limits (packing.ts); this adapter only
- * sends them, retries transient errors and maps an unsupported language pair to a typed error.
+ * sends them, retries transient errors and maps an unsupported language pair and a refused request
+ * to typed errors.
  */
 export class AmazonTranslator implements TextTranslator {
   private readonly backoff: Backoff;
@@ -83,6 +97,7 @@ export class AmazonTranslator implements TextTranslator {
             cause: error,
           });
         }
+        if (name !== undefined && REFUSALS.has(name)) throw new ProviderRefusedError(name, { cause: error });
         if (name === undefined || !RETRYABLE_ERRORS.has(name) || attempt >= this.backoff.maxAttempts)
           throw error;
         await this.backoff.wait(attempt);

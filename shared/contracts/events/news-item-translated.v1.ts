@@ -37,7 +37,9 @@ export const NewsItemTranslatedDetailV1 = z.looseObject({
     .number()
     .int()
     .min(0)
-    .describe('Characters sent to the provider for this translation (0 when skipped)'),
+    .describe(
+      'Characters sent to the provider for this translation; when skipped, what was sent before the problem showed (usually 0)',
+    ),
   translatedAt: z.iso.datetime().describe('When the outcome was recorded (ISO 8601, UTC)'),
   headline: z
     .string()

@@ -8,6 +8,18 @@ import { SKIP_REASONS, type TranslationProvider } from './model';
 const PROVIDER_VARIANTS = new Set(['fa-af', 'fr-ca', 'es-mx', 'pt-pt', 'zh-tw']);
 const TAG = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/;
 
+/** Amazon Translate's language codes: 2 or 3 letters, or one of the regional variants. */
+const PROVIDER_CODE = /^[a-z]{2,3}(?:-[A-Z]{2})?$/;
+
+/**
+ * Whether `tag` maps to a code the provider can take at all. Private-use (`x-…`) and irregular
+ * grandfathered (`i-…`) tags are well-formed BCP 47, so ingest accepts them, but their one-letter
+ * primary subtag fails Translate's validation on every call.
+ */
+export function hasProviderLanguageCode(tag: string): boolean {
+  return PROVIDER_CODE.test(providerLanguageCode(tag));
+}
+
 /** The language code a translation provider understands for a BCP 47 tag. */
 export function providerLanguageCode(tag: string): string {
   const lower = tag.toLowerCase();
@@ -57,6 +69,8 @@ export type TranslationPlan = { action: 'translate' } | { action: 'skip'; reason
 export interface PlanInput {
   /** The version the event is about. */
   version: number;
+  /** Its language (BCP 47). */
+  language: string;
   /** The item's head as it is now (strongly consistent read). */
   head: ItemHead;
   provider: TranslationProvider;
@@ -67,11 +81,14 @@ export interface PlanInput {
  * - the item has been retracted (head canceled): skip, a retracted story must not be spread further;
  * - a newer version exists: skip, that version has its own event and will be translated;
  * - no provider is configured: skip, recorded as such (never a fake translation);
+ * - the language has no provider code (`x-…`, `i-…`): skip, Translate would refuse every call;
  * - otherwise translate. A correction is a new version, so it is translated again.
  */
-export function planTranslation({ version, head, provider }: PlanInput): TranslationPlan {
+export function planTranslation({ version, language, head, provider }: PlanInput): TranslationPlan {
   if (head.pubstatus === 'canceled') return { action: 'skip', reason: SKIP_REASONS.retracted };
   if (head.version > version) return { action: 'skip', reason: SKIP_REASONS.superseded(head.version) };
   if (provider === 'none') return { action: 'skip', reason: SKIP_REASONS.noProvider };
+  if (!hasProviderLanguageCode(language))
+    return { action: 'skip', reason: SKIP_REASONS.noProviderCode(language) };
   return { action: 'translate' };
 }

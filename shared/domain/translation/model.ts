@@ -29,7 +29,7 @@ export interface Translation {
   reason?: string;
   headlines: TranslatedText[];
   bodies: TranslatedText[];
-  /** Characters (code points) sent to the provider; 0 when skipped. */
+  /** Characters (code points) sent to the provider; when skipped, what was sent before (usually 0). */
   charactersBilled: number;
   translatedAt: string;
 }
@@ -48,7 +48,21 @@ export const SKIP_REASONS = {
   superseded: (latest: number) => `superseded by version ${latest}`,
   unsupportedLanguagePair: (source: string, target: string) =>
     `unsupported language pair ${source}->${target}`,
+  /** A tag with no code Translate takes (`x-…`, `i-…`): refused by its validation, never worth a call. */
+  noProviderCode: (tag: string) => `no provider language code for ${tag}`,
+  /** The provider refused the request as invalid (e.g. ValidationException): the same request always will. */
+  refused: (errorName: string) => `refused by the provider (${errorName})`,
+  tooLarge: (maxBytes: number) => `translation too large to store (over ${maxBytes} bytes)`,
+  /** An HTML block, or one grapheme, larger than a request: cutting it would break markup or a character. */
+  unsplittable: 'a text cannot be cut to the request limit without breaking its markup or a character',
 } as const;
+
+/**
+ * The most UTF-8 bytes of translated text (values, roles and content types) one outcome may hold.
+ * An outcome is one DynamoDB item (400 KB, names and values counted); its other attributes take
+ * about 1 KB, so this leaves room for them and for attribute names, with a margin.
+ */
+export const MAX_TRANSLATION_TEXT_BYTES = 380_000;
 
 /**
  * The id of the NewsItemTranslated event of (itemId, version, language): SHA-256 of

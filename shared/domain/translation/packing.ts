@@ -151,6 +151,24 @@ export interface TranslateContentOptions {
   targetLanguage: string;
   maxTextBytes?: number;
   maxDocumentBytes?: number;
+  /** Stop (TranslationTooLargeError) as soon as the answers exceed this many UTF-8 bytes. */
+  maxOutputBytes?: number;
+}
+
+/**
+ * The translation grew past the bytes it may be stored in. Thrown as soon as the answers so far
+ * exceed the budget, so the requests after that are never sent (nor paid for).
+ */
+export class TranslationTooLargeError extends Error {
+  constructor(
+    readonly maxBytes: number,
+    /** Code points of the calls answered so far (billed by the provider). */
+    readonly charactersBilled: number,
+    readonly requests: number,
+  ) {
+    super(`The translation exceeds ${maxBytes} bytes`);
+    this.name = 'TranslationTooLargeError';
+  }
 }
 
 export interface TranslatedContent extends ContentToTranslate {
@@ -180,9 +198,18 @@ export async function translateContent(
     plainIndices.map((i) => texts[i]!.value),
     options.maxTextBytes ?? MAX_TEXT_BYTES,
   );
+  // Every request is planned before the first is sent: an HTML block that cannot be cut fails
+  // here (ChunkingError), before anything is paid for.
+  const htmlChunks = new Map<number, string[]>();
+  for (const [index, text] of texts.entries()) {
+    if (isHtml(text.contenttype))
+      htmlChunks.set(index, chunkHtml(text.value, options.maxDocumentBytes ?? MAX_DOCUMENT_BYTES));
+  }
+  const maxOutputBytes = options.maxOutputBytes ?? Number.POSITIVE_INFINITY;
   let charactersBilled = 0;
   let requests = 0;
   let fallbacks = 0;
+  let outputBytes = 0;
   const call = async (text: string, contentType?: string): Promise<string> => {
     const result = await translator.translate({
       text,
@@ -192,6 +219,9 @@ export async function translateContent(
     });
     charactersBilled += characterCount(text);
     requests++;
+    outputBytes += utf8ByteLength(result.text);
+    if (outputBytes > maxOutputBytes)
+      throw new TranslationTooLargeError(maxOutputBytes, charactersBilled, requests);
     return result.text;
   };
 
@@ -222,10 +252,9 @@ export async function translateContent(
   plainIndices.forEach((textIndex, segment) => {
     translated[textIndex]!.value = plainTranslations[segment]!;
   });
-  for (const [index, text] of texts.entries()) {
-    if (!isHtml(text.contenttype)) continue;
+  for (const [index, chunks] of htmlChunks) {
     const pieces: string[] = [];
-    for (const chunk of chunkHtml(text.value, options.maxDocumentBytes ?? MAX_DOCUMENT_BYTES)) {
+    for (const chunk of chunks) {
       pieces.push(isBlank(chunk) ? chunk : withSourceWhitespace(chunk, await call(chunk, HTML)));
     }
     translated[index]!.value = pieces.join('');

@@ -40,6 +40,17 @@ export class UnsupportedLanguagePairError extends Error {
   }
 }
 
+/** The provider refused the request itself as invalid: the same request will always be refused. */
+export class ProviderRefusedError extends Error {
+  constructor(
+    readonly errorName: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The translation provider refused the request (${errorName})`, options);
+    this.name = 'ProviderRefusedError';
+  }
+}
+
 /** The result of trying to claim a translation key. */
 export type ClaimOutcome =
   /** The caller owns the key until the lease ends: translate, then `complete`. */

@@ -1,16 +1,19 @@
 import type { NewsItemDetailV1 } from '../../contracts/events/news-item.v1';
 import type { ItemHead } from '../item';
+import { ChunkingError, utf8ByteLength } from './chunking';
 import { planTranslation, providerLanguageCode, targetsFor } from './decision';
 import {
+  MAX_TRANSLATION_TEXT_BYTES,
   SKIP_REASONS,
   type TranslatedText,
   type Translation,
   type TranslationKey,
   type TranslationProvider,
 } from './model';
-import { translateContent } from './packing';
+import { TranslationTooLargeError, translateContent } from './packing';
 import {
   type ItemReader,
+  ProviderRefusedError,
   type TextTranslator,
   type TranslationEventPublisher,
   type TranslationStore,
@@ -52,7 +55,10 @@ export interface TranslatorSettings {
   /** Provider language codes, e.g. ['en']. */
   targetLanguages: readonly string[];
   provider: TranslationProvider;
-  /** How long a claim is held; must exceed the function timeout so a live run is never overtaken. */
+  /**
+   * The longest a claim is held. An invocation holds it no longer than it can live (see
+   * translateVersion's `leaseMs`), so that Lambda's retry after a timeout finds it lapsed.
+   */
   leaseMs: number;
   /** Request limits (default: Amazon Translate's); smaller values only in tests. */
   maxTextBytes?: number;
@@ -123,12 +129,21 @@ export class TranslationService {
   }
 
   /**
+   * `leaseMs`: how long this invocation can still run (its remaining time, plus a margin for
+   * clocks). Claims last no longer than that: a run killed by its timeout leaves a claim that has
+   * lapsed by the time Lambda retries the event (a minute or more later), so the retry translates
+   * instead of finding it busy until the retries run out and the event lands in the DLQ. A live run
+   * is never overtaken, since it cannot outlive its timeout.
+   *
    * `held`: the version is not public yet (NewsItemEmbargoed). It is translated and recorded now,
    * so the translation is ready at release, but its NewsItemTranslated is NOT published: the
    * version's public event (at release) reaches this service again, finds the outcome recorded
    * and unpublished, and publishes it then. A translation never goes out before its source.
    */
-  async translateVersion(detail: NewsItemDetailV1, { held = false } = {}): Promise<TargetOutcome[]> {
+  async translateVersion(
+    detail: NewsItemDetailV1,
+    { held = false, leaseMs }: { held?: boolean; leaseMs?: number } = {},
+  ): Promise<TargetOutcome[]> {
     const targets = this.targetsOf(detail);
     if (targets.length === 0) return [];
     const head = await this.deps.items.getHead(detail.itemId);
@@ -141,7 +156,7 @@ export class TranslationService {
     let content: SourceContent | undefined;
     for (const language of targets) {
       outcomes.push(
-        await this.translateInto(detail, head, language, held, async () => {
+        await this.translateInto(detail, head, language, held, leaseMs, async () => {
           content ??= await this.sourceContentOf(detail);
           return content;
         }),
@@ -155,10 +170,14 @@ export class TranslationService {
     head: ItemHead,
     language: string,
     held: boolean,
+    invocationLeaseMs: number | undefined,
     loadContent: () => Promise<SourceContent>,
   ): Promise<TargetOutcome> {
     const key: TranslationKey = { itemId: detail.itemId, version: detail.version, language };
-    const { leaseMs } = this.deps.settings;
+    const leaseMs = Math.max(
+      1,
+      Math.min(this.deps.settings.leaseMs, invocationLeaseMs ?? Number.POSITIVE_INFINITY),
+    );
     const publishLeaseMs = Math.min(leaseMs, PUBLISH_LEASE_MS);
     const claim = await this.deps.store.claim(key, leaseMs);
     if (!claim.claimed) {
@@ -209,45 +228,71 @@ export class TranslationService {
     language: string,
     loadContent: () => Promise<SourceContent>,
   ): Promise<ComputedOutcome> {
-    const plan = planTranslation({ version: detail.version, head, provider: this.deps.settings.provider });
+    const plan = planTranslation({
+      version: detail.version,
+      language: detail.language,
+      head,
+      provider: this.deps.settings.provider,
+    });
     if (plan.action === 'skip') return this.skipped(detail, language, plan.reason);
     const translator = this.deps.translator!;
     const content = await loadContent();
     const sourceLanguage = providerLanguageCode(detail.language);
     const { maxTextBytes, maxDocumentBytes } = this.deps.settings;
+    let translated: Awaited<ReturnType<typeof translateContent>>;
     try {
-      const translated = await translateContent(content, translator, {
+      translated = await translateContent(content, translator, {
         sourceLanguage,
         targetLanguage: language,
         ...(maxTextBytes === undefined ? {} : { maxTextBytes }),
         ...(maxDocumentBytes === undefined ? {} : { maxDocumentBytes }),
+        maxOutputBytes: MAX_TRANSLATION_TEXT_BYTES,
       });
-      return {
-        translation: {
-          ...this.base(detail, language),
-          status: 'translated',
-          headlines: translated.headlines,
-          bodies: translated.bodies,
-          charactersBilled: translated.charactersBilled,
-        },
-        requests: translated.requests,
-        fallbacks: translated.fallbacks,
-      };
     } catch (error) {
+      // Problems no retry can solve end as a recorded outcome, never as retries into the DLQ.
       if (error instanceof UnsupportedLanguagePairError) {
         // The provider refuses at the first call, before anything is translated.
-        return this.skipped(
-          detail,
-          language,
-          SKIP_REASONS.unsupportedLanguagePair(sourceLanguage, language),
-          1,
-        );
+        const reason = SKIP_REASONS.unsupportedLanguagePair(sourceLanguage, language);
+        return this.skipped(detail, language, reason, { requests: 1 });
+      }
+      if (error instanceof ProviderRefusedError) {
+        return this.skipped(detail, language, SKIP_REASONS.refused(error.errorName), { requests: 1 });
+      }
+      if (error instanceof ChunkingError) return this.skipped(detail, language, SKIP_REASONS.unsplittable);
+      if (error instanceof TranslationTooLargeError) {
+        return this.skipped(detail, language, SKIP_REASONS.tooLarge(error.maxBytes), error);
       }
       throw error;
     }
+    const texts = [...translated.headlines, ...translated.bodies];
+    const bytes = texts.reduce(
+      (sum, t) =>
+        sum + utf8ByteLength(t.value) + utf8ByteLength(t.role ?? '') + utf8ByteLength(t.contenttype ?? ''),
+      0,
+    );
+    if (bytes > MAX_TRANSLATION_TEXT_BYTES) {
+      return this.skipped(detail, language, SKIP_REASONS.tooLarge(MAX_TRANSLATION_TEXT_BYTES), translated);
+    }
+    return {
+      translation: {
+        ...this.base(detail, language),
+        status: 'translated',
+        headlines: translated.headlines,
+        bodies: translated.bodies,
+        charactersBilled: translated.charactersBilled,
+      },
+      requests: translated.requests,
+      fallbacks: translated.fallbacks,
+    };
   }
 
-  private skipped(detail: NewsItemDetailV1, language: string, reason: string, requests = 0): ComputedOutcome {
+  /** A skipped outcome; `spent` is what was paid for before the problem showed (billed characters are recorded). */
+  private skipped(
+    detail: NewsItemDetailV1,
+    language: string,
+    reason: string,
+    spent: { requests?: number; charactersBilled?: number; fallbacks?: number } = {},
+  ): ComputedOutcome {
     return {
       translation: {
         ...this.base(detail, language),
@@ -255,10 +300,10 @@ export class TranslationService {
         reason,
         headlines: [],
         bodies: [],
-        charactersBilled: 0,
+        charactersBilled: spent.charactersBilled ?? 0,
       },
-      requests,
-      fallbacks: 0,
+      requests: spent.requests ?? 0,
+      fallbacks: spent.fallbacks ?? 0,
     };
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ItemHead } from '#shared/domain/item.ts';
 import {
+  hasProviderLanguageCode,
   isSameLanguage,
   parseTargetLanguages,
   planTranslation,
@@ -48,36 +49,66 @@ describe('target languages', () => {
 
 describe('planTranslation', () => {
   it('translates the latest version of a live item', () => {
-    expect(planTranslation({ version: 1, head: head(), provider: 'aws' })).toEqual({ action: 'translate' });
+    expect(planTranslation({ version: 1, language: 'ar', head: head(), provider: 'aws' })).toEqual({
+      action: 'translate',
+    });
   });
 
   it('translates a correction (a new version) again', () => {
-    expect(planTranslation({ version: 3, head: head({ version: 3 }), provider: 'aws' })).toEqual({
+    expect(
+      planTranslation({ version: 3, language: 'ar', head: head({ version: 3 }), provider: 'aws' }),
+    ).toEqual({
       action: 'translate',
     });
   });
 
   it('translates a withheld version (embargoed, not retracted)', () => {
     expect(
-      planTranslation({ version: 2, head: head({ version: 2, pubstatus: 'withheld' }), provider: 'aws' }),
+      planTranslation({
+        version: 2,
+        language: 'ar',
+        head: head({ version: 2, pubstatus: 'withheld' }),
+        provider: 'aws',
+      }),
     ).toEqual({ action: 'translate' });
   });
 
   it('skips a retracted item, even for the version the event is about', () => {
     expect(
-      planTranslation({ version: 1, head: head({ version: 2, pubstatus: 'canceled' }), provider: 'aws' }),
+      planTranslation({
+        version: 1,
+        language: 'ar',
+        head: head({ version: 2, pubstatus: 'canceled' }),
+        provider: 'aws',
+      }),
     ).toEqual({ action: 'skip', reason: 'item retracted' });
   });
 
   it('skips a version superseded by a newer one', () => {
-    expect(planTranslation({ version: 1, head: head({ version: 4 }), provider: 'aws' })).toEqual({
+    expect(
+      planTranslation({ version: 1, language: 'ar', head: head({ version: 4 }), provider: 'aws' }),
+    ).toEqual({
       action: 'skip',
       reason: 'superseded by version 4',
     });
   });
 
+  it.each(['x-klingon', 'X-private', 'i-klingon', 'i-default', 'x-ar'])(
+    'skips %s: one-letter primary subtags have no provider code (Translate refuses every call)',
+    (language) => {
+      expect(planTranslation({ version: 1, language, head: head(), provider: 'aws' })).toEqual({
+        action: 'skip',
+        reason: `no provider language code for ${language}`,
+      });
+    },
+  );
+
+  it.each(['ar', 'ar-KW', 'zh-TW', 'fil', 'en-GB-oed', 'sgn-BE-FR'])('plans a call for %s', (language) => {
+    expect(hasProviderLanguageCode(language)).toBe(true);
+  });
+
   it('records "no translation provider" when the provider is none', () => {
-    expect(planTranslation({ version: 1, head: head(), provider: 'none' })).toEqual({
+    expect(planTranslation({ version: 1, language: 'ar', head: head(), provider: 'none' })).toEqual({
       action: 'skip',
       reason: 'no translation provider',
     });
