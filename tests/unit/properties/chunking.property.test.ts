@@ -6,11 +6,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  chunkHtml,
   chunkText,
   graphemesOf,
+  htmlTokens,
   utf8ByteLength,
   withSourceWhitespace,
 } from '#shared/domain/translation/chunking.ts';
+import { propertyRuns } from './support';
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
@@ -104,6 +107,70 @@ describe('chunkText on adversarial input of 200,000 characters (linear time)', (
     const chunks = chunkText(input, 10_000);
     expect(chunks.join('')).toBe(input);
     expect(withSourceWhitespace(input, 'x').length).toBeGreaterThan(0);
+    expect(performance.now() - started).toBeLessThan(20_000);
+  });
+});
+
+/** The regex the HTML tokenizer replaced: the reference for what a token is. */
+const HTML_TOKEN_REGEX = /<!--[\s\S]*?-->|<![^>]*>|<\/?([A-Za-z][\w:-]*)(?:[^>"']|"[^"]*"|'[^']*')*>/g;
+
+describe('htmlTokens (property)', () => {
+  const markup = fc.constantFrom(
+    '<',
+    '>',
+    '</',
+    '<!',
+    '<!--',
+    '-->',
+    '--',
+    '"',
+    "'",
+    'p',
+    'a',
+    'div',
+    ' ',
+    '=',
+    '\n',
+    '/',
+    'x',
+    'ع',
+  );
+  const html = fc.array(markup, { maxLength: 80 }).map((pieces) => pieces.join(''));
+
+  it('finds exactly the tokens the reference regex matches, for any text', () => {
+    fc.assert(
+      fc.property(html, (input) => {
+        const expected = [...input.matchAll(HTML_TOKEN_REGEX)].map((m) => ({
+          index: m.index,
+          tag: m[0],
+          ...(m[1] !== undefined && { name: m[1] }),
+        }));
+        expect([...htmlTokens(input)]).toEqual(expected);
+      }),
+      propertyRuns(1000),
+    );
+  });
+});
+
+describe('chunkHtml on adversarial input of 200,000 characters (linear time)', () => {
+  // The token regex rescanned the rest of the input from every unterminated `<`: 80 KB of `<a`
+  // took 11 s, these would take minutes. Linear work takes milliseconds; the bound is generous.
+  const N = 100_000;
+  it.each([
+    ['unterminated tags', '<a'.repeat(N)],
+    ['unterminated comments', '<!--'.repeat(N / 2)],
+    ['unterminated declarations', '<!'.repeat(N)],
+    ['unterminated quotes in tags', '<a "'.repeat(N / 2)],
+    ['many small blocks', '<p>x</p>\n'.repeat(N / 4)],
+  ])('%s', (_, input) => {
+    const started = performance.now();
+    let chunks: string[] = [];
+    try {
+      chunks = chunkHtml(input, 100_000);
+    } catch {
+      // A block too large to cut is an answer too (the translator records it as skipped).
+    }
+    if (chunks.length > 0) expect(chunks.join('')).toBe(input);
     expect(performance.now() - started).toBeLessThan(20_000);
   });
 });
