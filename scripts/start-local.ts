@@ -57,7 +57,13 @@ async function afterStart({ cloud, dataDir, outputs }: AfterStartContext): Promi
   buildApiReference(docsDir, { servers: [{ url: cloud.endpoints.api, description: 'this local cloud' }] });
   return {
     docsDir,
-    endpoints: { ...(demo && { demoApiKey: demo.apiKey, demoPartnerId: demo.partnerId }), ...named },
+    endpoints: {
+      ...(demo && { demoApiKey: demo.apiKey, demoPartnerId: demo.partnerId }),
+      ...named,
+      // Every stack's outputs, as CloudFormation's DescribeStacks gives them on AWS: `npm run ops -- --local`
+      // resolves its resources from these exactly as it does from a deployed stage.
+      stackOutputs: cloud.outputs,
+    },
     ...(demo && { consoleApiKey: { apiKey: demo.apiKey, partnerId: demo.partnerId } }),
     banner: demo
       ? [

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -43,5 +43,23 @@ export class DeadLetterQueue extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    // Every DLQ is a stack output named DeadLetterQueue<Name>: `npm run ops -- dlq` finds them all there.
+    new CfnOutput(Stack.of(this), deadLetterQueueOutputId(props.name), {
+      value: this.queue.queueUrl,
+      description: `Dead-letter queue ${resourceName(config.stage, props.name)} (npm run ops -- dlq).`,
+    });
   }
+}
+
+/** Stack outputs whose id starts with this are dead-letter queue URLs (docs/operations.md). */
+export const DEAD_LETTER_QUEUE_OUTPUT_PREFIX = 'DeadLetterQueue';
+
+/** `outbox-dlq` -> `DeadLetterQueueOutboxDlq`: unique per stack, as DLQ names are. */
+export function deadLetterQueueOutputId(name: string): string {
+  const pascal = name
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part !== '')
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+  return `${DEAD_LETTER_QUEUE_OUTPUT_PREFIX}${pascal}`;
 }

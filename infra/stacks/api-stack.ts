@@ -226,5 +226,9 @@ export class ApiStack extends Stack {
       description: 'Base URL of the partner API.',
     });
     new CfnOutput(this, 'OutboxDeadLetterQueueUrl', { value: this.outbox.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'OutboxPublisherFunctionName', {
+      value: this.outboxPublisher.function.functionName,
+      description: 'Its IteratorAge is the outbox lag (npm run ops -- status).',
+    });
   }
 }

@@ -85,5 +85,9 @@ export class DataStack extends Stack {
     new CfnOutput(this, 'WebhooksTableName', { value: this.webhooksTable.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'EventBusArchiveName', { value: this.archive.archiveName });
+    new CfnOutput(this, 'AlarmNamePrefix', {
+      value: `${resourceName(config.stage)}-`,
+      description: 'Every alarm of the stage is named with this prefix (npm run ops -- status).',
+    });
   }
 }

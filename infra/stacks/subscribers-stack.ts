@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
@@ -199,5 +199,11 @@ export class SubscribersStack extends Stack {
     });
     // The mapping is validated against the role at creation: create it after the role's policy.
     this.dispatcherMapping.node.addDependency(this.webhookDispatcher.role);
+
+    new CfnOutput(this, 'WebhookDeliveriesQueueUrl', {
+      value: deliveryQueue.queueUrl,
+      description:
+        'The deliveries queue: npm run ops -- subscriptions enable --redeliver-since enqueues here.',
+    });
   }
 }

@@ -62,6 +62,7 @@ export class LocalSqs {
       CancelMessageMoveTask: (input) => this.moveTasks.cancel(input),
       GetQueueUrl: (input) => this.getQueueUrl(input),
       ListQueues: (input) => this.listQueues(input),
+      ListDeadLetterSourceQueues: (input) => this.listDeadLetterSourceQueues(input),
       SendMessage: (input) => this.sendMessage(input),
       SendMessageBatch: (input) => this.sendMessageBatch(input),
       ReceiveMessage: (input, signal) => this.receiveMessage(input, signal),
@@ -294,6 +295,23 @@ export class LocalSqs {
       output.NextToken = Buffer.from(String(start + max)).toString('base64url');
     }
     return output;
+  }
+
+  /** The queues whose redrive policy names this one (SQS's own member name is lower-case `queueUrls`). */
+  private listDeadLetterSourceQueues(input: Record<string, unknown>) {
+    const arn = this.engine.arnOf(this.queueName(input));
+    const names = this.engine
+      .queueNames()
+      .filter((name) => this.engine.definition(name).redrivePolicy?.deadLetterTargetArn === arn);
+    const max = typeof input.MaxResults === 'number' ? input.MaxResults : 1000;
+    const start =
+      typeof input.NextToken === 'string' ? Number(Buffer.from(input.NextToken, 'base64url').toString()) : 0;
+    return {
+      queueUrls: names.slice(start, start + max).map((name) => this.queueUrl(name)),
+      ...(start + max < names.length && {
+        NextToken: Buffer.from(String(start + max)).toString('base64url'),
+      }),
+    };
   }
 
   private sendMessage(input: Record<string, unknown>) {

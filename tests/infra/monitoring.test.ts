@@ -132,3 +132,43 @@ describe('pipeline dashboard', () => {
     }
   });
 });
+
+describe('stack outputs for the operator CLI (npm run ops)', () => {
+  const outputsOf = (template: Template) =>
+    (template.toJSON().Outputs ?? {}) as Record<string, { Value: unknown; Description?: string }>;
+
+  it('every dead-letter queue of the stage is an output named DeadLetterQueue<Name>, valued by its URL', () => {
+    const stacks = [dev.data, dev.subscribers, dev.api];
+    const queues = stacks.flatMap((stack) =>
+      resourcesOfType(stack, 'AWS::SQS::Queue')
+        .filter(([, queue]) => String(queue.Properties.QueueName).endsWith('-dlq'))
+        .map(([id, queue]) => ({ stack, id, name: String(queue.Properties.QueueName) })),
+    );
+    expect(queues.length).toBeGreaterThanOrEqual(7);
+    for (const { stack, id, name } of queues) {
+      const outputs = Object.entries(outputsOf(stack)).filter(([key]) => key.startsWith('DeadLetterQueue'));
+      expect(
+        outputs.some(([, output]) => JSON.stringify(output.Value) === JSON.stringify({ Ref: id })),
+        `${name} has a DeadLetterQueue* output`,
+      ).toBe(true);
+    }
+  });
+
+  it('names the deliveries queue, the outbox publisher and the alarm prefix', () => {
+    expect(outputsOf(dev.subscribers).WebhookDeliveriesQueueUrl?.Value).toEqual({
+      Ref: resourcesOfType(dev.subscribers, 'AWS::SQS::Queue').find(
+        ([, q]) => q.Properties.QueueName === 'diplowire-dev-webhook-deliveries',
+      )?.[0],
+    });
+    expect(outputsOf(dev.api).OutboxPublisherFunctionName?.Value).toEqual({
+      Ref: resourcesOfType(dev.api, 'AWS::Lambda::Function').find(
+        ([, f]) => f.Properties.FunctionName === 'diplowire-dev-outbox-publisher',
+      )?.[0],
+    });
+    expect(outputsOf(dev.data).AlarmNamePrefix?.Value).toBe('diplowire-dev-');
+    for (const [, alarm] of [dev.data, dev.subscribers, dev.api].flatMap((s) =>
+      resourcesOfType(s, 'AWS::CloudWatch::Alarm'),
+    ))
+      expect(String(alarm.Properties.AlarmName)).toMatch(/^diplowire-dev-/);
+  });
+});

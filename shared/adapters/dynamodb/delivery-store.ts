@@ -110,6 +110,21 @@ export class DynamoDeliveryStore implements DeliveryStore {
     );
   }
 
+  listDeliveriesSince(
+    subscriptionId: string,
+    since: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<Delivery>> {
+    return pageOfIndex(
+      this.client,
+      this.tableName,
+      subscriptionDeliveriesGsi1Pk(subscriptionId),
+      page,
+      toDelivery,
+      since,
+    );
+  }
+
   async markEnqueued(deliveryId: string, sequence: number, attempt: number): Promise<void> {
     await this.ignoringConditionFailure(
       new UpdateItemCommand({

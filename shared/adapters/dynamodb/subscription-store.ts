@@ -43,6 +43,24 @@ function matchKeys(subscription: Subscription): TableKey[] {
   );
 }
 
+/** One Put per match row: what the fan-out queries to find the subscription. */
+function matchRowPuts(TableName: string, subscription: Subscription) {
+  const { languages, places } = subscription.filter;
+  return matchKeys(subscription).map((key) => ({
+    Put: {
+      TableName,
+      Item: marshall({
+        ...key,
+        entity: 'SubscriptionMatch',
+        subscriptionId: subscription.subscriptionId,
+        partnerId: subscription.partnerId,
+        ...(languages && { languages }),
+        ...(places && { places }),
+      }),
+    },
+  }));
+}
+
 export class DynamoSubscriptionStore implements SubscriptionStore {
   constructor(
     private readonly client: DynamoDBClient,
@@ -57,7 +75,6 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   ): Promise<boolean> {
     const TableName = this.tableName;
     const notExists = 'attribute_not_exists(PK)';
-    const { languages, places } = subscription.filter;
     const outcome = await transactWrite(
       this.client,
       {
@@ -101,19 +118,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
               ),
             },
           },
-          ...matchKeys(subscription).map((key) => ({
-            Put: {
-              TableName,
-              Item: marshall({
-                ...key,
-                entity: 'SubscriptionMatch',
-                subscriptionId: subscription.subscriptionId,
-                partnerId: subscription.partnerId,
-                ...(languages && { languages }),
-                ...(places && { places }),
-              }),
-            },
-          })),
+          ...matchRowPuts(TableName, subscription),
         ],
       },
       this.retryPolicy,
@@ -213,6 +218,37 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  async enableSubscription(subscription: Subscription, at: string): Promise<boolean> {
+    const TableName = this.tableName;
+    const outcome = await transactWrite(
+      this.client,
+      {
+        TransactItems: [
+          {
+            Update: {
+              TableName,
+              Key: marshall(subscriptionKey(subscription.subscriptionId)),
+              ConditionExpression: '#status = :disabled',
+              UpdateExpression:
+                'SET #status = :active, updatedAt = :at REMOVE disabledReason, disabledAt, failingSince',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: marshall({
+                ':active': 'active',
+                ':disabled': 'disabled',
+                ':at': at,
+              }),
+            },
+          },
+          // The match rows exactly as createSubscription writes them: the fan-out finds it again.
+          ...matchRowPuts(TableName, subscription),
+        ],
+      },
+      this.retryPolicy,
+    );
+    // A failed condition: already active, or deleted meanwhile.
+    return outcome.committed;
   }
 
   async disableSubscription(subscription: Subscription, reason: string, at: string): Promise<void> {

@@ -8,20 +8,22 @@ import { GSI1 } from './table-design';
  * the keys are in table-design.ts, the design in docs/webhooks.md.
  */
 
-/** One page of a GSI1 partition, newest first, with an opaque cursor bound to that partition. */
+/** One page of a GSI1 partition with an opaque cursor bound to that partition. */
 export async function pageOfIndex<T>(
   client: DynamoDBClient,
   tableName: string,
   gsi1pk: string,
   page: { limit: number; cursor?: string },
   map: (item: Record<string, unknown>) => T,
+  /** Rows whose GSI1SK (`<createdAt>#<id>`) sorts at or after this, oldest first; default: all, newest first. */
+  since?: string,
 ): Promise<Page<T>> {
   const input: QueryCommandInput = {
     TableName: tableName,
     IndexName: GSI1,
-    KeyConditionExpression: 'GSI1PK = :pk',
-    ExpressionAttributeValues: marshall({ ':pk': gsi1pk }),
-    ScanIndexForward: false,
+    KeyConditionExpression: since === undefined ? 'GSI1PK = :pk' : 'GSI1PK = :pk AND GSI1SK >= :since',
+    ExpressionAttributeValues: marshall({ ':pk': gsi1pk, ...(since !== undefined && { ':since': since }) }),
+    ScanIndexForward: since !== undefined,
     Limit: page.limit,
   };
   if (page.cursor !== undefined) input.ExclusiveStartKey = marshall(decodeCursor(page.cursor, gsi1pk));

@@ -8,6 +8,13 @@ export { type AttemptVerdict, judgeAttempt, type SendResult } from './outcome';
 export { webhookPayload } from './payload';
 export * from './ports';
 export {
+  needsRedelivery,
+  type RecoveryPorts,
+  type RecoveryResult,
+  recoverSubscription,
+  requeueDelivery,
+} from './recovery';
+export {
   parseSubscriptionRequest,
   type Registrant,
   SUBSCRIPTION_LIMITS,

@@ -34,6 +34,11 @@ export interface SubscriptionStore {
   deleteSubscription(subscription: Subscription): Promise<void>;
   /** Replaces the secrets; false when they changed since `expected` was read (concurrent rotation). */
   replaceSecrets(subscriptionId: string, expected: SigningSecret[], next: SigningSecret[]): Promise<boolean>;
+  /**
+   * Enables a disabled subscription and writes its match rows back; false when it was not disabled
+   * (already active, or deleted meanwhile).
+   */
+  enableSubscription(subscription: Subscription, at: string): Promise<boolean>;
   /** Disables an active subscription and removes its match rows; a no-op when already disabled or gone. */
   disableSubscription(subscription: Subscription, reason: string, at: string): Promise<void>;
   /** Starts a failing run unless one is running; returns its start. */
@@ -55,6 +60,12 @@ export interface DeliveryStore {
   getDeliveryWithPayload(deliveryId: string): Promise<{ delivery: Delivery; payload: string } | undefined>;
   /** Newest first. Throws InvalidCursorError for a cursor that is not this subscription's. */
   listDeliveries(subscriptionId: string, page: { limit: number; cursor?: string }): Promise<Page<Delivery>>;
+  /** Deliveries created at or after `since` (ISO-8601), oldest first. */
+  listDeliveriesSince(
+    subscriptionId: string,
+    since: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<Delivery>>;
   markEnqueued(deliveryId: string, sequence: number, attempt: number): Promise<void>;
   /**
    * Leases (sequence, attempt) to one worker for `leaseMs` (shared/domain/lease.ts); the lease

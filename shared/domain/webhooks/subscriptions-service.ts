@@ -10,6 +10,7 @@ import {
   type Page,
   type SubscriptionStore,
 } from './ports';
+import { requeueDelivery } from './recovery';
 import { parseSubscriptionRequest, type Registrant, SUBSCRIPTION_LIMITS } from './registration';
 import { activeSecrets, newSigningSecret } from './secrets';
 import type { UrlPolicy } from './url-policy';
@@ -17,7 +18,7 @@ import type { UrlPolicy } from './url-policy';
 export interface SubscriptionsServiceOptions {
   subscriptions: Omit<
     SubscriptionStore,
-    'disableSubscription' | 'markFailing' | 'clearFailing' | 'findMatches'
+    'disableSubscription' | 'enableSubscription' | 'markFailing' | 'clearFailing' | 'findMatches'
   >;
   deliveries: Pick<DeliveryStore, 'getDelivery' | 'listDeliveries' | 'restartDelivery' | 'markEnqueued'>;
   queue: DeliveryQueue;
@@ -152,9 +153,7 @@ export class SubscriptionsService {
       );
     }
     const at = this.now().toISOString();
-    const sequence = await this.options.deliveries.restartDelivery(deliveryId, at);
-    await this.options.queue.enqueue({ deliveryId, sequence, attempt: 1 }, 0);
-    await this.options.deliveries.markEnqueued(deliveryId, sequence, 1);
+    const sequence = await requeueDelivery(this.options.deliveries, this.options.queue, deliveryId, at);
     return {
       ...delivery,
       status: 'pending',

@@ -1,0 +1,366 @@
+/**
+ * The operator CLI (`npm run ops`, scripts/ops/) against the local cloud, run as a child process with
+ * `--local --json` the way an operator's script would: status, dead-letter queues (list, a peek that
+ * consumes nothing, a redrive whose message is then processed), an archive replay to one rule (which
+ * never carries held content), re-enabling a disabled webhook subscription with redelivery, exit codes
+ * and usage errors.
+ */
+import { execFile } from 'node:child_process';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
+import { WebhookReceiver } from '../support/webhook-receiver';
+import { e2eNames } from './support/e2e-stack';
+import { jsonOf, localSqsClient, queueCollector, seedArticle, smallItem, waitFor } from './support/helpers';
+import type { RunningCloud } from './support/local-cloud';
+import {
+  createPartner,
+  deliveriesOf,
+  type PartnerApi,
+  partnerApi,
+  type SubscriptionBody,
+  startSubscriberCloud,
+  subscribe,
+} from './support/subscribers';
+import { REPO_ROOT } from './support/synth';
+
+const WAIT_MS = 60_000;
+const CLI_TIMEOUT_MS = 120_000;
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let cloud: RunningCloud;
+let dataDir: string;
+let stopCloud: (() => Promise<void>) | undefined;
+let api: PartnerApi;
+let sqs: SQSClient;
+let dynamodb: DynamoDBClient;
+const gone = new WebhookReceiver();
+const steady = new WebhookReceiver();
+let goneSub: SubscriptionBody & { secret: string };
+let steadySub: SubscriptionBody & { secret: string };
+let startedAt: Date;
+
+/** `node --import tsx scripts/ops/cli.ts --local <args>`: a real process with pipes (no TTY). */
+function ops(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/ops/cli.ts', '--local', ...args],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, NODE_NO_WARNINGS: '1', DIPLOWIRE_LOCAL_DIR: dataDir, ...env },
+        timeout: CLI_TIMEOUT_MS,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+async function opsJson<T = Record<string, unknown>>(args: string[], expectedCode = 0): Promise<T> {
+  const result = await ops([...args, '--json']);
+  if (result.code !== expectedCode)
+    throw new Error(`ops ${args.join(' ')} exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+interface DlqJson {
+  name: string;
+  visible: number;
+  inFlight: number;
+  oldestAgeMs: { available: boolean; value?: number | null };
+  sources: string[];
+}
+
+const DELIVERIES_DLQ = 'diplowire-dev-webhook-deliveries-dlq';
+/** Well-formed, but no such subscription. */
+const UNKNOWN_SUB = `sub_01KBQ${'Z'.repeat(21)}`;
+
+beforeAll(async () => {
+  const started = await startSubscriberCloud('ops', { WEBHOOK_RETRY_SCHEDULE: '0,1,2' });
+  cloud = started.cloud;
+  dataDir = started.dataDir;
+  stopCloud = started.stop;
+  startedAt = new Date();
+  const partner = await createPartner(dataDir, 'ops-partner');
+  api = partnerApi(cloud.endpoints, partner.apiKey);
+  sqs = localSqsClient(cloud.endpoints);
+  dynamodb = new DynamoDBClient({
+    endpoint: cloud.endpoints.dynamodb,
+    region: cloud.endpoints.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await Promise.all([gone.start(), steady.start()]);
+  goneSub = await subscribe(api, gone.url);
+  steadySub = await subscribe(api, steady.url);
+  gone.verifyWith(goneSub.secret);
+  steady.verifyWith(steadySub.secret);
+  // 410 Gone disables the subscription at once (docs/webhooks.md); afterwards the endpoint is back.
+  gone.answer({ status: 410, body: 'gone' });
+  const created = await api.submit(seedArticle());
+  if (created.status !== 201) throw new Error(`submit answered ${created.status}: ${created.text}`);
+}, 240_000);
+
+afterAll(async () => {
+  sqs?.destroy();
+  dynamodb?.destroy();
+  await Promise.all([gone.stop(), steady.stop()]);
+  await stopCloud?.();
+});
+
+describe('usage and exit codes', () => {
+  it('--help lists every command and the exit codes (exit 0)', async () => {
+    const result = await ops(['--help']);
+    expect(result.code).toBe(0);
+    for (const text of [
+      'status',
+      'dlq list',
+      'dlq show',
+      'dlq redrive',
+      'replay',
+      'subscriptions enable',
+      'Exit codes',
+    ])
+      expect(result.stdout).toContain(text);
+  });
+
+  it.each([
+    [['status', '--bogus'], /Unknown option '--bogus'/],
+    [['frobnicate'], /Unknown command "frobnicate"/],
+    [[], /No command given/],
+    [['replay'], /needs --from/],
+    [['replay', '--from', 'yesterday-ish'], /is not a time/],
+    [['replay', '--from', '1h', '--to', '2h'], /--from must be before --to/],
+    [['status', '--window', 'soon'], /--window/],
+    [['status', '--from', '1h'], /--from does not apply to status/],
+    [['dlq', 'show'], /exactly one queue/],
+    [['dlq', 'show', 'outbox', '--max', '1000'], /--max must be a whole number from 1 to 100/],
+    [['subscriptions', 'enable', 'not-an-id'], /Expected a subscription id/],
+    [['subscriptions', 'enable', UNKNOWN_SUB, '--redeliver-since', 'tomorrow'], /is not a time/],
+  ])('%j is a usage error: usage on stderr, nothing on stdout, exit 2', async (args, message) => {
+    const result = await ops(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain('Usage:');
+    expect(result.stdout).toBe('');
+  });
+
+  it('an unknown queue or subscription is an operational failure (exit 1), with the known queues named', async () => {
+    const queue = await ops(['dlq', 'show', 'no-such-queue']);
+    expect(queue.code).toBe(1);
+    expect(queue.stderr).toContain('webhook-deliveries-dlq');
+    const subscription = await ops(['subscriptions', 'enable', UNKNOWN_SUB]);
+    expect(subscription.code).toBe(1);
+    expect(subscription.stderr).toMatch(/No subscription/);
+  });
+
+  it('without a running local cloud it says how to start one (exit 1)', async () => {
+    const result = await ops(['status'], { DIPLOWIRE_LOCAL_DIR: `${dataDir}/nowhere` });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/not running.*npm start/);
+  });
+});
+
+describe('subscriptions enable', () => {
+  it('re-enables a subscription disabled by a 410 and redelivers what failed since a time', async () => {
+    // The first delivery met 410: failed, and the subscription disabled.
+    await waitFor(
+      async () => (await api.subscription(goneSub.id)).text.includes('"disabled"'),
+      WAIT_MS,
+      'the 410 to disable the subscription',
+    );
+    const [failed] = await deliveriesOf(api, goneSub.id);
+    expect(failed?.status).toBe('failed');
+
+    const status = await opsJson<{
+      disabledSubscriptions: Array<{ subscriptionId: string }>;
+      deliveryFailures: { subscriptions: Array<{ subscriptionId: string; failed: number; rate: number }> };
+    }>(['status'], 0);
+    expect(status.disabledSubscriptions.map((s) => s.subscriptionId)).toContain(goneSub.id);
+    expect(status.deliveryFailures.subscriptions.find((s) => s.subscriptionId === goneSub.id)).toMatchObject({
+      failed: 1,
+      rate: 1,
+    });
+
+    const since = new Date(startedAt.getTime() - 60_000).toISOString();
+    const enabled = await opsJson<{
+      enabled: boolean;
+      subscription: { status: string };
+      redelivered: Array<{ deliveryId: string }>;
+    }>(['subscriptions', 'enable', goneSub.id, '--redeliver-since', since]);
+    expect(enabled.enabled).toBe(true);
+    expect(enabled.subscription.status).toBe('active');
+    expect(enabled.redelivered.map((d) => d.deliveryId)).toEqual([failed?.id]);
+
+    // The redelivery reaches the endpoint (now answering 204) with the same webhook-id.
+    const redelivered = await waitFor(
+      () => gone.received.length >= 2 && gone.received[1],
+      WAIT_MS,
+      'the redelivery',
+    );
+    expect(redelivered.headers['webhook-id']).toBe(failed?.id);
+    expect(redelivered.verifyError).toBeUndefined();
+    expect(jsonOf<{ status: string }>(await api.subscription(goneSub.id)).status).toBe('active');
+
+    // Its match rows are back: a new item reaches it again.
+    expect((await api.submit(smallItem())).status).toBe(201);
+    await waitFor(() => gone.received.length >= 3, WAIT_MS, 'a new event to the re-enabled subscription');
+
+    // Enabling again changes nothing and redelivers nothing that succeeded.
+    const again = await opsJson<{ enabled: boolean; redelivered: unknown[] }>([
+      'subscriptions',
+      'enable',
+      goneSub.id,
+      '--redeliver-since',
+      since,
+    ]);
+    expect(again).toMatchObject({ enabled: false, redelivered: [] });
+  }, 240_000);
+});
+
+describe('dead-letter queues', () => {
+  it('status and dlq list show a dead-lettered delivery; show peeks without consuming; redrive moves it back and the dispatcher sends it', async () => {
+    const [delivery] = await waitFor(
+      async () => {
+        const list = await deliveriesOf(api, steadySub.id);
+        return list.length > 0 && list.every((d) => d.status === 'succeeded') && list;
+      },
+      WAIT_MS,
+      'the steady delivery',
+    );
+    const sentBefore = steady.received.length;
+    // A delivery message that failed processing five times, as the deliveries queue dead-letters it:
+    // its delivery waits for the attempt (a new sequence), and the message sits in the DLQ.
+    const store = new DynamoDeliveryStore(dynamodb, 'diplowire-dev-webhooks');
+    const sequence = await store.restartDelivery(delivery!.id, new Date().toISOString());
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: DELIVERIES_DLQ }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl,
+        MessageBody: JSON.stringify({ deliveryId: delivery!.id, sequence, attempt: 1 }),
+      }),
+    );
+
+    const unhealthy = await ops(['status', '--json']);
+    expect(unhealthy.code).toBe(3);
+    const report = JSON.parse(unhealthy.stdout) as {
+      healthy: boolean;
+      problems: string[];
+      deadLetterQueues: DlqJson[];
+    };
+    expect(report.healthy).toBe(false);
+    expect(report.problems.join('\n')).toContain(DELIVERIES_DLQ);
+    const inStatus = report.deadLetterQueues.find((q) => q.name === DELIVERIES_DLQ);
+    expect(inStatus?.visible).toBe(1);
+    expect(inStatus?.oldestAgeMs.available).toBe(true);
+    expect(inStatus?.oldestAgeMs.value).toBeGreaterThanOrEqual(0);
+
+    const listed = await opsJson<{ deadLetterQueues: DlqJson[] }>(['dlq', 'list']);
+    expect(listed.deadLetterQueues.map((q) => q.name)).toEqual(
+      expect.arrayContaining(['diplowire-dev-outbox-dlq', 'diplowire-dev-translator-dlq', DELIVERIES_DLQ]),
+    );
+    expect(listed.deadLetterQueues.find((q) => q.name === DELIVERIES_DLQ)).toMatchObject({
+      visible: 1,
+      sources: ['diplowire-dev-webhook-deliveries'],
+    });
+
+    const shown = await opsJson<{ messages: Array<{ body: string; receiveCount: number }> }>([
+      'dlq',
+      'show',
+      'webhook-deliveries',
+    ]);
+    expect(shown.messages).toHaveLength(1);
+    expect(JSON.parse(shown.messages[0]!.body)).toEqual({ deliveryId: delivery!.id, sequence, attempt: 1 });
+    // The peek consumed nothing: the message is visible again at once.
+    const afterPeek = await opsJson<{ deadLetterQueues: DlqJson[] }>(['dlq', 'list']);
+    expect(afterPeek.deadLetterQueues.find((q) => q.name === DELIVERIES_DLQ)).toMatchObject({
+      visible: 1,
+      inFlight: 0,
+    });
+
+    const redriven = await opsJson<{ status: string; moved: number }>(['dlq', 'redrive', DELIVERIES_DLQ]);
+    expect(redriven).toMatchObject({ status: 'COMPLETED', moved: 1 });
+    const sent = await waitFor(
+      () => steady.received.length > sentBefore && steady.received[sentBefore],
+      WAIT_MS,
+      'the redriven delivery at the receiver',
+    );
+    expect(sent.headers['webhook-id']).toBe(delivery!.id);
+    await waitFor(
+      async () => (await store.getDelivery(delivery!.id))?.status === 'succeeded',
+      WAIT_MS,
+      'the redriven attempt recorded',
+    );
+
+    const healthy = await opsJson<{ healthy: boolean }>(['status']);
+    expect(healthy.healthy).toBe(true);
+  }, 240_000);
+
+  it('refuses to redrive a DLQ that no SQS queue feeds, and names the alternative (exit 1)', async () => {
+    const result = await ops(['dlq', 'redrive', 'translator']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/not the dead-letter queue of another SQS queue.*replay/s);
+  });
+
+  it('colours nothing when stdout is not a terminal (human output)', async () => {
+    const result = await ops(['dlq', 'list']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^QUEUE\s+MESSAGES\s+IN FLIGHT\s+OLDEST\s+REDRIVES TO/);
+    expect(result.stdout).not.toContain('\u001b[');
+    expect(result.stderr).not.toContain('\u001b[');
+  });
+});
+
+describe('replay', () => {
+  it('replays the archived window to one rule, and never anything held', async () => {
+    const tap = queueCollector(sqs, e2eNames('dev').tapQueue);
+    const from = new Date(Date.now() - 1000);
+    const held = await api.submit({
+      ...smallItem(),
+      embargoed: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect(held.status).toBe(201);
+    const heldId = jsonOf<{ id: string }>(held).id;
+    const published = await api.submit(smallItem());
+    expect(published.status).toBe(201);
+    const publishedId = jsonOf<{ id: string }>(published).id;
+    const original = await tap.waitFor(
+      (m) => (m.Body ?? '').includes(publishedId),
+      WAIT_MS,
+      'the original event',
+    );
+    const eventId = (JSON.parse(original.Body ?? '{}') as { detail: { eventId: string } }).detail.eventId;
+
+    const result = await opsJson<{ state: string; replayName: string; rules: string[] }>([
+      'replay',
+      '--from',
+      from.toISOString(),
+      '--rule',
+      'e2e-tap',
+    ]);
+    expect(result.state).toBe('COMPLETED');
+    expect(result.rules).toEqual([expect.stringMatching(/rule\/diplowire-dev\/diplowire-dev-e2e-tap$/)]);
+    const replayed = await tap.waitFor(
+      (m) => (m.Body ?? '').includes(result.replayName),
+      WAIT_MS,
+      'the replayed event at the tap rule',
+    );
+    const body = JSON.parse(replayed.Body ?? '{}') as { 'replay-name': string; detail: { eventId: string } };
+    expect(body['replay-name']).toBe(result.replayName);
+    expect(body.detail.eventId).toBe(eventId);
+    // The held item's version never reached the archive, so no replay can make it public.
+    expect(tap.received.some((m) => (m.Body ?? '').includes(heldId))).toBe(false);
+
+    const status = await opsJson<{ held: { count: number; overdue: number } }>(['status']);
+    expect(status.held.count).toBeGreaterThanOrEqual(1);
+    expect(status.held.overdue).toBe(0);
+  }, 240_000);
+});
