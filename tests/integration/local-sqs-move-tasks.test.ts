@@ -4,6 +4,7 @@
 import {
   CancelMessageMoveTaskCommand,
   GetQueueUrlCommand,
+  ListDeadLetterSourceQueuesCommand,
   ListMessageMoveTasksCommand,
   ReceiveMessageCommand,
   ResourceNotFoundException,
@@ -120,5 +121,17 @@ describe('local SQS message move tasks', () => {
         new StartMessageMoveTaskCommand({ SourceArn: arn('jobs-dlq'), MaxNumberOfMessagesPerSecond: 501 }),
       ),
     ).rejects.toThrow(/MaxNumberOfMessagesPerSecond/);
+  });
+
+  it('ListDeadLetterSourceQueues names the queues whose redrive policy targets a queue', async () => {
+    const { client, url } = await start();
+    const sources = await client.send(
+      new ListDeadLetterSourceQueuesCommand({ QueueUrl: await url('jobs-dlq') }),
+    );
+    expect(sources.queueUrls).toEqual([await url('jobs')]);
+    const none = await client.send(
+      new ListDeadLetterSourceQueuesCommand({ QueueUrl: await url('elsewhere') }),
+    );
+    expect(none.queueUrls ?? []).toEqual([]);
   });
 });

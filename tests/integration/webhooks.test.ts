@@ -757,3 +757,61 @@ describe('revoked partners (issue 10 #1)', () => {
     });
   }, 30_000);
 });
+
+describe('operator recovery in the stores (npm run ops -- subscriptions enable)', () => {
+  it('enableSubscription brings a disabled subscription back with its match rows, once', async () => {
+    const sub = await subscribe(A);
+    const subscription = (await subscriptions.getSubscription(sub.id))!;
+    await subscriptions.disableSubscription(subscription, 'endpoint-gone', '2026-03-01T10:00:00.000Z');
+    expect(await subscriptions.findMatches('NewsItemPublished', A)).not.toContainEqual(
+      expect.objectContaining({ subscriptionId: sub.id }),
+    );
+
+    expect(await subscriptions.enableSubscription(subscription, '2026-03-01T11:00:00.000Z')).toBe(true);
+    const enabled = await subscriptions.getSubscription(sub.id);
+    expect(enabled).toMatchObject({ status: 'active', updatedAt: '2026-03-01T11:00:00.000Z' });
+    expect(enabled?.disabledAt).toBeUndefined();
+    expect(enabled?.disabledReason).toBeUndefined();
+    expect(await subscriptions.findMatches('NewsItemPublished', A)).toContainEqual(
+      expect.objectContaining({ subscriptionId: sub.id, partnerId: A }),
+    );
+    // Already active: nothing to do.
+    expect(await subscriptions.enableSubscription(subscription, '2026-03-01T12:00:00.000Z')).toBe(false);
+    await call('DELETE /v1/subscriptions/{id}', A, { pathParameters: { id: sub.id } });
+  });
+
+  it('listDeliveriesSince pages the deliveries created at or after a time, oldest first', async () => {
+    const sub = await subscribe(A);
+    const created = ['2026-03-01T09:00:00.000Z', '2026-03-01T10:00:00.000Z', '2026-03-01T11:00:00.000Z'];
+    for (const [i, createdAt] of created.entries())
+      await deliveries.createDelivery(
+        {
+          deliveryId: `msg_${sub.id}_${i}`,
+          subscriptionId: sub.id,
+          partnerId: A,
+          eventId: `evt-${i}`,
+          eventType: 'NewsItemPublished',
+          createdAt,
+          status: 'failed',
+          sequence: 1,
+          nextAttempt: 2,
+          attempts: [],
+        },
+        '{}',
+      );
+    const first = await deliveries.listDeliveriesSince(sub.id, '2026-03-01T10:00:00.000Z', { limit: 1 });
+    expect(first.items.map((d) => d.createdAt)).toEqual(['2026-03-01T10:00:00.000Z']);
+    const second = await deliveries.listDeliveriesSince(sub.id, '2026-03-01T10:00:00.000Z', {
+      limit: 1,
+      cursor: first.cursor!,
+    });
+    expect(second.items.map((d) => d.createdAt)).toEqual(['2026-03-01T11:00:00.000Z']);
+    const rest = await deliveries.listDeliveriesSince(sub.id, '2026-03-01T10:00:00.000Z', {
+      limit: 1,
+      cursor: second.cursor!,
+    });
+    expect(rest.items).toEqual([]);
+    expect(rest.cursor).toBeUndefined();
+    await call('DELETE /v1/subscriptions/{id}', A, { pathParameters: { id: sub.id } });
+  });
+});
