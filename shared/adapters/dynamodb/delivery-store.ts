@@ -101,13 +101,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   listDeliveries(subscriptionId: string, page: { limit: number; cursor?: string }): Promise<Page<Delivery>> {
-    return pageOfIndex(
-      this.client,
-      this.tableName,
-      subscriptionDeliveriesGsi1Pk(subscriptionId),
-      page,
-      toDelivery,
-    );
+    return this.pageOf(subscriptionId, page);
   }
 
   listDeliveriesSince(
@@ -115,14 +109,12 @@ export class DynamoDeliveryStore implements DeliveryStore {
     since: string,
     page: { limit: number; cursor?: string },
   ): Promise<Page<Delivery>> {
-    return pageOfIndex(
-      this.client,
-      this.tableName,
-      subscriptionDeliveriesGsi1Pk(subscriptionId),
-      page,
-      toDelivery,
-      since,
-    );
+    return this.pageOf(subscriptionId, page, since);
+  }
+
+  private pageOf(subscriptionId: string, page: { limit: number; cursor?: string }, since?: string) {
+    const gsi1pk = subscriptionDeliveriesGsi1Pk(subscriptionId);
+    return pageOfIndex(this.client, this.tableName, gsi1pk, page, toDelivery, since);
   }
 
   async markEnqueued(deliveryId: string, sequence: number, attempt: number): Promise<void> {
