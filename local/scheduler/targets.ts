@@ -5,9 +5,10 @@ import type { LocalSqs } from '../sqs';
 import type { ScheduleTargetInvoker } from './delivery';
 
 /**
- * Scheduler's templated targets: Lambda (a function error counts as a failed invocation, as for the
- * local EventBridge's targets, so the schedule's retry policy and dead-letter queue apply), SQS
- * `SendMessage` and EventBridge `PutEvents` (the schedule's ARN as the event's resource).
+ * Scheduler's templated targets: Lambda, invoked asynchronously as on AWS (the function's own async
+ * retries and on-failure destination handle its errors; the schedule's retry policy and dead-letter
+ * queue only see an invocation Lambda refuses, e.g. a missing function), SQS `SendMessage` and
+ * EventBridge `PutEvents` (the schedule's ARN as the event's resource).
  */
 export function scheduleTargetInvoker(
   functionByArn: (arn: string) => Pick<LocalLambda, 'invoke'>,
@@ -40,7 +41,8 @@ export function scheduleTargetInvoker(
     } catch (error) {
       throw Object.assign(error as Error, { code: 'ResourceNotFoundException' });
     }
-    const result = await fn.invoke(JSON.parse(payload), { background: true });
+    // Handed to the function's async queue: a burst of due schedules never waits for the function.
+    const result = await fn.invoke(JSON.parse(payload), { invocationType: 'Event' });
     if (!result.ok) throw Object.assign(new Error(result.errorMessage), { code: result.errorType });
   };
 }

@@ -46,6 +46,7 @@ async function cloud() {
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const recordFile = join(dir, 'events.jsonl');
   const log = () => {};
+  const asyncFailures: Record<string, unknown>[] = [];
   const sqs = new LocalSqs({
     queues: [{ name: 'releases' }, { name: 'release-dlq' }],
     region: REGION,
@@ -63,7 +64,16 @@ async function cloud() {
       timeoutSeconds: 5,
       environment: { RECORD_FILE: recordFile },
     },
-    { extraEnv: { AWS_REGION: REGION }, log },
+    {
+      extraEnv: { AWS_REGION: REGION },
+      log,
+      // The function's own async retries (fast, for the test) and on-failure record.
+      asyncConfig: { maximumRetryAttempts: 1 },
+      asyncRetryDelaysMs: [10],
+      onAsyncFailure: (event, result, info) => {
+        asyncFailures.push({ event, errorType: result?.errorType, ...info });
+      },
+    },
   );
   cleanups.push(() => fn.close());
   const busDeliveries: string[] = [];
@@ -131,7 +141,7 @@ async function cloud() {
     }
   };
   const messages = (queue: string) => sqs.engine.messages(queue);
-  return { client, scheduler, recorded, messages, busDeliveries, bridge };
+  return { client, scheduler, recorded, messages, busDeliveries, bridge, asyncFailures };
 }
 
 const now = (name: string, target: CreateScheduleCommandInput['Target']): CreateScheduleCommandInput => ({
@@ -153,7 +163,7 @@ describe('schedule targets', () => {
     expect(event).toEqual({ itemId: 'itm-1' });
   });
 
-  it('retries a failing function and dead-letters to a real queue with the error attributes', async () => {
+  it("hands a Lambda target to the function's async queue: the function's retries handle its errors, not the schedule's", async () => {
     const c = await cloud();
     await c.client.send(
       new CreateScheduleCommand(
@@ -161,21 +171,22 @@ describe('schedule targets', () => {
           Arn: FUNCTION_ARN,
           RoleArn: ROLE_ARN,
           Input: '{"fail":true}',
-          RetryPolicy: { MaximumRetryAttempts: 1 },
+          RetryPolicy: { MaximumRetryAttempts: 3 },
           DeadLetterConfig: { Arn: DLQ_ARN },
         }),
       ),
     );
-    const [dead] = await waitFor(() =>
-      c.messages('release-dlq').length > 0 ? c.messages('release-dlq') : undefined,
-    );
-    expect(dead!.body).toBe('{"fail":true}');
-    const attribute = (name: string) => dead!.messageAttributes[name]?.StringValue;
-    expect(attribute('ERROR_CODE')).toBe('AskedToFail');
-    expect(attribute('ERROR_MESSAGE')).toBe('asked to fail');
-    expect(attribute('RETRY_ATTEMPTS')).toBe('1');
-    expect(attribute('X-Amz-Scheduler-Schedule')).toBe('failing');
+    const [failure] = await waitFor(() => (c.asyncFailures.length > 0 ? c.asyncFailures : undefined));
+    // One attempt and the function's one retry; then its on-failure handling, as on AWS.
+    expect(failure).toMatchObject({
+      event: { fail: true },
+      errorType: 'AskedToFail',
+      condition: 'RetriesExhausted',
+      approximateInvokeCount: 2,
+    });
     expect(c.recorded()).toHaveLength(2);
+    // Lambda accepted the invocation, so the schedule delivered it: nothing in the schedule's DLQ.
+    expect(c.messages('release-dlq')).toHaveLength(0);
   });
 
   it('dead-letters an invocation of a function that does not exist', async () => {
