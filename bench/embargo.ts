@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { createPartner, partnerApi, startSubscriberCloud } from '#tests/e2e/support/subscribers.ts';
+import { throwawayCloudsOnTmpfs } from './storage';
 import { percentile, round } from './support';
 
 export interface EmbargoFigures {
@@ -146,6 +147,7 @@ export async function measureEmbargo(options: { items: number }): Promise<Embarg
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  throwawayCloudsOnTmpfs();
   const figures = await measureEmbargo({ items: Number(process.env.BENCH_EMBARGO_ITEMS ?? 60) });
   console.log(
     JSON.stringify({

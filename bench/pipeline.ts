@@ -1,20 +1,26 @@
 /**
  * `npm run bench:pipeline`: only the pipeline's latency figures of `npm run bench` (the local cloud
- * under load, and the webhook path), for iterating on the emulator's scheduling without the
- * several minutes of cold-start, fairness and feed runs. Prints each part's JSON line as soon as it is
- * measured (a loaded machine can fail the next part), then one line with everything.
+ * under load, the webhook path, the feed and embargo releases), for iterating on the emulator's
+ * scheduling without the several minutes of cold-start and fairness runs. Prints each part's JSON
+ * line as soon as it is measured (a loaded machine can fail the next part), then one line with
+ * everything. `BENCH_ONLY=cloud,feed` (any of cloud, subscribers, feed, embargo) picks parts.
  */
 import { loadavg } from 'node:os';
+import { measureEmbargo } from './embargo';
+import { measureFeed } from './feed';
 import { measureLocalCloud } from './local-cloud';
+import { throwawayCloudsOnTmpfs } from './storage';
 import { measureSubscribers } from './subscribers';
 import { machineFigures, round } from './support';
 
 const CLOUD_ITEMS = Number(process.env.BENCH_CLOUD_ITEMS ?? 200);
 const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
-const only = process.env.BENCH_ONLY; // 'cloud' | 'subscribers'
+const FEED_CHANGES = Number(process.env.BENCH_FEED_CHANGES ?? 200);
+const EMBARGO_ITEMS = Number(process.env.BENCH_EMBARGO_ITEMS ?? 60);
+const only = new Set((process.env.BENCH_ONLY ?? 'cloud,subscribers,feed,embargo').split(','));
 
-const out: Record<string, unknown> = {};
-if (only !== 'subscribers') {
+const out: Record<string, unknown> = { cloudData: throwawayCloudsOnTmpfs() };
+if (only.has('cloud')) {
   const cloud = await measureLocalCloud({ items: CLOUD_ITEMS, concurrencies: [1, 4, 16] });
   Object.assign(out, {
     localPipelineRatio: round(cloud.localPipelineRatio, 3),
@@ -28,7 +34,7 @@ if (only !== 'subscribers') {
   });
   console.log(JSON.stringify(out));
 }
-if (only !== 'cloud') {
+if (only.has('subscribers')) {
   const subscribers = await measureSubscribers({ items: Math.max(100, SUBSCRIBER_ITEMS), concurrency: 4 });
   Object.assign(out, {
     webhookDeliverP50Ms: round(subscribers.webhookDeliverP50Ms, 1),
@@ -36,7 +42,27 @@ if (only !== 'cloud') {
     idleWebhookMs: round(subscribers.idleWebhookMs, 1),
     idleWebhookSamplesMs: subscribers.idleWebhookSamplesMs.map((ms) => round(ms, 0)),
     verified: `${subscribers.verifiedDeliveries}/${subscribers.accepted}`,
-    loadAverage: round(loadavg()[0] ?? 0, 1),
+  });
+  console.log(JSON.stringify(out));
+}
+if (only.has('feed')) {
+  const feed = await measureFeed({ changes: Math.max(200, FEED_CHANGES), partners: 4 });
+  Object.assign(out, {
+    feedLagP50Ms: round(feed.feedLagP50Ms, 1),
+    feedLagP99Ms: round(feed.feedLagP99Ms, 1),
+    feedMissed: feed.feedMissed,
+    feedDuplicates: feed.feedDuplicates,
+  });
+  console.log(JSON.stringify(out));
+}
+if (only.has('embargo')) {
+  const embargo = await measureEmbargo({ items: Math.max(50, EMBARGO_ITEMS) });
+  Object.assign(out, {
+    releaseLagP50Ms: round(embargo.releaseLagP50Ms, 1),
+    releaseLagP99Ms: round(embargo.releaseLagP99Ms, 1),
+    earlyReleases: embargo.earlyReleases,
+    releaseMissed: embargo.releaseMissed,
   });
 }
+out.loadAverage = round(loadavg()[0] ?? 0, 1);
 console.log(JSON.stringify(out));

@@ -11,6 +11,7 @@ import { measureEmbargo } from './embargo';
 import { measureFairness } from './fairness';
 import { measureFeed } from './feed';
 import { measureLocalCloud } from './local-cloud';
+import { measureStorage, throwawayCloudsOnTmpfs } from './storage';
 import { measureSubmit } from './submit';
 import { measureSubscribers } from './subscribers';
 import { bundledFunctions, machineFigures, round } from './support';
@@ -46,6 +47,7 @@ function row(cells: (string | number)[]): string {
 }
 
 async function main() {
+  const cloudData = throwawayCloudsOnTmpfs();
   ensureSynth(CDK_OUT);
   const functions = bundledFunctions(CDK_OUT);
   if (functions.length === 0) throw new Error('no bundled functions found in cdk.out');
@@ -67,6 +69,7 @@ async function main() {
   const fairness = await measureFairness({ samples: FAIRNESS_SAMPLES, floodConcurrency: 16 });
   const feed = await measureFeed({ changes: Math.max(200, FEED_CHANGES), partners: 4 });
   const embargo = await measureEmbargo({ items: Math.max(50, EMBARGO_ITEMS) });
+  const storage = await measureStorage(cloudData);
 
   console.log(row(['function', 'bundle bytes', 'cold init ms', 'cold ratio', 'over reference']));
   for (const f of cold.functions) {
@@ -171,6 +174,14 @@ async function main() {
       `of ${embargo.items} due at one second`,
     ]),
   );
+  console.log(
+    row([
+      'PutItem ms: disk / tmpfs (clouds on)',
+      round(storage.diskPutItemMs, 2),
+      storage.tmpfsPutItemMs === null ? '-' : round(storage.tmpfsPutItemMs, 2),
+      storage.cloudData,
+    ]),
+  );
   const misses = [
     ...Object.entries(bundles)
       .filter(([, b]) => b > TARGETS.bundleBytes)
@@ -232,6 +243,10 @@ async function main() {
       deliverP99Ms: round(cloud.deliverP99Ms, 1),
       // Context for the latencies (not targets): how slow this machine was during the run.
       ...machineFigures(cloud),
+      // Where the clouds kept their data, and a PutItem's cost on disk and on tmpfs (bench/storage.ts).
+      cloudData: storage.cloudData,
+      diskPutItemMs: round(storage.diskPutItemMs, 2),
+      tmpfsPutItemMs: storage.tmpfsPutItemMs === null ? null : round(storage.tmpfsPutItemMs, 2),
       startSeconds: round(cloud.startSeconds, 2),
       webhookDeliverP99Ms: round(subscribers.webhookDeliverP99Ms, 1),
       idleWebhookMs: round(subscribers.idleWebhookMs, 1),
