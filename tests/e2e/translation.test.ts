@@ -5,10 +5,13 @@
  * stored translation, no second call on a duplicate event, no translation of a retracted item,
  * retries of a throttled call, and characters billed = characters sent.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceName } from '#infra/config.ts';
+
 import {
   type LocalTranslateServer,
   startLocalTranslateServer,
@@ -25,7 +28,9 @@ import {
   startSubscriberCloud,
   wordsOf,
 } from './support/subscribers';
+import { REPO_ROOT } from './support/synth';
 
+const run = promisify(execFile);
 const MAX_TEXT_BYTES = 10_000;
 const TRANSLATION_TIMEOUT_MS = 60_000;
 const TRANSLATOR_FUNCTION = resourceName('dev', 'translator');
@@ -47,13 +52,17 @@ let cloud: RunningCloud;
 let stopCloud: (() => Promise<void>) | undefined;
 let api: PartnerApi;
 let eventBridge: EventBridgeClient;
+let dataDir: string;
+let sourcePartnerId: string;
 
 beforeAll(async () => {
   server = await startLocalTranslateServer();
   const started = await startSubscriberCloud('translation', { AWS_ENDPOINT_URL_TRANSLATE: server.endpoint });
   cloud = started.cloud;
   stopCloud = started.stop;
+  dataDir = started.dataDir;
   const partner = await createPartner(started.dataDir, 'translation');
+  sourcePartnerId = partner.partnerId;
   api = partnerApi(cloud.endpoints, partner.apiKey);
   eventBridge = new EventBridgeClient({
     endpoint: cloud.endpoints.eventbridge,
@@ -312,4 +321,81 @@ describe('a retracted item', () => {
       server.reset();
     }
   }, 120_000);
+});
+
+describe('translations in the consumer feed', () => {
+  interface FeedEntry {
+    eventId: string;
+    type: string;
+    itemId: string;
+    version: number;
+    language: string;
+    translationLanguage?: string;
+    translation?: { language: string; headlines: { value: string }[]; bodies: { value: string }[] };
+  }
+
+  async function consumer(name: string, languages: string): Promise<PartnerApi> {
+    const created = await createPartner(dataDir, name, ['feed:read']);
+    await run(
+      'npx',
+      [
+        'tsx',
+        'scripts/partners.ts',
+        '--local',
+        'entitle',
+        created.partnerId,
+        '--sources',
+        sourcePartnerId,
+        '--languages',
+        languages,
+      ],
+      { cwd: REPO_ROOT, env: { ...process.env, DIPLOWIRE_LOCAL_DIR: dataDir }, timeout: 60_000 },
+    );
+    return partnerApi(cloud.endpoints, created.apiKey);
+  }
+
+  async function entriesOf(reader: PartnerApi, itemId: string, query = ''): Promise<FeedEntry[]> {
+    const entries: FeedEntry[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await reader.request(
+        'GET',
+        `/v1/feed?limit=200${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      expect(page.status).toBe(200);
+      const body = jsonOf<{ entries: FeedEntry[]; cursor: string }>(page);
+      entries.push(...body.entries.filter((entry) => entry.itemId === itemId));
+      if (body.entries.length === 0) return entries;
+      cursor = body.cursor;
+    }
+  }
+
+  it('reach a consumer entitled to the source language, as their own entry and through lang=', async () => {
+    const arabic = await consumer('feed-arabic', 'ar');
+    const french = await consumer('feed-french', 'fr');
+    const headline = `بيان ${randomUUID().slice(0, 8)}`;
+    const itemId = await submit(headline, 'نص البيان الصحفي');
+    const translation = await waitForTranslation(itemId);
+
+    const entries = await waitFor(
+      async () => {
+        const seen = await entriesOf(arabic, itemId);
+        return seen.some((entry) => entry.type === 'NewsItemTranslated') && seen;
+      },
+      TRANSLATION_TIMEOUT_MS,
+      `the translation of ${itemId} in the feed`,
+    );
+    expect(entries.map((entry) => entry.type)).toEqual(['NewsItemPublished', 'NewsItemTranslated']);
+    const translated = entries[1]!;
+    expect(translated).toMatchObject({ itemId, version: 1, language: 'ar', translationLanguage: 'en' });
+    expect(translated.translation?.headlines).toEqual(translation.headlines.map(({ value }) => ({ value })));
+    expect(translated.translation?.headlines[0]?.value).toBe(`[en] ${headline}`);
+
+    // lang=en attaches the same translation to the published entry.
+    const withLang = await entriesOf(arabic, itemId, '&lang=en');
+    expect(withLang[0]?.translation?.headlines[0]?.value).toBe(`[en] ${headline}`);
+
+    // A consumer entitled to other languages sees neither the item nor its translation.
+    expect(await entriesOf(french, itemId)).toEqual([]);
+  });
 });
