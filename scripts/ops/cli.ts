@@ -9,6 +9,7 @@ import { TimeParseError } from '#shared/domain/ops/time.ts';
 import {
   commandContext,
   EXIT,
+  Interrupted,
   type Io,
   OPTION_SPEC,
   OperationalError,
@@ -65,7 +66,8 @@ Connection: the standard AWS credential chain and region (AWS_PROFILE, AWS_REGIO
 resources come from the stacks' outputs (CloudFormation DescribeStacks). Colours only on a terminal,
 never with NO_COLOR; progress bars on stderr, only on a terminal.
 
-Exit codes: 0 ok (status: healthy), 1 operational failure, 2 usage error, 3 status: unhealthy.
+Exit codes: 0 ok (status: healthy), 1 operational failure, 2 usage error, 3 status: unhealthy,
+130 stopped following a replay or redrive with Ctrl-C (the work goes on).
 `;
 
 const COMMANDS: Record<string, (args: string[], ctx: ReturnType<typeof commandContext>) => Promise<number>> =
@@ -99,6 +101,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (run === undefined) throw new UsageError(`Unknown command "${command}".`);
     return await run(args, commandContext(parsed.values, io));
   } catch (error) {
+    if (error instanceof Interrupted) {
+      io.stderr.write(`ops: stopped following: ${error.message}\n`);
+      return EXIT.interrupted;
+    }
     if (error instanceof UsageError) {
       io.stderr.write(`ops: ${error.message}\n\n${USAGE}Run with --help for the details.\n`);
       return EXIT.usage;
@@ -127,11 +133,15 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+// Ctrl-C stops following a replay or redrive (they go on in AWS); a second one kills at once.
+const interrupt = new AbortController();
+process.once('SIGINT', () => interrupt.abort());
 main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
   now: () => new Date(),
+  interrupt: interrupt.signal,
 }).then((code) => {
   process.exitCode = code;
 });

@@ -12,7 +12,7 @@ import { STAGE_PATTERN } from '#shared/adapters/ops/stage.ts';
 import { colourEnabled, type Paint, painter, type Writable } from './output';
 
 /** Exit codes (docs/operations.md, "Operator CLI"). */
-export const EXIT = { ok: 0, failure: 1, usage: 2, unhealthy: 3 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, unhealthy: 3, interrupted: 130 } as const;
 
 /** A command line that cannot be run: usage on stderr, exit 2. */
 export class UsageError extends Error {}
@@ -54,6 +54,7 @@ export interface Io {
   stderr: Writable;
   env: NodeJS.ProcessEnv;
   now: () => Date;
+  interrupt?: AbortSignal;
 }
 
 /** What a command gets: parsed options, the output streams and how to paint on them. */
@@ -64,6 +65,8 @@ export interface CommandContext {
   paint: Paint;
   /** Progress bars go to stderr, on a terminal, and never with --json. */
   progress: boolean;
+  /** Aborted by Ctrl-C: long work stops being followed (it goes on in AWS). */
+  interrupt?: AbortSignal;
   connect(): Promise<OpsEnvironment>;
 }
 
@@ -75,6 +78,7 @@ export function commandContext(options: Options, io: Io): CommandContext {
     json,
     paint: painter(!json && colourEnabled(io.stdout, io.env)),
     progress: !json && io.stderr.isTTY === true,
+    ...(io.interrupt && { interrupt: io.interrupt }),
     connect: () => connect(options, io.env),
   };
 }
@@ -121,15 +125,31 @@ function readLocalEndpoints(env: NodeJS.ProcessEnv): LocalEndpoints {
   return parsed as unknown as LocalEndpoints;
 }
 
-/** Follows long work: calls `poll` until it says it is done, every `intervalMs`. */
+/** Ctrl-C while following long work: the work goes on in AWS; this says how to see it. Exit 130. */
+export class Interrupted extends Error {}
+
+/**
+ * Follows long work: calls `poll` every `intervalMs` until it says it is done. When `signal` aborts
+ * (Ctrl-C), it stops following and throws Interrupted with `goesOn`: the replay or move task runs on.
+ */
 export async function follow<T>(
   poll: () => Promise<{ done: boolean; value: T }>,
   intervalMs: number,
+  options: { signal?: AbortSignal; goesOn: string },
 ): Promise<T> {
   for (;;) {
+    if (options.signal?.aborted) throw new Interrupted(options.goesOn);
     const { done, value } = await poll();
     if (done) return value;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done_, intervalMs);
+      function done_() {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', done_);
+        resolve();
+      }
+      options.signal?.addEventListener('abort', done_, { once: true });
+    });
   }
 }
 

@@ -189,12 +189,19 @@ async function redrive(
   const bar = new ProgressBar(ctx.io.stderr, `redrive ${facts.name} -> ${target}`, ctx.progress);
   let task: MoveTask;
   try {
-    task = await follow(async () => {
-      const latest = await latestMoveTask(env.sqs, facts.arn);
-      if (latest === undefined) throw new OperationalError(`The move task of ${facts.name} vanished.`);
-      bar.update(moveFraction(latest), `${latest.moved}/${latest.toMove ?? '?'}`);
-      return { done: FINAL_MOVE_STATES.includes(latest.status), value: latest };
-    }, pollInterval(env));
+    task = await follow(
+      async () => {
+        const latest = await latestMoveTask(env.sqs, facts.arn);
+        if (latest === undefined) throw new OperationalError(`The move task of ${facts.name} vanished.`);
+        bar.update(moveFraction(latest), `${latest.moved}/${latest.toMove ?? '?'}`);
+        return { done: FINAL_MOVE_STATES.includes(latest.status), value: latest };
+      },
+      pollInterval(env),
+      {
+        ...(ctx.interrupt && { signal: ctx.interrupt }),
+        goesOn: `the move task of ${facts.name} goes on; see it with: npm run ops -- dlq list`,
+      },
+    );
   } finally {
     bar.finish();
   }

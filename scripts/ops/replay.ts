@@ -45,15 +45,22 @@ export async function replayCommand(args: string[], ctx: CommandContext): Promis
     const bar = new ProgressBar(ctx.io.stderr, 'replay', ctx.progress);
     let final: ReplayProgress;
     try {
-      final = await follow(async () => {
-        const progress = await describeReplay(env.eventbridge, name);
-        const last = progress.eventLastReplayedTime;
-        bar.update(
-          replayFraction(progress),
-          `${progress.state}${last ? ` at ${new Date(last).toISOString()}` : ''}`,
-        );
-        return { done: FINAL_REPLAY_STATES.includes(progress.state), value: progress };
-      }, pollInterval(env));
+      final = await follow(
+        async () => {
+          const progress = await describeReplay(env.eventbridge, name);
+          const last = progress.eventLastReplayedTime;
+          bar.update(
+            replayFraction(progress),
+            `${progress.state}${last ? ` at ${new Date(last).toISOString()}` : ''}`,
+          );
+          return { done: FINAL_REPLAY_STATES.includes(progress.state), value: progress };
+        },
+        pollInterval(env),
+        {
+          ...(ctx.interrupt && { signal: ctx.interrupt }),
+          goesOn: `replay ${name} goes on; see it with: aws events describe-replay --replay-name ${name}`,
+        },
+      );
     } finally {
       bar.finish();
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { follow, Interrupted } from '#scripts/ops/context.ts';
 import {
   colourEnabled,
   displayWidth,
@@ -114,5 +115,30 @@ describe('progress', () => {
     );
     expect(name).toBe('ops-20261205T050000Z-20261205T060000Z-a1b2c3d4');
     expect(name).toMatch(/^[.\-_A-Za-z0-9]{1,64}$/);
+  });
+});
+
+describe('following long work', () => {
+  it('polls until done, then returns the last value', async () => {
+    let calls = 0;
+    const value = await follow(async () => ({ done: ++calls === 3, value: calls }), 1, { goesOn: 'x' });
+    expect(value).toBe(3);
+  });
+
+  it('stops following when interrupted (Ctrl-C), even in the middle of a wait, and says what goes on', async () => {
+    const interrupt = new AbortController();
+    let calls = 0;
+    const following = follow(
+      async () => {
+        calls++;
+        return { done: false, value: calls };
+      },
+      60_000,
+      { signal: interrupt.signal, goesOn: 'replay r goes on' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    interrupt.abort();
+    await expect(following).rejects.toThrow(new Interrupted('replay r goes on'));
+    expect(calls).toBe(1);
   });
 });
