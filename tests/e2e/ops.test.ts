@@ -65,6 +65,28 @@ function ops(args: string[], env: Record<string, string> = {}): Promise<CliResul
   });
 }
 
+/** The same under `script`, so stdout and stderr are a terminal (both come back on stdout). */
+function opsOnTerminal(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const command = [process.execPath, '--import', 'tsx', 'scripts/ops/cli.ts', '--local', ...args]
+    .map((word) => `'${word.replaceAll("'", "'\\''")}'`)
+    .join(' ');
+  return new Promise((resolve) => {
+    execFile(
+      'script',
+      ['--quiet', '--return', '--command', command, '/dev/null'],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, NODE_NO_WARNINGS: '1', DIPLOWIRE_LOCAL_DIR: dataDir, TERM: 'xterm', ...env },
+        timeout: CLI_TIMEOUT_MS,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
 async function opsJson<T = Record<string, unknown>>(args: string[], expectedCode = 0): Promise<T> {
   const result = await ops([...args, '--json']);
   if (result.code !== expectedCode)
@@ -309,6 +331,30 @@ describe('dead-letter queues', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/not the dead-letter queue of another SQS queue.*replay/s);
   });
+
+  it('on a terminal: colours and a progress bar; NO_COLOR turns the colours off', async () => {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: DELIVERIES_DLQ }));
+    // Not a delivery the dispatcher knows: it drops the message once redriven.
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl,
+        MessageBody: JSON.stringify({ deliveryId: 'msg_unknown', sequence: 1, attempt: 1 }),
+      }),
+    );
+    const listed = await opsOnTerminal(['dlq', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(`\u001b[31m${DELIVERIES_DLQ}\u001b[39m`);
+    const plain = await opsOnTerminal(['dlq', 'list'], { NO_COLOR: '1' });
+    expect(plain.stdout).toContain(DELIVERIES_DLQ);
+    expect(plain.stdout).not.toContain('\u001b[');
+
+    const redriven = await opsOnTerminal(['dlq', 'redrive', DELIVERIES_DLQ]);
+    expect(redriven.code).toBe(0);
+    expect(redriven.stdout).toMatch(
+      /redrive diplowire-dev-webhook-deliveries-dlq -> diplowire-dev-webhook-deliveries \[#+\] 100% 1\/1/,
+    );
+    expect(redriven.stdout).toContain('\u001b[32mRedriven\u001b[39m: 1 message(s) moved');
+  }, 120_000);
 
   it('colours nothing when stdout is not a terminal (human output)', async () => {
     const result = await ops(['dlq', 'list']);
