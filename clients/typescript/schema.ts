@@ -406,6 +406,8 @@ export interface components {
             eventTypes: components["schemas"]["WebhookEventType"][];
             filter?: components["schemas"]["SubscriptionFilter"];
             description?: string;
+            /** @description The most deliveries a second sent to the URL (bursts of twice that); default 10. A 429 or 503 with `Retry-After` pauses them all. */
+            maxDeliveriesPerSecond?: number;
         };
         Subscription: {
             /** @description `sub_` + 26 Crockford base32 characters. */
@@ -414,6 +416,8 @@ export interface components {
             eventTypes: components["schemas"]["WebhookEventType"][];
             filter: components["schemas"]["SubscriptionFilter"];
             description?: string;
+            /** @description The pace of deliveries to the URL (default 10). */
+            maxDeliveriesPerSecond: number;
             /** @enum {string} */
             status: "active" | "disabled";
             /** @description Why deliveries stopped (410 Gone, continuous failures). */
@@ -441,6 +445,8 @@ export interface components {
             eventTypes: components["schemas"]["WebhookEventType"][];
             filter: components["schemas"]["SubscriptionFilter"];
             description?: string;
+            /** @description The pace of deliveries to the URL (default 10). */
+            maxDeliveriesPerSecond: number;
             /** @enum {string} */
             status: "active" | "disabled";
             /** @description Why deliveries stopped (410 Gone, continuous failures). */

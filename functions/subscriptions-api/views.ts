@@ -6,6 +6,7 @@ import type {
 } from '#shared/contracts/api/schemas.ts';
 import type { Delivery, Subscription } from '#shared/domain/webhooks/model.ts';
 import type { Page } from '#shared/domain/webhooks/ports.ts';
+import { sendRateOf } from '#shared/domain/webhooks/send-rate.ts';
 
 /** The API's views of subscriptions and deliveries; shapes are fixed by shared/contracts/api/schemas.ts. */
 
@@ -18,6 +19,7 @@ export function subscriptionView(s: Subscription): SubscriptionView {
     eventTypes: s.eventTypes,
     filter: s.filter,
     ...(s.description !== undefined && { description: s.description }),
+    maxDeliveriesPerSecond: sendRateOf(s).perSecond,
     status: s.status,
     ...(s.disabledReason !== undefined && { disabledReason: s.disabledReason }),
     ...(s.disabledAt !== undefined && { disabledAt: s.disabledAt }),

@@ -4,6 +4,7 @@ import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
 import { sqs } from '#shared/adapters/clients/sqs.ts';
 import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
 import { DynamoPartnerStatus } from '#shared/adapters/dynamodb/partner-status.ts';
+import { DynamoSendPacer } from '#shared/adapters/dynamodb/send-pacer.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
 import { requireEnv } from '#shared/adapters/env.ts';
 import { logger, metrics, observedHandler } from '#shared/adapters/observability.ts';
@@ -21,6 +22,7 @@ const dispatcher = new Dispatcher({
   subscriptions: new DynamoSubscriptionStore(dynamoDb, webhooksTable),
   deliveries: new DynamoDeliveryStore(dynamoDb, webhooksTable),
   queue: new SqsDeliveryQueue(sqs, requireEnv('DELIVERY_QUEUE_URL')),
+  pacer: new DynamoSendPacer(dynamoDb, webhooksTable),
   partners: new DynamoPartnerStatus(dynamoDb, requireEnv('PARTNERS_TABLE_NAME')),
   sender: new HttpWebhookSender({ allowLoopback: urlPolicyFromEnv().allowLoopback }),
   retrySchedule: retryScheduleFromEnv(),
@@ -34,6 +36,7 @@ const OUTCOME_METRICS: Record<string, string> = {
   failed: 'WebhookDeliveryFailed',
   gone: 'WebhookEndpointGone',
   refused: 'WebhookPartnerRevoked',
+  paced: 'WebhookDeliveryPaced',
 };
 
 /**

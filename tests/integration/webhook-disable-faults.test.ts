@@ -6,6 +6,7 @@ import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSqs } from '#local/sqs/index.ts';
 import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
+import { DynamoSendPacer } from '#shared/adapters/dynamodb/send-pacer.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
 import { parseDeliveryMessage, SqsDeliveryQueue } from '#shared/adapters/webhooks/delivery-queue.ts';
 import { HttpWebhookSender } from '#shared/adapters/webhooks/http-sender.ts';
@@ -29,6 +30,7 @@ const LEASE_MS = 10_000;
 const ACTIVE_PARTNERS = { isActive: async () => true };
 let subscriptions: DynamoSubscriptionStore;
 let deliveries: DynamoDeliveryStore;
+let pacer: DynamoSendPacer;
 let sqsServer: LocalSqs;
 let sqs: SQSClient;
 let queueUrl: string;
@@ -38,6 +40,7 @@ let receiver: WebhookReceiver;
 beforeAll(async () => {
   const dynamo = localDynamoClient();
   const table = await createWebhooksTable(dynamo, uniqueTableName('webhooks'));
+  pacer = new DynamoSendPacer(dynamo, table);
   subscriptions = new DynamoSubscriptionStore(dynamo, table);
   deliveries = new DynamoDeliveryStore(dynamo, table);
   sqsServer = new LocalSqs({
@@ -140,6 +143,7 @@ function dispatcherWith(
     deliveries,
     queue,
     partners: ACTIVE_PARTNERS,
+    pacer,
     sender: new HttpWebhookSender({ allowLoopback: true, timeoutMs: 3000 }),
     retrySchedule: [0, 1, 1],
     disableAfterSeconds,

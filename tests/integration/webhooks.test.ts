@@ -6,6 +6,7 @@ import { LocalSqs } from '#local/sqs/index.ts';
 import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
 import { DynamoPartnerStatus } from '#shared/adapters/dynamodb/partner-status.ts';
 import { DynamoPartnerStore } from '#shared/adapters/dynamodb/partner-store.ts';
+import { DynamoSendPacer } from '#shared/adapters/dynamodb/send-pacer.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
 import { disableAfterSecondsFromEnv, retryScheduleFromEnv } from '#shared/adapters/webhooks/config.ts';
 import { parseDeliveryMessage, SqsDeliveryQueue } from '#shared/adapters/webhooks/delivery-queue.ts';
@@ -40,6 +41,7 @@ let partnerStore: DynamoPartnerStore;
 let partnersTable: string;
 /** The real partner status check fan-out and dispatch use (a fresh one sees revocations at once). */
 let partners: DynamoPartnerStatus;
+let pacer: DynamoSendPacer;
 const freshPartnerStatus = () => new DynamoPartnerStatus(localDynamoClient(), partnersTable);
 
 /** A partner profile (with one key) in the partners table, as `partners -- create` writes it. */
@@ -80,6 +82,7 @@ beforeAll(async () => {
   table = await createWebhooksTable(dynamo, uniqueTableName('webhooks'));
   documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   subscriptions = new DynamoSubscriptionStore(dynamo, table);
+  pacer = new DynamoSendPacer(dynamo, table);
   deliveries = new DynamoDeliveryStore(dynamo, table);
   partnersTable = await createPartnersTable(dynamo, uniqueTableName('partners'));
   partnerStore = new DynamoPartnerStore(dynamo, partnersTable);
@@ -139,11 +142,16 @@ async function call(
   return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined };
 }
 
+/** Every message visible on the shared queue now (other tests leave theirs there), received once. */
 async function drain(): Promise<ReturnType<typeof parseDeliveryMessage>[]> {
-  const { Messages = [] } = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
-  );
-  return Messages.map((m) => parseDeliveryMessage(m.Body!));
+  const received: ReturnType<typeof parseDeliveryMessage>[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    if (Messages.length === 0) return received;
+    received.push(...Messages.map((m) => parseDeliveryMessage(m.Body!)));
+  }
 }
 
 const itemEvent = (partnerId: string, eventId = crypto.randomUUID()) =>
@@ -169,6 +177,7 @@ function dispatcher(
     deliveries,
     queue,
     partners,
+    pacer,
     sender: new HttpWebhookSender({
       allowLoopback: options.allowLoopback ?? true,
       timeoutMs: options.timeoutMs ?? 3000,
@@ -457,6 +466,7 @@ describe('delivery policy: auto-disable and Retry-After', () => {
       deliveries,
       queue,
       partners,
+      pacer,
       sender: new HttpWebhookSender({ allowLoopback: true, timeoutMs: 3000 }),
       retrySchedule: retryScheduleFromEnv(env),
       disableAfterSeconds: disableAfterSecondsFromEnv(env),
@@ -602,21 +612,19 @@ describe('delivery policy: auto-disable and Retry-After', () => {
   it('429 and 503 with Retry-After (seconds or HTTP-date) delay the re-enqueued attempt past the schedule step; other statuses do not', async () => {
     const clock = manualClock();
     const dispatch = policyDispatcher(clock, SHORT_STEPS);
-    const { sub, deliveryId: tooMany } = await subscribedDelivery();
-    const unavailable = await newDelivery(sub.id);
-    const serverError = await newDelivery(sub.id);
-    try {
-      const cases = [
-        { deliveryId: tooMany, answer: { status: 429, headers: { 'retry-after': '7' } }, wait: 7 },
-        {
-          deliveryId: unavailable,
-          answer: { status: 503, headers: { 'retry-after': new Date(clock.ms() + 9000).toUTCString() } },
-          wait: 9,
-        },
-        // Retry-After only counts on 429 and 503: a 500 keeps the schedule's step.
-        { deliveryId: serverError, answer: { status: 500, headers: { 'retry-after': '7' } }, wait: 2 },
-      ];
-      for (const { deliveryId, answer, wait } of cases) {
+    const cases = [
+      { answer: { status: 429, headers: { 'retry-after': '7' } }, wait: 7 },
+      {
+        answer: { status: 503, headers: { 'retry-after': new Date(clock.ms() + 9000).toUTCString() } },
+        wait: 9,
+      },
+      // Retry-After only counts on 429 and 503: a 500 keeps the schedule's step.
+      { answer: { status: 500, headers: { 'retry-after': '7' } }, wait: 2 },
+    ];
+    // A subscription each: a Retry-After also pauses the rest of its subscription's deliveries.
+    for (const { answer, wait } of cases) {
+      const { sub, deliveryId } = await subscribedDelivery();
+      try {
         endpoint.answer(answer);
         const sentAfter = Date.now();
         expect(await dispatch.dispatch((await queuedAttempt(deliveryId, 1)).message)).toBe('retrying');
@@ -628,31 +636,24 @@ describe('delivery policy: auto-disable and Retry-After', () => {
         const delivery = await listedDelivery(sub.id, deliveryId);
         expect(delivery.attempts.map((a) => a.httpStatus)).toEqual([answer.status]);
         expect(delivery.nextAttemptAt).toBe(clock.iso(wait));
+      } finally {
+        await call('DELETE /v1/subscriptions/{id}', P, { pathParameters: { id: sub.id } });
       }
-    } finally {
-      await call('DELETE /v1/subscriptions/{id}', P, { pathParameters: { id: sub.id } });
     }
   }, 30_000);
 
   it('caps a huge Retry-After at 24 h: the attempt hops through the queue with notBefore instead of waiting a week', async () => {
     const clock = manualClock();
     const dispatch = policyDispatcher(clock, SHORT_STEPS);
-    const { sub, deliveryId: inSeconds } = await subscribedDelivery();
-    const asDate = await newDelivery(sub.id);
     const DAY = 24 * 3600; // the documented cap
     const WEEK = 7 * DAY;
-    try {
-      const cases = [
-        { deliveryId: inSeconds, answer: { status: 429, headers: { 'retry-after': String(WEEK) } } },
-        {
-          deliveryId: asDate,
-          answer: {
-            status: 503,
-            headers: { 'retry-after': new Date(clock.ms() + WEEK * 1000).toUTCString() },
-          },
-        },
-      ];
-      for (const { deliveryId, answer } of cases) {
+    const answers = [
+      { status: 429, headers: { 'retry-after': String(WEEK) } },
+      { status: 503, headers: { 'retry-after': new Date(clock.ms() + WEEK * 1000).toUTCString() } },
+    ];
+    for (const answer of answers) {
+      const { sub, deliveryId } = await subscribedDelivery();
+      try {
         endpoint.answer(answer);
         expect(await dispatch.dispatch((await queuedAttempt(deliveryId, 1)).message)).toBe('retrying');
         const delivery = await listedDelivery(sub.id, deliveryId);
@@ -669,9 +670,74 @@ describe('delivery policy: auto-disable and Retry-After', () => {
         const hops = (await queuedAttempts(deliveryId)).filter((q) => q.message.attempt === 2);
         expect(hops).toHaveLength(2);
         expect(hops.every((hop) => hop.message.notBefore === clock.ms() + DAY * 1000)).toBe(true);
+      } finally {
+        await call('DELETE /v1/subscriptions/{id}', P, { pathParameters: { id: sub.id } });
       }
+    }
+  }, 30_000);
+
+  it('paces deliveries to a subscription at its rate: a burst goes at once, each later one is requeued once, for its own slot', async () => {
+    const clock = manualClock();
+    const dispatch = policyDispatcher(clock, SHORT_STEPS);
+    const created = await call('POST /v1/subscriptions', P, {
+      body: { url: endpoint.url, eventTypes: ['NewsItemPublished'], maxDeliveriesPerSecond: 1 },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.maxDeliveriesPerSecond).toBe(1);
+    const sub = created.body as { id: string; secret: string };
+    endpoint.verifyWith(sub.secret);
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push(await newDelivery(sub.id));
+      const outcomes: string[] = [];
+      for (const id of ids) outcomes.push(await dispatch.dispatch((await queuedAttempt(id, 1)).message));
+      // 1 a second, bursts of 2: two go now, three wait for slots 1, 2 and 3 s ahead.
+      expect(outcomes).toEqual(['succeeded', 'succeeded', 'paced', 'paced', 'paced']);
+      const requeued = await Promise.all(
+        ids.slice(2).map(async (id) => (await queuedAttempts(id)).find((q) => q.message.paced)!),
+      );
+      expect(requeued.map((q) => [q.delaySeconds, q.message.notBefore! - clock.ms()])).toEqual([
+        [1, 1000],
+        [2, 2000],
+        [3, 3000],
+      ]);
+      expect(endpoint.requestsFor(ids[2]!)).toHaveLength(0);
+
+      // When their slots come, they go without taking another slot...
+      clock.advance(3);
+      for (const q of requeued) expect(await dispatch.dispatch(q.message)).toBe('succeeded');
+      // ...so the next new delivery waits only for the slot after the five reserved.
+      const sixth = await newDelivery(sub.id);
+      expect(await dispatch.dispatch((await queuedAttempt(sixth, 1)).message)).toBe('paced');
+      const next = (await queuedAttempts(sixth)).find((q) => q.message.paced)!;
+      expect(next.message.notBefore! - clock.ms()).toBe(1000);
     } finally {
       await call('DELETE /v1/subscriptions/{id}', P, { pathParameters: { id: sub.id } });
+    }
+  }, 30_000);
+
+  it('a 429 pauses every delivery of the subscription, for its Retry-After or 5 s without one', async () => {
+    const clock = manualClock();
+    const dispatch = policyDispatcher(clock, SHORT_STEPS);
+    for (const { headers, pause } of [
+      { headers: { 'retry-after': '30' }, pause: 30 },
+      { headers: {}, pause: 5 },
+    ]) {
+      const { sub, deliveryId } = await subscribedDelivery();
+      const other = await newDelivery(sub.id);
+      try {
+        endpoint.answer({ status: 429, headers });
+        expect(await dispatch.dispatch((await queuedAttempt(deliveryId, 1)).message)).toBe('retrying');
+        // Another delivery to the same endpoint is held too, and nothing is sent to it meanwhile.
+        expect(await dispatch.dispatch((await queuedAttempt(other, 1)).message)).toBe('paced');
+        const held = (await queuedAttempts(other)).find((q) => q.message.paced)!;
+        expect(held.message.notBefore! - clock.ms()).toBe(pause * 1000);
+        expect(endpoint.requestsFor(other)).toHaveLength(0);
+        clock.advance(pause);
+        expect(await dispatch.dispatch(held.message)).toBe('succeeded');
+      } finally {
+        await call('DELETE /v1/subscriptions/{id}', P, { pathParameters: { id: sub.id } });
+      }
     }
   }, 30_000);
 });
@@ -742,6 +808,7 @@ describe('revoked partners (issue 10 #1)', () => {
       deliveries,
       queue,
       partners: fresh,
+      pacer,
       sender: new HttpWebhookSender({ allowLoopback: true, timeoutMs: 3000 }),
       retrySchedule: [0, 1, 1],
       disableAfterSeconds: 3600,

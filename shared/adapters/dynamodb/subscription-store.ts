@@ -355,6 +355,7 @@ const SUBSCRIPTION_FIELDS = [
   'eventTypes',
   'filter',
   'description',
+  'maxDeliveriesPerSecond',
   'status',
   'disabledReason',
   'disabledAt',

@@ -34,10 +34,12 @@ export function parseDeliveryMessage(body: string): DeliveryMessage | undefined 
   const positive = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 1;
   if (typeof m.deliveryId !== 'string' || !positive(m.sequence) || !positive(m.attempt)) return undefined;
   if (m.notBefore !== undefined && !Number.isSafeInteger(m.notBefore)) return undefined;
+  if (m.paced !== undefined && (m.paced !== true || m.notBefore === undefined)) return undefined;
   return {
     deliveryId: m.deliveryId,
     sequence: m.sequence,
     attempt: m.attempt,
     ...(m.notBefore !== undefined && { notBefore: m.notBefore as number }),
+    ...(m.paced === true && { paced: true as const }),
   };
 }

@@ -225,6 +225,14 @@ export const CreateSubscriptionRequest = z
     eventTypes: z.array(WebhookEventType).min(1),
     filter: SubscriptionFilter.optional(),
     description: z.string().max(500).optional(),
+    maxDeliveriesPerSecond: z
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe(
+        'The most deliveries a second sent to the URL (bursts of twice that); default 10. A 429 or 503 with `Retry-After` pauses them all.',
+      ),
   })
   .register(apiSchemaRegistry, { id: 'CreateSubscriptionRequest' });
 
@@ -235,6 +243,11 @@ export const Subscription = z
     eventTypes: z.array(WebhookEventType),
     filter: SubscriptionFilter,
     description: z.string().optional(),
+    maxDeliveriesPerSecond: z
+      .int()
+      .min(1)
+      .max(100)
+      .describe('The pace of deliveries to the URL (default 10).'),
     status: z.enum(['active', 'disabled']),
     disabledReason: z.string().optional().describe('Why deliveries stopped (410 Gone, continuous failures).'),
     disabledAt: z.iso.datetime().optional(),

@@ -1,10 +1,18 @@
 import { sanitiseExcerpt } from './excerpt';
 import type { DeliveryAttempt, DeliveryMessage } from './model';
 import { judgeAttempt } from './outcome';
-import type { DeliveryQueue, DeliveryStore, PartnerStatus, SubscriptionStore, WebhookSender } from './ports';
+import type {
+  DeliveryQueue,
+  DeliveryStore,
+  PartnerStatus,
+  SendPacer,
+  SubscriptionStore,
+  WebhookSender,
+} from './ports';
 import { delayBeforeAttempt, MAX_SQS_DELAY_SECONDS, queueDelay } from './retry';
 import { PARTNER_REVOKED, PARTNER_REVOKED_REASON } from './revocation';
 import { activeSecrets } from './secrets';
+import { DEFAULT_PAUSE_SECONDS, sendRateOf } from './send-rate';
 
 export interface DispatcherOptions {
   subscriptions: Pick<
@@ -14,6 +22,8 @@ export interface DispatcherOptions {
   deliveries: Omit<DeliveryStore, 'createDelivery' | 'getDelivery' | 'listDeliveries' | 'restartDelivery'>;
   queue: DeliveryQueue;
   sender: WebhookSender;
+  /** The per-subscription pace of sends (send-rate.ts). */
+  pacer: SendPacer;
   /** Subscriptions of a revoked partner are never sent to (and are disabled on sight). */
   partners: PartnerStatus;
   /** Delay before each attempt in seconds; its length is the number of attempts. */
@@ -28,6 +38,8 @@ export interface DispatcherOptions {
 
 export type DispatchOutcome =
   | 'waiting'
+  /** Over the subscription's rate: back on the queue until the send slot it reserved. */
+  | 'paced'
   | 'stale'
   | 'cancelled'
   /** The subscription's partner is revoked: cancelled, and the subscription disabled. */
@@ -96,6 +108,17 @@ export class Dispatcher {
       );
       return 'refused';
     }
+    const rate = sendRateOf(subscription);
+    if (!message.paced) {
+      const slotAt = await this.options.pacer.reserve(subscription.subscriptionId, rate, now.getTime());
+      if (slotAt > now.getTime()) {
+        // The slot is this attempt's: it comes back then (SQS delays in whole seconds, never
+        // early) and goes without asking again.
+        const wait = Math.min(MAX_SQS_DELAY_SECONDS, Math.ceil((slotAt - now.getTime()) / 1000));
+        await queue.enqueue({ ...message, notBefore: slotAt, paced: true }, wait);
+        return 'paced';
+      }
+    }
     const lease = await deliveries.claimAttempt(
       delivery.deliveryId,
       message.sequence,
@@ -116,6 +139,12 @@ export class Dispatcher {
     });
     const doneAt = this.now();
     const verdict = judgeAttempt(result, doneAt);
+    const retryAfter = verdict.verdict === 'retry' ? verdict.retryAfterSeconds : undefined;
+    if (result.kind === 'response' && (result.status === 429 || retryAfter !== undefined)) {
+      // The receiver asked for a pause: every delivery to it waits, not only this one.
+      const seconds = retryAfter ?? DEFAULT_PAUSE_SECONDS;
+      await this.options.pacer.pause(subscription.subscriptionId, rate, doneAt.getTime() + seconds * 1000);
+    }
     const excerpt = result.kind === 'response' ? sanitiseExcerpt(result.body) : undefined;
     const record: DeliveryAttempt = {
       sequence: message.sequence,

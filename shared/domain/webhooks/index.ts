@@ -23,5 +23,6 @@ export {
 export * from './retry';
 export { disablePartnerSubscriptions, PARTNER_REVOKED, PARTNER_REVOKED_REASON } from './revocation';
 export { activeSecrets, newSigningSecret } from './secrets';
+export * from './send-rate';
 export { SubscriptionsService, type SubscriptionsServiceOptions } from './subscriptions-service';
 export * from './url-policy';

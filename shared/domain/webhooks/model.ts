@@ -30,6 +30,8 @@ export interface Subscription {
   eventTypes: WebhookEventType[];
   filter: SubscriptionFilter;
   description?: string;
+  /** Its endpoint's rate (send-rate.ts); absent: DEFAULT_DELIVERIES_PER_SECOND. */
+  maxDeliveriesPerSecond?: number;
   status: SubscriptionStatus;
   disabledReason?: string;
   disabledAt?: string;
@@ -91,6 +93,8 @@ export interface DeliveryMessage {
   attempt: number;
   /** Epoch milliseconds; set when the wait exceeds SQS's 900 s delay and the message hops. */
   notBefore?: number;
+  /** The attempt holds a send slot at `notBefore` (send-rate.ts): it goes then without taking another. */
+  paced?: true;
 }
 
 /** A subscription as the fan-out sees it (a match row): enough to apply the filter. */

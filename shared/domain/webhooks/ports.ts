@@ -9,6 +9,7 @@ import type {
   WebhookEventType,
 } from './model';
 import type { SendResult } from './outcome';
+import type { SendRate } from './send-rate';
 
 export interface Page<T> {
   items: T[];
@@ -89,6 +90,17 @@ export interface DeliveryStore {
   cancelDelivery(deliveryId: string, sequence: number, reason: string, at: string): Promise<void>;
   /** Starts a new attempt sequence (a redelivery); returns the new sequence. */
   restartDelivery(deliveryId: string, at: string): Promise<number>;
+}
+
+/**
+ * The pace of sends per subscription (send-rate.ts), shared by every dispatcher: one small row
+ * per subscription, changed atomically, so concurrent dispatchers never exceed the rate together.
+ */
+export interface SendPacer {
+  /** Reserves the next send slot of the subscription: when it is (epoch ms; at or before now: send now). */
+  reserve(subscriptionId: string, rate: SendRate, nowMs: number): Promise<number>;
+  /** Holds every send of the subscription until `untilMs` (never shortens a longer hold). */
+  pause(subscriptionId: string, rate: SendRate, untilMs: number): Promise<void>;
 }
 
 export interface DeliveryQueue {

@@ -7,6 +7,7 @@ import {
   WEBHOOK_EVENT_TYPES,
   type WebhookEventType,
 } from './model';
+import { MAX_DELIVERIES_PER_SECOND } from './send-rate';
 import { checkWebhookUrl, type UrlPolicy } from './url-policy';
 
 /** Limits of one subscription (they also bound the match rows written per subscription: 4 × 10). */
@@ -28,6 +29,7 @@ export interface SubscriptionRequest {
   eventTypes: WebhookEventType[];
   filter: SubscriptionFilter;
   description?: string;
+  maxDeliveriesPerSecond?: number;
 }
 
 export interface Registrant {
@@ -36,7 +38,7 @@ export interface Registrant {
 }
 
 const LANGUAGE_RANGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
-const TOP_LEVEL = new Set(['url', 'eventTypes', 'filter', 'description']);
+const TOP_LEVEL = new Set(['url', 'eventTypes', 'filter', 'description', 'maxDeliveriesPerSecond']);
 const FILTER_KEYS = new Set(['languages', 'places', 'partners']);
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -105,10 +107,26 @@ export function parseSubscriptionRequest(
     } else description = body.description;
   }
 
+  const rate = body.maxDeliveriesPerSecond;
+  const validRate =
+    Number.isInteger(rate) && (rate as number) >= 1 && (rate as number) <= MAX_DELIVERIES_PER_SECOND;
+  if (rate !== undefined && !validRate) {
+    errors.push({
+      pointer: '/maxDeliveriesPerSecond',
+      message: `a whole number from 1 to ${MAX_DELIVERIES_PER_SECOND}`,
+    });
+  }
+
   if (errors.length > 0) {
     throw new ValidationError('The subscription is not valid', { errors });
   }
-  return { url, eventTypes, filter, ...(description !== undefined && { description }) };
+  return {
+    url,
+    eventTypes,
+    filter,
+    ...(description !== undefined && { description }),
+    ...(rate !== undefined && { maxDeliveriesPerSecond: rate as number }),
+  };
 }
 
 function parseFilter(value: unknown, registrant: Registrant, errors: FieldError[]): SubscriptionFilter {

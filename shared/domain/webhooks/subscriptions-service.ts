@@ -65,6 +65,9 @@ export class SubscriptionsService {
       eventTypes: request.eventTypes,
       filter: request.filter,
       ...(request.description !== undefined && { description: request.description }),
+      ...(request.maxDeliveriesPerSecond !== undefined && {
+        maxDeliveriesPerSecond: request.maxDeliveriesPerSecond,
+      }),
       status: 'active',
       createdAt,
       updatedAt: createdAt,
