@@ -406,7 +406,7 @@ export interface components {
             eventTypes: components["schemas"]["WebhookEventType"][];
             filter?: components["schemas"]["SubscriptionFilter"];
             description?: string;
-            /** @description The most deliveries a second sent to the URL (bursts of twice that); default 10. A 429 or 503 with `Retry-After` pauses them all. */
+            /** @description The most deliveries a second sent to the URL (bursts of twice that); default 50. A 429 or 503 with `Retry-After` pauses them all. */
             maxDeliveriesPerSecond?: number;
         };
         Subscription: {
@@ -416,7 +416,7 @@ export interface components {
             eventTypes: components["schemas"]["WebhookEventType"][];
             filter: components["schemas"]["SubscriptionFilter"];
             description?: string;
-            /** @description The pace of deliveries to the URL (default 10). */
+            /** @description The pace of deliveries to the URL (default 50). */
             maxDeliveriesPerSecond: number;
             /** @enum {string} */
             status: "active" | "disabled";
@@ -445,7 +445,7 @@ export interface components {
             eventTypes: components["schemas"]["WebhookEventType"][];
             filter: components["schemas"]["SubscriptionFilter"];
             description?: string;
-            /** @description The pace of deliveries to the URL (default 10). */
+            /** @description The pace of deliveries to the URL (default 50). */
             maxDeliveriesPerSecond: number;
             /** @enum {string} */
             status: "active" | "disabled";

@@ -231,7 +231,7 @@ export const CreateSubscriptionRequest = z
       .max(100)
       .optional()
       .describe(
-        'The most deliveries a second sent to the URL (bursts of twice that); default 10. A 429 or 503 with `Retry-After` pauses them all.',
+        'The most deliveries a second sent to the URL (bursts of twice that); default 50. A 429 or 503 with `Retry-After` pauses them all.',
       ),
   })
   .register(apiSchemaRegistry, { id: 'CreateSubscriptionRequest' });
@@ -247,7 +247,7 @@ export const Subscription = z
       .int()
       .min(1)
       .max(100)
-      .describe('The pace of deliveries to the URL (default 10).'),
+      .describe('The pace of deliveries to the URL (default 50).'),
     status: z.enum(['active', 'disabled']),
     disabledReason: z.string().optional().describe('Why deliveries stopped (410 Gone, continuous failures).'),
     disabledAt: z.iso.datetime().optional(),

@@ -19,13 +19,15 @@ export interface SendRate {
 /** Sends a second a subscription may ask for (`maxDeliveriesPerSecond`). */
 export const MAX_DELIVERIES_PER_SECOND = 100;
 /**
- * The default: 10 a second, bursts of 20. Well above a news feed's pace (a busy partner publishes a
- * few items a minute; `events:all` subscribers see every partner's), and well below what takes a
- * small receiver down: a backlog after an outage drains at 36,000 an hour, not all at once.
+ * The default: 50 a second, bursts of 100. Above a news feed's pace even at its busiest (a busy
+ * partner publishes a few items a minute; an `events:all` subscriber sees every partner's, and a
+ * breaking story brings bursts of corrections), so it never delays normal traffic; and a bound on
+ * what reaches one receiver: a backlog after an outage drains at 50 a second instead of as fast as
+ * 200 concurrent sends allow. Small receivers set their own (down to 1).
  */
-export const DEFAULT_DELIVERIES_PER_SECOND = 10;
+export const DEFAULT_DELIVERIES_PER_SECOND = 50;
 
-/** A subscription's rate: `perSecond` (default 10) with bursts of twice that. */
+/** A subscription's rate: `perSecond` (default 50) with bursts of twice that. */
 export function sendRateOf(subscription: { maxDeliveriesPerSecond?: number }): SendRate {
   const perSecond = subscription.maxDeliveriesPerSecond ?? DEFAULT_DELIVERIES_PER_SECOND;
   return { perSecond, burst: 2 * perSecond };

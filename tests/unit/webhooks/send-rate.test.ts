@@ -11,8 +11,9 @@ import {
 const NOW = 1_000_000;
 
 describe('send rate (GCRA)', () => {
-  it('defaults to 10 a second with bursts of 20; a subscription may set its own', () => {
-    expect(sendRateOf({})).toEqual({ perSecond: DEFAULT_DELIVERIES_PER_SECOND, burst: 20 });
+  it('defaults to 50 a second with bursts of 100; a subscription may set its own', () => {
+    expect(sendRateOf({})).toEqual({ perSecond: DEFAULT_DELIVERIES_PER_SECOND, burst: 100 });
+    expect(DEFAULT_DELIVERIES_PER_SECOND).toBe(50);
     expect(sendRateOf({ maxDeliveriesPerSecond: 1 })).toEqual({ perSecond: 1, burst: 2 });
   });
 
