@@ -45,12 +45,23 @@ export interface StreamReaderOptions {
 }
 
 const MAX_ITERATOR_RENEWALS = 3;
+/**
+ * How long a shard list is trusted. A poll reuses it and each shard's next iterator, so an idle poll
+ * is ONE GetRecords per open shard instead of DescribeStream + GetShardIterator + GetRecords, which
+ * on a busy DynamoDB Local (calls queue behind its writes) is most of a stage's delay. A shard that
+ * closes, or the age below, makes the next poll describe the stream again to find its children.
+ */
+const SHARD_LIST_TTL_MS = 5_000;
 
 const errorName = (error: unknown) => (error as { name?: string } | undefined)?.name;
 
 export class StreamReader {
   private shards = new Map<string, ShardCheckpoint>();
   private region: string | undefined;
+  /** The shard list and when it was read; undefined when it must be read again. */
+  private shardList: { shards: Shard[]; readAt: number } | undefined;
+  /** Per open shard, the iterator that continues right after what was read (GetRecords' next). */
+  private readonly nextIterators = new Map<string, string>();
 
   constructor(
     private readonly client: DynamoDBStreamsClient,
@@ -104,6 +115,9 @@ export class StreamReader {
   restore(checkpoint: StreamCheckpoint): boolean {
     if (checkpoint.streamArn !== this.streamArn) return false;
     this.shards = new Map(Object.entries(structuredClone(checkpoint.shards)));
+    // Positions changed: iterators from before would continue from the old ones.
+    this.nextIterators.clear();
+    this.shardList = undefined;
     return true;
   }
 
@@ -117,6 +131,9 @@ export class StreamReader {
   }
 
   private async describeShards(): Promise<Shard[]> {
+    if (this.shardList && Date.now() - this.shardList.readAt < SHARD_LIST_TTL_MS)
+      return this.shardList.shards;
+    const readAt = Date.now();
     const shards: Shard[] = [];
     let exclusiveStartShardId: string | undefined;
     do {
@@ -129,6 +146,7 @@ export class StreamReader {
       shards.push(...(StreamDescription?.Shards ?? []).filter((s) => s.ShardId !== undefined));
       exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
     } while (exclusiveStartShardId !== undefined);
+    this.shardList = { shards, readAt };
     return shards;
   }
 
@@ -140,16 +158,16 @@ export class StreamReader {
   private async readShard(shardId: string, max = Number.POSITIVE_INFINITY): Promise<DynamoDBRecord[]> {
     const state = this.state(shardId);
     const records: DynamoDBRecord[] = [];
-    let iterator = await this.iterator(shardId, state);
+    let iterator = this.nextIterators.get(shardId) ?? (await this.iterator(shardId, state));
+    this.nextIterators.delete(shardId);
     let renewals = 0;
     while (iterator !== undefined && records.length < max) {
       let page: { Records?: _Record[]; NextShardIterator?: string };
-      // GetRecords returns at most 1000 records per page.
       const limit = Math.min(this.options.pageSize ?? 1000, max - records.length);
       try {
         page = await this.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
       } catch (error) {
-        // Iterators expire after 15 minutes; a fresh one continues from the checkpoint.
+        // A kept iterator expires after 15 minutes idle: a fresh one from the read position.
         if (errorName(error) === 'ExpiredIteratorException' && renewals++ < MAX_ITERATOR_RENEWALS) {
           iterator = await this.iterator(shardId, state);
           continue;
@@ -163,11 +181,14 @@ export class StreamReader {
       }
       if (page.NextShardIterator === undefined) {
         state.finished = true; // a closed shard, read to its end
-        break;
+        this.shardList = undefined; // its children are in the next shard list
+        return records;
       }
-      if ((page.Records ?? []).length === 0) break; // caught up on an open shard
       iterator = page.NextShardIterator;
+      if ((page.Records ?? []).length === 0) break; // caught up on an open shard
     }
+    // The next poll continues here, without asking for an iterator again.
+    if (iterator !== undefined) this.nextIterators.set(shardId, iterator);
     return records;
   }
 
