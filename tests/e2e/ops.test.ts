@@ -12,7 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { e2eNames } from './support/e2e-stack';
-import { jsonOf, localSqsClient, queueCollector, seedArticle, smallItem, waitFor } from './support/helpers';
+import {
+  eventsOnBus,
+  jsonOf,
+  localSqsClient,
+  queueCollector,
+  seedArticle,
+  smallItem,
+  waitFor,
+} from './support/helpers';
 import type { RunningCloud } from './support/local-cloud';
 import {
   createPartner,
@@ -326,6 +334,32 @@ describe('dead-letter queues', () => {
     expect(healthy.healthy).toBe(true);
   }, 240_000);
 
+  it('redrives to another queue with --destination (a queue name)', async () => {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: DELIVERIES_DLQ }));
+    const body = JSON.stringify({ deliveryId: 'msg_elsewhere', sequence: 1, attempt: 1 });
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
+    const destination = e2eNames('dev').redriveQueue;
+    const redriven = await opsJson<{ status: string; moved: number; destination: string }>([
+      'dlq',
+      'redrive',
+      'webhook-deliveries',
+      '--destination',
+      destination,
+      '--rate',
+      '10',
+    ]);
+    expect(redriven).toMatchObject({ status: 'COMPLETED', moved: 1, destination });
+    const moved = await queueCollector(sqs, destination).waitFor(
+      (m) => m.Body === body,
+      WAIT_MS,
+      'the moved message',
+    );
+    expect(moved.Body).toBe(body);
+    const unknown = await ops(['dlq', 'redrive', 'webhook-deliveries', '--destination', 'no-such-queue']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No queue named "no-such-queue"');
+  }, 120_000);
+
   it('refuses to redrive a DLQ that no SQS queue feeds, and names the alternative (exit 1)', async () => {
     const result = await ops(['dlq', 'redrive', 'translator']);
     expect(result.code).toBe(1);
@@ -404,9 +438,37 @@ describe('replay', () => {
     expect(body.detail.eventId).toBe(eventId);
     // The held item's version never reached the archive, so no replay can make it public.
     expect(tap.received.some((m) => (m.Body ?? '').includes(heldId))).toBe(false);
+    // --rule is the replay's FilterArns: on the bus, the replayed events matched that rule and no other.
+    const replayedOnBus = (await eventsOnBus(cloud.endpoints)).filter(
+      (record) => (record.event as Record<string, unknown>)['replay-name'] === result.replayName,
+    );
+    expect(replayedOnBus.length).toBeGreaterThanOrEqual(1);
+    for (const record of replayedOnBus) expect(record.matchedRules).toEqual([e2eNames('dev').tapRule]);
+    expect(replayedOnBus.some((record) => JSON.stringify(record.event).includes(heldId))).toBe(false);
 
     const status = await opsJson<{ held: { count: number; overdue: number } }>(['status']);
     expect(status.held.count).toBeGreaterThanOrEqual(1);
     expect(status.held.overdue).toBe(0);
   }, 240_000);
+});
+
+describe('status for people', () => {
+  it('prints every section, and says what the local cloud cannot report', async () => {
+    const result = await ops(['status']);
+    expect([0, 3]).toContain(result.code);
+    for (const section of [
+      'Diplowire dev on the local cloud',
+      'Alarms in ALARM',
+      'unavailable: the local cloud has no CloudWatch',
+      'Dead-letter queues',
+      'diplowire-dev-webhook-deliveries-dlq',
+      'Outbox',
+      'Held items (embargo)',
+      'Disabled subscriptions',
+      'Webhook delivery failures',
+      'Dashboard: unavailable: the local cloud has no CloudWatch dashboards',
+    ])
+      expect(result.stdout).toContain(section);
+    expect(result.stdout).not.toContain('\u001b[');
+  }, 120_000);
 });
