@@ -142,13 +142,13 @@ export async function follow<T>(
     const { done, value } = await poll();
     if (done) return value;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done_, intervalMs);
-      function done_() {
+      const timer = setTimeout(wake, intervalMs);
+      function wake() {
         clearTimeout(timer);
-        options.signal?.removeEventListener('abort', done_);
+        options.signal?.removeEventListener('abort', wake);
         resolve();
       }
-      options.signal?.addEventListener('abort', done_, { once: true });
+      options.signal?.addEventListener('abort', wake, { once: true });
     });
   }
 }
