@@ -64,7 +64,14 @@ Options:
 
 Connection: the standard AWS credential chain and region (AWS_PROFILE, AWS_REGION, SSO, roles...);
 resources come from the stacks' outputs (CloudFormation DescribeStacks). Colours only on a terminal,
-never with NO_COLOR; progress bars on stderr, only on a terminal.
+never with NO_COLOR; progress bars on stderr, only on a terminal. Ctrl-C stops following a replay or
+redrive (it goes on in AWS).
+
+Environment:
+  DIPLOWIRE_STAGE      the stage when --stage is not given (default dev)
+  DIPLOWIRE_LOCAL_DIR  the local cloud's data directory for --local (default .local)
+  NO_COLOR             set to anything: no colours; FORCE_COLOR=1: colours even when piped
+  AWS_PROFILE, AWS_REGION, AWS_*   the AWS SDK's own settings
 
 Exit codes: 0 ok (status: healthy), 1 operational failure, 2 usage error, 3 status: unhealthy,
 130 stopped following a replay or redrive with Ctrl-C (the work goes on).
