@@ -22,6 +22,7 @@ export const DASHBOARD_METRICS = {
       'WebhookDeliveryFailed',
       'WebhookEndpointGone',
       'WebhookPartnerRevoked',
+      'WebhookDeliveryPaced',
     ],
   },
   translations: { service: 'translator', names: ['TranslationsCompleted', 'TranslationsSkipped'] },

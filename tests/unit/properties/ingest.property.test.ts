@@ -49,6 +49,18 @@ async function submitted(
   }
 }
 
+/** Publishable: the version's event maps (abridged if it must be), fits one PutEvents entry and meets its contract. */
+function expectPublishable(version: ItemVersion): void {
+  const event = toNewsItemEvent(version);
+  const size = putEventsEntrySize({
+    Source: event.source,
+    DetailType: event.detailType,
+    Detail: JSON.stringify(event.detail),
+  });
+  expect(size).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
+  assertEventDetail(event.detailType, event.detail);
+}
+
 /** Text that stresses normalisation and the profile: bidi controls, combining marks, NFC-expanding characters. */
 const tricky = fc.oneof(
   fc.string({ maxLength: 40 }),
@@ -249,15 +261,7 @@ describe('ingest (property)', () => {
         expect(first.status).toBe(201);
         accepted++;
         const { version } = first;
-        // Publishable: the event maps (abridged if it must be), fits one entry and meets its contract.
-        const event = toNewsItemEvent(version);
-        const size = putEventsEntrySize({
-          Source: event.source,
-          DetailType: event.detailType,
-          Detail: JSON.stringify(event.detail),
-        });
-        expect(size).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
-        assertEventDetail(event.detailType, event.detail);
+        expectPublishable(version);
 
         // Byte-exact: GET's bytes, submitted again, are the same content and come back the same.
         const bytes = documentBody(version);
@@ -307,14 +311,7 @@ describe('ingest (property)', () => {
           return;
         }
         outcomes.add(result.status);
-        const event = toNewsItemEvent(result.version);
-        const size = putEventsEntrySize({
-          Source: event.source,
-          DetailType: event.detailType,
-          Detail: JSON.stringify(event.detail),
-        });
-        expect(size).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
-        assertEventDetail(event.detailType, event.detail);
+        expectPublishable(result.version);
       }),
       {
         ...propertyRuns<[string, string]>(12),
