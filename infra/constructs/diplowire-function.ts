@@ -27,6 +27,10 @@ const LAMBDA_CREDENTIALS = fileURLToPath(
 const LAMBDA_ENDPOINT_CACHE = fileURLToPath(
   new URL('../../shared/adapters/clients/lambda-endpoint-cache.ts', import.meta.url),
 );
+/** middy's `node:stream/web` import, for streamed responses we never return: a lazy stand-in (lambda-stream-web.ts). */
+const LAMBDA_STREAM_WEB = fileURLToPath(
+  new URL('../../shared/adapters/clients/lambda-stream-web.ts', import.meta.url),
+);
 
 export interface DiplowireFunctionProps {
   readonly config: StageConfig;
@@ -117,6 +121,7 @@ export class DiplowireFunction extends Construct {
         esbuildArgs: {
           '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS,
           '--alias:@aws-sdk/endpoint-cache': LAMBDA_ENDPOINT_CACHE,
+          '--alias:node:stream/web': LAMBDA_STREAM_WEB,
         },
         forceDockerBundling: false,
       },

@@ -28,6 +28,7 @@ async function bundle(fn: string) {
     alias: {
       '@aws-sdk/credential-provider-node': join(root, 'shared/adapters/clients/lambda-credentials.ts'),
       '@aws-sdk/endpoint-cache': join(root, 'shared/adapters/clients/lambda-endpoint-cache.ts'),
+      'node:stream/web': join(root, 'shared/adapters/clients/lambda-stream-web.ts'),
     },
     external: ['@smithy/core/event-streams'],
     outfile: join(root, '.bundle-check', fn, 'index.mjs'),
