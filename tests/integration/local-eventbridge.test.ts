@@ -350,11 +350,15 @@ describe('routing to targets', () => {
             {
               id: 'queue',
               arn: 'arn:aws:sqs:us-east-1:123456789012:q',
-              retryPolicy: { maximumEventAgeInSeconds: 0 },
+              // One second of age, and a first retry two seconds away: past the age, so it is dropped
+              // after the first attempt (an age of 0 raced the first attempt itself).
+              retryPolicy: { maximumEventAgeInSeconds: 1 },
             },
           ],
         }),
       ],
+      retryBaseDelayMs: 2000,
+      retryMaxDelayMs: 2000,
       invoke: async () => {
         throw new Error('boom');
       },
