@@ -60,7 +60,7 @@ export const CONCURRENCY = {
   /** Above the mapping's bound: reserved concurrency below it would throttle the poller's own batches. */
   dispatcherReserved: 25,
   translatorReserved: 10,
-  webhookFanoutReserved: 6,
+  webhookFanoutReserved: 10,
 } as const;
 
 /**

@@ -65,7 +65,7 @@ describe.each(['dev', 'prod'] as const)('concurrency bounds (%s)', (stage) => {
 
   it.each([
     ['translator', 10],
-    ['webhook-fanout', 6],
+    ['webhook-fanout', 10],
   ])('reserves %s at %i', (fn, reserved) => {
     expect(reservedOf(functionNamed(app(), name(fn)))).toBe(reserved);
   });
