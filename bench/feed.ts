@@ -5,15 +5,15 @@
  * - `feedMissed`: changes accepted but never delivered (must be 0);
  * - `feedDuplicates`: changes delivered more than once across consecutive pages (must be 0).
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { eventIdOf } from '#shared/domain/events.ts';
-import { createPartner, partnerApi, startSubscriberCloud } from '#tests/e2e/support/subscribers.ts';
-import { REPO_ROOT } from '#tests/e2e/support/synth.ts';
+import {
+  createPartner,
+  entitlePartner,
+  partnerApi,
+  startSubscriberCloud,
+} from '#tests/e2e/support/subscribers.ts';
 import { percentile, stopKeepingFigures } from './support';
-
-const run = promisify(execFile);
 
 export interface FeedFigures {
   changes: number;
@@ -30,21 +30,7 @@ export async function measureFeed(options: { changes: number; partners: number }
       Array.from({ length: options.partners }, (_, n) => createPartner(dataDir, `bench-feed-source-${n}`)),
     );
     const consumer = await createPartner(dataDir, 'bench-feed-consumer', ['feed:read']);
-    await run(
-      'npx',
-      [
-        'tsx',
-        'scripts/partners.ts',
-        '--local',
-        'entitle',
-        consumer.partnerId,
-        '--sources',
-        'all',
-        '--languages',
-        'all',
-      ],
-      { cwd: REPO_ROOT, env: { ...process.env, DIPLOWIRE_LOCAL_DIR: dataDir }, timeout: 60_000 },
-    );
+    await entitlePartner(dataDir, consumer.partnerId, { sources: 'all', languages: 'all' });
     const reader = partnerApi(cloud.endpoints, consumer.apiKey);
 
     // Start at the head: an empty page's cursor.

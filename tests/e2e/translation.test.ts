@@ -5,9 +5,7 @@
  * stored translation, no second call on a duplicate event, no translation of a retracted item,
  * retries of a throttled call, and characters billed = characters sent.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceName } from '#infra/config.ts';
@@ -22,15 +20,14 @@ import { type BusRecord, eventsOnBus, invocationsOf, jsonOf, waitFor } from './s
 import type { RunningCloud } from './support/local-cloud';
 import {
   createPartner,
+  entitlePartner,
   longArabicBody,
   type PartnerApi,
   partnerApi,
   startSubscriberCloud,
   wordsOf,
 } from './support/subscribers';
-import { REPO_ROOT } from './support/synth';
 
-const run = promisify(execFile);
 const MAX_TEXT_BYTES = 10_000;
 const TRANSLATION_TIMEOUT_MS = 60_000;
 const TRANSLATOR_FUNCTION = resourceName('dev', 'translator');
@@ -336,21 +333,7 @@ describe('translations in the consumer feed', () => {
 
   async function consumer(name: string, languages: string): Promise<PartnerApi> {
     const created = await createPartner(dataDir, name, ['feed:read']);
-    await run(
-      'npx',
-      [
-        'tsx',
-        'scripts/partners.ts',
-        '--local',
-        'entitle',
-        created.partnerId,
-        '--sources',
-        sourcePartnerId,
-        '--languages',
-        languages,
-      ],
-      { cwd: REPO_ROOT, env: { ...process.env, DIPLOWIRE_LOCAL_DIR: dataDir }, timeout: 60_000 },
-    );
+    await entitlePartner(dataDir, created.partnerId, { sources: sourcePartnerId, languages });
     return partnerApi(cloud.endpoints, created.apiKey);
   }
 

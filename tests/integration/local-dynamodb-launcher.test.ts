@@ -1,30 +1,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '#tests/e2e/support/helpers.ts';
+import { isAlive } from '#tests/e2e/support/local-cloud.ts';
 import { REPO_ROOT } from '#tests/e2e/support/synth.ts';
 
 /**
  * DynamoDB Local dies with the process that launched it, even when that process is SIGKILLed: a
  * crashed local cloud must not leave a JVM holding the port, the database and a share of the CPU.
  */
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return condition();
-}
 
 describe('DynamoDB Local launched by the local cloud', () => {
   it('exits when its launcher is killed with SIGKILL', async () => {
@@ -43,14 +27,16 @@ describe('DynamoDB Local launched by the local cloud', () => {
     launcher.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    expect(await waitFor(() => output.includes('\n'), 60_000)).toBe(true);
+    await waitFor(() => output.includes('\n'), 60_000, 'the launcher to report DynamoDB Local', 100);
     const { pid, endpoint } = JSON.parse(output.split('\n')[0]!) as { pid: number; endpoint: string };
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     // It answers (DynamoDB Local says 400 to a bare GET).
     expect((await fetch(endpoint)).status).toBe(400);
 
     launcher.kill('SIGKILL');
     await once(launcher, 'exit');
-    expect(await waitFor(() => !alive(pid), 15_000)).toBe(true);
+    // Gone within seconds of its launcher (waitFor throws if it is not).
+    await waitFor(() => !isAlive(pid), 15_000, `DynamoDB Local (pid ${pid}) to exit`, 100);
+    expect(isAlive(pid)).toBe(false);
   }, 90_000);
 });

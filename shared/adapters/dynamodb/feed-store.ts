@@ -77,12 +77,12 @@ export class DynamoFeedStore implements FeedStore {
    */
   async appendAll(records: readonly NewFeedRecord[]): Promise<(number | undefined)[]> {
     const numbers: (number | undefined)[] = new Array(records.length).fill(undefined);
-    const firstOf = new Map<string, number>();
+    const seen = new Set<string>();
     const pending: number[] = [];
     records.forEach((record, index) => {
       // The same event twice in one call is recorded once (one transaction may not touch a key twice).
-      if (firstOf.has(record.eventId)) return;
-      firstOf.set(record.eventId, index);
+      if (seen.has(record.eventId)) return;
+      seen.add(record.eventId);
       pending.push(index);
     });
     for (const chunk of chunksOf(pending, (index) => Buffer.byteLength(JSON.stringify(records[index])))) {

@@ -61,6 +61,29 @@ export async function createPartner(
   return JSON.parse(lines[lines.length - 1] ?? '') as { partnerId: string; apiKey: string };
 }
 
+/** `scripts/partners.ts --local entitle <partnerId> --sources ... --languages ...` against the cloud of `dataDir`. */
+export async function entitlePartner(
+  dataDir: string,
+  partnerId: string,
+  grant: { sources: string; languages: string },
+): Promise<void> {
+  await execFileAsync(
+    'npx',
+    [
+      'tsx',
+      'scripts/partners.ts',
+      '--local',
+      'entitle',
+      partnerId,
+      '--sources',
+      grant.sources,
+      '--languages',
+      grant.languages,
+    ],
+    { cwd: REPO_ROOT, env: { ...process.env, DIPLOWIRE_LOCAL_DIR: dataDir }, timeout: 60_000 },
+  );
+}
+
 export interface SubscriptionBody {
   id: string;
   url: string;
