@@ -94,7 +94,7 @@ runLocalCli({
     'WEBHOOKS_ALLOW_LOOPBACK     let subscriptions target 127.0.0.1/localhost (default true locally)',
     'WEBHOOKS_REQUIRE_HTTPS      refuse http:// subscription URLs (default false locally)',
     'WEBHOOK_RETRY_SCHEDULE      webhook retry delays in seconds, e.g. 0,1,2 (default: the Standard Webhooks schedule)',
-    "PARTNER_RATE_LIMIT          each partner's share of the API, <rate>/<burst> per function container (default: the template's)",
+    "PARTNER_RATE_LIMIT          each partner's share of the API, <rate>/<burst>, shared by every API function (default: the template's)",
     'DIPLOWIRE_LOCAL_DIR         data directory the partners and ops CLIs read endpoints.json from (default .local)',
   ],
   functionEnv: functionEnvironment,

@@ -5,6 +5,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { CURSOR_KEY_ROW } from '#shared/adapters/dynamodb/cursor-key.ts';
+import { PARTNER_PK_PREFIX, RATE_PK_PREFIX } from '#shared/adapters/dynamodb/table-design.ts';
 import type { StageConfig } from '../config';
 import { DiplowireFunction } from '../constructs/diplowire-function';
 import { EmbargoRelease } from '../constructs/embargo-release';
@@ -74,10 +75,16 @@ export class ApiStack extends Stack {
     });
     this.authorizer.allow(['dynamodb:GetItem'], [partnersTable.tableArn]);
 
-    const itemsEnvironment = {
-      ITEMS_TABLE_NAME: itemsTable.tableName,
+    const itemsEnvironment = { ITEMS_TABLE_NAME: itemsTable.tableName };
+    // Each partner's share of the API (shared/domain/rate-limit.ts), one row per partner shared by every API function.
+    const partnerShareEnvironment = {
       PARTNER_RATE_LIMIT: config.partnerRateLimit,
+      PARTNERS_TABLE_NAME: partnersTable.tableName,
     };
+    const allowPartnerShare = (fn: DiplowireFunction) =>
+      fn.allow(['dynamodb:UpdateItem'], [partnersTable.tableArn], {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RATE_PK_PREFIX}*`] },
+      });
     this.itemsWrite = new DiplowireFunction(this, 'ItemsWrite', {
       config,
       name: 'items-write',
@@ -85,8 +92,9 @@ export class ApiStack extends Stack {
       entry: handlerEntry('items-write'),
       memorySize: 256,
       timeout: API_TIMEOUT,
-      environment: itemsEnvironment,
+      environment: { ...itemsEnvironment, ...partnerShareEnvironment },
     });
+    allowPartnerShare(this.itemsWrite);
     // TransactWriteItems is authorised by the per-item actions it contains.
     this.itemsWrite.allow(
       [
@@ -107,8 +115,9 @@ export class ApiStack extends Stack {
       entry: handlerEntry('items-read'),
       memorySize: 256,
       timeout: API_TIMEOUT,
-      environment: { ...itemsEnvironment, PARTNERS_TABLE_NAME: partnersTable.tableName },
+      environment: { ...itemsEnvironment, ...partnerShareEnvironment },
     });
+    allowPartnerShare(this.itemsRead);
     // Heads and versions (GetItem), version lists and the latest translation (Query).
     this.itemsRead.allow(['dynamodb:GetItem', 'dynamodb:Query'], [itemsTable.tableArn]);
     // The partner's item listing, by last change.
@@ -129,7 +138,7 @@ export class ApiStack extends Stack {
       environment: {
         WEBHOOKS_TABLE_NAME: webhooksTable.tableName,
         DELIVERY_QUEUE_URL: deliveryQueue.queueUrl,
-        PARTNER_RATE_LIMIT: config.partnerRateLimit,
+        ...partnerShareEnvironment,
         // Deployed stages never accept loopback receivers (the local cloud overrides this variable).
         WEBHOOKS_REQUIRE_HTTPS: config.stage === 'prod' ? 'true' : 'false',
         WEBHOOKS_ALLOW_LOOPBACK: 'false',
@@ -151,6 +160,7 @@ export class ApiStack extends Stack {
     // Listing subscriptions and deliveries pages through GSI1.
     this.subscriptionsApi.allow(['dynamodb:Query'], [`${webhooksTable.tableArn}/index/GSI1`]);
     this.subscriptionsApi.allow(['sqs:SendMessage'], [deliveryQueue.queueArn]);
+    allowPartnerShare(this.subscriptionsApi);
 
     this.outboxPublisher = new DiplowireFunction(this, 'OutboxPublisher', {
       config,
@@ -171,15 +181,22 @@ export class ApiStack extends Stack {
       memorySize: 512,
       // A long-poll holds a request for up to 20 s; the gateway gives up at 30 s.
       timeout: FEED_API_TIMEOUT,
-      environment: { ...itemsEnvironment, PARTNERS_TABLE_NAME: partnersTable.tableName },
+      environment: { ...itemsEnvironment, ...partnerShareEnvironment },
     });
+    allowPartnerShare(this.feedApi);
     // Feed rows (Query), documents and translations (BatchGetItem), since= search (GetItem).
     this.feedApi.allow(
       ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
       [itemsTable.tableArn],
     );
-    // Entitlements and the cursor key (GetItem); the first cold start creates the key (PutItem).
-    this.feedApi.allow(['dynamodb:GetItem', 'dynamodb:PutItem'], [partnersTable.tableArn]);
+    // Entitlements (in the partner's partition) and the cursor key (GetItem); the first cold start
+    // creates the key (PutItem). Never a key row: a feed function cannot mint or read API keys.
+    this.feedApi.allow(['dynamodb:GetItem'], [partnersTable.tableArn], {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${PARTNER_PK_PREFIX}*`, CURSOR_KEY_ROW.PK.S] },
+    });
+    this.feedApi.allow(['dynamodb:PutItem'], [partnersTable.tableArn], {
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CURSOR_KEY_ROW.PK.S] },
+    });
 
     const feedProjectorFunction = new DiplowireFunction(this, 'FeedProjectorFunction', {
       config,

@@ -22,7 +22,13 @@ beforeAll(() => {
 });
 afterAll(disposeSynths);
 
-type FunctionKey = 'authorizer' | 'itemsWrite' | 'itemsRead' | 'subscriptionsApi' | 'outboxPublisher';
+type FunctionKey =
+  | 'authorizer'
+  | 'itemsWrite'
+  | 'itemsRead'
+  | 'subscriptionsApi'
+  | 'feedApi'
+  | 'outboxPublisher';
 
 function functionProperties(app: SynthesizedApp, key: FunctionKey) {
   const id = functionLogicalId(app.apiStack, app.apiStack[key]);
@@ -102,9 +108,14 @@ describe('environment', () => {
     expect(importOf(variables('itemsRead').ITEMS_TABLE_NAME)).toMatch(/ExportsOutputRefItemsTable/);
     expect(importOf(variables('outboxPublisher').EVENT_BUS_NAME)).toMatch(/ExportsOutputRefEventBus/);
     expect(variables('authorizer').ITEMS_TABLE_NAME).toBeUndefined();
-    // items-read signs listing cursors with the key row of the partners table.
-    expect(importOf(variables('itemsRead').PARTNERS_TABLE_NAME)).toMatch(/ExportsOutputRefPartnersTable/);
-    expect(variables('itemsWrite').PARTNERS_TABLE_NAME).toBeUndefined();
+    // Every API function keeps its partners' shares in the partners table (RATE# rows); items-read
+    // also signs listing cursors with its key row.
+    for (const key of ['itemsWrite', 'itemsRead', 'feedApi', 'subscriptionsApi'] as const) {
+      expect(importOf(variables(key).PARTNERS_TABLE_NAME)).toMatch(/ExportsOutputRefPartnersTable/);
+      expect(variables(key).PARTNER_RATE_LIMIT).toBe('100/200');
+      expect(functionProperties(prod, key).Environment.Variables.PARTNER_RATE_LIMIT).toBe('50/100');
+    }
+    expect(variables('outboxPublisher').PARTNER_RATE_LIMIT).toBeUndefined();
   });
 
   it('gives subscriptions-api the webhooks table, the deliveries queue and the webhook settings', () => {
@@ -152,6 +163,8 @@ describe('least-privilege IAM', () => {
         'dynamodb:Query',
         'dynamodb:UpdateItem',
       ],
+      // The partner's share (RATE# rows only: tests/infra/security.test.ts).
+      'PartnersTable.Arn': ['dynamodb:UpdateItem'],
     });
   });
 
@@ -168,6 +181,7 @@ describe('least-privilege IAM', () => {
       ],
       'WebhooksTable.Arn/index/GSI1': ['dynamodb:Query'],
       'WebhookDeliveriesQueue.Arn': ['sqs:SendMessage'],
+      'PartnersTable.Arn': ['dynamodb:UpdateItem'],
     });
   });
 
@@ -177,7 +191,7 @@ describe('least-privilege IAM', () => {
       '"*"': XRAY,
       'ItemsTable.Arn': ['dynamodb:GetItem', 'dynamodb:Query'],
       'ItemsTable.Arn/index/GSI1': ['dynamodb:Query'],
-      'PartnersTable.Arn': ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      'PartnersTable.Arn': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     });
     const statements = JSON.stringify(dev.api.findResources('AWS::IAM::Policy'));
     expect(statements).toContain('"dynamodb:LeadingKeys":["CONFIG#cursor-key"]');

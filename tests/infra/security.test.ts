@@ -112,6 +112,45 @@ describe('webhook signing secrets: only the dispatcher (and the API that mints t
   });
 });
 
+describe("the partner's share: API functions write only RATE# rows of the partners table (issue 10 #8)", () => {
+  it.each(['itemsWrite', 'itemsRead', 'feedApi', 'subscriptionsApi'] as const)('%s', (key) => {
+    const grants = grantsWithConditions(dev.api, dev.apiStack as never, dev.apiStack[key].role);
+    const writes = on(grants, 'PartnersTable.Arn').filter((g) =>
+      g.actions.some((action) => /Put|Update|Delete|BatchWrite/.test(action)),
+    );
+    expect(writes).toContainEqual({
+      resource: 'PartnersTable.Arn',
+      actions: ['dynamodb:UpdateItem'],
+      condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } },
+    });
+    // Every other write to the table is conditioned too (items-read and the feed create the cursor key).
+    for (const write of writes) expect(write.condition).toBeDefined();
+  });
+});
+
+describe('feed-api reads entitlements and the cursor key, never a key row', () => {
+  it('its reads and writes of the partners table are conditioned on partitions', () => {
+    const grants = grantsWithConditions(dev.api, dev.apiStack as never, dev.apiStack.feedApi.role);
+    expect(on(grants, 'PartnersTable.Arn')).toEqual(
+      expect.arrayContaining([
+        {
+          resource: 'PartnersTable.Arn',
+          actions: ['dynamodb:GetItem'],
+          condition: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PARTNER#*', 'CONFIG#cursor-key'] },
+          },
+        },
+        {
+          resource: 'PartnersTable.Arn',
+          actions: ['dynamodb:PutItem'],
+          condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['CONFIG#cursor-key'] } },
+        },
+      ]),
+    );
+    for (const grant of on(grants, 'PartnersTable.Arn')) expect(grant.condition).toBeDefined();
+  });
+});
+
 describe('outbox publisher', () => {
   it('puts events only under the Diplowire sources (public item events and the internal embargo one)', () => {
     const grants = grantsWithConditions(dev.api, dev.apiStack as never, dev.apiStack.outboxPublisher.role);

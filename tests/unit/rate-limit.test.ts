@@ -1,40 +1,62 @@
 import { describe, expect, it } from 'vitest';
 import { CachedKeyLookup } from '#shared/adapters/dynamodb/cached-key-lookup.ts';
 import type { ApiKeyRecord } from '#shared/domain/ports.ts';
-import { PartnerRateLimiter, parseRateLimit } from '#shared/domain/rate-limit.ts';
+import { admit, InMemoryPartnerRateGate, parseRateLimit, RefusalMemo } from '#shared/domain/rate-limit.ts';
 
-function clock(start = 1000) {
-  let now = start;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
-}
+describe('the per-partner share: GCRA (issue 10 #8)', () => {
+  const limit = { ratePerSecond: 2, burst: 3 };
+  const at = (ms: number) => 1_000_000 + ms;
 
-describe('PartnerRateLimiter (issue 10 #8)', () => {
-  it("refuses a partner over its burst with a Retry-After, while another partner's share is untouched", () => {
-    const time = clock();
-    const limiter = new PartnerRateLimiter({ ratePerSecond: 2, burst: 3 }, time.now);
-    for (let i = 0; i < 3; i++) expect(limiter.take('A')).toEqual({ allowed: true });
-    expect(limiter.take('A')).toEqual({ allowed: false, retryAfterSeconds: 1 });
+  it("refuses a partner over its burst with a Retry-After, while another partner's share is untouched", async () => {
+    const gate = new InMemoryPartnerRateGate(limit);
+    for (let i = 0; i < 3; i++) expect(await gate.take('A', at(0))).toEqual({ allowed: true });
+    expect(await gate.take('A', at(0))).toEqual({ allowed: false, retryAfterSeconds: 1, untilMs: at(500) });
     // A's flood goes on; B still has its whole burst.
-    for (let i = 0; i < 100; i++) expect(limiter.take('A').allowed).toBe(false);
-    for (let i = 0; i < 3; i++) expect(limiter.take('B')).toEqual({ allowed: true });
+    for (let i = 0; i < 100; i++) expect((await gate.take('A', at(10))).allowed).toBe(false);
+    for (let i = 0; i < 3; i++) expect(await gate.take('B', at(10))).toEqual({ allowed: true });
   });
 
-  it('refills at the rate, never beyond the burst', () => {
-    const time = clock();
-    const limiter = new PartnerRateLimiter({ ratePerSecond: 2, burst: 3 }, time.now);
-    for (let i = 0; i < 3; i++) limiter.take('A');
-    time.advance(500);
-    expect(limiter.take('A')).toEqual({ allowed: true });
-    expect(limiter.take('A').allowed).toBe(false);
-    time.advance(60_000);
-    for (let i = 0; i < 3; i++) expect(limiter.take('A')).toEqual({ allowed: true });
-    expect(limiter.take('A').allowed).toBe(false);
+  it('refills at the rate, never beyond the burst', async () => {
+    const gate = new InMemoryPartnerRateGate(limit);
+    for (let i = 0; i < 3; i++) await gate.take('A', at(0));
+    expect(await gate.take('A', at(500))).toEqual({ allowed: true });
+    expect((await gate.take('A', at(500))).allowed).toBe(false);
+    for (let i = 0; i < 3; i++) expect(await gate.take('A', at(60_000))).toEqual({ allowed: true });
+    expect((await gate.take('A', at(60_000))).allowed).toBe(false);
   });
 
-  it('says how long to wait at a slow rate', () => {
-    const limiter = new PartnerRateLimiter({ ratePerSecond: 0.1, burst: 1 }, clock().now);
-    limiter.take('A');
-    expect(limiter.take('A')).toEqual({ allowed: false, retryAfterSeconds: 10 });
+  it('a refusal leaves the state as it was: a flood does not push the next allowed request further away', () => {
+    const full = admit(at(1000), at(0), limit); // tat = now + 1000 = the tolerance: allowed once more
+    expect(full.decision).toEqual({ allowed: true });
+    expect(full.tat).toBe(at(1500));
+    const refused = admit(full.tat, at(0), limit);
+    expect(refused).toEqual({
+      decision: { allowed: false, retryAfterSeconds: 1, untilMs: at(500) },
+      tat: at(1500),
+    });
+  });
+
+  it('says how long to wait at a slow rate', async () => {
+    const gate = new InMemoryPartnerRateGate({ ratePerSecond: 0.1, burst: 1 });
+    await gate.take('A', at(0));
+    expect(await gate.take('A', at(0))).toEqual({
+      allowed: false,
+      retryAfterSeconds: 10,
+      untilMs: at(10_000),
+    });
+    expect(await gate.take('A', at(9_999))).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+    expect(await gate.take('A', at(10_000))).toEqual({ allowed: true });
+  });
+
+  it('a container remembers a refusal until it lapses, and only until then', () => {
+    const memo = new RefusalMemo();
+    expect(memo.refusal('A', at(0))).toBeUndefined();
+    memo.remember('A', { allowed: false, retryAfterSeconds: 2, untilMs: at(1500) });
+    expect(memo.refusal('A', at(0))).toEqual({ allowed: false, retryAfterSeconds: 2, untilMs: at(1500) });
+    expect(memo.refusal('A', at(1499))).toEqual({ allowed: false, retryAfterSeconds: 1, untilMs: at(1500) });
+    expect(memo.refusal('B', at(0))).toBeUndefined();
+    expect(memo.refusal('A', at(1500))).toBeUndefined();
+    expect(memo.refusal('A', at(0))).toBeUndefined(); // forgotten once lapsed
   });
 
   it('parses <rate>/<burst> and refuses anything else', () => {
@@ -45,6 +67,11 @@ describe('PartnerRateLimiter (issue 10 #8)', () => {
     }
   });
 });
+
+function clock(start = 1000) {
+  let now = start;
+  return { now: () => now, advance: (ms: number) => (now += ms) };
+}
 
 describe('CachedKeyLookup: negative caching in the authorizer', () => {
   const active: ApiKeyRecord = {

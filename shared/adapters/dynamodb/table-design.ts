@@ -93,6 +93,7 @@ export const ENTITY = {
   feedMarker: 'FeedMarker',
   entitlement: 'Entitlement',
   itemListing: 'ItemListing',
+  partnerRate: 'PartnerRate',
 } as const;
 
 export interface TableKey {
@@ -167,8 +168,11 @@ export function versionKey(itemId: string, version: number): TableKey {
   return { PK: itemPk(itemId), SK: versionSk(version) };
 }
 
+/** A partner's partition: its profile and its entitlements. */
+export const PARTNER_PK_PREFIX = 'PARTNER#';
+
 export function partnerKey(partnerId: string): TableKey {
-  return { PK: `PARTNER#${partnerId}`, SK: PROFILE_SK };
+  return { PK: `${PARTNER_PK_PREFIX}${partnerId}`, SK: PROFILE_SK };
 }
 
 export function apiKeyKey(keyHash: string): TableKey {
@@ -273,4 +277,15 @@ export function payloadKey(deliveryId: string): TableKey {
 
 export function subscriptionDeliveriesGsi1Pk(subscriptionId: string): string {
   return `SUB#${subscriptionId}#DLV`;
+}
+
+/**
+ * A partner's shared request rate (`tat`, shared/domain/rate-limit.ts): its own partition, so the
+ * API functions' roles may write it (IAM `dynamodb:LeadingKeys` `RATE#*`) and nothing else of the
+ * partners table. One row per partner, a few bytes.
+ */
+export const RATE_PK_PREFIX = 'RATE#';
+
+export function partnerRateKey(partnerId: string): TableKey {
+  return { PK: `${RATE_PK_PREFIX}${partnerId}`, SK: 'RATE' };
 }

@@ -15,7 +15,10 @@ import {
   type RouteKey,
 } from '../../contracts/api/routes';
 import { MethodNotAllowedError, NotFoundError, TooManyRequestsError } from '../../domain/errors';
-import { PartnerRateLimiter, parseRateLimit } from '../../domain/rate-limit';
+import { type PartnerRateGate, parseRateLimit } from '../../domain/rate-limit';
+import { dynamoDb } from '../clients/dynamodb';
+import { DynamoPartnerRateGate } from '../dynamodb/partner-rate-gate';
+import { requireEnv } from '../env';
 import { problemDetails } from './problem-details';
 import { type AuthenticatedCaller, requireCaller, requireScope } from './request';
 import type { HttpEvent, HttpResponse } from './types';
@@ -31,10 +34,11 @@ export interface HttpHandlerOptions {
   /** Routes outside the table that need no caller (e.g. the problem type pages), by route key. */
   publicRoutes?: Record<string, (event: HttpEvent) => Promise<HttpResponse>>;
   /**
-   * Per-partner limit `<rate>/<burst>` of this function's container (default: env PARTNER_RATE_LIMIT;
-   * unset means none). Checked before the route reads the body: a refusal costs no I/O.
+   * Each partner's share of the API, checked before the route reads the body. Default: from the
+   * environment (`PARTNER_RATE_LIMIT` `<rate>/<burst>`, shared through `PARTNERS_TABLE_NAME`);
+   * no variable, no limit.
    */
-  partnerRateLimit?: string;
+  partnerRateGate?: PartnerRateGate;
 }
 
 export type HttpLambdaHandler = MiddyfiedHandler<HttpEvent, HttpResponse, Error, Context>;
@@ -46,8 +50,19 @@ export type HttpLambdaHandler = MiddyfiedHandler<HttpEvent, HttpResponse, Error,
  */
 export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions): HttpLambdaHandler {
   const { logger, metrics, serveFallbacks = false } = options;
-  const rateLimit = options.partnerRateLimit ?? process.env.PARTNER_RATE_LIMIT;
-  const limiter = rateLimit ? new PartnerRateLimiter(parseRateLimit(rateLimit)) : undefined;
+  const rateGate = options.partnerRateGate ?? partnerRateGateFromEnv();
+
+  /** A refusal, or undefined. The share protects the API; its store failing must not take the API down with it. */
+  const overShare = async (partnerId: string) => {
+    try {
+      const decision = await rateGate?.take(partnerId, Date.now());
+      return decision?.allowed === false ? decision : undefined;
+    } catch (error) {
+      logger.warn('Partner rate limit unavailable; request let through', { error });
+      metrics.addMetric('PartnerRateLimitUnavailable', MetricUnit.Count, 1);
+      return undefined;
+    }
+  };
 
   const dispatch = async (event: HttpEvent): Promise<HttpResponse> => {
     const routeKey = event.routeKey;
@@ -59,8 +74,8 @@ export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions):
     if (served !== undefined && route) {
       const caller = requireCaller(event);
       logger.appendKeys({ partnerId: caller.partnerId });
-      const decision = limiter?.take(caller.partnerId);
-      if (decision?.allowed === false) {
+      const decision = await overShare(caller.partnerId);
+      if (decision) {
         metrics.addMetric('PartnerRateLimited', MetricUnit.Count, 1);
         throw new TooManyRequestsError(
           `This partner's request rate is over its limit; retry after ${decision.retryAfterSeconds} s.`,
@@ -93,6 +108,13 @@ export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions):
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(problemDetails({ logger, metrics }))
     .handler(dispatch);
+}
+
+/** The shared per-partner share the environment asks for (read once, at cold start; fails fast). */
+function partnerRateGateFromEnv(env: NodeJS.ProcessEnv = process.env): PartnerRateGate | undefined {
+  const raw = env.PARTNER_RATE_LIMIT;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return new DynamoPartnerRateGate(dynamoDb, requireEnv('PARTNERS_TABLE_NAME', env), parseRateLimit(raw));
 }
 
 /**
