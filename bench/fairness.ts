@@ -19,7 +19,7 @@ export interface FairnessFigures {
   floodRateLimited: number;
 }
 
-const PARTNER_RATE_LIMIT = '20/40';
+const PARTNER_RATE_LIMIT = '5/10';
 const B_PAUSE_MS = 100;
 
 export async function measureFairness(options: {

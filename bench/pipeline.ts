@@ -3,10 +3,11 @@
  * under load, the webhook path, the feed and embargo releases), for iterating on the emulator's
  * scheduling without the several minutes of cold-start and fairness runs. Prints each part's JSON
  * line as soon as it is measured (a loaded machine can fail the next part), then one line with
- * everything. `BENCH_ONLY=cloud,feed` (any of cloud, subscribers, feed, embargo) picks parts.
+ * everything. `BENCH_ONLY=cloud,feed` (any of cloud, subscribers, feed, embargo, fairness; fairness only when named) picks parts.
  */
 import { loadavg } from 'node:os';
 import { measureEmbargo } from './embargo';
+import { measureFairness } from './fairness';
 import { measureFeed } from './feed';
 import { measureLocalCloud } from './local-cloud';
 import { throwawayCloudsOnTmpfs } from './storage';
@@ -62,6 +63,19 @@ if (only.has('embargo')) {
     releaseLagP99Ms: round(embargo.releaseLagP99Ms, 1),
     earlyReleases: embargo.earlyReleases,
     releaseMissed: embargo.releaseMissed,
+  });
+}
+if (only.has('fairness')) {
+  const fairness = await measureFairness({
+    samples: Number(process.env.BENCH_FAIRNESS_SAMPLES ?? 100),
+    floodConcurrency: 16,
+  });
+  Object.assign(out, {
+    fairnessP99Ratio: round(fairness.fairnessP99Ratio, 3),
+    fairnessAloneP99Ms: round(fairness.aloneP99Ms, 1),
+    fairnessFloodP99Ms: round(fairness.floodP99Ms, 1),
+    floodRateLimited: `${fairness.floodRateLimited}/${fairness.floodRequests}`,
+    bystanderRefused: fairness.bystanderRefused,
   });
 }
 out.loadAverage = round(loadavg()[0] ?? 0, 1);
