@@ -18,16 +18,26 @@ const MAX_EARLY_MS = 60_000;
 
 /**
  * The release of held items. Two triggers: the item's one-time schedule (input `{itemId,
- * releaseAt}`), and the backstop rule `rate(1 minute)` (a Scheduled Event), which sweeps every
- * overdue item. Both only ask; the release itself is one conditional write (exactly once).
+ * releaseAt}`), which at the embargo time releases its item and every other one due by then (a
+ * burst of embargoes ending together goes out in one go), and the backstop rule `rate(1 minute)`
+ * (a Scheduled Event), which sweeps every overdue item. Both only ask; the release itself is one
+ * conditional write per item (exactly once).
  * Errors are thrown: the schedule's retry policy and DLQ (or the next sweep) take over.
  */
 async function handle(event: unknown): Promise<void> {
   const itemId = (event as { itemId?: unknown } | null)?.itemId;
   if (typeof itemId === 'string') {
-    const outcome = await service.releaseItem(itemId, MAX_EARLY_MS);
-    if (outcome === 'released') metrics.addMetric('ItemsReleased', MetricUnit.Count, 1);
-    logger.info('Scheduled release', { itemId, outcome });
+    const { outcome, alsoReleased, lost, failed, firstError } = await service.releaseScheduled(
+      itemId,
+      MAX_EARLY_MS,
+    );
+    metrics.addMetric('ItemsReleased', MetricUnit.Count, (outcome === 'released' ? 1 : 0) + alsoReleased);
+    logger.info('Scheduled release', { itemId, outcome, alsoReleased, lost });
+    if (failed > 0)
+      logger.warn('Releases of other due items failed; their own schedules and the sweep retry them', {
+        failed,
+        error: firstError,
+      });
     return;
   }
   const { due, released } = await service.sweep();

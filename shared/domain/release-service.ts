@@ -1,5 +1,6 @@
+import { mapInOrder } from './concurrency';
 import { isDue, isHeld } from './embargo';
-import type { ReleaseStore } from './ports';
+import type { DueRelease, ReleaseStore } from './ports';
 
 export type ReleaseOutcome =
   /** This call released the item's held version. */
@@ -9,18 +10,42 @@ export type ReleaseOutcome =
   /** Held, but its embargo time is further away than this call may wait (a stale or early trigger). */
   | 'not-due';
 
+/** What one scheduled trigger did: its own item, and the others due at the same moment it released. */
+export interface ScheduledRelease {
+  outcome: ReleaseOutcome;
+  /** Other items this trigger released (they were due too; their own triggers then find them released). */
+  alsoReleased: number;
+  /** Writes that found the item already released or superseded (concurrent releasers, a stale index). */
+  lost: number;
+  /** Other items whose release failed (their own triggers and the sweep retry them), and the first error. */
+  failed: number;
+  firstError?: unknown;
+}
+
 export interface ReleaseServiceDeps {
   store: ReleaseStore;
   clock?: () => Date;
   sleep?: (ms: number) => Promise<void>;
+  /** Where concurrent burst releasers start in the due list (tests pin it); uniform in [0, 1). */
+  random?: () => number;
 }
 
 /** How often a release re-reads the head after losing a race (a concurrent correction or release). */
 const MAX_ATTEMPTS = 5;
+/**
+ * Release writes in flight at once (burst and sweep): enough to release hundreds of items per
+ * second, few enough that a burst or a backlog after an outage does not throttle the table or the
+ * API's writes.
+ */
+const WRITE_CONCURRENCY = 10;
+/** Writes that find nothing to release before a burst releaser leaves the rest to the others. */
+const LOST_BEFORE_YIELDING = 3;
+/** Due items one burst or one sweep releases at most; beyond it, their own triggers and the next sweep. */
+const BATCH_LIMIT = 500;
 
 /**
  * Releases held items at their embargo time, never before, exactly once. The release is the
- * store's conditional write (ReleaseStore.release): of a scheduled release, the sweeper and a
+ * store's conditional write (ReleaseStore.release): of scheduled releases, the sweeper and a
  * concurrent correction, exactly one changes the version's state, and only that write's stream
  * record becomes the public event. The callers are triggers only; they may fire twice, late or
  * (within `maxWaitMs`) early.
@@ -29,11 +54,13 @@ export class ReleaseService {
   private readonly store: ReleaseStore;
   private readonly clock: () => Date;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
 
   constructor(deps: ReleaseServiceDeps) {
     this.store = deps.store;
     this.clock = deps.clock ?? (() => new Date());
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = deps.random ?? Math.random;
   }
 
   /**
@@ -58,16 +85,90 @@ export class ReleaseService {
     return 'not-held';
   }
 
-  /** Releases every held version that is due now (the backstop behind the schedules). */
-  async sweep(limit = 500): Promise<{ due: number; released: number }> {
+  /**
+   * The scheduled trigger of one item. Embargoes end together (a press conference, "00:01"), and
+   * each held item has its own trigger: the first trigger to reach the time releases its item AND
+   * every other item due by then (the HeldByReleaseTime index lists them), a bounded number of
+   * writes at a time, so the burst is released in one go and the other triggers end after one
+   * read (their item is already released). Each release is still the one conditional write
+   * (released only if held, not superseded and due at `now`), so concurrent burst releasers, the
+   * sweep and corrections keep exactly-once, and nothing due even 1 ms after `now` is touched.
+   * Concurrent burst releasers start at random points of the list and each stops soon after it
+   * runs into items another one released.
+   */
+  async releaseScheduled(itemId: string, maxWaitMs = 0): Promise<ScheduledRelease> {
+    const head = await this.store.getHead(itemId);
+    if (head === undefined || !isHeld(head) || head.hold?.kind !== 'embargo')
+      return { outcome: 'not-held', alsoReleased: 0, lost: 0, failed: 0 };
+    const wait = Date.parse(head.hold.until) - this.clock().getTime();
+    if (wait > maxWaitMs) return { outcome: 'not-due', alsoReleased: 0, lost: 0, failed: 0 };
+    if (wait > 0) await this.sleep(wait);
     const now = this.clock();
-    const due = await this.store.listDue(now.toISOString(), limit);
-    let released = 0;
-    // A few at a time: a backlog after an outage must not throttle the table or the API's writes.
-    for (let i = 0; i < due.length; i += 10) {
-      const outcomes = await Promise.all(due.slice(i, i + 10).map(({ itemId }) => this.releaseItem(itemId)));
-      released += outcomes.filter((outcome) => outcome === 'released').length;
-    }
+    const at = now.toISOString();
+    const listing: unknown[] = [];
+    const [own, due] = await Promise.all([
+      isDue(head, now) ? this.store.release(itemId, head.version, at) : Promise.resolve(false),
+      // The others are a bonus: without the listing, this trigger still releases its own item.
+      this.store.listDue(at, BATCH_LIMIT).catch((error: unknown) => {
+        listing.push(error);
+        return [];
+      }),
+    ]);
+    const others = due.filter((d) => d.itemId !== itemId);
+    const start = Math.floor(this.random() * others.length);
+    const { released, lost, failed } = await this.releaseAll(
+      [...others.slice(start), ...others.slice(0, start)],
+      at,
+      true,
+    );
+    // Not released by this write: a correction superseded it, another trigger released it, or the
+    // wait ended a little early. The item-by-item path reads the head again and decides.
+    const outcome = own ? 'released' : await this.releaseItem(itemId, maxWaitMs);
+    const errors = [...listing, ...failed];
+    return {
+      outcome,
+      alsoReleased: released,
+      lost,
+      failed: errors.length,
+      ...(errors.length > 0 && { firstError: errors[0] }),
+    };
+  }
+
+  /** Releases every held version that is due now (the backstop behind the schedules). */
+  async sweep(limit = BATCH_LIMIT): Promise<{ due: number; released: number }> {
+    const at = this.clock().toISOString();
+    const due = await this.store.listDue(at, limit);
+    // Earliest first; every one is tried (the sweep is the backstop), then a failure is reported.
+    const { released, failed } = await this.releaseAll(due, at, false);
+    if (failed.length > 0) throw failed[0];
     return { due: due.length, released };
+  }
+
+  /**
+   * The conditional release of each listed version at `at`, WRITE_CONCURRENCY at a time. The
+   * listing comes from an eventually consistent index: a version it still shows may have been
+   * released or superseded since, and then its write changes nothing (`lost`). `yieldToOthers`:
+   * stop after a few such writes. Concurrent releasers walk the list in the same direction, each
+   * from its own point, so the first one that runs into another's released items has covered its
+   * stretch, and the one ahead covers the rest (or those items' own triggers do).
+   */
+  private async releaseAll(
+    due: DueRelease[],
+    at: string,
+    yieldToOthers: boolean,
+  ): Promise<{ released: number; lost: number; failed: unknown[] }> {
+    let lost = 0;
+    const outcomes = await mapInOrder(due, WRITE_CONCURRENCY, async ({ itemId, version }) => {
+      if (yieldToOthers && lost >= LOST_BEFORE_YIELDING) return 'skipped';
+      const released = await this.store.release(itemId, version, at);
+      if (!released) lost++;
+      return released ? 'released' : 'lost';
+    });
+    const count = (value: string) => outcomes.filter((o) => o.ok && o.value === value).length;
+    return {
+      released: count('released'),
+      lost: count('lost'),
+      failed: outcomes.flatMap((o) => (o.ok ? [] : [o.error])),
+    };
   }
 }

@@ -174,6 +174,43 @@ describe('release: schedule, sweeper and a concurrent correction race', () => {
     }
   });
 
+  it('concurrent burst releasers, repeated triggers, the sweeper and corrections: each item once, never early', async () => {
+    await reader.readAvailable();
+    const count = 24;
+    const until = new Date(Date.now() + 1_500).toISOString();
+    // Due 1 ms after the others: never released with them before its time.
+    const later = new Date(Date.parse(until) + 1).toISOString();
+    const held = await Promise.all(
+      Array.from({ length: count }, (_, n) =>
+        items.submit(partner, prepare(article({ embargoed: n === 0 ? later : until }))),
+      ),
+    );
+    // Every trigger fires early and waits for its item's time (as on AWS, within a minute).
+    const triggers = held.map(({ version }) => releases.releaseScheduled(version.itemId, 60_000));
+    await sleep(Date.parse(until) - Date.now() + 5);
+    const corrections = held
+      .slice(1, 5)
+      .map(({ version }) =>
+        items.correct(partner, version.itemId, 1, prepare(article({ uri: version.uri, title: 'تصحيح' }))),
+      );
+    const results = await Promise.allSettled([...triggers, ...corrections, releases.sweep()]);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+
+    const events = await publicEventsByItem();
+    for (const { version } of held) {
+      const v1 = await rawRow(version.itemId, 1);
+      expect((v1.releasedAt === undefined) !== (v1.supersededAt === undefined)).toBe(true);
+      if (v1.releasedAt !== undefined) expect(v1.releasedAt >= (v1.embargoUntil as string)).toBe(true);
+      const published = (events.get(version.itemId) ?? []).filter((e) => e.version === 1);
+      expect(published).toEqual(
+        v1.releasedAt === undefined
+          ? []
+          : [{ detailType: 'NewsItemPublished', version: 1, eventId: eventIdOf(version.itemId, 1) }],
+      );
+    }
+    expect((await rawRow(held[0]!.version.itemId, 1)).releasedAt! >= later).toBe(true);
+  });
+
   it('releases a held correction once when schedule and sweeper race, with the latest content', async () => {
     await reader.readAvailable();
     const until = new Date(Date.now() + 1_000).toISOString();

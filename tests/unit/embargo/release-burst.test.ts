@@ -1,0 +1,192 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { contentHashOf } from '#shared/domain/ingest/canonical-json.ts';
+import type { NinjsDocument, PreparedItem } from '#shared/domain/item.ts';
+import { ItemsService } from '#shared/domain/items-service.ts';
+import { ReleaseService } from '#shared/domain/release-service.ts';
+import { InMemoryItemStore } from '../../support/in-memory-item-store';
+
+/**
+ * A burst of embargoes ending together (a press conference): the first scheduled trigger releases
+ * every item due by then, the others find theirs released; never early, exactly once.
+ */
+const T = Date.UTC(2030, 0, 1, 9, 0, 0);
+const iso = (ms: number) => new Date(ms).toISOString();
+const A = { partnerId: 'ptn_A' };
+
+let now: number;
+let store: InMemoryItemStore;
+let items: ItemsService;
+/** Every release write: its item, version, and whether it released. */
+let writes: { itemId: string; version: number; released: boolean }[];
+
+function service(random = () => 0) {
+  return new ReleaseService({
+    store,
+    clock: () => new Date(now),
+    sleep: async (ms) => {
+      now += ms;
+    },
+    random,
+  });
+}
+
+async function hold(n: number, untilMs: number, extra: Partial<NinjsDocument> = {}) {
+  const document: NinjsDocument = {
+    uri: `urn:ministry:statement:${n}`,
+    language: 'ar',
+    headlines: [{ value: `بيان ${n}` }],
+    bodies: [{ value: 'نص البيان' }],
+    embargoed: iso(untilMs),
+    ...extra,
+  };
+  const prepared: PreparedItem = { document, contentHash: contentHashOf(document), warnings: [] };
+  const result = await items.submit(A, prepared);
+  return result.version.itemId;
+}
+
+const releasedAtOf = async (itemId: string) => (await store.getHead(itemId))?.releasedAt;
+
+beforeEach(() => {
+  now = T - 60_000;
+  store = new InMemoryItemStore();
+  items = new ItemsService({ store, clock: () => new Date(now) });
+  writes = [];
+  const release = store.release.bind(store);
+  store.release = async (itemId, version, releasedAt) => {
+    const released = await release(itemId, version, releasedAt);
+    writes.push({ itemId, version, released });
+    return released;
+  };
+});
+
+describe('a burst of embargoes ending together', () => {
+  it('the first trigger (even one that fired early) releases every item due at its time, and nothing due later', async () => {
+    const burst = await Promise.all(Array.from({ length: 30 }, (_, n) => hold(n, T)));
+    const overdue = await hold(100, T - 30_000);
+    const oneMsLater = await hold(101, T + 1);
+    const withheld = await hold(102, T, { pubstatus: 'withheld' });
+    now = T - 20_000; // Scheduler may fire before the time: the trigger waits for it
+
+    const first = await service().releaseScheduled(burst[7]!, 60_000);
+    expect(first).toEqual({ outcome: 'released', alsoReleased: 30, lost: 0, failed: 0 });
+    expect(now).toBe(T);
+    for (const itemId of [...burst, overdue]) expect(await releasedAtOf(itemId)).toBe(iso(T));
+    expect(await releasedAtOf(oneMsLater)).toBeUndefined();
+    expect(await releasedAtOf(withheld)).toBeUndefined();
+    expect(writes.filter((w) => !w.released)).toEqual([]);
+
+    // The other triggers find their item released: one read each, no write.
+    writes = [];
+    for (const itemId of burst.filter((_, n) => n !== 7)) {
+      expect(await service().releaseScheduled(itemId, 60_000)).toEqual({
+        outcome: 'not-held',
+        alsoReleased: 0,
+        lost: 0,
+        failed: 0,
+      });
+    }
+    expect(writes).toEqual([]);
+
+    // The item due 1 ms later: its own trigger at T waits for it (or refuses without the wait).
+    expect((await service().releaseScheduled(oneMsLater, 0)).outcome).toBe('not-due');
+    expect((await service().releaseScheduled(oneMsLater, 60_000)).outcome).toBe('released');
+    expect(await releasedAtOf(oneMsLater)).toBe(iso(T + 1));
+    expect(await releasedAtOf(withheld)).toBeUndefined();
+  });
+
+  it('concurrent burst releasers release each item exactly once', async () => {
+    const burst = await Promise.all(Array.from({ length: 40 }, (_, n) => hold(n, T)));
+    now = T;
+    // Writes take a while and interleave, as they do on the table.
+    const release = store.release.bind(store);
+    store.release = async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+      return release(...args);
+    };
+    const triggers = [0, 9, 21, 33].map((n, i) => service(() => i / 4).releaseScheduled(burst[n]!));
+    const outcomes = await Promise.all([...triggers, service().releaseScheduled(burst[9]!)]);
+
+    expect(outcomes.every((o) => o.failed === 0)).toBe(true);
+    const released = writes.filter((w) => w.released).map((w) => w.itemId);
+    expect(released.sort()).toEqual([...burst].sort());
+    // Each trigger's own item counts once, the others as alsoReleased.
+    const total = outcomes.reduce((sum, o) => sum + (o.outcome === 'released' ? 1 : 0) + o.alsoReleased, 0);
+    expect(total).toBe(40);
+    for (const itemId of burst) expect(await releasedAtOf(itemId)).toBe(iso(T));
+  });
+
+  it('a releaser that runs into released items leaves the rest to the others', async () => {
+    const burst = await Promise.all(Array.from({ length: 40 }, (_, n) => hold(n, T)));
+    const fresh = await hold(99, T + 1000);
+    now = T;
+    await service().releaseScheduled(burst[0]!);
+    // A stale listing (the index lags): everything it shows is already released.
+    const listDue = store.listDue.bind(store);
+    store.listDue = async () => burst.map((itemId) => ({ itemId, version: 1 }));
+    now = T + 1000;
+    writes = [];
+    const late = await service().releaseScheduled(fresh);
+    expect(late).toMatchObject({ outcome: 'released', alsoReleased: 0 });
+    // Its own write, then 3 that found nothing plus those already in flight: far fewer than the 40 listed.
+    expect(late.lost).toBeGreaterThanOrEqual(3);
+    expect(writes.length).toBeLessThanOrEqual(1 + 3 + 9);
+    store.listDue = listDue;
+  });
+
+  it('releases the latest held version: a correction superseded the listed one', async () => {
+    const itemId = await hold(1, T);
+    const other = await hold(2, T);
+    const head = await store.getHead(itemId);
+    await items.correct(A, itemId, 1, {
+      document: { ...(await store.getVersion(itemId, 1))!.document, title: 'تصحيح' },
+      contentHash: 'corrected',
+      warnings: [],
+    });
+    expect(head?.version).toBe(1);
+    // The index still shows version 1 (superseded): its write changes nothing; version 2 goes out.
+    const listDue = store.listDue.bind(store);
+    store.listDue = async (at, limit) => [{ itemId, version: 1 }, ...(await listDue(at, limit))];
+    now = T;
+    const outcome = await service().releaseScheduled(other);
+    expect(outcome).toMatchObject({ outcome: 'released', alsoReleased: 1, failed: 0 });
+    expect(writes.filter((w) => w.released)).toEqual([
+      { itemId: other, version: 1, released: true },
+      { itemId, version: 2, released: true },
+    ]);
+    expect((await store.getVersion(itemId, 1))?.releasedAt).toBeUndefined();
+  });
+
+  it('a failed write or listing of the others does not fail the trigger of its own item', async () => {
+    const [own, broken, fine] = await Promise.all([hold(1, T), hold(2, T), hold(3, T)]);
+    const release = store.release.bind(store);
+    store.release = async (itemId, ...rest) => {
+      if (itemId === broken) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+      return release(itemId, ...rest);
+    };
+    now = T;
+    const outcome = await service().releaseScheduled(own);
+    expect(outcome).toMatchObject({ outcome: 'released', alsoReleased: 1, failed: 1 });
+    expect((outcome.firstError as Error).message).toBe('throttled');
+    expect(await releasedAtOf(fine)).toBe(iso(T));
+    expect(await releasedAtOf(broken)).toBeUndefined();
+
+    store.release = release;
+    store.listDue = async () => {
+      throw new Error('index unavailable');
+    };
+    expect(await service().releaseScheduled(broken)).toMatchObject({
+      outcome: 'released',
+      alsoReleased: 0,
+      failed: 1,
+    });
+  });
+
+  it('a failing write of its own item fails the trigger (the schedule retries it)', async () => {
+    const own = await hold(1, T);
+    store.release = async () => {
+      throw new Error('throttled');
+    };
+    now = T;
+    await expect(service().releaseScheduled(own)).rejects.toThrow('throttled');
+  });
+});
