@@ -22,10 +22,10 @@ export interface EmbargoReleaseProps {
 
 /**
  * Reserved concurrency (docs/operations.md, "Concurrency"): both are invoked asynchronously (the
- * schedules, the sweep rule, the bus), so they are bounded like every subscriber. A release is a
- * read and one conditional write (tens of ms): 4 release over 100 items per second, and a burst
- * beyond waits in Lambda's async queue (each new environment would add a cold start to the burst;
- * measured locally, 8 did not release a burst of 60 sooner than 4). Schedules change only when an embargo does.
+ * schedules, the sweep rule, the bus), so they are bounded like every subscriber. The first trigger
+ * of a burst releases every item due (10 writes at a time) and the others are one read each, so 4
+ * are plenty; more environments would add cold starts and contending burst releasers. Schedules
+ * change only when an embargo does.
  */
 export const EMBARGO_CONCURRENCY = { releaserReserved: 4, schedulesReserved: 1 } as const;
 

@@ -200,7 +200,8 @@ describe('release: schedule, sweeper and a concurrent correction race', () => {
     for (const { version } of held) {
       const v1 = await rawRow(version.itemId, 1);
       expect((v1.releasedAt === undefined) !== (v1.supersededAt === undefined)).toBe(true);
-      if (v1.releasedAt !== undefined) expect(v1.releasedAt >= (v1.embargoUntil as string)).toBe(true);
+      if (v1.releasedAt !== undefined)
+        expect((v1.releasedAt as string) >= (v1.embargoUntil as string)).toBe(true);
       const published = (events.get(version.itemId) ?? []).filter((e) => e.version === 1);
       expect(published).toEqual(
         v1.releasedAt === undefined
@@ -208,7 +209,7 @@ describe('release: schedule, sweeper and a concurrent correction race', () => {
           : [{ detailType: 'NewsItemPublished', version: 1, eventId: eventIdOf(version.itemId, 1) }],
       );
     }
-    expect((await rawRow(held[0]!.version.itemId, 1)).releasedAt! >= later).toBe(true);
+    expect(((await rawRow(held[0]!.version.itemId, 1)).releasedAt as string) >= later).toBe(true);
   });
 
   it('releases a held correction once when schedule and sweeper race, with the latest content', async () => {
