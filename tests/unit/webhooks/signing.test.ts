@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { signatureHeader, webhookHeaders } from '#shared/adapters/webhooks/signing.ts';
+import { sign, signatureHeader, webhookHeaders } from '#shared/adapters/webhooks/signing.ts';
 import { deliveryIdOf, isDeliveryId } from '#shared/domain/webhooks/delivery-id.ts';
 import { activeSecrets, newSigningSecret } from '#shared/domain/webhooks/secrets.ts';
 
@@ -36,6 +37,30 @@ describe('Standard Webhooks signatures', () => {
     const headers = webhookHeaders([secret], 'msg_abc', new Date(), payload);
     expect(new Webhook(secret).verify(payload, headers)).toEqual(JSON.parse(payload));
     expect(() => new Webhook(secret).verify(`${payload} `, headers)).toThrow(/No matching signature/);
+  });
+
+  it('signs exactly as the standardwebhooks reference library for any secret, id, time and payload', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        fc.boolean(),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 0, max: 4_102_444_800_000 }),
+        fc.string({ unit: 'binary', maxLength: 300 }),
+        (key, prefixed, msgId, ms, payload) => {
+          const secret = `${prefixed ? 'whsec_' : ''}${Buffer.from(key).toString('base64')}`;
+          const at = new Date(ms);
+          expect(sign(secret, msgId, at, payload)).toBe(new Webhook(secret).sign(msgId, at, payload));
+        },
+      ),
+    );
+  });
+
+  it('refuses a secret the reference library refuses: not base64, or empty', () => {
+    for (const secret of ['whsec_not base64!', 'whsec_abc', 'whsec_', '']) {
+      expect(() => new Webhook(secret)).toThrow();
+      expect(() => sign(secret, 'msg_1', new Date(), '{}')).toThrow(RangeError);
+    }
   });
 
   it('during a rotation both secrets sign and either verifies; a third does not', () => {
