@@ -1,10 +1,10 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
-import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
 import type { SendResult } from '../../domain/webhooks/outcome';
 import type { WebhookRequest, WebhookSender } from '../../domain/webhooks/ports';
-import { LOOPBACK_ADDRESSES } from '../../domain/webhooks/url-policy';
+import { blockedAddressReason } from '../../domain/webhooks/url-policy';
 import { webhookHeaders } from './signing';
 
 export interface HttpWebhookSenderOptions {
@@ -12,7 +12,7 @@ export interface HttpWebhookSenderOptions {
   allowLoopback: boolean;
   /** Whole-request deadline (connect, send, response headers and the excerpt). */
   timeoutMs?: number;
-  /** DNS lookup override (tests map names to addresses); the filtering agent checks its answers. */
+  /** DNS lookup override (tests map names to addresses); its answers are checked like the system's. */
   lookup?: LookupFunction;
 }
 
@@ -20,27 +20,57 @@ export const SEND_TIMEOUT_MS = 15_000;
 /** Response bytes read for the excerpt; the rest is discarded unread. */
 const RESPONSE_BYTES_READ = 1024;
 
+/** A connection refused because the address is not public unicast (the reason names its range). */
+export class BlockedAddressError extends Error {
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly reason: string,
+  ) {
+    super(`${host} resolved to ${address}, ${reason}`);
+    this.name = 'BlockedAddressError';
+  }
+}
+
 /**
- * POSTs a webhook, signed the Standard Webhooks way (`signing.ts`). The request-filtering agents refuse, at connect time, any address that is
- * not public unicast (so a hostname re-pointed at 169.254.169.254 or 10.x after registration is
- * still blocked: DNS rebinding). Redirects are never followed (Node's http never does): a 3xx is
- * returned as the attempt's status and judged a failure.
+ * Wraps a DNS lookup so that a connection fails when any answer is not allowed (one private answer
+ * is enough, as at registration). Node's `net` calls it for every host name it connects to, with
+ * `all: true` when it may try several addresses, so the address checked is the one connected to.
+ */
+export function filteringLookup(
+  policy: { allowLoopback: boolean },
+  lookup: LookupFunction = dnsLookup as LookupFunction,
+): LookupFunction {
+  return (hostname, options, callback) => {
+    lookup(hostname, options, (error, address, family) => {
+      if (error) return callback(error, address, family);
+      const answers: LookupAddress[] = Array.isArray(address) ? address : [{ address, family: family ?? 0 }];
+      for (const answer of answers) {
+        const reason = blockedAddressReason(answer.address, policy);
+        if (reason !== undefined)
+          return callback(new BlockedAddressError(hostname, answer.address, reason), address, family);
+      }
+      callback(null, address, family);
+    });
+  };
+}
+
+/**
+ * POSTs a webhook, signed the Standard Webhooks way (`signing.ts`). At connect time it refuses any
+ * address that is not public unicast, by the ranges registration checks (`url-policy.ts`): an IP
+ * literal before connecting, a host name's answers in the lookup (so a hostname re-pointed at
+ * 169.254.169.254 or 10.x after registration is still blocked: DNS rebinding). Redirects are never
+ * followed (Node's http never does): a 3xx is returned as the attempt's status and judged a failure.
  */
 export class HttpWebhookSender implements WebhookSender {
-  private readonly httpAgent: RequestFilteringHttpAgent;
-  private readonly httpsAgent: RequestFilteringHttpsAgent;
+  // No keep-alive: every attempt opens (and checks) a connection of its own.
+  private readonly httpAgent = new HttpAgent({ keepAlive: false });
+  private readonly httpsAgent = new HttpsAgent({ keepAlive: false });
+  private readonly lookup: LookupFunction;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: HttpWebhookSenderOptions) {
-    const filter = {
-      allowPrivateIPAddress: false,
-      allowMetaIPAddress: false,
-      // Exact addresses, not CIDRs: the agent compares them as strings for either family.
-      allowIPAddressList: options.allowLoopback ? [...LOOPBACK_ADDRESSES] : [],
-      keepAlive: false,
-    };
-    this.httpAgent = new RequestFilteringHttpAgent(filter);
-    this.httpsAgent = new RequestFilteringHttpsAgent(filter);
+    this.lookup = filteringLookup(options, options.lookup);
     this.timeoutMs = options.timeoutMs ?? SEND_TIMEOUT_MS;
   }
 
@@ -49,6 +79,7 @@ export class HttpWebhookSender implements WebhookSender {
     const elapsed = () => Math.round(performance.now() - started);
     return new Promise<SendResult>((resolve) => {
       let settled = false;
+      let timer: NodeJS.Timeout | undefined;
       const finish = (result: SendResult) => {
         if (settled) return;
         settled = true;
@@ -62,6 +93,12 @@ export class HttpWebhookSender implements WebhookSender {
         finish({ kind: 'error', durationMs: 0, error: 'invalid URL' });
         return;
       }
+      // An IP literal is connected to without a lookup: check it here. IPv6 hosts come bracketed.
+      const literal = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+      if (isIP(literal) !== 0 && blockedAddressReason(literal, this.options) !== undefined) {
+        finish({ kind: 'error', durationMs: 0, error: BLOCKED });
+        return;
+      }
       const secure = url.protocol === 'https:';
       const request = (secure ? httpsRequest : httpRequest)(url, {
         method: 'POST',
@@ -71,9 +108,9 @@ export class HttpWebhookSender implements WebhookSender {
           'content-length': String(Buffer.byteLength(webhook.body, 'utf8')),
           'user-agent': 'Diplowire-Webhooks/1',
         },
-        ...(this.options.lookup && { lookup: this.options.lookup }),
+        lookup: this.lookup,
       });
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         request.destroy(new Error(`timed out after ${this.timeoutMs} ms`));
       }, this.timeoutMs);
 
@@ -108,11 +145,12 @@ export class HttpWebhookSender implements WebhookSender {
   }
 }
 
+const BLOCKED = 'blocked: the host resolved to a non-public address';
+
 /** A short reason without stack or internals (it is shown to the partner). */
 function describe(error: Error): string {
   const code = (error as NodeJS.ErrnoException).code;
-  if (/is not allowed\. Because/.test(error.message))
-    return 'blocked: the host resolved to a non-public address';
+  if (error instanceof BlockedAddressError) return BLOCKED;
   if (error.message.startsWith('timed out')) return error.message;
   return code ? `connection failed (${code})` : `connection failed: ${error.message.slice(0, 120)}`;
 }

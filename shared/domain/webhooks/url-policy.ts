@@ -24,7 +24,11 @@ export type UrlCheck =
 
 type Range = [network: string, prefix: number, family: 'ipv4' | 'ipv6'];
 
-/** Non-public ranges, each with the reason a registration is refused (checked in this order). */
+/**
+ * Non-public ranges, each with the reason an address is refused (checked in this order): at registration
+ * and again at connect time (http-sender.ts). It covers every range ipaddr.js 2.5 (which the former
+ * connect-time filter, request-filtering-agent, used) classes as not unicast.
+ */
 const BLOCKED_RANGES: [reason: string, ranges: Range[]][] = [
   ['an IPv4-mapped IPv6 address', [['::ffff:0:0', 96, 'ipv6']]],
   [
@@ -81,6 +85,21 @@ const BLOCKED_RANGES: [reason: string, ranges: Range[]][] = [
       ['192.0.0.0', 24, 'ipv4'],
       ['198.18.0.0', 15, 'ipv4'],
       ['100::', 64, 'ipv6'],
+      ['::ffff:0:0:0', 96, 'ipv6'],
+      ['fec0::', 10, 'ipv6'],
+      ['5f00::', 16, 'ipv6'],
+      // IETF protocol assignments (Teredo, benchmarking, AMT, ORCHID, ...): not receivers.
+      ['2001::', 23, 'ipv6'],
+    ],
+  ],
+  [
+    'a special-purpose anycast address',
+    [
+      ['192.88.99.0', 24, 'ipv4'],
+      ['192.31.196.0', 24, 'ipv4'],
+      ['192.175.48.0', 24, 'ipv4'],
+      ['192.52.193.0', 24, 'ipv4'],
+      ['2620:4f:8000::', 48, 'ipv6'],
     ],
   ],
   [
@@ -90,16 +109,30 @@ const BLOCKED_RANGES: [reason: string, ranges: Range[]][] = [
       ['198.51.100.0', 24, 'ipv4'],
       ['203.0.113.0', 24, 'ipv4'],
       ['2001:db8::', 32, 'ipv6'],
+      ['3fff::', 20, 'ipv6'],
     ],
   ],
 ];
 
-// One list per family: Node's BlockList matches IPv4 addresses against IPv4-mapped IPv6 rules.
-const BLOCK_LISTS = BLOCKED_RANGES.map(([reason, ranges]) => {
-  const lists = { ipv4: new BlockList(), ipv6: new BlockList() };
-  for (const [network, prefix, family] of ranges) lists[family].addSubnet(network, prefix, family);
-  return { reason, lists };
-});
+interface BlockLists {
+  reason: string;
+  lists: Record<'ipv4' | 'ipv6', BlockList>;
+}
+let blockLists: BlockLists[] | undefined;
+
+/**
+ * One list per family (Node's BlockList matches IPv4 addresses against IPv4-mapped IPv6 rules), built
+ * on first use: functions that import this module only for its constants (the webhook dispatcher)
+ * do not pay for them at cold start.
+ */
+function blockListsOf(): BlockLists[] {
+  blockLists ??= BLOCKED_RANGES.map(([reason, ranges]) => {
+    const lists = { ipv4: new BlockList(), ipv6: new BlockList() };
+    for (const [network, prefix, family] of ranges) lists[family].addSubnet(network, prefix, family);
+    return { reason, lists };
+  });
+  return blockLists;
+}
 
 /**
  * Why an IP address may not receive webhooks, or undefined when it may. Loopback is allowed only
@@ -113,7 +146,7 @@ export function blockedAddressReason(
   if (version === 0) return 'not an IP address';
   const family = version === 4 ? 'ipv4' : 'ipv6';
   if (policy.allowLoopback && (LOOPBACK_ADDRESSES as readonly string[]).includes(address)) return undefined;
-  for (const { reason, lists } of BLOCK_LISTS) {
+  for (const { reason, lists } of blockListsOf()) {
     if (lists[family].check(address, family)) return reason;
   }
   return undefined;

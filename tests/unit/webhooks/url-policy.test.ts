@@ -87,3 +87,61 @@ describe('blockedAddressReason', () => {
     expect(blockedAddressReason('example.com', prod)).toMatch(/not an IP/);
   });
 });
+
+describe('blockedAddressReason covers every special range of ipaddr.js 2.5 (the former connect-time filter)', () => {
+  // One address inside each range ipaddr.js classes as not unicast (IPv4 and IPv6 SpecialRanges).
+  it.each([
+    '0.1.2.3',
+    '255.255.255.255',
+    '239.1.1.1',
+    '169.254.1.1',
+    '127.0.0.53',
+    '100.127.255.254',
+    '10.255.0.1',
+    '172.20.0.1',
+    '192.168.255.1',
+    '192.0.0.9',
+    '192.0.2.1',
+    '192.88.99.1',
+    '198.19.0.1',
+    '198.51.100.7',
+    '203.0.113.200',
+    '250.0.0.1',
+    '192.175.48.6',
+    '192.31.196.1',
+    '192.52.193.1',
+    '::',
+    'fe80::1',
+    'ff05::2',
+    '::1',
+    'fd00::1',
+    '::ffff:8.8.8.8',
+    'fec0::1',
+    '100::1',
+    '::ffff:0:808:808',
+    '64:ff9b::808:808',
+    '64:ff9b:1::1',
+    '2002:808:808::1',
+    '2001::1',
+    '2001:2::1',
+    '2001:3::1',
+    '2001:4:112::1',
+    '2620:4f:8000::1',
+    '2001:10::1',
+    '2001:20::1',
+    '2001:30::1',
+    '5f00::1',
+    '2001:1ff::1',
+    '2001:db8::1',
+    '3fff::1',
+  ])('refuses %s', (address) => {
+    expect(blockedAddressReason(address, prod)).toBeDefined();
+  });
+
+  it.each(['8.8.8.8', '1.1.1.1', '93.184.216.34', '2606:4700::1111', '2001:200::1', '2a00:1450::1'])(
+    'passes public unicast %s',
+    (address) => {
+      expect(blockedAddressReason(address, prod)).toBeUndefined();
+    },
+  );
+});
