@@ -1,10 +1,11 @@
-import { lookup } from 'node:dns/promises';
 import type { HostVerifier } from '../../domain/webhooks/ports';
 import { blockedAddressReason, type UrlPolicy } from '../../domain/webhooks/url-policy';
 
 type LookupAll = (hostname: string) => Promise<{ address: string }[]>;
 
-const lookupAll: LookupAll = (hostname) => lookup(hostname, { all: true, verbatim: true });
+// Loaded on the first registration, not at every subscriptions-api cold start (most calls never resolve a host).
+const lookupAll: LookupAll = async (hostname) =>
+  (await import('node:dns/promises')).lookup(hostname, { all: true, verbatim: true });
 
 /**
  * Registration-time DNS check: every address the host resolves to must be allowed (one private
