@@ -23,8 +23,17 @@ export interface FeedFigures {
   feedDuplicates: number;
 }
 
-export async function measureFeed(options: { changes: number; partners: number }): Promise<FeedFigures> {
-  const { cloud, dataDir, stop } = await startSubscriberCloud('bench-feed');
+export async function measureFeed(options: {
+  changes: number;
+  partners: number;
+  /**
+   * Each partner's time from one submission's start to the next (default 0: as fast as the cloud
+   * answers, which drives the local cloud to its capacity and measures its queues).
+   */
+  paceMs?: number;
+}): Promise<FeedFigures> {
+  const paceMs = options.paceMs ?? 0;
+  const { cloud, dataDir, stop } = await startSubscriberCloud(paceMs > 0 ? 'bench-feed-paced' : 'bench-feed');
   try {
     const sources = await Promise.all(
       Array.from({ length: options.partners }, (_, n) => createPartner(dataDir, `bench-feed-source-${n}`)),
@@ -60,6 +69,7 @@ export async function measureFeed(options: { changes: number; partners: number }
       sources.map(async (source, p) => {
         const api = partnerApi(cloud.endpoints, source.apiKey);
         for (let n = 0; n < perPartner; n++) {
+          const started = Date.now();
           const item = {
             uri: `urn:bench:feed:${batch}:${p}:${n}`,
             language: 'ar',
@@ -70,6 +80,8 @@ export async function measureFeed(options: { changes: number; partners: number }
           if (created.status !== 201) throw new Error(`submit answered ${created.status}: ${created.text}`);
           const { id } = JSON.parse(created.text) as { id: string };
           acceptedAt.set(eventIdOf(id, 1), Date.now());
+          const wait = started + paceMs - Date.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         }
       }),
     );

@@ -17,6 +17,8 @@ import { machineFigures, round } from './support';
 const CLOUD_ITEMS = Number(process.env.BENCH_CLOUD_ITEMS ?? 200);
 const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
 const FEED_CHANGES = Number(process.env.BENCH_FEED_CHANGES ?? 200);
+/** Each feed partner's pace in the paced run: 4 partners at 2 items a second, a very busy wire. */
+const FEED_PACE_MS = Number(process.env.BENCH_FEED_PACE_MS ?? 500);
 const EMBARGO_ITEMS = Number(process.env.BENCH_EMBARGO_ITEMS ?? 60);
 const only = new Set((process.env.BENCH_ONLY ?? 'cloud,subscribers,feed,embargo').split(','));
 
@@ -48,11 +50,19 @@ if (only.has('subscribers')) {
 }
 if (only.has('feed')) {
   const feed = await measureFeed({ changes: Math.max(200, FEED_CHANGES), partners: 4 });
+  const paced = await measureFeed({
+    changes: Math.max(200, FEED_CHANGES),
+    partners: 4,
+    paceMs: FEED_PACE_MS,
+  });
   Object.assign(out, {
     feedLagP50Ms: round(feed.feedLagP50Ms, 1),
     feedLagP99Ms: round(feed.feedLagP99Ms, 1),
-    feedMissed: feed.feedMissed,
-    feedDuplicates: feed.feedDuplicates,
+    feedMissed: feed.feedMissed + paced.feedMissed,
+    feedDuplicates: feed.feedDuplicates + paced.feedDuplicates,
+    feedPacedPerSecond: round((4 * 1000) / FEED_PACE_MS, 1),
+    feedLagPacedP50Ms: round(paced.feedLagP50Ms, 1),
+    feedLagPacedP99Ms: round(paced.feedLagP99Ms, 1),
   });
   console.log(JSON.stringify(out));
 }

@@ -336,6 +336,33 @@ describe('delivery', () => {
     await call('DELETE /v1/subscriptions/{id}', A, { pathParameters: { id: sub.id } });
   }, 30_000);
 
+  it('messages name their subscription so the dispatcher reads both rows at once; the delivery row decides, whatever the hint says', async () => {
+    const mine = await subscribe(A);
+    const other = await subscribe(B);
+    receiver.verifyWith(mine.secret);
+    await fanOut(itemEvent(A), { subscriptions, deliveries, queue, partners });
+    const [message] = await drain();
+    expect(message).toMatchObject({ subscriptionId: mine.id, attempt: 1 });
+    // A wrong hint (another partner's active subscription) must not sign with its secret or send to it.
+    receiver.answer({ status: 503 });
+    const before = receiver.received.length;
+    expect(await dispatcher().dispatch({ ...message!, subscriptionId: other.id })).toBe('retrying');
+    expect(receiver.received.slice(before).map((r) => r.verifyError)).toEqual([undefined]);
+    const [retry] = await drain();
+    expect(retry).toMatchObject({ subscriptionId: mine.id, attempt: 2 });
+    // No hint at all (a message queued before hints existed): the subscription is read after the delivery.
+    const { subscriptionId: _hint, ...unhinted } = retry!;
+    receiver.answer({ status: 200 });
+    expect(await dispatcher().dispatch(unhinted)).toBe('succeeded');
+    expect(receiver.received.at(-1)!.verifyError).toBeUndefined();
+    for (const [partner, sub] of [
+      [A, mine],
+      [B, other],
+    ] as const) {
+      await call('DELETE /v1/subscriptions/{id}', partner, { pathParameters: { id: sub.id } });
+    }
+  }, 30_000);
+
   it('treats a 301 as a failure without following it, and 410 disables the subscription', async () => {
     const sub = await subscribe(A);
     receiver.verifyWith(sub.secret);

@@ -315,28 +315,36 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   }
 
   async findMatches(eventType: WebhookEventType, partnerId: string): Promise<SubscriptionMatch[]> {
+    // The partner's own audience and everyone's, read side by side (one round trip of latency, not two).
+    const audiences = await Promise.all(
+      [partnerId, ALL_PARTNERS].map((audience) => this.matchesOf(matchPk(eventType, audience))),
+    );
     const byId = new Map<string, SubscriptionMatch>();
-    for (const audience of [partnerId, ALL_PARTNERS]) {
-      const pages = paginateQuery(
-        { client: this.client },
-        {
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: marshall({ ':pk': matchPk(eventType, audience) }),
-        },
-      );
-      for await (const page of pages) {
-        for (const item of (page.Items ?? []).map((attributes) => unmarshall(attributes))) {
-          byId.set(item.subscriptionId as string, {
-            subscriptionId: item.subscriptionId as string,
-            partnerId: item.partnerId as string,
-            ...(item.languages && { languages: item.languages as string[] }),
-            ...(item.places && { places: item.places as string[] }),
-          });
-        }
+    for (const match of audiences.flat()) byId.set(match.subscriptionId, match);
+    return [...byId.values()];
+  }
+
+  private async matchesOf(pk: string): Promise<SubscriptionMatch[]> {
+    const matches: SubscriptionMatch[] = [];
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: marshall({ ':pk': pk }),
+      },
+    );
+    for await (const page of pages) {
+      for (const item of (page.Items ?? []).map((attributes) => unmarshall(attributes))) {
+        matches.push({
+          subscriptionId: item.subscriptionId as string,
+          partnerId: item.partnerId as string,
+          ...(item.languages && { languages: item.languages as string[] }),
+          ...(item.places && { places: item.places as string[] }),
+        });
       }
     }
-    return [...byId.values()];
+    return matches;
   }
 
   private async ignoringConditionFailure(command: UpdateItemCommand): Promise<void> {

@@ -35,11 +35,13 @@ export function parseDeliveryMessage(body: string): DeliveryMessage | undefined 
   if (typeof m.deliveryId !== 'string' || !positive(m.sequence) || !positive(m.attempt)) return undefined;
   if (m.notBefore !== undefined && !Number.isSafeInteger(m.notBefore)) return undefined;
   if (m.paced !== undefined && (m.paced !== true || m.notBefore === undefined)) return undefined;
+  if (m.subscriptionId !== undefined && typeof m.subscriptionId !== 'string') return undefined;
   return {
     deliveryId: m.deliveryId,
     sequence: m.sequence,
     attempt: m.attempt,
     ...(m.notBefore !== undefined && { notBefore: m.notBefore as number }),
     ...(m.paced === true && { paced: true as const }),
+    ...(typeof m.subscriptionId === 'string' && { subscriptionId: m.subscriptionId }),
   };
 }

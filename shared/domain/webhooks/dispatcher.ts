@@ -1,5 +1,5 @@
 import { sanitiseExcerpt } from './excerpt';
-import type { DeliveryAttempt, DeliveryMessage } from './model';
+import type { Delivery, DeliveryAttempt, DeliveryMessage } from './model';
 import { judgeAttempt } from './outcome';
 import type {
   DeliveryQueue,
@@ -72,25 +72,29 @@ export class Dispatcher {
       return 'waiting';
     }
 
-    const loaded = await deliveries.getDeliveryWithPayload(message.deliveryId);
+    // With the subscription named in the message, both rows are read side by side.
+    const [loaded, hinted] = await Promise.all([
+      deliveries.getDeliveryWithPayload(message.deliveryId),
+      message.subscriptionId === undefined
+        ? undefined
+        : subscriptions.getSubscriptionWithSecrets(message.subscriptionId),
+    ]);
     if (loaded === undefined) return 'stale';
     const { delivery, payload } = loaded;
     if (delivery.sequence !== message.sequence || delivery.status !== 'pending') return 'stale';
     if (delivery.nextAttempt !== message.attempt) {
       // The attempt before was recorded but the message for this one may never have been sent.
       if (delivery.nextAttempt === message.attempt + 1 && delivery.enqueuedAttempt !== delivery.nextAttempt) {
-        await this.schedule(
-          message.deliveryId,
-          delivery.sequence,
-          delivery.nextAttempt,
-          delivery.nextAttemptAt,
-        );
+        await this.schedule(delivery, delivery.sequence, delivery.nextAttempt, delivery.nextAttemptAt);
         return 'repaired';
       }
       return 'stale';
     }
 
-    const target = await subscriptions.getSubscriptionWithSecrets(delivery.subscriptionId);
+    const target =
+      message.subscriptionId === delivery.subscriptionId
+        ? hinted
+        : await subscriptions.getSubscriptionWithSecrets(delivery.subscriptionId);
     if (target === undefined || target.subscription.status !== 'active') {
       const reason = target === undefined ? 'subscription-deleted' : 'subscription-disabled';
       await deliveries.cancelDelivery(delivery.deliveryId, delivery.sequence, reason, now.toISOString());
@@ -239,12 +243,12 @@ export class Dispatcher {
       ))
     )
       return 'stale';
-    await this.schedule(delivery.deliveryId, message.sequence, nextAttempt, nextAttemptAt);
+    await this.schedule(delivery, message.sequence, nextAttempt, nextAttemptAt);
     return 'retrying';
   }
 
   private async schedule(
-    deliveryId: string,
+    { deliveryId, subscriptionId }: Pick<Delivery, 'deliveryId' | 'subscriptionId'>,
     sequence: number,
     attempt: number,
     at: string | undefined,
@@ -253,7 +257,7 @@ export class Dispatcher {
     const waitSeconds = at === undefined ? 0 : Math.max(0, (Date.parse(at) - nowMs) / 1000);
     const { delaySeconds, notBefore } = queueDelay(waitSeconds, nowMs);
     await this.options.queue.enqueue(
-      { deliveryId, sequence, attempt, ...(notBefore !== undefined && { notBefore }) },
+      { deliveryId, sequence, attempt, subscriptionId, ...(notBefore !== undefined && { notBefore }) },
       delaySeconds,
     );
     await this.options.deliveries.markEnqueued(deliveryId, sequence, attempt);

@@ -124,7 +124,12 @@ export async function fanOut(
       result.repaired++;
     }
     await deps.queue.enqueue(
-      { deliveryId: target.deliveryId, sequence: target.sequence, attempt: target.nextAttempt },
+      {
+        deliveryId: target.deliveryId,
+        sequence: target.sequence,
+        attempt: target.nextAttempt,
+        subscriptionId: target.subscriptionId,
+      },
       0,
     );
     await deps.deliveries.markEnqueued(target.deliveryId, target.sequence, target.nextAttempt);

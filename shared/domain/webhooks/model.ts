@@ -95,6 +95,12 @@ export interface DeliveryMessage {
   notBefore?: number;
   /** The attempt holds a send slot at `notBefore` (send-rate.ts): it goes then without taking another. */
   paced?: true;
+  /**
+   * The delivery's subscription, so the dispatcher reads the delivery and the subscription side by
+   * side. A hint only: the delivery row is the truth, and a message without it (or with another id)
+   * reads the subscription after the delivery.
+   */
+  subscriptionId?: string;
 }
 
 /** A subscription as the fan-out sees it (a match row): enough to apply the filter. */
