@@ -129,15 +129,18 @@ export class SchedulerApi {
     return {};
   }
 
-  /** Deletes a schedule (its invocations already in flight finish, as on AWS). */
-  removeSchedule(schedule: StoredSchedule, options: { completed?: boolean } = {}): void {
+  /**
+   * Deletes a schedule (its invocations already in flight finish, as on AWS). `persist: false`: the
+   * caller saves (the timers batch their saves).
+   */
+  removeSchedule(schedule: StoredSchedule, options: { completed?: boolean; persist?: boolean } = {}): void {
     const d = schedule.definition;
     this.scheduler.disarm(d.GroupName, d.Name);
     this.state.schedules = this.state.schedules.filter((s) => s !== schedule);
     if (options.completed && schedule.fromTemplate) {
       this.state.completedTemplateSchedules[`${d.GroupName}/${d.Name}`] = schedule.templateHash ?? '';
     }
-    this.scheduler.save();
+    if (options.persist !== false) this.scheduler.save();
   }
 
   listSchedules(query: URLSearchParams): { Schedules: unknown[]; NextToken?: string } {

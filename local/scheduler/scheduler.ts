@@ -80,6 +80,10 @@ export class LocalScheduler {
   private server: Server | undefined;
   private started = false;
   private closed = false;
+  /** Invocations fired in this turn of the event loop: persisted with one save, then started. */
+  private firing: StoredInvocation[] = [];
+  private firingTurn: NodeJS.Immediate | undefined;
+  private savingTurn: NodeJS.Immediate | undefined;
 
   /** See `LocalSchedulerOptions.authorize`; the HTTP face (server.ts) asks it. */
   get authorizer(): SchedulerAuthorizer | undefined {
@@ -152,6 +156,14 @@ export class LocalScheduler {
     this.closed = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    // Fired but not started, or finished but not saved: persist them (they resume after a restart).
+    if (this.firingTurn !== undefined || this.savingTurn !== undefined) {
+      clearImmediate(this.firingTurn);
+      clearImmediate(this.savingTurn);
+      this.firingTurn = this.savingTurn = undefined;
+      this.firing = [];
+      this.save();
+    }
     for (const wake of this.sleepers) wake();
     await Promise.allSettled([...this.inFlight]);
     const server = this.server;
@@ -164,7 +176,11 @@ export class LocalScheduler {
 
   /** Resolves once every invocation started so far (including retries) has finished. */
   async whenIdle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    for (;;) {
+      if (this.firingTurn !== undefined) await new Promise((resolve) => setImmediate(resolve));
+      else if (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+      else return;
+    }
   }
 
   /** Invocations so far (oldest first, the last 1000): what `GET /_local/schedules` shows. */
@@ -174,6 +190,20 @@ export class LocalScheduler {
 
   save(): void {
     saveState(this.options.dataDir, this.state);
+  }
+
+  /**
+   * A save at the end of this turn of the event loop, for what the timers do (invocations finishing,
+   * completed schedules deleted): a burst of schedules falling due together shares one save instead
+   * of one each, which held the event loop, and every local service on it, for tens of ms. A crash
+   * before it resumes the invocation after the restart (at least once, as Scheduler promises).
+   * API changes still save before they answer.
+   */
+  private saveSoon(): void {
+    this.savingTurn ??= setImmediate(() => {
+      this.savingTurn = undefined;
+      this.save();
+    });
   }
 
   scheduleArn(groupName: string, name: string): string {
@@ -277,10 +307,24 @@ export class LocalScheduler {
       last: timing.kind === 'at' || this.due(schedule) === undefined,
     };
     this.state.invocations.push(invocation);
-    this.save();
     this.log(`schedule ${this.key(schedule)} fired (due ${isoSeconds(due)}, ${now - due} ms after)`);
-    this.run(invocation);
+    this.startSoon(invocation);
     if (!invocation.last) this.arm(schedule);
+  }
+
+  /**
+   * Starts a fired invocation once it is persisted. Schedules due at the same time (a burst of
+   * embargoes) fire in the same timer phase: they are persisted with ONE save at the end of it and
+   * then started together, never started before they are on disk.
+   */
+  private startSoon(invocation: StoredInvocation): void {
+    this.firing.push(invocation);
+    this.firingTurn ??= setImmediate(() => {
+      this.firingTurn = undefined;
+      const fired = this.firing.splice(0);
+      this.save();
+      for (const next of fired) this.run(next);
+    });
   }
 
   private run(invocation: StoredInvocation): void {
@@ -311,7 +355,7 @@ export class LocalScheduler {
       this.state.invocations = this.state.invocations.filter((i) => i !== invocation);
       const schedule = this.api.findSchedule(invocation.groupName, invocation.name);
       if (invocation.last && schedule !== undefined) this.complete(schedule, invocation.generation);
-      this.save();
+      this.saveSoon();
     });
     const tracked = work.catch((error: unknown) => this.log(`invocation error: ${String(error)}`));
     this.inFlight.add(tracked);
@@ -322,7 +366,8 @@ export class LocalScheduler {
   private complete(schedule: StoredSchedule, generation: number): void {
     if (schedule.generation !== generation || schedule.definition.ActionAfterCompletion !== 'DELETE') return;
     this.log(`schedule ${this.key(schedule)} completed: deleted (ActionAfterCompletion DELETE)`);
-    this.api.removeSchedule(schedule, { completed: true });
+    this.api.removeSchedule(schedule, { completed: true, persist: false });
+    this.saveSoon();
   }
 
   private sleep(ms: number): Promise<boolean> {

@@ -2,6 +2,9 @@
  * Schedules fire on time: EventBridge rules with a ScheduleExpression and Scheduler cron schedules in a
  * time zone, on a clock the test moves (fake timers and Date; the HTTP servers are real).
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type EventEnvelope, LocalEventBridge } from '#local/eventbridge/index.ts';
 import { LocalScheduler } from '#local/scheduler/index.ts';
@@ -145,5 +148,55 @@ describe('Scheduler cron schedules in a time zone', () => {
       '2030-01-01T04:00:00.000Z',
     ]);
     expect(scheduler.state.schedules).toEqual([]);
+  });
+});
+
+describe('a burst of one-time schedules due at the same second (embargoes ending together)', () => {
+  it('fires every one at its second, once, each persisted before its target is invoked, then deletes them', async () => {
+    vi.setSystemTime(new Date('2030-01-01T08:59:00Z'));
+    const dataDir = mkdtempSync(join(tmpdir(), 'scheduler-burst-'));
+    closers.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const onDisk = () =>
+      JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8')) as {
+        schedules: unknown[];
+        invocations: Array<{ name: string }>;
+      };
+    const invoked: Array<{ itemId: string; at: string; persisted: boolean }> = [];
+    const scheduler = new LocalScheduler({
+      region: REGION,
+      accountId: ACCOUNT,
+      dataDir,
+      invokeTarget: async (_target, payload) => {
+        const { itemId } = JSON.parse(payload) as { itemId: string };
+        const persisted = onDisk().invocations.some((i) => i.name === `release-${itemId}`);
+        invoked.push({ itemId, at: new Date().toISOString(), persisted });
+      },
+      sendToDeadLetter: async () => {},
+    });
+    await scheduler.listen(0);
+    closers.push(() => scheduler.close());
+    const items = Array.from({ length: 40 }, (_, n) => `itm-${n}`);
+    for (const itemId of items) {
+      scheduler.api.createSchedule(`release-${itemId}`, {
+        ScheduleExpression: 'at(2030-01-01T09:00:00)',
+        ActionAfterCompletion: 'DELETE',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          Arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:release`,
+          RoleArn: `arn:aws:iam::${ACCOUNT}:role/r`,
+          Input: JSON.stringify({ itemId }),
+        },
+      });
+    }
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(invoked).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    await scheduler.whenIdle();
+    expect(invoked.map((i) => i.itemId).sort()).toEqual([...items].sort());
+    expect(invoked.every((i) => i.at === '2030-01-01T09:00:00.000Z' && i.persisted)).toBe(true);
+    // Finished and deleted, on disk too (the timers' saves land at the end of the turn).
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(scheduler.state.schedules).toEqual([]);
+    expect(onDisk()).toMatchObject({ schedules: [], invocations: [] });
   });
 });
