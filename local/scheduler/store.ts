@@ -1,7 +1,8 @@
 /**
  * The local Scheduler's persisted state: schedule groups, schedules (definition and run state) and the
- * invocations in flight, in one JSON file under the data directory, replaced atomically on each change
- * (write to a temporary file, then rename) so a crash leaves the previous or the next state, never half.
+ * invocations in flight, in one JSON file under the data directory, replaced atomically (write to a
+ * temporary file, then rename) so a crash leaves the previous or the next state, never half: on each
+ * API change before it is answered, and once per event-loop turn for what the timers change.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
