@@ -73,6 +73,7 @@ if (only.has('embargo')) {
     releaseLagP99Ms: round(embargo.releaseLagP99Ms, 1),
     earlyReleases: embargo.earlyReleases,
     releaseMissed: embargo.releaseMissed,
+    releaseDuplicates: embargo.releaseDuplicates,
   });
 }
 if (only.has('fairness')) {
