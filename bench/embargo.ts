@@ -5,11 +5,17 @@
  * - `releaseLagP99Ms`: from the embargo time to the public event's ingestion on the bus, p99;
  * - `earlyReleases`: public events (or `releasedAt` values) seen before their embargo time: must be 0;
  * - `releaseMissed`: held items not released within two minutes of their time (must be 0).
+ * - `releaseWrittenP99Ms` / `releasePublishP99Ms`: the lag split at the release write (seen by
+ *   polling the HeldByReleaseTime index every 50 ms, which the write empties): the part the release
+ *   design controls (schedule, trigger, conditional write), and the outbox's (stream, publisher,
+ *   PutEvents), which also carries the feed projector's and subscribers' work on the same burst.
  *
  *   npx tsx bench/embargo.ts      (this part alone; `npm run bench` runs it with the rest)
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { HELD_BY_RELEASE_TIME, HELD_QUEUE } from '#shared/adapters/dynamodb/table-design.ts';
 import { createPartner, partnerApi, startSubscriberCloud } from '#tests/e2e/support/subscribers.ts';
 import { throwawayCloudsOnTmpfs } from './storage';
 import { percentile, round } from './support';
@@ -23,6 +29,10 @@ export interface EmbargoFigures {
   releaseMissed: number;
   /** Items whose release was published under more than one event id (must be 0). */
   releaseDuplicates: number;
+  /** Embargo time -> the release write (±50 ms), p99. */
+  releaseWrittenP99Ms: number;
+  /** The release write -> the public event on the bus, p99 (per item). */
+  releasePublishP99Ms: number;
 }
 
 interface LoggedEvent {
@@ -83,6 +93,49 @@ async function submitHeld(
 /** Whole seconds `leadMs` from now: embargoes are set on a second (usually a minute). */
 const secondIn = (leadMs: number) => Math.ceil((Date.now() + leadMs) / 1000) * 1000;
 
+/**
+ * When each item's release was written: the first poll (every 50 ms) of the HeldByReleaseTime index
+ * that no longer shows it (the release removes its index keys). Polls until all are gone or `until`.
+ */
+async function releaseWrites(
+  endpoints: { dynamodb: string; region: string; itemsTable: string },
+  ids: string[],
+  until: () => boolean,
+): Promise<Map<string, number>> {
+  const client = new DynamoDBClient({
+    endpoint: endpoints.dynamodb,
+    region: endpoints.region,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
+  const written = new Map<string, number>();
+  try {
+    while (written.size < ids.length && !until()) {
+      const polled = Date.now();
+      const held = new Set<string>();
+      let ExclusiveStartKey: Record<string, never> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: endpoints.itemsTable,
+            IndexName: HELD_BY_RELEASE_TIME,
+            KeyConditionExpression: 'heldQueue = :queue',
+            ExpressionAttributeValues: { ':queue': { S: HELD_QUEUE } },
+            ProjectionExpression: 'PK',
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) held.add(String(item.PK?.S).slice('ITEM#'.length));
+        ExclusiveStartKey = page.LastEvaluatedKey as typeof ExclusiveStartKey;
+      } while (ExclusiveStartKey !== undefined);
+      for (const id of ids) if (!held.has(id) && !written.has(id)) written.set(id, polled);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 50 - (Date.now() - polled))));
+    }
+  } finally {
+    client.destroy();
+  }
+  return written;
+}
+
 async function releaseOf(
   endpoints: { eventbridge: string; eventBusName: string },
   ids: string[],
@@ -117,9 +170,17 @@ export async function measureEmbargo(options: { items: number }): Promise<Embarg
     const embargoed = new Date(due).toISOString();
     const ids = await submitHeld(api, options.items, embargoed);
     if (Date.now() >= due) throw new Error('submitting the held items took past their embargo time');
+    // From a little before the time (the items are all in the index then), until the events are in.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now() - 200)));
+    let eventsIn = false;
+    const watching = releaseWrites(cloud.endpoints, ids, () => eventsIn);
     const events = await releaseOf(cloud.endpoints, ids, due, 120_000);
+    eventsIn = true;
+    const written = await watching;
 
     const lags: number[] = [];
+    const writeLags: number[] = [];
+    const publishLags: number[] = [];
     let earlyReleases = 0;
     let releaseDuplicates = 0;
     for (const id of ids) {
@@ -131,6 +192,11 @@ export async function measureEmbargo(options: { items: number }): Promise<Embarg
       ).length;
       if (new Set(released.map((r) => r.event.detail.eventId)).size > 1) releaseDuplicates++;
       lags.push(Math.min(...ingested) - due);
+      const writtenAt = written.get(id);
+      if (writtenAt !== undefined) {
+        writeLags.push(writtenAt - due);
+        publishLags.push(Math.max(0, Math.min(...ingested) - writtenAt));
+      }
     }
     return {
       items: ids.length,
@@ -140,6 +206,8 @@ export async function measureEmbargo(options: { items: number }): Promise<Embarg
       earlyReleases,
       releaseMissed: ids.length - lags.length,
       releaseDuplicates,
+      releaseWrittenP99Ms: percentile(writeLags, 99),
+      releasePublishP99Ms: percentile(publishLags, 99),
     };
   } finally {
     await stop();
@@ -154,6 +222,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       ...figures,
       releaseLagP50Ms: round(figures.releaseLagP50Ms, 1),
       releaseLagP99Ms: round(figures.releaseLagP99Ms, 1),
+      releaseWrittenP99Ms: round(figures.releaseWrittenP99Ms, 1),
+      releasePublishP99Ms: round(figures.releasePublishP99Ms, 1),
     }),
   );
 }

@@ -74,6 +74,8 @@ if (only.has('embargo')) {
     earlyReleases: embargo.earlyReleases,
     releaseMissed: embargo.releaseMissed,
     releaseDuplicates: embargo.releaseDuplicates,
+    releaseWrittenP99Ms: round(embargo.releaseWrittenP99Ms, 1),
+    releasePublishP99Ms: round(embargo.releasePublishP99Ms, 1),
   });
 }
 if (only.has('fairness')) {

@@ -169,6 +169,13 @@ async function main() {
   );
   console.log(
     row([
+      'release p99 ms: to the write / write to the bus',
+      round(embargo.releaseWrittenP99Ms, 1),
+      round(embargo.releasePublishP99Ms, 1),
+    ]),
+  );
+  console.log(
+    row([
       'early / missed / duplicate releases',
       `${embargo.earlyReleases} / ${embargo.releaseMissed} / ${embargo.releaseDuplicates}`,
       `of ${embargo.items} due at one second`,

@@ -23,7 +23,7 @@ export interface EmbargoReleaseProps {
 /**
  * Reserved concurrency (docs/operations.md, "Concurrency"): both are invoked asynchronously (the
  * schedules, the sweep rule, the bus), so they are bounded like every subscriber. The first trigger
- * of a burst releases every item due (10 writes at a time) and the others are one read each, so 4
+ * of a burst releases every item due (5 writes at a time) and the others are one read each, so 4
  * are plenty; more environments would add cold starts and contending burst releasers. Schedules
  * change only when an embargo does.
  */

@@ -37,9 +37,11 @@ const MAX_ATTEMPTS = 5;
  * second, few enough that a burst or a backlog after an outage does not throttle the table or the
  * API's writes.
  */
-const WRITE_CONCURRENCY = 10;
+const WRITE_CONCURRENCY = 5;
 /** Writes that find nothing to release before a burst releaser leaves the rest to the others. */
 const LOST_BEFORE_YIELDING = 3;
+/** Listings a burst releaser works through before it leaves what is left to the items' own triggers. */
+const BURST_PASSES = 3;
 /** Due items one burst or one sweep releases at most; beyond it, their own triggers and the next sweep. */
 const BATCH_LIMIT = 500;
 
@@ -93,8 +95,8 @@ export class ReleaseService {
    * read (their item is already released). Each release is still the one conditional write
    * (released only if held, not superseded and due at `now`), so concurrent burst releasers, the
    * sweep and corrections keep exactly-once, and nothing due even 1 ms after `now` is touched.
-   * Concurrent burst releasers start at random points of the list and each stops soon after it
-   * runs into items another one released.
+   * Concurrent burst releasers start at random points of the list; each stops soon after it runs
+   * into items another one released, then lists again for whatever is still due (a few times).
    */
   async releaseScheduled(itemId: string, maxWaitMs = 0): Promise<ScheduledRelease> {
     const head = await this.store.getHead(itemId);
@@ -105,26 +107,17 @@ export class ReleaseService {
     if (wait > 0) await this.sleep(wait);
     const now = this.clock();
     const at = now.toISOString();
-    const listing: unknown[] = [];
-    const [own, due] = await Promise.all([
+    // Its own item first; the burst's listing meanwhile. Both end before the invocation does.
+    const [own, burst] = await Promise.allSettled([
       isDue(head, now) ? this.store.release(itemId, head.version, at) : Promise.resolve(false),
-      // The others are a bonus: without the listing, this trigger still releases its own item.
-      this.store.listDue(at, BATCH_LIMIT).catch((error: unknown) => {
-        listing.push(error);
-        return [];
-      }),
+      this.releaseBurst(itemId, at),
     ]);
-    const others = due.filter((d) => d.itemId !== itemId);
-    const start = Math.floor(this.random() * others.length);
-    const { released, lost, failed } = await this.releaseAll(
-      [...others.slice(start), ...others.slice(0, start)],
-      at,
-      true,
-    );
+    if (own.status === 'rejected') throw own.reason;
+    if (burst.status === 'rejected') throw burst.reason;
     // Not released by this write: a correction superseded it, another trigger released it, or the
     // wait ended a little early. The item-by-item path reads the head again and decides.
-    const outcome = own ? 'released' : await this.releaseItem(itemId, maxWaitMs);
-    const errors = [...listing, ...failed];
+    const outcome = own.value ? 'released' : await this.releaseItem(itemId, maxWaitMs);
+    const { released, lost, errors } = burst.value;
     return {
       outcome,
       alsoReleased: released,
@@ -132,6 +125,43 @@ export class ReleaseService {
       failed: errors.length,
       ...(errors.length > 0 && { firstError: errors[0] }),
     };
+  }
+
+  /**
+   * The other items due at `at` (releaseScheduled). They are a bonus: a failure here (listing or
+   * writing) is reported, not thrown, and those items' own triggers and the sweep still come.
+   */
+  private async releaseBurst(
+    ownItemId: string,
+    at: string,
+  ): Promise<{ released: number; lost: number; errors: unknown[] }> {
+    const errors: unknown[] = [];
+    const list = () =>
+      this.store.listDue(at, BATCH_LIMIT).then(
+        (due) => due.filter((d) => d.itemId !== ownItemId),
+        (error: unknown) => {
+          errors.push(error);
+          return [];
+        },
+      );
+    const total = { released: 0, lost: 0 };
+    for (let pass = 1; pass <= BURST_PASSES; pass++) {
+      const due = await list();
+      const start = Math.floor(this.random() * due.length);
+      const { released, lost, skipped, failed } = await this.releaseAll(
+        [...due.slice(start), ...due.slice(0, start)],
+        at,
+        true,
+      );
+      total.released += released;
+      total.lost += lost;
+      errors.push(...failed);
+      // Walked to the end: the list is done. Stopped short: releasers that ran into each other may
+      // all have stopped short of a stretch, so the index is asked again for what is still due (an
+      // entry it has not caught up on yet only costs a write).
+      if (skipped === 0) break;
+    }
+    return { ...total, errors };
   }
 
   /** Releases every held version that is due now (the backstop behind the schedules). */
@@ -148,15 +178,15 @@ export class ReleaseService {
    * The conditional release of each listed version at `at`, WRITE_CONCURRENCY at a time. The
    * listing comes from an eventually consistent index: a version it still shows may have been
    * released or superseded since, and then its write changes nothing (`lost`). `yieldToOthers`:
-   * stop after a few such writes. Concurrent releasers walk the list in the same direction, each
-   * from its own point, so the first one that runs into another's released items has covered its
-   * stretch, and the one ahead covers the rest (or those items' own triggers do).
+   * skip the rest after a few such writes. Concurrent releasers walk the list in the same
+   * direction, each from its own point, so the one that runs into another's released items has
+   * mostly covered its stretch, and the one ahead covers the rest.
    */
   private async releaseAll(
     due: DueRelease[],
     at: string,
     yieldToOthers: boolean,
-  ): Promise<{ released: number; lost: number; failed: unknown[] }> {
+  ): Promise<{ released: number; lost: number; skipped: number; failed: unknown[] }> {
     let lost = 0;
     const outcomes = await mapInOrder(due, WRITE_CONCURRENCY, async ({ itemId, version }) => {
       if (yieldToOthers && lost >= LOST_BEFORE_YIELDING) return 'skipped';
@@ -168,6 +198,7 @@ export class ReleaseService {
     return {
       released: count('released'),
       lost: count('lost'),
+      skipped: count('skipped'),
       failed: outcomes.flatMap((o) => (o.ok ? [] : [o.error])),
     };
   }
