@@ -26,6 +26,7 @@ const policy = urlPolicyFromEnv();
 const service = new SubscriptionsService({
   subscriptions: new DynamoSubscriptionStore(dynamoDb, tableName),
   deliveries: new DynamoDeliveryStore(dynamoDb, tableName),
+  // The client is built on the first redelivery, the only route that sends.
   queue: new SqsDeliveryQueue(sqs, queueUrl),
   hosts: new DnsHostVerifier(policy),
   policy,

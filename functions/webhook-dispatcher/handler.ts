@@ -21,6 +21,7 @@ const webhooksTable = requireEnv('WEBHOOKS_TABLE_NAME');
 const dispatcher = new Dispatcher({
   subscriptions: new DynamoSubscriptionStore(dynamoDb, webhooksTable),
   deliveries: new DynamoDeliveryStore(dynamoDb, webhooksTable),
+  // The client is built on the first retry, pace or wait: a delivery that succeeds first time never sends.
   queue: new SqsDeliveryQueue(sqs, requireEnv('DELIVERY_QUEUE_URL')),
   pacer: new DynamoSendPacer(dynamoDb, webhooksTable),
   partners: new DynamoPartnerStatus(dynamoDb, requireEnv('PARTNERS_TABLE_NAME')),

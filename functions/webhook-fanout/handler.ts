@@ -13,7 +13,8 @@ import { fanOut, toWebhookEvent } from '#shared/domain/webhooks/fanout.ts';
 const webhooksTable = requireEnv('WEBHOOKS_TABLE_NAME');
 const subscriptions = new DynamoSubscriptionStore(dynamoDb, webhooksTable);
 const deliveries = new DynamoDeliveryStore(dynamoDb, webhooksTable);
-const queue = new SqsDeliveryQueue(sqs, requireEnv('DELIVERY_QUEUE_URL'));
+// Built at init like the other clients: every fan-out with a match sends.
+const queue = new SqsDeliveryQueue(sqs(), requireEnv('DELIVERY_QUEUE_URL'));
 const partners = new DynamoPartnerStatus(dynamoDb, requireEnv('PARTNERS_TABLE_NAME'));
 
 /**

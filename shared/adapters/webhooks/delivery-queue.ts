@@ -3,15 +3,22 @@ import type { DeliveryMessage } from '../../domain/webhooks/model';
 import type { DeliveryQueue } from '../../domain/webhooks/ports';
 import { MAX_SQS_DELAY_SECONDS } from '../../domain/webhooks/retry';
 
-/** The deliveries queue: one message per attempt to make, delayed by SQS itself (durable across restarts). */
+/**
+ * The deliveries queue: one message per attempt to make, delayed by SQS itself (durable across restarts).
+ * Takes the client or a function that returns it on first send (clients/sqs.ts: built when needed).
+ */
 export class SqsDeliveryQueue implements DeliveryQueue {
+  private readonly client: () => SQSClient;
+
   constructor(
-    private readonly client: SQSClient,
+    client: SQSClient | (() => SQSClient),
     private readonly queueUrl: string,
-  ) {}
+  ) {
+    this.client = typeof client === 'function' ? client : () => client;
+  }
 
   async enqueue(message: DeliveryMessage, delaySeconds: number): Promise<void> {
-    await this.client.send(
+    await this.client().send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: JSON.stringify(message),
