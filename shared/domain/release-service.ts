@@ -190,7 +190,10 @@ export class ReleaseService {
     let lost = 0;
     const outcomes = await mapInOrder(due, WRITE_CONCURRENCY, async ({ itemId, version }) => {
       if (yieldToOthers && lost >= LOST_BEFORE_YIELDING) return 'skipped';
-      const released = await this.store.release(itemId, version, at);
+      // releasedAt says when it became public: the write's own time (never before `at`, which every
+      // listed version is due by).
+      const now = this.clock().toISOString();
+      const released = await this.store.release(itemId, version, now > at ? now : at);
       if (!released) lost++;
       return released ? 'released' : 'lost';
     });

@@ -183,6 +183,22 @@ describe('a burst of embargoes ending together', () => {
     });
   });
 
+  it('stamps each release with the time of its write, never before the embargo', async () => {
+    const burst = await Promise.all(Array.from({ length: 12 }, (_, n) => hold(n, T)));
+    now = T;
+    const release = store.release.bind(store);
+    store.release = async (...args) => {
+      const released = await release(...args);
+      now += 7; // each write takes a while
+      return released;
+    };
+    await service().releaseScheduled(burst[0]!);
+    const stamps = await Promise.all(burst.map(releasedAtOf));
+    expect(stamps[0]).toBe(iso(T));
+    expect(stamps.every((at) => at !== undefined && at >= iso(T))).toBe(true);
+    expect(new Set(stamps).size).toBeGreaterThan(1);
+  });
+
   it('a failing write of its own item fails the trigger (the schedule retries it)', async () => {
     const own = await hold(1, T);
     store.release = async () => {
