@@ -9,6 +9,8 @@
  *   polling the HeldByReleaseTime index every 50 ms, which the write empties): the part the release
  *   design controls (schedule, trigger, conditional write), and the outbox's (stream, publisher,
  *   PutEvents), which also carries the feed projector's and subscribers' work on the same burst.
+ * - `burstQueryP50Ms`: that poll's own round trip during the burst: the machine's load, in the
+ *   unit every step of a release is made of.
  *
  *   npx tsx bench/embargo.ts      (this part alone; `npm run bench` runs it with the rest)
  */
@@ -33,6 +35,11 @@ export interface EmbargoFigures {
   releaseWrittenP99Ms: number;
   /** The release write -> the public event on the bus, p99 (per item). */
   releasePublishP99Ms: number;
+  /**
+   * One small DynamoDB Local query (the index poll) during the burst, p50: how loaded the machine
+   * was (a few ms when idle; every step of a release is such round trips).
+   */
+  burstQueryP50Ms: number;
 }
 
 interface LoggedEvent {
@@ -101,13 +108,14 @@ async function releaseWrites(
   endpoints: { dynamodb: string; region: string; itemsTable: string },
   ids: string[],
   until: () => boolean,
-): Promise<Map<string, number>> {
+): Promise<{ written: Map<string, number>; queryMs: number[] }> {
   const client = new DynamoDBClient({
     endpoint: endpoints.dynamodb,
     region: endpoints.region,
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
   });
   const written = new Map<string, number>();
+  const queryMs: number[] = [];
   try {
     while (written.size < ids.length && !until()) {
       const polled = Date.now();
@@ -127,13 +135,14 @@ async function releaseWrites(
         for (const item of page.Items ?? []) held.add(String(item.PK?.S).slice('ITEM#'.length));
         ExclusiveStartKey = page.LastEvaluatedKey as typeof ExclusiveStartKey;
       } while (ExclusiveStartKey !== undefined);
+      queryMs.push(Date.now() - polled);
       for (const id of ids) if (!held.has(id) && !written.has(id)) written.set(id, polled);
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, 50 - (Date.now() - polled))));
     }
   } finally {
     client.destroy();
   }
-  return written;
+  return { written, queryMs };
 }
 
 async function releaseOf(
@@ -176,7 +185,7 @@ export async function measureEmbargo(options: { items: number }): Promise<Embarg
     const watching = releaseWrites(cloud.endpoints, ids, () => eventsIn);
     const events = await releaseOf(cloud.endpoints, ids, due, 120_000);
     eventsIn = true;
-    const written = await watching;
+    const { written, queryMs } = await watching;
 
     const lags: number[] = [];
     const writeLags: number[] = [];
@@ -208,6 +217,7 @@ export async function measureEmbargo(options: { items: number }): Promise<Embarg
       releaseDuplicates,
       releaseWrittenP99Ms: percentile(writeLags, 99),
       releasePublishP99Ms: percentile(publishLags, 99),
+      burstQueryP50Ms: percentile(queryMs, 50),
     };
   } finally {
     await stop();
@@ -224,6 +234,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       releaseLagP99Ms: round(figures.releaseLagP99Ms, 1),
       releaseWrittenP99Ms: round(figures.releaseWrittenP99Ms, 1),
       releasePublishP99Ms: round(figures.releasePublishP99Ms, 1),
+      burstQueryP50Ms: round(figures.burstQueryP50Ms, 1),
     }),
   );
 }

@@ -76,6 +76,7 @@ if (only.has('embargo')) {
     releaseDuplicates: embargo.releaseDuplicates,
     releaseWrittenP99Ms: round(embargo.releaseWrittenP99Ms, 1),
     releasePublishP99Ms: round(embargo.releasePublishP99Ms, 1),
+    burstQueryP50Ms: round(embargo.burstQueryP50Ms, 1),
   });
 }
 if (only.has('fairness')) {

@@ -172,6 +172,7 @@ async function main() {
       'release p99 ms: to the write / write to the bus',
       round(embargo.releaseWrittenP99Ms, 1),
       round(embargo.releasePublishP99Ms, 1),
+      `DynamoDB Local query p50 ${round(embargo.burstQueryP50Ms, 1)} ms`,
     ]),
   );
   console.log(
