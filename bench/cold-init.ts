@@ -7,7 +7,7 @@ import { BUNDLE_TARGET } from '#infra/constructs/diplowire-function.ts';
 import type { BundledFunction } from './support';
 import { median } from './support';
 
-const RUNNER = `import { pathToFileURL } from 'node:url';
+export const RUNNER = `import { pathToFileURL } from 'node:url';
 const mod = await import(pathToFileURL(process.argv[2]).href);
 if (typeof mod.handler !== 'function') { console.error('no handler export'); process.exit(3); }
 `;
@@ -20,7 +20,7 @@ const client = new DynamoDBClient({});
 export const handler = async () => client.config.serviceId;
 `;
 
-async function bundleSdkFloor(dir: string): Promise<string> {
+export async function bundleSdkFloor(dir: string): Promise<string> {
   const entry = join(dir, 'sdk-floor.mjs');
   const outfile = join(dir, 'sdk-floor.bundle.mjs');
   writeFileSync(entry, SDK_FLOOR);
