@@ -88,6 +88,8 @@ if (only.has('fairness')) {
     fairnessP99Ratio: round(fairness.fairnessP99Ratio, 3),
     fairnessAloneP99Ms: round(fairness.aloneP99Ms, 1),
     fairnessFloodP99Ms: round(fairness.floodP99Ms, 1),
+    fairnessFloorP99Ratio: round(fairness.fairnessFloorP99Ratio, 3),
+    fairnessFloorP99Ms: round(fairness.floorP99Ms, 1),
     floodRateLimited: `${fairness.floodRateLimited}/${fairness.floodRequests}`,
     bystanderRefused: fairness.bystanderRefused,
   });

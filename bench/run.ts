@@ -24,6 +24,8 @@ const CLOUD_CONCURRENCIES = [1, 4, 16];
 const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
 const FAIRNESS_SAMPLES = Number(process.env.BENCH_FAIRNESS_SAMPLES ?? 100);
 const FEED_CHANGES = Number(process.env.BENCH_FEED_CHANGES ?? 200);
+/** Each feed partner's pace in the paced run: 4 partners at 2 items a second, a very busy wire. */
+const FEED_PACE_MS = Number(process.env.BENCH_FEED_PACE_MS ?? 500);
 const EMBARGO_ITEMS = Number(process.env.BENCH_EMBARGO_ITEMS ?? 60);
 
 const TARGETS = {
@@ -68,6 +70,11 @@ async function main() {
   const subscribers = await measureSubscribers({ items: Math.max(100, SUBSCRIBER_ITEMS), concurrency: 4 });
   const fairness = await measureFairness({ samples: FAIRNESS_SAMPLES, floodConcurrency: 16 });
   const feed = await measureFeed({ changes: Math.max(200, FEED_CHANGES), partners: 4 });
+  const feedPaced = await measureFeed({
+    changes: Math.max(200, FEED_CHANGES),
+    partners: 4,
+    paceMs: FEED_PACE_MS,
+  });
   const embargo = await measureEmbargo({ items: Math.max(50, EMBARGO_ITEMS) });
   const storage = await measureStorage(cloudData);
 
@@ -145,6 +152,13 @@ async function main() {
   console.log(row(['fairnessP99Ratio', round(fairness.fairnessP99Ratio, 3)]));
   console.log(
     row([
+      'floor: B p99 while unauthenticated requests flood, ms / ratio',
+      round(fairness.floorP99Ms, 1),
+      round(fairness.fairnessFloorP99Ratio, 3),
+    ]),
+  );
+  console.log(
+    row([
       'flood: requests / 429 / B refused',
       fairness.floodRequests,
       fairness.floodRateLimited,
@@ -152,6 +166,13 @@ async function main() {
     ]),
   );
   console.log(row(['feed lag p50 / p99 ms', round(feed.feedLagP50Ms, 1), round(feed.feedLagP99Ms, 1)]));
+  console.log(
+    row([
+      `feed lag paced (4 x ${1000 / FEED_PACE_MS}/s) p50 / p99 ms`,
+      round(feedPaced.feedLagP50Ms, 1),
+      round(feedPaced.feedLagP99Ms, 1),
+    ]),
+  );
   console.log(
     row([
       'feed missed / duplicates',
@@ -260,9 +281,11 @@ async function main() {
       idleWebhookMs: round(subscribers.idleWebhookMs, 1),
       translateCallsPerVersion: round(subscribers.translateCallsPerVersion, 3),
       fairnessP99Ratio: round(fairness.fairnessP99Ratio, 3),
+      fairnessFloorP99Ratio: round(fairness.fairnessFloorP99Ratio, 3),
       feedLagP99Ms: round(feed.feedLagP99Ms, 1),
-      feedMissed: feed.feedMissed,
-      feedDuplicates: feed.feedDuplicates,
+      feedLagPacedP99Ms: round(feedPaced.feedLagP99Ms, 1),
+      feedMissed: feed.feedMissed + feedPaced.feedMissed,
+      feedDuplicates: feed.feedDuplicates + feedPaced.feedDuplicates,
       releaseLagP99Ms: round(embargo.releaseLagP99Ms, 1),
       earlyReleases: embargo.earlyReleases,
     }),
