@@ -13,7 +13,7 @@ import {
   partnerApi,
   startSubscriberCloud,
 } from '#tests/e2e/support/subscribers.ts';
-import { percentile, stopKeepingFigures } from './support';
+import { cpuMeter, percentile, stopKeepingFigures } from './support';
 
 export interface FeedFigures {
   changes: number;
@@ -21,6 +21,8 @@ export interface FeedFigures {
   feedLagP99Ms: number;
   feedMissed: number;
   feedDuplicates: number;
+  /** The machine's CPU use while the changes went through, as a fraction of all cores. */
+  cpuBusy: number | null;
 }
 
 export async function measureFeed(options: {
@@ -63,6 +65,7 @@ export async function measureFeed(options: {
     })();
 
     const batch = randomUUID().slice(0, 8);
+    const cpu = cpuMeter();
     const acceptedAt = new Map<string, number>();
     const perPartner = Math.ceil(options.changes / options.partners);
     await Promise.all(
@@ -89,6 +92,7 @@ export async function measureFeed(options: {
     while (Date.now() < deadline && [...acceptedAt.keys()].some((id) => !arrivals.has(id))) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    const cpuBusy = cpu.stop();
     // Late duplicates would show up here.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     following = false;
@@ -104,6 +108,7 @@ export async function measureFeed(options: {
       feedLagP99Ms: percentile(lags, 99),
       feedMissed: [...acceptedAt.keys()].filter((id) => !arrivals.has(id)).length,
       feedDuplicates: [...arrivals.values()].filter((times) => times.length > 1).length,
+      cpuBusy,
     };
   } finally {
     await stopKeepingFigures(stop, 'feed');

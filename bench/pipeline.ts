@@ -17,6 +17,8 @@ import { machineFigures, round } from './support';
 const CLOUD_ITEMS = Number(process.env.BENCH_CLOUD_ITEMS ?? 200);
 const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
 const FEED_CHANGES = Number(process.env.BENCH_FEED_CHANGES ?? 200);
+/** Each webhook-bench loop's pace in the paced run: 4 loops at 2 items a second. */
+const WEBHOOK_PACE_MS = Number(process.env.BENCH_WEBHOOK_PACE_MS ?? 500);
 /** Each feed partner's pace in the paced run: 4 partners at 2 items a second, a very busy wire. */
 const FEED_PACE_MS = Number(process.env.BENCH_FEED_PACE_MS ?? 500);
 const EMBARGO_ITEMS = Number(process.env.BENCH_EMBARGO_ITEMS ?? 60);
@@ -39,9 +41,19 @@ if (only.has('cloud')) {
 }
 if (only.has('subscribers')) {
   const subscribers = await measureSubscribers({ items: Math.max(100, SUBSCRIBER_ITEMS), concurrency: 4 });
+  const paced = await measureSubscribers({
+    items: Math.max(100, SUBSCRIBER_ITEMS),
+    concurrency: 4,
+    paceMs: WEBHOOK_PACE_MS,
+    skipIdle: true,
+  });
   Object.assign(out, {
+    webhookPacedPerSecond: round((4 * 1000) / WEBHOOK_PACE_MS, 1),
+    webhookDeliverPacedP99Ms: round(paced.webhookDeliverP99Ms, 1),
+    webhookPacedCpuBusy: paced.cpuBusy === null ? null : round(paced.cpuBusy, 2),
     webhookDeliverP50Ms: round(subscribers.webhookDeliverP50Ms, 1),
     webhookDeliverP99Ms: round(subscribers.webhookDeliverP99Ms, 1),
+    webhookCpuBusy: subscribers.cpuBusy === null ? null : round(subscribers.cpuBusy, 2),
     idleWebhookMs: round(subscribers.idleWebhookMs, 1),
     idleWebhookSamplesMs: subscribers.idleWebhookSamplesMs.map((ms) => round(ms, 0)),
     verified: `${subscribers.verifiedDeliveries}/${subscribers.accepted}`,
@@ -63,6 +75,8 @@ if (only.has('feed')) {
     feedPacedPerSecond: round((4 * 1000) / FEED_PACE_MS, 1),
     feedLagPacedP50Ms: round(paced.feedLagP50Ms, 1),
     feedLagPacedP99Ms: round(paced.feedLagP99Ms, 1),
+    feedCpuBusy: feed.cpuBusy === null ? null : round(feed.cpuBusy, 2),
+    feedPacedCpuBusy: paced.cpuBusy === null ? null : round(paced.cpuBusy, 2),
   });
   console.log(JSON.stringify(out));
 }

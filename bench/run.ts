@@ -24,6 +24,8 @@ const CLOUD_CONCURRENCIES = [1, 4, 16];
 const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
 const FAIRNESS_SAMPLES = Number(process.env.BENCH_FAIRNESS_SAMPLES ?? 100);
 const FEED_CHANGES = Number(process.env.BENCH_FEED_CHANGES ?? 200);
+/** Each webhook-bench loop's pace in the paced run: 4 loops at 2 items a second. */
+const WEBHOOK_PACE_MS = Number(process.env.BENCH_WEBHOOK_PACE_MS ?? 500);
 /** Each feed partner's pace in the paced run: 4 partners at 2 items a second, a very busy wire. */
 const FEED_PACE_MS = Number(process.env.BENCH_FEED_PACE_MS ?? 500);
 const EMBARGO_ITEMS = Number(process.env.BENCH_EMBARGO_ITEMS ?? 60);
@@ -68,6 +70,12 @@ async function main() {
   const submit = await measureSubmit(itemsWrite.file, SUBMIT_ITERATIONS);
   const cloud = await measureLocalCloud({ items: CLOUD_ITEMS, concurrencies: CLOUD_CONCURRENCIES });
   const subscribers = await measureSubscribers({ items: Math.max(100, SUBSCRIBER_ITEMS), concurrency: 4 });
+  const subscribersPaced = await measureSubscribers({
+    items: Math.max(100, SUBSCRIBER_ITEMS),
+    concurrency: 4,
+    paceMs: WEBHOOK_PACE_MS,
+    skipIdle: true,
+  });
   const fairness = await measureFairness({ samples: FAIRNESS_SAMPLES, floodConcurrency: 16 });
   const feed = await measureFeed({ changes: Math.max(200, FEED_CHANGES), partners: 4 });
   const feedPaced = await measureFeed({
@@ -118,6 +126,14 @@ async function main() {
       'webhook submit->verified p50 / p99 ms',
       round(subscribers.webhookDeliverP50Ms, 1),
       round(subscribers.webhookDeliverP99Ms, 1),
+    ]),
+  );
+  console.log(
+    row([
+      `webhook paced (4 x ${1000 / WEBHOOK_PACE_MS}/s) p50 / p99 ms, CPU busy`,
+      round(subscribersPaced.webhookDeliverP50Ms, 1),
+      round(subscribersPaced.webhookDeliverP99Ms, 1),
+      subscribersPaced.cpuBusy === null ? 'n/a' : round(subscribersPaced.cpuBusy, 2),
     ]),
   );
   console.log(
@@ -278,12 +294,17 @@ async function main() {
       tmpfsPutItemMs: storage.tmpfsPutItemMs === null ? null : round(storage.tmpfsPutItemMs, 2),
       startSeconds: round(cloud.startSeconds, 2),
       webhookDeliverP99Ms: round(subscribers.webhookDeliverP99Ms, 1),
+      webhookCpuBusy: subscribers.cpuBusy === null ? null : round(subscribers.cpuBusy, 2),
+      webhookDeliverPacedP99Ms: round(subscribersPaced.webhookDeliverP99Ms, 1),
+      webhookPacedCpuBusy: subscribersPaced.cpuBusy === null ? null : round(subscribersPaced.cpuBusy, 2),
       idleWebhookMs: round(subscribers.idleWebhookMs, 1),
       translateCallsPerVersion: round(subscribers.translateCallsPerVersion, 3),
       fairnessP99Ratio: round(fairness.fairnessP99Ratio, 3),
       fairnessFloorP99Ratio: round(fairness.fairnessFloorP99Ratio, 3),
       feedLagP99Ms: round(feed.feedLagP99Ms, 1),
       feedLagPacedP99Ms: round(feedPaced.feedLagP99Ms, 1),
+      feedCpuBusy: feed.cpuBusy === null ? null : round(feed.cpuBusy, 2),
+      feedPacedCpuBusy: feedPaced.cpuBusy === null ? null : round(feedPaced.cpuBusy, 2),
       feedMissed: feed.feedMissed + feedPaced.feedMissed,
       feedDuplicates: feed.feedDuplicates + feedPaced.feedDuplicates,
       releaseLagP99Ms: round(embargo.releaseLagP99Ms, 1),

@@ -21,7 +21,7 @@ import {
   subscribe,
 } from '#tests/e2e/support/subscribers.ts';
 import { startLocalTranslateServer } from '#tests/support/local-translate-server.ts';
-import { percentile, stopKeepingFigures } from './support';
+import { cpuMeter, percentile, stopKeepingFigures } from './support';
 
 export interface SubscriberFigures {
   items: number;
@@ -32,6 +32,8 @@ export interface SubscriberFigures {
   unverified: number;
   webhookDeliverP50Ms: number;
   webhookDeliverP99Ms: number;
+  /** The machine's CPU use from the first submit to the last webhook, as a fraction of all cores. */
+  cpuBusy: number | null;
   /** Median, and every sample, of submit sent -> verified webhook for single items on an idle cloud. */
   idleWebhookMs: number;
   idleWebhookSamplesMs: number[];
@@ -100,12 +102,20 @@ async function timingReceiver(): Promise<{
 export async function measureSubscribers(options: {
   items: number;
   concurrency: number;
+  /** Each loop's time from one submission's start to the next (default 0: as fast as answered). */
+  paceMs?: number;
+  /** Skip the idle samples (a second, paced run needs them only once). */
+  skipIdle?: boolean;
 }): Promise<SubscriberFigures> {
+  const paceMs = options.paceMs ?? 0;
   const translate = await startLocalTranslateServer();
   const receiver = await timingReceiver();
-  const { cloud, dataDir, stop } = await startSubscriberCloud('bench-subscribers', {
-    AWS_ENDPOINT_URL_TRANSLATE: translate.endpoint,
-  });
+  const { cloud, dataDir, stop } = await startSubscriberCloud(
+    paceMs > 0 ? 'bench-subscribers-paced' : 'bench-subscribers',
+    {
+      AWS_ENDPOINT_URL_TRANSLATE: translate.endpoint,
+    },
+  );
   try {
     const partner = await createPartner(dataDir, 'bench-subscribers');
     const api = partnerApi(cloud.endpoints, partner.apiKey);
@@ -113,15 +123,17 @@ export async function measureSubscribers(options: {
     receiver.setSecret(subscription.secret);
 
     const run = randomUUID().slice(0, 8);
-    const idleWebhookSamplesMs = await measureIdle(api, receiver.arrivals, run);
+    const idleWebhookSamplesMs = options.skipIdle ? [] : await measureIdle(api, receiver.arrivals, run);
     const acceptedAt = new Map<string, number>();
     const bodies = new Set<string>();
     const headlines = new Set<string>();
+    const cpu = cpuMeter();
     let next = 0;
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
         while (next < options.items) {
           const n = next++;
+          const started = Date.now();
           const body = `نص قصير للقياس رقم ${n} في الدفعة ${run}`;
           const headline = `خبر للقياس ${n} ${run}`;
           bodies.add(body);
@@ -134,6 +146,8 @@ export async function measureSubscribers(options: {
           });
           if (result.status !== 201) throw new Error(`submit answered ${result.status}: ${result.text}`);
           acceptedAt.set((JSON.parse(result.text) as { id: string }).id, Date.now());
+          const wait = started + paceMs - Date.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         }
       }),
     );
@@ -162,6 +176,7 @@ export async function measureSubscribers(options: {
       if (firstVerified().size >= acceptedAt.size && translatedTexts().size >= bodies.size) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+    const cpuBusy = cpu.stop();
     // Late duplicates would show up here.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
 
@@ -182,6 +197,7 @@ export async function measureSubscribers(options: {
       translatedVersions,
       // Per accepted version: a missing translation lowers the ratio, a duplicate raises it.
       translateCallsPerVersion: calls / Math.max(1, acceptedAt.size),
+      cpuBusy,
     };
   } finally {
     await stopKeepingFigures(stop, 'subscribers');

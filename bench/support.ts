@@ -91,3 +91,33 @@ export function machineFigures(cloud: { perConcurrency: { concurrency: number; r
     loadAverage: round(loadavg()[0] ?? 0, 1),
   };
 }
+
+/** The machine's CPU time counters (all cores), from /proc/stat; undefined where there is none. */
+function cpuTimes(): { busy: number; total: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const [, ...fields] = line.trim().split(/\s+/);
+    const values = fields.map(Number);
+    const idle = (values[3] ?? 0) + (values[4] ?? 0); // idle + iowait
+    const total = values.slice(0, 8).reduce((sum, v) => sum + v, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How busy the whole machine was between `start()` and `stop()`, as a fraction of all its cores
+ * (1 = every core busy all the time). A latency measured near 1 is a queue, not a path: the floor
+ * that makes a latency target unreachable on this machine at that load.
+ */
+export function cpuMeter(): { stop(): number | null } {
+  const before = cpuTimes();
+  return {
+    stop: () => {
+      const after = cpuTimes();
+      if (!before || !after || after.total === before.total) return null;
+      return (after.busy - before.busy) / (after.total - before.total);
+    },
+  };
+}
