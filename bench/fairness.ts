@@ -26,8 +26,9 @@ export interface FairnessFigures {
   floodRateLimited: number;
 }
 
-const PARTNER_RATE_LIMIT = '5/10';
-const B_PAUSE_MS = 100;
+const PARTNER_RATE_LIMIT = '10/20';
+/** B's pause between submissions: even at 0 ms latency it stays under its share (about 6.7 a second). */
+const B_PAUSE_MS = 150;
 
 export async function measureFairness(options: {
   samples: number;
