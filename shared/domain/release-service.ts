@@ -136,9 +136,13 @@ export class ReleaseService {
     at: string,
   ): Promise<{ released: number; lost: number; errors: unknown[] }> {
     const errors: unknown[] = [];
+    // Versions this releaser has written (released, or found released or superseded): a later
+    // listing that still shows them (the index lags) does not cost a second write, or a yield.
+    const written = new Set<string>();
+    const key = (d: DueRelease) => `${d.itemId}#${d.version}`;
     const list = () =>
       this.store.listDue(at, BATCH_LIMIT).then(
-        (due) => due.filter((d) => d.itemId !== ownItemId),
+        (due) => due.filter((d) => d.itemId !== ownItemId && !written.has(key(d))),
         (error: unknown) => {
           errors.push(error);
           return [];
@@ -148,7 +152,7 @@ export class ReleaseService {
     for (let pass = 1; pass <= BURST_PASSES; pass++) {
       const due = await list();
       const start = Math.floor(this.random() * due.length);
-      const { released, lost, skipped, failed } = await this.releaseAll(
+      const { released, lost, skipped, failed, attempted } = await this.releaseAll(
         [...due.slice(start), ...due.slice(0, start)],
         at,
         true,
@@ -156,9 +160,9 @@ export class ReleaseService {
       total.released += released;
       total.lost += lost;
       errors.push(...failed);
+      for (const d of attempted) written.add(key(d));
       // Walked to the end: the list is done. Stopped short: releasers that ran into each other may
-      // all have stopped short of a stretch, so the index is asked again for what is still due (an
-      // entry it has not caught up on yet only costs a write).
+      // all have stopped short of a stretch, so the index is asked again for what is still due.
       if (skipped === 0) break;
     }
     return { ...total, errors };
@@ -186,7 +190,14 @@ export class ReleaseService {
     due: DueRelease[],
     at: string,
     yieldToOthers: boolean,
-  ): Promise<{ released: number; lost: number; skipped: number; failed: unknown[] }> {
+  ): Promise<{
+    released: number;
+    lost: number;
+    skipped: number;
+    failed: unknown[];
+    /** The versions whose write went through (released or lost). */
+    attempted: DueRelease[];
+  }> {
     let lost = 0;
     const outcomes = await mapInOrder(due, WRITE_CONCURRENCY, async ({ itemId, version }) => {
       if (yieldToOthers && lost >= LOST_BEFORE_YIELDING) return 'skipped';
@@ -203,6 +214,7 @@ export class ReleaseService {
       lost: count('lost'),
       skipped: count('skipped'),
       failed: outcomes.flatMap((o) => (o.ok ? [] : [o.error])),
+      attempted: due.filter((_, i) => outcomes[i]?.ok && outcomes[i].value !== 'skipped'),
     };
   }
 }

@@ -135,6 +135,25 @@ describe('a burst of embargoes ending together', () => {
     for (const itemId of burst) expect(await releasedAtOf(itemId)).toBe(iso(T));
   });
 
+  it('writes an entry the index still shows after it was released only once, and still reaches its burst', async () => {
+    const earlier = await Promise.all(Array.from({ length: 10 }, (_, n) => hold(100 + n, T - 5_000)));
+    const burst = await Promise.all(Array.from({ length: 10 }, (_, n) => hold(n, T)));
+    now = T - 5_000;
+    await service().releaseScheduled(earlier[0]!); // the earlier burst, released
+    // The index lags: every listing still shows the earlier burst, first (earliest first).
+    const listDue = store.listDue.bind(store);
+    store.listDue = async (at, limit) => [
+      ...earlier.map((itemId) => ({ itemId, version: 1 })),
+      ...(await listDue(at, limit)),
+    ];
+    now = T;
+    writes = [];
+    const outcome = await service().releaseScheduled(burst[0]!);
+    expect(outcome).toMatchObject({ outcome: 'released', alsoReleased: 9, lost: 10, failed: 0 });
+    for (const itemId of earlier) expect(writes.filter((w) => w.itemId === itemId)).toHaveLength(1);
+    for (const itemId of burst) expect(await releasedAtOf(itemId)).toBe(iso(T));
+  });
+
   it('releases the latest held version: a correction superseded the listed one', async () => {
     const itemId = await hold(1, T);
     const other = await hold(2, T);
