@@ -106,6 +106,7 @@ if (only.has('fairness')) {
     fairnessFloorP99Ms: round(fairness.floorP99Ms, 1),
     floodRateLimited: `${fairness.floodRateLimited}/${fairness.floodRequests}`,
     bystanderRefused: fairness.bystanderRefused,
+    bystanderRefusedStatuses: fairness.bystanderRefusedStatuses,
   });
 }
 out.loadAverage = round(loadavg()[0] ?? 0, 1);
