@@ -7,6 +7,18 @@ import { BUNDLE_TARGET } from '#infra/constructs/diplowire-function.ts';
 import type { BundledFunction } from './support';
 import { median } from './support';
 
+/** The environment every cold run gets (the functions' own variables are added to it). */
+export function coldRunEnvironment(): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    // Lambda runs nodejs24.x, where the SDK prints no Node-version warning; this machine runs Node 20.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
 export const RUNNER = `import { pathToFileURL } from 'node:url';
 const mod = await import(pathToFileURL(process.argv[2]).href);
 if (typeof mod.handler !== 'function') { console.error('no handler export'); process.exit(3); }
@@ -58,14 +70,7 @@ export async function measureColdInit(functions: BundledFunction[], runs: number
   const hello = join(dir, 'hello.mjs');
   writeFileSync(runner, RUNNER);
   writeFileSync(hello, HELLO);
-  const baseEnv = {
-    PATH: process.env.PATH ?? '',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    // Lambda runs nodejs24.x, where the SDK prints no Node-version warning; this machine runs Node 20.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
+  const baseEnv = coldRunEnvironment();
   const subjects = [{ name: 'hello-world', file: hello, environment: {} }, floor, ...functions];
   const samples = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
   for (let i = 0; i < runs; i++) {

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleSdkFloor, RUNNER } from './cold-init';
+import { bundleSdkFloor, coldRunEnvironment, RUNNER } from './cold-init';
 import { bundledFunctions, round } from './support';
 
 const functions = bundledFunctions(join(process.cwd(), 'cdk.out'));
@@ -23,13 +23,7 @@ if (spawnSync('valgrind', ['--version']).status !== 0) {
 const dir = mkdtempSync(join(tmpdir(), 'diplowire-cold-instructions-'));
 const runner = join(dir, 'runner.mjs');
 writeFileSync(runner, RUNNER);
-const env = {
-  PATH: process.env.PATH ?? '',
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'bench',
-  AWS_SECRET_ACCESS_KEY: 'bench',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
+const env = coldRunEnvironment();
 
 /** Millions of instructions to start node and import the bundle, all threads. */
 function instructions(file: string, environment: Record<string, string>): number {

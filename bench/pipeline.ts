@@ -12,15 +12,11 @@ import { measureFeed } from './feed';
 import { measureLocalCloud } from './local-cloud';
 import { throwawayCloudsOnTmpfs } from './storage';
 import { measureSubscribers } from './subscribers';
-import { machineFigures, round } from './support';
+import { FEED_PACE_MS, machineFigures, round, WEBHOOK_PACE_MS } from './support';
 
 const CLOUD_ITEMS = Number(process.env.BENCH_CLOUD_ITEMS ?? 200);
 const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
 const FEED_CHANGES = Number(process.env.BENCH_FEED_CHANGES ?? 200);
-/** Each webhook-bench loop's pace in the paced run: 4 loops at 2 items a second. */
-const WEBHOOK_PACE_MS = Number(process.env.BENCH_WEBHOOK_PACE_MS ?? 500);
-/** Each feed partner's pace in the paced run: 4 partners at 2 items a second, a very busy wire. */
-const FEED_PACE_MS = Number(process.env.BENCH_FEED_PACE_MS ?? 500);
 const EMBARGO_ITEMS = Number(process.env.BENCH_EMBARGO_ITEMS ?? 60);
 const only = new Set((process.env.BENCH_ONLY ?? 'cloud,subscribers,feed,embargo').split(','));
 

@@ -14,7 +14,7 @@ import { measureLocalCloud } from './local-cloud';
 import { measureStorage, throwawayCloudsOnTmpfs } from './storage';
 import { measureSubmit } from './submit';
 import { measureSubscribers } from './subscribers';
-import { bundledFunctions, machineFigures, round } from './support';
+import { bundledFunctions, FEED_PACE_MS, machineFigures, round, WEBHOOK_PACE_MS } from './support';
 
 const CDK_OUT = join(process.cwd(), 'cdk.out');
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 25);
@@ -24,10 +24,6 @@ const CLOUD_CONCURRENCIES = [1, 4, 16];
 const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
 const FAIRNESS_SAMPLES = Number(process.env.BENCH_FAIRNESS_SAMPLES ?? 100);
 const FEED_CHANGES = Number(process.env.BENCH_FEED_CHANGES ?? 200);
-/** Each webhook-bench loop's pace in the paced run: 4 loops at 2 items a second. */
-const WEBHOOK_PACE_MS = Number(process.env.BENCH_WEBHOOK_PACE_MS ?? 500);
-/** Each feed partner's pace in the paced run: 4 partners at 2 items a second, a very busy wire. */
-const FEED_PACE_MS = Number(process.env.BENCH_FEED_PACE_MS ?? 500);
 const EMBARGO_ITEMS = Number(process.env.BENCH_EMBARGO_ITEMS ?? 60);
 
 const TARGETS = {

@@ -121,3 +121,8 @@ export function cpuMeter(): { stop(): number | null } {
     },
   };
 }
+
+/** Each webhook-bench loop's pace in the paced run: 4 loops at 2 items a second. */
+export const WEBHOOK_PACE_MS = Number(process.env.BENCH_WEBHOOK_PACE_MS ?? 500);
+/** Each feed partner's pace in the paced run: 4 partners at 2 items a second, a very busy wire. */
+export const FEED_PACE_MS = Number(process.env.BENCH_FEED_PACE_MS ?? 500);

@@ -44,7 +44,11 @@ export function toleranceMs(limit: RateLimit): number {
 /** The refusal a stored `tat` means at `nowMs`, or undefined when a request may go. */
 export function refusalAt(tat: number | undefined, nowMs: number, limit: RateLimit): Refusal | undefined {
   if (tat === undefined || tat <= nowMs + toleranceMs(limit)) return undefined;
-  const untilMs = tat - toleranceMs(limit);
+  return refusalUntil(tat - toleranceMs(limit), nowMs);
+}
+
+/** The refusal that holds until `untilMs`: Retry-After in whole seconds, at least 1. */
+function refusalUntil(untilMs: number, nowMs: number): Refusal {
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((untilMs - nowMs) / 1000)), untilMs };
 }
 
@@ -77,7 +81,7 @@ export class RefusalMemo {
       this.refusedUntil.delete(partnerId);
       return undefined;
     }
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((untilMs - nowMs) / 1000)), untilMs };
+    return refusalUntil(untilMs, nowMs);
   }
 
   remember(partnerId: string, refusal: Refusal): void {

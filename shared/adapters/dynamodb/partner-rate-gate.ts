@@ -57,7 +57,8 @@ export class DynamoPartnerRateGate implements PartnerRateGate {
           ':entity': ENTITY.partnerRate,
         }),
       });
-      if (idle.written || this.refused(idle.tat, nowMs)) return this.decided(partnerId, idle, nowMs);
+      const afterIdle = this.decided(partnerId, idle, nowMs);
+      if (afterIdle) return afterIdle;
       const burst = await this.write(partnerId, {
         UpdateExpression: 'SET tat = tat + :interval',
         ConditionExpression: 'tat BETWEEN :now AND :ceiling',
@@ -67,20 +68,18 @@ export class DynamoPartnerRateGate implements PartnerRateGate {
           ':ceiling': nowMs + toleranceMs(this.limit),
         }),
       });
-      if (burst.written || this.refused(burst.tat, nowMs)) return this.decided(partnerId, burst, nowMs);
+      const afterBurst = this.decided(partnerId, burst, nowMs);
+      if (afterBurst) return afterBurst;
       // The row went away between the two writes (an operator deleted it): start again.
     }
     return { allowed: true };
   }
 
-  private refused(tat: number | undefined, nowMs: number): boolean {
-    return refusalAt(tat, nowMs, this.limit) !== undefined;
-  }
-
-  private decided(partnerId: string, write: Write, nowMs: number): RateDecision {
+  /** What a write decided: allowed, refused (remembered), or nothing yet (undefined: try the next write). */
+  private decided(partnerId: string, write: Write, nowMs: number): RateDecision | undefined {
     if (write.written) return { allowed: true };
-    const refusal = refusalAt(write.tat, nowMs, this.limit)!;
-    this.memo.remember(partnerId, refusal);
+    const refusal = refusalAt(write.tat, nowMs, this.limit);
+    if (refusal) this.memo.remember(partnerId, refusal);
     return refusal;
   }
 
