@@ -63,7 +63,8 @@ export function admit(
   return { decision: ALLOWED, tat: Math.max(tat ?? nowMs, nowMs) + intervalMs(limit) };
 }
 
-const MAX_PARTNERS = 10_000;
+/** The most partners a container remembers anything about (ids come from the authorizer; stay bounded). */
+export const MAX_PARTNERS = 10_000;
 
 /**
  * A container's memory of refusals: until a partner's `untilMs`, every request of that partner is

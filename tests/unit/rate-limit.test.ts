@@ -1,6 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CachedKeyLookup } from '#shared/adapters/dynamodb/cached-key-lookup.ts';
 import type { ApiKeyRecord } from '#shared/domain/ports.ts';
+import {
+  availableAt,
+  LEASE_LIFETIME_MS,
+  LeaseBook,
+  leaseCeiling,
+  maxLeaseOf,
+} from '#shared/domain/rate-lease.ts';
 import { admit, InMemoryPartnerRateGate, parseRateLimit, RefusalMemo } from '#shared/domain/rate-limit.ts';
 
 describe('the per-partner share: GCRA (issue 10 #8)', () => {
@@ -107,5 +115,107 @@ describe('CachedKeyLookup: negative caching in the authorizer', () => {
     time.advance(60_001);
     await keys.find('u'.repeat(64));
     expect(lookups.filter((h) => h === 'u'.repeat(64))).toHaveLength(2);
+  });
+});
+
+describe('token leasing: k requests of the share at once (issue 13)', () => {
+  const at = (ms: number) => 1_000_000 + ms;
+  const limits = fc.record({
+    ratePerSecond: fc.integer({ min: 1, max: 200 }),
+    burst: fc.integer({ min: 1, max: 60 }),
+  });
+
+  it('the largest lease is a quarter of the burst, at most 10; 1 (no leasing) for small bursts', () => {
+    expect(maxLeaseOf({ ratePerSecond: 2, burst: 4 })).toBe(1);
+    expect(maxLeaseOf({ ratePerSecond: 1, burst: 1 })).toBe(1);
+    expect(maxLeaseOf({ ratePerSecond: 10, burst: 20 })).toBe(5);
+    expect(maxLeaseOf({ ratePerSecond: 50, burst: 100 })).toBe(10);
+    expect(maxLeaseOf({ ratePerSecond: 100, burst: 200 })).toBe(10);
+  });
+
+  it('availableAt counts exactly the requests the model admits one by one at that moment (property)', () => {
+    fc.assert(
+      fc.property(limits, fc.option(fc.integer({ min: -5000, max: 20_000 })), (limit, offset) => {
+        const now = at(0);
+        let tat = offset === null ? undefined : now + offset;
+        let admitted = 0;
+        for (;;) {
+          const next = admit(tat, now, limit);
+          if (!next.decision.allowed) break;
+          admitted++;
+          tat = next.tat;
+        }
+        expect(availableAt(offset === null ? undefined : now + offset, now, limit)).toBe(admitted);
+      }),
+    );
+  });
+
+  it('k admitted at once conform exactly when tat is at most the lease ceiling (property)', () => {
+    fc.assert(
+      fc.property(
+        limits,
+        fc.integer({ min: -5000, max: 20_000 }),
+        fc.integer({ min: 1, max: 60 }),
+        (limit, offset, k) => {
+          fc.pre(k <= limit.burst);
+          const now = at(0);
+          let tat: number | undefined = now + offset;
+          let all = true;
+          for (let i = 0; i < k; i++) {
+            const next = admit(tat, now, limit);
+            all &&= next.decision.allowed;
+            tat = next.tat;
+          }
+          // The burst write's condition (the idle write covers tat < now, where k ≤ burst always conforms).
+          const burstWrite = now + offset >= now && now + offset <= leaseCeiling(now, k, limit);
+          expect(offset < 0 || burstWrite).toBe(all);
+        },
+      ),
+    );
+  });
+
+  it('a partner unseen for a lifetime leases 1; a steady arrival rate grows the lease by doubling, to the cap', () => {
+    const book = new LeaseBook(10);
+    expect(book.size('A', at(0))).toBe(1);
+    // Lone requests 2 s apart: always 1, so low-rate partners keep exact decisions.
+    for (let t = 0; t < 10_000; t += 2000) {
+      expect(book.spend('A', at(t))).toBe(false);
+      expect(book.size('A', at(t))).toBe(1);
+      book.record('A', at(t), 1);
+    }
+    // 30 requests a second (33 ms apart): 1, 2, 4, 8, then the cap.
+    const sizes: number[] = [];
+    let t = 20_000;
+    for (let n = 0; n < 60; n++, t += 33) {
+      if (book.spend('B', at(t))) continue;
+      const k = book.size('B', at(t));
+      sizes.push(k);
+      book.record('B', at(t), k);
+    }
+    expect(sizes.slice(0, 5)).toEqual([1, 2, 4, 8, 10]);
+    expect(sizes.slice(5).every((k) => k === 10)).toBe(true);
+    // 4 requests a second: two per half lifetime.
+    const slow = new LeaseBook(10);
+    slow.record('C', at(0), 1);
+    expect(slow.size('C', at(250))).toBe(2);
+  });
+
+  it('leased tokens are spent until the lease expires and never after, and never more than granted', () => {
+    const book = new LeaseBook(10);
+    book.record('A', at(0), 3);
+    expect(book.spend('A', at(10))).toBe(true);
+    expect(book.spend('B', at(10))).toBe(false);
+    expect(book.spend('A', at(LEASE_LIFETIME_MS))).toBe(false); // expired: the last token is dropped
+    book.record('A', at(2000), 2);
+    expect(book.spend('A', at(2000))).toBe(true);
+    expect(book.spend('A', at(2001))).toBe(false); // 2 granted: one for the leasing request, one spent
+  });
+
+  it('a cap of 1 turns leasing off: every request asks the shared row', () => {
+    const book = new LeaseBook(1);
+    book.record('A', at(0), 1);
+    expect(book.spend('A', at(1))).toBe(false);
+    expect(book.size('A', at(1))).toBe(1);
+    expect(() => new LeaseBook(0)).toThrow(RangeError);
   });
 });
