@@ -8,7 +8,7 @@ import { publishStreamRecords } from './publish-stream-records';
 const eventBusName = requireEnv('EVENT_BUS_NAME');
 const publisher = new EventPublisher(eventBridge, eventBusName);
 
-/** DynamoDB stream (version-row INSERTs of the items table) -> EventBridge, with partial batch responses. */
+/** Items table stream (new versions, releases, announced translations) -> EventBridge, with partial batch responses. */
 export const handler = observedHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>().handler((event) =>
   publishStreamRecords(event.Records, { publisher, logger, metrics }),
 );

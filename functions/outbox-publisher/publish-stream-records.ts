@@ -4,9 +4,19 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { fromVersionRecord } from '#shared/adapters/dynamodb/item-records.ts';
-import { ITEM_PK_PREFIX, VERSION_SK_PREFIX } from '#shared/adapters/dynamodb/table-design.ts';
+import {
+  ITEM_PK_PREFIX,
+  TRANSLATION_PK_PREFIX,
+  TRANSLATION_SK_PREFIX,
+  VERSION_SK_PREFIX,
+} from '#shared/adapters/dynamodb/table-design.ts';
+import { ANNOUNCED_AT, translationFromRecord } from '#shared/adapters/dynamodb/translation-records.ts';
 import type { EventPublisher, PublishEntry } from '#shared/adapters/eventbridge/event-publisher.ts';
 import { type NewsItemEvent, toNewsItemEvent, toReleaseEvent } from '#shared/domain/events.ts';
+import { type TranslatedEvent, toTranslatedEvent } from '#shared/domain/translation/event.ts';
+
+/** What the outbox publishes: item events, and the announcements of translation outcomes. */
+export type OutboxEvent = NewsItemEvent | TranslatedEvent;
 
 export interface StreamPublisherDeps {
   publisher: Pick<EventPublisher, 'publish'>;
@@ -15,15 +25,30 @@ export interface StreamPublisherDeps {
 }
 
 /**
- * Version rows of item partitions are the outbox: their INSERTs become events, and so does the one
- * MODIFY that releases a held version (it sets `releasedAt`). The event source mapping filters the
- * same way. A `V#` row in any other partition (e.g. one a translator wrote) is not.
+ * The outbox rows of the items table (infra/constructs/outbox-publisher.ts filters the same way):
+ * - version rows of item partitions: their INSERTs are item events, and so is the one MODIFY that
+ *   releases a held version (it sets `releasedAt`). A `V#` row in any other partition is not;
+ * - translation rows: the write that announces an outcome (sets `announcedAt`: with the outcome, or
+ *   at the release of a held version) is its NewsItemTranslated. Nothing else they hold is an event.
  */
 export function isOutboxRecord(record: DynamoDBRecord): boolean {
   const pk = record.dynamodb?.NewImage?.PK?.S;
   const sk = record.dynamodb?.NewImage?.SK?.S;
-  if (pk?.startsWith(ITEM_PK_PREFIX) !== true || sk?.startsWith(VERSION_SK_PREFIX) !== true) return false;
-  return record.eventName === 'INSERT' || isReleaseRecord(record);
+  if (pk?.startsWith(ITEM_PK_PREFIX) === true && sk?.startsWith(VERSION_SK_PREFIX) === true) {
+    return record.eventName === 'INSERT' || isReleaseRecord(record);
+  }
+  return isAnnouncementRecord(record);
+}
+
+function isAnnouncementRecord(record: DynamoDBRecord): boolean {
+  const image = record.dynamodb?.NewImage;
+  return (
+    image?.PK?.S?.startsWith(TRANSLATION_PK_PREFIX) === true &&
+    image.SK?.S?.startsWith(TRANSLATION_SK_PREFIX) === true &&
+    (record.eventName === 'INSERT' || record.eventName === 'MODIFY') &&
+    image[ANNOUNCED_AT]?.S !== undefined &&
+    record.dynamodb?.OldImage?.[ANNOUNCED_AT] === undefined
+  );
 }
 
 function isReleaseRecord(record: DynamoDBRecord): boolean {
@@ -35,9 +60,11 @@ function isReleaseRecord(record: DynamoDBRecord): boolean {
 }
 
 /** The event of an outbox record (see isOutboxRecord). */
-export function eventOf(record: DynamoDBRecord): NewsItemEvent {
-  // Lambda's image JSON matches the SDK's AttributeValue except binary (base64 text), which version rows lack.
-  const version = fromVersionRecord(unmarshall(record.dynamodb?.NewImage as Record<string, AttributeValue>));
+export function eventOf(record: DynamoDBRecord): OutboxEvent {
+  // Lambda's image JSON matches the SDK's AttributeValue except binary (base64 text), which these rows lack.
+  const image = unmarshall(record.dynamodb?.NewImage as Record<string, AttributeValue>);
+  if (isAnnouncementRecord(record)) return toTranslatedEvent(translationFromRecord(image));
+  const version = fromVersionRecord(image);
   if (!isReleaseRecord(record)) return toNewsItemEvent(version);
   return toReleaseEvent(version, version.releasedAt!);
 }
@@ -60,11 +87,11 @@ export async function publishStreamRecords(
   { publisher, logger, metrics }: StreamPublisherDeps,
 ): Promise<DynamoDBBatchResponse> {
   const failedIndexes: number[] = [];
-  const events = new Map<string, { index: number; event: NewsItemEvent }>();
+  const events = new Map<string, { index: number; event: OutboxEvent }>();
 
   records.forEach((record, index) => {
     if (!isOutboxRecord(record)) {
-      logger.debug('Skipping a stream record that is not a version insert or release', {
+      logger.debug('Skipping a stream record that is not a version insert, release or announcement', {
         eventName: record.eventName,
         sequenceNumber: record.dynamodb?.SequenceNumber,
       });

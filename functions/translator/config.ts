@@ -5,7 +5,6 @@ import type { TranslatorSettings } from '#shared/domain/translation/service.ts';
 
 export interface TranslatorConfig {
   itemsTableName: string;
-  eventBusName: string;
   settings: TranslatorSettings;
 }
 
@@ -29,7 +28,6 @@ export function readTranslatorConfig(env: NodeJS.ProcessEnv = process.env): Tran
   }
   return {
     itemsTableName: requireEnv('ITEMS_TABLE_NAME', env),
-    eventBusName: requireEnv('EVENT_BUS_NAME', env),
     settings: {
       targetLanguages: parseTargetLanguages(env.TARGET_LANGUAGES),
       provider: provider as TranslationProvider,

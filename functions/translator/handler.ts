@@ -1,13 +1,10 @@
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
-import { eventBridge } from '#shared/adapters/clients/eventbridge.ts';
 import { translate } from '#shared/adapters/clients/translate.ts';
 import { DynamoItemReader } from '#shared/adapters/dynamodb/item-store.ts';
 import { DynamoTranslationStore } from '#shared/adapters/dynamodb/translation-store.ts';
-import { EventPublisher } from '#shared/adapters/eventbridge/event-publisher.ts';
 import { logger, metrics } from '#shared/adapters/observability.ts';
 import { AmazonTranslator } from '#shared/adapters/translate/amazon-translator.ts';
-import { EventBridgeTranslationPublisher } from '#shared/adapters/translate/translated-event-publisher.ts';
 import { TranslationService } from '#shared/domain/translation/service.ts';
 import { readTranslatorConfig } from './config';
 import { createTranslatorHandler } from './translator';
@@ -17,9 +14,9 @@ const config = readTranslatorConfig();
 const service = new TranslationService({
   // Only getHead and getVersion are used: the translator reads items, never writes them.
   items: new DynamoItemReader(dynamoDb, config.itemsTableName),
+  // Also the outbox of NewsItemTranslated: the items table's stream publishes what it announces.
   store: new DynamoTranslationStore(dynamoDb, config.itemsTableName),
   ...(config.settings.provider === 'aws' ? { translator: new AmazonTranslator(translate) } : {}),
-  publisher: new EventBridgeTranslationPublisher(new EventPublisher(eventBridge, config.eventBusName)),
   settings: config.settings,
 });
 

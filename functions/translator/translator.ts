@@ -23,8 +23,9 @@ export const TRANSLATOR_SUBSCRIBER = 'translator';
  * NewsItemPublished / NewsItemCorrected -> one translation per configured target language.
  * NewsItemEmbargoed (the translator opts in to held versions) -> the same translations, recorded
  * but not announced until the version's release (see TranslationService.translateVersion).
+ * NewsItemTranslated is published by the items table's outbox, from the row that records the outcome.
  * No dedupe store: the translation store's claim per (item, version, language) is the finer
- * exactly-once guard, and it also lets a redelivery finish publishing an outcome whose event was lost.
+ * exactly-once guard, and it also lets the release event announce an outcome recorded while held.
  */
 export function createTranslatorHandler({
   service,

@@ -12,7 +12,13 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ITEM_PK_PREFIX, VERSION_SK_PREFIX } from '#shared/adapters/dynamodb/table-design.ts';
+import {
+  ITEM_PK_PREFIX,
+  TRANSLATION_PK_PREFIX,
+  TRANSLATION_SK_PREFIX,
+  VERSION_SK_PREFIX,
+} from '#shared/adapters/dynamodb/table-design.ts';
+import { ANNOUNCED_AT } from '#shared/adapters/dynamodb/translation-records.ts';
 import { EMBARGOED_EVENT_SOURCE, EVENT_SOURCE } from '#shared/contracts/events/index.ts';
 import { resourceName, type StageConfig } from '../config';
 import { DeadLetterQueue } from './dead-letter-queue';
@@ -47,6 +53,25 @@ export const VERSION_CHANGE_FILTERS = [
 ];
 
 /**
+ * The announcement of a translation outcome: the write that sets `announcedAt` on a translation row
+ * (with the outcome, or at the release of a held version). Always a MODIFY: the row exists from
+ * the claim on; an INSERT carrying it is matched too, so no announcement can slip past the filter.
+ */
+export const TRANSLATION_ANNOUNCED_FILTERS = (['INSERT', 'MODIFY'] as const).map((eventName) =>
+  FilterCriteria.filter({
+    eventName: FilterRule.isEqual(eventName),
+    dynamodb: {
+      Keys: {
+        PK: { S: FilterRule.beginsWith(TRANSLATION_PK_PREFIX) },
+        SK: { S: FilterRule.beginsWith(TRANSLATION_SK_PREFIX) },
+      },
+      NewImage: { [ANNOUNCED_AT]: { S: FilterRule.exists() } },
+      ...(eventName === 'MODIFY' ? { OldImage: { [ANNOUNCED_AT]: { S: FilterRule.notExists() } } } : {}),
+    },
+  }),
+);
+
+/**
  * An on-failure destination that grants nothing by itself (SqsDlq would also add
  * GetQueueAttributes/GetQueueUrl): the publisher's role gets exactly sqs:SendMessage below.
  */
@@ -74,8 +99,8 @@ export interface OutboxPublisherProps {
 }
 
 /**
- * The transactional outbox relay: version rows INSERTed into the items table are read from its
- * stream (in order per item: one batch at a time per shard) and published to the bus. Batches that
+ * The transactional outbox relay: version rows INSERTed into the items table (and translation
+ * outcomes announced there) are read from its stream (in order per item: one batch at a time per shard) and published to the bus. Batches that
  * keep failing are bisected down to the poison record, whose pointer lands in an encrypted DLQ
  * watched by an alarm.
  */
@@ -101,8 +126,8 @@ export class OutboxPublisher extends Construct {
     this.deadLetterQueue = dlq.queue;
     this.deadLetterAlarm = dlq.alarm;
 
-    // Item events only (public ones, and NewsItemEmbargoed under its internal source): the publisher
-    // can put nothing on the bus under another source.
+    // Item and translation events only (public ones, and NewsItemEmbargoed under its internal
+    // source): the publisher can put nothing on the bus under another source.
     publisher.allow(['events:PutEvents'], [eventBus.eventBusArn], {
       StringEquals: { 'events:source': [EVENT_SOURCE, EMBARGOED_EVENT_SOURCE] },
     });
@@ -130,10 +155,10 @@ export class OutboxPublisher extends Construct {
       // One concurrent batch per shard keeps each item's versions in order.
       parallelizationFactor: 1,
       reportBatchItemFailures: true,
-      // Only the outbox rows: new versions of items, and the update that releases a held version (it
-      // sets releasedAt). Other updates (a held version superseded), TTL deletes and anything outside
-      // an item partition (translations) are not events.
-      filters: VERSION_CHANGE_FILTERS,
+      // Only the outbox rows: new versions of items, the update that releases a held version (it
+      // sets releasedAt) and the write that announces a translation (it sets announcedAt). Other
+      // updates (a held version superseded, a translation claimed), TTL deletes and deletes are not events.
+      filters: [...VERSION_CHANGE_FILTERS, ...TRANSLATION_ANNOUNCED_FILTERS],
       onFailure: new QueueFailureDestination(this.deadLetterQueue),
     });
     // The mapping is validated against the role at creation: create it after the role's policy.

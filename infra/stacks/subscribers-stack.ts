@@ -96,7 +96,6 @@ export class SubscribersStack extends Stack {
       reservedConcurrency: CONCURRENCY.translatorReserved,
       environment: {
         ITEMS_TABLE_NAME: itemsTable.tableName,
-        EVENT_BUS_NAME: eventBus.eventBusName,
         TARGET_LANGUAGES: targetLanguages.join(','),
         TRANSLATION_PROVIDER: 'aws',
         // The longest a claim is held: no longer than an invocation can live (timeout above).
@@ -105,7 +104,9 @@ export class SubscribersStack extends Stack {
     });
     const fn = this.translator.fn;
     // It reads items and writes only its own TRANSLATION# partitions: a compromised translator
-    // cannot write a version row into an item partition, the only ones the outbox publishes.
+    // cannot write a version row into an item partition, and a row of its own partitions can only
+    // ever become NewsItemTranslated. It has no access to the bus: the items table's outbox
+    // publishes the outcomes it announces.
     fn.allow(['dynamodb:GetItem', 'dynamodb:Query'], [itemsTable.tableArn], {
       'ForAllValues:StringLike': {
         'dynamodb:LeadingKeys': [`${ITEM_PK_PREFIX}*`, `${TRANSLATION_PK_PREFIX}*`],
@@ -113,10 +114,6 @@ export class SubscribersStack extends Stack {
     });
     fn.allow(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [itemsTable.tableArn], {
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${TRANSLATION_PK_PREFIX}*`] },
-    });
-    // ...and can put nothing on the bus but NewsItemTranslated.
-    fn.allow(['events:PutEvents'], [eventBus.eventBusArn], {
-      StringEquals: { 'events:source': EVENT_SOURCE, 'events:detail-type': 'NewsItemTranslated' },
     });
     // Amazon Translate has no resource-level permissions for real-time translation (acknowledged in
     // nag-suppressions.ts); the source language is always given, so Comprehend is never called.

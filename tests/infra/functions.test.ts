@@ -291,9 +291,11 @@ describe('outbox stream mapping', () => {
     });
   });
 
-  it('only delivers INSERTs of version rows of item partitions, and the update that releases one', () => {
+  it('only delivers INSERTs of version rows of item partitions, the update that releases one, and the write that announces a translation', () => {
     const filters = mappingOf(dev).FilterCriteria.Filters as { Pattern: string }[];
     const keys = { PK: { S: [{ prefix: 'ITEM#' }] }, SK: { S: [{ prefix: 'V#' }] } };
+    const translationKeys = { PK: { S: [{ prefix: 'TRANSLATION#' }] }, SK: { S: [{ prefix: 'TR#' }] } };
+    const announced = { announcedAt: { S: [{ exists: true }] } };
     expect(filters.map((f) => JSON.parse(f.Pattern))).toEqual([
       { eventName: ['INSERT'], dynamodb: { Keys: keys } },
       {
@@ -302,6 +304,15 @@ describe('outbox stream mapping', () => {
           Keys: keys,
           NewImage: { releasedAt: { S: [{ exists: true }] } },
           OldImage: { releasedAt: { S: [{ exists: false }] } },
+        },
+      },
+      { eventName: ['INSERT'], dynamodb: { Keys: translationKeys, NewImage: announced } },
+      {
+        eventName: ['MODIFY'],
+        dynamodb: {
+          Keys: translationKeys,
+          NewImage: announced,
+          OldImage: { announcedAt: { S: [{ exists: false }] } },
         },
       },
     ]);

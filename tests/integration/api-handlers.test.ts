@@ -554,7 +554,7 @@ describe('GET /v1/items/{id}/translations/{lang}', () => {
         translatedAt: '2025-01-31T12:00:00.000Z',
       },
       claim.token,
-      60_000,
+      { announce: true },
     );
   }
 

@@ -12,10 +12,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { StreamReader } from '#local/dynamodb/stream-reader.ts';
 import { DynamoItemStore } from '#shared/adapters/dynamodb/item-store.ts';
-import { NewsItemDetailV1 } from '#shared/contracts/events/index.ts';
+import { DynamoTranslationStore } from '#shared/adapters/dynamodb/translation-store.ts';
+import { NewsItemDetailV1, NewsItemTranslatedDetailV1 } from '#shared/contracts/events/index.ts';
 import { eventIdOf } from '#shared/domain/events.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { ItemVersion, Pubstatus } from '#shared/domain/item.ts';
+import { translationEventIdOf } from '#shared/domain/translation/model.ts';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createItemsTable } from '../support/tables';
 
@@ -27,6 +29,8 @@ interface Delivery {
   detailType: string;
   detail: NewsItemDetailV1;
 }
+/** Accepted NewsItemTranslated entries (kept apart: their detail is another contract). */
+let translated: NewsItemTranslatedDetailV1[];
 
 let deliveries: Delivery[];
 let putCalls: number;
@@ -38,6 +42,10 @@ function fakePutEvents({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) 
   const results: PutEventsResultEntry[] = Entries.map((entry) => {
     expect(entry.EventBusName).toBe(BUS);
     expect(entry.Source).toBe('diplowire.items');
+    if (entry.DetailType === 'NewsItemTranslated') {
+      translated.push(NewsItemTranslatedDetailV1.parse(JSON.parse(entry.Detail ?? '')));
+      return { EventId: `ev-t${translated.length}` };
+    }
     const detail = NewsItemDetailV1.parse(JSON.parse(entry.Detail ?? ''));
     const errorCode = failEntry(detail, putCalls);
     if (errorCode) return { ErrorCode: errorCode, ErrorMessage: 'injected' };
@@ -49,6 +57,7 @@ function fakePutEvents({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) 
 
 let handler: (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
 let store: DynamoItemStore;
+let translations: DynamoTranslationStore;
 let reader: StreamReader;
 let tableName: string;
 const raw = () => localDynamoClient();
@@ -91,6 +100,7 @@ beforeAll(async () => {
   });
   reader = new StreamReader(streams, Table!.LatestStreamArn!);
   store = new DynamoItemStore(client, tableName);
+  translations = new DynamoTranslationStore(client, tableName);
 });
 
 afterAll(() => {
@@ -100,6 +110,7 @@ afterAll(() => {
 
 beforeEach(() => {
   deliveries = [];
+  translated = [];
   putCalls = 0;
   failEntry = () => undefined;
   eventBridge.reset();
@@ -302,6 +313,92 @@ describe('outbox publisher on real DynamoDB stream records', () => {
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: poison.dynamodb!.SequenceNumber }] });
     expectAllDelivered([...before, ...after]);
     expect(deliveries.some((d) => d.detail.itemId === poisonItem)).toBe(false);
+  });
+});
+
+describe('outbox publisher: translation outcomes', () => {
+  /** Claims and records the English translation of `version` as the translator does. */
+  async function recordTranslation(version: ItemVersion, announce: boolean) {
+    const key = { itemId: version.itemId, version: version.version, language: 'en' };
+    const claim = await translations.claim(key, 60_000);
+    if (!claim.claimed) throw new Error('could not claim');
+    await translations.complete(
+      {
+        ...key,
+        partnerId: version.partnerId,
+        uri: version.uri,
+        sourceLanguage: 'ar',
+        provider: 'aws',
+        status: 'translated',
+        headlines: [{ value: 'Kuwait and Belgium discuss ties' }],
+        bodies: [{ role: 'main', contenttype: 'text/plain', value: 'The news text' }],
+        charactersBilled: 42,
+        translatedAt: '2026-11-29T12:00:00.000Z',
+      },
+      claim.token,
+      { announce },
+    );
+    return key;
+  }
+
+  it('publishes NewsItemTranslated from the write that announces an outcome, once, and nothing for claims or held outcomes', async () => {
+    const [open] = await writeItem(1);
+    const [held] = await writeItem(1);
+    await reader.readAvailable(); // the versions' own events are tested above
+    const openKey = await recordTranslation(open!, true);
+    const heldKey = await recordTranslation(held!, false);
+
+    expect(await invoke(await reader.readAvailable())).toEqual({ batchItemFailures: [] });
+    expect(translated).toEqual([
+      {
+        schemaVersion: '1',
+        eventId: translationEventIdOf(openKey),
+        itemId: open!.itemId,
+        version: 1,
+        partnerId: open!.partnerId,
+        uri: open!.uri,
+        sourceLanguage: 'ar',
+        language: 'en',
+        provider: 'aws',
+        status: 'translated',
+        charactersBilled: 42,
+        translatedAt: '2026-11-29T12:00:00.000Z',
+        headline: 'Kuwait and Belgium discuss ties',
+      },
+    ]);
+    expect(deliveries).toEqual([]);
+
+    // The held version is released: its translation is announced then, and only once.
+    expect(await translations.announce(heldKey)).toBe(true);
+    expect(await translations.announce(heldKey)).toBe(false);
+    expect(await invoke(await reader.readAvailable())).toEqual({ batchItemFailures: [] });
+    expect(translated.map((t) => t.eventId)).toEqual([
+      translationEventIdOf(openKey),
+      translationEventIdOf(heldKey),
+    ]);
+  });
+
+  it('never publishes an item event from a translation partition', async () => {
+    // A version-shaped row where the translator's role may write: the outbox ignores it.
+    const [v] = await writeItem(1);
+    await reader.readAvailable();
+    await raw().send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          PK: { S: `TRANSLATION#${v!.itemId}` },
+          SK: { S: 'V#000000002' },
+          entity: { S: 'ItemVersion' },
+          itemId: { S: v!.itemId },
+          version: { N: '2' },
+          announcedAt: { S: '2026-11-29T12:00:00.000Z' },
+        },
+      }),
+    );
+    expect(await invoke(await reader.readAvailable())).toEqual({ batchItemFailures: [] });
+    expect(deliveries).toEqual([]);
+    expect(translated).toEqual([]);
+    expect(putCalls).toBe(0);
   });
 });
 

@@ -1,23 +1,21 @@
 import { createHash } from 'node:crypto';
-import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import {
-  EventBridgeClient,
-  PutEventsCommand,
-  type PutEventsRequestEntry,
-  type PutEventsResultEntry,
-} from '@aws-sdk/client-eventbridge';
+import { DescribeTableCommand, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { TranslateClient } from '@aws-sdk/client-translate';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import {
+  isOutboxRecord,
+  eventOf as outboxEventOf,
+} from '#functions/outbox-publisher/publish-stream-records.ts';
 import { readTranslatorConfig } from '#functions/translator/config.ts';
 import { createTranslatorHandler } from '#functions/translator/translator.ts';
 import { TRANSLATOR_TIMEOUT_SECONDS } from '#infra/stacks/subscribers-stack.ts';
+import { StreamReader } from '#local/dynamodb/stream-reader.ts';
 import { DynamoItemStore } from '#shared/adapters/dynamodb/item-store.ts';
 import { translationPk, translationSkPrefix } from '#shared/adapters/dynamodb/table-design.ts';
 import { DynamoTranslationStore } from '#shared/adapters/dynamodb/translation-store.ts';
-import { EventPublisher } from '#shared/adapters/eventbridge/event-publisher.ts';
 import {
   DedupeInProgressError,
   DynamoDedupeStore,
@@ -26,10 +24,9 @@ import {
   type SubscriberHandler,
 } from '#shared/adapters/subscriber/index.ts';
 import { AmazonTranslator } from '#shared/adapters/translate/amazon-translator.ts';
-import { EventBridgeTranslationPublisher } from '#shared/adapters/translate/translated-event-publisher.ts';
 import { versionPath } from '#shared/contracts/api/paths.ts';
 import { type NewsItemDetailV1, NewsItemTranslatedDetailV1 } from '#shared/contracts/events/index.ts';
-import { toNewsItemEvent } from '#shared/domain/events.ts';
+import { toNewsItemEvent, toReleaseEvent } from '#shared/domain/events.ts';
 import { newId } from '#shared/domain/ids.ts';
 import type { ItemVersion, NinjsDocument, Pubstatus } from '#shared/domain/item.ts';
 import { characterCount, utf8ByteLength } from '#shared/domain/translation/chunking.ts';
@@ -47,34 +44,31 @@ import {
 } from '../support/local-translate-server';
 import { createItemsTable } from '../support/tables';
 
-const BUS = 'diplowire-test-bus';
-const eventBridgeClient = new EventBridgeClient({
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-});
-// Only PutEvents is mocked, to capture what the translator publishes.
-const eventBridge = mockClient(eventBridgeClient);
-
 interface Published {
   source: string;
   detailType: string;
   detail: NewsItemTranslatedDetailV1;
 }
 let published: Published[];
-let failPutEvents: string | undefined;
+let stream: StreamReader;
 
-function fakePutEvents({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) {
-  const results: PutEventsResultEntry[] = Entries.map((entry) => {
-    expect(entry.EventBusName).toBe(BUS);
-    if (failPutEvents) return { ErrorCode: failPutEvents, ErrorMessage: 'injected' };
+/**
+ * The NewsItemTranslated events published so far in this test: the translator announces an outcome
+ * by writing its row, and the outbox publisher turns the items table's stream records into events.
+ * So this reads the table's real stream (DynamoDB Local) and maps it with the outbox's own code.
+ */
+async function outbox(): Promise<Published[]> {
+  for (const record of await stream.readAvailable()) {
+    if (!isOutboxRecord(record)) continue;
+    const event = outboxEventOf(record);
+    if (event.detailType !== 'NewsItemTranslated') continue;
     published.push({
-      source: entry.Source!,
-      detailType: entry.DetailType!,
-      detail: NewsItemTranslatedDetailV1.parse(JSON.parse(entry.Detail!)),
+      source: event.source,
+      detailType: event.detailType,
+      detail: NewsItemTranslatedDetailV1.parse(event.detail),
     });
-    return { EventId: `ev-${published.length}` };
-  });
-  return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
+  }
+  return published;
 }
 
 const context = {
@@ -114,9 +108,6 @@ function translatorHandler(
     items,
     store: translations,
     translator: new AmazonTranslator(translate, { maxAttempts: 3, sleep: async () => {} }),
-    publisher: new EventBridgeTranslationPublisher(
-      new EventPublisher(eventBridgeClient, BUS, { maxAttempts: 1, sleep: async () => {} }),
-    ),
     settings: { targetLanguages, provider, leaseMs: 60_000 },
   });
   return createTranslatorHandler({ service });
@@ -210,20 +201,24 @@ beforeAll(async () => {
   tableName = await createItemsTable(client, uniqueTableName('translator'));
   items = new DynamoItemStore(client, tableName);
   translations = new DynamoTranslationStore(client, tableName);
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const streams = new DynamoDBStreamsClient({
+    endpoint: inject('dynamodbEndpoint'),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  stream = new StreamReader(streams, Table!.LatestStreamArn!);
 });
 
 afterAll(async () => {
-  eventBridge.restore();
   process.env = savedEnv;
   await server.close();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   server.reset();
+  await stream.readAvailable(); // what earlier tests wrote
   published = [];
-  failPutEvents = undefined;
-  eventBridge.reset();
-  eventBridge.on(PutEventsCommand).callsFake(fakePutEvents);
 });
 
 describe('translator', () => {
@@ -268,9 +263,12 @@ describe('translator', () => {
     ]);
     expect(await translations.getVersion(v1!.itemId, 1, 'en')).toEqual(stored);
 
-    expect(published).toHaveLength(1);
-    expect(published[0]).toMatchObject({ source: 'diplowire.items', detailType: 'NewsItemTranslated' });
-    expect(published[0]!.detail).toEqual({
+    expect(await outbox()).toHaveLength(1);
+    expect((await outbox())[0]).toMatchObject({
+      source: 'diplowire.items',
+      detailType: 'NewsItemTranslated',
+    });
+    expect((await outbox())[0]!.detail).toEqual({
       schemaVersion: '1',
       eventId: translationEventIdOf({ itemId: v1!.itemId, version: 1, language: 'en' }),
       itemId: v1!.itemId,
@@ -296,7 +294,7 @@ describe('translator', () => {
     await handler(eventOf(v1!), context);
     await translatorHandler()(eventOf(v1!), context);
     expect(server.calls).toHaveLength(calls);
-    expect(published).toHaveLength(1);
+    expect(await outbox()).toHaveLength(1);
   });
 
   it('lets only one of two concurrent duplicates translate; the other is retried later, not dropped', async () => {
@@ -313,66 +311,67 @@ describe('translator', () => {
     expect(server.calls).toHaveLength(1); // headline + body packed, once
     await handler(eventOf(v1!), context); // the EventBridge retry of the loser
     expect(server.calls).toHaveLength(1);
-    // A loser that reads the outcome before the winner's markPublished finds the winner's publish
-    // lease and is retried: exactly one event.
+    // The outcome and its announcement are one write: exactly one event.
     const eventId = translationEventIdOf({ itemId: v1!.itemId, version: 1, language: 'en' });
-    expect(published.map((p) => p.detail.eventId)).toEqual([eventId]);
+    expect((await outbox()).map((p) => p.detail.eventId)).toEqual([eventId]);
   });
 
-  /** Records an outcome as a translator that then crashed before publishing would have. */
-  async function recordWithoutPublishing(version: ItemVersion, publishLeaseMs: number) {
-    const key = { itemId: version.itemId, version: version.version, language: 'en' };
-    const claim = await translations.claim(key, 60_000);
-    if (!claim.claimed) throw new Error('could not claim');
-    await translations.complete(
-      {
-        ...key,
-        partnerId: version.partnerId,
-        uri: version.uri,
-        sourceLanguage: 'ar',
-        provider: 'aws',
-        status: 'translated',
-        headlines: [{ value: 'Kuwait and Belgium discuss ties' }],
-        bodies: [{ role: 'main', contenttype: 'text/plain', value: 'The news text' }],
-        charactersBilled: 42,
-        translatedAt: '2026-11-29T12:00:00.000Z',
-      },
-      claim.token,
-      publishLeaseMs,
-    );
-    return key;
+  /** A version held by an embargo until `until`, written through the real item store. */
+  async function writeHeldItem(until: string): Promise<ItemVersion> {
+    const version: ItemVersion = {
+      ...versionOf(newId('itm'), newId('ptn'), 1, document(1, 'usable')),
+      hold: { kind: 'embargo', until },
+    };
+    expect(await items.createItem(version)).toEqual({ created: true });
+    return version;
   }
 
-  it("retries duplicates while the recorder's publish lease is live, and never publishes twice", async () => {
-    const [v1] = await writeItem([document(1, 'usable')]);
-    await recordWithoutPublishing(v1!, 60_000);
-    const results = await Promise.allSettled([
-      translatorHandler()(eventOf(v1!), context),
-      translatorHandler()(eventOf(v1!), context),
+  /** The public event the outbox publishes when `version` is released at `releasedAt`. */
+  function releaseEventOf(version: ItemVersion, releasedAt: string): EventBridgeEvent<string, unknown> {
+    const release = toReleaseEvent(version, releasedAt);
+    return {
+      ...eventOf(version),
+      source: release.source,
+      'detail-type': release.detailType,
+      detail: release.detail,
+    };
+  }
+
+  it('translates a held version without announcing it; its release announces it once, whatever the duplicates', async () => {
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    const held = await writeHeldItem(until);
+    const embargoed = eventOf(held);
+    expect(embargoed['detail-type']).toBe('NewsItemEmbargoed');
+    await translatorHandler()(embargoed, context);
+    await translatorHandler()(embargoed, context); // redelivered while still held
+    expect(server.calls).toHaveLength(1);
+    expect(await translations.getVersion(held.itemId, 1, 'en')).toMatchObject({ status: 'translated' });
+    expect(await claimRow(held.itemId)).not.toHaveProperty('announcedAt');
+    // Ready for the release, but no public subscriber can learn of it yet.
+    expect(await outbox()).toEqual([]);
+
+    // The release's public event reaches the translator, here three times at once.
+    const released = releaseEventOf(held, until);
+    const results = await Promise.allSettled([1, 2, 3].map(() => translatorHandler()(released, context)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    const key = { itemId: held.itemId, version: 1, language: 'en' };
+    expect((await outbox()).map((p) => p.detail)).toEqual([
+      expect.objectContaining({ eventId: translationEventIdOf(key), version: 1, status: 'translated' }),
     ]);
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    for (const r of results)
-      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TranslationInProgressError);
-    expect(published).toEqual([]);
-    expect(server.calls).toEqual([]);
+    expect(await claimRow(held.itemId)).toHaveProperty('announcedAt');
+    await translatorHandler()(released, context); // a later redelivery
+    expect(await outbox()).toHaveLength(1);
+    expect(server.calls).toHaveLength(1); // translated once, during the embargo
   });
 
-  it('publishes an outcome whose recorder crashed once its lease has run out: one event among concurrent duplicates', async () => {
-    const [v1] = await writeItem([document(1, 'usable')]);
-    const key = await recordWithoutPublishing(v1!, 1);
-    await new Promise((r) => setTimeout(r, 10));
-    const results = await Promise.allSettled([
-      translatorHandler()(eventOf(v1!), context),
-      translatorHandler()(eventOf(v1!), context),
-      translatorHandler()(eventOf(v1!), context),
-    ]);
-    expect(published.map((p) => p.detail.eventId)).toEqual([translationEventIdOf(key)]);
-    // The others found it published, or the winner's live lease (then EventBridge retries them).
-    for (const r of results.filter((r) => r.status === 'rejected'))
-      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TranslationInProgressError);
-    await translatorHandler()(eventOf(v1!), context);
-    expect(published).toHaveLength(1);
-    expect(server.calls).toEqual([]);
+  it('announces the translation of a version released before its held event reached the translator, and nothing more', async () => {
+    const until = new Date(Date.now() - 1_000).toISOString();
+    const held = await writeHeldItem(until);
+    // The release event comes first (the held event was retried): translated and announced at once.
+    await translatorHandler()(releaseEventOf(held, until), context);
+    await translatorHandler()(eventOf(held), context); // the late NewsItemEmbargoed
+    expect(server.calls).toHaveLength(1);
+    expect((await outbox()).map((p) => p.detail.version)).toEqual([1]);
   });
 
   it.each([
@@ -387,7 +386,7 @@ describe('translator', () => {
     expect(server.translatedCalls).toHaveLength(1);
     expect(server.calls.map((c) => c.text)).toEqual(Array(4).fill(server.translatedCalls[0]!.text));
     expect((await translations.get(v1!.itemId, 'en'))?.status).toBe('translated');
-    expect(published).toHaveLength(1);
+    expect(await outbox()).toHaveLength(1);
   });
 
   it('throws on persistent throttling, records nothing and releases the claim for the retry', async () => {
@@ -398,29 +397,12 @@ describe('translator', () => {
     });
     expect(server.calls).toHaveLength(2 * 3); // SDK attempts x own attempts, bounded
     expect(await translations.getVersion(v1!.itemId, 1, 'en')).toBeUndefined();
-    expect(published).toEqual([]);
+    expect(await outbox()).toEqual([]);
 
     server.reset(); // the service recovers; EventBridge retries the event
     await translatorHandler()(eventOf(v1!), context);
     expect((await translations.get(v1!.itemId, 'en'))?.status).toBe('translated');
-    expect(published).toHaveLength(1);
-  });
-
-  it('re-publishes, without translating again, an outcome whose event failed to go out', async () => {
-    const [v1] = await writeItem([document(1, 'usable')]);
-    failPutEvents = 'InternalFailure';
-    await expect(translatorHandler()(eventOf(v1!), context)).rejects.toMatchObject({
-      name: 'EventNotPublishedError',
-    });
-    expect((await translations.getVersion(v1!.itemId, 1, 'en'))?.status).toBe('translated');
-    const calls = server.calls.length;
-
-    failPutEvents = undefined;
-    await translatorHandler()(eventOf(v1!), context);
-    expect(server.calls).toHaveLength(calls);
-    expect(published.map((p) => p.detail.status)).toEqual(['translated']);
-    await translatorHandler()(eventOf(v1!), context);
-    expect(published).toHaveLength(1);
+    expect(await outbox()).toHaveLength(1);
   });
 
   it('translates a correction again and serves the latest translated version', async () => {
@@ -440,7 +422,7 @@ describe('translator', () => {
       headlines: [],
       bodies: [],
     });
-    expect(published.map((p) => [p.detail.version, p.detail.status])).toEqual([
+    expect((await outbox()).map((p) => [p.detail.version, p.detail.status])).toEqual([
       [2, 'translated'],
       [1, 'skipped'],
     ]);
@@ -463,7 +445,7 @@ describe('translator', () => {
       (await translations.getVersion(v1!.itemId, 2, 'en'))!.charactersBilled,
     ];
     expect(billed).toEqual(server.calls.map((c) => characterCount(c.text)));
-    expect(published.map((p) => [p.detail.version, p.detail.charactersBilled])).toEqual([
+    expect((await outbox()).map((p) => [p.detail.version, p.detail.charactersBilled])).toEqual([
       [1, billed[0]],
       [2, billed[1]],
     ]);
@@ -478,7 +460,7 @@ describe('translator', () => {
       status: 'skipped',
       reason: 'item retracted',
     });
-    expect(published.map((p) => [p.detail.status, p.detail.reason, p.detail.headline])).toEqual([
+    expect((await outbox()).map((p) => [p.detail.status, p.detail.reason, p.detail.headline])).toEqual([
       ['skipped', 'item retracted', ''],
     ]);
   });
@@ -488,7 +470,7 @@ describe('translator', () => {
     await translatorHandler()(eventOf(v1!), context);
     expect(server.calls).toEqual([]);
     expect(await translations.getVersion(v1!.itemId, 1, 'en')).toBeUndefined();
-    expect(published).toEqual([]);
+    expect(await outbox()).toEqual([]);
   });
 
   it('records "no translation provider" when the provider is none, with no fake translation', async () => {
@@ -502,7 +484,11 @@ describe('translator', () => {
       headlines: [],
       bodies: [],
     });
-    expect(published[0]!.detail).toMatchObject({ provider: 'none', status: 'skipped', charactersBilled: 0 });
+    expect((await outbox())[0]!.detail).toMatchObject({
+      provider: 'none',
+      status: 'skipped',
+      charactersBilled: 0,
+    });
   });
 
   it('records an unsupported language pair as skipped instead of retrying forever', async () => {
@@ -510,7 +496,7 @@ describe('translator', () => {
     server.failAlways(UNSUPPORTED_PAIR);
     await translatorHandler()(eventOf(v1!), context);
     expect(server.calls).toHaveLength(1);
-    expect(published[0]!.detail).toMatchObject({
+    expect((await outbox())[0]!.detail).toMatchObject({
       status: 'skipped',
       reason: 'unsupported language pair ar->en',
     });
@@ -526,7 +512,7 @@ describe('translator', () => {
         status: 'skipped',
         reason: `no provider language code for ${tag}`,
       });
-      expect(published[0]!.detail).toMatchObject({ status: 'skipped', sourceLanguage: tag });
+      expect((await outbox())[0]!.detail).toMatchObject({ status: 'skipped', sourceLanguage: tag });
     },
   );
 
@@ -535,7 +521,7 @@ describe('translator', () => {
     server.failAlways({ type: 'ValidationException', status: 400 });
     await translatorHandler()(eventOf(v1!), context);
     expect(server.calls).toHaveLength(1);
-    expect(published[0]!.detail).toMatchObject({
+    expect((await outbox())[0]!.detail).toMatchObject({
       status: 'skipped',
       reason: 'refused by the provider (ValidationException)',
     });
@@ -557,7 +543,7 @@ describe('translator', () => {
     expect(outcome!.charactersBilled).toBe(server.charactersTranslated);
     const planned = Math.ceil(utf8ByteLength(body) / 10_000);
     expect(server.calls.length).toBeLessThan(planned);
-    expect(published.map((p) => p.detail.status)).toEqual(['skipped']);
+    expect((await outbox()).map((p) => p.detail.status)).toEqual(['skipped']);
   });
 
   it('records an HTML block too large to cut as skipped before anything is sent', async () => {
@@ -587,14 +573,13 @@ describe('translator', () => {
     async (_, env) => {
       const [v1] = await writeItem([document(1, 'usable')]);
       // The function's environment and its timeout.
-      const { settings } = readTranslatorConfig({ ITEMS_TABLE_NAME: tableName, EVENT_BUS_NAME: BUS, ...env });
+      const { settings } = readTranslatorConfig({ ITEMS_TABLE_NAME: tableName, ...env });
       const timeoutMs = deployedTranslator.timeoutSeconds * 1000;
       const invocation = { ...context, getRemainingTimeInMillis: () => timeoutMs } as Context;
       const hanging = new TranslationService({
         items,
         store: translations,
         translator: { translate: () => new Promise(() => {}) },
-        publisher: new EventBridgeTranslationPublisher(new EventPublisher(eventBridgeClient, BUS)),
         settings: { ...settings, provider: 'aws' },
       });
       // The first run claims, then hangs in Translate until Lambda kills it (never settles here).
@@ -615,11 +600,10 @@ describe('translator', () => {
             credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
           }),
         ),
-        publisher: new EventBridgeTranslationPublisher(new EventPublisher(eventBridgeClient, BUS)),
         settings: { ...settings, provider: 'aws' },
       });
       await createTranslatorHandler({ service: retry })(eventOf(v1!), invocation);
-      expect(published.map((p) => p.detail.status)).toEqual(['translated']);
+      expect((await outbox()).map((p) => p.detail.status)).toEqual(['translated']);
     },
   );
 

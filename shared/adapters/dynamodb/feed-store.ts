@@ -18,7 +18,7 @@ import type { NinjsDocument } from '../../domain/item';
 import { MalformedRecordError } from './item-records';
 import { ENTITY, FEED_PK, feedKey, feedMarkerKey, translationKey, versionKey } from './table-design';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, transactWrite } from './transactions';
-import { translationFromRecord } from './translation-store';
+import { translationFromRecord } from './translation-records';
 
 /** Markers only guard against redelivered stream records: kept a little longer than the stream's 24 h. */
 const MARKER_TTL_SECONDS = 3 * 24 * 3600;

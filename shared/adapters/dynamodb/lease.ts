@@ -21,7 +21,7 @@ export interface LeaseAttributes {
   until: string;
 }
 
-/** The attribute names of a row's lease unless a row holds more than one (see the translation store). */
+/** The attribute names of a row's lease (`attributes` names others, for a row that would hold two). */
 export const LEASE_ATTRIBUTES: LeaseAttributes = { token: 'leaseToken', until: 'leaseUntil' };
 
 export interface Condition {

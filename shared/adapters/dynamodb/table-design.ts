@@ -103,7 +103,7 @@ export interface TableKey {
 
 const VERSION_DIGITS = 9;
 
-/** Partitions of the outbox: the items' version rows. Only these partitions are ever published. */
+/** Partitions of the items: their version rows are the outbox of the item events. */
 export const ITEM_PK_PREFIX = 'ITEM#';
 
 export function itemPk(itemId: string): string {
@@ -112,17 +112,19 @@ export function itemPk(itemId: string): string {
 
 /**
  * Translations live in partitions of their own, so the translator's role can be limited to them
- * (IAM `dynamodb:LeadingKeys`): it cannot write a row into an item's partition, and only item
- * partitions reach the outbox (docs/security.md).
+ * (IAM `dynamodb:LeadingKeys`): it cannot write a row into an item's partition, so it can never
+ * make the outbox publish an item event; a row of its own partitions can only ever become
+ * NewsItemTranslated (docs/security.md).
  */
 export const TRANSLATION_PK_PREFIX = 'TRANSLATION#';
+export const TRANSLATION_SK_PREFIX = 'TR#';
 
 export function translationPk(itemId: string): string {
   return `${TRANSLATION_PK_PREFIX}${itemId}`;
 }
 
 export function translationSkPrefix(language: string): string {
-  return `TR#${language}#`;
+  return `${TRANSLATION_SK_PREFIX}${language}#`;
 }
 
 /** A translation row: `TRANSLATION#<itemId>` / `TR#<language>#V#<version, 9 digits>`. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -7,102 +8,23 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { decideClaim, leaseExpiry } from '../../domain/lease';
-import type { TranslatedText, Translation, TranslationKey } from '../../domain/translation/model';
-import {
-  type ClaimOutcome,
-  LeaseLostError,
-  type PublishClaim,
-  type TranslationStore,
-} from '../../domain/translation/ports';
-import {
-  isConditionFailure,
-  type LeaseAttributes,
-  leaseHeldBy,
-  leaseRecordOf,
-  putWithLease,
-  releaseLease,
-  takeLease,
-} from './lease';
+import { decideClaim } from '../../domain/lease';
+import type { Translation, TranslationKey } from '../../domain/translation/model';
+import { type ClaimOutcome, LeaseLostError, type TranslationStore } from '../../domain/translation/ports';
+import { isConditionFailure, leaseHeldBy, leaseRecordOf, putWithLease, releaseLease } from './lease';
 import { translationKey, translationPk, translationSkPrefix } from './table-design';
-
-/**
- * Translations live in the items table in a partition of their own per item (see docs/translation.md):
- * PK `TRANSLATION#<itemId>`, SK `TR#<language>#V#<version, 9 digits>`. The outbox publishes only
- * `ITEM#` partitions, and the translator's role may write nothing else than `TRANSLATION#` ones.
- */
-export const TRANSLATION_ENTITY = 'ItemTranslation';
-const IN_PROGRESS = 'in-progress';
-
-/** A recorded outcome (translated or skipped), as opposed to a claim in progress. */
-function isOutcome(row: Record<string, unknown>): boolean {
-  return row.status !== IN_PROGRESS;
-}
-
-export class MalformedTranslationRecordError extends Error {
-  constructor(detail: string) {
-    super(`Malformed ${TRANSLATION_ENTITY} record: ${detail}`);
-    this.name = 'MalformedTranslationRecordError';
-  }
-}
-
-function texts(value: unknown, name: string): TranslatedText[] {
-  if (!Array.isArray(value)) throw new MalformedTranslationRecordError(`${name} must be a list`);
-  return value.map((entry) => {
-    const { role, contenttype, value: text } = (entry ?? {}) as Record<string, unknown>;
-    if (typeof text !== 'string')
-      throw new MalformedTranslationRecordError(`${name}[].value must be a string`);
-    return {
-      ...(typeof role === 'string' ? { role } : {}),
-      ...(typeof contenttype === 'string' ? { contenttype } : {}),
-      value: text,
-    };
-  });
-}
-
-export function translationFromRecord(record: Record<string, unknown>): Translation {
-  const string = (name: string): string => {
-    const value = record[name];
-    if (typeof value !== 'string') throw new MalformedTranslationRecordError(`${name} must be a string`);
-    return value;
-  };
-  const number = (name: string): number => {
-    const value = record[name];
-    if (typeof value !== 'number') throw new MalformedTranslationRecordError(`${name} must be a number`);
-    return value;
-  };
-  const status = string('status');
-  if (status !== 'translated' && status !== 'skipped') {
-    throw new MalformedTranslationRecordError(`status ${status} is not an outcome`);
-  }
-  const provider = string('provider');
-  if (provider !== 'aws' && provider !== 'none') {
-    throw new MalformedTranslationRecordError(`provider ${provider} is unknown`);
-  }
-  return {
-    itemId: string('itemId'),
-    version: number('version'),
-    partnerId: string('partnerId'),
-    uri: string('uri'),
-    language: string('language'),
-    sourceLanguage: string('sourceLanguage'),
-    provider,
-    status,
-    ...(typeof record.reason === 'string' ? { reason: record.reason } : {}),
-    headlines: texts(record.headlines, 'headlines'),
-    bodies: texts(record.bodies, 'bodies'),
-    charactersBilled: number('charactersBilled'),
-    translatedAt: string('translatedAt'),
-  };
-}
+import {
+  ANNOUNCED_AT,
+  IN_PROGRESS,
+  isOutcome,
+  TRANSLATION_ENTITY,
+  translationFromRecord,
+} from './translation-records';
 
 export interface DynamoTranslationStoreOptions {
   now?: () => number;
   newToken?: () => string;
 }
-
-/** The right to publish a recorded outcome's event: a second lease on the same row. */
-const PUBLISH_LEASE: LeaseAttributes = { token: 'publishToken', until: 'publishLeaseUntil' };
 
 /**
  * TranslationStore on the items table. A claim is the lease protocol of shared/domain/lease.ts:
@@ -148,7 +70,7 @@ export class DynamoTranslationStore implements TranslationStore {
         claimed: false,
         state: 'done',
         translation: translationFromRecord(existing),
-        published: typeof existing.publishedAt === 'string',
+        announced: typeof existing[ANNOUNCED_AT] === 'string',
       };
     }
     // 'claimable' here means the row changed under a clock step: busy for now, the retry claims it.
@@ -159,7 +81,11 @@ export class DynamoTranslationStore implements TranslationStore {
     };
   }
 
-  async complete(translation: Translation, token: string, publishLeaseMs: number): Promise<void> {
+  async complete(
+    translation: Translation,
+    token: string,
+    { announce }: { announce: boolean },
+  ): Promise<void> {
     const held = leaseHeldBy(token);
     try {
       await this.client.send(
@@ -170,9 +96,8 @@ export class DynamoTranslationStore implements TranslationStore {
               ...translationKey(translation),
               entity: TRANSLATION_ENTITY,
               ...translation,
-              // The recorder holds the right to publish the outcome's event (see claimPublish).
-              [PUBLISH_LEASE.token]: token,
-              [PUBLISH_LEASE.until]: leaseExpiry(this.now(), publishLeaseMs),
+              // With the outcome, in the same write: the stream publishes NewsItemTranslated from it.
+              ...(announce ? { [ANNOUNCED_AT]: new Date(this.now()).toISOString() } : {}),
             },
             { removeUndefinedValues: true },
           ),
@@ -197,67 +122,34 @@ export class DynamoTranslationStore implements TranslationStore {
     });
   }
 
-  async claimPublish(key: TranslationKey, leaseMs: number): Promise<PublishClaim> {
-    const nowMs = this.now();
-    const take = await takeLease(this.client, {
-      tableName: this.tableName,
-      key: translationKey(key),
-      token: this.newToken(),
-      nowMs,
-      leaseMs,
-      attributes: PUBLISH_LEASE,
-      precondition: {
-        expression: '#status <> :inProgress AND attribute_not_exists(publishedAt)',
-        names: { '#status': 'status' },
-        values: { ':inProgress': IN_PROGRESS },
-      },
-    });
-    if (take.claimed) return { claimed: true, token: take.token };
-    const existing = take.current;
-    if (existing === undefined || !isOutcome(existing)) {
-      throw new Error(`No recorded outcome to publish for ${key.itemId} v${key.version} ${key.language}`);
-    }
-    const decision = decideClaim(
-      leaseRecordOf(existing, {
-        done: (row) => typeof row.publishedAt === 'string',
-        attributes: PUBLISH_LEASE,
-      }),
-      nowMs,
-    );
-    if (decision.outcome === 'done') return { claimed: false, published: true };
-    // 'claimable': lost a race with a holder that has just released; busy, so the event is retried.
-    return {
-      claimed: false,
-      published: false,
-      leaseUntil: decision.outcome === 'busy' ? decision.leaseUntil : nowMs,
-    };
-  }
-
-  async releasePublish(key: TranslationKey, token: string): Promise<void> {
-    // Taken over after our lease ran out: nothing to give up.
-    await releaseLease(this.client, {
-      tableName: this.tableName,
-      key: translationKey(key),
-      token,
-      what: 'lease',
-      attributes: PUBLISH_LEASE,
-    });
-  }
-
-  async markPublished(key: TranslationKey): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(translationKey(key)),
-        UpdateExpression: 'SET publishedAt = :now',
-        ConditionExpression: 'attribute_exists(SK) AND #status <> :inProgress',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: marshall({
-          ':now': new Date(this.now()).toISOString(),
-          ':inProgress': IN_PROGRESS,
+  async announce(key: TranslationKey): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(translationKey(key)),
+          UpdateExpression: 'SET #announcedAt = :now',
+          // Once: the stream record that sets it is the event, so a second write must not happen.
+          ConditionExpression:
+            'attribute_exists(SK) AND #status <> :inProgress AND attribute_not_exists(#announcedAt)',
+          ExpressionAttributeNames: { '#status': 'status', '#announcedAt': ANNOUNCED_AT },
+          ExpressionAttributeValues: marshall({
+            ':now': new Date(this.now()).toISOString(),
+            ':inProgress': IN_PROGRESS,
+          }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
-      }),
-    );
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const { Item } = error as ConditionalCheckFailedException;
+      const current = Item === undefined ? undefined : unmarshall(Item);
+      if (current !== undefined && isOutcome(current) && typeof current[ANNOUNCED_AT] === 'string') {
+        return false;
+      }
+      throw new Error(`No recorded outcome to announce for ${key.itemId} v${key.version} ${key.language}`);
+    }
   }
 
   async get(itemId: string, language: string): Promise<Translation | undefined> {

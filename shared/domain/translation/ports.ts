@@ -55,43 +55,34 @@ export class ProviderRefusedError extends Error {
 export type ClaimOutcome =
   /** The caller owns the key until the lease ends: translate, then `complete`. */
   | { claimed: true; token: string }
-  /** An outcome is recorded already; `published` tells whether its event went out. */
-  | { claimed: false; state: 'done'; translation: Translation; published: boolean }
+  /** An outcome is recorded already; `announced` tells whether its NewsItemTranslated was announced. */
+  | { claimed: false; state: 'done'; translation: Translation; announced: boolean }
   /** Another invocation holds a live lease on the key. */
   | { claimed: false; state: 'busy'; leaseUntil: number };
-
-/** The result of trying to take the right to publish a recorded outcome's event. */
-export type PublishClaim =
-  /** The caller publishes, then `markPublished` (or `releasePublish` after a failure). */
-  | { claimed: true; token: string }
-  /** Its event went out already. */
-  | { claimed: false; published: true }
-  /** Another invocation is publishing it (its lease is live). */
-  | { claimed: false; published: false; leaseUntil: number };
 
 /**
  * Where translations are stored. Claims make the translation of one (item, version, language)
  * happen once even when events are duplicated or redelivered concurrently.
+ *
+ * The store is also the outbox of NewsItemTranslated: announcing an outcome is a write to its row
+ * (`announcedAt`), and the items table's stream publishes the event (the outbox publisher). So an
+ * outcome and its announcement cannot part: no event is lost between the write and the bus.
  */
 export interface TranslationStore {
   /** Claims `key` with a lease of `leaseMs` unless an outcome exists or a live lease is held. */
   claim(key: TranslationKey, leaseMs: number): Promise<ClaimOutcome>;
   /**
-   * Records the outcome of a claimed key, and with it the right to publish its event for
-   * `publishLeaseMs` (under the same token); throws LeaseLostError if the claim is no longer ours.
+   * Records the outcome of a claimed key, announced in the same write unless `announce` is false
+   * (a held version: announced at its release); throws LeaseLostError if the claim is no longer ours.
    */
-  complete(translation: Translation, token: string, publishLeaseMs: number): Promise<void>;
+  complete(translation: Translation, token: string, options: { announce: boolean }): Promise<void>;
   /** Gives a claimed key up (after a failure) so a retry can claim it at once. */
   release(key: TranslationKey, token: string): Promise<void>;
   /**
-   * Takes the right to publish a recorded outcome whose event has not gone out, unless another
-   * invocation holds it: of concurrent duplicates, one publishes.
+   * Announces a recorded outcome that was not announced (its version was held and is public now).
+   * Returns false when it was announced already: of concurrent duplicates, exactly one announces.
    */
-  claimPublish(key: TranslationKey, leaseMs: number): Promise<PublishClaim>;
-  /** Gives the right to publish up (the publish failed) so a retry can take it at once. */
-  releasePublish(key: TranslationKey, token: string): Promise<void>;
-  /** Notes that the NewsItemTranslated event of the key was published. */
-  markPublished(key: TranslationKey): Promise<void>;
+  announce(key: TranslationKey): Promise<boolean>;
   /** The translation into `language` of the latest version that was translated. */
   get(itemId: string, language: string): Promise<Translation | undefined>;
   /** The recorded outcome (translated or skipped) of one version in one language. */
@@ -104,9 +95,4 @@ export class LeaseLostError extends Error {
     super(`Lost the translation claim of ${key.itemId} v${key.version} ${key.language}`);
     this.name = 'LeaseLostError';
   }
-}
-
-/** Publishes NewsItemTranslated; throws when the event could not be put on the bus. */
-export interface TranslationEventPublisher {
-  publishTranslated(translation: Translation): Promise<void>;
 }

@@ -1,7 +1,10 @@
+import { NEWS_ITEM_TRANSLATED } from '../../contracts/events/names';
 import type { NewsItemDetailV1 } from '../../contracts/events/news-item.v1';
+import { assertEventDetail } from '../../contracts/events/validate';
 import type { ItemHead } from '../item';
 import { ChunkingError, utf8ByteLength } from './chunking';
 import { planTranslation, providerLanguageCode, targetsFor } from './decision';
+import { translatedDetailOf } from './event';
 import {
   MAX_TRANSLATION_TEXT_BYTES,
   SKIP_REASONS,
@@ -15,20 +18,11 @@ import {
   type ItemReader,
   ProviderRefusedError,
   type TextTranslator,
-  type TranslationEventPublisher,
   type TranslationStore,
   UnsupportedLanguagePairError,
 } from './ports';
 
 /** Another invocation is translating this key right now: retry later (the event is not lost). */
-/**
- * How long the right to publish a recorded outcome is held. Publishing is one PutEvents with its
- * retries, seconds at most, so an invocation that dies after recording delays the event by at most
- * this; a live publisher slower than this may be overtaken, which only duplicates the event (same
- * eventId, for subscribers to deduplicate).
- */
-const PUBLISH_LEASE_MS = 60_000;
-
 export class TranslationInProgressError extends Error {
   readonly retryable = true;
   constructor(
@@ -70,7 +64,6 @@ export interface TranslationServiceDeps {
   store: TranslationStore;
   /** Required when the provider is not 'none'. */
   translator?: TextTranslator;
-  publisher: TranslationEventPublisher;
   settings: TranslatorSettings;
   now?: () => Date;
 }
@@ -86,8 +79,11 @@ export type TargetOutcome =
       /** Packed requests whose answer did not map back and were re-sent piecewise (logged by the handler). */
       fallbacks: number;
     }
-  /** Recorded before (a duplicate or redelivered event); its event was re-published if it had not gone out. */
-  | { language: string; outcome: 'duplicate'; republished: boolean };
+  /**
+   * Recorded before (a duplicate or redelivered event). `announced`: this call announced it (the
+   * outcome of a held version, announced when its public event arrives).
+   */
+  | { language: string; outcome: 'duplicate'; announced: boolean };
 
 interface ComputedOutcome {
   translation: Translation;
@@ -105,13 +101,14 @@ interface SourceContent {
  * own, exactly once per (item, version, language):
  *
  * claim (conditional write with a lease) -> decide (retracted / superseded / no provider -> skip)
- * -> translate -> record the outcome -> publish NewsItemTranslated -> mark it published.
+ * -> translate -> record the outcome and announce it, in one write.
  *
- * A duplicate finds the outcome recorded and makes no provider call (it only re-publishes an event
- * that a crash kept from going out, under a publish claim, so of concurrent duplicates one does);
- * one that finds a live lease (to translate or to publish) throws TranslationInProgressError, so
- * the event is retried later rather than dropped. Every failure is thrown after releasing the
- * claim, for the EventBridge retry policy and its DLQ to take over.
+ * Announcing is a write, not a PutEvents: the translation row is an outbox entry that the items
+ * table's stream publishes as NewsItemTranslated (functions/outbox-publisher), so an outcome is
+ * never recorded without its event. A duplicate finds the outcome recorded and makes no provider
+ * call; one that finds a live lease throws TranslationInProgressError, so the event is retried
+ * later rather than dropped. Every failure is thrown after releasing the claim, for the
+ * EventBridge retry policy and its DLQ to take over.
  */
 export class TranslationService {
   private readonly now: () => Date;
@@ -136,9 +133,9 @@ export class TranslationService {
    * is never overtaken, since it cannot outlive its timeout.
    *
    * `held`: the version is not public yet (NewsItemEmbargoed). It is translated and recorded now,
-   * so the translation is ready at release, but its NewsItemTranslated is NOT published: the
-   * version's public event (at release) reaches this service again, finds the outcome recorded
-   * and unpublished, and publishes it then. A translation never goes out before its source.
+   * so the translation is ready at release, but it is NOT announced: the version's public event
+   * (at release) reaches this service again, finds the outcome recorded and unannounced, and
+   * announces it then. A translation never goes out before its source.
    */
   async translateVersion(
     detail: NewsItemDetailV1,
@@ -178,25 +175,20 @@ export class TranslationService {
       1,
       Math.min(this.deps.settings.leaseMs, invocationLeaseMs ?? Number.POSITIVE_INFINITY),
     );
-    const publishLeaseMs = Math.min(leaseMs, PUBLISH_LEASE_MS);
     const claim = await this.deps.store.claim(key, leaseMs);
     if (!claim.claimed) {
       if (claim.state === 'busy') throw new TranslationInProgressError(key, claim.leaseUntil);
-      if (claim.published || held) return { language, outcome: 'duplicate', republished: false };
-      // Recorded, but its event has not gone out: a crash, or the recorder is publishing right now.
-      const publish = await this.deps.store.claimPublish(key, publishLeaseMs);
-      if (!publish.claimed) {
-        if (publish.published) return { language, outcome: 'duplicate', republished: false };
-        throw new TranslationInProgressError(key, publish.leaseUntil);
-      }
-      await this.publish(claim.translation, publish.token);
-      return { language, outcome: 'duplicate', republished: true };
+      if (claim.announced || held) return { language, outcome: 'duplicate', announced: false };
+      // Recorded while the version was held, and this is its public event: announce it now.
+      return { language, outcome: 'duplicate', announced: await this.deps.store.announce(key) };
     }
 
     let outcome: ComputedOutcome;
     try {
       outcome = await this.outcomeOf(detail, head, language, loadContent);
-      await this.deps.store.complete(outcome.translation, claim.token, publishLeaseMs);
+      // The row is the event's outbox entry: a mapping bug fails here (and is retried), not downstream.
+      assertEventDetail(NEWS_ITEM_TRANSLATED, translatedDetailOf(outcome.translation));
+      await this.deps.store.complete(outcome.translation, claim.token, { announce: !held });
     } catch (error) {
       await this.deps.store.release(key, claim.token).catch(() => {
         // The lease runs out by itself; the original error is the one worth reporting.
@@ -204,14 +196,6 @@ export class TranslationService {
       throw error;
     }
     const { translation, requests, fallbacks } = outcome;
-    if (held) {
-      // Recorded, not announced: give the right to publish up at once, for the release to take.
-      await this.deps.store.releasePublish(translation, claim.token).catch(() => {
-        // It runs out by itself (at most a minute): the release event is retried until then.
-      });
-    } else {
-      await this.publish(translation, claim.token);
-    }
     return {
       language,
       outcome: translation.status,
@@ -318,19 +302,6 @@ export class TranslationService {
       provider: this.deps.settings.provider,
       translatedAt: this.now().toISOString(),
     };
-  }
-
-  /** Publishes under a held right to publish; gives it up on failure so the retry need not wait. */
-  private async publish(translation: Translation, publishToken: string): Promise<void> {
-    try {
-      await this.deps.publisher.publishTranslated(translation);
-    } catch (error) {
-      await this.deps.store.releasePublish(translation, publishToken).catch(() => {
-        // The lease runs out by itself; the publish failure is the error worth reporting.
-      });
-      throw error;
-    }
-    await this.deps.store.markPublished(translation);
   }
 
   /**

@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { isOutboxRecord, publishStreamRecords } from '#functions/outbox-publisher/publish-stream-records.ts';
 import type { PublishEntry, PublishResult } from '#shared/adapters/eventbridge/event-publisher.ts';
 import { eventIdOf } from '#shared/domain/events.ts';
+import { translationEventIdOf } from '#shared/domain/translation/model.ts';
 
 const ITEM_ID = 'itm_01JDQ8ZK4W6M2B7Y3C9F0T5R1N';
 
@@ -47,6 +48,47 @@ function deps(result: (entries: PublishEntry[]) => PublishResult = () => ({ fail
   return {
     publish,
     deps: { publisher: { publish }, logger, metrics: new Metrics({ namespace: 'Test', logger }) },
+  };
+}
+
+/** A translation row of version 1 in English, as the translator writes it. */
+function translationImage(status: string, announcedAt?: string) {
+  return marshall(
+    {
+      PK: `TRANSLATION#${ITEM_ID}`,
+      SK: 'TR#en#V#000000001',
+      entity: 'ItemTranslation',
+      itemId: ITEM_ID,
+      version: 1,
+      language: 'en',
+      status,
+      ...(status === 'in-progress'
+        ? { leaseToken: 't', leaseUntil: 1 }
+        : {
+            partnerId: 'ptn_01JDQ8X2AB3CD4EF5GH6JK7MN8',
+            uri: 'urn:test:1',
+            sourceLanguage: 'ar',
+            provider: 'aws',
+            headlines: [{ value: 'Title' }],
+            bodies: [{ role: 'main', value: 'Text' }],
+            charactersBilled: 9,
+            translatedAt: '2024-11-28T09:42:00.000Z',
+            announcedAt,
+          }),
+    },
+    { removeUndefinedValues: true },
+  ) as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'];
+}
+
+function translationRecord(
+  eventName: DynamoDBRecord['eventName'],
+  oldImage: ReturnType<typeof translationImage> | undefined,
+  newImage: ReturnType<typeof translationImage>,
+  sequenceNumber = '30',
+): DynamoDBRecord {
+  return {
+    eventName,
+    dynamodb: { SequenceNumber: sequenceNumber, NewImage: newImage, ...(oldImage && { OldImage: oldImage }) },
   };
 }
 
@@ -105,5 +147,54 @@ describe('publishStreamRecords', () => {
     const broken = record('INSERT', 1);
     broken.dynamodb!.NewImage!.itemId = { S: '' };
     await expect(publishStreamRecords([broken], deps().deps)).rejects.toThrow(/SequenceNumber/);
+  });
+
+  it('publishes NewsItemTranslated from the one write that announces a translation, and nothing else of its row', async () => {
+    const claim = translationImage('in-progress');
+    const held = translationImage('translated');
+    const announced = translationImage('translated', '2024-11-28T09:42:00.000Z');
+    const claimed = translationRecord('INSERT', undefined, claim, '31');
+    const recordedHeld = translationRecord('MODIFY', claim, held, '32');
+    const releasedAnnouncement = translationRecord('MODIFY', held, announced, '33');
+    const recordedAnnounced = translationRecord('MODIFY', claim, announced, '34');
+    const rewritten = translationRecord('MODIFY', announced, announced, '35');
+    expect(
+      [claimed, recordedHeld, releasedAnnouncement, recordedAnnounced, rewritten].map(isOutboxRecord),
+    ).toEqual([false, false, true, true, false]);
+
+    const { publish, deps: d } = deps();
+    await publishStreamRecords([claimed, recordedHeld, releasedAnnouncement, rewritten], d);
+    const entries = publish.mock.calls[0]![0];
+    expect(entries).toEqual([
+      {
+        id: '2',
+        source: 'diplowire.items',
+        detailType: 'NewsItemTranslated',
+        detail: {
+          schemaVersion: '1',
+          eventId: translationEventIdOf({ itemId: ITEM_ID, version: 1, language: 'en' }),
+          itemId: ITEM_ID,
+          version: 1,
+          partnerId: 'ptn_01JDQ8X2AB3CD4EF5GH6JK7MN8',
+          uri: 'urn:test:1',
+          sourceLanguage: 'ar',
+          language: 'en',
+          provider: 'aws',
+          status: 'translated',
+          charactersBilled: 9,
+          translatedAt: '2024-11-28T09:42:00.000Z',
+          headline: 'Title',
+        },
+      },
+    ]);
+  });
+
+  it('reports an announced translation row it cannot read instead of dropping it', async () => {
+    const broken = translationImage('translated', '2024-11-28T09:42:00.000Z');
+    delete broken!.headlines;
+    const failed = translationRecord('MODIFY', translationImage('in-progress'), broken, '41');
+    expect(await publishStreamRecords([failed], deps().deps)).toEqual({
+      batchItemFailures: [{ itemIdentifier: '41' }],
+    });
   });
 });
