@@ -20,6 +20,7 @@ import type { ItemVersion, Pubstatus } from '#shared/domain/item.ts';
 import { translationEventIdOf } from '#shared/domain/translation/model.ts';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createItemsTable } from '../support/tables';
+import { recordTranslation } from '../support/translations';
 
 const BUS = 'diplowire-test-bus';
 const eventBridge = mockClient(EventBridgeClient);
@@ -317,25 +318,12 @@ describe('outbox publisher on real DynamoDB stream records', () => {
 });
 
 describe('outbox publisher: translation outcomes', () => {
-  /** Claims and records the English translation of `version` as the translator does. */
-  async function recordTranslation(version: ItemVersion, announce: boolean) {
+  /** Records the English translation of `version` as the translator does. */
+  async function recordEnglish(version: ItemVersion, announce: boolean) {
     const key = { itemId: version.itemId, version: version.version, language: 'en' };
-    const claim = await translations.claim(key, 60_000);
-    if (!claim.claimed) throw new Error('could not claim');
-    await translations.complete(
-      {
-        ...key,
-        partnerId: version.partnerId,
-        uri: version.uri,
-        sourceLanguage: 'ar',
-        provider: 'aws',
-        status: 'translated',
-        headlines: [{ value: 'Kuwait and Belgium discuss ties' }],
-        bodies: [{ role: 'main', contenttype: 'text/plain', value: 'The news text' }],
-        charactersBilled: 42,
-        translatedAt: '2026-11-29T12:00:00.000Z',
-      },
-      claim.token,
+    await recordTranslation(
+      translations,
+      { ...key, partnerId: version.partnerId, uri: version.uri },
       { announce },
     );
     return key;
@@ -345,8 +333,8 @@ describe('outbox publisher: translation outcomes', () => {
     const [open] = await writeItem(1);
     const [held] = await writeItem(1);
     await reader.readAvailable(); // the versions' own events are tested above
-    const openKey = await recordTranslation(open!, true);
-    const heldKey = await recordTranslation(held!, false);
+    const openKey = await recordEnglish(open!, true);
+    const heldKey = await recordEnglish(held!, false);
 
     expect(await invoke(await reader.readAvailable())).toEqual({ batchItemFailures: [] });
     expect(translated).toEqual([
