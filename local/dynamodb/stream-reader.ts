@@ -151,9 +151,9 @@ export class StreamReader {
   }
 
   /**
-   * Reads a shard from its position until an empty page (caught up) or, with `max`, until `max`
-   * records were read: an event source mapping takes what is there up to its batch size and comes
-   * back for more, instead of chasing the tail of a busy shard.
+   * Reads a shard from its position until a page comes back short of its limit (caught up) or, with
+   * `max`, until `max` records were read: an event source mapping takes what is there up to its
+   * batch size and comes back for more, instead of chasing the tail of a busy shard.
    */
   private async readShard(shardId: string, max = Number.POSITIVE_INFINITY): Promise<DynamoDBRecord[]> {
     const state = this.state(shardId);
@@ -185,7 +185,10 @@ export class StreamReader {
         return records;
       }
       iterator = page.NextShardIterator;
-      if ((page.Records ?? []).length === 0) break; // caught up on an open shard
+      // A page short of its limit is what the shard held when it was asked: caught up. Asking again
+      // would chase records written meanwhile, one page of a few records at a time, and hold back
+      // the ones already read (Lambda's poller hands over what one GetRecords returned).
+      if ((page.Records ?? []).length < limit) break;
     }
     // The next poll continues here, without asking for an iterator again.
     if (iterator !== undefined) this.nextIterators.set(shardId, iterator);

@@ -90,4 +90,29 @@ describe('StreamReader', () => {
     expect(numbers(await replay.readAvailable())).toEqual([11]);
     expect(everything.at(-1)).toBe(10);
   });
+  it('hands over what one page held, without chasing records written while it read', async () => {
+    const reader = new StreamReader(streams, streamArn);
+    await reader.readAvailable();
+    for (const n of [12, 13]) await put(n);
+    // A writer keeps adding records while the reader reads (a burst of releases): each GetRecords
+    // is followed by one more write.
+    let writes = 0;
+    const writer =
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: unknown) => {
+        const output = await next(args);
+        if (context.commandName === 'GetRecordsCommand' && writes < 3) await put(14 + writes++);
+        return output;
+      };
+    streams.middlewareStack.add(writer as never, { step: 'initialize', name: 'writeDuringRead' });
+    try {
+      commands.length = 0;
+      expect(numbers(await reader.readAvailable())).toEqual([12, 13]);
+      expect(commands).toEqual(['GetRecordsCommand']);
+      expect(numbers(await reader.readAvailable())).toEqual([14]);
+    } finally {
+      streams.middlewareStack.remove('writeDuringRead');
+    }
+    expect(numbers(await reader.readAvailable())).toEqual([15]);
+  });
 });
