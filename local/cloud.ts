@@ -93,6 +93,11 @@ export interface LocalCloudOptions {
    * true). Off (`npm start -- --no-iam`) for debugging: calls are then never refused.
    */
   iam?: boolean;
+  /**
+   * DynamoDB Local keeps its tables in memory instead of files under `dataDir`: no SQLite file I/O on
+   * every write, and nothing survives a stop (benchmarks and other throwaway clouds).
+   */
+  dynamoDbInMemory?: boolean;
   log: (line: string) => void;
 }
 
@@ -475,12 +480,13 @@ async function startDynamoDb(
       for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
     }
   }
+  const files = join(options.dataDir, 'dynamodb');
   const ddb = await startDynamoDbLocal({
-    dbPath: join(options.dataDir, 'dynamodb'),
+    ...(options.dynamoDbInMemory ? { label: files } : { dbPath: files }),
     port: options.ports.dynamodb,
   });
   writeFileSync(pidFile, String(ddb.pid));
-  log(`[dynamodb] DynamoDB Local on ${ddb.endpoint}`);
+  log(`[dynamodb] DynamoDB Local on ${ddb.endpoint}${options.dynamoDbInMemory ? ' (tables in memory)' : ''}`);
   return ddb;
 }
 

@@ -57,6 +57,8 @@ const usage = (app: LocalApp) => `Usage: ${app.command} [options]
   --data-dir <dir>        persistent state (default .local)
   --cdk-out <dir>         cloud assembly to run (default cdk.out; synthesized when stale)
   --no-synth              run the cloud assembly as it is
+  --dynamodb-in-memory    DynamoDB Local keeps its tables in memory: faster writes, nothing kept after a stop
+                          (benchmarks, throwaway clouds; default: $DIPLOWIRE_DYNAMODB_IN_MEMORY=1, else off)
   --no-iam                do not check the functions' AWS calls against their roles' policies (debugging only;
                           by default a call a role does not allow gets AccessDeniedException, as on AWS)
   --verbose               list every template setting not emulated locally; log metrics and every log key
@@ -81,6 +83,7 @@ const OPTIONS = {
   'data-dir': { type: 'string', default: '.local' },
   'cdk-out': { type: 'string', default: 'cdk.out' },
   'no-synth': { type: 'boolean', default: false },
+  'dynamodb-in-memory': { type: 'boolean', default: process.env.DIPLOWIRE_DYNAMODB_IN_MEMORY === '1' },
   'no-iam': { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
@@ -135,6 +138,7 @@ async function main(app: LocalApp): Promise<void> {
     ports,
     functionEnv: app.functionEnv?.() ?? {},
     iam: !values['no-iam'],
+    dynamoDbInMemory: values['dynamodb-in-memory'],
     log: writeLine,
   });
   const closeFirst: Array<() => Promise<void>> = [];

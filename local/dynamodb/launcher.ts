@@ -16,6 +16,8 @@ export interface DynamoDbLocal {
 export interface DynamoDbLocalOptions {
   /** Directory for the database files; in memory when omitted. */
   dbPath?: string;
+  /** Shown on the JVM's command line (`-Ddiplowire.label=`), so its owner can find it in a process list. */
+  label?: string;
   port?: number;
   /** Start timeout; the JVM needs a couple of seconds on a busy 2-core machine. */
   timeoutMs?: number;
@@ -146,6 +148,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       ...DYNAMODB_LOCAL_JVM_OPTIONS,
       // Exits when the pipe on its stdin closes, i.e. when this process dies (see the runner).
       '-Ddiplowire.exitWithParent=true',
+      ...(options.label ? [`-Ddiplowire.label=${options.label}`] : []),
       `-Djava.library.path=${libraryPath}`,
       '-cp',
       [runner, jar].join(delimiter),

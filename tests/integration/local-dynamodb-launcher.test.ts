@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '#tests/e2e/support/helpers.ts';
-import { isAlive } from '#tests/e2e/support/local-cloud.ts';
+import { isAlive, isDynamoDbLocalOf } from '#tests/e2e/support/local-cloud.ts';
 import { REPO_ROOT } from '#tests/e2e/support/synth.ts';
 
 /**
@@ -11,11 +11,11 @@ import { REPO_ROOT } from '#tests/e2e/support/synth.ts';
  */
 
 describe('DynamoDB Local launched by the local cloud', () => {
-  it('exits when its launcher is killed with SIGKILL', async () => {
+  it('carries its label, and exits when its launcher is killed with SIGKILL', async () => {
     // A launcher that starts DynamoDB Local, prints its pid and endpoint, and waits to be killed.
     const script = `
       import { startDynamoDbLocal } from '#local/dynamodb/launcher.ts';
-      const ddb = await startDynamoDbLocal();
+      const ddb = await startDynamoDbLocal({ label: '/tmp/diplowire-launcher-test/dynamodb' });
       console.log(JSON.stringify({ pid: ddb.pid, endpoint: ddb.endpoint }));
       setInterval(() => {}, 1000);
     `;
@@ -30,6 +30,10 @@ describe('DynamoDB Local launched by the local cloud', () => {
     await waitFor(() => output.includes('\n'), 60_000, 'the launcher to report DynamoDB Local', 100);
     const { pid, endpoint } = JSON.parse(output.split('\n')[0]!) as { pid: number; endpoint: string };
     expect(isAlive(pid)).toBe(true);
+    // In memory, its label still names the data directory whose cloud it belongs to (the e2e
+    // clean-up finds leftover JVMs that way).
+    expect(isDynamoDbLocalOf(pid, '/tmp/diplowire-launcher-test')).toBe(true);
+    expect(isDynamoDbLocalOf(pid, '/tmp/some-other-cloud')).toBe(false);
     // It answers (DynamoDB Local says 400 to a bare GET).
     expect((await fetch(endpoint)).status).toBe(400);
 
