@@ -43,6 +43,8 @@ export function leaseCeiling(nowMs: number, k: number, limit: RateLimit): number
 
 interface Lease {
   leasedAt: number;
+  /** The partner's latest request in this container. */
+  lastSeen: number;
   expiresAt: number;
   granted: number;
   spent: number;
@@ -52,10 +54,10 @@ interface Lease {
  * One container's leases, one per partner, and how big the next one should be. Adaptive: a
  * partner not seen within a lease lifetime gets a lease of 1 (a lone request costs what an
  * unleased one does and low-rate partners keep exact decisions); otherwise the lease covers the
- * partner's arrivals in this container over half a lifetime, estimated from the last lease (tokens
- * spent since it was taken), at most double the last lease and at most `maxLease`. So a lease is
- * normally spent well before it expires, and a container under its share never bills the share
- * faster than it spends.
+ * partner's arrivals in this container over one lifetime, estimated from the last lease (tokens
+ * spent since it was taken), at most double the last lease and at most `maxLease`. At a steady pace
+ * g the k-th token is due (k−1)·g < k·g ≤ lifetime after the lease: spent before it expires, so a
+ * container under its share never bills the share faster than it spends.
  */
 export class LeaseBook {
   private readonly leases = new Map<string, Lease>();
@@ -73,6 +75,7 @@ export class LeaseBook {
     const lease = this.leases.get(partnerId);
     if (!lease || lease.spent >= lease.granted || nowMs >= lease.expiresAt) return false;
     lease.spent++;
+    lease.lastSeen = Math.max(lease.lastSeen, nowMs);
     return true;
   }
 
@@ -80,15 +83,20 @@ export class LeaseBook {
   size(partnerId: string, nowMs: number): number {
     const last = this.leases.get(partnerId);
     if (this.maxLease === 1 || !last) return 1;
-    const elapsed = nowMs - last.leasedAt;
-    if (elapsed >= this.lifetimeMs) return 1;
-    const expected = Math.floor((last.spent * this.lifetimeMs) / 2 / Math.max(1, elapsed));
+    if (nowMs - last.lastSeen >= this.lifetimeMs) return 1;
+    const expected = Math.floor((last.spent * this.lifetimeMs) / Math.max(1, nowMs - last.leasedAt));
     return Math.max(1, Math.min(expected, this.maxLease, 2 * last.granted));
   }
 
   /** A lease of `granted` tokens taken at `nowMs`, one of them spent by the request that took it. */
   record(partnerId: string, nowMs: number, granted: number): void {
     if (!this.leases.has(partnerId) && this.leases.size >= MAX_PARTNERS) this.leases.clear();
-    this.leases.set(partnerId, { leasedAt: nowMs, expiresAt: nowMs + this.lifetimeMs, granted, spent: 1 });
+    this.leases.set(partnerId, {
+      leasedAt: nowMs,
+      lastSeen: nowMs,
+      expiresAt: nowMs + this.lifetimeMs,
+      granted,
+      spent: 1,
+    });
   }
 }

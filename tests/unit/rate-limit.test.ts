@@ -194,10 +194,17 @@ describe('token leasing: k requests of the share at once (issue 13)', () => {
     }
     expect(sizes.slice(0, 5)).toEqual([1, 2, 4, 8, 10]);
     expect(sizes.slice(5).every((k) => k === 10)).toBe(true);
-    // 4 requests a second: two per half lifetime.
+    // 4 requests a second: 4 a lifetime, reached by doubling; 3 a second: 3.
     const slow = new LeaseBook(10);
     slow.record('C', at(0), 1);
     expect(slow.size('C', at(250))).toBe(2);
+    slow.record('C', at(250), 2);
+    slow.spend('C', at(500));
+    expect(slow.size('C', at(750))).toBe(4);
+    slow.record('D', at(0), 3);
+    slow.spend('D', at(333));
+    slow.spend('D', at(666));
+    expect(slow.size('D', at(1000))).toBe(3);
   });
 
   it('leased tokens are spent until the lease expires and never after, and never more than granted', () => {
