@@ -231,7 +231,10 @@ export class ReleaseService {
         }
       }
     });
-    for (const outcome of outcomes) if (!outcome.ok) total.failed.push(outcome.error);
+    // A request that failed as a whole failed each of its versions.
+    for (const [i, outcome] of outcomes.entries()) {
+      if (!outcome.ok) total.failed.push(...batches[i]!.map(() => outcome.error));
+    }
     return total;
   }
 }
