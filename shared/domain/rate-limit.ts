@@ -5,7 +5,7 @@
  * `tat <= now + tolerance`, and moves `tat` to `max(tat, now) + interval`; a refusal leaves it.
  * One number, so every function container can share it through one conditional write
  * (shared/adapters/dynamodb/partner-rate-gate.ts): the share holds however many containers a
- * flood scales the API to.
+ * flood scales the API to. A write may take several requests at once (shared/domain/rate-lease.ts).
  *
  * Pure: no SDK, no clock (callers pass `nowMs`).
  */
