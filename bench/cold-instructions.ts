@@ -1,6 +1,6 @@
 /**
- * Cold init counted in instructions instead of milliseconds (`npx tsx bench/cold-instructions.ts`,
- * after `npx cdk synth`; needs valgrind). On a shared machine the wall-clock ratios of bench/cold.ts
+ * Cold init counted in instructions instead of milliseconds (`npx tsx bench/cold-instructions.ts
+ * [name…]`, after `npx cdk synth`; needs valgrind). On a shared machine the wall-clock ratios of bench/cold.ts
  * swing by several percent from run to run; the instructions executed to start `node` and import a
  * bundle are the same from run to run (±0.3%), so a change of 1% shows. Same runner, same reference
  * and same environment as bench/cold.ts. Instructions are not time: a ratio here is roughly twice
@@ -13,8 +13,14 @@ import { join } from 'node:path';
 import { bundleSdkFloor, coldRunEnvironment, RUNNER } from './cold-init';
 import { bundledFunctions, round } from './support';
 
-const functions = bundledFunctions(join(process.cwd(), 'cdk.out'));
-if (functions.length === 0) throw new Error('no bundled functions in cdk.out: run `npx cdk synth` first');
+// Arguments (optional) pick functions by part of their name, e.g. `translator dispatcher`: a run of
+// all twelve takes minutes under valgrind; the reference is measured every time.
+const only = process.argv.slice(2).map((a) => a.toLowerCase());
+const functions = bundledFunctions(join(process.cwd(), 'cdk.out')).filter(
+  (f) => only.length === 0 || only.some((part) => f.name.toLowerCase().includes(part)),
+);
+if (functions.length === 0)
+  throw new Error('no (matching) bundled functions in cdk.out: run `npx cdk synth` first');
 if (spawnSync('valgrind', ['--version']).status !== 0) {
   console.error('valgrind is not installed (apt-get install valgrind)');
   process.exit(1);

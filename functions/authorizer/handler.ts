@@ -1,4 +1,3 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
@@ -7,6 +6,7 @@ import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
 import { CachedKeyLookup } from '#shared/adapters/dynamodb/cached-key-lookup.ts';
 import { DynamoPartnerStore } from '#shared/adapters/dynamodb/partner-store.ts';
 import { requireEnv } from '#shared/adapters/env.ts';
+import { MetricUnit } from '#shared/adapters/metrics.ts';
 import { logger, metrics, observedHandler } from '#shared/adapters/observability.ts';
 import type { AuthorizerContext } from '#shared/contracts/api/authorizer-context.ts';
 import { hashApiKey, parseBearer } from '#shared/domain/api-keys.ts';

@@ -1,7 +1,7 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
 import { DynamoReleaseStore } from '#shared/adapters/dynamodb/item-store.ts';
 import { requireEnv } from '#shared/adapters/env.ts';
+import { MetricUnit } from '#shared/adapters/metrics.ts';
 import { logger, metrics, observedHandler } from '#shared/adapters/observability.ts';
 import { ReleaseService } from '#shared/domain/release-service.ts';
 

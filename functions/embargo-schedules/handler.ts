@@ -1,9 +1,9 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
 import { scheduler } from '#shared/adapters/clients/scheduler.ts';
 import { DynamoItemReader } from '#shared/adapters/dynamodb/item-store.ts';
 import { requireEnv } from '#shared/adapters/env.ts';
+import { MetricUnit } from '#shared/adapters/metrics.ts';
 import { logger, metrics, observedHandler } from '#shared/adapters/observability.ts';
 import { ReleaseSchedules } from '#shared/adapters/scheduler/release-schedules.ts';
 import { type ItemEventRef, reconcileSchedule } from './reconcile';

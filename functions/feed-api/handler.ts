@@ -1,10 +1,10 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
 import { loadCursorKey } from '#shared/adapters/dynamodb/cursor-key.ts';
 import { DynamoEntitlementStore } from '#shared/adapters/dynamodb/entitlement-store.ts';
 import { DynamoFeedDocuments, DynamoFeedStore } from '#shared/adapters/dynamodb/feed-store.ts';
 import { requireEnv } from '#shared/adapters/env.ts';
 import { header, httpHandler, json, type RouteHandlers } from '#shared/adapters/http/index.ts';
+import { MetricUnit } from '#shared/adapters/metrics.ts';
 import { logger, metrics } from '#shared/adapters/observability.ts';
 import { CursorCodec } from '#shared/domain/cursors.ts';
 import { type FeedQuery, FeedService } from '#shared/domain/feed/feed-service.ts';

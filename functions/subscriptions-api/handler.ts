@@ -1,4 +1,3 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
 import { sqs } from '#shared/adapters/clients/sqs.ts';
 import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
@@ -12,6 +11,7 @@ import {
   pathParam,
   type RouteHandlers,
 } from '#shared/adapters/http/index.ts';
+import { MetricUnit } from '#shared/adapters/metrics.ts';
 import { logger, metrics } from '#shared/adapters/observability.ts';
 import { rotationWindowSecondsFromEnv, urlPolicyFromEnv } from '#shared/adapters/webhooks/config.ts';
 import { SqsDeliveryQueue } from '#shared/adapters/webhooks/delivery-queue.ts';

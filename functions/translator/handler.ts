@@ -1,8 +1,8 @@
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
 import { translate } from '#shared/adapters/clients/translate.ts';
 import { DynamoItemReader } from '#shared/adapters/dynamodb/item-store.ts';
 import { DynamoTranslationStore } from '#shared/adapters/dynamodb/translation-store.ts';
+import { logMetrics } from '#shared/adapters/metrics.ts';
 import { logger, metrics } from '#shared/adapters/observability.ts';
 import { AmazonTranslator } from '#shared/adapters/translate/amazon-translator.ts';
 import { TranslationService } from '#shared/domain/translation/service.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '#shared/adapters/metrics.ts';
 import { defineSubscriber, type SubscriberHandler } from '#shared/adapters/subscriber/index.ts';
 import type { NewsItemDetailV1 } from '#shared/contracts/events/index.ts';
 import type { TranslationService } from '#shared/domain/translation/service.ts';

@@ -1,4 +1,3 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
 import { sqs } from '#shared/adapters/clients/sqs.ts';
@@ -7,6 +6,7 @@ import { DynamoPartnerStatus } from '#shared/adapters/dynamodb/partner-status.ts
 import { DynamoSendPacer } from '#shared/adapters/dynamodb/send-pacer.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
 import { requireEnv } from '#shared/adapters/env.ts';
+import { MetricUnit } from '#shared/adapters/metrics.ts';
 import { logger, metrics, observedHandler } from '#shared/adapters/observability.ts';
 import {
   disableAfterSecondsFromEnv,

@@ -1,4 +1,3 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
 import { sqs } from '#shared/adapters/clients/sqs.ts';
@@ -6,6 +5,7 @@ import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts
 import { DynamoPartnerStatus } from '#shared/adapters/dynamodb/partner-status.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
 import { requireEnv } from '#shared/adapters/env.ts';
+import { MetricUnit } from '#shared/adapters/metrics.ts';
 import { logger, metrics, observedHandler } from '#shared/adapters/observability.ts';
 import { SqsDeliveryQueue } from '#shared/adapters/webhooks/delivery-queue.ts';
 import { fanOut, toWebhookEvent } from '#shared/domain/webhooks/fanout.ts';

@@ -1,9 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { logMetrics, Metrics } from './metrics';
 
 /**
  * The one logger and metrics setup of a Lambda execution environment, like the SDK clients in
@@ -12,7 +11,7 @@ import type { Context } from 'aws-lambda';
  * locally the same variables come from the template, and `POWERTOOLS_DEV=true` pretty-prints.
  */
 export const logger = new Logger();
-export const metrics = new Metrics({ logger });
+export const metrics = new Metrics();
 
 /**
  * The start of every non-HTTP handler (HTTP ones: shared/adapters/http/http-handler.ts, which does

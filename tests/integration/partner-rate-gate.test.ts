@@ -4,7 +4,6 @@
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
@@ -12,6 +11,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoPartnerRateGate } from '#shared/adapters/dynamodb/partner-rate-gate.ts';
 import { partnerRateKey } from '#shared/adapters/dynamodb/table-design.ts';
 import { httpHandler, json } from '#shared/adapters/http/index.ts';
+import { Metrics } from '#shared/adapters/metrics.ts';
 import { newId } from '#shared/domain/ids.ts';
 import { LEASE_LIFETIME_MS, maxLeaseOf } from '#shared/domain/rate-lease.ts';
 import { InMemoryPartnerRateGate, intervalMs, type RateLimit } from '#shared/domain/rate-limit.ts';

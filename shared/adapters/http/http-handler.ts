@@ -1,7 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import {
@@ -19,6 +17,7 @@ import { type PartnerRateGate, parseRateLimit } from '../../domain/rate-limit';
 import { dynamoDb } from '../clients/dynamodb';
 import { DynamoPartnerRateGate } from '../dynamodb/partner-rate-gate';
 import { requireEnv } from '../env';
+import { logMetrics, type Metrics, MetricUnit } from '../metrics';
 import { problemDetails } from './problem-details';
 import { type AuthenticatedCaller, requireCaller, requireScope } from './request';
 import type { HttpEvent, HttpResponse } from './types';

@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { isOutboxRecord, publishStreamRecords } from '#functions/outbox-publisher/publish-stream-records.ts';
 import type { PublishEntry, PublishResult } from '#shared/adapters/eventbridge/event-publisher.ts';
+import { Metrics } from '#shared/adapters/metrics.ts';
 import { eventIdOf } from '#shared/domain/events.ts';
 import { translationEventIdOf } from '#shared/domain/translation/model.ts';
 
@@ -47,7 +47,7 @@ function deps(result: (entries: PublishEntry[]) => PublishResult = () => ({ fail
   const logger = new Logger({ logLevel: 'SILENT' });
   return {
     publish,
-    deps: { publisher: { publish }, logger, metrics: new Metrics({ namespace: 'Test', logger }) },
+    deps: { publisher: { publish }, logger, metrics: new Metrics({ namespace: 'Test' }) },
   };
 }
 

@@ -1,11 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { projectStreamRecords } from '#functions/feed-projector/project-stream-records.ts';
 import { toVersionRecord } from '#shared/adapters/dynamodb/item-records.ts';
 import { translationKey } from '#shared/adapters/dynamodb/table-design.ts';
+import { Metrics } from '#shared/adapters/metrics.ts';
 import { embargoedEventIdOf, eventIdOf } from '#shared/domain/events.ts';
 import type { NewFeedRecord } from '#shared/domain/feed/model.ts';
 import type { ItemVersion } from '#shared/domain/item.ts';
@@ -91,7 +91,7 @@ function projector(stored: ItemVersion, translations: { language: string; transl
     getVersion: async () => stored,
     translationsOf: async () => translations,
     logger,
-    metrics: new Metrics({ namespace: 'Test', logger }),
+    metrics: new Metrics({ namespace: 'Test' }),
   };
   return { appended, run: (records: DynamoDBRecord[]) => projectStreamRecords(records, deps) };
 }

@@ -1,13 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { type AuthenticatedCaller, httpHandler, json } from '#shared/adapters/http/index.ts';
 import type { HttpEvent } from '#shared/adapters/http/types.ts';
+import { Metrics } from '#shared/adapters/metrics.ts';
 import { httpEvent, lambdaContext, partnerContext, responseHeader } from '../../support/api-events';
 
 function setup(options: { serveFallbacks?: boolean; fail?: Error } = {}) {
   const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
-  const metrics = new Metrics({ namespace: 'DiplowireTest', serviceName: 'test', logger });
+  const metrics = new Metrics({ namespace: 'DiplowireTest', serviceName: 'test' });
   const seen: { event: HttpEvent; caller: AuthenticatedCaller }[] = [];
   const handler = httpHandler(
     {
