@@ -167,7 +167,7 @@ describe('the pipeline on the local cloud', () => {
     expect(jsonOf(duplicate)).toMatchObject({ id: itemId, version: 1 });
 
     // Give the outbox more than enough time to publish anything the duplicate might have written.
-    // (Only the write path's own events count: subscribers such as the translator publish theirs.)
+    // (Only the item events count: the item's translations come through the outbox too, as NewsItemTranslated.)
     await sleep(3000);
     const versionEvents = (await eventsOnBus(cloud.endpoints)).filter(
       (r) =>
