@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -65,35 +65,48 @@ export async function bundleSdkFloor(dir: string): Promise<string> {
  */
 export async function measureColdInit(functions: BundledFunction[], runs: number) {
   const dir = mkdtempSync(join(tmpdir(), 'diplowire-cold-'));
-  const floor = { name: 'reference: bare DynamoDBClient', file: await bundleSdkFloor(dir), environment: {} };
-  const runner = join(dir, 'runner.mjs');
-  const hello = join(dir, 'hello.mjs');
-  writeFileSync(runner, RUNNER);
-  writeFileSync(hello, HELLO);
-  const baseEnv = coldRunEnvironment();
-  const subjects = [{ name: 'hello-world', file: hello, environment: {} }, floor, ...functions];
-  const samples = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
-  for (let i = 0; i < runs; i++) {
-    for (const subject of subjects) {
-      const started = process.hrtime.bigint();
-      const result = spawnSync(process.execPath, [runner, subject.file], {
-        env: { ...baseEnv, ...subject.environment },
-        encoding: 'utf8',
-      });
-      const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-      if (result.status !== 0) throw new Error(`importing ${subject.name} failed: ${result.stderr}`);
-      samples.get(subject.name)!.push(elapsed);
+  try {
+    const floor = {
+      name: 'reference: bare DynamoDBClient',
+      file: await bundleSdkFloor(dir),
+      environment: {},
+    };
+    const runner = join(dir, 'runner.mjs');
+    const hello = join(dir, 'hello.mjs');
+    writeFileSync(runner, RUNNER);
+    writeFileSync(hello, HELLO);
+    const baseEnv = coldRunEnvironment();
+    const subjects = [{ name: 'hello-world', file: hello, environment: {} }, floor, ...functions];
+    const samples = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
+    for (let i = 0; i < runs; i++) {
+      for (const subject of subjects) {
+        const started = process.hrtime.bigint();
+        const result = spawnSync(process.execPath, [runner, subject.file], {
+          env: { ...baseEnv, ...subject.environment },
+          encoding: 'utf8',
+        });
+        const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+        if (result.status !== 0) throw new Error(`importing ${subject.name} failed: ${result.stderr}`);
+        samples.get(subject.name)!.push(elapsed);
+      }
     }
+    const helloMedian = median(samples.get('hello-world')!);
+    const floorMedian = median(samples.get(floor.name)!);
+    return {
+      helloMedianMs: helloMedian,
+      sdkFloor: { medianMs: floorMedian, ratio: floorMedian / helloMedian },
+      functions: functions.map((f) => {
+        const medianMs = median(samples.get(f.name)!);
+        // Against the bare client: what the function adds on top of the SDK it cannot do without.
+        return {
+          name: f.name,
+          medianMs,
+          ratio: medianMs / helloMedian,
+          overReference: medianMs / floorMedian,
+        };
+      }),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const helloMedian = median(samples.get('hello-world')!);
-  const floorMedian = median(samples.get(floor.name)!);
-  return {
-    helloMedianMs: helloMedian,
-    sdkFloor: { medianMs: floorMedian, ratio: floorMedian / helloMedian },
-    functions: functions.map((f) => {
-      const medianMs = median(samples.get(f.name)!);
-      // Against the bare client: what the function adds on top of the SDK it cannot do without.
-      return { name: f.name, medianMs, ratio: medianMs / helloMedian, overReference: medianMs / floorMedian };
-    }),
-  };
 }
