@@ -231,10 +231,7 @@ export class ReleaseService {
         }
       }
     });
-    // A request that failed as a whole failed each of its versions.
-    for (const [i, outcome] of outcomes.entries()) {
-      if (!outcome.ok) total.failed.push(...batches[i]!.map(() => outcome.error));
-    }
+    for (const outcome of outcomes) if (!outcome.ok) total.failed.push(outcome.error);
     return total;
   }
 }

@@ -213,18 +213,6 @@ describe('a burst of embargoes ending together', () => {
     });
   });
 
-  it('a batch request that fails as a whole counts each of its versions as failed, not the trigger', async () => {
-    const [own, ...others] = await Promise.all(Array.from({ length: 4 }, (_, n) => hold(n, T)));
-    store.releaseBatch = async () => {
-      throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
-    };
-    now = T;
-    const outcome = await service().releaseScheduled(own!);
-    expect(outcome).toMatchObject({ outcome: 'released', alsoReleased: 0, failed: 3 });
-    expect((outcome.firstError as Error).message).toBe('throttled');
-    for (const itemId of others) expect(await releasedAtOf(itemId)).toBeUndefined();
-  });
-
   it('stamps each release with the time of its write, never before the embargo', async () => {
     const burst = await Promise.all(Array.from({ length: 12 }, (_, n) => hold(n, T)));
     now = T;
