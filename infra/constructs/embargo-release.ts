@@ -72,12 +72,8 @@ export class EmbargoRelease extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       reservedConcurrency: EMBARGO_CONCURRENCY.releaserReserved,
     });
-    // Head reads (Query), the conditional release (UpdateItem, and the same UPDATE in PartiQL for a
-    // burst's batches: BatchExecuteStatement), the overdue index (Query).
-    this.releaser.allow(
-      ['dynamodb:PartiQLUpdate', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-      [itemsTable.tableArn],
-    );
+    // Head reads (Query), the conditional release (UpdateItem), the overdue index (Query).
+    this.releaser.allow(['dynamodb:Query', 'dynamodb:UpdateItem'], [itemsTable.tableArn]);
     this.releaser.allow(['dynamodb:Query'], [`${itemsTable.tableArn}/index/${HELD_BY_RELEASE_TIME}`]);
 
     const groupName = resourceName(config.stage, 'releases');

@@ -68,12 +68,6 @@ export interface DueRelease {
   version: number;
 }
 
-/** Versions one `releaseBatch` call takes at most (one request to the store). */
-export const RELEASE_BATCH_MAX = 25;
-
-/** One version's outcome in a batch of releases: written or not (its condition failed), or an error. */
-export type BatchReleaseOutcome = { released: boolean } | { error: unknown };
-
 /** The storage side of releases (release-service.ts). */
 export interface ReleaseStore {
   getHead(itemId: string): Promise<ItemHead | undefined>;
@@ -83,12 +77,6 @@ export interface ReleaseStore {
    * `releasedAt`. Its stream record is the release's outbox entry. False when the condition failed.
    */
   release(itemId: string, version: number, releasedAt: string): Promise<boolean>;
-  /**
-   * The same conditional release for up to RELEASE_BATCH_MAX versions in one request. Each version
-   * is released or not on its own (not a transaction: one that was released meanwhile does not hold
-   * back the others). Outcomes in input order.
-   */
-  releaseBatch(versions: DueRelease[], releasedAt: string): Promise<BatchReleaseOutcome[]>;
   /** Held embargoed versions whose embargo time is at or before `now`, earliest first, at most `limit`. */
   listDue(now: string, limit: number): Promise<DueRelease[]>;
 }

@@ -1,6 +1,6 @@
 import { mapInOrder } from './concurrency';
 import { isDue, isHeld } from './embargo';
-import { type DueRelease, RELEASE_BATCH_MAX, type ReleaseStore } from './ports';
+import type { DueRelease, ReleaseStore } from './ports';
 
 export type ReleaseOutcome =
   /** This call released the item's held version. */
@@ -33,12 +33,11 @@ export interface ReleaseServiceDeps {
 /** How often a release re-reads the head after losing a race (a concurrent correction or release). */
 const MAX_ATTEMPTS = 5;
 /**
- * Release requests in flight at once (burst and sweep), each a batch of up to RELEASE_BATCH_MAX
- * conditional writes: one at a time, so a releaser that runs into another's releases stops after one
- * batch (concurrent burst releasers overlap by at most a batch each), a burst of 50 is two round
- * trips, and a backlog after an outage does not throttle the table or the API's writes.
+ * Release writes in flight at once (burst and sweep): enough to release hundreds of items per
+ * second, few enough that a burst or a backlog after an outage does not throttle the table or the
+ * API's writes.
  */
-const BATCHES_IN_FLIGHT = 1;
+const WRITE_CONCURRENCY = 5;
 /** Writes that find nothing to release before a burst releaser leaves the rest to the others. */
 const LOST_BEFORE_YIELDING = 3;
 /** Listings a burst releaser works through before it leaves what is left to the items' own triggers. */
@@ -180,12 +179,12 @@ export class ReleaseService {
   }
 
   /**
-   * The conditional release of each listed version at `at`, in batches (one request each),
-   * BATCHES_IN_FLIGHT at a time. The listing comes from an eventually consistent index: a version it
-   * still shows may have been released or superseded since, and then its write changes nothing
-   * (`lost`). `yieldToOthers`: skip the remaining batches once a few writes were lost. Concurrent
-   * releasers walk the list in the same direction, each from its own point, so the one that runs
-   * into another's released items has mostly covered its stretch, and the one ahead covers the rest.
+   * The conditional release of each listed version at `at`, WRITE_CONCURRENCY at a time. The
+   * listing comes from an eventually consistent index: a version it still shows may have been
+   * released or superseded since, and then its write changes nothing (`lost`). `yieldToOthers`:
+   * skip the rest after a few such writes. Concurrent releasers walk the list in the same
+   * direction, each from its own point, so the one that runs into another's released items has
+   * mostly covered its stretch, and the one ahead covers the rest.
    */
   private async releaseAll(
     due: DueRelease[],
@@ -199,39 +198,23 @@ export class ReleaseService {
     /** The versions whose write went through (released or lost). */
     attempted: DueRelease[];
   }> {
-    const batches: DueRelease[][] = [];
-    for (let i = 0; i < due.length; i += RELEASE_BATCH_MAX) batches.push(due.slice(i, i + RELEASE_BATCH_MAX));
     let lost = 0;
-    const total = {
-      released: 0,
-      lost: 0,
-      skipped: 0,
-      failed: [] as unknown[],
-      attempted: [] as DueRelease[],
-    };
-    const outcomes = await mapInOrder(batches, BATCHES_IN_FLIGHT, async (batch) => {
-      if (yieldToOthers && lost >= LOST_BEFORE_YIELDING) {
-        total.skipped += batch.length;
-        return;
-      }
+    const outcomes = await mapInOrder(due, WRITE_CONCURRENCY, async ({ itemId, version }) => {
+      if (yieldToOthers && lost >= LOST_BEFORE_YIELDING) return 'skipped';
       // releasedAt says when it became public: the write's own time (never before `at`, which every
       // listed version is due by).
       const now = this.clock().toISOString();
-      const results = await this.store.releaseBatch(batch, now > at ? now : at);
-      for (const [i, result] of results.entries()) {
-        if ('error' in result) {
-          total.failed.push(result.error);
-          continue;
-        }
-        total.attempted.push(batch[i]!);
-        if (result.released) total.released++;
-        else {
-          total.lost++;
-          lost++;
-        }
-      }
+      const released = await this.store.release(itemId, version, now > at ? now : at);
+      if (!released) lost++;
+      return released ? 'released' : 'lost';
     });
-    for (const outcome of outcomes) if (!outcome.ok) total.failed.push(outcome.error);
-    return total;
+    const count = (value: string) => outcomes.filter((o) => o.ok && o.value === value).length;
+    return {
+      released: count('released'),
+      lost: count('lost'),
+      skipped: count('skipped'),
+      failed: outcomes.flatMap((o) => (o.ok ? [] : [o.error])),
+      attempted: due.filter((_, i) => outcomes[i]?.ok && outcomes[i].value !== 'skipped'),
+    };
   }
 }

@@ -55,7 +55,7 @@ describe('embargo release (EventBridge Scheduler + sweeper)', () => {
 
   it('the releaser reads heads and the due index and makes the conditional release write; nothing else', () => {
     expect(grantsOf(dev.api, dev.apiStack, embargo().releaser.role)).toEqual({
-      'ItemsTable.Arn': ['dynamodb:PartiQLUpdate', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      'ItemsTable.Arn': ['dynamodb:Query', 'dynamodb:UpdateItem'],
       'ItemsTable.Arn/index/HeldByReleaseTime': ['dynamodb:Query'],
       'EmbargoReleaserLogGroup.Arn': ['logs:CreateLogStream', 'logs:PutLogEvents'],
       // Its asynchronous invocations (schedules, the sweep rule) that fail every retry.

@@ -138,59 +138,6 @@ describe('DynamoItemStore: held versions', () => {
   });
 });
 
-describe('DynamoReleaseStore.releaseBatch', () => {
-  it('releases each due held version of a batch on its own, with the single write conditions', async () => {
-    const until = new Date(Date.now() + 60_000).toISOString();
-    const later = new Date(Date.parse(until) + 1).toISOString();
-    const submit = (embargoed: string) =>
-      items.submit(partner, prepare(article({ embargoed }))).then(({ version }) => version.itemId);
-    const [due, released, superseded, notDue] = await Promise.all([
-      submit(until),
-      submit(until),
-      submit(until),
-      submit(later),
-    ]);
-    expect(await releaseStore.release(released!, 1, until)).toBe(true);
-    const v1 = await store.getVersion(superseded!, 1);
-    await items.correct(partner, superseded!, 1, prepare({ ...v1!.document, title: 'corrected' }));
-
-    const outcomes = await releaseStore.releaseBatch(
-      [
-        { itemId: due!, version: 1 },
-        { itemId: released!, version: 1 },
-        { itemId: superseded!, version: 1 },
-        { itemId: notDue!, version: 1 },
-        { itemId: 'itm_00000000000000000000000000', version: 1 },
-      ],
-      until,
-    );
-    // Only the due, held, unsuperseded version; the others leave their rows as they were.
-    expect(outcomes).toEqual([
-      { released: true },
-      { released: false },
-      { released: false },
-      { released: false },
-      { released: false },
-    ]);
-    expect(await rawRow(due!, 1)).toMatchObject({ releasedAt: until });
-    expect((await rawRow(due!, 1)).heldQueue).toBeUndefined();
-    expect((await rawRow(due!, 1)).heldReleaseAt).toBeUndefined();
-    expect((await rawRow(superseded!, 1)).releasedAt).toBeUndefined();
-    expect(await rawRow(notDue!, 1)).toMatchObject({ heldQueue: 'HELD', heldReleaseAt: later });
-    expect((await rawRow(notDue!, 1)).releasedAt).toBeUndefined();
-    expect(await releaseStore.getHead('itm_00000000000000000000000000')).toBeUndefined();
-    // The superseding version is still held and releasable.
-    expect(await releaseStore.releaseBatch([{ itemId: superseded!, version: 2 }], until)).toEqual([
-      { released: true },
-    ]);
-  });
-
-  it('takes at most 25 versions at once', async () => {
-    const versions = Array.from({ length: 26 }, (_, n) => ({ itemId: `itm_${n}`, version: 1 }));
-    await expect(releaseStore.releaseBatch(versions, new Date().toISOString())).rejects.toThrow(RangeError);
-  });
-});
-
 describe('release: schedule, sweeper and a concurrent correction race', () => {
   it('publishes each item exactly once (release or correction), never a superseded version', async () => {
     await reader.readAvailable(); // start from here

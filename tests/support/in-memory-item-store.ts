@@ -1,14 +1,12 @@
 import { isHeld, type Publication } from '#shared/domain/embargo.ts';
 import type { ItemHead, ItemVersion, VersionSummary } from '#shared/domain/item.ts';
 import { type ItemListing, listingOf } from '#shared/domain/listing.ts';
-import {
-  type BatchReleaseOutcome,
-  type DueRelease,
-  type ItemReadStore,
-  type ItemWriteStore,
-  type ListingPosition,
-  RELEASE_BATCH_MAX,
-  type ReleaseStore,
+import type {
+  DueRelease,
+  ItemReadStore,
+  ItemWriteStore,
+  ListingPosition,
+  ReleaseStore,
 } from '#shared/domain/ports.ts';
 
 type Row = ItemVersion & { itemCreatedAt: string };
@@ -22,8 +20,6 @@ type Row = ItemVersion & { itemCreatedAt: string };
 export class InMemoryItemStore implements ItemWriteStore, ItemReadStore, ReleaseStore {
   readonly versions = new Map<string, Row[]>();
   writes = 0;
-  /** releaseBatch calls (one request each to a real store). */
-  batches = 0;
   /** Lets a test slip a concurrent change in between the service's read and its write. */
   beforeAppend?: () => void | Promise<void>;
 
@@ -121,19 +117,6 @@ export class InMemoryItemStore implements ItemWriteStore, ItemReadStore, Release
     this.writes++;
     row.releasedAt = releasedAt;
     return true;
-  }
-
-  async releaseBatch(versions: DueRelease[], releasedAt: string): Promise<BatchReleaseOutcome[]> {
-    if (versions.length > RELEASE_BATCH_MAX) throw new RangeError(`at most ${RELEASE_BATCH_MAX} versions`);
-    this.batches++;
-    return Promise.all(
-      versions.map(({ itemId, version }) =>
-        this.release(itemId, version, releasedAt).then(
-          (released) => ({ released }),
-          (error: unknown) => ({ error }),
-        ),
-      ),
-    );
   }
 
   async listDue(now: string, limit: number): Promise<DueRelease[]> {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   type AttributeValue,
-  BatchExecuteStatementCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -15,14 +14,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { isHeld, type Publication } from '../../domain/embargo';
 import { PayloadTooLargeError } from '../../domain/errors';
 import type { ItemHead, ItemVersion } from '../../domain/item';
-import {
-  type BatchReleaseOutcome,
-  type DueRelease,
-  type ItemHeadReader,
-  type ItemWriteStore,
-  RELEASE_BATCH_MAX,
-  type ReleaseStore,
-} from '../../domain/ports';
+import type { DueRelease, ItemHeadReader, ItemWriteStore, ReleaseStore } from '../../domain/ports';
 import { fromVersionRecord, HEAD_ATTRIBUTES, headOfVersionRecord, toVersionRecord } from './item-records';
 import { HELD_BY_RELEASE_TIME, HELD_QUEUE, itemPk, VERSION_SK_PREFIX, versionKey } from './table-design';
 
@@ -98,43 +90,6 @@ export class DynamoReleaseStore extends DynamoItemReader implements ReleaseStore
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
-  }
-
-  /**
-   * One BatchExecuteStatement of PartiQL UPDATEs, each with the release's condition in its WHERE:
-   * per-statement outcomes like `release`'s, in one round trip instead of one per version. A
-   * statement that failed for another reason than its condition (throttled, a conflicting write) is
-   * written again on its own, with the SDK's retries.
-   */
-  async releaseBatch(versions: DueRelease[], releasedAt: string): Promise<BatchReleaseOutcome[]> {
-    if (versions.length > RELEASE_BATCH_MAX)
-      throw new RangeError(
-        `releaseBatch takes at most ${RELEASE_BATCH_MAX} versions, got ${versions.length}`,
-      );
-    if (versions.length === 0) return [];
-    const statement =
-      `UPDATE "${this.tableName}" SET releasedAt = ? REMOVE heldQueue REMOVE heldReleaseAt ` +
-      'WHERE PK = ? AND SK = ? AND heldReleaseAt IS NOT MISSING AND heldReleaseAt <= ? AND releasedAt IS MISSING';
-    const { Responses } = await this.client.send(
-      new BatchExecuteStatementCommand({
-        Statements: versions.map(({ itemId, version }) => {
-          const { PK, SK } = versionKey(itemId, version);
-          return { Statement: statement, Parameters: [releasedAt, PK, SK, releasedAt].map((S) => ({ S })) };
-        }),
-      }),
-    );
-    return Promise.all(
-      versions.map(async ({ itemId, version }, i): Promise<BatchReleaseOutcome> => {
-        const error = Responses?.[i]?.Error;
-        if (error === undefined) return { released: true };
-        if (error.Code === 'ConditionalCheckFailed') return { released: false };
-        try {
-          return { released: await this.release(itemId, version, releasedAt) };
-        } catch (retryError) {
-          return { error: retryError };
-        }
-      }),
-    );
   }
 
   async listDue(now: string, limit: number): Promise<DueRelease[]> {
