@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { HELD_BY_RELEASE_TIME, HELD_QUEUE } from '#shared/adapters/dynamodb/table-design.ts';
 import { createPartner, partnerApi, startSubscriberCloud } from '#tests/e2e/support/subscribers.ts';
-import { throwawayCloudsOnTmpfs } from './storage';
+import { throwawayClouds } from './storage';
 import { percentile, round } from './support';
 
 export interface EmbargoFigures {
@@ -226,7 +226,7 @@ export async function measureEmbargo(options: { items: number }): Promise<Embarg
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  throwawayCloudsOnTmpfs();
+  throwawayClouds();
   const figures = await measureEmbargo({ items: Number(process.env.BENCH_EMBARGO_ITEMS ?? 60) });
   console.log(
     JSON.stringify({

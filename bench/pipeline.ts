@@ -10,7 +10,7 @@ import { measureEmbargo } from './embargo';
 import { measureFairness } from './fairness';
 import { measureFeed } from './feed';
 import { measureLocalCloud } from './local-cloud';
-import { throwawayCloudsOnTmpfs } from './storage';
+import { throwawayClouds } from './storage';
 import { measureSubscribers } from './subscribers';
 import { FEED_PACE_MS, machineFigures, round, WEBHOOK_PACE_MS } from './support';
 
@@ -20,7 +20,7 @@ const FEED_CHANGES = Number(process.env.BENCH_FEED_CHANGES ?? 200);
 const EMBARGO_ITEMS = Number(process.env.BENCH_EMBARGO_ITEMS ?? 60);
 const only = new Set((process.env.BENCH_ONLY ?? 'cloud,subscribers,feed,embargo').split(','));
 
-const out: Record<string, unknown> = { cloudData: throwawayCloudsOnTmpfs() };
+const out: Record<string, unknown> = { cloudData: throwawayClouds() };
 if (only.has('cloud')) {
   const cloud = await measureLocalCloud({ items: CLOUD_ITEMS, concurrencies: [1, 4, 16] });
   Object.assign(out, {

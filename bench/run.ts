@@ -11,7 +11,7 @@ import { measureEmbargo } from './embargo';
 import { measureFairness } from './fairness';
 import { measureFeed } from './feed';
 import { measureLocalCloud } from './local-cloud';
-import { measureStorage, throwawayCloudsOnTmpfs } from './storage';
+import { measureStorage, throwawayClouds } from './storage';
 import { measureSubmit } from './submit';
 import { measureSubscribers } from './subscribers';
 import { bundledFunctions, FEED_PACE_MS, machineFigures, round, WEBHOOK_PACE_MS } from './support';
@@ -47,7 +47,7 @@ function row(cells: (string | number)[]): string {
 }
 
 async function main() {
-  const cloudData = throwawayCloudsOnTmpfs();
+  const cloudData = throwawayClouds();
   ensureSynth(CDK_OUT);
   const functions = bundledFunctions(CDK_OUT);
   if (functions.length === 0) throw new Error('no bundled functions found in cdk.out');
@@ -217,9 +217,10 @@ async function main() {
   );
   console.log(
     row([
-      'PutItem ms: disk / tmpfs (clouds on)',
+      'PutItem ms: disk / tmpfs / memory (clouds on)',
       round(storage.diskPutItemMs, 2),
       storage.tmpfsPutItemMs === null ? '-' : round(storage.tmpfsPutItemMs, 2),
+      round(storage.memoryPutItemMs, 2),
       storage.cloudData,
     ]),
   );
@@ -288,6 +289,7 @@ async function main() {
       cloudData: storage.cloudData,
       diskPutItemMs: round(storage.diskPutItemMs, 2),
       tmpfsPutItemMs: storage.tmpfsPutItemMs === null ? null : round(storage.tmpfsPutItemMs, 2),
+      memoryPutItemMs: round(storage.memoryPutItemMs, 2),
       startSeconds: round(cloud.startSeconds, 2),
       webhookDeliverP99Ms: round(subscribers.webhookDeliverP99Ms, 1),
       webhookCpuBusy: subscribers.cpuBusy === null ? null : round(subscribers.cpuBusy, 2),

@@ -5,12 +5,15 @@
  * queue behind each other). On a disk whose fsync takes milliseconds, that commit alone sets every
  * pipeline latency: 60 releases due at once cannot be written in under a second. It models nothing
  * of AWS, where a write takes a few ms whatever the load. So the bench's clouds (a fresh data dir
- * each, thrown away after) keep their data on tmpfs when the machine has one, and the JSON line
- * reports both commit costs, measured in the same run, so the choice can be judged:
+ * each, thrown away after) run DynamoDB Local with its tables in memory (`--dynamodb-in-memory`: no
+ * SQLite file at all) and keep the rest of their state on tmpfs when the machine has one. The JSON
+ * line reports the three commit costs, measured in the same run, so the choice can be judged:
  * - `diskPutItemMs`: a sequential PutItem on DynamoDB Local with its database on the disk;
- * - `tmpfsPutItemMs`: the same on tmpfs, where the bench's clouds run.
+ * - `tmpfsPutItemMs`: the same on tmpfs;
+ * - `memoryPutItemMs`: the same in memory, where the bench's clouds run.
  * `npm start` keeps its data on disk (`.local/`), where it survives reboots.
- * `DIPLOWIRE_BENCH_ON_DISK=1` runs the bench's clouds on the disk instead.
+ * `DIPLOWIRE_BENCH_ON_DISK=1` runs the bench's clouds on the disk instead (tables in files);
+ * `DIPLOWIRE_BENCH_TABLES_IN_FILES=1` keeps the tables in files on tmpfs.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,24 +25,34 @@ import { median } from './support';
 const TMPFS = '/dev/shm';
 
 export interface StorageFigures {
-  /** Where the bench's clouds keep their data. */
-  cloudData: 'tmpfs' | 'disk';
+  /** Where the bench's clouds keep their tables. */
+  cloudData: CloudData;
   diskPutItemMs: number;
   tmpfsPutItemMs: number | null;
+  memoryPutItemMs: number;
 }
+
+export type CloudData = 'memory' | 'tmpfs' | 'disk';
 
 const diskTmp = tmpdir();
 
-/** Sends the bench's throwaway data dirs (os.tmpdir()) to tmpfs, unless told not to or there is none. */
-export function throwawayCloudsOnTmpfs(): 'tmpfs' | 'disk' {
-  if (process.env.DIPLOWIRE_BENCH_ON_DISK === '1' || !existsSync(TMPFS)) return 'disk';
-  process.env.TMPDIR = TMPFS;
-  return 'tmpfs';
+/**
+ * Sends the bench's throwaway data dirs (os.tmpdir()) to tmpfs and their DynamoDB Local tables to
+ * memory (the clouds inherit DIPLOWIRE_DYNAMODB_IN_MEMORY), unless told not to.
+ */
+export function throwawayClouds(): CloudData {
+  if (process.env.DIPLOWIRE_BENCH_ON_DISK === '1') return 'disk';
+  const onTmpfs = existsSync(TMPFS);
+  if (onTmpfs) process.env.TMPDIR = TMPFS;
+  if (process.env.DIPLOWIRE_BENCH_TABLES_IN_FILES === '1') return onTmpfs ? 'tmpfs' : 'disk';
+  process.env.DIPLOWIRE_DYNAMODB_IN_MEMORY = '1';
+  return 'memory';
 }
 
-async function putItemMs(baseDir: string, writes: number): Promise<number> {
-  const dbPath = mkdtempSync(join(baseDir, 'diplowire-bench-storage-'));
-  const ddb = await startDynamoDbLocal({ dbPath });
+/** A sequential PutItem's median on DynamoDB Local with its tables under `baseDir`, or in memory. */
+async function putItemMs(baseDir: string | 'memory', writes: number): Promise<number> {
+  const dbPath = baseDir === 'memory' ? undefined : mkdtempSync(join(baseDir, 'diplowire-bench-storage-'));
+  const ddb = await startDynamoDbLocal(dbPath === undefined ? {} : { dbPath });
   const client = new DynamoDBClient({
     endpoint: ddb.endpoint,
     region: 'us-east-1',
@@ -69,13 +82,14 @@ async function putItemMs(baseDir: string, writes: number): Promise<number> {
   } finally {
     client.destroy();
     await ddb.stop();
-    rmSync(dbPath, { recursive: true, force: true });
+    if (dbPath !== undefined) rmSync(dbPath, { recursive: true, force: true });
   }
 }
 
-/** A sequential PutItem's median on the disk and on tmpfs, one after the other in this run. */
-export async function measureStorage(cloudData: 'tmpfs' | 'disk', writes = 100): Promise<StorageFigures> {
+/** A sequential PutItem's median on the disk, on tmpfs and in memory, one after the other in this run. */
+export async function measureStorage(cloudData: CloudData, writes = 100): Promise<StorageFigures> {
   const diskPutItemMs = await putItemMs(diskTmp, writes);
   const tmpfsPutItemMs = existsSync(TMPFS) ? await putItemMs(TMPFS, writes) : null;
-  return { cloudData, diskPutItemMs, tmpfsPutItemMs };
+  const memoryPutItemMs = await putItemMs('memory', writes);
+  return { cloudData, diskPutItemMs, tmpfsPutItemMs, memoryPutItemMs };
 }
