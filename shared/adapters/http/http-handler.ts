@@ -13,7 +13,7 @@ import {
   type RouteKey,
 } from '../../contracts/api/routes';
 import { MethodNotAllowedError, NotFoundError, TooManyRequestsError } from '../../domain/errors';
-import { type PartnerRateGate, parseRateLimit } from '../../domain/rate-limit';
+import { MAX_PARTNERS, type PartnerRateGate, parseRateLimit } from '../../domain/rate-limit';
 import { dynamoDb } from '../clients/dynamodb';
 import { DynamoPartnerRateGate } from '../dynamodb/partner-rate-gate';
 import { requireEnv } from '../env';
@@ -50,6 +50,10 @@ export type HttpLambdaHandler = MiddyfiedHandler<HttpEvent, HttpResponse, Error,
 export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions): HttpLambdaHandler {
   const { logger, metrics, serveFallbacks = false } = options;
   const rateGate = options.partnerRateGate ?? partnerRateGateFromEnv();
+  // A partner over its share is logged once per refusal window (its first 429); the repeats, one per
+  // request of a flood, are counted by PartnerRateLimited but not logged (log volume is cost).
+  const loggedRefusals = new Map<string, number>();
+  const unloggedErrors = new WeakSet<Error>();
 
   /** A refusal, or undefined. The share protects the API; its store failing must not take the API down with it. */
   const overShare = async (partnerId: string) => {
@@ -76,10 +80,16 @@ export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions):
       const decision = await overShare(caller.partnerId);
       if (decision) {
         metrics.addMetric('PartnerRateLimited', MetricUnit.Count, 1);
-        throw new TooManyRequestsError(
+        const refusal = new TooManyRequestsError(
           `This partner's request rate is over its limit; retry after ${decision.retryAfterSeconds} s.`,
           { headers: { 'Retry-After': String(decision.retryAfterSeconds) } },
         );
+        if (loggedRefusals.get(caller.partnerId) === decision.untilMs) unloggedErrors.add(refusal);
+        else {
+          if (loggedRefusals.size >= MAX_PARTNERS) loggedRefusals.clear();
+          loggedRefusals.set(caller.partnerId, decision.untilMs);
+        }
+        throw refusal;
       }
       requireScope(caller, ROUTES[served].scope);
       return route(event, caller);
@@ -105,7 +115,7 @@ export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions):
     .use(headOnly())
     .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(problemDetails({ logger, metrics }))
+    .use(problemDetails({ logger, metrics, unlogged: (error) => unloggedErrors.has(error) }))
     .handler(dispatch);
 }
 

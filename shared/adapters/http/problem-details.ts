@@ -63,15 +63,18 @@ export function internalErrorResponse(instance?: string, requestId?: string): Ht
 export function problemDetails(options: {
   logger: Logger;
   metrics?: Metrics;
+  /** Refusals answered without their log line (their metric still counts them), e.g. a flood's repeats. */
+  unlogged?: (error: DiplowireError) => boolean;
 }): MiddlewareObj<HttpEvent, HttpResponse> {
-  const { logger, metrics } = options;
+  const { logger, metrics, unlogged } = options;
   const onError = (request: Request<HttpEvent, HttpResponse>): void => {
     // Another middleware already answered (e.g. an early response); keep it.
     if (request.response !== undefined && request.response !== null) return;
     const instance = typeof request.event?.rawPath === 'string' ? request.event.rawPath : undefined;
     const error = request.error;
     if (error instanceof DiplowireError) {
-      logger.info('Request refused', { status: error.status, problemType: problemTypeUri(error.slug) });
+      if (!unlogged?.(error))
+        logger.info('Request refused', { status: error.status, problemType: problemTypeUri(error.slug) });
       metrics?.addMetric('ClientError', MetricUnit.Count, 1);
       request.response = problemResponse(error, instance);
       return;

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } fr
 import { type AuthenticatedCaller, httpHandler, json } from '#shared/adapters/http/index.ts';
 import type { HttpEvent } from '#shared/adapters/http/types.ts';
 import { Metrics } from '#shared/adapters/metrics.ts';
+import { InMemoryPartnerRateGate } from '#shared/domain/rate-limit.ts';
 import { httpEvent, lambdaContext, partnerContext, responseHeader } from '../../support/api-events';
 
 function setup(options: { serveFallbacks?: boolean; fail?: Error } = {}) {
@@ -160,5 +161,37 @@ describe('httpHandler', () => {
     expect(addMetric).toHaveBeenCalledWith('InternalError', 'Count', 1);
     const emf = stdout.mock.calls.map((call) => String(call[0])).join('');
     expect(emf).toContain('"InternalError"');
+  });
+
+  it('logs a partner over its share once per refusal window; every refusal is still answered and counted', async () => {
+    const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+    const info = vi.spyOn(logger, 'info');
+    const metrics = new Metrics({ namespace: 'DiplowireTest', serviceName: 'test' });
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+    const handler = httpHandler(
+      { 'GET /v1/items/{id}': async () => json(200, { read: true }) },
+      { logger, metrics, partnerRateGate: new InMemoryPartnerRateGate({ ratePerSecond: 0.2, burst: 1 }) },
+    );
+    const get = (partnerId: string) =>
+      handler(
+        httpEvent({ routeKey: 'GET /v1/items/{id}', authorizer: partnerContext(partnerId) }),
+        lambdaContext(),
+      );
+    const refusedLines = () => info.mock.calls.filter(([message]) => message === 'Request refused');
+
+    expect((await get('ptn_A')).statusCode).toBe(200);
+    const flood = [];
+    for (let i = 0; i < 6; i++) flood.push((await get('ptn_A')).statusCode);
+    expect(flood).toEqual([429, 429, 429, 429, 429, 429]);
+    expect(refusedLines()).toHaveLength(1);
+    expect(addMetric.mock.calls.filter(([name]) => name === 'PartnerRateLimited')).toHaveLength(6);
+
+    // Another partner's first refusal is its own line.
+    expect((await get('ptn_B')).statusCode).toBe(200);
+    expect((await get('ptn_B')).statusCode).toBe(429);
+    expect(refusedLines()).toHaveLength(2);
+    // Other refusals are logged as before.
+    await handler(httpEvent({ routeKey: 'GET /v1/items/{id}', authorizer: null }), lambdaContext());
+    expect(refusedLines()).toHaveLength(3);
   });
 });
