@@ -2,13 +2,13 @@
  * A disable must never be lost (issue 10, item 6): when disabling a subscription throws (a storage
  * fault, injected here around the real store), SQS's retry of the message must still disable it.
  */
-import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSqs } from '#local/sqs/index.ts';
+import type { LocalSqs } from '#local/sqs/index.ts';
 import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
 import { DynamoSendPacer } from '#shared/adapters/dynamodb/send-pacer.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
-import { parseDeliveryMessage, SqsDeliveryQueue } from '#shared/adapters/webhooks/delivery-queue.ts';
+import { parseDeliveryMessage, type SqsDeliveryQueue } from '#shared/adapters/webhooks/delivery-queue.ts';
 import { HttpWebhookSender } from '#shared/adapters/webhooks/http-sender.ts';
 import { newId } from '#shared/domain/ids.ts';
 import {
@@ -21,6 +21,7 @@ import {
   type SubscriptionStore,
   toWebhookEvent,
 } from '#shared/domain/webhooks/index.ts';
+import { startDeliveryQueue } from '../support/delivery-queue';
 import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
 import { createWebhooksTable } from '../support/tables';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -43,20 +44,7 @@ beforeAll(async () => {
   pacer = new DynamoSendPacer(dynamo, table);
   subscriptions = new DynamoSubscriptionStore(dynamo, table);
   deliveries = new DynamoDeliveryStore(dynamo, table);
-  sqsServer = new LocalSqs({
-    queues: [{ name: 'deliveries' }],
-    region: 'us-east-1',
-    accountId: '000000000000',
-    log: () => {},
-  });
-  const endpoint = await sqsServer.listen(0);
-  sqs = new SQSClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-  });
-  queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'deliveries' }))).QueueUrl!;
-  queue = new SqsDeliveryQueue(sqs, queueUrl);
+  ({ server: sqsServer, sqs, queueUrl, queue } = await startDeliveryQueue());
   receiver = await new WebhookReceiver().start();
 }, 60_000);
 

@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disableAfterSecondsFromEnv, retryScheduleFromEnv } from '#shared/adapters/webhooks/config.ts';
-import { HttpWebhookSender } from '#shared/adapters/webhooks/http-sender.ts';
 import { newId } from '#shared/domain/ids.ts';
-import { Dispatcher, deliveryIdOf, fanOut } from '#shared/domain/webhooks/index.ts';
+import { deliveryIdOf, fanOut } from '#shared/domain/webhooks/index.ts';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import {
   activePartner,
   call,
   deliveries,
+  dispatcher,
   itemEvent,
   manualClock,
-  pacer,
   partners,
   queue,
   queuedAttempt,
@@ -33,16 +32,9 @@ describe('delivery policy: auto-disable and Retry-After', () => {
   });
 
   function policyDispatcher(clock: { now: () => Date }, env: NodeJS.ProcessEnv) {
-    return new Dispatcher({
-      subscriptions,
-      deliveries,
-      queue,
-      partners,
-      pacer,
-      sender: new HttpWebhookSender({ allowLoopback: true, timeoutMs: 3000 }),
-      retrySchedule: retryScheduleFromEnv(env),
+    return dispatcher({
+      schedule: retryScheduleFromEnv(env),
       disableAfterSeconds: disableAfterSecondsFromEnv(env),
-      leaseMs: 10_000,
       now: clock.now,
       random: () => 0.5,
     });

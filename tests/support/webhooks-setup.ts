@@ -3,20 +3,21 @@
  * subscriptions API handler) and helpers. Importing it registers the hooks in the importing file.
  */
 import type { LookupFunction } from 'node:net';
-import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
-import { LocalSqs } from '#local/sqs/index.ts';
+import type { LocalSqs } from '#local/sqs/index.ts';
 import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
 import { DynamoPartnerStatus } from '#shared/adapters/dynamodb/partner-status.ts';
 import { DynamoPartnerStore } from '#shared/adapters/dynamodb/partner-store.ts';
 import { DynamoSendPacer } from '#shared/adapters/dynamodb/send-pacer.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
-import { parseDeliveryMessage, SqsDeliveryQueue } from '#shared/adapters/webhooks/delivery-queue.ts';
+import { parseDeliveryMessage, type SqsDeliveryQueue } from '#shared/adapters/webhooks/delivery-queue.ts';
 import { HttpWebhookSender } from '#shared/adapters/webhooks/http-sender.ts';
 import { newId } from '#shared/domain/ids.ts';
 import { type DeliveryMessage, Dispatcher, toWebhookEvent } from '#shared/domain/webhooks/index.ts';
 import { httpEvent, lambdaContext, partnerContext } from './api-events';
+import { startDeliveryQueue } from './delivery-queue';
 import { localDynamoClient, uniqueTableName } from './dynamodb';
 import { createPartnersTable, createWebhooksTable } from './tables';
 import { WebhookReceiver } from './webhook-receiver';
@@ -84,26 +85,13 @@ beforeAll(async () => {
   partnerStore = new DynamoPartnerStore(dynamo, partnersTable);
   partners = freshPartnerStatus();
   await Promise.all([activePartner(A), activePartner(B)]);
-  sqsServer = new LocalSqs({
-    queues: [{ name: 'deliveries' }],
-    region: 'us-east-1',
-    accountId: '000000000000',
-    log: () => {},
-  });
-  const endpoint = await sqsServer.listen(0);
-  sqs = new SQSClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-  });
-  queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'deliveries' }))).QueueUrl!;
-  queue = new SqsDeliveryQueue(sqs, queueUrl);
+  ({ server: sqsServer, sqs, queueUrl, queue } = await startDeliveryQueue());
   receiver = await new WebhookReceiver().start();
   Object.assign(process.env, {
     WEBHOOKS_TABLE_NAME: table,
     DELIVERY_QUEUE_URL: queueUrl,
     AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
-    AWS_ENDPOINT_URL_SQS: endpoint,
+    AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -166,7 +154,15 @@ export const itemEvent = (partnerId: string, eventId = crypto.randomUUID()) =>
   });
 
 export function dispatcher(
-  options: { allowLoopback?: boolean; lookup?: LookupFunction; timeoutMs?: number; schedule?: number[] } = {},
+  options: {
+    allowLoopback?: boolean;
+    lookup?: LookupFunction;
+    timeoutMs?: number;
+    schedule?: number[];
+    disableAfterSeconds?: number;
+    now?: () => Date;
+    random?: () => number;
+  } = {},
 ) {
   return new Dispatcher({
     subscriptions,
@@ -180,8 +176,10 @@ export function dispatcher(
       ...(options.lookup && { lookup: options.lookup }),
     }),
     retrySchedule: options.schedule ?? [0, 1, 1],
-    disableAfterSeconds: 3600,
+    disableAfterSeconds: options.disableAfterSeconds ?? 3600,
     leaseMs: 10_000,
+    ...(options.now && { now: options.now }),
+    ...(options.random && { random: options.random }),
   });
 }
 
