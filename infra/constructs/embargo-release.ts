@@ -22,9 +22,9 @@ export interface EmbargoReleaseProps {
 
 /**
  * Reserved concurrency (docs/operations.md, "Concurrency"): both are invoked asynchronously (the
- * schedules, the sweep rule, the bus), so they are bounded like every subscriber. The first trigger
- * of a burst releases every item due (5 writes at a time) and the others are one read each, so 4
- * are plenty; more environments would add cold starts and contending burst releasers. Schedules
+ * schedules, the sweep rule, the bus), so they are bounded like every subscriber. The trigger that
+ * takes a burst's lease releases every item due (5 writes at a time) and the others are a read and
+ * at most one write each, so 4 are plenty; more environments would only add cold starts. Schedules
  * change only when an embargo does.
  */
 export const EMBARGO_CONCURRENCY = { releaserReserved: 4, schedulesReserved: 1 } as const;
@@ -72,7 +72,7 @@ export class EmbargoRelease extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       reservedConcurrency: EMBARGO_CONCURRENCY.releaserReserved,
     });
-    // Head reads (Query), the conditional release (UpdateItem), the overdue index (Query).
+    // Head reads (Query), the conditional release and the burst lease (UpdateItem), the overdue index (Query).
     this.releaser.allow(['dynamodb:Query', 'dynamodb:UpdateItem'], [itemsTable.tableArn]);
     this.releaser.allow(['dynamodb:Query'], [`${itemsTable.tableArn}/index/${HELD_BY_RELEASE_TIME}`]);
 

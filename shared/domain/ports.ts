@@ -79,6 +79,13 @@ export interface ReleaseStore {
   release(itemId: string, version: number, releasedAt: string): Promise<boolean>;
   /** Held embargoed versions whose embargo time is at or before `now`, earliest first, at most `limit`. */
   listDue(now: string, limit: number): Promise<DueRelease[]>;
+  /**
+   * Takes the lease of the burst of embargoes ending at `releaseAt` until `leaseUntilMs`: one
+   * conditional write that succeeds when nobody holds it or its holder's lease lapsed before
+   * `nowMs`. Only the holder walks the burst; the lease never decides WHETHER an item is released
+   * (each item's own trigger and the sweep still release it), only who releases the others.
+   */
+  claimBurst(releaseAt: string, nowMs: number, leaseUntilMs: number): Promise<boolean>;
 }
 
 export interface Partner {

@@ -26,8 +26,6 @@ export interface ReleaseServiceDeps {
   store: ReleaseStore;
   clock?: () => Date;
   sleep?: (ms: number) => Promise<void>;
-  /** Where concurrent burst releasers start in the due list (tests pin it); uniform in [0, 1). */
-  random?: () => number;
 }
 
 /** How often a release re-reads the head after losing a race (a concurrent correction or release). */
@@ -38,10 +36,12 @@ const MAX_ATTEMPTS = 5;
  * API's writes.
  */
 const WRITE_CONCURRENCY = 5;
-/** Writes that find nothing to release before a burst releaser leaves the rest to the others. */
-const LOST_BEFORE_YIELDING = 3;
-/** Listings a burst releaser works through before it leaves what is left to the items' own triggers. */
-const BURST_PASSES = 3;
+/**
+ * How long the holder of a burst's lease has to walk it (500 writes, 5 at a time, take a few
+ * seconds on AWS). A holder that died leaves it to the items' own triggers and the sweep; a
+ * trigger that comes after the lease lapsed takes it over and walks what is still due.
+ */
+const BURST_LEASE_MS = 30_000;
 /** Due items one burst or one sweep releases at most; beyond it, their own triggers and the next sweep. */
 const BATCH_LIMIT = 500;
 
@@ -56,13 +56,11 @@ export class ReleaseService {
   private readonly store: ReleaseStore;
   private readonly clock: () => Date;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
 
   constructor(deps: ReleaseServiceDeps) {
     this.store = deps.store;
     this.clock = deps.clock ?? (() => new Date());
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.random = deps.random ?? Math.random;
   }
 
   /**
@@ -91,26 +89,27 @@ export class ReleaseService {
    * The scheduled trigger of one item. Embargoes end together (a press conference, "00:01"), and
    * each held item has its own trigger: the first trigger to reach the time releases its item AND
    * every other item due by then (the HeldByReleaseTime index lists them), a bounded number of
-   * writes at a time, so the burst is released in one go and the other triggers end after one
-   * read (their item is already released). Each release is still the one conditional write
-   * (released only if held, not superseded and due at `now`), so concurrent burst releasers, the
+   * writes at a time, so the burst goes out in one go. Which trigger walks the burst is decided by
+   * a lease on the burst's release time: concurrent triggers would otherwise write the same items
+   * (a write that finds its item released is wasted, and contends with the ones that count). The
+   * others release only their own item, and then end after one read. Each release is still the one
+   * conditional write (released only if held, not superseded and due at `now`), so the lease, the
    * sweep and corrections keep exactly-once, and nothing due even 1 ms after `now` is touched.
-   * Concurrent burst releasers start at random points of the list; each stops soon after it runs
-   * into items another one released, then lists again for whatever is still due (a few times).
    */
   async releaseScheduled(itemId: string, maxWaitMs = 0): Promise<ScheduledRelease> {
     const head = await this.store.getHead(itemId);
     if (head === undefined || !isHeld(head) || head.hold?.kind !== 'embargo')
       return { outcome: 'not-held', alsoReleased: 0, lost: 0, failed: 0 };
-    const wait = Date.parse(head.hold.until) - this.clock().getTime();
+    const releaseAt = head.hold.until;
+    const wait = Date.parse(releaseAt) - this.clock().getTime();
     if (wait > maxWaitMs) return { outcome: 'not-due', alsoReleased: 0, lost: 0, failed: 0 };
     if (wait > 0) await this.sleep(wait);
     const now = this.clock();
     const at = now.toISOString();
-    // Its own item first; the burst's listing meanwhile. Both end before the invocation does.
+    // Its own item first; the burst's lease and walk meanwhile. Both end before the invocation does.
     const [own, burst] = await Promise.allSettled([
       isDue(head, now) ? this.store.release(itemId, head.version, at) : Promise.resolve(false),
-      this.releaseBurst(itemId, at),
+      this.releaseBurstIfHolder(itemId, releaseAt, now),
     ]);
     if (own.status === 'rejected') throw own.reason;
     if (burst.status === 'rejected') throw burst.reason;
@@ -128,44 +127,35 @@ export class ReleaseService {
   }
 
   /**
-   * The other items due at `at` (releaseScheduled). They are a bonus: a failure here (listing or
-   * writing) is reported, not thrown, and those items' own triggers and the sweep still come.
+   * The other items due at `now`, if this trigger takes the burst's lease. They are a bonus: a
+   * failure here (lease, listing or writing) is reported, not thrown, and those items' own triggers
+   * and the sweep still come. A lease that cannot be read or written is walked anyway: it only
+   * saves writes, and a burst walked twice is still released once per item.
    */
-  private async releaseBurst(
+  private async releaseBurstIfHolder(
     ownItemId: string,
-    at: string,
+    releaseAt: string,
+    now: Date,
   ): Promise<{ released: number; lost: number; errors: unknown[] }> {
     const errors: unknown[] = [];
-    // Versions this releaser has written (released, or found released or superseded): a later
-    // listing that still shows them (the index lags) does not cost a second write, or a yield.
-    const written = new Set<string>();
-    const key = (d: DueRelease) => `${d.itemId}#${d.version}`;
-    const list = () =>
-      this.store.listDue(at, BATCH_LIMIT).then(
-        (due) => due.filter((d) => d.itemId !== ownItemId && !written.has(key(d))),
-        (error: unknown) => {
-          errors.push(error);
-          return [];
-        },
-      );
-    const total = { released: 0, lost: 0 };
-    for (let pass = 1; pass <= BURST_PASSES; pass++) {
-      const due = await list();
-      const start = Math.floor(this.random() * due.length);
-      const { released, lost, skipped, failed, attempted } = await this.releaseAll(
-        [...due.slice(start), ...due.slice(0, start)],
-        at,
-        true,
-      );
-      total.released += released;
-      total.lost += lost;
-      errors.push(...failed);
-      for (const d of attempted) written.add(key(d));
-      // Walked to the end: the list is done. Stopped short: releasers that ran into each other may
-      // all have stopped short of a stretch, so the index is asked again for what is still due.
-      if (skipped === 0) break;
-    }
-    return { ...total, errors };
+    const nowMs = now.getTime();
+    const holder = await this.store
+      .claimBurst(releaseAt, nowMs, nowMs + BURST_LEASE_MS)
+      .catch((error: unknown) => {
+        errors.push(error);
+        return true;
+      });
+    if (!holder) return { released: 0, lost: 0, errors };
+    const at = now.toISOString();
+    const due = await this.store.listDue(at, BATCH_LIMIT).then(
+      (listed) => listed.filter((d) => d.itemId !== ownItemId),
+      (error: unknown) => {
+        errors.push(error);
+        return [];
+      },
+    );
+    const { released, lost, failed } = await this.releaseAll(due, at);
+    return { released, lost, errors: [...errors, ...failed] };
   }
 
   /** Releases every held version that is due now (the backstop behind the schedules). */
@@ -173,48 +163,30 @@ export class ReleaseService {
     const at = this.clock().toISOString();
     const due = await this.store.listDue(at, limit);
     // Earliest first; every one is tried (the sweep is the backstop), then a failure is reported.
-    const { released, failed } = await this.releaseAll(due, at, false);
+    const { released, failed } = await this.releaseAll(due, at);
     if (failed.length > 0) throw failed[0];
     return { due: due.length, released };
   }
 
   /**
-   * The conditional release of each listed version at `at`, WRITE_CONCURRENCY at a time. The
-   * listing comes from an eventually consistent index: a version it still shows may have been
-   * released or superseded since, and then its write changes nothing (`lost`). `yieldToOthers`:
-   * skip the rest after a few such writes. Concurrent releasers walk the list in the same
-   * direction, each from its own point, so the one that runs into another's released items has
-   * mostly covered its stretch, and the one ahead covers the rest.
+   * The conditional release of each listed version at `at`, WRITE_CONCURRENCY at a time, earliest
+   * first. The listing comes from an eventually consistent index: a version it still shows may have
+   * been released or superseded since, and then its write changes nothing (`lost`).
    */
   private async releaseAll(
     due: DueRelease[],
     at: string,
-    yieldToOthers: boolean,
-  ): Promise<{
-    released: number;
-    lost: number;
-    skipped: number;
-    failed: unknown[];
-    /** The versions whose write went through (released or lost). */
-    attempted: DueRelease[];
-  }> {
-    let lost = 0;
+  ): Promise<{ released: number; lost: number; failed: unknown[] }> {
     const outcomes = await mapInOrder(due, WRITE_CONCURRENCY, async ({ itemId, version }) => {
-      if (yieldToOthers && lost >= LOST_BEFORE_YIELDING) return 'skipped';
       // releasedAt says when it became public: the write's own time (never before `at`, which every
       // listed version is due by).
       const now = this.clock().toISOString();
-      const released = await this.store.release(itemId, version, now > at ? now : at);
-      if (!released) lost++;
-      return released ? 'released' : 'lost';
+      return this.store.release(itemId, version, now > at ? now : at);
     });
-    const count = (value: string) => outcomes.filter((o) => o.ok && o.value === value).length;
     return {
-      released: count('released'),
-      lost: count('lost'),
-      skipped: count('skipped'),
+      released: outcomes.filter((o) => o.ok && o.value).length,
+      lost: outcomes.filter((o) => o.ok && !o.value).length,
       failed: outcomes.flatMap((o) => (o.ok ? [] : [o.error])),
-      attempted: due.filter((_, i) => outcomes[i]?.ok && outcomes[i].value !== 'skipped'),
     };
   }
 }

@@ -6,7 +6,7 @@ import { eventOf, isOutboxRecord } from '#functions/outbox-publisher/publish-str
 import { StreamReader } from '#local/dynamodb/stream-reader.ts';
 import { DynamoItemReadStore } from '#shared/adapters/dynamodb/item-read-store.ts';
 import { DynamoItemStore, DynamoReleaseStore } from '#shared/adapters/dynamodb/item-store.ts';
-import { versionKey } from '#shared/adapters/dynamodb/table-design.ts';
+import { releaseBurstKey, versionKey } from '#shared/adapters/dynamodb/table-design.ts';
 import { eventIdOf } from '#shared/domain/events.ts';
 import { contentHashOf } from '#shared/domain/ingest/canonical-json.ts';
 import type { NinjsDocument, PreparedItem } from '#shared/domain/item.ts';
@@ -135,6 +135,43 @@ describe('DynamoItemStore: held versions', () => {
     expect((await releaseStore.listDue(until, 1000)).filter((d) => d.itemId === version.itemId)).toEqual([
       { itemId: version.itemId, version: 2 },
     ]);
+  });
+});
+
+describe('DynamoReleaseStore: the burst lease', () => {
+  it('one of concurrent claims wins; the lease is taken over only after it lapsed; the row expires and stays out of the outbox', async () => {
+    const releaseAt = new Date(Date.now() + 3_600_000).toISOString();
+    const nowMs = Date.now();
+    const claims = await Promise.all(
+      Array.from({ length: 6 }, () => releaseStore.claimBurst(releaseAt, nowMs, nowMs + 30_000)),
+    );
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    // Live up to and including its last millisecond.
+    expect(await releaseStore.claimBurst(releaseAt, nowMs + 30_000, nowMs + 60_000)).toBe(false);
+    expect(await releaseStore.claimBurst(releaseAt, nowMs + 30_001, nowMs + 60_001)).toBe(true);
+    // Another release time is another lease.
+    expect(
+      await releaseStore.claimBurst(new Date(Date.parse(releaseAt) + 1).toISOString(), nowMs, nowMs + 1),
+    ).toBe(true);
+
+    const { Item } = await client.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: marshall(releaseBurstKey(releaseAt)),
+        ConsistentRead: true,
+      }),
+    );
+    const row = unmarshall(Item!);
+    expect(row).toMatchObject({ entity: 'ReleaseBurst', leaseUntil: nowMs + 60_001 });
+    // TTL in epoch seconds, about a day ahead; no index keys.
+    expect(row.expiresAt).toBeGreaterThan(nowMs / 1000 + 86_000);
+    expect(row.heldQueue).toBeUndefined();
+    // Its stream records are never the outbox's (the mappings' filters match ITEM#/V# and TR# keys only).
+    const records = (await reader.readAvailable()).filter((r) =>
+      String(r.dynamodb?.Keys?.PK?.S).startsWith('RELEASE#'),
+    );
+    expect(records.length).toBeGreaterThanOrEqual(3);
+    expect(records.some(isOutboxRecord)).toBe(false);
   });
 });
 

@@ -119,6 +119,16 @@ export class InMemoryItemStore implements ItemWriteStore, ItemReadStore, Release
     return true;
   }
 
+  /** Burst leases by release time: when each lapses (ReleaseStore.claimBurst). */
+  readonly burstLeases = new Map<string, number>();
+
+  async claimBurst(releaseAt: string, nowMs: number, leaseUntilMs: number): Promise<boolean> {
+    const held = this.burstLeases.get(releaseAt);
+    if (held !== undefined && held >= nowMs) return false;
+    this.burstLeases.set(releaseAt, leaseUntilMs);
+    return true;
+  }
+
   async listDue(now: string, limit: number): Promise<DueRelease[]> {
     return [...this.versions.values()]
       .flat()

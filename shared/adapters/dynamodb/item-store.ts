@@ -16,7 +16,18 @@ import { PayloadTooLargeError } from '../../domain/errors';
 import type { ItemHead, ItemVersion } from '../../domain/item';
 import type { DueRelease, ItemHeadReader, ItemWriteStore, ReleaseStore } from '../../domain/ports';
 import { fromVersionRecord, HEAD_ATTRIBUTES, headOfVersionRecord, toVersionRecord } from './item-records';
-import { HELD_BY_RELEASE_TIME, HELD_QUEUE, itemPk, VERSION_SK_PREFIX, versionKey } from './table-design';
+import {
+  ENTITY,
+  HELD_BY_RELEASE_TIME,
+  HELD_QUEUE,
+  itemPk,
+  releaseBurstKey,
+  VERSION_SK_PREFIX,
+  versionKey,
+} from './table-design';
+
+/** A burst lease row outlives its burst by a day, then TTL removes it. */
+const BURST_ROW_TTL_SECONDS = 86_400;
 
 export interface DynamoItemStoreOptions {
   /** Tag of one write attempt (see VersionRecord.writeId); injectable to replay an SDK retry in tests. */
@@ -83,6 +94,29 @@ export class DynamoReleaseStore extends DynamoItemReader implements ReleaseStore
           ConditionExpression:
             'attribute_exists(heldReleaseAt) AND heldReleaseAt <= :now AND attribute_not_exists(releasedAt)',
           ExpressionAttributeValues: marshall({ ':now': releasedAt }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async claimBurst(releaseAt: string, nowMs: number, leaseUntilMs: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(releaseBurstKey(releaseAt)),
+          UpdateExpression: 'SET entity = :entity, leaseUntil = :until, expiresAt = :expires',
+          ConditionExpression: 'attribute_not_exists(PK) OR leaseUntil < :now',
+          ExpressionAttributeValues: marshall({
+            ':entity': ENTITY.releaseBurst,
+            ':until': leaseUntilMs,
+            ':now': nowMs,
+            ':expires': Math.floor(nowMs / 1000) + BURST_ROW_TTL_SECONDS,
+          }),
         }),
       );
       return true;

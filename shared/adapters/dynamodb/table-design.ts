@@ -94,6 +94,7 @@ export const ENTITY = {
   entitlement: 'Entitlement',
   itemListing: 'ItemListing',
   partnerRate: 'PartnerRate',
+  releaseBurst: 'ReleaseBurst',
 } as const;
 
 export interface TableKey {
@@ -102,6 +103,14 @@ export interface TableKey {
 }
 
 const VERSION_DIGITS = 9;
+
+/**
+ * The lease of a burst of embargoes ending at one instant (ReleaseStore.claimBurst): a small row
+ * of its own partition, outside both stream filters (ITEM#/V# and TR#), expired by TTL.
+ */
+export function releaseBurstKey(releaseAt: string): TableKey {
+  return { PK: `RELEASE#${releaseAt}`, SK: 'BURST' };
+}
 
 /** Partitions of the items: their version rows are the outbox of the item events. */
 export const ITEM_PK_PREFIX = 'ITEM#';

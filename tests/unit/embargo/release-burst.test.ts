@@ -6,8 +6,9 @@ import { ReleaseService } from '#shared/domain/release-service.ts';
 import { InMemoryItemStore } from '../../support/in-memory-item-store';
 
 /**
- * A burst of embargoes ending together (a press conference): the first scheduled trigger releases
- * every item due by then, the others find theirs released; never early, exactly once.
+ * A burst of embargoes ending together (a press conference): the first scheduled trigger takes the
+ * burst's lease and releases every item due by then, the others release only their own item (or
+ * find it released); never early, exactly once.
  */
 const T = Date.UTC(2030, 0, 1, 9, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -19,14 +20,13 @@ let items: ItemsService;
 /** Every release write: its item, version, and whether it released. */
 let writes: { itemId: string; version: number; released: boolean }[];
 
-function service(random = () => 0) {
+function service() {
   return new ReleaseService({
     store,
     clock: () => new Date(now),
     sleep: async (ms) => {
       now += ms;
     },
-    random,
   });
 }
 
@@ -94,7 +94,7 @@ describe('a burst of embargoes ending together', () => {
     expect(await releasedAtOf(withheld)).toBeUndefined();
   });
 
-  it('concurrent burst releasers release each item exactly once', async () => {
+  it('concurrent triggers: one takes the lease and walks the burst, the others write only their own item', async () => {
     const burst = await Promise.all(Array.from({ length: 40 }, (_, n) => hold(n, T)));
     now = T;
     // Writes take a while and interleave, as they do on the table.
@@ -103,36 +103,68 @@ describe('a burst of embargoes ending together', () => {
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
       return release(...args);
     };
-    const triggers = [0, 9, 21, 33].map((n, i) => service(() => i / 4).releaseScheduled(burst[n]!));
+    const triggers = [0, 9, 21, 33].map((n) => service().releaseScheduled(burst[n]!));
     const outcomes = await Promise.all([...triggers, service().releaseScheduled(burst[9]!)]);
 
     expect(outcomes.every((o) => o.failed === 0)).toBe(true);
     const released = writes.filter((w) => w.released).map((w) => w.itemId);
     expect(released.sort()).toEqual([...burst].sort());
-    // Each trigger's own item counts once, the others as alsoReleased.
+    // Each trigger's own item counts once, the others as alsoReleased: by the lease's holder alone.
     const total = outcomes.reduce((sum, o) => sum + (o.outcome === 'released' ? 1 : 0) + o.alsoReleased, 0);
     expect(total).toBe(40);
+    expect(outcomes.filter((o) => o.alsoReleased > 0)).toHaveLength(1);
+    // Wasted writes: only where a trigger's own item and the walk met (at most one per other trigger).
+    expect(writes.filter((w) => !w.released).length).toBeLessThanOrEqual(4);
     for (const itemId of burst) expect(await releasedAtOf(itemId)).toBe(iso(T));
   });
 
-  it('a releaser that runs into released items stops, lists again and releases only what is left', async () => {
-    const burst = await Promise.all(Array.from({ length: 40 }, (_, n) => hold(n, T)));
-    const fresh = await hold(99, T);
+  it('a trigger that finds the lease held releases its own item only; after the lease lapses, a trigger walks what is left', async () => {
+    const burst = await Promise.all(Array.from({ length: 10 }, (_, n) => hold(n, T)));
     now = T;
-    // Another releaser got through the first 30; the index has not caught up on them yet.
-    for (const itemId of burst.slice(0, 30)) await store.release(itemId, 1, iso(T));
-    const listDue = store.listDue.bind(store);
-    let listings = 0;
-    store.listDue = async (at, limit) =>
-      listings++ === 0 ? burst.map((itemId) => ({ itemId, version: 1 })) : listDue(at, limit);
+    // A holder took the lease and died before walking.
+    expect(await store.claimBurst(iso(T), now, now + 30_000)).toBe(true);
+    expect(await service().releaseScheduled(burst[0]!)).toEqual({
+      outcome: 'released',
+      alsoReleased: 0,
+      lost: 0,
+      failed: 0,
+    });
+    expect(writes).toEqual([{ itemId: burst[0], version: 1, released: true }]);
+    expect(await releasedAtOf(burst[1]!)).toBeUndefined();
+
+    // Its other triggers retry later (or the sweep comes): the lease has lapsed, one walks the rest.
+    now = T + 30_001;
     writes = [];
-    const late = await service().releaseScheduled(fresh);
-    expect(late).toMatchObject({ outcome: 'released', alsoReleased: 10, failed: 0 });
-    // Its own write, 3 that found nothing plus those already in flight, then the 10 left.
-    expect(late.lost).toBeGreaterThanOrEqual(3);
-    expect(writes.length).toBeLessThanOrEqual(1 + 3 + 9 + 10);
-    expect(listings).toBe(2);
-    for (const itemId of burst) expect(await releasedAtOf(itemId)).toBe(iso(T));
+    expect(await service().releaseScheduled(burst[1]!)).toEqual({
+      outcome: 'released',
+      alsoReleased: 8,
+      lost: 0,
+      failed: 0,
+    });
+    for (const itemId of burst) expect(await releasedAtOf(itemId)).toBeDefined();
+    expect(writes.filter((w) => !w.released)).toEqual([]);
+  });
+
+  it('a lease that cannot be taken (the table refused) is walked anyway: still once per item', async () => {
+    const burst = await Promise.all(Array.from({ length: 6 }, (_, n) => hold(n, T)));
+    now = T;
+    store.claimBurst = async () => {
+      throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+    };
+    const outcomes = await Promise.all([
+      service().releaseScheduled(burst[0]!),
+      service().releaseScheduled(burst[1]!),
+    ]);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['released', 'released']);
+    expect(outcomes.every((o) => o.failed === 1 && (o.firstError as Error).message === 'throttled')).toBe(
+      true,
+    );
+    expect(
+      writes
+        .filter((w) => w.released)
+        .map((w) => w.itemId)
+        .sort(),
+    ).toEqual([...burst].sort());
   });
 
   it('writes an entry the index still shows after it was released only once, and still reaches its burst', async () => {
@@ -195,6 +227,7 @@ describe('a burst of embargoes ending together', () => {
     store.listDue = async () => {
       throw new Error('index unavailable');
     };
+    now = T + 30_001; // the first trigger's lease has lapsed: this one walks, and its listing fails
     expect(await service().releaseScheduled(broken)).toMatchObject({
       outcome: 'released',
       alsoReleased: 0,
