@@ -19,7 +19,7 @@ import {
   type StreamMappingProperties,
   type StreamSource,
   startStreamMapping,
-} from '#local/dynamodb/stream-mapping.ts';
+} from '#local/dynamodb/stream-mapping/index.ts';
 import {
   ensureTable,
   SUPPORTED_TABLE_PROPERTIES,
