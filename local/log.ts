@@ -63,3 +63,8 @@ function timestamp(now: Date): string {
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
   return `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}.${pad(now.getMilliseconds(), 3)}`;
 }
+
+/** A component's view of a log: every line starts with `[component]`. */
+export function prefixed(log: Log, component: string): Log {
+  return (line) => log(`[${component}] ${line}`);
+}

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadAwsServiceSpec } from '@aws-cdk/aws-service-spec';
 import type { SpecDatabase } from '@aws-cdk/service-spec-types';
-import { LOCAL_SUPPORT } from '#local/cloud.ts';
+import { LOCAL_SUPPORT } from '#local/cloud/supported-resources.ts';
 import type { SupportRegistry } from '#local/template/index.ts';
 
 export const GENERATED_FILE = fileURLToPath(

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_SUPPORT } from '#local/cloud.ts';
+import { LOCAL_SUPPORT } from '#local/cloud/supported-resources.ts';
 import { loadAssembly, type ResolvedStack, resolveAssembly } from '#local/template/index.ts';
 import { GENERATED_FILE, renderUnsupported } from '#scripts/generate-local-unsupported.ts';
 import {
