@@ -1,126 +1,25 @@
+/**
+ * The in-process queue engine: SQS's operations on standard queues, with their semantics: at-least-once
+ * delivery, visibility timeouts, delays, long polling, redrive to a dead-letter queue, and retention.
+ * Messages' shapes are in `model.ts`, persistence in `queue-journal.ts`.
+ */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type MessageAttributeValue, md5OfBody, md5OfMessageAttributes } from './md5';
-
-/** A standard (non-FIFO) queue as the template defines it; times in seconds, CloudFormation defaults. */
-export interface QueueDefinition {
-  name: string;
-  visibilityTimeoutSeconds?: number;
-  delaySeconds?: number;
-  messageRetentionSeconds?: number;
-  receiveWaitTimeSeconds?: number;
-  maximumMessageSize?: number;
-  redrivePolicy?: { deadLetterTargetArn: string; maxReceiveCount: number };
-}
-
-export type MessageState = 'visible' | 'inFlight' | 'delayed';
-
-export interface StoredMessage {
-  messageId: string;
-  body: string;
-  md5OfBody: string;
-  messageAttributes: Record<string, MessageAttributeValue>;
-  md5OfMessageAttributes?: string;
-  messageSystemAttributes: Record<string, MessageAttributeValue>;
-  md5OfMessageSystemAttributes?: string;
-  sentTimestamp: number;
-  /** Epoch ms from which the message can be received (delay or visibility timeout). */
-  visibleAt: number;
-  receiveCount: number;
-  firstReceiveTimestamp?: number;
-  /** Changes on every receive; only the latest receipt handle may delete or change visibility. */
-  receiptNonce?: string;
-  /** Set when the message was moved here by a redrive policy. */
-  deadLetterQueueSourceArn?: string;
-  sequence: number;
-}
-
-export interface SendInput {
-  body: string;
-  delaySeconds?: number;
-  messageAttributes?: Record<string, MessageAttributeValue>;
-  messageSystemAttributes?: Record<string, MessageAttributeValue>;
-}
-
-export interface SendOutput {
-  messageId: string;
-  md5OfBody: string;
-  md5OfMessageAttributes?: string;
-  md5OfMessageSystemAttributes?: string;
-}
-
-export interface ReceiveInput {
-  maxNumberOfMessages?: number;
-  visibilityTimeoutSeconds?: number;
-  /** Long polling; defaults to the queue's ReceiveMessageWaitTimeSeconds. */
-  waitTimeSeconds?: number;
-  /** Stops a long poll early (client gone, shutdown). */
-  signal?: AbortSignal;
-}
-
-export interface ReceivedMessage {
-  message: StoredMessage;
-  receiptHandle: string;
-}
-
-export interface QueueCounts {
-  visible: number;
-  inFlight: number;
-  delayed: number;
-}
-
-/** A typed SQS error; `code` is the modelled shape name, `queryCode` the legacy code the SDK also understands. */
-export class SqsError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly queryCode: string = code,
-    readonly status = 400,
-    readonly senderFault = true,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
-
-export const queueDoesNotExist = () =>
-  new SqsError(
-    'QueueDoesNotExist',
-    'The specified queue does not exist.',
-    'AWS.SimpleQueueService.NonExistentQueue',
-  );
-
-const DEFAULTS = {
-  visibilityTimeoutSeconds: 30,
-  delaySeconds: 0,
-  messageRetentionSeconds: 345_600,
-  receiveWaitTimeSeconds: 0,
-  maximumMessageSize: 262_144,
-};
-
-/** Characters SQS accepts in a message body (XML 1.0 character ranges). */
-const INVALID_BODY_CHARACTER = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-
-interface Queue {
-  definition: Required<Omit<QueueDefinition, 'redrivePolicy'>> & Pick<QueueDefinition, 'redrivePolicy'>;
-  arn: string;
-  createdTimestamp: number;
-  messages: Map<string, StoredMessage>;
-  sequence: number;
-  /** Long polls waiting for this queue to change. */
-  wakeups: Set<() => void>;
-  /** Messages changed (or removed) since the last flush; `all` after a purge. */
-  dirty: Set<string> | 'all';
-  /** Entries in the journal since the last snapshot. */
-  journalEntries: number;
-}
-
-/** One journal line: a message as it now is, or the id of a message that is gone. */
-type JournalEntry = { put: StoredMessage; sequence: number } | { remove: string };
-
-/** A journal longer than this many entries (and than twice the queue) is folded into a new snapshot. */
-const MIN_ENTRIES_BEFORE_COMPACTION = 1_000;
+import { queueDoesNotExist, SqsError } from './errors';
+import { md5OfBody, md5OfMessageAttributes } from './md5';
+import type {
+  MessageState,
+  QueueCounts,
+  QueueDefinition,
+  ReceivedMessage,
+  ReceiveInput,
+  SendInput,
+  SendOutput,
+  StoredMessage,
+} from './model';
+import { newQueue, type Queue, sortedMessages, stateOf } from './queue';
+import { QueueJournal } from './queue-journal';
+import { parseReceiptHandle, receiptHandleOf } from './receipt-handle';
+import { checkRange, validateBody } from './validation';
 
 export interface SqsEngineOptions {
   queues: readonly QueueDefinition[];
@@ -135,29 +34,21 @@ export interface SqsEngineOptions {
   now?: () => number;
 }
 
-/** The in-process queue engine: standard-queue semantics (at-least-once, visibility, delay, redrive, retention). */
 export class SqsEngine {
   private readonly queues = new Map<string, Queue>();
   private readonly dirty = new Set<Queue>();
   private flushScheduled = false;
   private closed = false;
   private readonly now: () => number;
+  /** Undefined when the queues live in memory only. */
+  private readonly journal: QueueJournal | undefined;
 
   constructor(private readonly options: SqsEngineOptions) {
     this.now = options.now ?? Date.now;
-    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    this.journal = options.dataDir ? new QueueJournal(options.dataDir, options.log) : undefined;
     for (const definition of options.queues) {
-      const queue: Queue = {
-        definition: { ...DEFAULTS, ...stripUndefined(definition), name: definition.name },
-        arn: this.arnOf(definition.name),
-        createdTimestamp: this.now(),
-        messages: new Map(),
-        sequence: 0,
-        wakeups: new Set(),
-        dirty: new Set(),
-        journalEntries: 0,
-      };
-      this.restore(queue);
+      const queue = newQueue(definition, this.arnOf(definition.name), this.now());
+      this.journal?.restore(queue);
       this.queues.set(definition.name, queue);
     }
   }
@@ -262,7 +153,7 @@ export class SqsEngine {
 
   deleteMessage(queueName: string, receiptHandle: string): void {
     const queue = this.queue(queueName);
-    const { messageId, nonce } = this.parseReceiptHandle(queueName, receiptHandle);
+    const { messageId, nonce } = parseReceiptHandle(queueName, receiptHandle);
     const message = queue.messages.get(messageId);
     // Deleting an already deleted message succeeds, as in SQS.
     if (!message) return;
@@ -278,7 +169,7 @@ export class SqsEngine {
   changeMessageVisibility(queueName: string, receiptHandle: string, visibilityTimeoutSeconds: number): void {
     const queue = this.queue(queueName);
     checkRange('VisibilityTimeout', visibilityTimeoutSeconds, 0, 43_200);
-    const { messageId, nonce } = this.parseReceiptHandle(queueName, receiptHandle);
+    const { messageId, nonce } = parseReceiptHandle(queueName, receiptHandle);
     const message = queue.messages.get(messageId);
     if (!message || message.receiptNonce !== nonce || message.visibleAt <= this.now()) {
       throw new SqsError(
@@ -453,7 +344,7 @@ export class SqsEngine {
   /** Wakes long polls (unless `wake` is false) and schedules `messageId` (or the whole queue) for the journal. */
   private changed(queue: Queue, messageId: string | 'all', wake = true): void {
     if (wake) for (const done of [...queue.wakeups]) done();
-    if (!this.options.dataDir) return;
+    if (!this.journal) return;
     if (messageId === 'all') queue.dirty = 'all';
     else if (queue.dirty !== 'all') queue.dirty.add(messageId);
     this.dirty.add(queue);
@@ -462,172 +353,15 @@ export class SqsEngine {
     setImmediate(() => this.flush());
   }
 
-  /**
-   * Appends what changed to each queue's journal: one line per message, so a send costs a line, not a
-   * rewrite of the whole queue (the e2e tap queue holds thousands of events). A journal grown past
-   * twice the queue is folded into a fresh snapshot.
-   */
+  /** Writes what changed since the last flush to each queue's journal. */
   private flush(): void {
     this.flushScheduled = false;
-    if (!this.options.dataDir) return;
+    if (!this.journal) return;
     for (const queue of this.dirty) {
       const dirty = queue.dirty;
       queue.dirty = new Set();
-      const compact =
-        dirty === 'all' ||
-        queue.journalEntries + dirty.size > Math.max(MIN_ENTRIES_BEFORE_COMPACTION, 2 * queue.messages.size);
-      if (compact) {
-        this.writeSnapshot(queue);
-        continue;
-      }
-      const lines: string[] = [];
-      for (const messageId of dirty) {
-        const message = queue.messages.get(messageId);
-        const entry: JournalEntry = message
-          ? { put: message, sequence: queue.sequence }
-          : { remove: messageId };
-        lines.push(JSON.stringify(entry));
-      }
-      appendFileSync(this.journalFile(queue.definition.name), `${lines.join('\n')}\n`);
-      queue.journalEntries += lines.length;
+      this.journal.write(queue, dirty);
     }
     this.dirty.clear();
   }
-
-  private writeSnapshot(queue: Queue): void {
-    const name = queue.definition.name;
-    const file = this.snapshotFile(name);
-    const snapshot = { queue: name, sequence: queue.sequence, messages: sortedMessages(queue) };
-    // Write-then-rename so a crash never leaves a half-written snapshot; the journal it replaces goes after.
-    writeFileSync(`${file}.tmp`, JSON.stringify(snapshot));
-    renameSync(`${file}.tmp`, file);
-    rmSync(this.journalFile(name), { force: true });
-    queue.journalEntries = 0;
-  }
-
-  private restore(queue: Queue): void {
-    if (!this.options.dataDir) return;
-    const name = queue.definition.name;
-    const snapshot = readIfExists(this.snapshotFile(name));
-    if (snapshot !== undefined) {
-      const parsed = JSON.parse(snapshot) as { sequence: number; messages: StoredMessage[] };
-      queue.sequence = parsed.sequence;
-      for (const message of parsed.messages) queue.messages.set(message.messageId, message);
-    }
-    const journal = readIfExists(this.journalFile(name));
-    for (const line of journal?.split('\n') ?? []) {
-      if (line === '') continue;
-      let entry: JournalEntry;
-      try {
-        entry = JSON.parse(line) as JournalEntry;
-      } catch {
-        // A line cut short by a crash mid-write: everything before it is intact.
-        break;
-      }
-      if ('remove' in entry) queue.messages.delete(entry.remove);
-      else {
-        queue.messages.set(entry.put.messageId, entry.put);
-        queue.sequence = Math.max(queue.sequence, entry.sequence);
-      }
-      queue.journalEntries += 1;
-    }
-    if (snapshot !== undefined || journal !== undefined)
-      this.options.log(`restored ${name}: ${queue.messages.size} messages`);
-  }
-
-  private journalFile(name: string): string {
-    return join(this.options.dataDir!, `${encodeURIComponent(name)}.journal`);
-  }
-
-  private snapshotFile(name: string): string {
-    return join(this.options.dataDir!, `${encodeURIComponent(name)}.json`);
-  }
-
-  private parseReceiptHandle(queueName: string, receiptHandle: string): { messageId: string; nonce: string } {
-    const invalid = () =>
-      new SqsError(
-        'ReceiptHandleIsInvalid',
-        `The input receipt handle "${receiptHandle}" is not a valid receipt handle.`,
-      );
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(Buffer.from(receiptHandle, 'base64url').toString('utf8'));
-    } catch {
-      throw invalid();
-    }
-    if (!Array.isArray(parsed) || parsed.length !== 3 || parsed[0] !== queueName) throw invalid();
-    return { messageId: String(parsed[1]), nonce: String(parsed[2]) };
-  }
-}
-
-function readIfExists(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-function receiptHandleOf(queueName: string, message: StoredMessage): string {
-  return Buffer.from(JSON.stringify([queueName, message.messageId, message.receiptNonce])).toString(
-    'base64url',
-  );
-}
-
-function stateOf(message: StoredMessage, now: number): MessageState {
-  if (message.visibleAt <= now) return 'visible';
-  return message.receiveCount === 0 ? 'delayed' : 'inFlight';
-}
-
-function sortedMessages(queue: Queue): StoredMessage[] {
-  return [...queue.messages.values()].sort((a, b) => a.sequence - b.sequence);
-}
-
-function checkRange(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new SqsError(
-      'InvalidParameterValue',
-      `Value ${value} for parameter ${name} is invalid. Reason: Must be between ${min} and ${max}.`,
-    );
-  }
-}
-
-function validateBody(
-  body: unknown,
-  maximumMessageSize: number,
-  attributes: Record<string, MessageAttributeValue> | undefined,
-): void {
-  if (typeof body !== 'string' || body.length === 0) {
-    throw new SqsError('MissingParameter', 'The request must contain the parameter MessageBody.');
-  }
-  if (INVALID_BODY_CHARACTER.test(body)) {
-    throw new SqsError(
-      'InvalidMessageContents',
-      'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF',
-    );
-  }
-  let size = Buffer.byteLength(body, 'utf8');
-  for (const [name, value] of Object.entries(attributes ?? {})) {
-    if (!value?.DataType) {
-      throw new SqsError(
-        'InvalidParameterValue',
-        `The message attribute '${name}' must contain a non-empty data type.`,
-      );
-    }
-    size += Buffer.byteLength(name) + Buffer.byteLength(value.DataType);
-    size += value.BinaryValue
-      ? Buffer.from(value.BinaryValue, 'base64').length
-      : Buffer.byteLength(value.StringValue ?? '');
-  }
-  if (size > maximumMessageSize) {
-    throw new SqsError(
-      'InvalidParameterValue',
-      `One or more parameters are invalid. Reason: Message must be shorter than ${maximumMessageSize} bytes.`,
-    );
-  }
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,5 +1,5 @@
-import type { ReceivedMessage } from './engine';
 import type { MessageAttributeValue } from './md5';
+import type { ReceivedMessage } from './model';
 import { type LocalQueue, systemAttributes } from './server';
 
 /** The slice of the local Lambda's invoke result the poller needs (structurally `InvokeResult`). */

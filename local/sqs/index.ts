@@ -1,15 +1,6 @@
-export type {
-  MessageState,
-  QueueCounts,
-  QueueDefinition,
-  ReceivedMessage,
-  ReceiveInput,
-  SendInput,
-  SendOutput,
-  SqsEngineOptions,
-  StoredMessage,
-} from './engine';
-export { SqsEngine, SqsError } from './engine';
+export type { SqsEngineOptions } from './engine';
+export { SqsEngine } from './engine';
+export { SqsError } from './errors';
 export type {
   EventSourceInvokeResult,
   SqsEventSource,
@@ -19,6 +10,8 @@ export type {
 export { startSqsEventSource } from './event-source';
 export type { MessageAttributeValue } from './md5';
 export { md5OfBody, md5OfMessageAttributes } from './md5';
+/** The queue engine's shapes: definitions, messages, each operation's input and output. */
+export type * from './model';
 export type { LocalQueue, LocalSqsOptions } from './server';
 export { LocalSqs, sqsQueueUrl, systemAttributes } from './server';
 export {

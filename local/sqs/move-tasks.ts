@@ -5,7 +5,8 @@
  * from (its `DeadLetterQueueSourceArn`) or to `DestinationArn`. One task at a time per source queue.
  */
 import { randomUUID } from 'node:crypto';
-import { type SqsEngine, SqsError } from './engine';
+import type { SqsEngine } from './engine';
+import { SqsError } from './errors';
 
 type Status = 'RUNNING' | 'COMPLETED' | 'CANCELLING' | 'CANCELLED' | 'FAILED';
 

@@ -3,15 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { SqsAuthorizer } from '../iam/endpoints';
 import { assertLoopbackBind, loopbackOnly } from '../support/loopback';
-import {
-  type QueueDefinition,
-  queueDoesNotExist,
-  type ReceivedMessage,
-  SqsEngine,
-  SqsError,
-  type StoredMessage,
-} from './engine';
+import { SqsEngine } from './engine';
+import { queueDoesNotExist, SqsError } from './errors';
 import type { MessageAttributeValue } from './md5';
+import type { QueueDefinition, ReceivedMessage, StoredMessage } from './model';
 import { MessageMoveTasks } from './move-tasks';
 
 export interface LocalSqsOptions {

@@ -1,4 +1,4 @@
-import type { QueueDefinition } from './engine';
+import type { QueueDefinition } from './model';
 import { sqsQueueUrl } from './server';
 
 /** `AWS::SQS::Queue` properties the local SQS honours; anything else (FIFO, KMS, policies) is reported. */
