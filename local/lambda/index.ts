@@ -1,6 +1,15 @@
 export { AsyncJournal, type QueuedInvocation } from './async-journal';
 export { BackgroundSlots, defaultBackgroundConcurrency } from './background-slots';
 export { hostNodeMismatch, runtimeNodeMajor } from './host-node';
+export { LocalLambda } from './local-lambda';
+export {
+  type AsyncInvokeConfig,
+  asyncFailureRecord,
+  asyncInvokeConfigs,
+  LAMBDA_EVENT_INVOKE_CONFIG_SUPPORT,
+  LAMBDA_FUNCTION_SUPPORT,
+  lambdaFunctionDefinition,
+} from './template';
 export type {
   AsyncFailureInfo,
   InvocationEntry,
@@ -13,13 +22,4 @@ export type {
   LambdaStats,
   LocalFunctionDefinition,
   LocalLambdaOptions,
-} from './local-lambda';
-export { LocalLambda } from './local-lambda';
-export {
-  type AsyncInvokeConfig,
-  asyncFailureRecord,
-  asyncInvokeConfigs,
-  LAMBDA_EVENT_INVOKE_CONFIG_SUPPORT,
-  LAMBDA_FUNCTION_SUPPORT,
-  lambdaFunctionDefinition,
-} from './template';
+} from './types';

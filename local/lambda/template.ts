@@ -1,4 +1,4 @@
-import type { LocalFunctionDefinition } from './local-lambda';
+import type { LocalFunctionDefinition } from './types';
 
 /** `AWS::Lambda::Function` properties the local runtime honours (for the unsupported-property report). */
 export const LAMBDA_FUNCTION_SUPPORT = {
