@@ -1,5 +1,5 @@
 import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
-import { sqs } from '#shared/adapters/clients/sqs.ts';
+import { loadSqs } from '#shared/adapters/clients/sqs-lazy.ts';
 import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
 import { requireEnv } from '#shared/adapters/env.ts';
@@ -26,8 +26,8 @@ const policy = urlPolicyFromEnv();
 const service = new SubscriptionsService({
   subscriptions: new DynamoSubscriptionStore(dynamoDb, tableName),
   deliveries: new DynamoDeliveryStore(dynamoDb, tableName),
-  // The client is built on the first redelivery, the only route that sends.
-  queue: new SqsDeliveryQueue(sqs, queueUrl),
+  // SQS is loaded on the first redelivery, the only route that sends.
+  queue: new SqsDeliveryQueue(loadSqs, queueUrl),
   hosts: new DnsHostVerifier(policy),
   policy,
   rotationWindowSeconds: rotationWindowSecondsFromEnv(),

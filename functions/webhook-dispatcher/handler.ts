@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoDb } from '#shared/adapters/clients/dynamodb.ts';
-import { sqs } from '#shared/adapters/clients/sqs.ts';
+import { loadSqs } from '#shared/adapters/clients/sqs-lazy.ts';
 import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
 import { DynamoPartnerStatus } from '#shared/adapters/dynamodb/partner-status.ts';
 import { DynamoSendPacer } from '#shared/adapters/dynamodb/send-pacer.ts';
@@ -21,8 +21,8 @@ const webhooksTable = requireEnv('WEBHOOKS_TABLE_NAME');
 const dispatcher = new Dispatcher({
   subscriptions: new DynamoSubscriptionStore(dynamoDb, webhooksTable),
   deliveries: new DynamoDeliveryStore(dynamoDb, webhooksTable),
-  // The client is built on the first retry, pace or wait: a delivery that succeeds first time never sends.
-  queue: new SqsDeliveryQueue(sqs, requireEnv('DELIVERY_QUEUE_URL')),
+  // SQS is loaded on the first retry, pace or wait: a delivery that succeeds first time never sends.
+  queue: new SqsDeliveryQueue(loadSqs, requireEnv('DELIVERY_QUEUE_URL')),
   pacer: new DynamoSendPacer(dynamoDb, webhooksTable),
   partners: new DynamoPartnerStatus(dynamoDb, requireEnv('PARTNERS_TABLE_NAME')),
   sender: new HttpWebhookSender({ allowLoopback: urlPolicyFromEnv().allowLoopback }),

@@ -14,7 +14,7 @@ const webhooksTable = requireEnv('WEBHOOKS_TABLE_NAME');
 const subscriptions = new DynamoSubscriptionStore(dynamoDb, webhooksTable);
 const deliveries = new DynamoDeliveryStore(dynamoDb, webhooksTable);
 // Built at init like the other clients: every fan-out with a match sends.
-const queue = new SqsDeliveryQueue(sqs(), requireEnv('DELIVERY_QUEUE_URL'));
+const queue = new SqsDeliveryQueue(sqs, requireEnv('DELIVERY_QUEUE_URL'));
 const partners = new DynamoPartnerStatus(dynamoDb, requireEnv('PARTNERS_TABLE_NAME'));
 
 /**

@@ -1,11 +1,19 @@
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Duration } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, type Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  Architecture,
+  Code,
+  Function as LambdaFunction,
+  LoggingFormat,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { type BuildOptions, buildSync } from 'esbuild';
 import { resourceName, type StageConfig } from '../config';
 
 export const METRICS_NAMESPACE = 'Diplowire';
@@ -32,6 +40,71 @@ const LAMBDA_STREAM_WEB = fileURLToPath(
   new URL('../../shared/adapters/clients/lambda-stream-web.ts', import.meta.url),
 );
 
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * How every function is bundled: minified ESM with the AWS SDK inside (pinned version, smaller cold
+ * start than the runtime's copy), ES module builds preferred so esbuild tree-shakes, no source map.
+ * With code splitting: a module the code loads by `import()` (the SQS SDK of the dispatcher and the
+ * subscriptions API, clients/sqs-lazy.ts) goes into a chunk of its own, loaded on first use, and the
+ * code it shares with the rest into a shared chunk, so `index.mjs` may import a `chunk-*.mjs`.
+ * Without splitting, esbuild would keep such a module and everything it imports (most of the SDK) in
+ * lazy initialisers, which cost more at cold start than the module itself (docs/operations.md).
+ */
+export function bundleOptions(entry: string, outdir: string): BuildOptions {
+  return {
+    entryPoints: { index: entry },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    chunkNames: '[name]-[hash]',
+    format: 'esm',
+    platform: 'node',
+    target: BUNDLE_TARGET,
+    minify: true,
+    sourcemap: false,
+    mainFields: ['module', 'main'],
+    external: [
+      // The SDK imports event-stream support lazily (a dynamic import) and only for streaming
+      // operations; none of our clients has one, so the ~20 KB stays out of every bundle.
+      '@smithy/core/event-streams',
+      // The browser user-agent parser, imported by `import()` from SDK code that Node bundles drop;
+      // with splitting esbuild would still write its unreachable 35 KB chunk.
+      'bowser',
+    ],
+    // No `createRequire` banner: no bundled CommonJS module calls `require` at run time, so it only
+    // made every cold start load `node:module`. tests/infra/cli-synth.test.ts fails if a dependency
+    // ever brings esbuild's throwing "Dynamic require" shim into a bundle (then restore the banner).
+    alias: {
+      '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS,
+      '@aws-sdk/endpoint-cache': LAMBDA_ENDPOINT_CACHE,
+      'node:stream/web': LAMBDA_STREAM_WEB,
+    },
+    absWorkingDir: PROJECT_ROOT,
+    logLevel: 'warning',
+  };
+}
+
+/** The function's code: {@link bundleOptions} run locally at synth (no Docker), hashed by its output. */
+function bundledCode(entry: string): Code {
+  return Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('dummy'), // never pulled: local bundling always succeeds
+      // Never run either; it names the entry in CDK's bundling cache key, which cannot see inside
+      // `tryBundle` (without it every function would get the first one's bundle).
+      command: ['esbuild', relative(PROJECT_ROOT, entry)],
+      local: {
+        tryBundle(outputDir) {
+          buildSync(bundleOptions(entry, outputDir));
+          return true;
+        },
+      },
+    },
+  });
+}
+
 export interface DiplowireFunctionProps {
   readonly config: StageConfig;
   /** Short name, e.g. `items-write`: the function is `diplowire-<stage>-<name>` and its Powertools service. */
@@ -57,7 +130,7 @@ export interface DiplowireFunctionProps {
  * a role of its own that holds nothing but what {@link allow} adds (plus its own log group and X-Ray).
  */
 export class DiplowireFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
   readonly functionName: string;
@@ -80,11 +153,11 @@ export class DiplowireFunction extends Construct {
     // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): only this function's group.
     this.allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [this.logGroup.logGroupArn]);
 
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = new LambdaFunction(this, 'Function', {
       functionName: this.functionName,
       description: props.description,
-      entry: props.entry,
-      handler: 'handler',
+      code: bundledCode(props.entry),
+      handler: 'index.handler',
       runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
@@ -102,28 +175,6 @@ export class DiplowireFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: config.logLevel,
         ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: BUNDLE_TARGET,
-        minify: true,
-        sourceMap: false,
-        // Prefer the ES module builds (the AWS SDK ships both) so esbuild can tree-shake.
-        mainFields: ['module', 'main'],
-        // Bundle the SDK instead of using the runtime's copy: pinned version, smaller cold start.
-        bundleAwsSDK: true,
-        // The SDK imports event-stream support lazily (a dynamic import) and only for streaming
-        // operations; none of our clients has one, so the ~20 KB stays out of every bundle.
-        externalModules: ['@smithy/core/event-streams'],
-        // No `createRequire` banner: no bundled CommonJS module calls `require` at run time, so it only
-        // made every cold start load `node:module`. tests/infra/cli-synth.test.ts fails if a dependency
-        // ever brings esbuild's throwing "Dynamic require" shim into a bundle (then restore the banner).
-        esbuildArgs: {
-          '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS,
-          '--alias:@aws-sdk/endpoint-cache': LAMBDA_ENDPOINT_CACHE,
-          '--alias:node:stream/web': LAMBDA_STREAM_WEB,
-        },
-        forceDockerBundling: false,
       },
     });
   }

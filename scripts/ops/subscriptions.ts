@@ -1,4 +1,5 @@
 /** `ops subscriptions enable <id> [--redeliver-since <time>]`: recover a disabled webhook subscription. */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
 import { DynamoPartnerStatus } from '#shared/adapters/dynamodb/partner-status.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
@@ -45,7 +46,7 @@ export async function subscriptionsCommand(args: string[], ctx: CommandContext):
       {
         subscriptions: new DynamoSubscriptionStore(dynamodb, resources.webhooksTable),
         deliveries: new DynamoDeliveryStore(dynamodb, resources.webhooksTable),
-        queue: new SqsDeliveryQueue(env.sqs, resources.deliveryQueueUrl),
+        queue: new SqsDeliveryQueue({ client: env.sqs, SendMessageCommand }, resources.deliveryQueueUrl),
         partners: new DynamoPartnerStatus(dynamodb, resources.partnersTable),
       },
       subscriptionId,

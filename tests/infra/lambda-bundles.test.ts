@@ -2,13 +2,13 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { bundleOptions } from '#infra/constructs/diplowire-function.ts';
 
 /**
  * Every bundle stays within 300 KB, read strictly as 300,000 bytes (not KiB): a Lambda's cold start
  * grows with what it loads. The event contracts are written in zod, but zod (~450 KB minified) must
  * never reach a Lambda: runtime code validates details with the generated standalone validators and
- * imports the contracts' types only. Bundled as CDK bundles them (the env-only credential provider and
- * the Map-based endpoint cache aliased in place of the SDK's default chain and mnemonist's LRU).
+ * imports the contracts' types only. Bundled with the options CDK bundles them with (bundleOptions).
  */
 const MAX_BUNDLE_BYTES = 300_000;
 const root = resolve(import.meta.dirname, '../..');
@@ -19,23 +19,12 @@ const handlers = readdirSync(join(root, 'functions'), { withFileTypes: true })
 
 async function bundle(fn: string) {
   const result = await build({
-    entryPoints: [join(root, 'functions', fn, 'handler.ts')],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'node',
-    mainFields: ['module', 'main'],
-    alias: {
-      '@aws-sdk/credential-provider-node': join(root, 'shared/adapters/clients/lambda-credentials.ts'),
-      '@aws-sdk/endpoint-cache': join(root, 'shared/adapters/clients/lambda-endpoint-cache.ts'),
-      'node:stream/web': join(root, 'shared/adapters/clients/lambda-stream-web.ts'),
-    },
-    external: ['@smithy/core/event-streams'],
-    outfile: join(root, '.bundle-check', fn, 'index.mjs'),
+    ...bundleOptions(join(root, 'functions', fn, 'handler.ts'), join(root, '.bundle-check', fn)),
     write: false,
     metafile: true,
     logLevel: 'silent',
   });
+  // index.mjs and any chunk split off it: a function's bundle is all of them.
   const size = result.outputFiles.reduce((total, file) => total + file.contents.length, 0);
   return { inputs: Object.keys(result.metafile.inputs), size };
 }

@@ -1,4 +1,4 @@
-import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LocalSqs } from '#local/sqs/index.ts';
 import { SqsDeliveryQueue } from '#shared/adapters/webhooks/delivery-queue.ts';
 
@@ -22,5 +22,10 @@ export async function startDeliveryQueue(): Promise<{
     credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
   });
   const queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'deliveries' }))).QueueUrl!;
-  return { server, sqs, queueUrl, queue: new SqsDeliveryQueue(sqs, queueUrl) };
+  return {
+    server,
+    sqs,
+    queueUrl,
+    queue: new SqsDeliveryQueue({ client: sqs, SendMessageCommand }, queueUrl),
+  };
 }

@@ -1,15 +1,15 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 
-let client: SQSClient | undefined;
+/** The one SQS client of an execution environment, with the commands the product sends through it. */
+export interface Sqs {
+  readonly client: SQSClient;
+  readonly SendMessageCommand: typeof SendMessageCommand;
+}
 
 /**
- * The one SQS client of a Lambda execution environment (endpoint: `AWS_ENDPOINT_URL_SQS` when set),
- * built on first call. Functions that send on every invocation (the fan-out) call it at module load
- * like the other clients; the dispatcher (only to retry, pace or wait) and the subscriptions API (only
- * to redeliver) hand it to their queue uncalled, so their cold starts skip building a client most
- * invocations never use (~7 M instructions, ~3.5% of the dispatcher's init: docs/operations.md).
+ * The one SQS client of a Lambda execution environment, built at module load (endpoint:
+ * `AWS_ENDPOINT_URL_SQS` when set). The fan-out, which sends on every match, imports it like the
+ * other clients; functions that rarely send load this module on first use instead (sqs-lazy.ts),
+ * so the commands travel with the client.
  */
-export function sqs(): SQSClient {
-  client ??= new SQSClient({});
-  return client;
-}
+export const sqs: Sqs = { client: new SQSClient({}), SendMessageCommand };

@@ -1,24 +1,26 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeliveryMessage } from '../../domain/webhooks/model';
 import type { DeliveryQueue } from '../../domain/webhooks/ports';
 import { MAX_SQS_DELAY_SECONDS } from '../../domain/webhooks/retry';
+import type { Sqs } from '../clients/sqs';
 
 /**
  * The deliveries queue: one message per attempt to make, delayed by SQS itself (durable across restarts).
- * Takes the client or a function that returns it on first send (clients/sqs.ts: built when needed).
+ * Takes the client, or its loader (clients/sqs-lazy.ts), which is called on each send: the first
+ * send loads the SQS SDK and builds the client.
  */
 export class SqsDeliveryQueue implements DeliveryQueue {
-  private readonly client: () => SQSClient;
+  private readonly sqs: () => Promise<Sqs>;
 
   constructor(
-    client: SQSClient | (() => SQSClient),
+    sqs: Sqs | (() => Promise<Sqs>),
     private readonly queueUrl: string,
   ) {
-    this.client = typeof client === 'function' ? client : () => client;
+    this.sqs = typeof sqs === 'function' ? sqs : async () => sqs;
   }
 
   async enqueue(message: DeliveryMessage, delaySeconds: number): Promise<void> {
-    await this.client().send(
+    const { client, SendMessageCommand } = await this.sqs();
+    await client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: JSON.stringify(message),
