@@ -3,6 +3,7 @@ import { DynamoReleaseStore } from '#shared/adapters/dynamodb/item-store.ts';
 import { requireEnv } from '#shared/adapters/env.ts';
 import { MetricUnit } from '#shared/adapters/metrics.ts';
 import { logger, metrics, observedHandler } from '#shared/adapters/observability.ts';
+import { MAX_TRIGGER_LEAD_MS } from '#shared/domain/release-schedule.ts';
 import { ReleaseService } from '#shared/domain/release-service.ts';
 
 const service = new ReleaseService({
@@ -10,11 +11,12 @@ const service = new ReleaseService({
 });
 
 /**
- * EventBridge Scheduler fires a one-time schedule within the minute it is set for (60-second
- * precision), so a trigger may come up to a minute early: it waits for the embargo time (the
- * function timeout leaves room for this wait).
+ * A release schedule is set for the minute before the embargo's minute, so that Scheduler's
+ * 60-second precision never makes it late (release-schedule.ts): a trigger comes up to two minutes
+ * early and waits for the embargo time (the function timeout leaves room for this wait). A few
+ * seconds more allow for clock skew between Scheduler and Lambda.
  */
-const MAX_EARLY_MS = 60_000;
+const MAX_EARLY_MS = MAX_TRIGGER_LEAD_MS + 5_000;
 
 /**
  * The release of held items. Two triggers: the item's one-time schedule (input `{itemId,

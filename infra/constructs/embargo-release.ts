@@ -66,8 +66,9 @@ export class EmbargoRelease extends Construct {
       description: 'Releases held items at their embargo time (schedule target) and sweeps overdue ones.',
       entry: props.entries.release,
       memorySize: 256,
-      // A schedule may fire up to a minute early (60-second precision): the function waits for the time.
-      timeout: Duration.seconds(90),
+      // A schedule fires up to two minutes early (release-schedule.ts): the function waits for the
+      // time, then releases a burst (500 writes at most).
+      timeout: Duration.seconds(180),
       environment: { ITEMS_TABLE_NAME: itemsTable.tableName },
       deadLetterQueue: this.deadLetterQueue,
       reservedConcurrency: EMBARGO_CONCURRENCY.releaserReserved,

@@ -55,6 +55,8 @@ export interface LocalSchedulerOptions {
 
 export interface InvocationRecord {
   scheduleArn: string;
+  /** The target's input as it was sent (a one-time schedule is gone once it fired). */
+  input?: string;
   scheduledAt: string;
   startedAt: string;
   attempts: number;
@@ -330,6 +332,7 @@ export class LocalScheduler {
   private run(invocation: StoredInvocation): void {
     const record: InvocationRecord = {
       scheduleArn: invocation.scheduleArn,
+      ...(invocation.target.Input !== undefined && { input: invocation.target.Input }),
       scheduledAt: isoSeconds(invocation.scheduledAt),
       startedAt: new Date().toISOString(),
       attempts: invocation.attempts,

@@ -1,5 +1,6 @@
 import { mapInOrder } from './concurrency';
 import { isDue, isHeld } from './embargo';
+import type { ItemHead } from './item';
 import type { DueRelease, ReleaseStore } from './ports';
 
 export type ReleaseOutcome =
@@ -42,6 +43,8 @@ const WRITE_CONCURRENCY = 5;
  * trigger that comes after the lease lapsed takes it over and walks what is still due.
  */
 const BURST_LEASE_MS = 30_000;
+/** A trigger waiting for its embargo time reads the head again this often (waitUntilDue). */
+const RECHECK_MS = 10_000;
 /** Due items one burst or one sweep releases at most; beyond it, their own triggers and the next sweep. */
 const BATCH_LIMIT = 500;
 
@@ -65,24 +68,46 @@ export class ReleaseService {
 
   /**
    * Releases the item's held version if its embargo time has come. A trigger that arrives up to
-   * `maxWaitMs` early (EventBridge Scheduler fires within the minute it is set for) waits for it.
+   * `maxWaitMs` early (release schedules are set to fire before the time) waits for it.
    */
   async releaseItem(itemId: string, maxWaitMs = 0): Promise<ReleaseOutcome> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const head = await this.store.getHead(itemId);
-      if (head === undefined || !isHeld(head) || head.hold?.kind !== 'embargo') return 'not-held';
-      let now = this.clock();
-      if (!isDue(head, now)) {
-        const wait = Date.parse(head.hold.until) - now.getTime();
-        if (wait > maxWaitMs) return 'not-due';
-        await this.sleep(wait);
-        now = this.clock();
-        if (!isDue(head, now)) continue;
-      }
-      if (await this.store.release(itemId, head.version, now.toISOString())) return 'released';
+      const due = await this.waitUntilDue(itemId, maxWaitMs);
+      if (typeof due === 'string') return due;
+      if (await this.store.release(itemId, due.head.version, due.now.toISOString())) return 'released';
       // Released by another trigger, or superseded by a correction: look again.
     }
     return 'not-held';
+  }
+
+  /**
+   * The item's held head once its embargo time has come, waiting up to `maxWaitMs` for it. A long
+   * wait reads the head again every RECHECK_MS, so a trigger whose embargo was lifted, retracted or
+   * moved meanwhile ends within seconds instead of holding its execution environment to the old time
+   * (a moved embargo has its own, new schedule).
+   */
+  private async waitUntilDue(
+    itemId: string,
+    maxWaitMs: number,
+  ): Promise<{ head: ItemHead; until: string; now: Date } | 'not-held' | 'not-due'> {
+    for (let expected: string | undefined; ; ) {
+      const head = await this.store.getHead(itemId);
+      if (head === undefined || !isHeld(head) || head.hold?.kind !== 'embargo') return 'not-held';
+      if (expected !== undefined && head.hold.until !== expected) return 'not-due';
+      const now = this.clock();
+      if (isDue(head, now)) return { head, until: head.hold.until, now };
+      const wait = Date.parse(head.hold.until) - now.getTime();
+      if (wait > maxWaitMs) return 'not-due';
+      expected = head.hold.until;
+      if (wait > RECHECK_MS) {
+        await this.sleep(RECHECK_MS);
+        continue;
+      }
+      await this.sleep(wait);
+      // Timers may end a little early: the head read before the last stretch still holds.
+      const woke = this.clock();
+      if (isDue(head, woke)) return { head, until: head.hold.until, now: woke };
+    }
   }
 
   /**
@@ -97,24 +122,19 @@ export class ReleaseService {
    * sweep and corrections keep exactly-once, and nothing due even 1 ms after `now` is touched.
    */
   async releaseScheduled(itemId: string, maxWaitMs = 0): Promise<ScheduledRelease> {
-    const head = await this.store.getHead(itemId);
-    if (head === undefined || !isHeld(head) || head.hold?.kind !== 'embargo')
-      return { outcome: 'not-held', alsoReleased: 0, lost: 0, failed: 0 };
-    const releaseAt = head.hold.until;
-    const wait = Date.parse(releaseAt) - this.clock().getTime();
-    if (wait > maxWaitMs) return { outcome: 'not-due', alsoReleased: 0, lost: 0, failed: 0 };
-    if (wait > 0) await this.sleep(wait);
-    const now = this.clock();
+    const due = await this.waitUntilDue(itemId, maxWaitMs);
+    if (typeof due === 'string') return { outcome: due, alsoReleased: 0, lost: 0, failed: 0 };
+    const { head, until, now } = due;
     const at = now.toISOString();
     // Its own item first; the burst's lease and walk meanwhile. Both end before the invocation does.
     const [own, burst] = await Promise.allSettled([
-      isDue(head, now) ? this.store.release(itemId, head.version, at) : Promise.resolve(false),
-      this.releaseBurstIfHolder(itemId, releaseAt, now),
+      this.store.release(itemId, head.version, at),
+      this.releaseBurstIfHolder(itemId, until, now),
     ]);
     if (own.status === 'rejected') throw own.reason;
     if (burst.status === 'rejected') throw burst.reason;
-    // Not released by this write: a correction superseded it, another trigger released it, or the
-    // wait ended a little early. The item-by-item path reads the head again and decides.
+    // Not released by this write: a correction superseded it, or another trigger released it. The
+    // item-by-item path reads the head again and decides.
     const outcome = own.value ? 'released' : await this.releaseItem(itemId, maxWaitMs);
     const { released, lost, errors } = burst.value;
     return {

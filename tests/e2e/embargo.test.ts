@@ -261,13 +261,17 @@ function schedulerClient(): SchedulerClient {
   });
 }
 
-async function releaseSchedule(itemId: string): Promise<{ expression?: string } | undefined> {
+/** The item's release schedule as it stands: the embargo time it releases. */
+async function releaseSchedule(itemId: string): Promise<{ releaseAt?: string } | undefined> {
   const client = schedulerClient();
   try {
     const schedule = await client.send(
       new GetScheduleCommand({ GroupName: SCHEDULE_GROUP, Name: `release-${itemId}` }),
     );
-    return { expression: schedule.ScheduleExpression };
+    const input = schedule.Target?.Input;
+    return {
+      releaseAt: input === undefined ? undefined : (JSON.parse(input) as { releaseAt: string }).releaseAt,
+    };
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
@@ -276,8 +280,23 @@ async function releaseSchedule(itemId: string): Promise<{ expression?: string } 
   }
 }
 
-const atOf = (iso: string) =>
-  `at(${new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString().slice(0, 19)})`;
+/**
+ * The embargo time (epoch ms) the item's latest release schedule was set for: the schedule itself,
+ * or, once it fired (schedules fire up to two minutes before the time, then delete themselves and
+ * the releaser waits), its latest invocation in the local Scheduler's history.
+ */
+async function scheduledReleaseAt(itemId: string): Promise<number | undefined> {
+  const current = await releaseSchedule(itemId);
+  if (current?.releaseAt !== undefined) return Date.parse(current.releaseAt);
+  const response = await fetch(`${endpoints().scheduler}/_local/schedules`);
+  const { invocations } = (await response.json()) as {
+    invocations: { scheduleArn: string; input?: string }[];
+  };
+  const fired = invocations.filter((i) => i.scheduleArn.endsWith(`/release-${itemId}`)).at(-1);
+  return fired?.input === undefined
+    ? undefined
+    : Date.parse((JSON.parse(fired.input) as { releaseAt: string }).releaseAt);
+}
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -404,7 +423,7 @@ describe('an embargoed item', () => {
     const first = inMs(6000);
     let item = await submit(article(undefined, { embargoed: first }));
     await waitFor(
-      async () => (await releaseSchedule(item.itemId))?.expression === atOf(first),
+      async () => (await scheduledReleaseAt(item.itemId)) === Date.parse(first),
       ON_TIME_MS,
       'the first schedule',
     );
@@ -417,7 +436,7 @@ describe('an embargoed item', () => {
     });
     item = moved;
     await waitFor(
-      async () => (await releaseSchedule(item.itemId))?.expression === atOf(later),
+      async () => (await scheduledReleaseAt(item.itemId)) === Date.parse(later),
       ON_TIME_MS,
       'the moved schedule',
     );
@@ -446,7 +465,11 @@ describe('an embargoed item', () => {
 
   it('is published at once when the embargo is lifted, and its schedule is gone', async () => {
     const item = await submit(article(undefined, { embargoed: inMs(120_000) }));
-    await waitFor(async () => (await releaseSchedule(item.itemId)) !== undefined, ON_TIME_MS, 'the schedule');
+    await waitFor(
+      async () => (await scheduledReleaseAt(item.itemId)) !== undefined,
+      ON_TIME_MS,
+      'the schedule',
+    );
     await expectNothingPublicUntil(item.itemId, Date.now() + 2000);
 
     const lifted = await correct(item, {}, ['embargoed']);
@@ -489,7 +512,11 @@ describe('an embargoed item', () => {
   it('retracted while held is never public: no event, no webhook, no schedule', async () => {
     const embargoed = inMs(5000);
     const item = await submit(article(undefined, { embargoed }));
-    await waitFor(async () => (await releaseSchedule(item.itemId)) !== undefined, ON_TIME_MS, 'the schedule');
+    await waitFor(
+      async () => (await scheduledReleaseAt(item.itemId)) !== undefined,
+      ON_TIME_MS,
+      'the schedule',
+    );
     const retracted = await owner.retract(item.itemId, item.etag);
     expect(retracted.status, retracted.text).toBe(200);
     expect(jsonOf<{ release: { state: string } }>(retracted).release.state).toBe('withdrawn');
@@ -508,7 +535,7 @@ describe('a withheld item', () => {
   it('is never published until a correction makes it usable', async () => {
     const item = await submit(article(undefined, { pubstatus: 'withheld' }));
     await sleep(1000);
-    expect(await releaseSchedule(item.itemId)).toBeUndefined();
+    expect(await scheduledReleaseAt(item.itemId)).toBeUndefined();
     await expectNothingPublicUntil(item.itemId, Date.now() + 5000);
     const held = (await busOf(item.itemId)).filter((r) => !isPublic(r));
     expect(held.map((r) => r.event.detail.hold)).toEqual(['withheld']);
@@ -578,7 +605,11 @@ describe('a SIGKILL of the cloud across an embargo time', () => {
     const embargoed = inMs(9000);
     const due = Date.parse(embargoed);
     const item = await submit(article(undefined, { embargoed }));
-    await waitFor(async () => (await releaseSchedule(item.itemId)) !== undefined, ON_TIME_MS, 'the schedule');
+    await waitFor(
+      async () => (await scheduledReleaseAt(item.itemId)) !== undefined,
+      ON_TIME_MS,
+      'the schedule',
+    );
     if (Date.now() >= due - 1000) throw new Error('the machine is too slow: the schedule came too late');
 
     await cloud?.kill();

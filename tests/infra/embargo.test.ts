@@ -64,10 +64,10 @@ describe('embargo release (EventBridge Scheduler + sweeper)', () => {
     });
   });
 
-  it('the releaser waits up to a minute for an early schedule and dead-letters failed async invocations', () => {
+  it('the releaser waits up to two minutes for an early schedule and dead-letters failed async invocations', () => {
     dev.api.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'diplowire-dev-embargo-release',
-      Timeout: 90,
+      Timeout: 180,
       DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [logicalId(embargo().deadLetterQueue), 'Arn'] } },
     });
   });

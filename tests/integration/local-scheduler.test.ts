@@ -400,6 +400,8 @@ describe('invoking targets', () => {
     const invocation = await waitFor(() => h.invocations[0]);
     expect(invocation.at).toBeGreaterThanOrEqual(due);
     expect(h.scheduler.invocations()[0]?.scheduledAt).toBe(`${new Date(due).toISOString().slice(0, 19)}Z`);
+    // The history keeps what was sent: a one-time schedule may be gone once it fired.
+    expect(h.scheduler.invocations()[0]?.input).toBe(schedule().Target?.Input);
   });
 
   it('deletes a one-time schedule after its invocation with ActionAfterCompletion DELETE', async () => {

@@ -33,6 +33,7 @@ export class ReleaseSchedules {
   constructor(
     private readonly client: SchedulerClient,
     private readonly config: ReleaseSchedulesConfig,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   async put(itemId: string, releaseAt: string): Promise<void> {
@@ -41,7 +42,7 @@ export class ReleaseSchedules {
       Name: releaseScheduleName(itemId),
       GroupName: this.config.groupName,
       Description: `Releases ${itemId} at its embargo time ${releaseAt}`,
-      ScheduleExpression: atExpressionOf(releaseAt),
+      ScheduleExpression: atExpressionOf(releaseAt, this.clock()),
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',

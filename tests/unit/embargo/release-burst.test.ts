@@ -251,6 +251,60 @@ describe('a burst of embargoes ending together', () => {
     expect(new Set(stamps).size).toBeGreaterThan(1);
   });
 
+  it('a trigger that came early waits for the time, reading the head again every 10 s, and releases at the time exactly', async () => {
+    const itemId = await hold(1, T);
+    now = T - 115_000;
+    const reads: number[] = [];
+    const getHead = store.getHead.bind(store);
+    store.getHead = async (id) => {
+      reads.push(T - now);
+      return getHead(id);
+    };
+    expect((await service().releaseScheduled(itemId, 120_000)).outcome).toBe('released');
+    expect(now).toBe(T);
+    // A read at the start and after each wait of 10 s, the last stretch (5 s) slept in one go.
+    expect(reads).toEqual([115, 105, 95, 85, 75, 65, 55, 45, 35, 25, 15, 5].map((s) => s * 1000));
+    expect(await releasedAtOf(itemId)).toBe(iso(T));
+  });
+
+  it('a waiting trigger whose embargo was lifted, retracted or moved ends at its next look, not at the old time', async () => {
+    const [lifted, retracted, moved] = await Promise.all([hold(1, T), hold(2, T), hold(3, T)]);
+    now = T - 100_000;
+    const sleeps: number[] = [];
+    const waiting = (itemId: string, change: () => Promise<unknown>) =>
+      new ReleaseService({
+        store,
+        clock: () => new Date(now),
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          if (sleeps.length === 2) await change();
+        },
+      }).releaseScheduled(itemId, 120_000);
+    const documentOf = async (itemId: string) => (await store.getVersion(itemId, 1))!.document;
+    const prepared = (document: NinjsDocument): PreparedItem => ({
+      document,
+      contentHash: contentHashOf(document),
+      warnings: [],
+    });
+
+    const { embargoed: _, ...withoutEmbargo } = await documentOf(lifted);
+    expect(await waiting(lifted, () => items.correct(A, lifted, 1, prepared(withoutEmbargo)))).toMatchObject({
+      outcome: 'not-held',
+    });
+    sleeps.length = 0;
+    expect(await waiting(retracted, () => items.retract(A, retracted, 1))).toMatchObject({
+      outcome: 'not-held',
+    });
+    sleeps.length = 0;
+    const later = { ...(await documentOf(moved)), embargoed: iso(T + 30_000) };
+    expect(await waiting(moved, () => items.correct(A, moved, 1, prepared(later)))).toMatchObject({
+      outcome: 'not-due',
+    });
+    // Each ended after its second wait of 10 s, long before T; nothing was released.
+    expect(sleeps).toEqual([10_000, 10_000]);
+    expect(writes.filter((w) => w.released)).toEqual([]);
+  });
+
   it('a failing write of its own item fails the trigger (the schedule retries it)', async () => {
     const own = await hold(1, T);
     store.release = async () => {

@@ -401,11 +401,27 @@ describe('a correction racing the release', () => {
 });
 
 describe('release schedules', () => {
-  it('one schedule per item, at the embargo second (the releaser waits for the milliseconds)', async () => {
-    const { atExpressionOf, releaseScheduleName, scheduledReleaseOf } = await import(
+  it("one schedule per item, set so that Scheduler's minute never makes it late (the releaser waits for the time)", async () => {
+    const { atExpressionOf, MAX_TRIGGER_LEAD_MS, releaseScheduleName, scheduledReleaseOf } = await import(
       '#shared/domain/release-schedule.ts'
     );
-    expect(atExpressionOf('2030-01-01T09:00:00.750Z')).toBe('at(2030-01-01T09:00:00)');
+    const longBefore = Date.UTC(2029, 0, 1);
+    // The minute before the embargo's minute: it fires within it, 0 to 120 s before the time.
+    expect(atExpressionOf('2030-01-01T09:00:00.750Z', longBefore)).toBe('at(2030-01-01T08:59:00)');
+    expect(atExpressionOf('2030-01-01T09:00:59.999Z', longBefore)).toBe('at(2030-01-01T08:59:00)');
+    expect(atExpressionOf('2030-01-01T09:01:00.000Z', longBefore)).toBe('at(2030-01-01T09:00:00)');
+    // Any embargo time, any minute: the whole firing minute ends by the embargo time, and starts
+    // at most MAX_TRIGGER_LEAD_MS before it.
+    for (let ms = 0; ms < 180_000; ms += 7_321) {
+      const until = Date.UTC(2030, 0, 1, 9) + ms;
+      const at = Date.parse(`${atExpressionOf(new Date(until).toISOString(), longBefore).slice(3, -1)}Z`);
+      expect(at + 60_000).toBeLessThanOrEqual(until + 1);
+      expect(until - at).toBeLessThanOrEqual(MAX_TRIGGER_LEAD_MS);
+    }
+    // Never in the past: an embargo closer than that gets the first whole second 2 s from now.
+    const now = Date.parse('2030-01-01T08:59:30.400Z');
+    expect(atExpressionOf('2030-01-01T09:00:10.000Z', now)).toBe('at(2030-01-01T08:59:33)');
+    expect(atExpressionOf('2030-01-01T08:59:31.000Z', now)).toBe('at(2030-01-01T08:59:33)');
     expect(releaseScheduleName('itm_X')).toBe('release-itm_X');
     const { version } = await submit(article({ embargoed: iso(T0 + 5_000) }));
     expect(scheduledReleaseOf(await store.getHead(version.itemId))).toBe(iso(T0 + 5_000));
