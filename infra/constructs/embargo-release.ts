@@ -23,7 +23,7 @@ export interface EmbargoReleaseProps {
 /**
  * Reserved concurrency (docs/operations.md, "Concurrency"): both are invoked asynchronously (the
  * schedules, the sweep rule, the bus), so they are bounded like every subscriber. The trigger that
- * takes a burst's lease releases every item due (5 writes at a time) and the others are a read and
+ * takes a burst's lease releases every item due (10 writes at a time) and the others are a read and
  * at most one write each, so 4 are plenty; more environments would only add cold starts. Schedules
  * change only when an embargo does.
  */

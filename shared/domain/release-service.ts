@@ -34,11 +34,12 @@ const MAX_ATTEMPTS = 5;
 /**
  * Release writes in flight at once (burst and sweep): enough to release hundreds of items per
  * second, few enough that a burst or a backlog after an outage does not throttle the table or the
- * API's writes.
+ * API's writes. One walker per burst (the lease's holder) keeps no more in flight than the 4
+ * concurrent walkers of 5 each did before the lease.
  */
-const WRITE_CONCURRENCY = 5;
+const WRITE_CONCURRENCY = 10;
 /**
- * How long the holder of a burst's lease has to walk it (500 writes, 5 at a time, take a few
+ * How long the holder of a burst's lease has to walk it (500 writes, 10 at a time, take a few
  * seconds on AWS). A holder that died leaves it to the items' own triggers and the sweep; a
  * trigger that comes after the lease lapsed takes it over and walks what is still due.
  */
