@@ -1,6 +1,7 @@
 import type { MessageAttributeValue } from './md5';
 import type { ReceivedMessage } from './model';
-import { type LocalQueue, systemAttributes } from './server';
+import { systemAttributes } from './protocol';
+import type { LocalQueue } from './server';
 
 /** The slice of the local Lambda's invoke result the poller needs (structurally `InvokeResult`). */
 export type EventSourceInvokeResult =
