@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { generatedPhysicalName, NAME_PROPERTY } from './names';
-import type { ResourceContext } from './resolve';
+import type { ResourceContext } from './resolved';
 
 /**
  * CloudFormation's naming conventions for common resource types, used when no emulator registered a

@@ -1,10 +1,12 @@
 import type { Assembly } from './assembly';
-import { type ResolvedStack, type ResourceProviders, resolveTemplate, TemplateError } from './resolve';
+import { resolveTemplate } from './resolve';
+import { type ResolvedStack, type ResourceProviders, TemplateError } from './resolved';
 
 export type { Assembly, AssemblyStack, FunctionCode } from './assembly';
 export { AssemblyError, displayName, functionCode, loadAssembly } from './assembly';
 export { defaultArn } from './defaults';
 export { generatedPhysicalName, LOCAL_ACCOUNT_ID, LOCAL_REGION, NAME_PROPERTY, stackId } from './names';
+export { resolveTemplate } from './resolve';
 export type {
   ResolveContext,
   ResolvedOutput,
@@ -13,8 +15,8 @@ export type {
   ResourceContext,
   ResourceProvider,
   ResourceProviders,
-} from './resolve';
-export { resolveTemplate, TemplateError } from './resolve';
+} from './resolved';
+export { TemplateError } from './resolved';
 export type { CfnOutput, CfnParameter, CfnResource, CfnTemplate } from './types';
 export type { ResourceForReport, ResourceSupport, SupportRegistry, UnsupportedWarning } from './unsupported';
 export { unsupportedReport } from './unsupported';

@@ -1,94 +1,21 @@
-import { defaultArn, defaultGetAtt, defaultPhysicalId, defaultRef } from './defaults';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, stackId as makeStackId } from './names';
-import type { CfnTemplate } from './types';
-
-/** What `Ref: AWS::NoValue` resolves to before it is dropped from its enclosing object or list. */
-const NO_VALUE: unique symbol = Symbol('AWS::NoValue');
-
-/** Everything a provider may need to know about one resource. */
-export interface ResourceContext {
-  stackName: string;
-  logicalId: string;
-  type: string;
-  region: string;
-  accountId: string;
-  partition: string;
-  /** The resolved physical id (name); not available while the physical id itself is being computed. */
-  physicalId: string;
-  /** Resolves one (top-level) property of the resource on demand; `undefined` when absent. */
-  property(name: string): unknown;
-}
-
 /**
- * How one resource type answers `Ref` and `Fn::GetAtt` locally. Each emulator registers a provider for the
- * types it owns (e.g. the local SQS gives queue URLs on its own port). Returning `undefined` falls back to the
- * built-in CloudFormation conventions (name, ARN); an attribute nobody knows becomes a warning.
+ * Resolves one stack's template to local values, the way CloudFormation would deploy it: conditions,
+ * parameters, each resource's physical id, `Ref` and `Fn::GetAtt` (from the emulators' providers, else
+ * CloudFormation's conventions), properties with their dependencies, outputs and exports, and the
+ * creation order. The intrinsic functions themselves are in `intrinsics.ts`.
  */
-export interface ResourceProvider {
-  physicalId?(resource: Omit<ResourceContext, 'physicalId'>): string | undefined;
-  ref?(resource: ResourceContext): unknown;
-  getAtt?(resource: ResourceContext, attribute: string): unknown;
-}
-export type ResourceProviders = Readonly<Record<string, ResourceProvider>>;
-
-export interface ResolveContext {
-  stackName: string;
-  region?: string;
-  accountId?: string;
-  urlSuffix?: string;
-  /** Parameter values overriding the template defaults. */
-  parameters?: Readonly<Record<string, unknown>>;
-  /** SSM parameter values for `AWS::SSM::Parameter::Value<...>` parameters (keyed by parameter path). */
-  ssmParameters?: Readonly<Record<string, string>>;
-  /** Exports of the stacks deployed before this one, by export name. */
-  imports?: Readonly<Record<string, unknown>>;
-  providers?: ResourceProviders;
-}
-
-export interface ResolvedResource {
-  logicalId: string;
-  type: string;
-  physicalId: string;
-  /** What `Ref` to this resource gives (name, URL or ARN depending on the type). */
-  ref: unknown;
-  /** Properties with every intrinsic resolved and `AWS::NoValue` removed. */
-  properties: Record<string, unknown>;
-  /** Logical ids this resource needs first: explicit `DependsOn` plus every `Ref`/`GetAtt`/`Sub` reference. */
-  dependsOn: string[];
-  metadata: Record<string, unknown>;
-  getAtt(attribute: string): unknown;
-}
-
-export interface ResolvedOutput {
-  value: unknown;
-  description?: string;
-  exportName?: string;
-}
-
-export interface ResolvedStack {
-  stackName: string;
-  stackId: string;
-  region: string;
-  accountId: string;
-  conditions: Record<string, boolean>;
-  /** Active resources (their Condition, if any, is true). */
-  resources: Record<string, ResolvedResource>;
-  /** Logical ids in creation order (dependencies first). */
-  order: string[];
-  /** Logical ids left out because their Condition is false. */
-  skipped: string[];
-  outputs: Record<string, ResolvedOutput>;
-  exports: Record<string, unknown>;
-  /** Things resolved to a placeholder (unknown attribute, SSM parameter): never silent. */
-  warnings: string[];
-}
-
-export class TemplateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TemplateError';
-  }
-}
+import { defaultArn, defaultGetAtt, defaultPhysicalId, defaultRef } from './defaults';
+import { type IntrinsicScope, intrinsic, isObject, NO_VALUE } from './intrinsics';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, stackId as makeStackId } from './names';
+import {
+  type ResolveContext,
+  type ResolvedOutput,
+  type ResolvedResource,
+  type ResolvedStack,
+  type ResourceContext,
+  TemplateError,
+} from './resolved';
+import type { CfnTemplate } from './types';
 
 /** Default `AWS::SSM::Parameter::Value` answers: CDK's bootstrap version check (`/cdk-bootstrap/<q>/version`). */
 const CDK_BOOTSTRAP_VERSION = /^\/cdk-bootstrap\/[^/]+\/version$/;
@@ -110,6 +37,7 @@ class Resolver {
   private readonly inProgress = new Set<string>();
   /** Dependency sets of the resources whose properties are being resolved (innermost last). */
   private readonly depStack: Set<string>[] = [];
+  private readonly scope: IntrinsicScope;
 
   constructor(
     private readonly template: CfnTemplate,
@@ -121,6 +49,21 @@ class Resolver {
     this.region = ctx.region ?? LOCAL_REGION;
     this.accountId = ctx.accountId ?? LOCAL_ACCOUNT_ID;
     this.stackArn = makeStackId(ctx.stackName, this.region, this.accountId);
+    this.scope = {
+      stackName: ctx.stackName,
+      region: this.region,
+      imports: ctx.imports ?? {},
+      mappings: template.Mappings,
+      resolve: (value, inCondition) => this.resolve(value, inCondition),
+      ref: (name) => this.ref(name),
+      condition: (name) => this.condition(name),
+      conditionValue: (expression) => this.conditionValue(expression),
+      getAtt: (logicalId, attribute) => {
+        this.resource(logicalId);
+        this.track(logicalId);
+        return this.getAtt(logicalId, attribute);
+      },
+    };
   }
 
   resolveAll(): ResolvedStack {
@@ -377,7 +320,7 @@ class Resolver {
     throw new TemplateError(`stack ${this.ctx.stackName}: condition does not evaluate to a boolean`);
   }
 
-  // --- intrinsic functions -------------------------------------------------------------------------------------
+  // --- values ------------------------------------------------------------------------------------------------
 
   private resolve(value: unknown, inCondition = false): unknown {
     if (Array.isArray(value)) {
@@ -388,7 +331,7 @@ class Resolver {
     if (keys.length === 1) {
       const key = keys[0]!;
       if (key === 'Ref' || key.startsWith('Fn::') || (inCondition && key === 'Condition')) {
-        return this.intrinsic(key, value[key], inCondition);
+        return intrinsic(this.scope, key, value[key], inCondition);
       }
     }
     const out: Record<string, unknown> = {};
@@ -397,142 +340,6 @@ class Resolver {
       if (resolved !== NO_VALUE) out[key] = resolved;
     }
     return out;
-  }
-
-  private intrinsic(fn: string, arg: unknown, inCondition: boolean): unknown {
-    const where = `stack ${this.ctx.stackName}: ${fn}`;
-    switch (fn) {
-      case 'Ref':
-        return this.ref(String(this.resolve(arg)));
-      case 'Condition':
-        return this.condition(String(arg));
-      case 'Fn::GetAtt': {
-        const [logicalId, attribute] = this.getAttArgs(arg);
-        this.resource(logicalId);
-        this.track(logicalId);
-        return this.getAtt(logicalId, attribute);
-      }
-      case 'Fn::Join': {
-        const [delimiter, list] = this.args(fn, arg, 2);
-        return this.list(fn, list)
-          .map((item) => scalar(where, item))
-          .join(String(delimiter));
-      }
-      case 'Fn::Sub':
-        return this.sub(arg);
-      case 'Fn::Select': {
-        const [index, list] = this.args(fn, arg, 2);
-        const items = this.list(fn, list);
-        const i = Number(this.resolve(index));
-        if (!Number.isInteger(i) || i < 0 || i >= items.length) {
-          throw new TemplateError(`${where}: index ${String(index)} is outside a list of ${items.length}`);
-        }
-        return items[i];
-      }
-      case 'Fn::Split': {
-        const [delimiter, source] = this.args(fn, arg, 2);
-        return scalar(where, this.resolve(source)).split(String(delimiter));
-      }
-      case 'Fn::If': {
-        const [name, whenTrue, whenFalse] = this.args(fn, arg, 3);
-        return this.resolve(this.condition(String(name)) ? whenTrue : whenFalse, inCondition);
-      }
-      case 'Fn::Equals': {
-        const [a, b] = this.args(fn, arg, 2);
-        return sameValue(this.resolve(a, true), this.resolve(b, true));
-      }
-      case 'Fn::Not': {
-        const [operand] = this.args(fn, arg, 1);
-        return !this.conditionValue(operand);
-      }
-      case 'Fn::And':
-        return this.operands(fn, arg).every((operand) => this.conditionValue(operand));
-      case 'Fn::Or':
-        return this.operands(fn, arg).some((operand) => this.conditionValue(operand));
-      case 'Fn::ImportValue': {
-        const name = scalar(where, this.resolve(arg));
-        const imports = this.ctx.imports ?? {};
-        if (!Object.hasOwn(imports, name)) {
-          throw new TemplateError(
-            `${where}: no export named ${name} (deploy the stack that exports it first)`,
-          );
-        }
-        return imports[name];
-      }
-      case 'Fn::GetAZs': {
-        const region = scalar(where, this.resolve(arg)) || this.region;
-        return ['a', 'b', 'c'].map((zone) => `${region}${zone}`);
-      }
-      case 'Fn::Base64':
-        return Buffer.from(scalar(where, this.resolve(arg)), 'utf8').toString('base64');
-      case 'Fn::FindInMap': {
-        const [map, top, second] = this.args(fn, arg, 3).map((part) => scalar(where, this.resolve(part)));
-        const value = this.template.Mappings?.[map!]?.[top!]?.[second!];
-        if (value === undefined) throw new TemplateError(`${where}: no ${map}.${top}.${second} in Mappings`);
-        return value;
-      }
-      case 'Fn::Length':
-        return this.list(fn, arg).length;
-      case 'Fn::ToJsonString':
-        return JSON.stringify(this.resolve(arg));
-      default:
-        throw new TemplateError(`${where} is not supported by the local cloud`);
-    }
-  }
-
-  private getAttArgs(arg: unknown): [string, string] {
-    if (typeof arg === 'string') {
-      const dot = arg.indexOf('.');
-      if (dot > 0) return [arg.slice(0, dot), arg.slice(dot + 1)];
-    }
-    if (Array.isArray(arg) && arg.length === 2) return [String(arg[0]), String(this.resolve(arg[1]))];
-    throw new TemplateError(`stack ${this.ctx.stackName}: malformed Fn::GetAtt ${JSON.stringify(arg)}`);
-  }
-
-  private sub(arg: unknown): string {
-    const where = `stack ${this.ctx.stackName}: Fn::Sub`;
-    let text: unknown = arg;
-    let variables: Record<string, unknown> = {};
-    if (Array.isArray(arg)) {
-      [text] = arg;
-      const raw = arg[1];
-      if (arg.length !== 2 || !isObject(raw))
-        throw new TemplateError(`${where} expects [string, {variables}]`);
-      variables = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, this.resolve(v)]));
-    }
-    if (typeof text !== 'string') throw new TemplateError(`${where} expects a string`);
-    return text.replace(/\$\{([^}]*)\}/g, (_, expression: string) => {
-      // `${!Literal}` is CloudFormation's escape for a literal `${Literal}`.
-      if (expression.startsWith('!')) return `\${${expression.slice(1)}}`;
-      const name = expression.trim();
-      if (Object.hasOwn(variables, name)) return scalar(where, variables[name]);
-      const dot = name.indexOf('.');
-      if (dot > 0 && !name.startsWith('AWS::')) {
-        return scalar(where, this.intrinsic('Fn::GetAtt', name, false));
-      }
-      return scalar(where, this.ref(name));
-    });
-  }
-
-  private args(fn: string, arg: unknown, count: number): unknown[] {
-    if (!Array.isArray(arg) || arg.length !== count) {
-      throw new TemplateError(`stack ${this.ctx.stackName}: ${fn} expects a list of ${count} arguments`);
-    }
-    return arg;
-  }
-
-  private operands(fn: string, arg: unknown): unknown[] {
-    if (!Array.isArray(arg) || arg.length < 1) {
-      throw new TemplateError(`stack ${this.ctx.stackName}: ${fn} expects a list of conditions`);
-    }
-    return arg;
-  }
-
-  private list(fn: string, value: unknown): unknown[] {
-    const resolved = this.resolve(value);
-    if (!Array.isArray(resolved))
-      throw new TemplateError(`stack ${this.ctx.stackName}: ${fn} expects a list`);
-    return resolved;
   }
 }
 
@@ -556,23 +363,7 @@ function creationOrder(resources: Record<string, ResolvedResource>, stackName: s
   return order;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function toArray(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
-}
-
-function scalar(where: string, value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new TemplateError(`${where}: expected a string, got ${JSON.stringify(value) ?? String(value)}`);
-}
-
-/** CloudFormation compares condition operands as strings (`"1"` equals `1`). */
-function sameValue(a: unknown, b: unknown): boolean {
-  const norm = (v: unknown) => (typeof v === 'object' ? JSON.stringify(v) : String(v));
-  return norm(a) === norm(b);
 }
