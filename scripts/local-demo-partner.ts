@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { writePrivateFile } from '#local/index.ts';
-import { createPartnerWithKey, DynamoPartnerStore } from '#shared/adapters/dynamodb/partner-store.ts';
+import { createPartnerWithKey } from '#shared/adapters/dynamodb/partner-keys.ts';
+import { DynamoPartnerStore } from '#shared/adapters/dynamodb/partner-store.ts';
 
 export interface DemoPartner {
   partnerId: string;

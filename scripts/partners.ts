@@ -11,9 +11,8 @@ import {
   addKeyToPartner,
   createPartnerWithKey,
   DEFAULT_PARTNER_SCOPES,
-  DynamoPartnerStore,
-  PartnerNotActiveError,
-} from '#shared/adapters/dynamodb/partner-store.ts';
+} from '#shared/adapters/dynamodb/partner-keys.ts';
+import { DynamoPartnerStore, PartnerNotActiveError } from '#shared/adapters/dynamodb/partner-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/subscription-store.ts';
 import type { Entitlement } from '#shared/domain/feed/model.ts';
 import type { PartnerStore } from '#shared/domain/ports.ts';

@@ -1,10 +1,8 @@
 import { type DynamoDBClient, GetItemCommand, paginateScan } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { generateApiKey } from '../../domain/api-keys';
-import { newId } from '../../domain/ids';
 import type { ApiKeyRecord, Partner, PartnerStore } from '../../domain/ports';
-import { MalformedRecordError } from './item-records';
-import { apiKeyKey, ENTITY, KEY_SK, keyPrefixKey, PROFILE_SK, partnerKey } from './table-design';
+import { RowReader, toApiKeyRecord, toProfile } from './partner-records';
+import { apiKeyKey, ENTITY, keyPrefixKey, PROFILE_SK, partnerKey } from './table-design';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, transactWrite } from './transactions';
 
 /** The partner does not exist or is revoked: no key can be added to it. */
@@ -261,7 +259,7 @@ export class DynamoPartnerStore implements PartnerStore {
       }),
     );
     if (!prefixRow) return undefined;
-    const row = new Reader(ENTITY.keyPrefix, unmarshall(prefixRow));
+    const row = new RowReader(ENTITY.keyPrefix, unmarshall(prefixRow));
     const partnerId = row.string('partnerId');
     const keyHash = row.string('keyHash');
     const { Item: profileRow } = await this.client.send(
@@ -344,145 +342,6 @@ export class DynamoPartnerStore implements PartnerStore {
         ConsistentRead: true,
       }),
     );
-    return Item ? new Reader(ENTITY.keyPrefix, unmarshall(Item)).string('partnerId') : undefined;
-  }
-}
-
-function toProfile(record: Record<string, unknown>): {
-  partner: Partner;
-  keyHashes: string[];
-  keyPrefixes: string[];
-} {
-  const r = new Reader(ENTITY.partner, record);
-  return {
-    partner: {
-      partnerId: r.string('partnerId'),
-      name: r.string('name'),
-      status: r.status('status'),
-      createdAt: r.string('createdAt'),
-    },
-    keyHashes: r.optionalStrings('keyHashes'),
-    keyPrefixes: r.optionalStrings('keyPrefixes'),
-  };
-}
-
-function toApiKeyRecord(record: Record<string, unknown>): ApiKeyRecord {
-  if (record.SK !== KEY_SK) throw new MalformedRecordError(ENTITY.apiKey, 'not a key row');
-  const r = new Reader(ENTITY.apiKey, record);
-  return {
-    keyHash: r.string('keyHash'),
-    keyPrefix: r.string('keyPrefix'),
-    partnerId: r.string('partnerId'),
-    partnerName: r.string('partnerName'),
-    scopes: r.optionalStrings('scopes'),
-    status: r.status('status'),
-    createdAt: r.string('createdAt'),
-  };
-}
-
-class Reader {
-  constructor(
-    private readonly entity: string,
-    private readonly record: Record<string, unknown>,
-  ) {}
-
-  string(name: string): string {
-    const value = this.record[name];
-    if (typeof value !== 'string' || value === '') {
-      throw new MalformedRecordError(this.entity, `${name} must be a non-empty string`);
-    }
-    return value;
-  }
-
-  status(name: string): 'active' | 'revoked' {
-    const value = this.record[name];
-    if (value !== 'active' && value !== 'revoked') {
-      throw new MalformedRecordError(this.entity, `${name} must be active or revoked`);
-    }
-    return value;
-  }
-
-  optionalStrings(name: string): string[] {
-    const value = this.record[name] ?? [];
-    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
-      throw new MalformedRecordError(this.entity, `${name} must be a list of strings`);
-    }
-    return value;
-  }
-}
-
-/**
- * Scopes of a new partner key unless the operator names others. Never `events:all`: receiving
- * other partners' items is an explicit operator decision (docs/webhooks.md).
- */
-export const DEFAULT_PARTNER_SCOPES: readonly string[] = ['items:write', 'items:read', 'webhooks:manage'];
-
-export interface CreatedPartner {
-  partnerId: string;
-  /** Shown once to whoever created the partner; only its hash is stored. */
-  apiKey: string;
-  keyPrefix: string;
-}
-
-/** Creates an active partner with one fresh API key (the operator CLI and the local demo partner). */
-export async function createPartnerWithKey(
-  store: PartnerStore,
-  name: string,
-  scopes: readonly string[] = DEFAULT_PARTNER_SCOPES,
-): Promise<CreatedPartner> {
-  const partnerId = newId('ptn');
-  const createdAt = new Date().toISOString();
-  // A fresh key can only collide on its 8 random prefix characters; draw again then.
-  for (let attempt = 1; ; attempt++) {
-    const { apiKey, keyHash, keyPrefix } = generateApiKey();
-    try {
-      await store.createPartner(
-        { partnerId, name, status: 'active', createdAt },
-        {
-          keyHash,
-          keyPrefix,
-          partnerId,
-          partnerName: name,
-          scopes: [...scopes],
-          status: 'active',
-          createdAt,
-        },
-      );
-      return { partnerId, apiKey, keyPrefix };
-    } catch (error) {
-      if (!(error instanceof PartnerExistsError) || attempt >= 3) throw error;
-    }
-  }
-}
-
-/**
- * Adds a fresh key to an active partner (rotation: add the new key, move clients over, then
- * `revoke-key` the old one). Scopes default to those of the partner's newest active key.
- */
-export async function addKeyToPartner(
-  store: DynamoPartnerStore,
-  partnerId: string,
-  scopes?: readonly string[],
-): Promise<CreatedPartner> {
-  const keys = await store.listKeys(partnerId);
-  const newest = keys.filter((k) => k.status === 'active').at(-1) ?? keys.at(-1);
-  if (newest === undefined) throw new PartnerNotActiveError(partnerId);
-  const createdAt = new Date().toISOString();
-  for (let attempt = 1; ; attempt++) {
-    const { apiKey, keyHash, keyPrefix } = generateApiKey();
-    try {
-      await store.addKey({
-        keyHash,
-        keyPrefix,
-        partnerId,
-        partnerName: newest.partnerName,
-        scopes: [...(scopes ?? newest.scopes)],
-        status: 'active',
-        createdAt,
-      });
-      return { partnerId, apiKey, keyPrefix };
-    } catch (error) {
-      if (!(error instanceof PartnerExistsError) || attempt >= 3) throw error;
-    }
+    return Item ? new RowReader(ENTITY.keyPrefix, unmarshall(Item)).string('partnerId') : undefined;
   }
 }
