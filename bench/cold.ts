@@ -2,7 +2,6 @@
  * The cold-init part of `npm run bench` alone (`npx tsx bench/cold.ts`, after `npx cdk synth`):
  * per function, init time over hello-world and over the bare DynamoDBClient reference, one run.
  */
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureColdInit } from './cold-init';
 import { bundledFunctions, round } from './support';
@@ -14,7 +13,7 @@ for (const f of cold.functions) {
   console.log(
     [
       f.name.padEnd(34),
-      statSync(functions.find((g) => g.name === f.name)!.file).size,
+      functions.find((g) => g.name === f.name)!.bytes,
       round(f.medianMs, 1),
       round(f.ratio, 3),
       round(f.overReference, 3),

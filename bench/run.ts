@@ -3,7 +3,6 @@
  * Every timing is reported as a ratio to a baseline measured in the same run, because the
  * machines are shared and noisy; absolute milliseconds are printed for context only.
  */
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSynth } from '#local/synth.ts';
 import { measureColdInit } from './cold-init';
@@ -53,7 +52,7 @@ async function main() {
   if (functions.length === 0) throw new Error('no bundled functions found in cdk.out');
 
   const bundles: Record<string, number> = {};
-  for (const f of functions) bundles[f.name] = statSync(f.file).size;
+  for (const f of functions) bundles[f.name] = f.bytes;
 
   const cold = await measureColdInit(functions, COLD_RUNS);
   const coldInitRatio: Record<string, number> = {};

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { displayName, functionCode, loadAssembly } from '#local/template/index.ts';
@@ -23,6 +23,8 @@ export function round(value: number, digits = 2): number {
 export interface BundledFunction {
   name: string;
   file: string;
+  /** The whole bundle: `file` and the chunks split off it (infra/constructs/diplowire-function.ts). */
+  bytes: number;
   environment: Record<string, string>;
 }
 
@@ -45,7 +47,8 @@ export function bundledFunctions(cdkOut: string): BundledFunction[] {
         // Intrinsics (table names, bus names) only need a placeholder to import the module.
         environment[key] = typeof value === 'string' ? value : `bench-${key.toLowerCase()}`;
       }
-      out.push({ name: displayName(stack, logicalId), file, environment });
+      const bytes = readdirSync(code.dir).reduce((total, f) => total + statSync(join(code.dir, f)).size, 0);
+      out.push({ name: displayName(stack, logicalId), file, bytes, environment });
     }
   }
   return out;
