@@ -4,7 +4,7 @@ import type { Scope } from './authorizer-context';
  * The route table of the API: one entry per API Gateway route key (`<METHOD> <path>`). It drives
  * the handlers' dispatch, the scope each route demands, the function CDK wires it to and the `Allow`
  * header of the 405 fallbacks. What only the OpenAPI document needs (summaries, responses) is in
- * `route-docs.ts`, keyed by the same route keys, so the Lambdas do not ship it.
+ * `route-docs/`, keyed by the same route keys, so the Lambdas do not ship it.
  */
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
