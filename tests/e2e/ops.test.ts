@@ -5,7 +5,6 @@
  * never carries held content), re-enabling a disabled webhook subscription with redelivery, exit codes
  * and usage errors.
  */
-import { execFile } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +21,7 @@ import {
   waitFor,
 } from './support/helpers';
 import type { RunningCloud } from './support/local-cloud';
+import { operatorCli } from './support/ops-cli';
 import {
   createPartner,
   deliveriesOf,
@@ -31,16 +31,8 @@ import {
   startSubscriberCloud,
   subscribe,
 } from './support/subscribers';
-import { REPO_ROOT } from './support/synth';
 
 const WAIT_MS = 60_000;
-const CLI_TIMEOUT_MS = 120_000;
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let cloud: RunningCloud;
 let dataDir: string;
@@ -54,53 +46,7 @@ let goneSub: SubscriptionBody & { secret: string };
 let steadySub: SubscriptionBody & { secret: string };
 let startedAt: Date;
 
-/** `node --import tsx scripts/ops/cli.ts --local <args>`: a real process with pipes (no TTY). */
-function ops(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/ops/cli.ts', '--local', ...args],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, NODE_NO_WARNINGS: '1', DIPLOWIRE_LOCAL_DIR: dataDir, ...env },
-        timeout: CLI_TIMEOUT_MS,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** The same under `script`, so stdout and stderr are a terminal (both come back on stdout). */
-function opsOnTerminal(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const command = [process.execPath, '--import', 'tsx', 'scripts/ops/cli.ts', '--local', ...args]
-    .map((word) => `'${word.replaceAll("'", "'\\''")}'`)
-    .join(' ');
-  return new Promise((resolve) => {
-    execFile(
-      'script',
-      ['--quiet', '--return', '--command', command, '/dev/null'],
-      {
-        cwd: REPO_ROOT,
-        env: { ...process.env, NODE_NO_WARNINGS: '1', DIPLOWIRE_LOCAL_DIR: dataDir, TERM: 'xterm', ...env },
-        timeout: CLI_TIMEOUT_MS,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-async function opsJson<T = Record<string, unknown>>(args: string[], expectedCode = 0): Promise<T> {
-  const result = await ops([...args, '--json']);
-  if (result.code !== expectedCode)
-    throw new Error(`ops ${args.join(' ')} exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
-  return JSON.parse(result.stdout) as T;
-}
+const { ops, opsOnTerminal, opsJson } = operatorCli(() => dataDir);
 
 interface DlqJson {
   name: string;
