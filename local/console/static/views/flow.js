@@ -1,5 +1,5 @@
 // The flow of one item through the local cloud, step by step.
-import { api, busRecords, local, problemText, } from '../lib/sources.js';
+import { api, busRecords, local, problemText } from '../lib/sources.js';
 import { h, outcomeClass, time } from '../lib/ui.js';
 
 export async function viewFlow(_rest, params) {
