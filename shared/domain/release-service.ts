@@ -1,6 +1,5 @@
 import { mapInOrder } from './concurrency';
 import { isDue, isHeld } from './embargo';
-import type { ItemHead } from './item';
 import type { DueRelease, ReleaseStore } from './ports';
 
 export type ReleaseOutcome =
@@ -75,14 +74,14 @@ export class ReleaseService {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const due = await this.waitUntilDue(itemId, maxWaitMs);
       if (typeof due === 'string') return due;
-      if (await this.store.release(itemId, due.head.version, due.now.toISOString())) return 'released';
+      if (await this.store.release(itemId, due.version, due.now.toISOString())) return 'released';
       // Released by another trigger, or superseded by a correction: look again.
     }
     return 'not-held';
   }
 
   /**
-   * The item's held head once its embargo time has come, waiting up to `maxWaitMs` for it. A long
+   * The item's held version and embargo time once that time has come, waiting up to `maxWaitMs` for it. A long
    * wait reads the head again every RECHECK_MS, so a trigger whose embargo was lifted, retracted or
    * moved meanwhile ends within seconds instead of holding its execution environment to the old time
    * (a moved embargo has its own, new schedule).
@@ -90,16 +89,17 @@ export class ReleaseService {
   private async waitUntilDue(
     itemId: string,
     maxWaitMs: number,
-  ): Promise<{ head: ItemHead; until: string; now: Date } | 'not-held' | 'not-due'> {
+  ): Promise<{ version: number; until: string; now: Date } | 'not-held' | 'not-due'> {
     for (let expected: string | undefined; ; ) {
       const head = await this.store.getHead(itemId);
       if (head === undefined || !isHeld(head) || head.hold?.kind !== 'embargo') return 'not-held';
-      if (expected !== undefined && head.hold.until !== expected) return 'not-due';
+      const { until } = head.hold;
+      if (expected !== undefined && until !== expected) return 'not-due';
       const now = this.clock();
-      if (isDue(head, now)) return { head, until: head.hold.until, now };
-      const wait = Date.parse(head.hold.until) - now.getTime();
+      if (isDue(head, now)) return { version: head.version, until, now };
+      const wait = Date.parse(until) - now.getTime();
       if (wait > maxWaitMs) return 'not-due';
-      expected = head.hold.until;
+      expected = until;
       if (wait > RECHECK_MS) {
         await this.sleep(RECHECK_MS);
         continue;
@@ -107,7 +107,7 @@ export class ReleaseService {
       await this.sleep(wait);
       // Timers may end a little early: the head read before the last stretch still holds.
       const woke = this.clock();
-      if (isDue(head, woke)) return { head, until: head.hold.until, now: woke };
+      if (isDue(head, woke)) return { version: head.version, until, now: woke };
     }
   }
 
@@ -125,11 +125,11 @@ export class ReleaseService {
   async releaseScheduled(itemId: string, maxWaitMs = 0): Promise<ScheduledRelease> {
     const due = await this.waitUntilDue(itemId, maxWaitMs);
     if (typeof due === 'string') return { outcome: due, alsoReleased: 0, lost: 0, failed: 0 };
-    const { head, until, now } = due;
+    const { version, until, now } = due;
     const at = now.toISOString();
     // Its own item first; the burst's lease and walk meanwhile. Both end before the invocation does.
     const [own, burst] = await Promise.allSettled([
-      this.store.release(itemId, head.version, at),
+      this.store.release(itemId, version, at),
       this.releaseBurstIfHolder(itemId, until, now),
     ]);
     if (own.status === 'rejected') throw own.reason;

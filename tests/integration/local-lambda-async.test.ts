@@ -3,37 +3,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  type AsyncFailureInfo,
-  AsyncJournal,
-  type InvocationEntry,
-  LocalLambda,
-} from '#local/lambda/index.ts';
+import { type AsyncFailureInfo, AsyncJournal, type InvocationEntry } from '#local/lambda/index.ts';
 
-import { LAMBDAS, running, start } from '../support/local-lambdas';
+import { start } from '../support/local-lambdas';
 
 describe('LocalLambda', () => {
   it('runs Event invocations in the background and retries failures', async () => {
     const failures: unknown[] = [];
-    const fn = new LocalLambda(
+    const fn = start(
+      { name: 'async-fn', memoryMb: 128, timeoutSeconds: 3 },
       {
-        name: 'async-fn',
-        arn: 'arn:aws:lambda:us-east-1:000000000000:function:async-fn',
-        codeDir: LAMBDAS,
-        handler: 'actions.handler',
-        runtime: 'nodejs24.x',
-        memoryMb: 128,
-        timeoutSeconds: 3,
-        environment: {},
-      },
-      {
-        extraEnv: {},
-        log: () => {},
         asyncRetryDelaysMs: [10, 10],
         onAsyncFailure: (event) => failures.push(event),
       },
     );
-    running.push(fn);
     const accepted = await fn.invoke({ action: 'throw', message: 'always' }, { invocationType: 'Event' });
     expect(accepted).toMatchObject({ ok: true, value: null });
     await expect.poll(() => failures, { timeout: 5000 }).toEqual([{ action: 'throw', message: 'always' }]);
@@ -54,27 +37,15 @@ describe('LocalLambda', () => {
 
   it("applies the function's async config: MaximumRetryAttempts, then gives up with Lambda's condition", async () => {
     const failures: Array<{ event: unknown; info: AsyncFailureInfo; error?: string }> = [];
-    const fn = new LocalLambda(
+    const fn = start(
+      { name: 'async-config' },
       {
-        name: 'async-config',
-        arn: 'arn:aws:lambda:us-east-1:000000000000:function:async-config',
-        codeDir: LAMBDAS,
-        handler: 'actions.handler',
-        runtime: 'nodejs24.x',
-        memoryMb: 256,
-        timeoutSeconds: 5,
-        environment: {},
-      },
-      {
-        extraEnv: {},
-        log: () => {},
         asyncRetryDelaysMs: [10, 10],
         asyncConfig: { maximumRetryAttempts: 0 },
         onAsyncFailure: (event, result, info) =>
           failures.push({ event, info, ...(result && { error: result.errorMessage }) }),
       },
     );
-    running.push(fn);
     await fn.invoke({ action: 'throw', message: 'no retries' }, { invocationType: 'Event' });
     await expect.poll(() => failures.length, { timeout: 5000 }).toBe(1);
     expect(failures[0]).toMatchObject({
@@ -86,27 +57,15 @@ describe('LocalLambda', () => {
 
   it('gives an event up as EventAgeExceeded once it is older than MaximumEventAgeInSeconds', async () => {
     const failures: AsyncFailureInfo[] = [];
-    const fn = new LocalLambda(
+    const fn = start(
+      { name: 'async-age' },
       {
-        name: 'async-age',
-        arn: 'arn:aws:lambda:us-east-1:000000000000:function:async-age',
-        codeDir: LAMBDAS,
-        handler: 'actions.handler',
-        runtime: 'nodejs24.x',
-        memoryMb: 256,
-        timeoutSeconds: 5,
-        environment: {},
-      },
-      {
-        extraEnv: {},
-        log: () => {},
         // The retry comes after the event's (tiny) maximum age.
         asyncRetryDelaysMs: [200, 200],
         asyncConfig: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 0.05 },
         onAsyncFailure: (_event, _result, info) => failures.push(info),
       },
     );
-    running.push(fn);
     await fn.invoke({ action: 'throw', message: 'too old' }, { invocationType: 'Event' });
     await expect.poll(() => failures.length, { timeout: 5000 }).toBe(1);
     expect(failures[0]!.condition).toBe('EventAgeExceeded');
