@@ -1,13 +1,9 @@
 export { functionArnFromUri, InvalidAuthorizerError } from './authorizer';
+export { InvalidHttpApiError, MAX_INTEGRATION_TIMEOUT_MS } from './definition';
+export { MAX_PAYLOAD_BYTES } from './dispatch';
 export { isTextContentType } from './event';
 export { InvalidRouteKeyError } from './routes';
-export {
-  InvalidHttpApiError,
-  LocalHttpApi,
-  type LocalHttpApiOptions,
-  MAX_INTEGRATION_TIMEOUT_MS,
-  MAX_PAYLOAD_BYTES,
-} from './server';
+export { LocalHttpApi, type LocalHttpApiOptions } from './server';
 export type {
   ApiProperties,
   AuthorizerProperties,
