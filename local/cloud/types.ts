@@ -22,7 +22,7 @@ export interface LocalCloudOptions {
   /** Context/parameters are fixed at synth time; this only changes how fast retries happen. */
   retryBaseDelayMs?: number;
   /**
-   * Event-driven invocations running at once per function without reserved concurrency (default: the
+   * Event-driven invocations running at once per function while they finish quickly (default: the
    * cores, at least 2); API requests never wait for them. See `local/lambda/background-slots.ts`.
    */
   backgroundConcurrency?: number;

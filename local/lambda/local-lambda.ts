@@ -37,12 +37,12 @@ export class LocalLambda {
     private readonly options: LocalLambdaOptions,
   ) {
     this.limit = definition.reservedConcurrency ?? options.maxConcurrency ?? 10;
-    // Reserved concurrency is the function's capacity for every invocation, as on AWS; otherwise a
-    // fair share, leaving the API at least one environment.
+    // Reserved concurrency is the function's capacity for every invocation, as on AWS; otherwise
+    // the limit less one environment kept for the API. Of that, event-driven work runs a fair share
+    // of the machine at once, and more only while some of it waits (background-slots.ts).
     const share = options.backgroundConcurrency ?? defaultBackgroundConcurrency();
-    this.background = new BackgroundSlots(
-      Math.max(1, definition.reservedConcurrency ?? Math.min(share, this.limit - 1)),
-    );
+    const capacity = Math.max(1, definition.reservedConcurrency ?? this.limit - 1);
+    this.background = new BackgroundSlots(Math.min(share, capacity), { max: capacity });
     this.maxInitializing = Math.max(1, options.maxInitializing ?? defaultBackgroundConcurrency());
     this.async = new AsyncInvocations({
       functionName: definition.name,

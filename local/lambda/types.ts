@@ -41,9 +41,10 @@ export interface LocalLambdaOptions {
   /** Limit for the Init phase (Lambda: 10 s). */
   initTimeoutMs?: number;
   /**
-   * Event-driven invocations of this function at once when it has no reserved concurrency (default:
-   * `defaultBackgroundConcurrency()`, a fair share of the machine). Kept below the concurrency limit,
-   * so API requests always find an execution environment that background work cannot take.
+   * Event-driven invocations of this function at once while they finish quickly (default:
+   * `defaultBackgroundConcurrency()`, a fair share of the machine); invocations that run for a second
+   * or more lend their slots, up to the reserved concurrency or else the limit less one, so API
+   * requests always find an execution environment that background work cannot take.
    */
   backgroundConcurrency?: number;
   /**

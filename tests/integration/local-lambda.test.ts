@@ -222,6 +222,29 @@ describe('LocalLambda', () => {
     expect(api.end).toBeLessThanOrEqual(Math.max(spans[0]!.end, spans[1]!.end));
   });
 
+  it('runs a fair share of background work at once even when more is reserved, and lends the slot of a long run', async () => {
+    const fn = start({ name: 'lender', reservedConcurrency: 3 }, { backgroundConcurrency: 1 });
+    expect(fn.stats.background.size).toBe(1);
+    type Span = { start: number; end: number };
+    // Quick invocations run one at a time: the share, not the reservation.
+    const quick = await Promise.all(
+      [1, 2, 3].map(() => fn.invoke({ action: 'sleep', ms: 50 }, { background: true })),
+    );
+    const quickSpans = quick.map((r) => value<Span>(r)).sort((a, b) => a.start - b.start);
+    expect(quickSpans[1]!.start).toBeGreaterThanOrEqual(quickSpans[0]!.end);
+    expect(quickSpans[2]!.start).toBeGreaterThanOrEqual(quickSpans[1]!.end);
+    // A run past a second lends its slot: the next starts while it still runs, up to the reservation.
+    const long = [1, 2, 3, 4].map(() => fn.invoke({ action: 'sleep', ms: 2500 }, { background: true }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fn.stats.background).toMatchObject({ inUse: 1, queued: 3 });
+    const spans = (await Promise.all(long)).map((r) => value<Span>(r)).sort((a, b) => a.start - b.start);
+    expect(spans[1]!.start - spans[0]!.start).toBeGreaterThanOrEqual(900);
+    expect(spans[1]!.start).toBeLessThan(spans[0]!.end);
+    expect(spans[2]!.start).toBeLessThan(spans[0]!.end);
+    // Never more than the reservation: the fourth waited for the first to end.
+    expect(spans[3]!.start).toBeGreaterThanOrEqual(spans[0]!.end);
+  });
+
   it('initialises at most maxInitializing environments at once for event-driven work, never for the API', async () => {
     const fn = start(
       { name: 'burst', environment: { INIT_DELAY_MS: '400' } },
