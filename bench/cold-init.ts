@@ -60,8 +60,11 @@ export async function bundleSdkFloor(dir: string): Promise<string> {
 
 /**
  * Time to start `node` and import a bundled handler (module scope included: clients, config),
- * as a ratio to the same for a hello-world handler. Runs are interleaved so machine noise hits
- * every subject alike.
+ * as a ratio to the same for a hello-world handler (`ratio`, medians of interleaved rounds) and
+ * to the bare-client reference (`overReference`). The reference runs right next to each function
+ * in every round, before it in one round and after it in the next, and `overReference` is the
+ * median of those pairs' ratios: a pair shares the machine's state of that second, so a load that
+ * comes and goes moves both alike instead of whichever subject happened to run under it.
  */
 export async function measureColdInit(functions: BundledFunction[], runs: number) {
   const dir = mkdtempSync(join(tmpdir(), 'diplowire-cold-'));
@@ -76,22 +79,34 @@ export async function measureColdInit(functions: BundledFunction[], runs: number
     writeFileSync(runner, RUNNER);
     writeFileSync(hello, HELLO);
     const baseEnv = coldRunEnvironment();
-    const subjects = [{ name: 'hello-world', file: hello, environment: {} }, floor, ...functions];
-    const samples = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
+    const time = (subject: { name: string; file: string; environment: Record<string, string> }) => {
+      const started = process.hrtime.bigint();
+      const result = spawnSync(process.execPath, [runner, subject.file], {
+        env: { ...baseEnv, ...subject.environment },
+        encoding: 'utf8',
+      });
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+      if (result.status !== 0) throw new Error(`importing ${subject.name} failed: ${result.stderr}`);
+      return elapsed;
+    };
+    const helloSamples: number[] = [];
+    const floorSamples: number[] = [];
+    const samples = new Map<string, number[]>(functions.map((f) => [f.name, []]));
+    const pairRatios = new Map<string, number[]>(functions.map((f) => [f.name, []]));
     for (let i = 0; i < runs; i++) {
-      for (const subject of subjects) {
-        const started = process.hrtime.bigint();
-        const result = spawnSync(process.execPath, [runner, subject.file], {
-          env: { ...baseEnv, ...subject.environment },
-          encoding: 'utf8',
-        });
-        const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-        if (result.status !== 0) throw new Error(`importing ${subject.name} failed: ${result.stderr}`);
-        samples.get(subject.name)!.push(elapsed);
+      helloSamples.push(time({ name: 'hello-world', file: hello, environment: {} }));
+      for (const f of functions) {
+        const referenceFirst = i % 2 === 0;
+        const before = time(referenceFirst ? floor : f);
+        const after = time(referenceFirst ? f : floor);
+        const [referenceMs, functionMs] = referenceFirst ? [before, after] : [after, before];
+        floorSamples.push(referenceMs);
+        samples.get(f.name)!.push(functionMs);
+        pairRatios.get(f.name)!.push(functionMs / referenceMs);
       }
     }
-    const helloMedian = median(samples.get('hello-world')!);
-    const floorMedian = median(samples.get(floor.name)!);
+    const helloMedian = median(helloSamples);
+    const floorMedian = median(floorSamples);
     return {
       helloMedianMs: helloMedian,
       sdkFloor: { medianMs: floorMedian, ratio: floorMedian / helloMedian },
@@ -102,7 +117,7 @@ export async function measureColdInit(functions: BundledFunction[], runs: number
           name: f.name,
           medianMs,
           ratio: medianMs / helloMedian,
-          overReference: medianMs / floorMedian,
+          overReference: median(pairRatios.get(f.name)!),
         };
       }),
     };
