@@ -1,177 +1,42 @@
-import { createHash } from 'node:crypto';
-import { DescribeTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import {
-  EventBridgeClient,
-  PutEventsCommand,
-  type PutEventsRequestEntry,
-  type PutEventsResultEntry,
-} from '@aws-sdk/client-eventbridge';
-import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { StreamReader } from '#local/dynamodb/stream-reader.ts';
-import { DynamoItemStore } from '#shared/adapters/dynamodb/item-store.ts';
-import { DynamoTranslationStore } from '#shared/adapters/dynamodb/translation-store.ts';
-import { NewsItemDetailV1, NewsItemTranslatedDetailV1 } from '#shared/contracts/events/index.ts';
-import { eventIdOf } from '#shared/domain/events.ts';
+/**
+ * The outbox publisher on real DynamoDB stream records: one event per version written, batching,
+ * retries of failed entries and throttled calls, partial batch failures. Its translation events:
+ * outbox-publisher-translations.test.ts; the stream records themselves: local-stream-reader-records.test.ts.
+ */
+
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '#shared/domain/ids.ts';
-import type { ItemVersion, Pubstatus } from '#shared/domain/item.ts';
-import { translationEventIdOf } from '#shared/domain/translation/model.ts';
-import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
-import { createItemsTable } from '../support/tables';
-import { recordTranslation } from '../support/translations';
+import {
+  key,
+  raw,
+  reader,
+  tableName,
+  useItemStream,
+  versionRecords,
+  writeItem,
+} from '../support/item-stream';
+import {
+  deliveries,
+  eventBridge,
+  expectAllDelivered,
+  type FailEntry,
+  fakePutEvents,
+  invoke,
+  putCalls,
+  useOutboxPublisher,
+} from '../support/outbox-publisher';
 
-const BUS = 'diplowire-test-bus';
-const eventBridge = mockClient(EventBridgeClient);
-
-/** One accepted PutEvents entry, as EventBridge would have it. */
-interface Delivery {
-  detailType: string;
-  detail: NewsItemDetailV1;
-}
-/** Accepted NewsItemTranslated entries (kept apart: their detail is another contract). */
-let translated: NewsItemTranslatedDetailV1[];
-
-let deliveries: Delivery[];
-let putCalls: number;
 /** Decides, per entry and call, whether EventBridge fails it (undefined = accepted). */
-let failEntry: (detail: NewsItemDetailV1, call: number) => string | undefined;
+let failEntry: FailEntry;
 
-function fakePutEvents({ Entries = [] }: { Entries?: PutEventsRequestEntry[] }) {
-  putCalls++;
-  const results: PutEventsResultEntry[] = Entries.map((entry) => {
-    expect(entry.EventBusName).toBe(BUS);
-    expect(entry.Source).toBe('diplowire.items');
-    if (entry.DetailType === 'NewsItemTranslated') {
-      translated.push(NewsItemTranslatedDetailV1.parse(JSON.parse(entry.Detail ?? '')));
-      return { EventId: `ev-t${translated.length}` };
-    }
-    const detail = NewsItemDetailV1.parse(JSON.parse(entry.Detail ?? ''));
-    const errorCode = failEntry(detail, putCalls);
-    if (errorCode) return { ErrorCode: errorCode, ErrorMessage: 'injected' };
-    deliveries.push({ detailType: entry.DetailType!, detail });
-    return { EventId: `ev-${deliveries.length}` };
-  });
-  return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
-}
-
-let handler: (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
-let store: DynamoItemStore;
-let translations: DynamoTranslationStore;
-let reader: StreamReader;
-let tableName: string;
-const raw = () => localDynamoClient();
-
-const context = {
-  functionName: 'outbox-publisher',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:outbox-publisher',
-  memoryLimitInMB: '256',
-  awsRequestId: 'req-1',
-  logGroupName: '/aws/lambda/outbox-publisher',
-  logStreamName: 'stream',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} as Context;
-
-const savedEnv = { ...process.env };
-
-beforeAll(async () => {
-  Object.assign(process.env, {
-    EVENT_BUS_NAME: BUS,
-    POWERTOOLS_SERVICE_NAME: 'outbox-publisher',
-    POWERTOOLS_METRICS_NAMESPACE: 'Diplowire',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    AWS_REGION: 'us-east-1',
-  });
-  ({ handler } = await import('#functions/outbox-publisher/handler.ts'));
-
-  const client = raw();
-  tableName = await createItemsTable(client, uniqueTableName('outbox'));
-  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-  const streams = new DynamoDBStreamsClient({
-    endpoint: inject('dynamodbEndpoint'),
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  reader = new StreamReader(streams, Table!.LatestStreamArn!);
-  store = new DynamoItemStore(client, tableName);
-  translations = new DynamoTranslationStore(client, tableName);
-});
-
-afterAll(() => {
-  eventBridge.restore();
-  process.env = savedEnv;
-});
+useOutboxPublisher((detail, call) => failEntry(detail, call));
+useItemStream('outbox');
 
 beforeEach(() => {
-  deliveries = [];
-  translated = [];
-  putCalls = 0;
   failEntry = () => undefined;
-  eventBridge.reset();
-  eventBridge.on(PutEventsCommand).callsFake(fakePutEvents);
 });
-
-function itemVersion(
-  itemId: string,
-  partnerId: string,
-  version: number,
-  pubstatus: Pubstatus = 'usable',
-): ItemVersion {
-  const uri = `urn:kuna:test:${itemId}`;
-  const document = {
-    uri,
-    language: 'ar',
-    pubstatus,
-    headlines: [{ role: 'main', value: `الكويت وبلجيكا — النسخة ${version}` }],
-    places: [{ name: 'الكويت', code: 'KW' }],
-    bodies: [{ role: 'main', contenttype: 'text/plain', value: `نص الخبر، النسخة ${version}` }],
-  };
-  return {
-    itemId,
-    version,
-    partnerId,
-    uri,
-    language: 'ar',
-    pubstatus,
-    receivedAt: new Date(Date.UTC(2024, 10, 28, 9, 0, version)).toISOString(),
-    contentHash: createHash('sha256').update(JSON.stringify(document)).digest('hex'),
-    document,
-  };
-}
-
-/** Writes an item with `versions` versions through the real store; the last one is a retraction if asked. */
-async function writeItem(versions: number, retractLast = false): Promise<ItemVersion[]> {
-  const itemId = newId('itm');
-  const partnerId = newId('ptn');
-  const written: ItemVersion[] = [];
-  for (let n = 1; n <= versions; n++) {
-    const v = itemVersion(itemId, partnerId, n, retractLast && n === versions ? 'canceled' : 'usable');
-    if (n === 1) expect(await store.createItem(v)).toEqual({ created: true });
-    else expect(await store.appendVersion(v, (await store.getHead(itemId))!)).toBe(true);
-    written.push(v);
-  }
-  return written;
-}
-
-const key = (d: { itemId: string; version: number }) => `${d.itemId}#${d.version}`;
-const invoke = (records: DynamoDBRecord[]) => handler({ Records: records }, context);
-const versionRecords = (records: DynamoDBRecord[]) =>
-  records.filter((r) => r.eventName === 'INSERT' && r.dynamodb?.NewImage?.SK?.S?.startsWith('V#'));
-
-/** Every written version was delivered, and every delivery of a version carries that version's eventId. */
-function expectAllDelivered(written: ItemVersion[]) {
-  const delivered = new Set(deliveries.map((d) => key(d.detail)));
-  const missing = written.filter((v) => !delivered.has(key(v)));
-  expect(missing.map(key), 'missing events').toEqual([]);
-  for (const d of deliveries) expect(d.detail.eventId).toBe(eventIdOf(d.detail.itemId, d.detail.version));
-}
 
 describe('outbox publisher on real DynamoDB stream records', () => {
   it('publishes exactly one event per version written, ignoring the other rows of the partition', async () => {
@@ -314,126 +179,5 @@ describe('outbox publisher on real DynamoDB stream records', () => {
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: poison.dynamodb!.SequenceNumber }] });
     expectAllDelivered([...before, ...after]);
     expect(deliveries.some((d) => d.detail.itemId === poisonItem)).toBe(false);
-  });
-});
-
-describe('outbox publisher: translation outcomes', () => {
-  /** Records the English translation of `version` as the translator does. */
-  async function recordEnglish(version: ItemVersion, announce: boolean) {
-    const key = { itemId: version.itemId, version: version.version, language: 'en' };
-    await recordTranslation(
-      translations,
-      { ...key, partnerId: version.partnerId, uri: version.uri },
-      { announce },
-    );
-    return key;
-  }
-
-  it('publishes NewsItemTranslated from the write that announces an outcome, once, and nothing for claims or held outcomes', async () => {
-    const [open] = await writeItem(1);
-    const [held] = await writeItem(1);
-    await reader.readAvailable(); // the versions' own events are tested above
-    const openKey = await recordEnglish(open!, true);
-    const heldKey = await recordEnglish(held!, false);
-
-    expect(await invoke(await reader.readAvailable())).toEqual({ batchItemFailures: [] });
-    expect(translated).toEqual([
-      {
-        schemaVersion: '1',
-        eventId: translationEventIdOf(openKey),
-        itemId: open!.itemId,
-        version: 1,
-        partnerId: open!.partnerId,
-        uri: open!.uri,
-        sourceLanguage: 'ar',
-        language: 'en',
-        provider: 'aws',
-        status: 'translated',
-        charactersBilled: 42,
-        translatedAt: '2026-11-29T12:00:00.000Z',
-        headline: 'Kuwait and Belgium discuss ties',
-      },
-    ]);
-    expect(deliveries).toEqual([]);
-
-    // The held version is released: its translation is announced then, and only once.
-    expect(await translations.announce(heldKey)).toBe(true);
-    expect(await translations.announce(heldKey)).toBe(false);
-    expect(await invoke(await reader.readAvailable())).toEqual({ batchItemFailures: [] });
-    expect(translated.map((t) => t.eventId)).toEqual([
-      translationEventIdOf(openKey),
-      translationEventIdOf(heldKey),
-    ]);
-  });
-
-  it('never publishes an item event from a translation partition', async () => {
-    // A version-shaped row where the translator's role may write: the outbox ignores it.
-    const [v] = await writeItem(1);
-    await reader.readAvailable();
-    await raw().send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: {
-          PK: { S: `TRANSLATION#${v!.itemId}` },
-          SK: { S: 'V#000000002' },
-          entity: { S: 'ItemVersion' },
-          itemId: { S: v!.itemId },
-          version: { N: '2' },
-          announcedAt: { S: '2026-11-29T12:00:00.000Z' },
-        },
-      }),
-    );
-    expect(await invoke(await reader.readAvailable())).toEqual({ batchItemFailures: [] });
-    expect(deliveries).toEqual([]);
-    expect(translated).toEqual([]);
-    expect(putCalls).toBe(0);
-  });
-});
-
-describe('StreamReader', () => {
-  it('delivers records in the shape Lambda uses for DynamoDB streams', async () => {
-    const [v] = await writeItem(1);
-    const record = versionRecords(await reader.readAvailable())[0]!;
-    expect(record).toMatchObject({
-      eventName: 'INSERT',
-      eventVersion: '1.1',
-      eventSource: 'aws:dynamodb',
-      awsRegion: 'us-east-1',
-      eventSourceARN: reader.streamArn,
-      dynamodb: {
-        Keys: { PK: { S: `ITEM#${v!.itemId}` }, SK: { S: 'V#000000001' } },
-        NewImage: { itemId: { S: v!.itemId }, version: { N: '1' }, pubstatus: { S: 'usable' } },
-        StreamViewType: 'NEW_AND_OLD_IMAGES',
-      },
-    });
-    expect(typeof record.eventID).toBe('string');
-    expect(record.dynamodb?.SequenceNumber).toMatch(/^\d+$/);
-    expect(record.dynamodb?.SizeBytes).toBeGreaterThan(0);
-    const created = record.dynamodb?.ApproximateCreationDateTime;
-    expect(Number.isInteger(created)).toBe(true);
-    expect(Math.abs(created! - Date.now() / 1000)).toBeLessThan(300);
-    expect(JSON.parse(JSON.stringify(record))).toEqual(record); // plain JSON, like a Lambda event
-  });
-
-  it('resumes from a checkpoint after a restart, with no record lost or repeated', async () => {
-    await writeItem(1);
-    await reader.readAvailable();
-    const saved = JSON.parse(JSON.stringify(reader.checkpoint()));
-    const written = await writeItem(2);
-
-    const restarted = new StreamReader(
-      new DynamoDBStreamsClient({
-        endpoint: inject('dynamodbEndpoint'),
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-      reader.streamArn,
-    );
-    expect(restarted.restore(saved)).toBe(true);
-    const records = versionRecords(await restarted.readAvailable());
-    expect(records.map((r) => r.dynamodb?.NewImage?.SK?.S)).toEqual(['V#000000001', 'V#000000002']);
-    expect(records.every((r) => r.dynamodb?.NewImage?.itemId?.S === written[0]!.itemId)).toBe(true);
-    expect(await restarted.readAvailable()).toEqual([]);
-    expect(restarted.restore({ streamArn: 'arn:other', shards: {} })).toBe(false);
   });
 });
