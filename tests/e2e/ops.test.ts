@@ -3,94 +3,36 @@
  * `--local --json` the way an operator's script would: status, dead-letter queues (list, a peek that
  * consumes nothing, a redrive whose message is then processed), an archive replay to one rule (which
  * never carries held content), re-enabling a disabled webhook subscription with redelivery, exit codes
- * and usage errors.
+ * and usage errors. The cloud and its partner, subscriptions and clients: support/ops-cloud.ts.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
 import { DynamoDeliveryStore } from '#shared/adapters/dynamodb/delivery-store.ts';
-import { WebhookReceiver } from '../support/webhook-receiver';
 import { e2eNames } from './support/e2e-stack';
+import { eventsOnBus, jsonOf, queueCollector, smallItem, waitFor } from './support/helpers';
 import {
-  eventsOnBus,
-  jsonOf,
-  localSqsClient,
-  queueCollector,
-  seedArticle,
-  smallItem,
-  waitFor,
-} from './support/helpers';
-import type { RunningCloud } from './support/local-cloud';
-import { operatorCli } from './support/ops-cli';
-import {
-  createPartner,
-  deliveriesOf,
-  type PartnerApi,
-  partnerApi,
-  type SubscriptionBody,
-  startSubscriberCloud,
-  subscribe,
-} from './support/subscribers';
+  api,
+  cloud,
+  DELIVERIES_DLQ,
+  type DlqJson,
+  dataDir,
+  dynamodb,
+  gone,
+  goneSub,
+  ops,
+  opsJson,
+  opsOnTerminal,
+  sqs,
+  startedAt,
+  steady,
+  steadySub,
+  UNKNOWN_SUB,
+  useOpsCloud,
+  WAIT_MS,
+} from './support/ops-cloud';
+import { deliveriesOf } from './support/subscribers';
 
-const WAIT_MS = 60_000;
-
-let cloud: RunningCloud;
-let dataDir: string;
-let stopCloud: (() => Promise<void>) | undefined;
-let api: PartnerApi;
-let sqs: SQSClient;
-let dynamodb: DynamoDBClient;
-const gone = new WebhookReceiver();
-const steady = new WebhookReceiver();
-let goneSub: SubscriptionBody & { secret: string };
-let steadySub: SubscriptionBody & { secret: string };
-let startedAt: Date;
-
-const { ops, opsOnTerminal, opsJson } = operatorCli(() => dataDir);
-
-interface DlqJson {
-  name: string;
-  visible: number;
-  inFlight: number;
-  oldestAgeMs: { available: boolean; value?: number | null };
-  sources: string[];
-}
-
-const DELIVERIES_DLQ = 'diplowire-dev-webhook-deliveries-dlq';
-/** Well-formed, but no such subscription. */
-const UNKNOWN_SUB = `sub_01KBQ${'Z'.repeat(21)}`;
-
-beforeAll(async () => {
-  const started = await startSubscriberCloud('ops', { WEBHOOK_RETRY_SCHEDULE: '0,1,2' });
-  cloud = started.cloud;
-  dataDir = started.dataDir;
-  stopCloud = started.stop;
-  startedAt = new Date();
-  const partner = await createPartner(dataDir, 'ops-partner');
-  api = partnerApi(cloud.endpoints, partner.apiKey);
-  sqs = localSqsClient(cloud.endpoints);
-  dynamodb = new DynamoDBClient({
-    endpoint: cloud.endpoints.dynamodb,
-    region: cloud.endpoints.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await Promise.all([gone.start(), steady.start()]);
-  goneSub = await subscribe(api, gone.url);
-  steadySub = await subscribe(api, steady.url);
-  gone.verifyWith(goneSub.secret);
-  steady.verifyWith(steadySub.secret);
-  // 410 Gone disables the subscription at once (docs/webhooks.md); afterwards the endpoint is back.
-  gone.answer({ status: 410, body: 'gone' });
-  const created = await api.submit(seedArticle());
-  if (created.status !== 201) throw new Error(`submit answered ${created.status}: ${created.text}`);
-}, 240_000);
-
-afterAll(async () => {
-  sqs?.destroy();
-  dynamodb?.destroy();
-  await Promise.all([gone.stop(), steady.stop()]);
-  await stopCloud?.();
-});
+useOpsCloud();
 
 describe('usage and exit codes', () => {
   it('--help lists every command and the exit codes (exit 0)', async () => {
