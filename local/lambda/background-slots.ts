@@ -77,8 +77,8 @@ export class BackgroundSlots {
 
   /** Resolves once a slot is held; call the returned function exactly once to give it back. */
   async acquire(): Promise<() => void> {
-    const now = this.tryAcquire();
-    if (now) return now;
+    const immediate = this.tryAcquire();
+    if (immediate) return immediate;
     return new Promise((resolve) => {
       this.waiters.push(() => resolve(this.take()));
       this.watchForLending();

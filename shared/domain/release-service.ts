@@ -81,10 +81,10 @@ export class ReleaseService {
   }
 
   /**
-   * The item's held version and embargo time once that time has come, waiting up to `maxWaitMs` for it. A long
-   * wait reads the head again every RECHECK_MS, so a trigger whose embargo was lifted, retracted or
-   * moved meanwhile ends within seconds instead of holding its execution environment to the old time
-   * (a moved embargo has its own, new schedule).
+   * The item's held version and embargo time once that time has come, waiting up to `maxWaitMs`
+   * for it. A long wait reads the head again every RECHECK_MS, so a trigger whose embargo was lifted,
+   * retracted or moved meanwhile ends within seconds instead of holding its execution environment to
+   * the old time (a moved embargo has its own, new schedule).
    */
   private async waitUntilDue(
     itemId: string,
