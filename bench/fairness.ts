@@ -9,9 +9,14 @@
  * before any function runs (no Authorization header: 401 at the gateway), over B's p99 alone. No
  * limit can do better than that floor here; on AWS the flood's traffic does not share B's CPU.
  */
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { setPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { smallItem } from '#tests/e2e/support/helpers.ts';
 import { createPartner, partnerApi, startSubscriberCloud } from '#tests/e2e/support/subscribers.ts';
+import type { FloodOrder, FloodTally } from './flood';
 import { percentile, stopKeepingFigures } from './support';
 
 export interface FairnessFigures {
@@ -49,7 +54,6 @@ export async function measureFairness(options: {
       createPartner(dataDir, 'flooder'),
       createPartner(dataDir, 'bystander'),
     ]);
-    const a = partnerApi(cloud.endpoints, pa.apiKey);
     const b = partnerApi(cloud.endpoints, pb.apiKey);
     let refused = 0;
     const refusedStatuses = new Set<string>();
@@ -72,44 +76,41 @@ export async function measureFairness(options: {
     await sampleB(10); // warm-up, unmeasured
     const alone = await sampleB(options.samples);
 
-    /** B's latencies while `concurrency` loops send `send()` as fast as the cloud answers. */
-    const duringFlood = async (send: () => Promise<number>) => {
-      let flooding = true;
-      let requests = 0;
-      let limited = 0;
-      const flood = Promise.all(
-        Array.from({ length: options.floodConcurrency }, async () => {
-          while (flooding) {
-            const status = await send();
-            requests++;
-            if (status === 429) limited++;
-          }
-        }),
-      );
-      // Steady state: the flood has scaled the function out, so its environments' cold starts (which
-      // on AWS take no CPU from B) are over before B is measured.
-      await new Promise((resolve) => setTimeout(resolve, FLOOD_WARM_UP_MS));
-      const latencies = await sampleB(options.samples);
-      flooding = false;
-      await flood;
-      return { latencies, requests, limited };
+    /**
+     * B's latencies while the flood process's loops POST as fast as the cloud answers (bench/flood.ts:
+     * the attacker's client in a process of its own, at the lowest priority, as on a machine of its own).
+     */
+    const duringFlood = async (order: Omit<FloodOrder, 'url' | 'concurrency'>) => {
+      const flooder = fork(fileURLToPath(new URL('./flood.ts', import.meta.url)), [], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      try {
+        if (flooder.pid !== undefined) setPriority(flooder.pid, 19);
+        const started = once(flooder, 'message');
+        flooder.send({
+          ...order,
+          url: `${cloud.endpoints.api}/v1/items`,
+          concurrency: options.floodConcurrency,
+        });
+        await started;
+        // Steady state: the flood has scaled the function out, so its environments' cold starts (which
+        // on AWS take no CPU from B) are over before B is measured.
+        await new Promise((resolve) => setTimeout(resolve, FLOOD_WARM_UP_MS));
+        const latencies = await sampleB(options.samples);
+        const tallied = once(flooder, 'message');
+        flooder.send('stop');
+        const [tally] = (await tallied) as [FloodTally];
+        return { latencies, requests: tally.requests, limited: tally.limited };
+      } finally {
+        if (flooder.exitCode === null) flooder.kill();
+      }
     };
 
     phase = 'flood';
-    const flooded = await duringFlood(
-      async () => (await a.submit(smallItem(`urn:diplowire:bench:flood:${randomUUID()}`))).status,
-    );
+    const flooded = await duringFlood({ apiKey: pa.apiKey });
     phase = 'floor';
-    const floor = await duringFlood(
-      async () =>
-        (
-          await a.request('POST', '/v1/items', {
-            anonymous: true,
-            body: JSON.stringify(smallItem(`urn:diplowire:bench:floor:${randomUUID()}`)),
-            headers: { 'content-type': 'application/json' },
-          })
-        ).status,
-    );
+    const floor = await duringFlood({});
     const during = flooded.latencies;
     const floodRequests = flooded.requests;
     const floodRateLimited = flooded.limited;
