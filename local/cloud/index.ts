@@ -127,6 +127,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       warnings,
       (arn, body, attributes) => sqs.send(arn, body, attributes),
     );
+    // Every function's credentials exist now; the proxy thread must know them before any call.
+    await iam.synced();
     const invocations = new InvocationLog();
     for (const fn of functions.values()) invocations.attach(fn);
     stoppers.push(async () => {

@@ -42,6 +42,8 @@ export interface IamAuthorityOptions {
   accountId: string;
   roles: ReadonlyMap<string, RolePolicies>;
   log: (line: string) => void;
+  /** Told of every principal `credentialsFor` creates (the proxy thread attributes requests too). */
+  onPrincipal?: (accessKeyId: string, principal: Principal) => void;
 }
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -63,18 +65,25 @@ export class IamAuthority {
     const policies = this.options.roles.get(roleArn);
     if (!policies) return undefined;
     const accessKeyId = `ASIA${[...randomBytes(16)].map((b) => BASE32[b % 32]).join('')}`;
-    this.byAccessKey.set(accessKeyId, {
+    const principal: Principal = {
       functionName,
       roleName: policies.roleName,
       roleArn,
       sessionArn: `arn:aws:sts::${this.options.accountId}:assumed-role/${policies.roleName}/${functionName}`,
       policies,
-    });
+    };
+    this.byAccessKey.set(accessKeyId, principal);
+    this.options.onPrincipal?.(accessKeyId, principal);
     return {
       AWS_ACCESS_KEY_ID: accessKeyId,
       AWS_SECRET_ACCESS_KEY: randomBytes(30).toString('base64'),
       AWS_SESSION_TOKEN: randomBytes(96).toString('base64'),
     };
+  }
+
+  /** Attributes `accessKeyId` to a principal another authority created (the proxy thread's copy). */
+  admit(accessKeyId: string, principal: Principal): void {
+    this.byAccessKey.set(accessKeyId, principal);
   }
 
   /** The function whose credentials signed the request; undefined for the operator. */

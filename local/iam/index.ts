@@ -6,7 +6,7 @@
 import type { ScheduleTargetInvoker } from '../scheduler/delivery';
 import type { ResolvedStack } from '../template';
 import { IamAuthority } from './authority';
-import { dynamoDbRequests, keySchemasOf } from './dynamodb';
+import { keySchemasOf } from './dynamodb';
 import {
   type EventBridgeAuthorizer,
   eventBridgeAuthorizer,
@@ -16,9 +16,8 @@ import {
   sqsAuthorizer,
 } from './endpoints';
 import { type AuthorizationRequest, evaluate } from './policy';
-import { type AuthorizingProxy, dynamoDbDenied, startAuthorizingProxy, translateDenied } from './proxy';
+import { startProxyThread } from './proxy-host';
 import { rolePolicies } from './roles';
-import { translateRequests } from './services';
 
 export type { Denial, FunctionCredentials, Principal } from './authority';
 export { IamAuthority } from './authority';
@@ -46,6 +45,8 @@ export interface LocalIam {
   dynamodbEndpoint: string;
   /** What functions get as `AWS_ENDPOINT_URL_TRANSLATE`, when a Translate endpoint is configured. */
   translateEndpoint?: string;
+  /** Resolves once the proxies know every function's credentials handed out so far. */
+  synced(): Promise<void>;
   eventBridge: EventBridgeAuthorizer;
   sqs: SqsAuthorizer;
   scheduler: SchedulerAuthorizer;
@@ -73,67 +74,50 @@ export async function startLocalIam(options: LocalIamOptions): Promise<LocalIam>
   const scope = { region: options.region, accountId: options.accountId };
   const { roles, warnings } = rolePolicies(options.stacks);
   const log = (line: string) => options.log(line);
-  const authority = new IamAuthority({ enabled: options.enabled, accountId: options.accountId, roles, log });
   const tables = options.stacks.flatMap((s) =>
     Object.values(s.resources).filter((r) => r.type === 'AWS::DynamoDB::Table'),
   );
-  const keys = keySchemasOf(tables);
-  const proxies: AuthorizingProxy[] = [];
-  const close = async () => {
-    await Promise.all(proxies.map((p) => p.close()));
+  // The proxies run on a thread of their own (proxy-thread.ts); this thread's authority tells it
+  // of every function's credentials.
+  const proxies = await startProxyThread(
+    {
+      enabled: options.enabled,
+      accountId: options.accountId,
+      region: options.region,
+      host: options.host,
+      dynamodbUpstream: options.dynamodbUpstream,
+      ...(options.translateUpstream && { translateUpstream: options.translateUpstream }),
+      keys: keySchemasOf(tables),
+    },
+    log,
+  );
+  const authority = new IamAuthority({
+    enabled: options.enabled,
+    accountId: options.accountId,
+    roles,
+    log,
+    onPrincipal: (accessKeyId, principal) => proxies.admit(accessKeyId, principal),
+  });
+  return {
+    authority,
+    warnings,
+    dynamodbEndpoint: proxies.dynamodbEndpoint,
+    ...(proxies.translateEndpoint && { translateEndpoint: proxies.translateEndpoint }),
+    synced: () => proxies.synced(),
+    eventBridge: eventBridgeAuthorizer(authority, scope),
+    sqs: sqsAuthorizer(authority, scope),
+    scheduler: schedulerAuthorizer(authority, scope),
+    mappingRefusal: (functionName, sourceArn) => mappingRefusal(authority, functionName, sourceArn),
+    scheduleTargets: (invoke) => async (target, payload, context) => {
+      const principal = authority.servicePrincipal(target.RoleArn, 'scheduler');
+      const denial = authority.authorize(principal, [
+        { action: TARGET_ACTIONS[target.kind], resource: target.Arn },
+      ]);
+      if (denial) throw Object.assign(new Error(denial.message), { code: 'AccessDeniedException' });
+      await invoke(target, payload, context);
+    },
+    close: () => proxies.close(),
   };
-  try {
-    const dynamodb = await startAuthorizingProxy(
-      {
-        upstream: options.dynamodbUpstream,
-        authority,
-        describe: (target, input) => dynamoDbRequests(target, input, { ...scope, keys }),
-        denied: dynamoDbDenied,
-        log: (line) => options.log(`[dynamodb] ${line}`),
-      },
-      0,
-      options.host,
-    );
-    proxies.push(dynamodb);
-    let translateEndpoint: string | undefined;
-    if (options.translateUpstream) {
-      const translate = await startAuthorizingProxy(
-        {
-          upstream: options.translateUpstream,
-          authority,
-          describe: (target) => translateRequests(target),
-          denied: translateDenied,
-          log: (line) => options.log(`[translate] ${line}`),
-        },
-        0,
-        options.host,
-      );
-      proxies.push(translate);
-      translateEndpoint = translate.endpoint;
-    }
-    return {
-      authority,
-      warnings,
-      dynamodbEndpoint: dynamodb.endpoint,
-      ...(translateEndpoint && { translateEndpoint }),
-      eventBridge: eventBridgeAuthorizer(authority, scope),
-      sqs: sqsAuthorizer(authority, scope),
-      scheduler: schedulerAuthorizer(authority, scope),
-      mappingRefusal: (functionName, sourceArn) => mappingRefusal(authority, functionName, sourceArn),
-      scheduleTargets: (invoke) => async (target, payload, context) => {
-        const principal = authority.servicePrincipal(target.RoleArn, 'scheduler');
-        const denial = authority.authorize(principal, [
-          { action: TARGET_ACTIONS[target.kind], resource: target.Arn },
-        ]);
-        if (denial) throw Object.assign(new Error(denial.message), { code: 'AccessDeniedException' });
-        await invoke(target, payload, context);
-      },
-      close,
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
 }
 
 /** What Lambda's pollers call with the execution role: SQS queues, DynamoDB streams. */
