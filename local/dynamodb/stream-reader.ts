@@ -167,8 +167,14 @@ export class StreamReader {
       try {
         page = await this.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
       } catch (error) {
-        // A kept iterator expires after 15 minutes idle: a fresh one from the read position.
-        if (errorName(error) === 'ExpiredIteratorException' && renewals++ < MAX_ITERATOR_RENEWALS) {
+        // A kept iterator expires after 15 minutes idle: a fresh one from the read position. DynamoDB
+        // Local also refuses one kept while the shard was empty once its first records arrive
+        // (TrimmedDataAccessException, with nothing trimmed): a fresh one reads them at once.
+        const name = errorName(error);
+        if (
+          (name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException') &&
+          renewals++ < MAX_ITERATOR_RENEWALS
+        ) {
           iterator = await this.iterator(shardId, state);
           continue;
         }

@@ -65,6 +65,28 @@ describe('StreamReader', () => {
     expect(commands.filter((name) => name !== 'GetRecordsCommand')).toEqual([]);
   });
 
+  it('reads the first writes to an empty table through the iterator it kept while the shard was empty', async () => {
+    // DynamoDB Local refuses such an iterator once records arrive (TrimmedDataAccessException); the
+    // reader takes a fresh one from its position instead of failing the poll (a lost poll interval).
+    const emptyTable = await createItemsTable(client, uniqueTableName('reader-empty'));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: emptyTable }));
+    const reader = new StreamReader(streams, Table!.LatestStreamArn!);
+    expect(await reader.readAvailable()).toEqual([]);
+    // Stream sequence numbers are global in DynamoDB Local: writes elsewhere move them on.
+    for (const n of [100, 101]) await put(n);
+    expect(await reader.readAvailable()).toEqual([]);
+    for (const n of [1, 2]) {
+      await client.send(
+        new PutItemCommand({
+          TableName: emptyTable,
+          Item: { PK: { S: `ITEM#empty-${n}` }, SK: { S: 'V#000000001' }, n: { N: String(n) } },
+        }),
+      );
+    }
+    expect(numbers(await reader.readAvailable())).toEqual([1, 2]);
+    expect(await reader.readAvailable()).toEqual([]);
+  });
+
   it('takes at most the asked number per shard and continues right after it on the next read', async () => {
     const reader = new StreamReader(streams, streamArn);
     reader.restore({ streamArn, shards: {} });
