@@ -9,6 +9,7 @@
  *   the Translate test server. The translator packs the headline and a short body into one request,
  *   so 1.0 is the expectation; anything above is a duplicate or a retry, anything below a version
  *   that was never translated.
+ * Before the measured run, one unmeasured round at its concurrency scales the path out (scaleOut).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -124,6 +125,7 @@ export async function measureSubscribers(options: {
 
     const run = randomUUID().slice(0, 8);
     const idleWebhookSamplesMs = options.skipIdle ? [] : await measureIdle(api, receiver.arrivals, run);
+    await scaleOut(api, receiver.arrivals, run, options.concurrency);
     const acceptedAt = new Map<string, number>();
     const bodies = new Set<string>();
     const headlines = new Set<string>();
@@ -204,6 +206,44 @@ export async function measureSubscribers(options: {
     await receiver.close();
     await translate.close();
   }
+}
+
+/** Items per loop of the unmeasured round that scales the path out before the measured run. */
+const SCALE_OUT_ITEMS_PER_LOOP = 3;
+
+/**
+ * One unmeasured round at the measured concurrency, as the local-cloud part does: the functions on
+ * the path scale out to it (their environments' cold starts are coldInitOverReference's business),
+ * and the measured run starts once every webhook of the round arrived and the cloud was quiet again.
+ */
+async function scaleOut(
+  api: ReturnType<typeof partnerApi>,
+  arrivals: readonly Arrival[],
+  run: string,
+  concurrency: number,
+): Promise<void> {
+  const ids = new Set<string>();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, loop) => {
+      for (let n = 0; n < SCALE_OUT_ITEMS_PER_LOOP; n++) {
+        const result = await api.submit({
+          uri: `urn:bench:scale-out:${run}:${loop}:${n}`,
+          language: 'ar',
+          headlines: [{ value: `خبر للتحمية ${loop} ${n} ${run}` }],
+          bodies: [{ role: 'main', contenttype: 'text/plain', value: `نص للتحمية ${loop} ${n} ${run}` }],
+        });
+        if (result.status !== 201)
+          throw new Error(`scale-out submit answered ${result.status}: ${result.text}`);
+        ids.add((JSON.parse(result.text) as { id: string }).id);
+      }
+    }),
+  );
+  const deadline = Date.now() + 60_000;
+  while ([...ids].some((id) => !arrivals.some((a) => a.verified && a.itemId === id))) {
+    if (Date.now() > deadline) throw new Error('the scale-out round was not delivered within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await new Promise((resolve) => setTimeout(resolve, IDLE_PAUSE_MS));
 }
 
 const IDLE_WARM_UP = 3;
