@@ -121,14 +121,10 @@ async function startOnce(options: StartCloudOptions): Promise<RunningCloud> {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_NO_WARNINGS: '1', ...options.env },
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout = (stdout + chunk.toString()).slice(-LOG_LIMIT);
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-LOG_LIMIT);
-  });
+  const stdout = outputTail(LOG_LIMIT);
+  const stderr = outputTail(LOG_LIMIT);
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const isRunning = () => child.exitCode === null && child.signalCode === null;
 
@@ -140,8 +136,9 @@ async function startOnce(options: StartCloudOptions): Promise<RunningCloud> {
         timeoutMs,
       );
       const check = () => {
-        if (/^ready in /m.test(stdout)) {
+        if (/^ready in /m.test(stdout.text())) {
           clearTimeout(timer);
+          child.stdout.off('data', check);
           resolve();
         }
       };
@@ -156,7 +153,7 @@ async function startOnce(options: StartCloudOptions): Promise<RunningCloud> {
       child.kill('SIGKILL');
       await exited;
     }
-    throw new Error(`${(error as Error).message}\n--- stderr (tail) ---\n${stderr.slice(-3000)}`);
+    throw new Error(`${(error as Error).message}\n--- stderr (tail) ---\n${stderr.text().slice(-3000)}`);
   }
 
   const endpoints = JSON.parse(readFileSync(join(options.dataDir, 'endpoints.json'), 'utf8')) as Endpoints;
@@ -170,9 +167,27 @@ async function startOnce(options: StartCloudOptions): Promise<RunningCloud> {
   return {
     endpoints,
     process: child,
-    log: () => stderr,
+    log: () => stderr.text(),
     stop: () => signal('SIGTERM', 20_000),
     kill: () => signal('SIGKILL', 0),
+  };
+}
+
+/**
+ * The last `limit` characters of a child's output, kept as chunks: taking a chunk costs its own
+ * length, not the whole tail's (a flood in the fairness bench logs thousands of lines a second, and
+ * re-slicing a 2 MB string per chunk took CPU from the client being measured in the same process).
+ */
+function outputTail(limit: number): { push(chunk: string): void; text(): string } {
+  const chunks: string[] = [];
+  let length = 0;
+  return {
+    push(chunk) {
+      chunks.push(chunk);
+      length += chunk.length;
+      while (chunks.length > 1 && length - chunks[0]!.length >= limit) length -= chunks.shift()!.length;
+    },
+    text: () => chunks.join('').slice(-limit),
   };
 }
 
