@@ -23,7 +23,12 @@ export interface StageConfig {
   logRetention: RetentionDays;
   /** How long the bus archive keeps events for replay. */
   archiveRetention: Duration;
-  /** Default route throttling of the HTTP API stage: each route gets this rate (req/s) and burst. */
+  /**
+   * Default route throttling of the HTTP API stage: each route gets this rate (req/s) and burst. It
+   * is one bucket for every partner, so it sits above any single partner's flood: a flood must be
+   * refused by its own partner's share (`partnerRateLimit`), not drain the bucket the others draw
+   * on (docs/security.md, "One partner could starve everyone").
+   */
   throttle: { rateLimit: number; burstLimit: number };
   /**
    * Each partner's share, `<requests per second>/<burst>`, enforced by every API function's container
@@ -39,9 +44,9 @@ const CONFIGS: Record<Stage, Omit<StageConfig, 'stage'>> = {
     deletionProtection: false,
     logRetention: RetentionDays.ONE_MONTH,
     archiveRetention: Duration.days(30),
-    // The local cloud runs the dev template: bursts in tests and the benchmark must measure the
-    // system, not the throttle (429s are still tested with a low limit in the gateway's own tests).
-    throttle: { rateLimit: 500, burstLimit: 1000 },
+    // Above what one flooding client reaches on the local cloud (~2,000 requests a second): its
+    // partner's share refuses it, and the others keep the shared bucket (see STAGE_THROTTLE_NOTE).
+    throttle: { rateLimit: 5000, burstLimit: 5000 },
     partnerRateLimit: '100/200',
     logLevel: 'DEBUG',
   },
@@ -50,7 +55,8 @@ const CONFIGS: Record<Stage, Omit<StageConfig, 'stage'>> = {
     deletionProtection: true,
     logRetention: RetentionDays.ONE_YEAR,
     archiveRetention: Duration.days(365),
-    throttle: { rateLimit: 2000, burstLimit: 4000 },
+    // The account's HTTP API quota (10,000 requests a second, burst 5,000): only it caps the stage.
+    throttle: { rateLimit: 10000, burstLimit: 5000 },
     partnerRateLimit: '50/100',
     logLevel: 'INFO',
   },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stageConfig } from '#infra/config.ts';
 import {
   disposeSynths,
   findOne,
@@ -171,11 +172,20 @@ describe('default stage', () => {
     expect(stageOf(dev)).toMatchObject({ StageName: '$default', AutoDeploy: true });
   });
 
-  it('throttles every route, prod higher than dev', () => {
+  it('throttles every route above any one partner share, prod at the account quota', () => {
     const devLimits = stageOf(dev).DefaultRouteSettings as Record<string, number>;
     const prodLimits = stageOf(prod).DefaultRouteSettings as Record<string, number>;
-    expect(devLimits).toEqual({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
-    expect(prodLimits).toEqual({ ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 4000 });
+    expect(devLimits).toEqual({ ThrottlingRateLimit: 5000, ThrottlingBurstLimit: 5000 });
+    expect(prodLimits).toEqual({ ThrottlingRateLimit: 10000, ThrottlingBurstLimit: 5000 });
+    // A partner's share (rate/burst) is a small part of the shared bucket.
+    for (const [stage, limits] of [
+      ['dev', devLimits],
+      ['prod', prodLimits],
+    ] as const) {
+      const [rate, burst] = stageConfig(stage).partnerRateLimit.split('/').map(Number);
+      expect(rate! * 20).toBeLessThanOrEqual(limits.ThrottlingRateLimit!);
+      expect(burst! * 20).toBeLessThanOrEqual(limits.ThrottlingBurstLimit!);
+    }
   });
 
   it('writes JSON access logs with the request, caller, route, outcome and authorizer error', () => {
