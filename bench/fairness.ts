@@ -9,9 +9,8 @@
  * before any function runs (no Authorization header: 401 at the gateway), over B's p99 alone. No
  * limit can do better than that floor here; on AWS the flood's traffic does not share B's CPU.
  */
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { smallItem } from '#tests/e2e/support/helpers.ts';
@@ -43,6 +42,18 @@ const PARTNER_RATE_LIMIT = '2/4';
 /** B's pause between submissions: even at 0 ms latency it stays under its share (1.67 a second). */
 const B_PAUSE_MS = 600;
 const FLOOD_WARM_UP_MS = 5_000;
+
+/** The flood process's next message; a process that exits first fails the bench instead of hanging it. */
+function replyOf(flooder: ChildProcess): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const exited = (code: number | null) => reject(new Error(`the flood process exited (code ${code})`));
+    flooder.once('exit', exited);
+    flooder.once('message', (message) => {
+      flooder.off('exit', exited);
+      resolve(message);
+    });
+  });
+}
 
 export async function measureFairness(options: {
   samples: number;
@@ -87,7 +98,7 @@ export async function measureFairness(options: {
       });
       try {
         if (flooder.pid !== undefined) setPriority(flooder.pid, 19);
-        const started = once(flooder, 'message');
+        const started = replyOf(flooder);
         flooder.send({
           ...order,
           url: `${cloud.endpoints.api}/v1/items`,
@@ -98,9 +109,9 @@ export async function measureFairness(options: {
         // on AWS take no CPU from B) are over before B is measured.
         await new Promise((resolve) => setTimeout(resolve, FLOOD_WARM_UP_MS));
         const latencies = await sampleB(options.samples);
-        const tallied = once(flooder, 'message');
+        const tallied = replyOf(flooder);
         flooder.send('stop');
-        const [tally] = (await tallied) as [FloodTally];
+        const tally = (await tallied) as FloodTally;
         return { latencies, requests: tally.requests, limited: tally.limited };
       } finally {
         if (flooder.exitCode === null) flooder.kill();
