@@ -4,12 +4,13 @@
  * before any call (`synced`), refuses what the role does not allow with DynamoDB's own error, logs
  * the denial through the main thread, forwards the rest to DynamoDB Local, and closes.
  */
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { IamAuthority } from '#local/iam/authority.ts';
 import { keySchemasOf } from '#local/iam/dynamodb.ts';
 import { type ProxyThread, startProxyThread } from '#local/iam/proxy-host.ts';
-import { uniqueTableName } from '../support/dynamodb';
+import { localDynamoClient, uniqueTableName } from '../support/dynamodb';
+import { createPartnersTable } from '../support/tables';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
@@ -21,18 +22,12 @@ const lines: string[] = [];
 let thread: ProxyThread;
 let asFunction: ConstructorParameters<typeof DynamoDBClient>[0];
 const asOperator = { region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
-const item = (pk: string) => ({ TableName: TABLE, Item: { PK: { S: pk } } });
+const key = (pk: string) => ({ PK: { S: pk }, SK: { S: 'ROW' } });
+const item = (pk: string) => ({ TableName: TABLE, Item: key(pk) });
 
 beforeAll(async () => {
-  const admin = new DynamoDBClient({ ...asOperator, endpoint: inject('dynamodbEndpoint') });
-  await admin.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'PK', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }],
-    }),
-  );
+  const admin = localDynamoClient();
+  await createPartnersTable(admin, TABLE);
   admin.destroy();
   thread = await startProxyThread(
     {
@@ -108,14 +103,12 @@ describe('the IAM proxy thread', () => {
       ),
     );
     const admin = new DynamoDBClient({ ...asOperator, endpoint: thread.dynamodbEndpoint });
-    expect(
-      (await admin.send(new GetItemCommand({ TableName: TABLE, Key: { PK: { S: 'ITEM#1' } } }))).Item,
-    ).toEqual({
-      PK: { S: 'ITEM#1' },
-    });
+    expect((await admin.send(new GetItemCommand({ TableName: TABLE, Key: key('ITEM#1') }))).Item).toEqual(
+      key('ITEM#1'),
+    );
     // The refused write never reached DynamoDB Local.
     expect(
-      (await admin.send(new GetItemCommand({ TableName: TABLE, Key: { PK: { S: 'PARTNER#1' } } }))).Item,
+      (await admin.send(new GetItemCommand({ TableName: TABLE, Key: key('PARTNER#1') }))).Item,
     ).toBeUndefined();
     fn.destroy();
     admin.destroy();
