@@ -11,6 +11,7 @@
  * floods until it receives 'stop', and answers with its FloodTally.
  */
 import { randomUUID } from 'node:crypto';
+import { smallItem } from '#tests/e2e/support/helpers.ts';
 
 export interface FloodOrder {
   url: string;
@@ -24,16 +25,6 @@ export interface FloodTally {
   limited: number;
 }
 
-function floodItem(): string {
-  const uri = `urn:diplowire:bench:flood:${randomUUID()}`;
-  return JSON.stringify({
-    uri,
-    language: 'ar',
-    headlines: [{ value: 'الكويت وبلجيكا تبحثان العلاقات الثنائية' }],
-    bodies: [{ role: 'main', contenttype: 'text/plain', value: `نص الخبر ${uri}` }],
-  });
-}
-
 async function flood(order: FloodOrder, stopped: () => boolean): Promise<FloodTally> {
   const tally: FloodTally = { requests: 0, limited: 0 };
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -41,7 +32,11 @@ async function flood(order: FloodOrder, stopped: () => boolean): Promise<FloodTa
   await Promise.all(
     Array.from({ length: order.concurrency }, async () => {
       while (!stopped()) {
-        const response = await fetch(order.url, { method: 'POST', headers, body: floodItem() });
+        const response = await fetch(order.url, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(smallItem(`urn:diplowire:bench:flood:${randomUUID()}`)),
+        });
         await response.arrayBuffer();
         tally.requests++;
         if (response.status === 429) tally.limited++;
