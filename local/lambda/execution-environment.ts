@@ -9,11 +9,19 @@ import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { LocalFunctionDefinition } from './types';
 
-type WorkerMessage =
+/** What the function wrote since the worker's last message (runtime-worker.mjs). */
+interface WorkerOutput {
+  stdout: string;
+  stderr: string;
+}
+
+type WorkerMessage = { output?: WorkerOutput } & (
+  | { type: 'output' }
   | { type: 'ready'; initDurationMs: number }
   | { type: 'init-error'; errorType: string; errorMessage: string }
   | { type: 'result'; requestId: string; payload: string }
-  | { type: 'error' | 'fatal'; requestId?: string; errorType: string; errorMessage: string; stack?: string };
+  | { type: 'error' | 'fatal'; requestId?: string; errorType: string; errorMessage: string; stack?: string }
+);
 
 export type Outcome =
   | { kind: 'value'; value: unknown }
@@ -72,6 +80,9 @@ export function spawnEnvironment(options: SpawnOptions): Environment {
       logStream,
     },
   });
+  const output = outputLines(def.name, options.log);
+  // The worker sends output with its messages; its stdio streams only carry what bypasses
+  // process.stdout/stderr (nothing of Node's own), so they are still read.
   forwardLines(worker.stdout, def.name, options.log);
   forwardLines(worker.stderr, def.name, options.log);
 
@@ -101,6 +112,8 @@ export function spawnEnvironment(options: SpawnOptions): Environment {
 
   let lastError: (Error & { code?: string }) | undefined;
   worker.on('message', (message: WorkerMessage) => {
+    // Before the message's own meaning: an invocation's lines come before its outcome.
+    if (message.output) output.write(message.output);
     switch (message.type) {
       case 'ready':
         env.settle?.({ kind: 'value', value: null, initDurationMs: message.initDurationMs } as Outcome);
@@ -127,6 +140,7 @@ export function spawnEnvironment(options: SpawnOptions): Environment {
     lastError = error;
   });
   worker.on('exit', (code) => {
+    output.end();
     env.alive = false;
     options.onExit(env);
     const outOfMemory = lastError?.code === 'ERR_WORKER_OUT_OF_MEMORY';
@@ -205,6 +219,28 @@ function environmentVariables(
     TZ: ':UTC',
   };
   return { ...def.environment, ...reserved, ...extraEnv };
+}
+
+/** Splits the worker's output into lines, each logged with the function's name; a partial line waits for its end. */
+function outputLines(functionName: string, log: (line: string) => void) {
+  const partial: WorkerOutput = { stdout: '', stderr: '' };
+  const emit = (stream: keyof WorkerOutput, text: string) => {
+    const lines = (partial[stream] + text).split('\n');
+    partial[stream] = lines.pop() ?? '';
+    for (const line of lines) log(`${functionName} ${line.endsWith('\r') ? line.slice(0, -1) : line}`);
+  };
+  return {
+    write(output: WorkerOutput) {
+      if (output.stdout) emit('stdout', output.stdout);
+      if (output.stderr) emit('stderr', output.stderr);
+    },
+    end() {
+      for (const stream of ['stdout', 'stderr'] as const) {
+        if (partial[stream]) log(`${functionName} ${partial[stream]}`);
+        partial[stream] = '';
+      }
+    },
+  };
 }
 
 function forwardLines(stream: Readable, functionName: string, log: (line: string) => void): void {

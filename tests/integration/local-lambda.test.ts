@@ -183,10 +183,17 @@ describe('LocalLambda', () => {
   it('forwards the function output line by line, prefixed with its name', async () => {
     const lines: string[] = [];
     const fn = start({ name: 'chatty' }, { lines });
-    expect(value(await fn.invoke({ action: 'log' }))).toBe('logged');
-    await expect
-      .poll(() => lines)
-      .toEqual(expect.arrayContaining(['chatty hello from chatty', 'chatty to stderr']));
+    const logged = await fn.invoke({ action: 'log' });
+    expect(value(logged)).toBe('logged');
+    // An invocation's output is logged before its outcome, as in its log stream.
+    expect(lines.filter((l) => !l.includes('INIT'))).toEqual([
+      'chatty hello from chatty',
+      'chatty to stderr',
+      expect.stringMatching(new RegExp(`^chatty ${logged.requestId} .* ok$`)),
+    ]);
+    // Output written after the result (a timer) still arrives, and a line is logged only once whole.
+    expect(value(await fn.invoke({ action: 'log-after' }))).toBe('returned');
+    await expect.poll(() => lines.at(-1)).toBe('chatty half a line, finished later');
   });
 
   it("schedules background invocations per function: a backlog on one never delays another's", async () => {
