@@ -42,6 +42,8 @@ export function formatLogLine(line: string, format: LogFormat): string | undefin
   let text = line;
   let severity: 'error' | 'warn' | undefined;
   if (json > 0 && line.endsWith('}')) {
+    // Embedded metrics start with `_aws` (shared/adapters/metrics.ts, Powertools): hidden unparsed.
+    if (!format.verbose && line.startsWith('{"_aws":', json)) return undefined;
     const parsed = parseObject(line.slice(json));
     if (parsed) {
       const prefix = line.slice(0, json);

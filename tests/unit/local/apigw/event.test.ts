@@ -5,6 +5,7 @@ import {
   formatRequestTime,
   type IncomingRequest,
   isTextContentType,
+  newRequestId,
   parseQueryString,
   splitRequestParts,
 } from '#local/apigw/event.ts';
@@ -75,5 +76,16 @@ describe('payload 2.0 request parts', () => {
     expect(event.body).toBe(Buffer.from([0, 1, 2, 255]).toString('base64'));
     expect(event.isBase64Encoded).toBe(true);
     expect(requestContext.domainPrefix).toBe('abc');
+  });
+});
+
+describe('newRequestId', () => {
+  it("gives ids shaped like API Gateway's (base64 of 10 bytes), none repeated across pool refills", () => {
+    const ids = Array.from({ length: 2500 }, () => newRequestId());
+    for (const id of ids) {
+      expect(id).toMatch(/^[A-Za-z0-9+/]{14}==$/);
+      expect(Buffer.from(id, 'base64')).toHaveLength(10);
+    }
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
