@@ -1,4 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '#shared/adapters/logger.ts';
 import type { ReleaseSchedules } from '#shared/adapters/scheduler/release-schedules.ts';
 import { NEWS_ITEM_EMBARGOED } from '#shared/contracts/events/names.ts';
 import type { ItemHeadReader } from '#shared/domain/ports.ts';

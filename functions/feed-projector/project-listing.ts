@@ -1,9 +1,9 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { fromVersionRecord, MalformedRecordError } from '#shared/adapters/dynamodb/item-records.ts';
 import { ITEM_PK_PREFIX, VERSION_SK_PREFIX } from '#shared/adapters/dynamodb/table-design.ts';
+import type { Logger } from '#shared/adapters/logger.ts';
 import { mapInOrder } from '#shared/domain/concurrency.ts';
 import { type ItemListing, listingOf } from '#shared/domain/listing.ts';
 import type { ItemListingWriter } from '#shared/domain/ports.ts';

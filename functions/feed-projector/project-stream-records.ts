@@ -1,9 +1,9 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { fromVersionRecord } from '#shared/adapters/dynamodb/item-records.ts';
 import { VERSION_SK_PREFIX } from '#shared/adapters/dynamodb/table-design.ts';
+import type { Logger } from '#shared/adapters/logger.ts';
 import { type Metrics, MetricUnit } from '#shared/adapters/metrics.ts';
 import { mapInOrder } from '#shared/domain/concurrency.ts';
 import type { NewFeedRecord } from '#shared/domain/feed/model.ts';

@@ -1,4 +1,3 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
@@ -11,6 +10,7 @@ import {
 } from '#shared/adapters/dynamodb/table-design.ts';
 import { ANNOUNCED_AT, translationFromRecord } from '#shared/adapters/dynamodb/translation-records.ts';
 import type { EventPublisher, PublishEntry } from '#shared/adapters/eventbridge/event-publisher.ts';
+import type { Logger } from '#shared/adapters/logger.ts';
 import { type Metrics, MetricUnit } from '#shared/adapters/metrics.ts';
 import { type NewsItemEvent, toNewsItemEvent, toReleaseEvent } from '#shared/domain/events.ts';
 import { type TranslatedEvent, toTranslatedEvent } from '#shared/domain/translation/event.ts';

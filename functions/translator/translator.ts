@@ -1,4 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '#shared/adapters/logger.ts';
 import { type Metrics, MetricUnit } from '#shared/adapters/metrics.ts';
 import { defineSubscriber, type SubscriberHandler } from '#shared/adapters/subscriber/index.ts';
 import type { NewsItemDetailV1 } from '#shared/contracts/events/index.ts';

@@ -1,7 +1,6 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { injectLambdaContext, Logger } from './logger';
 import { logMetrics, Metrics } from './metrics';
 
 /**
@@ -25,6 +24,6 @@ export function observedHandler<TEvent, TResult = void>(): middy.MiddyfiedHandle
   Context
 > {
   return middy<TEvent, TResult, Error, Context>()
-    .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+    .use(injectLambdaContext(logger))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }

@@ -3,7 +3,6 @@
  * so a flood that scales the API to many containers still gets one share, not one per container.
  */
 
-import { Logger } from '@aws-lambda-powertools/logger';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
@@ -11,6 +10,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoPartnerRateGate } from '#shared/adapters/dynamodb/partner-rate-gate.ts';
 import { partnerRateKey } from '#shared/adapters/dynamodb/table-design.ts';
 import { httpHandler, json } from '#shared/adapters/http/index.ts';
+import { Logger } from '#shared/adapters/logger.ts';
 import { Metrics } from '#shared/adapters/metrics.ts';
 import { newId } from '#shared/domain/ids.ts';
 import { LEASE_LIFETIME_MS, maxLeaseOf } from '#shared/domain/rate-lease.ts';

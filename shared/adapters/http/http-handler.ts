@@ -1,5 +1,3 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj, type MiddyfiedHandler, type Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import {
@@ -17,6 +15,7 @@ import { MAX_PARTNERS, type PartnerRateGate, parseRateLimit } from '../../domain
 import { dynamoDb } from '../clients/dynamodb';
 import { DynamoPartnerRateGate } from '../dynamodb/partner-rate-gate';
 import { requireEnv } from '../env';
+import { injectLambdaContext, type Logger } from '../logger';
 import { logMetrics, type Metrics, MetricUnit } from '../metrics';
 import { problemDetails } from './problem-details';
 import { type AuthenticatedCaller, requireCaller, requireScope } from './request';
@@ -113,7 +112,7 @@ export function httpHandler(routes: RouteHandlers, options: HttpHandlerOptions):
 
   return middy<HttpEvent, HttpResponse, Error, Context>()
     .use(headOnly())
-    .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+    .use(injectLambdaContext(logger))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(problemDetails({ logger, metrics, unlogged: (error) => unloggedErrors.has(error) }))
     .handler(dispatch);

@@ -1,9 +1,9 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj, Request } from '@middy/core';
 import { itemPath } from '../../contracts/api/paths';
 import { problemTypeUri } from '../../contracts/api/problem-types';
 import type { Problem } from '../../contracts/api/schemas';
 import { DiplowireError, ItemExistsError } from '../../domain/errors';
+import type { Logger } from '../logger';
 import { type Metrics, MetricUnit } from '../metrics';
 import { normaliseHeaders, PROBLEM_CONTENT_TYPE } from './response';
 import type { HttpEvent, HttpResponse } from './types';

@@ -1,5 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 // Types only: the contracts' zod source never reaches a Lambda bundle (see docs/events.md).
@@ -10,6 +8,7 @@ import {
   isDetailType,
   validateEventDetail,
 } from '../../contracts/events/validate';
+import { injectLambdaContext, Logger } from '../logger';
 import type { DedupeStore } from './dedupe-store';
 
 export type { DedupeClaim, DedupeStore, DynamoDedupeStoreOptions } from './dedupe-store';
@@ -157,7 +156,5 @@ export function defineSubscriber<T extends DetailType>(
     if (claim?.status === 'claimed') await definition.dedupe!.complete(dedupeKey, claim.token);
   };
 
-  return middy<SubscriberEvent, void, Error, Context>()
-    .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
-    .handler(handle);
+  return middy<SubscriberEvent, void, Error, Context>().use(injectLambdaContext(logger)).handler(handle);
 }

@@ -1,9 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { isOutboxRecord, publishStreamRecords } from '#functions/outbox-publisher/publish-stream-records.ts';
 import type { PublishEntry, PublishResult } from '#shared/adapters/eventbridge/event-publisher.ts';
+import { Logger } from '#shared/adapters/logger.ts';
 import { Metrics } from '#shared/adapters/metrics.ts';
 import { eventIdOf } from '#shared/domain/events.ts';
 import { translationEventIdOf } from '#shared/domain/translation/model.ts';

@@ -1,10 +1,10 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { projectStreamRecords } from '#functions/feed-projector/project-stream-records.ts';
 import { toVersionRecord } from '#shared/adapters/dynamodb/item-records.ts';
 import { translationKey } from '#shared/adapters/dynamodb/table-design.ts';
+import { Logger } from '#shared/adapters/logger.ts';
 import { Metrics } from '#shared/adapters/metrics.ts';
 import { embargoedEventIdOf, eventIdOf } from '#shared/domain/events.ts';
 import type { NewFeedRecord } from '#shared/domain/feed/model.ts';

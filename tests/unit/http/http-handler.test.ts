@@ -1,7 +1,7 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { type AuthenticatedCaller, httpHandler, json } from '#shared/adapters/http/index.ts';
 import type { HttpEvent } from '#shared/adapters/http/types.ts';
+import { Logger } from '#shared/adapters/logger.ts';
 import { Metrics } from '#shared/adapters/metrics.ts';
 import { InMemoryPartnerRateGate } from '#shared/domain/rate-limit.ts';
 import { httpEvent, lambdaContext, partnerContext, responseHeader } from '../../support/api-events';

@@ -1,8 +1,8 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import { describe, expect, it, vi } from 'vitest';
 import { INTERNAL_ERROR_DETAIL, json, problemDetails } from '#shared/adapters/http/index.ts';
 import type { HttpEvent, HttpResponse } from '#shared/adapters/http/types.ts';
+import { Logger } from '#shared/adapters/logger.ts';
 import { Problem } from '#shared/contracts/api/schemas.ts';
 import { ConflictError, ItemExistsError, ValidationError } from '#shared/domain/errors.ts';
 import { httpEvent, lambdaContext, responseHeader } from '../../support/api-events';

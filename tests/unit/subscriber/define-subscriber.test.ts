@@ -1,6 +1,6 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { Logger } from '#shared/adapters/logger.ts';
 import {
   type DedupeClaim,
   type DedupeStore,
