@@ -20,3 +20,8 @@ export function optionalEnv(name: string, fallback: string, env: NodeJS.ProcessE
   const value = env[name];
   return value === undefined || value.trim() === '' ? fallback : value;
 }
+
+/** `true`/`1`/`yes`/`on`/`y`, as Powertools reads its boolean variables (`POWERTOOLS_DEV`, …). */
+export function isTruthy(value: string | undefined): boolean {
+  return ['true', '1', 'yes', 'on', 'y'].includes(value?.trim().toLowerCase() ?? '');
+}

@@ -1,5 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { isTruthy } from './env';
 
 /**
  * Structured JSON logs, one object a line, in the format Powertools for AWS Lambda's Logger writes,
@@ -44,10 +45,6 @@ function levelOf(value: string | undefined): LogLevel | undefined {
   return level !== undefined && Object.hasOwn(THRESHOLDS, level) ? (level as LogLevel) : undefined;
 }
 
-function isTruthy(value: string | undefined): boolean {
-  return ['true', '1', 'yes', 'on', 'y'].includes(value?.trim().toLowerCase() ?? '');
-}
-
 function writeToConsoleStream(line: string, level: LogLevel): void {
   (THRESHOLDS[level] >= THRESHOLDS.WARN ? process.stderr : process.stdout).write(`${line}\n`);
 }
@@ -62,7 +59,7 @@ export class Logger {
   private readonly dev: boolean;
   private keys: Record<string, unknown> = {};
   private context?: ContextKeys;
-  /** Only an on-demand environment's first invocation is a cold start (not provisioned concurrency). */
+  /** Only an on-demand environment's first invocation is a cold start (as in Powertools and Metrics). */
   private coldStart: boolean;
 
   constructor(options: LoggerOptions = {}) {
@@ -78,7 +75,7 @@ export class Logger {
     this.threshold = THRESHOLDS[this.level];
     this.write = options.write ?? writeToConsoleStream;
     this.dev = isTruthy(env.POWERTOOLS_DEV);
-    this.coldStart = env.AWS_LAMBDA_INITIALIZATION_TYPE?.trim() !== 'provisioned-concurrency';
+    this.coldStart = env.AWS_LAMBDA_INITIALIZATION_TYPE?.trim() === 'on-demand';
   }
 
   /** Keys on every line until `resetKeys` (the middleware resets them after each invocation). */

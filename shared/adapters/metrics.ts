@@ -1,5 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { isTruthy } from './env';
 
 /**
  * Metrics as CloudWatch embedded metric format (EMF) log lines: what Powertools Metrics writes, for
@@ -29,11 +30,6 @@ export interface MetricsOptions {
   /** Where a document goes (default: one line on stdout, where Lambda sends it to CloudWatch Logs). */
   write?: (line: string) => void;
   now?: () => number;
-}
-
-/** `true`/`1`/`yes`/`on`, as Powertools reads its boolean variables. */
-function isTruthy(value: string | undefined): boolean {
-  return ['true', '1', 'yes', 'on', 'y'].includes(value?.trim().toLowerCase() ?? '');
 }
 
 export class Metrics {

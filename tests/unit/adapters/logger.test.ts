@@ -162,19 +162,27 @@ describe('Logger', () => {
     expect(new Logger(logLevel ? { logLevel } : {}).level).toBe(expected);
   });
 
-  it('counts a cold start only in an on-demand environment, as Powertools does', () => {
-    for (const type of ['on-demand', 'provisioned-concurrency', 'snap-start']) {
-      const lines: string[] = [];
-      const logger = new Logger({
-        env: { AWS_LAMBDA_INITIALIZATION_TYPE: type },
-        write: (line) => lines.push(line),
-      });
-      for (const id of ['a', 'b']) {
-        logger.addContext(context(id));
-        logger.info('x');
-      }
-      const coldStarts = lines.map((line) => (JSON.parse(line) as { cold_start: boolean }).cold_start);
-      expect(coldStarts, type).toEqual(type === 'provisioned-concurrency' ? [false, false] : [true, false]);
-    }
-  });
+  it.each(['on-demand', 'provisioned-concurrency', 'snap-start', undefined])(
+    'counts cold starts as Powertools does when the initialization type is %s',
+    async (type) => {
+      vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', type);
+      vi.stubEnv('POWERTOOLS_DEV', '');
+      const coldStarts = async (
+        logger: AnyLogger,
+        middleware: MiddlewareObj<number, void, Error, Context>,
+      ) => {
+        const handler = middy<number, void, Error, Context>()
+          .use(middleware)
+          .handler(async () => logger.info('x'));
+        const lines: unknown[] = [];
+        for (const n of [1, 2]) lines.push(...(await outputOf(() => handler(n, context(`req-${n}`)))));
+        return lines.map((entry) => (entry as { line: { cold_start?: boolean } }).line.cold_start);
+      };
+      const theirs = new PowertoolsLogger();
+      const ours = new Logger();
+      const expected = await coldStarts(theirs, powertoolsInjectLambdaContext(theirs));
+      expect(await coldStarts(ours, injectLambdaContext(ours))).toEqual(expected);
+      expect(expected).toEqual(type === 'on-demand' ? [true, false] : [false, false]);
+    },
+  );
 });
