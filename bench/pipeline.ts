@@ -7,7 +7,7 @@
  */
 import { loadavg } from 'node:os';
 import { measureEmbargo } from './embargo';
-import { measureFairness } from './fairness';
+import { fairnessOptionsFromEnv, measureFairness } from './fairness';
 import { measureFeed } from './feed';
 import { measureLocalCloud } from './local-cloud';
 import { throwawayClouds } from './storage';
@@ -90,12 +90,11 @@ if (only.has('embargo')) {
   });
 }
 if (only.has('fairness')) {
-  const fairness = await measureFairness({
-    samples: Number(process.env.BENCH_FAIRNESS_SAMPLES ?? 100),
-    floodConcurrency: 16,
-  });
+  const fairness = await measureFairness(fairnessOptionsFromEnv());
   Object.assign(out, {
     fairnessP99Ratio: round(fairness.fairnessP99Ratio, 3),
+    fairnessP99Ratios: fairness.rounds.map((r) => round(r.fairnessP99Ratio, 3)),
+    fairnessFloorP99Ratios: fairness.rounds.map((r) => round(r.fairnessFloorP99Ratio, 3)),
     fairnessAloneP99Ms: round(fairness.aloneP99Ms, 1),
     fairnessFloodP99Ms: round(fairness.floodP99Ms, 1),
     fairnessFloorP99Ratio: round(fairness.fairnessFloorP99Ratio, 3),

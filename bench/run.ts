@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ensureSynth } from '#local/synth.ts';
 import { measureColdInit } from './cold-init';
 import { measureEmbargo } from './embargo';
-import { measureFairness } from './fairness';
+import { fairnessOptionsFromEnv, measureFairness } from './fairness';
 import { measureFeed } from './feed';
 import { measureLocalCloud } from './local-cloud';
 import { measureStorage, throwawayClouds } from './storage';
@@ -21,7 +21,6 @@ const SUBMIT_ITERATIONS = Number(process.env.BENCH_SUBMIT_ITERATIONS ?? 200);
 const CLOUD_ITEMS = Number(process.env.BENCH_CLOUD_ITEMS ?? 200);
 const CLOUD_CONCURRENCIES = [1, 4, 16];
 const SUBSCRIBER_ITEMS = Number(process.env.BENCH_SUBSCRIBER_ITEMS ?? 100);
-const FAIRNESS_SAMPLES = Number(process.env.BENCH_FAIRNESS_SAMPLES ?? 100);
 const FEED_CHANGES = Number(process.env.BENCH_FEED_CHANGES ?? 200);
 const EMBARGO_ITEMS = Number(process.env.BENCH_EMBARGO_ITEMS ?? 60);
 
@@ -71,7 +70,7 @@ async function main() {
     paceMs: WEBHOOK_PACE_MS,
     skipIdle: true,
   });
-  const fairness = await measureFairness({ samples: FAIRNESS_SAMPLES, floodConcurrency: 16 });
+  const fairness = await measureFairness(fairnessOptionsFromEnv());
   const feed = await measureFeed({ changes: Math.max(200, FEED_CHANGES), partners: 4 });
   const feedPaced = await measureFeed({
     changes: Math.max(200, FEED_CHANGES),
@@ -160,7 +159,13 @@ async function main() {
       round(fairness.floodP99Ms, 1),
     ]),
   );
-  console.log(row(['fairnessP99Ratio', round(fairness.fairnessP99Ratio, 3)]));
+  console.log(
+    row([
+      'fairnessP99Ratio (median round; rounds)',
+      round(fairness.fairnessP99Ratio, 3),
+      fairness.rounds.map((r) => round(r.fairnessP99Ratio, 3)).join(' '),
+    ]),
+  );
   console.log(
     row([
       'floor: B p99 while unauthenticated requests flood, ms / ratio',
@@ -298,6 +303,8 @@ async function main() {
       translateCallsPerVersion: round(subscribers.translateCallsPerVersion, 3),
       fairnessP99Ratio: round(fairness.fairnessP99Ratio, 3),
       fairnessFloorP99Ratio: round(fairness.fairnessFloorP99Ratio, 3),
+      fairnessP99Ratios: fairness.rounds.map((r) => round(r.fairnessP99Ratio, 3)),
+      fairnessFloorP99Ratios: fairness.rounds.map((r) => round(r.fairnessFloorP99Ratio, 3)),
       feedLagP99Ms: round(feed.feedLagP99Ms, 1),
       feedLagPacedP99Ms: round(feedPaced.feedLagP99Ms, 1),
       feedCpuBusy: feed.cpuBusy === null ? null : round(feed.cpuBusy, 2),
