@@ -9,11 +9,9 @@ import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { LocalFunctionDefinition } from './types';
 
-/** What the function wrote since the worker's last message (runtime-worker.mjs). */
-interface WorkerOutput {
-  stdout: string;
-  stderr: string;
-}
+type OutputStream = 'stdout' | 'stderr';
+/** What the function wrote since the worker's last message, in order (runtime-worker.mjs). */
+type WorkerOutput = [OutputStream, string][];
 
 type WorkerMessage = { output?: WorkerOutput } & (
   | { type: 'output' }
@@ -223,16 +221,15 @@ function environmentVariables(
 
 /** Splits the worker's output into lines, each logged with the function's name; a partial line waits for its end. */
 function outputLines(functionName: string, log: (line: string) => void) {
-  const partial: WorkerOutput = { stdout: '', stderr: '' };
-  const emit = (stream: keyof WorkerOutput, text: string) => {
+  const partial: Record<OutputStream, string> = { stdout: '', stderr: '' };
+  const emit = (stream: OutputStream, text: string) => {
     const lines = (partial[stream] + text).split('\n');
     partial[stream] = lines.pop() ?? '';
     for (const line of lines) log(`${functionName} ${line.endsWith('\r') ? line.slice(0, -1) : line}`);
   };
   return {
     write(output: WorkerOutput) {
-      if (output.stdout) emit('stdout', output.stdout);
-      if (output.stderr) emit('stderr', output.stderr);
+      for (const [stream, text] of output) emit(stream, text);
     },
     end() {
       for (const stream of ['stdout', 'stderr'] as const) {

@@ -185,10 +185,12 @@ describe('LocalLambda', () => {
     const fn = start({ name: 'chatty' }, { lines });
     const logged = await fn.invoke({ action: 'log' });
     expect(value(logged)).toBe('logged');
-    // An invocation's output is logged before its outcome, as in its log stream.
+    // An invocation's output is logged in the order written (both streams, any encoding) and before
+    // its outcome, as in its log stream.
     expect(lines.filter((l) => !l.includes('INIT'))).toEqual([
       'chatty hello from chatty',
       'chatty to stderr',
+      'chatty back to stdout',
       expect.stringMatching(new RegExp(`^chatty ${logged.requestId} .* ok$`)),
     ]);
     // Output written after the result (a timer) still arrives, and a line is logged only once whole.
