@@ -33,8 +33,8 @@ export interface FairnessRound {
 
 /** The median round's figures, every round's ratios, and the totals of all rounds. */
 export interface FairnessFigures {
-  /** `fairnessP99Ratio` and `fairnessFloorP99Ratio` of each round, in order. */
-  rounds: Pick<FairnessRound, 'fairnessP99Ratio' | 'fairnessFloorP99Ratio'>[];
+  /** Every round, in order. */
+  rounds: FairnessRound[];
   aloneP99Ms: number;
   floodP99Ms: number;
   fairnessP99Ratio: number;
@@ -174,10 +174,7 @@ export async function measureFairness(options: FairnessOptions): Promise<Fairnes
     ]!;
     return {
       ...median,
-      rounds: rounds.map(({ fairnessP99Ratio, fairnessFloorP99Ratio }) => ({
-        fairnessP99Ratio,
-        fairnessFloorP99Ratio,
-      })),
+      rounds,
       bystanderRefused: refused,
       bystanderRefusedStatuses: [...refusedStatuses].sort(),
       floodRequests,

@@ -25,3 +25,11 @@ export function optionalEnv(name: string, fallback: string, env: NodeJS.ProcessE
 export function isTruthy(value: string | undefined): boolean {
   return ['true', '1', 'yes', 'on', 'y'].includes(value?.trim().toLowerCase() ?? '');
 }
+
+/**
+ * Whether this execution environment's first invocation is a cold start, as Powertools counts it: only
+ * in an on-demand environment (not provisioned concurrency, and not when Lambda does not say).
+ */
+export function startsCold(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.AWS_LAMBDA_INITIALIZATION_TYPE?.trim() === 'on-demand';
+}

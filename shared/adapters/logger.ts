@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { isTruthy } from './env';
+import { isTruthy, startsCold } from './env';
 
 /**
  * Structured JSON logs, one object a line, in the format Powertools for AWS Lambda's Logger writes,
@@ -59,7 +59,7 @@ export class Logger {
   private readonly dev: boolean;
   private keys: Record<string, unknown> = {};
   private context?: ContextKeys;
-  /** Only an on-demand environment's first invocation is a cold start (as in Powertools and Metrics). */
+  /** Until the first invocation's context is added (see startsCold). */
   private coldStart: boolean;
 
   constructor(options: LoggerOptions = {}) {
@@ -75,7 +75,7 @@ export class Logger {
     this.threshold = THRESHOLDS[this.level];
     this.write = options.write ?? writeToConsoleStream;
     this.dev = isTruthy(env.POWERTOOLS_DEV);
-    this.coldStart = env.AWS_LAMBDA_INITIALIZATION_TYPE?.trim() === 'on-demand';
+    this.coldStart = startsCold(env);
   }
 
   /** Keys on every line until `resetKeys` (the middleware resets them after each invocation). */

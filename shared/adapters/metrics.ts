@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { isTruthy } from './env';
+import { isTruthy, startsCold } from './env';
 
 /**
  * Metrics as CloudWatch embedded metric format (EMF) log lines: what Powertools Metrics writes, for
@@ -40,7 +40,7 @@ export class Metrics {
   private readonly stored = new Map<string, { unit: MetricUnit; values: number[] }>();
   private readonly write: (line: string) => void;
   private readonly now: () => number;
-  /** Only an on-demand environment's first invocation is a cold start (not provisioned concurrency). */
+  /** Until the first invocation's ColdStart metric is written (see startsCold). */
   private coldStart: boolean;
 
   constructor(options: MetricsOptions = {}) {
@@ -53,7 +53,7 @@ export class Metrics {
         : isTruthy(env.POWERTOOLS_METRICS_DISABLED);
     this.write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
     this.now = options.now ?? Date.now;
-    this.coldStart = env.AWS_LAMBDA_INITIALIZATION_TYPE?.trim() === 'on-demand';
+    this.coldStart = startsCold(env);
   }
 
   /** Records one value; the invocation's values are written together (publishStoredMetrics). */
